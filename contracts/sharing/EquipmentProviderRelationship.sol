@@ -119,7 +119,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         if (!_factory.isVerifier(msg.sender)) revert RelationshipNotVerifier(msg.sender);
         DataPointer storage pointer = _record(recordId);
         if (pointer.attestedBy != address(0)) revert RelationshipAlreadyAttested(recordId, pointer.attestedBy);
-        if (msg.sender == pointer.addedBy || msg.sender == device() || msg.sender == provider()) {
+        if (msg.sender == pointer.addedBy || msg.sender == device() || msg.sender == serviceProvider()) {
             revert RelationshipPartyCannotAttest(recordId, msg.sender);
         }
         if (contentHash != pointer.contentHash) {
@@ -149,7 +149,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         address device_ = _onlyDevice();
         _record(recordId);
         if (!_REGISTER.isRegistered(reader)) revert RelationshipReaderNotRegistered(reader);
-        if (reader == device_ || reader == provider()) revert RelationshipReaderIsParty(reader);
+        if (reader == device_ || reader == serviceProvider()) revert RelationshipReaderIsParty(reader);
         if (!_readers[recordId].add(reader)) revert RelationshipAlreadyAuthorized(recordId, reader);
         emit ReaderAuthorized(recordId, reader);
 
@@ -182,7 +182,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     /// @inheritdoc IEquipmentProviderRelationship
     function canRead(uint256 recordId, address reader) external view returns (bool) {
         if (!(recordId < _records.length)) return false;
-        if (reader == device() || reader == provider()) return true;
+        if (reader == device() || reader == serviceProvider()) return true;
         return _readers[recordId].contains(reader) && _REGISTER.isRegistered(reader);
     }
 
@@ -239,7 +239,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
-    function provider() public view returns (address) {
+    function serviceProvider() public view returns (address) {
         return _providerSummary.owner();
     }
 
@@ -286,7 +286,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     }
 
     function _onlyProvider() private view returns (address provider_) {
-        provider_ = provider();
+        provider_ = serviceProvider();
         if (msg.sender != provider_) revert RelationshipNotProvider(msg.sender, provider_);
     }
 

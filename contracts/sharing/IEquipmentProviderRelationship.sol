@@ -194,10 +194,12 @@ interface IEquipmentProviderRelationship {
     function device() external view returns (address);
 
     /**
-     * @notice The provider's current account (the owner of the provider's Summary).
+     * @notice The service provider's current account (the owner of the provider's Summary).
+     * @dev Not named `provider`: TypeChain's ethers-v6 types drop a function of that name (it clashes
+     * with the runner's provider), so TypeScript callers could not reach it.
      * @return the provider's account
      */
-    function provider() external view returns (address);
+    function serviceProvider() external view returns (address);
 
     /**
      * @notice Whether `reader` is on the list of readers of record `recordId`.

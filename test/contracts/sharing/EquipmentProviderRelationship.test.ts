@@ -8,6 +8,29 @@ import {
   deployWithRecord, deployWithRelationship, pointer,
 } from "./fixtures";
 
+/** The same wiring on a hostile token that calls back into the EPR on its next balance change. */
+async function deployWithHostileToken() {
+  const [admin, device, provider, lab, verifier] = await ethers.getSigners();
+  const token = await ethers.deployContract("ReentrantToken");
+  const register = await ethers.deployContract("Register", [admin.address, await ethers.deployContract("Summary")]);
+  const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
+  const factory = await ethers.deployContract("RelationshipFactory", [
+    admin.address, register, token, implementation, UPLOAD_REWARD, VERIFICATION_REWARD,
+  ]);
+  await register.setRelationshipFactory(factory);
+  await factory.grantRole(await factory.VERIFIER_ROLE(), verifier.address);
+  await register.connect(device).register(DEVICE_ID, device.address, Kind.Device);
+  await register.connect(provider).register(PROVIDER_ID, provider.address, Kind.ServiceProvider);
+  await register.connect(lab).register(THIRD_PARTY_ID, lab.address, Kind.ThirdParty);
+  await factory.createRelationship(device.address, provider.address);
+  const epr = await ethers.getContractAt(
+    "EquipmentProviderRelationship", await factory.relationshipOf(device.address, provider.address));
+  const first = pointer(0);
+  await epr.connect(provider).addRecord(first.query, first.contentHash, first.uri, 0n);
+  await epr.connect(device).authorize(0, lab.address);
+  return { token, epr, provider, lab, first };
+}
+
 /** An EIP-2612 permit signed by `owner` for `spender`. */
 async function signPermit(token: DataToken, owner: HardhatEthersSigner, spender: string, value: bigint) {
   const deadline = BigInt(await time.latest()) + 3600n;
@@ -31,7 +54,7 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, factory, register, token, device, provider, deviceSummary, providerSummary } =
         await loadFixture(deployWithRelationship);
       expect(await epr.device()).to.equal(device.address);
-      expect(await epr.provider()).to.equal(provider.address);
+      expect(await epr.serviceProvider()).to.equal(provider.address);
       expect(await epr.deviceSummary()).to.equal(await deviceSummary.getAddress());
       expect(await epr.providerSummary()).to.equal(await providerSummary.getAddress());
       expect(await epr.factory()).to.equal(await factory.getAddress());
@@ -167,7 +190,7 @@ describe("EquipmentProviderRelationship", () => {
     it("follows the provider's identity when it moves to a new account", async () => {
       const { epr, register, provider, provider2 } = await loadFixture(deployWithRelationship);
       await register.connect(provider).changeAccount(PROVIDER_ID, provider2.address);
-      expect(await epr.provider()).to.equal(provider2.address);
+      expect(await epr.serviceProvider()).to.equal(provider2.address);
       const p = pointer(1);
       await expect(epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, 0n))
         .to.be.revertedWithCustomError(epr, "RelationshipNotProvider").withArgs(provider.address, provider2.address);
@@ -299,10 +322,14 @@ describe("EquipmentProviderRelationship", () => {
         await expect(epr.connect(party).attest(0, first.contentHash))
           .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, party.address);
       }
-      // The provider moves to a new account: its old one added record 0 and still may not attest it.
+      // The provider moves to a new account: its old one added record 0 and still may not attest it,
+      // nor may the new one, which is the provider now.
       await register.connect(provider).changeAccount(PROVIDER_ID, provider2.address);
-      await expect(epr.connect(provider).attest(0, first.contentHash))
-        .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, provider.address);
+      await factory.connect(admin).grantRole(await factory.VERIFIER_ROLE(), provider2.address);
+      for (const party of [provider, provider2]) {
+        await expect(epr.connect(party).attest(0, first.contentHash))
+          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, party.address);
+      }
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });
   });
@@ -482,6 +509,29 @@ describe("EquipmentProviderRelationship", () => {
         .to.be.revertedWithCustomError(epr, "RelationshipNotDevice").withArgs(device.address, device2.address);
       await epr.connect(device2).authorize(0, thirdParty.address);
       expect(await epr.canRead(0, thirdParty.address)).to.equal(true);
+    });
+  });
+
+  describe("reentrancy through the token", () => {
+    it("refuses every state-changing function re-entered from a token callback, changing nothing", async () => {
+      const { token, epr, provider, lab, first } = await loadFixture(deployWithHostileToken);
+      const p = pointer(1);
+      const reentries = [
+        epr.interface.encodeFunctionData("addRecord", [p.query, p.contentHash, p.uri, 0n]),
+        epr.interface.encodeFunctionData("addRecordWithPermit", [p.query, p.contentHash, p.uri, 0n, 0n, 0, ethers.ZeroHash, ethers.ZeroHash]),
+        epr.interface.encodeFunctionData("attest", [0n, first.contentHash]),
+        epr.interface.encodeFunctionData("authorize", [0n, lab.address]),
+        epr.interface.encodeFunctionData("revoke", [0n, lab.address]),
+      ];
+      for (const data of reentries) {
+        await token.armHook(epr, data);
+        // Adding a record mints the upload reward, a balance change that fires the hook mid-call.
+        await expect(epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, 0n))
+          .to.be.revertedWithCustomError(epr, "ReentrancyGuardReentrantCall");
+      }
+      expect(await epr.recordCount()).to.equal(1n);
+      expect(await epr.readersOf(0)).to.deep.equal([lab.address]);
+      expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });
   });
 

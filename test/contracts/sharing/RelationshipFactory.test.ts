@@ -76,7 +76,7 @@ describe("RelationshipFactory", () => {
       expect(await factory.isRelationship(await relationshipImplementation.getAddress())).to.equal(false);
       const epr = await ethers.getContractAt("EquipmentProviderRelationship", rel);
       expect(await epr.device()).to.equal(device.address);
-      expect(await epr.provider()).to.equal(provider.address);
+      expect(await epr.serviceProvider()).to.equal(provider.address);
       expect(await epr.factory()).to.equal(await factory.getAddress());
       expect(await deviceSummary.statusOf(rel)).to.equal(Status.New);
       expect(await providerSummary.statusOf(rel)).to.equal(Status.New);
