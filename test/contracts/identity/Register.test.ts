@@ -90,8 +90,11 @@ describe("Register", () => {
 
     it("creates the Summary as an initialized minimal proxy owned by the account", async () => {
       const { register, summaryImplementation, provider } = await loadFixture(deploySharing);
-      await register.connect(provider).register(PROVIDER_ID, provider.address, Kind.ServiceProvider);
-      const summaryAddress = await register.summaryOf(provider.address);
+      const summaryAddress = await register.connect(provider).register
+        .staticCall(PROVIDER_ID, provider.address, Kind.ServiceProvider);
+      await expect(register.connect(provider).register(PROVIDER_ID, provider.address, Kind.ServiceProvider))
+        .to.emit(await summaryAt(summaryAddress), "OwnershipTransferred").withArgs(ethers.ZeroAddress, provider.address);
+      expect(await register.summaryOf(provider.address)).to.equal(summaryAddress);
       expect(await ethers.provider.getCode(summaryAddress))
         .to.equal(minimalProxyCode(await summaryImplementation.getAddress()));
       const summary = await summaryAt(summaryAddress);
