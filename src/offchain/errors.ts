@@ -106,6 +106,17 @@ export class StoreClusterConfigError extends OffchainError {
   }
 }
 
+/** A store node did not start or did not join the DHT in time. */
+export class StoreClusterStartError extends OffchainError {
+  constructor(
+    readonly nodes: readonly string[],
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`store node(s) ${nodes.join(", ")}: ${reason}`, options);
+  }
+}
+
 /** A peer key file exists but cannot be read as a libp2p private key. */
 export class PeerKeyFileError extends OffchainError {
   constructor(
