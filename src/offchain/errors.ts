@@ -117,6 +117,16 @@ export class StoreClusterStartError extends OffchainError {
   }
 }
 
+/** `<dir>/cluster.json` exists but is not a cluster file this version wrote. */
+export class ClusterFileError extends OffchainError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`cluster file ${file}: ${reason}`);
+  }
+}
+
 /** A peer key file exists but cannot be read as a libp2p private key. */
 export class PeerKeyFileError extends OffchainError {
   constructor(
@@ -169,6 +179,16 @@ export class PlaintextHashMismatchError extends OffchainError {
     readonly actual: string,
   ) {
     super(`plaintext keccak-256 is ${actual}, expected ${expected}`);
+  }
+}
+
+/** A saved keyring (file or JSON state) is malformed; names the field. */
+export class KeyringFormatError extends OffchainError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`keyring ${field}: ${reason}`);
   }
 }
 

@@ -15,7 +15,7 @@ import { readFile } from "node:fs/promises";
 import type { ContentStore } from "./store";
 import { readerKey, sealEnvelope, type Envelope, type ReaderKey, type StepListener } from "./envelope";
 import { writeFileAtomic } from "./atomic-file";
-import { EnvelopeFormatError, OwnerRevocationError, UnknownReaderError } from "./errors";
+import { KeyringFormatError, OwnerRevocationError, UnknownReaderError } from "./errors";
 import { writeSharedRecord, type SharedRecord } from "./shared-record";
 
 /** The persisted form of a keyring (`SharingKeyring.save`). */
@@ -101,8 +101,9 @@ export class SharingKeyring {
   }
 
   static fromJSON(state: KeyringState): SharingKeyring {
-    if (state?.version !== 1) throw new EnvelopeFormatError("keyring.version", `unsupported ${JSON.stringify(state?.version)}`);
-    if (!Array.isArray(state.readers)) throw new EnvelopeFormatError("keyring.readers", "expected an array of public keys");
+    if (state?.version !== 1) throw new KeyringFormatError("version", `unsupported ${JSON.stringify(state?.version)}`);
+    if (!Number.isSafeInteger(state.epoch) || state.epoch < 0) throw new KeyringFormatError("epoch", `${JSON.stringify(state.epoch)} is not a non-negative integer`);
+    if (!Array.isArray(state.readers)) throw new KeyringFormatError("readers", "expected an array of public keys");
     const keyring = new SharingKeyring(state.owner, state.epoch);
     for (const publicKey of state.readers) {
       const reader = readerKey(publicKey);
@@ -121,7 +122,7 @@ export class SharingKeyring {
     try {
       state = JSON.parse(await readFile(file, "utf8")) as KeyringState;
     } catch (err) {
-      throw new EnvelopeFormatError(`keyring file ${file}`, (err as Error).message);
+      throw new KeyringFormatError(`file ${file}`, `not JSON (${(err as Error).message})`);
     }
     return SharingKeyring.fromJSON(state);
   }

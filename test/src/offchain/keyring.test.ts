@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import path from "node:path";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { id, Wallet } from "ethers";
 import { SharingKeyring } from "../../../src/offchain/keyring";
 import { openEnvelope } from "../../../src/offchain/envelope";
 import { readSharedRecord } from "../../../src/offchain/shared-record";
 import { openHeliaStore } from "../../../src/offchain/helia-store";
-import { NotAReaderError, OwnerRevocationError, UnknownReaderError } from "../../../src/offchain/errors";
+import { KeyringFormatError, NotAReaderError, OwnerRevocationError, UnknownReaderError } from "../../../src/offchain/errors";
 import { expectRejects, tempDir, text, utf8 } from "./helpers";
 
 const device = new Wallet(id("keyring-test device"));
@@ -73,6 +73,10 @@ describe("SharingKeyring (reader set, revocation rotates keys of later data)", f
       expect(loaded.toJSON()).to.deep.equal(keyring.toJSON());
       const envelope = loaded.seal(utf8("sealed by the loaded keyring"));
       expect(text(openEnvelope(envelope, maintainer))).to.equal("sealed by the loaded keyring");
+      await writeFile(file, JSON.stringify({ ...keyring.toJSON(), version: 2 }));
+      expect((await expectRejects(SharingKeyring.load(file), KeyringFormatError)).field).to.equal("version");
+      await writeFile(file, "{");
+      expect((await expectRejects(SharingKeyring.load(file), KeyringFormatError)).field).to.equal(`file ${file}`);
     } finally {
       await temp.dispose();
     }

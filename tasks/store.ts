@@ -1,0 +1,86 @@
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { startStoreCluster } from "../src/offchain/cluster";
+import { eprCanRead, startGateway, type Gateway } from "../src/offchain/gateway";
+import { StoreClusterConfigError } from "../src/offchain/errors";
+import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
+
+const DEFAULT_STORE_DIR = path.join(".commchain", "store");
+const DIR_HELP = `Store directory: one sub-directory per node (peer.key, blocks/, datastore/); default ${DEFAULT_STORE_DIR} in the project`;
+
+function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
+  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_STORE_DIR) : path.resolve(dir);
+}
+
+function splitList(text: string | undefined): string[] | undefined {
+  const items = (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return items.length === 0 ? undefined : items;
+}
+
+interface StoreUpArgs {
+  dir?: string;
+  count: number;
+  names?: string;
+  host: string;
+  gateway: boolean;
+  gatewayPort: number;
+  epr?: string;
+  duration: number;
+}
+
+task("store:up", "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C")
+  .addOptionalParam("dir", DIR_HELP, undefined, types.string)
+  .addOptionalParam("count", "Number of nodes, named node-1 … node-<count> (ignored when --names is given)", 3, types.int)
+  .addOptionalParam("names", "Node names, comma-separated (e.g. community-1,community-2,community-3)", undefined, types.string)
+  .addOptionalParam("host", "IPv4 address the nodes listen on", "127.0.0.1", types.string)
+  .addFlag("gateway", "Also serve reads over HTTP, gated by EPR.canRead on the --network chain")
+  .addOptionalParam("gatewayPort", "Gateway port (0: any free port)", 8701, types.int)
+  .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (needed with --gateway)", undefined, types.string)
+  .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
+  .setAction(async (args: StoreUpArgs, hre) => {
+    const dir = resolveDir(args.dir, hre);
+    const names = splitList(args.names);
+    const trusted = splitList(args.epr);
+    if (args.gateway && trusted === undefined) {
+      throw new StoreClusterConfigError("epr", "--gateway needs the EPR addresses it may ask (--epr 0x…,0x…)");
+    }
+    console.log(`starting ${names?.length ?? args.count} store node(s) in ${dir} …`);
+    const cluster = await startStoreCluster({ dir, names, count: names === undefined ? args.count : undefined, host: args.host });
+    let gateway: Gateway | undefined;
+    try {
+      for (const node of cluster.nodes) console.log(`${node.name.padEnd(16)} ${node.peerId}  ${node.multiaddrs.join(" ")}`);
+      if (args.gateway) {
+        gateway = await startGateway({
+          store: cluster.nodes[0].store,
+          predicate: eprCanRead({ runner: hre.ethers.provider, trusted: trusted ?? [] }),
+          host: args.host,
+          port: args.gatewayPort,
+        });
+        console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.canRead on network ${hre.network.name}`);
+      }
+      const file = await writeClusterFile(cluster, gateway?.url);
+      console.log(`cluster file ${file}; ${args.duration > 0 ? `stopping in ${args.duration} s` : "Ctrl-C stops"}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        if (args.duration > 0) setTimeout(stop, args.duration * 1000);
+      });
+    } finally {
+      console.log("stopping …");
+      await gateway?.close();
+      await cluster.stop();
+      await removeClusterFile(dir);
+    }
+    console.log("stopped");
+  });
+
+task("store:status", "Prints the store nodes under --dir: peer id, blocks held, listen addresses if running")
+  .addOptionalParam("dir", DIR_HELP, undefined, types.string)
+  .addFlag("json", "Print JSON instead of a table")
+  .setAction(async (args: { dir?: string; json: boolean }, hre) => {
+    const status = await storeStatus(resolveDir(args.dir, hre));
+    console.log(args.json ? JSON.stringify(status, null, 2) : formatStoreStatus(status));
+    return status;
+  });
