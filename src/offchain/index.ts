@@ -19,3 +19,4 @@ export * from "./shared-record";
 export * from "./gateway";
 export * from "./key-shares";
 export * from "./prime-shamir";
+export * from "./key-custody";
