@@ -1,12 +1,18 @@
 import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { startStoreCluster } from "../src/offchain/cluster";
 import { eprCanRead, startGateway, type Gateway } from "../src/offchain/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
 import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
+import { openContentStore } from "../src/offchain/open-store";
+import { writeFileAtomic } from "../src/offchain/atomic-file";
 
 const DEFAULT_STORE_DIR = path.join(".commchain", "store");
+const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
+const LOCAL_DIR_HELP = `Standalone Helia store directory, used unless --ipfs-api is given; default ${DEFAULT_LOCAL_STORE_DIR} in the project`;
+const IPFS_API_HELP = "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";
 const DIR_HELP = `Store directory: one sub-directory per node (peer.key, blocks/, datastore/); default ${DEFAULT_STORE_DIR} in the project`;
 
 function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
@@ -83,4 +89,45 @@ task("store:status", "Prints the store nodes under --dir: peer id, blocks held, 
     const status = await storeStatus(resolveDir(args.dir, hre));
     console.log(args.json ? JSON.stringify(status, null, 2) : formatStoreStatus(status));
     return status;
+  });
+
+function localDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
+  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_LOCAL_STORE_DIR) : path.resolve(dir);
+}
+
+task("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private")
+  .addParam("file", "File to store", undefined, types.inputFile)
+  .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
+  .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
+  .addFlag("pin", "Pin the object so garbage collection keeps it")
+  .setAction(async (args: { file: string; dir?: string; ipfsApi?: string; pin: boolean }, hre) => {
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    try {
+      const cid = await store.put(await readFile(args.file));
+      if (args.pin) await store.pin(cid);
+      console.log(cid);
+      return cid;
+    } finally {
+      await store.close();
+    }
+  });
+
+task("store:get", "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)")
+  .addParam("cid", "CID of the object (CIDv1 raw, bafkrei…)", undefined, types.string)
+  .addOptionalParam("out", "File to write (atomically); prints the bytes as UTF-8 when omitted", undefined, types.string)
+  .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
+  .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
+  .setAction(async (args: { cid: string; out?: string; dir?: string; ipfsApi?: string }, hre) => {
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    try {
+      const bytes = await store.get(args.cid);
+      if (args.out === undefined) process.stdout.write(Buffer.from(bytes).toString("utf8") + "\n");
+      else {
+        await writeFileAtomic(path.resolve(args.out), bytes);
+        console.log(`${bytes.length} bytes → ${args.out}`);
+      }
+      return bytes.length;
+    } finally {
+      await store.close();
+    }
   });

@@ -20,3 +20,4 @@ export * from "./gateway";
 export * from "./key-shares";
 export * from "./prime-shamir";
 export * from "./key-custody";
+export * from "./open-store";

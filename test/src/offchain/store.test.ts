@@ -5,7 +5,10 @@ import { CID } from "multiformats/cid";
 import { base32upper } from "multiformats/bases/base32";
 import { openHeliaStore, heliaPaths } from "../../../src/offchain/helia-store";
 import { openKuboStore } from "../../../src/offchain/kubo-store";
-import { ContentStoreUnavailableError } from "../../../src/offchain/errors";
+import { ContentStoreUnavailableError, StoreClusterConfigError } from "../../../src/offchain/errors";
+import { openContentStore } from "../../../src/offchain/open-store";
+import { HeliaStore } from "../../../src/offchain/helia-store";
+import { KuboStore } from "../../../src/offchain/kubo-store";
 import { describeContentStore } from "./content-store-suite";
 import { deadUrl, startFakeKubo } from "./fake-kubo";
 import { expectRejects, tempDir, utf8 } from "./helpers";
@@ -80,5 +83,26 @@ describe("KuboStore", function () {
     await kubo.close();
     const error = await expectRejects(store.get(cid), ContentStoreUnavailableError);
     expect(error.url).to.equal(kubo.url);
+  });
+});
+
+describe("openContentStore", function () {
+  it("opens Kubo when given an RPC URL, the Helia store in a directory otherwise", async function () {
+    const kubo = await startFakeKubo();
+    const temp = await tempDir("open-store");
+    try {
+      const viaKubo = await openContentStore({ ipfsApi: kubo.url, dir: temp.dir });
+      expect(viaKubo).to.be.instanceOf(KuboStore);
+      expect(viaKubo.name).to.equal(`kubo:${kubo.url}`);
+      await viaKubo.close();
+      const viaHelia = await openContentStore({ dir: temp.dir });
+      expect(viaHelia).to.be.instanceOf(HeliaStore);
+      await viaHelia.close();
+      const error = await expectRejects(openContentStore({}), StoreClusterConfigError);
+      expect(error.field).to.equal("dir");
+    } finally {
+      await kubo.close();
+      await temp.dispose();
+    }
   });
 });
