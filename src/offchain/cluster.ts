@@ -117,7 +117,7 @@ export async function startStoreNode(options: StoreNodeOptions): Promise<StoreNo
     { FsBlockstore },
     { FsDatastore },
     { multiaddr },
-    { peerIdFromString },
+    { peerIdFromCID },
   ] = await Promise.all([
     import("helia"),
     import("@libp2p/tcp"),
@@ -186,7 +186,8 @@ export async function startStoreNode(options: StoreNodeOptions): Promise<StoreNo
     async findProviders(cid, callOptions = {}) {
       const providers = new Set<string>();
       for await (const provider of helia.routing.findProviders(parseCid(cid), { signal: callOptions.signal })) {
-        providers.add(peerIdFromString(provider.id.toString()).toString());
+        // Helia names providers by the CID form of their peer id.
+        providers.add(peerIdFromCID(provider.id).toString());
       }
       return [...providers];
     },

@@ -89,7 +89,8 @@ export class KuboStore implements ContentStore {
     const parsed = parseCid(cid);
     try {
       // `offline` keeps Kubo from searching the network: `has` is about this node's repo.
-      await this.call("block/stat", () => this.client.block.stat(parsed, { offline: true, signal: options.signal } as object), cid);
+      const offlineStat = { offline: true, signal: options.signal };
+      await this.call("block/stat", () => this.client.block.stat(parsed, offlineStat), cid);
       return true;
     } catch (err) {
       if (err instanceof ContentNotFoundError) return false;
