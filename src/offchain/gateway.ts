@@ -81,6 +81,67 @@ export function eprCanRead(options: {
   };
 }
 
+/**
+ * ABI of EPR's `record(uint256)` getter: the data pointer struct as `wip/sharing` defines it
+ * (`IEquipmentProviderRelationship.DataPointer`). If that struct changes, change this too.
+ */
+export const EPR_RECORD_ABI = [
+  "function record(uint256 recordId) view returns (tuple(string query, bytes32 contentHash, string uri, address addedBy, uint64 addedAt, address attestedBy, uint64 attestedAt, uint256 bonus))",
+] as const;
+
+/**
+ * Whether a failed call reverted (as opposed to a transport failure): ethers reports reverts as
+ * CALL_EXCEPTION, Hardhat's in-process provider as "Transaction reverted …".
+ */
+function isRevert(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === "CALL_EXCEPTION" || /\brevert/i.test(e?.message ?? "");
+}
+
+/** URI forms of a CID accepted as a record's storage URI. */
+function uriNamesCid(uri: string, cid: string): boolean {
+  return uri === cid || uri === `ipfs://${cid}` || uri === `/ipfs/${cid}`;
+}
+
+/**
+ * Binds the CID to the record: holds only when EPR record `recordId` points at `cid` (its `uri`
+ * is the CID, `ipfs://<cid>` or `/ipfs/<cid>`). Without it, a reader allowed to read one record
+ * could name any CID next to that record id. An unknown record id (the getter reverts) is a no.
+ */
+export function eprRecordPointsTo(runner: ContractRunner): ReadPredicate {
+  return async (request) => {
+    const epr = new Contract(request.eprAddress, EPR_RECORD_ABI, runner);
+    let pointer: { uri: string };
+    try {
+      pointer = (await epr.record(request.recordId)) as { uri: string };
+    } catch (err) {
+      if (isRevert(err)) return false;
+      throw err;
+    }
+    return uriNamesCid(pointer.uri, request.cid);
+  };
+}
+
+/** ABI of the relationship factory's registry of the EPRs it created. */
+export const FACTORY_IS_RELATIONSHIP_ABI = ["function isRelationship(address relationship) view returns (bool)"] as const;
+
+/** A trust check for `eprCanRead`: the EPR was created by the relationship factory at `factory`. */
+export function createdByFactory(runner: ContractRunner, factory: string): (eprAddress: string) => Promise<boolean> {
+  const contract = new Contract(factory, FACTORY_IS_RELATIONSHIP_ABI, runner);
+  return async (eprAddress) => (await contract.isRelationship(eprAddress)) as boolean;
+}
+
+/**
+ * The full on-chain gate: the EPR is trusted, the record points at the CID, and the reader may
+ * read it.
+ */
+export function onChainReadPredicate(options: {
+  runner: ContractRunner;
+  trusted: readonly string[] | ((eprAddress: string) => Promise<boolean>);
+}): ReadPredicate {
+  return allOf(eprCanRead(options), eprRecordPointsTo(options.runner));
+}
+
 /** A predicate that holds when every one of `predicates` holds (checked in order, stopping at the first no). */
 export function allOf(...predicates: ReadPredicate[]): ReadPredicate {
   return async (request) => {

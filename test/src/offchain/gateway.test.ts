@@ -1,11 +1,16 @@
 import { expect } from "chai";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { id, Wallet } from "ethers";
+import { id, Interface, Wallet } from "ethers";
 import { ethers, network } from "hardhat";
 import {
+  createdByFactory,
+  EPR_CAN_READ_ABI,
+  EPR_RECORD_ABI,
   eprCanRead,
+  eprRecordPointsTo,
   fetchShared,
+  onChainReadPredicate,
   readChallenge,
   startGateway,
   type Gateway,
@@ -178,22 +183,69 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     }
   });
 
-  describe("on-chain predicate eprCanRead (EPR.canRead through ethers on the Hardhat network)", function () {
-    // Stand-in EPR runtime code: canRead(recordId, reader) = (recordId == 7 && reader == provider).
-    //   PUSH1 4 CALLDATALOAD PUSH1 7 EQ PUSH1 0x24 CALLDATALOAD PUSH20 provider EQ AND
-    //   PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
-    const standInEpr =
-      "0x" +
-      "600435" + "600714" + // recordId == 7
-      "602435" + "73" + provider.address.slice(2).toLowerCase() + "14" + // reader == provider
-      "16" + "600052" + // AND, store at memory 0
-      "6020" + "6000" + "f3"; // return 32 bytes from 0
+  describe("on-chain predicates (EPR.canRead, EPR.record, factory.isRelationship through ethers on the Hardhat network)", function () {
+    // Stand-in contracts in hand-assembled EVM code (the real EPR lives on branch wip/sharing):
+    //   EPR:     canRead(recordId, reader) = recordId == 7 && reader == provider
+    //            record(7) = a data pointer whose uri is ipfs://<record.cid>; record(other) reverts
+    //   factory: isRelationship(a) = a == EPR
+    const FACTORY = "0x00000000000000000000000000000000000fac01";
+    const canReadSelector = new Interface(EPR_CAN_READ_ABI).getFunction("canRead")!.selector.slice(2);
+    const recordSelector = new Interface(EPR_RECORD_ABI).getFunction("record")!.selector.slice(2);
+    const push20 = (address: string): string => "73" + address.slice(2).toLowerCase();
+
+    type Item = string | { label: string } | { jumpTo: string };
+    /** Concatenates hex code, resolving `{ jumpTo }` (PUSH2 of a label's offset) and `{ label }` (JUMPDEST). */
+    function assemble(items: Item[]): string {
+      const size = (item: Item): number => (typeof item === "string" ? item.length / 2 : "label" in item ? 1 : 3);
+      const offsets = new Map<string, number>();
+      let at = 0;
+      for (const item of items) {
+        if (typeof item !== "string" && "label" in item) offsets.set(item.label, at);
+        at += size(item);
+      }
+      return "0x" + items
+        .map((item) => {
+          if (typeof item === "string") return item;
+          if ("label" in item) return "5b";
+          return "61" + offsets.get(item.jumpTo)!.toString(16).padStart(4, "0");
+        })
+        .join("");
+    }
+
+    function eprCode(uri: string): string {
+      const pointer = new Interface(EPR_RECORD_ABI).encodeFunctionResult("record", [
+        ["temperature>200", record.plaintextHash, uri, provider.address, 1_800_000_000n, ethers.ZeroAddress, 0n, 0n],
+      ]).slice(2);
+      const length = (pointer.length / 2).toString(16).padStart(4, "0");
+      const head: Item[] = [
+        "600035" + "60e01c", // selector = calldata[0:4]
+        "80" + "63" + canReadSelector + "14", { jumpTo: "canRead" }, "57",
+        "63" + recordSelector + "14", { jumpTo: "record" }, "57",
+        "600080fd", // unknown selector: revert
+        { label: "canRead" },
+        "600435" + "600714" + "602435" + push20(provider.address) + "14" + "16" + "600052" + "6020" + "6000" + "f3",
+        { label: "record" },
+        "600435" + "600714", { jumpTo: "known" }, "57",
+        "600080fd", // unknown record id: revert
+        { label: "known" },
+        "61" + length, { jumpTo: "payload" }, "6000" + "39", // codecopy(0, payload, length)
+        "61" + length + "6000" + "f3",
+        { label: "payload" },
+      ];
+      // The payload label marks where the data starts; its JUMPDEST byte is not part of it.
+      const code = assemble(head);
+      return code.slice(0, -2) + pointer;
+    }
 
     before(async function () {
-      await network.provider.send("hardhat_setCode", [EPR, standInEpr]);
+      await network.provider.send("hardhat_setCode", [EPR, eprCode(`ipfs://${record.cid}`)]);
+      await network.provider.send("hardhat_setCode", [
+        FACTORY,
+        "0x" + "600435" + push20(EPR) + "14" + "600052" + "6020" + "6000" + "f3",
+      ]);
     });
 
-    it("asks canRead of a trusted EPR and refuses untrusted EPRs without asking", async function () {
+    it("eprCanRead asks canRead of a trusted EPR and refuses untrusted EPRs without asking", async function () {
       const predicate = eprCanRead({ runner: ethers.provider, trusted: [EPR] });
       const request = { cid: record.cid, recordId: RECORD_ID, eprAddress: ethers.getAddress(EPR) };
       expect(await predicate({ ...request, reader: provider.address })).to.equal(true);
@@ -201,16 +253,33 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
       expect(await predicate({ ...request, recordId: 8n, reader: provider.address })).to.equal(false);
       const untrusted = eprCanRead({ runner: ethers.provider, trusted: [] });
       expect(await untrusted({ ...request, reader: provider.address })).to.equal(false);
+      const byFactory = eprCanRead({ runner: ethers.provider, trusted: createdByFactory(ethers.provider, FACTORY) });
+      expect(await byFactory({ ...request, reader: provider.address })).to.equal(true);
+      const notFromFactory = "0x00000000000000000000000000000000000e9a02";
+      expect(await byFactory({ ...request, eprAddress: ethers.getAddress(notFromFactory), reader: provider.address })).to.equal(false);
     });
 
-    it("gates the gateway: the chain's yes serves, its no is a 403", async function () {
-      gateway = await startGateway({ store, predicate: eprCanRead({ runner: ethers.provider, trusted: [EPR] }) });
+    it("eprRecordPointsTo holds only for the CID the record's uri names; unknown records are a no", async function () {
+      const predicate = eprRecordPointsTo(ethers.provider);
+      const request = { recordId: RECORD_ID, eprAddress: ethers.getAddress(EPR), reader: provider.address };
+      expect(await predicate({ ...request, cid: record.cid })).to.equal(true);
+      const other = (await cidOf(utf8("another object"))).toString();
+      expect(await predicate({ ...request, cid: other })).to.equal(false);
+      expect(await predicate({ ...request, recordId: 8n, cid: record.cid })).to.equal(false);
+    });
+
+    it("gates the gateway: the chain's yes serves, its no is a 403, a CID the record does not name is a 403", async function () {
+      const other = await new SharingKeyring(device.signingKey.publicKey).write(store, utf8("not record 7"));
+      gateway = await startGateway({ store, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [EPR] }) });
       const plaintext = await fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider, {
         expectedHash: record.plaintextHash,
       });
       expect(text(plaintext)).to.equal("maintenance log: bearing replaced");
-      const error = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
-      expect(error.status).to.equal(403);
+      const refused = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
+      expect(refused.status).to.equal(403);
+      const unbound = await expectRejects(fetchShared(gateway.url, other.cid, RECORD_ID, EPR, provider), GatewayRequestError);
+      expect(unbound.status).to.equal(403);
+      expect(unbound.code).to.equal("Forbidden");
     });
   });
 });
