@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { startStoreCluster } from "../src/offchain/cluster";
-import { eprCanRead, startGateway, type Gateway } from "../src/offchain/gateway";
+import { createdByFactory, onChainReadPredicate, startGateway, type Gateway } from "../src/offchain/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
 import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
 import { openContentStore } from "../src/offchain/open-store";
@@ -32,6 +32,7 @@ interface StoreUpArgs {
   gateway: boolean;
   gatewayPort: number;
   epr?: string;
+  factory?: string;
   duration: number;
 }
 
@@ -42,14 +43,15 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
   .addOptionalParam("host", "IPv4 address the nodes listen on", "127.0.0.1", types.string)
   .addFlag("gateway", "Also serve reads over HTTP, gated by EPR.canRead on the --network chain")
   .addOptionalParam("gatewayPort", "Gateway port (0: any free port)", 8701, types.int)
-  .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (needed with --gateway)", undefined, types.string)
+  .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (with --gateway; or use --factory)", undefined, types.string)
+  .addOptionalParam("factory", "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr", undefined, types.string)
   .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
   .setAction(async (args: StoreUpArgs, hre) => {
     const dir = resolveDir(args.dir, hre);
     const names = splitList(args.names);
     const trusted = splitList(args.epr);
-    if (args.gateway && trusted === undefined) {
-      throw new StoreClusterConfigError("epr", "--gateway needs the EPR addresses it may ask (--epr 0x…,0x…)");
+    if (args.gateway && trusted === undefined && args.factory === undefined) {
+      throw new StoreClusterConfigError("epr", "--gateway needs the EPRs it may ask: --epr 0x…,0x… or --factory 0x…");
     }
     console.log(`starting ${names?.length ?? args.count} store node(s) in ${dir} …`);
     const cluster = await startStoreCluster({ dir, names, count: names === undefined ? args.count : undefined, host: args.host });
@@ -59,11 +61,15 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
       if (args.gateway) {
         gateway = await startGateway({
           store: cluster.nodes[0].store,
-          predicate: eprCanRead({ runner: hre.ethers.provider, trusted: trusted ?? [] }),
+          // The EPR must be trusted, its record must point at the CID, and canRead must say yes.
+          predicate: onChainReadPredicate({
+            runner: hre.ethers.provider,
+            trusted: args.factory !== undefined ? createdByFactory(hre.ethers.provider, args.factory) : (trusted ?? []),
+          }),
           host: args.host,
           port: args.gatewayPort,
         });
-        console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.canRead on network ${hre.network.name}`);
+        console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`);
       }
       const file = await writeClusterFile(cluster, gateway?.url);
       console.log(`cluster file ${file}; ${args.duration > 0 ? `stopping in ${args.duration} s` : "Ctrl-C stops"}`);
