@@ -1,6 +1,6 @@
 import { popcount32, wordsFor } from "./bitset";
 import { degeneracyOrder, indexGraph, type AnyGraph, type IndexedGraph } from "./indexed-graph";
-import { canonicalCommunities } from "./order";
+import { canonicalIndexedCommunities } from "./order";
 import { InvalidCliqueSizeError } from "./percolation-errors";
 
 /**
@@ -221,11 +221,7 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
 export function maximalCliques(graph: AnyGraph, opts: CliqueOptions = {}): string[][] {
   const g = indexGraph(graph);
   const list = maximalCliqueList(g, opts);
-  const cliques: string[][] = [];
-  for (let c = 0; c < list.count; c++) {
-    const clique: string[] = [];
-    for (let i = list.offsets[c]; i < list.offsets[c + 1]; i++) clique.push(g.nodes[list.members[i]]);
-    cliques.push(clique);
-  }
-  return canonicalCommunities(cliques);
+  const cliques: Int32Array[] = [];
+  for (let c = 0; c < list.count; c++) cliques.push(list.members.subarray(list.offsets[c], list.offsets[c + 1]));
+  return canonicalIndexedCommunities(g.nodes, cliques);
 }

@@ -1,6 +1,6 @@
 import { maximalCliqueList, type CliqueList } from "./cliques";
 import { degeneracyOrder, indexGraph, type AnyGraph, type IndexedGraph } from "./indexed-graph";
-import { canonicalCommunities, compareDeviceIds } from "./order";
+import { canonicalIndexedCommunities, sortedDeviceIds } from "./order";
 import { InvalidCliqueSizeError, InvalidIntensityError } from "./percolation-errors";
 import { UnionFind } from "./union-find";
 import { weightedCommunityIndices } from "./weighted-percolation";
@@ -145,17 +145,11 @@ function communitiesOfCliques(list: CliqueList, active: Int32Array, sets: UnionF
 function levelOf(g: IndexedGraph, k: number, communities: number[][]): KCliqueLevel {
   const memberships = new Int32Array(g.nodes.length);
   for (const community of communities) for (const v of community) memberships[v]++;
-  const uncovered: DeviceId[] = [];
-  const overlapping: DeviceId[] = [];
-  for (let v = 0; v < g.nodes.length; v++) {
-    if (memberships[v] === 0) uncovered.push(g.nodes[v]);
-    else if (memberships[v] >= 2) overlapping.push(g.nodes[v]);
-  }
   return {
     k,
-    communities: canonicalCommunities(communities.map((community) => community.map((v) => g.nodes[v]))),
-    uncovered: uncovered.sort(compareDeviceIds),
-    overlapping: overlapping.sort(compareDeviceIds),
+    communities: canonicalIndexedCommunities(g.nodes, communities),
+    uncovered: sortedDeviceIds(g.nodes, (v) => memberships[v] === 0),
+    overlapping: sortedDeviceIds(g.nodes, (v) => memberships[v] >= 2),
   };
 }
 
