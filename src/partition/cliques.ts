@@ -1,6 +1,6 @@
 import { popcount32, wordsFor } from "./bitset";
 import { degeneracyOrder, indexGraph, type AnyGraph, type IndexedGraph } from "./indexed-graph";
-import { canonicalIndexedCommunities } from "./order";
+import { canonicalIndexedCommunities, rankDeviceIds } from "./order";
 import { InvalidCliqueSizeError } from "./percolation-errors";
 
 /**
@@ -223,5 +223,5 @@ export function maximalCliques(graph: AnyGraph, opts: CliqueOptions = {}): strin
   const list = maximalCliqueList(g, opts);
   const cliques: Int32Array[] = [];
   for (let c = 0; c < list.count; c++) cliques.push(list.members.subarray(list.offsets[c], list.offsets[c + 1]));
-  return canonicalIndexedCommunities(g.nodes, cliques);
+  return canonicalIndexedCommunities(rankDeviceIds(g.nodes), cliques);
 }

@@ -98,17 +98,34 @@ export function canonicalCommunities(communities: Iterable<Iterable<DeviceId>>):
 }
 
 /**
- * `canonicalCommunities` for communities given as indices into `ids` (distinct ids, e.g. the
- * nodes of a graph): the same result, but the ids are ranked once and communities are then
- * sorted as integer arrays, which matters with hundreds of thousands of cliques.
+ * Distinct ids (e.g. the nodes of a graph) ranked once by `compareDeviceIds`, so that many
+ * communities of them can be put in canonical order by comparing integers instead of strings.
+ */
+export interface DeviceRanking {
+  readonly ids: readonly DeviceId[];
+  /** Indices into `ids`, in `compareDeviceIds` order. */
+  readonly sorted: Int32Array;
+  /** Position of `ids[i]` in that order. */
+  readonly rank: Int32Array;
+}
+
+export function rankDeviceIds(ids: readonly DeviceId[]): DeviceRanking {
+  const order = Array.from(ids.keys()).sort((x, y) => compareDeviceIds(ids[x], ids[y]));
+  const sorted = Int32Array.from(order);
+  const rank = new Int32Array(ids.length);
+  for (let position = 0; position < sorted.length; position++) rank[sorted[position]] = position;
+  return { ids, sorted, rank };
+}
+
+/**
+ * `canonicalCommunities` for communities given as indices into `ranking.ids`: the same result,
+ * computed on ranks (this is what sorts hundreds of thousands of cliques in reasonable time).
  */
 export function canonicalIndexedCommunities(
-  ids: readonly DeviceId[],
+  ranking: DeviceRanking,
   communities: Iterable<ArrayLike<number>>,
 ): DeviceId[][] {
-  const sorted = Int32Array.from(ids.keys()).sort((x, y) => compareDeviceIds(ids[x], ids[y]));
-  const rank = new Int32Array(ids.length);
-  sorted.forEach((index, position) => (rank[index] = position));
+  const { ids, sorted, rank } = ranking;
   const ranked: Int32Array[] = [];
   for (const community of communities) {
     const ranks = new Int32Array(community.length);
@@ -130,9 +147,9 @@ export function canonicalIndexedCommunities(
   });
 }
 
-/** The ids `ids[i]` for which `keep(i)` holds, sorted by `compareDeviceIds`. */
-export function sortedDeviceIds(ids: readonly DeviceId[], keep: (index: number) => boolean): DeviceId[] {
-  const kept: DeviceId[] = [];
-  for (let i = 0; i < ids.length; i++) if (keep(i)) kept.push(ids[i]);
-  return kept.sort(compareDeviceIds);
+/** The ids `ranking.ids[i]` for which `keep(i)` holds, in `compareDeviceIds` order. */
+export function selectDeviceIds(ranking: DeviceRanking, keep: (index: number) => boolean): DeviceId[] {
+  const selected: DeviceId[] = [];
+  for (const index of ranking.sorted) if (keep(index)) selected.push(ranking.ids[index]);
+  return selected;
 }

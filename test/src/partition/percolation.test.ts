@@ -32,6 +32,21 @@ function levelSummary(level: KCliqueLevel) {
   return { k: level.k, communities: level.communities, uncovered: level.uncovered, overlapping: level.overlapping };
 }
 
+/** Asserts a level's uncovered and overlapping nodes are those its communities imply. */
+function expectConsistentLevel(graph: UndirectedGraph | WeightedGraph, level: KCliqueLevel): void {
+  const memberships = new Map<string, number>();
+  for (const community of level.communities) {
+    expect(new Set(community).size, `members of a community at k = ${level.k} are distinct`).to.equal(community.length);
+    for (const node of community) memberships.set(node, (memberships.get(node) ?? 0) + 1);
+  }
+  expect(level.uncovered, `uncovered at k = ${level.k}`).to.deep.equal(
+    canonicalCommunities([graph.filterNodes((node) => !memberships.has(node))])[0],
+  );
+  expect(level.overlapping, `overlapping at k = ${level.k}`).to.deep.equal(
+    canonicalCommunities([graph.filterNodes((node) => (memberships.get(node) ?? 0) >= 2)])[0],
+  );
+}
+
 describe("partition/percolation", function () {
   describe("hand-worked graphs", function () {
     it("two triangles sharing an edge are one 3-clique community", function () {
@@ -183,14 +198,7 @@ describe("partition/percolation", function () {
         expect(levels.map((level) => level.k)).to.deep.equal(allKs.filter((k) => k <= firstEmpty));
         for (const level of levels) {
           expectSameCommunities(level.communities, expected[i][level.k], `k = ${level.k}`);
-          const count = new Map<string, number>();
-          for (const community of level.communities) for (const node of community) count.set(node, (count.get(node) ?? 0) + 1);
-          expect(level.uncovered, `uncovered at k = ${level.k}`).to.deep.equal(
-            canonicalCommunities([graph.filterNodes((node) => !count.has(node))])[0],
-          );
-          expect(level.overlapping, `overlapping at k = ${level.k}`).to.deep.equal(
-            canonicalCommunities([graph.filterNodes((node) => (count.get(node) ?? 0) >= 2)])[0],
-          );
+          expectConsistentLevel(graph, level);
         }
         expect(percolateAll(graph).map((level) => level.k)[0]).to.equal(3);
       });
@@ -284,6 +292,7 @@ describe("partition/percolation", function () {
           for (const k of ks) expectSameCommunities(kCliqueCommunities(graph, k, { intensity }), expected[i][k], `k = ${k}`);
           const levels = percolateAll(graph, { kMin: 2, intensity });
           expect(levels[levels.length - 1].communities).to.deep.equal([]);
+          for (const level of levels) expectConsistentLevel(graph, level);
           for (const level of levels.filter((l) => ks.includes(l.k))) {
             expectSameCommunities(level.communities, expected[i][level.k], `percolateAll k = ${level.k}`);
           }
