@@ -214,7 +214,8 @@ export function kCliqueCommunities(graph: AnyGraph, k: number, opts: Percolation
   const overlaps = cliqueOverlaps(list, n, k - 1);
   const sets = new UnionFind(list.count);
   for (let e = 0; e < overlaps.a.length; e++) sets.union(overlaps.a[e], overlaps.b[e]);
-  const all = Int32Array.from({ length: list.count }, (_, c) => c);
+  const all = new Int32Array(list.count);
+  for (let c = 0; c < list.count; c++) all[c] = c;
   return canonicalIndexedCommunities(rankDeviceIds(g.nodes), communitiesOfCliques(list, all, sets, n));
 }
 
