@@ -28,7 +28,7 @@ export interface CliqueOptions {
 
 /** A growable Int32Array (cliques are counted in the hundreds of thousands on large graphs). */
 class IntBuffer {
-  private data = new Int32Array(1024);
+  private data = new Int32Array(256);
   length = 0;
   push(value: number): void {
     if (this.length === this.data.length) {

@@ -82,7 +82,7 @@ export function indexGraph(graph: AnyGraph, opts: IndexOptions = {}): IndexedGra
     const from = start[i];
     const to = start[i + 1];
     if (rawWeights) sortRowWithWeights(raw, rawWeights, from, to);
-    else raw.subarray(from, to).sort();
+    else sortRow(raw, from, to);
     for (let p = from; p < to; p++) {
       if (out > offsets[i] && raw[p] === neighbors[out - 1]) {
         if (rawWeights) logWeights![out - 1] += rawWeights[p];
@@ -103,9 +103,26 @@ export function indexGraph(graph: AnyGraph, opts: IndexOptions = {}): IndexedGra
   };
 }
 
+/** Rows at most this long are insertion-sorted in place (no allocation: most rows are short). */
+const SHORT_ROW = 32;
+
+/** Sorts keys[from…to) ascending. */
+function sortRow(keys: Int32Array, from: number, to: number): void {
+  if (to - from > SHORT_ROW) {
+    keys.subarray(from, to).sort();
+    return;
+  }
+  for (let i = from + 1; i < to; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    for (; j >= from && keys[j] > key; j--) keys[j + 1] = keys[j];
+    keys[j + 1] = key;
+  }
+}
+
 /** Sorts keys[from…to) ascending, moving values[from…to) along. */
 function sortRowWithWeights(keys: Int32Array, values: Float64Array, from: number, to: number): void {
-  if (to - from <= 32) {
+  if (to - from <= SHORT_ROW) {
     for (let i = from + 1; i < to; i++) {
       const key = keys[i];
       const value = values[i];
