@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { deployFundedMachine, readings } from "./fixture";
@@ -21,7 +22,13 @@ function report(label: string, gas: bigint, readingsInTx: number): void {
   console.log(`      gas ${label}: ${gas} total, ${perReading.toFixed(0)} per reading (${readingsInTx} readings)`);
 }
 
-describe("MaintenanceService: gas", () => {
+describe("MaintenanceService: gas", function () {
+  before(function () {
+    // solidity-coverage runs instrumented bytecode, whose gas says nothing about the deployed
+    // contract; the bounds are checked by every ordinary `npm test` / `npm run gas` run instead.
+    if ((hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true) this.skip();
+  });
+
   it(`a batch of ${BATCH} readings over both thresholds costs at most ${MAX_GAS_PER_BATCHED_READING} gas per reading`, async () => {
     const { service, unit, machine } = await loadFixture(deployFundedMachine);
     const { temps, vibras } = readings(BATCH, 250, 150);

@@ -5,16 +5,19 @@ import {
   UNIT_FUNDS,
   deployWithMachine,
   eventArgs,
+  LOW_COUNT_THRESHOLD,
+  lowerCountThresholds,
   readings,
   signPermit,
   snapshot,
 } from "./fixture";
 
-/** A funded unit that never approved the service, 1,000 hot readings in: the next hot one orders a part. */
+/** A funded unit that never approved the service, a temperature count at its threshold: the next hot reading orders a part. */
 async function deployUnapprovedUnitAtThreshold() {
   const f = await deployWithMachine();
   await f.token.connect(f.minter).mint(f.unit.address, UNIT_FUNDS);
-  const { temps, vibras } = readings(1000, 201, 0);
+  await lowerCountThresholds(f);
+  const { temps, vibras } = readings(Number(LOW_COUNT_THRESHOLD), 201, 0);
   await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
   const spender = await f.service.getAddress();
   const deadline = BigInt(await time.latest()) + 3600n;

@@ -9,6 +9,7 @@ import {
   deployFundedMachine,
   deployWithMachine,
   eventArgs,
+  lowerCountThresholds,
   readings,
   snapshot,
 } from "./fixture";
@@ -165,24 +166,18 @@ describe("MaintenanceService: readings", () => {
       expect(await service.serviceRequestCount()).to.equal(1n);
     });
 
-    it("2,003 vibrating readings in one batch raise two and leave a count of 1", async () => {
-      const { service, unit, machine } = await loadFixture(deployWithMachine);
-      const { temps, vibras } = readings(2003, CALM_TEMP, VIBRATING);
+    it("a batch past the count threshold twice raises two and keeps the remainder", async () => {
+      const f = await loadFixture(deployWithMachine);
+      const { service, unit, machine } = f;
+      await lowerCountThresholds(f);
+      // Count threshold 4: readings 5 and 10 fire, reading 11 leaves a count of 1.
+      const { temps, vibras } = readings(11, CALM_TEMP, VIBRATING);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
       const requested = await eventArgs(service, tx, "ServiceRequested");
       expect(requested.map((args) => args[0])).to.deep.equal([1n, 2n]);
       expect((await service.machineInfo(machine.address)).vibraCount).to.equal(1n);
     });
 
-    it("1,001 readings exactly at the vibration threshold raise none", async () => {
-      const { service, unit, machine } = await loadFixture(deployWithMachine);
-      const { temps, vibras } = readings(1001, 200, 100);
-      const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
-      expect(await eventArgs(service, tx, "ServiceRequested")).to.deep.equal([]);
-      expect(await eventArgs(service, tx, "PartOrdered")).to.deep.equal([]);
-      const record = await service.machineInfo(machine.address);
-      expect([record.tempCount, record.vibraCount]).to.deep.equal([0n, 0n]);
-    });
   });
 
   describe("Table 1: temperature count orders a part, paid in DataToken", () => {
@@ -228,9 +223,11 @@ describe("MaintenanceService: readings", () => {
       await expect(tx).to.changeTokenBalances(token, [unit, provider], [-PART_PRICE, PART_PRICE]);
     });
 
-    it("2,002 hot readings in one batch order two parts and pay both in one transfer", async () => {
-      const { service, token, unit, provider, machine } = await loadFixture(deployFundedMachine);
-      const { temps, vibras } = readings(2002, HOT, CALM_VIBRA);
+    it("a batch past the count threshold twice orders two parts and pays both in one transfer", async () => {
+      const f = await loadFixture(deployFundedMachine);
+      const { service, token, unit, provider, machine } = f;
+      await lowerCountThresholds(f);
+      const { temps, vibras } = readings(10, HOT, CALM_VIBRA);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
       expect(await eventArgs(service, tx, "PartOrdered")).to.deep.equal([
         [1n, machine.address, provider.address, unit.address, PART_PRICE],
@@ -244,8 +241,10 @@ describe("MaintenanceService: readings", () => {
     });
 
     it("pays the provider and price in force when the order fires", async () => {
-      const { service, token, owner, unit, provider, provider2, machine } = await loadFixture(deployFundedMachine);
-      const { temps, vibras } = readings(1000, HOT, CALM_VIBRA);
+      const f = await loadFixture(deployFundedMachine);
+      const { service, token, owner, unit, provider, provider2, machine } = f;
+      await lowerCountThresholds(f);
+      const { temps, vibras } = readings(4, HOT, CALM_VIBRA);
       await service.connect(unit).reportReadings(machine.address, temps, vibras);
       await service.connect(owner).updateMachine(machine.address, unit.address, provider2.address, 3n);
       const tx = await service.connect(unit).reportReading(machine.address, HOT, CALM_VIBRA);
@@ -254,9 +253,11 @@ describe("MaintenanceService: readings", () => {
     });
 
     it("with a zero part price records the order and moves no tokens", async () => {
-      const { service, token, owner, unit, provider, machine } = await loadFixture(deployWithMachine);
+      const f = await loadFixture(deployWithMachine);
+      const { service, token, owner, unit, provider, machine } = f;
+      await lowerCountThresholds(f);
       await service.connect(owner).updateMachine(machine.address, unit.address, provider.address, 0n);
-      const { temps, vibras } = readings(1001, HOT, CALM_VIBRA);
+      const { temps, vibras } = readings(5, HOT, CALM_VIBRA);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
       expect(await eventArgs(service, tx, "PartOrdered")).to.deep.equal([
         [1n, machine.address, provider.address, unit.address, 0n],
@@ -265,11 +266,16 @@ describe("MaintenanceService: readings", () => {
       expect((await service.partOrder(1n)).price).to.equal(0n);
     });
 
-    it("1,001 readings exactly at the temperature threshold order none", async () => {
+  });
+
+  describe("Table 1: readings exactly at the thresholds", () => {
+    it("1,001 readings at T = 200 and V = 100 count nothing, raise nothing, order nothing", async () => {
       const { service, token, unit, machine } = await loadFixture(deployFundedMachine);
-      const { temps, vibras } = readings(1001, 200, CALM_VIBRA);
+      const { temps, vibras } = readings(1001, 200, 100);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
+      expect(await eventArgs(service, tx, "ServiceRequested")).to.deep.equal([]);
       expect(await eventArgs(service, tx, "PartOrdered")).to.deep.equal([]);
+      await expect(tx).to.emit(service, "ReadingsReported").withArgs(machine.address, 1001n, 0n, 0n);
       expect(await token.balanceOf(unit.address)).to.equal(UNIT_FUNDS);
     });
   });
@@ -289,21 +295,27 @@ describe("MaintenanceService: readings", () => {
     });
 
     it("a batch mixing hot, vibrating and at-threshold readings counts and fires each kind on its own", async () => {
-      const { service, unit, machine } = await loadFixture(deployFundedMachine);
-      // 1,500 readings: every reading vibrates, every other one is hot (750 hot), a few sit at
-      // the thresholds. Vibration fires at reading 1,001; temperature never does.
+      const { service, owner, unit, machine } = await loadFixture(deployFundedMachine);
+      await service.connect(owner).setThresholds(machine.address, {
+        tempThreshold: 200n,
+        tempCountThreshold: 10n,
+        vibraThreshold: 100n,
+        vibraCountThreshold: 4n,
+      });
+      // 15 readings that all vibrate, every other one hot (8 hot), then two at a threshold
+      // (one of them hot). Vibration fires at readings 5, 10 and 15; 9 hot never reach 11.
       const temps: number[] = [];
       const vibras: number[] = [];
-      for (let i = 0; i < 1500; i++) {
+      for (let i = 0; i < 15; i++) {
         temps.push(i % 2 === 0 ? HOT : 200);
         vibras.push(VIBRATING);
       }
       temps.push(200, HOT);
       vibras.push(100, 100);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
-      expect(await eventArgs(service, tx, "ServiceRequested")).to.have.length(1);
+      expect((await eventArgs(service, tx, "ServiceRequested")).map((args) => args[0])).to.deep.equal([1n, 2n, 3n]);
       expect(await eventArgs(service, tx, "PartOrdered")).to.have.length(0);
-      await expect(tx).to.emit(service, "ReadingsReported").withArgs(machine.address, 1502n, 751n, 499n);
+      await expect(tx).to.emit(service, "ReadingsReported").withArgs(machine.address, 17n, 9n, 0n);
     });
   });
 
@@ -311,7 +323,8 @@ describe("MaintenanceService: readings", () => {
     it("without allowance: reverts with ERC20InsufficientAllowance and leaves the state unchanged", async () => {
       const f = await loadFixture(deployWithMachine);
       await f.token.connect(f.minter).mint(f.unit.address, UNIT_FUNDS);
-      const warm = readings(1000, HOT, VIBRATING);
+      await lowerCountThresholds(f);
+      const warm = readings(4, HOT, VIBRATING);
       await f.service.connect(f.unit).reportReadings(f.machine.address, warm.temps, warm.vibras);
       const before = await snapshot(f);
       const { temps, vibras } = readings(5, HOT, VIBRATING);
@@ -324,7 +337,7 @@ describe("MaintenanceService: readings", () => {
       const after = await snapshot(f);
       expect(after).to.deep.equal(before);
       // The vibration count that would also have fired in the reverted batch did not.
-      expect(after.machine?.vibraCount).to.equal(1000n);
+      expect(after.machine?.vibraCount).to.equal(4n);
       expect(after.requests).to.equal(0n);
     });
 
@@ -332,8 +345,9 @@ describe("MaintenanceService: readings", () => {
       const f = await loadFixture(deployWithMachine);
       await f.token.connect(f.unit).approve(await f.service.getAddress(), UNIT_FUNDS);
       await f.token.connect(f.minter).mint(f.unit.address, PART_PRICE - 1n);
+      await lowerCountThresholds(f);
       const before = await snapshot(f);
-      const { temps, vibras } = readings(1001, HOT, CALM_VIBRA);
+      const { temps, vibras } = readings(5, HOT, CALM_VIBRA);
       await expect(f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras))
         .to.be.revertedWithCustomError(f.token, "ERC20InsufficientBalance")
         .withArgs(f.unit.address, PART_PRICE - 1n, PART_PRICE);

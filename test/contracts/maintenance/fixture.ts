@@ -124,3 +124,20 @@ export async function blockTime(tx: ContractTransactionResponse): Promise<bigint
   if (block === null) throw new Error(`transaction ${tx.hash} was not mined`);
   return BigInt(block.timestamp);
 }
+
+/** A count threshold small enough that a test fires it in a handful of readings. */
+export const LOW_COUNT_THRESHOLD = 4n;
+
+/**
+ * Lower both count thresholds of the fixture's machine to {LOW_COUNT_THRESHOLD}, keeping the
+ * paper's temperature and vibration thresholds. For tests about what happens when a count fires,
+ * not about Table 1's numbers: they stay fast under solidity-coverage.
+ */
+export async function lowerCountThresholds(f: Awaited<ReturnType<typeof deployWithMachine>>): Promise<void> {
+  await f.service.connect(f.owner).setThresholds(f.machine.address, {
+    tempThreshold: DEFAULTS.temp,
+    tempCountThreshold: LOW_COUNT_THRESHOLD,
+    vibraThreshold: DEFAULTS.vibra,
+    vibraCountThreshold: LOW_COUNT_THRESHOLD,
+  });
+}
