@@ -16,10 +16,12 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
  * `TempCountThreshold` a spare part is ordered and its price is paid in the data token from
  * the unit to the provider. Each count is reset to zero when it fires.
  *
- * @dev Machines are keyed by their own address (the paper's `addr2`), the identity the
- * Register and EPR contracts use too, so records join across contracts without a lookup
- * table. Registration is first come, first served: the caller of {registerMachine} becomes
- * the machine's owner.
+ * @dev Machines are keyed by their own address (the paper's `addr2`, the identity BPIIoT's
+ * Register contract maps names to), so records join with other contracts without a lookup
+ * table and a unit needs no id besides the address it already knows. Registration is first
+ * come, first served: the caller of {registerMachine} becomes the machine's owner; nothing
+ * proves that the caller controls the machine, so deployments that need it should gate
+ * registration through the identity register.
  *
  * Roles are per machine, not global, so they live in the machine's record instead of
  * AccessControl: the owner configures the machine and may cancel its requests, the unit
@@ -47,11 +49,20 @@ contract MaintenanceService {
     /// @notice The largest count threshold: a count must still fit in 32 bits once it exceeds it.
     uint32 public constant MAX_COUNT_THRESHOLD = type(uint32).max - 1;
 
-    /// @notice The rules that turn readings into service requests and part orders.
+    /**
+     * @notice The rules that turn readings into service requests and part orders. Readings and
+     * thresholds share the unit's scale (e.g. whole °C and Hz); comparisons are strict, so a
+     * reading equal to its threshold does not count. A temperature or vibration threshold at its
+     * type's maximum switches its rule off.
+     */
     struct Thresholds {
+        // A temperature above it counts (signed: plants run below 0 °C).
         int32 tempThreshold;
+        // A part is ordered when the temperature count exceeds it; 1..MAX_COUNT_THRESHOLD.
         uint32 tempCountThreshold;
+        // A vibration frequency above it counts.
         uint32 vibraThreshold;
+        // Service is requested when the vibration count exceeds it; 1..MAX_COUNT_THRESHOLD.
         uint32 vibraCountThreshold;
     }
 
