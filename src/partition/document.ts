@@ -73,6 +73,25 @@ export interface StrategyOutcome {
   interChainNodes: number;
 }
 
+/** How the `optimized` strategy got its groups (an addition to DESIGN.md's keys). */
+export interface OptimizationSummary {
+  /** The strategy it started from and that strategy's count. */
+  start: string;
+  startCount: number;
+  /** Count once every chain had at least `minChainSize` devices, before improving moves. */
+  repairedCount: number;
+  minChainSize: number;
+  rounds: number;
+  /** Accepted moves by kind (repaired, moved, joined, dropped, merged). */
+  moves: Record<string, number>;
+}
+
+/** The settings of the run that are not in the other sections (an addition to DESIGN.md's keys). */
+export interface PartitionSettings {
+  seed: number;
+  intensity?: number;
+}
+
 export interface PartitionDocument {
   version: typeof PARTITION_VERSION;
   log: PartitionLog;
@@ -81,6 +100,8 @@ export interface PartitionDocument {
   byK: PartitionLevel[];
   chosen: ChosenPartition;
   strategies: StrategyOutcome[];
+  optimization?: OptimizationSummary;
+  options?: PartitionSettings;
 }
 
 /** A partition file that cannot be used; `file` is the file and `key` the JSON path of the problem. */
@@ -287,6 +308,15 @@ export function validatePartition(value: Json, file: string): PartitionDocument 
     v.integer(s.chains, `${key}.chains`);
     v.integer(s.interChainNodes, `${key}.interChainNodes`);
   });
+
+  if (root.optimization !== undefined) {
+    const o = v.object(root.optimization, "optimization");
+    v.string(o.start, "optimization.start");
+    v.number(o.startCount, "optimization.startCount");
+    v.number(o.repairedCount, "optimization.repairedCount");
+    v.integer(o.minChainSize, "optimization.minChainSize", 1);
+  }
+  if (root.options !== undefined) v.integer(v.object(root.options, "options").seed, "options.seed");
 
   return root as unknown as PartitionDocument;
 }

@@ -1,7 +1,7 @@
 import { PartitionError } from "../errors";
 import { canonicalCommunities } from "../order";
-import { evaluateStorage, type PairTable } from "../storage";
-import { ChainState } from "./chain-state";
+import type { PairTable } from "../storage";
+import { ChainState, NO_CHAIN } from "./chain-state";
 import type { Grouping } from "./grouping";
 
 /** The smallest BFT validator set (3f + 1 with f = 1): a chain needs at least this many devices. */
@@ -37,10 +37,11 @@ export interface MoveCounts {
 
 export interface OptimizedGrouping extends Grouping {
   name: "optimized";
-  /** The strategy it started from (the cheaper of the candidates). */
+  /** The start it kept: the candidate cheapest once every chain has the minimum size. */
   start: string;
-  /** Count of the start, and after enforcing the minimum chain size. */
+  /** Count of that start as given. */
   startCount: number;
+  /** Count of that start once every chain has the minimum size (≥ startCount when it had smaller chains). */
   repairedCount: number;
   /** Count and cross of the result (formula 1). */
   count: number;
@@ -54,14 +55,15 @@ export class OptimizeOptionsError extends PartitionError {}
 
 /**
  * The `optimized` strategy (beyond the paper): local search that lowers the storage count of
- * formula 1 directly. It starts from the cheaper of `starts` (the community and Louvain
- * partitions), first enforces the minimum chain size (a chain below it is merged into the
- * neighbouring chain or dissolved among the neighbouring chains, whichever costs least; this may
- * raise the count, since a chain needs validators), then applies moves while one strictly lowers
- * the count: move a device to another chain, add a device to a second chain (overlap), drop a
- * redundant membership, merge two chains. No move takes a chain below the minimum size. Each
- * move is priced by an incremental delta (`ChainState`). Deterministic: devices and chains are
- * visited in index order and ties keep the first candidate.
+ * formula 1 directly. Each of `starts` (the community and Louvain partitions) first gets the
+ * minimum chain size enforced (a chain below it is merged into a neighbouring chain or dissolved
+ * among the neighbouring chains, whichever costs least; this may raise the count, since a chain
+ * needs validators), and the cheapest repaired start is kept. Then moves are applied while one
+ * strictly lowers the count: move a device to another chain, add a device to a second chain
+ * (overlap), drop a redundant membership, merge two chains. No move takes a chain below the
+ * minimum size, so the result is never above the repaired start. Moves are priced by
+ * incremental deltas (`ChainState`), never by re-evaluating the whole grouping. Deterministic:
+ * devices and chains are visited in index order and ties keep the first candidate.
  */
 export function optimizeGrouping(table: PairTable, starts: readonly Grouping[], options: OptimizeOptions = {}): OptimizedGrouping {
   const minChainSize = options.minChainSize ?? DEFAULT_MIN_CHAIN_SIZE;
@@ -70,25 +72,31 @@ export function optimizeGrouping(table: PairTable, starts: readonly Grouping[], 
   if (!Number.isInteger(maxRounds) || maxRounds < 0) throw new OptimizeOptionsError(`maxRounds: must be an integer ≥ 0, got ${maxRounds}`);
   if (starts.length === 0) throw new OptimizeOptionsError("starts: needs at least one grouping to start from");
 
-  let start = starts[0];
-  let startCount = evaluateStorage(table, start.groups).count;
-  for (const candidate of starts.slice(1)) {
-    const count = evaluateStorage(table, candidate.groups).count;
-    if (count < startCount) [start, startCount] = [candidate, count];
+  // Repair every start first and keep the cheapest: the minimum chain size is a hard rule, so the
+  // start that is cheaper once it holds is the better one.
+  let best: { start: Grouping; startCount: number; state: ChainState; repaired: number } | undefined;
+  for (const start of starts) {
+    const state = new ChainState(table, start.groups);
+    const startCount = state.count;
+    const repaired = repairSmallChains(state, minChainSize);
+    if (best === undefined || state.count < best.state.count) best = { start, startCount, state, repaired };
   }
-
-  const state = new ChainState(table, start.groups);
-  const moves: MoveCounts = { repaired: 0, moved: 0, joined: 0, dropped: 0, merged: 0 };
-  moves.repaired = repairSmallChains(state, minChainSize);
+  const { start, startCount, state } = best!;
+  const moves: MoveCounts = { repaired: best!.repaired, moved: 0, joined: 0, dropped: 0, merged: 0 };
   const repairedCount = state.count;
   options.onProgress?.(0, state.count);
 
+  // The first round visits every device and chain; later rounds only those near a change (a
+  // member of a changed chain or one of its partners), since elsewhere nothing moved.
+  state.takeChangedChains();
+  let devices = state.chainsOf.map((_, d) => d);
   let rounds = 0;
-  while (rounds < maxRounds) {
+  while (rounds < maxRounds && devices.length > 0) {
     rounds += 1;
-    const improved = improveDevices(state, minChainSize, moves) + mergeChains(state, moves);
+    const improved = improveDevices(state, devices, minChainSize, moves) + mergeChains(state, chainsOfDevices(state, devices), moves);
     options.onProgress?.(rounds, state.count);
     if (improved === 0) break;
+    devices = devicesNear(state, state.takeChangedChains());
   }
 
   return {
@@ -104,17 +112,23 @@ export function optimizeGrouping(table: PairTable, starts: readonly Grouping[], 
   };
 }
 
-/** Chains that hold a device talking to `device`, with the records to each, most records first. */
-function chainsTalkedTo(state: ChainState, devices: readonly number[], exclude: ReadonlySet<number>): number[] {
-  const records = new Map<number, number>();
-  for (const d of devices) {
-    state.forEachPair(d, (other, count) => {
-      for (const c of state.chainsOf[other]) {
-        if (!exclude.has(c)) records.set(c, (records.get(c) ?? 0) + count);
-      }
-    });
+/** The members of `chains` and every device they exchange records with, in index order. */
+function devicesNear(state: ChainState, chains: readonly number[]): number[] {
+  const near = new Set<number>();
+  for (const c of chains) {
+    for (const d of state.members[c]) {
+      near.add(d);
+      state.forEachPair(d, (other) => near.add(other));
+    }
   }
-  return [...records.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([c]) => c);
+  return [...near].sort((a, b) => a - b);
+}
+
+/** The chains holding any of `devices`. */
+function chainsOfDevices(state: ChainState, devices: readonly number[]): number[] {
+  const chains = new Set<number>();
+  for (const d of devices) for (const c of state.chainsOf[d]) chains.add(c);
+  return [...chains];
 }
 
 function aliveChains(state: ChainState): number[] {
@@ -141,7 +155,7 @@ function mergeInto(state: ChainState, from: number, into: number): void {
 function dissolve(state: ChainState, chain: number): boolean {
   for (const d of [...state.members[chain]]) {
     if (state.chainsOf[d].length === 1) {
-      const target = chainsTalkedTo(state, [d], new Set([chain]))[0];
+      const target = state.talkedTo([d], [chain])[0];
       if (target === undefined) return false;
       state.join(d, target);
     }
@@ -160,7 +174,7 @@ function repairSmallChains(state: ChainState, minChainSize: number): number {
     if (small.length === 0) return repaired;
     const chain = small[0];
 
-    let targets = chainsTalkedTo(state, state.members[chain], new Set([chain]));
+    let targets = state.talkedTo(state.members[chain], [chain]).slice(0, CANDIDATE_CHAINS);
     // A group that talks to nobody else still needs validators: it joins the smallest chain.
     if (targets.length === 0) targets = [alive.filter((c) => c !== chain).sort((a, b) => state.size(a) - state.size(b) || a - b)[0]];
 
@@ -184,52 +198,55 @@ function repairSmallChains(state: ChainState, minChainSize: number): number {
   }
 }
 
-/** One pass over the devices, each taking its best strictly improving move. Returns the moves made. */
-function improveDevices(state: ChainState, minChainSize: number, moves: MoveCounts): number {
+/**
+ * One pass over `devices`, each taking its best move when that move is a sure improvement
+ * (negative estimate, see `ChainState.estimateMove`), confirmed by the exact delta. Returns the
+ * moves made.
+ */
+function improveDevices(state: ChainState, devices: readonly number[], minChainSize: number, moves: MoveCounts): number {
   let improved = 0;
-  for (let d = 0; d < state.chainsOf.length; d += 1) {
+  for (const d of devices) {
     const held = [...state.chainsOf[d]];
     const canLeave = held.filter((c) => state.size(c) - 1 >= minChainSize);
-    let bestDelta = 0;
-    let best: { kind: keyof MoveCounts; apply: () => void } | undefined;
-    const consider = (kind: keyof MoveCounts, apply: () => void) => {
-      apply();
-      const delta = state.trialDelta();
-      state.rollback();
-      if (delta < bestDelta) [bestDelta, best] = [delta, { kind, apply }];
+    let best = { estimate: 0, kind: "moved" as keyof MoveCounts, into: NO_CHAIN, from: NO_CHAIN };
+    const consider = (kind: keyof MoveCounts, into: number, from: number) => {
+      const estimate = state.estimateMove(d, into, from);
+      if (estimate < best.estimate) best = { estimate, kind, into, from };
     };
-
-    for (const target of chainsTalkedTo(state, [d], new Set(held)).slice(0, CANDIDATE_CHAINS)) {
-      consider("joined", () => state.join(d, target));
-      for (const from of canLeave) {
-        consider("moved", () => {
-          state.join(d, target);
-          state.leave(d, from);
-        });
-      }
+    for (const into of state.talkedTo([d], held).slice(0, CANDIDATE_CHAINS)) {
+      consider("joined", into, NO_CHAIN);
+      for (const from of canLeave) consider("moved", into, from);
     }
-    if (held.length >= 2) for (const from of canLeave) consider("dropped", () => state.leave(d, from));
+    if (held.length >= 2) for (const from of canLeave) consider("dropped", NO_CHAIN, from);
+    if (best.estimate >= 0) continue;
 
-    if (best !== undefined) {
-      best.apply();
-      state.trialDelta();
+    if (best.into !== NO_CHAIN) state.join(d, best.into);
+    if (best.from !== NO_CHAIN) state.leave(d, best.from);
+    if (state.trialDelta() < 0) {
       state.commit();
       moves[best.kind] += 1;
       improved += 1;
+    } else {
+      state.rollback();
     }
   }
   return improved;
 }
 
-/** Merges each chain, smallest first, into the neighbouring chain that lowers the count most. Returns the merges made. */
-function mergeChains(state: ChainState, moves: MoveCounts): number {
+/**
+ * Merges each of `chains`, smallest first, into the chain that lowers the count most, trying only the
+ * chains whose merge could save anything (`ChainState.mergeGains`). Returns the merges made.
+ */
+function mergeChains(state: ChainState, chains: readonly number[], moves: MoveCounts): number {
   let merged = 0;
-  const order = aliveChains(state).sort((a, b) => state.size(a) - state.size(b) || a - b);
+  const order = [...chains].sort((a, b) => state.size(a) - state.size(b) || a - b);
   for (const chain of order) {
     if (state.size(chain) === 0) continue;
     let bestDelta = 0;
     let bestTarget: number | undefined;
-    for (const target of chainsTalkedTo(state, state.members[chain], new Set([chain])).slice(0, CANDIDATE_CHAINS)) {
+    for (const { chain: target, tally: gain } of state.mergeGains(chain).slice(0, CANDIDATE_CHAINS)) {
+      // candidates come best bound first: once a bound cannot beat the best delta, none can
+      if (-gain >= bestDelta) break;
       mergeInto(state, chain, target);
       const delta = state.trialDelta();
       state.rollback();

@@ -208,7 +208,7 @@ describe("grouping strategies", () => {
           expect(new Set(result.groups.flat()).size).to.equal(n);
           expect(optimizeGrouping(pairTable, [start], { minChainSize })).to.deep.equal(result);
         }),
-        { numRuns: 150, seed: 42 },
+        { numRuns: 100, seed: 42 },
       );
     });
   });
