@@ -8,9 +8,10 @@ export interface FileContent {
   data: string | Uint8Array;
 }
 
-// Hand-written rather than a library: the project has no atomic-write dependency and the recipe is
-// a few lines (temp file in the same directory, fsync, rename). The temp name carries the pid and
-// random bytes so that concurrent writers never share a temp file.
+// A single file is written with `writeTextAtomically` (src/trust/atomic-write.ts); this module adds
+// the case of several files that must appear together (a run's outputs), which needs every temp
+// file written before the first rename. The temp name carries the pid and random bytes so that
+// concurrent writers never share a temp file.
 function tempPathFor(file: string): string {
   const dir = path.dirname(file);
   return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -30,11 +31,6 @@ async function writeTemp(file: string, data: string | Uint8Array): Promise<strin
   }
   await handle.close();
   return temp;
-}
-
-/** Writes `data` to `file` so that readers see either the old file or the whole new one, never a part. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await writeFilesAtomic([{ path: file, data }]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./atomic";
+import { writeTextAtomically } from "../trust/atomic-write";
 import { PartitionError } from "./errors";
 
 // partition.json: the output of the partition engine and the input of `chains:up` and the report.
@@ -153,7 +153,7 @@ export function formatPartition(doc: PartitionDocument): string {
 
 /** Writes `doc` to `file` atomically (temp file in the same directory, then rename). */
 export async function writePartition(file: string, doc: PartitionDocument): Promise<void> {
-  await writeFileAtomic(file, formatPartition(doc));
+  await writeTextAtomically(file, [formatPartition(doc)]);
 }
 
 // ---------------------------------------------------------------------------------------------

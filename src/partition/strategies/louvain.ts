@@ -1,9 +1,12 @@
 import type Graph from "graphology-types";
 import louvain from "graphology-communities-louvain";
+import { createRandom } from "../../trust/random";
 import type { DeviceId } from "../../trust/types";
 import { canonicalCommunities } from "../order";
 import type { Grouping } from "./grouping";
-import { deriveSeed, seededRandom } from "./rng";
+
+/** PRNG stream of Louvain (random groupings use streams from 1000 up). */
+const LOUVAIN_STREAM = 0;
 
 /**
  * Louvain modularity communities (graphology-communities-louvain) of the weighted trust graph, a
@@ -12,7 +15,7 @@ import { deriveSeed, seededRandom } from "./rng";
  */
 export function louvainGrouping(graph: Graph, seed: number, weightAttribute = "weight"): Grouping {
   if (graph.order === 0) return { name: "louvain", groups: [] };
-  const membership = louvain(graph, { getEdgeWeight: weightAttribute, rng: seededRandom(deriveSeed(seed, "louvain")) });
+  const membership = louvain(graph, { getEdgeWeight: weightAttribute, rng: createRandom(seed, LOUVAIN_STREAM).next });
   const byCommunity = new Map<number, DeviceId[]>();
   for (const [device, community] of Object.entries(membership)) {
     const members = byCommunity.get(community);

@@ -2,7 +2,10 @@ import type { DeviceId } from "../../trust/types";
 import { PartitionError } from "../errors";
 import { canonicalCommunities, compareDeviceIds } from "../order";
 import type { Grouping } from "./grouping";
-import { deriveSeed, seededRandom } from "./rng";
+import { createRandom } from "../../trust/random";
+
+/** Room for this many draws per group count in the PRNG stream numbers (Louvain uses stream 0). */
+const DRAWS_PER_GROUP_COUNT = 1000;
 
 /** A random grouping was asked for more groups than there are devices, or fewer than one. */
 export class GroupCountError extends PartitionError {
@@ -21,22 +24,17 @@ export function randomStrategyName(groupCount: number, draw: number): string {
 
 /**
  * A balanced random partition (the paper's "random grouping", Table I): the devices shuffled
- * (Fisher–Yates, seeded from `seed` and the strategy name) and dealt into `groupCount` groups
+ * (Fisher–Yates on the project's seeded PRNG) and dealt into `groupCount` groups
  * whose sizes differ by at most one.
  */
 export function randomGrouping(devices: readonly DeviceId[], groupCount: number, draw: number, seed: number): Grouping {
   if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > devices.length) throw new GroupCountError(groupCount, devices.length);
-  const name = randomStrategyName(groupCount, draw);
-  const random = seededRandom(deriveSeed(seed, name));
-  // Shuffle a canonically sorted copy so that the result does not depend on the caller's order.
-  const order = [...devices].sort(compareDeviceIds);
-  for (let i = order.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  // One PRNG stream per (group count, draw), so every draw is independent yet follows from the
+  // seed; the shuffled list is canonically sorted first so the caller's order does not matter.
+  const order = createRandom(seed, groupCount * DRAWS_PER_GROUP_COUNT + draw).shuffle([...devices].sort(compareDeviceIds));
   const groups: DeviceId[][] = Array.from({ length: groupCount }, () => []);
   order.forEach((device, i) => groups[i % groupCount].push(device));
-  return { name, groups: canonicalCommunities(groups) };
+  return { name: randomStrategyName(groupCount, draw), groups: canonicalCommunities(groups) };
 }
 
 /** Every random grouping of Table I: for each group count, `draws` seeded draws. */
