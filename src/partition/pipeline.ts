@@ -119,7 +119,7 @@ function graphSection(graph: TrustGraph): PartitionDocument["graph"] {
 export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, options: PartitionOptions = {}): PartitionRun {
   checkOptions(options);
   const source = summary.file;
-  if (summary.records === 0 || graph.size === 0) throw new PartitionInputError(source, "empty log: no communication record to partition");
+  if (summary.records === 0 || graph.order === 0) throw new PartitionInputError(source, "empty log: no communication record to partition");
   if (graph.order < 2) throw new PartitionInputError(source, `only one device (${JSON.stringify(graph.nodes()[0])}): a partition needs at least two`);
 
   const timings: PartitionRun["timings"] = {};
@@ -131,6 +131,8 @@ export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, opti
     return result;
   };
   const exempt = [...new Set(options.exempt ?? [])].sort(compareDeviceIds);
+  const unknown = exempt.filter((d) => !graph.hasNode(d));
+  if (unknown.length > 0) throw new PartitionInputError("--exempt", `${unknown.map((d) => JSON.stringify(d)).join(", ")} not a device of ${source}`);
   const seed = options.seed ?? DEFAULT_SEED;
   const minChainSize = options.minChainSize ?? DEFAULT_MIN_CHAIN_SIZE;
 
