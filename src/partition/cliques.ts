@@ -1,6 +1,6 @@
 import { popcount32, wordsFor } from "./bitset";
 import { degeneracyOrder, indexGraph, type AnyGraph, type IndexedGraph } from "./indexed-graph";
-import { canonicalCommunities } from "./order";
+import { canonicalIndexedCommunities, rankDeviceIds } from "./order";
 import { InvalidCliqueSizeError } from "./percolation-errors";
 
 /**
@@ -80,10 +80,65 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
   const members = new IntBuffer();
   offsets.push(0);
 
+  // The current root's subproblem; the helpers below are created once, not per root.
+  let root = 0;
+  let p = 0;
+  let m = 0;
+  let wordsAll = 0;
+  let wordsP = 0;
+  const rowOf = (local: number) => (local < p ? local * wordsAll : p * wordsAll + (local - p) * wordsP);
+  const report = (size: number) => {
+    members.push(root);
+    for (let t = 0; t < size; t++) members.push(globalOf[chosen[t]]);
+    offsets.push(members.length);
+  };
+  // Tomita pivoting: expand only P \ N(u) for the u of P ∪ X with the most neighbours in P.
+  const choosePivotAndCandidates = (depth: number) => {
+    const pBase = depth * maxWordsP;
+    const xBase = depth * maxWordsAll;
+    let sizeP = 0;
+    for (let w = 0; w < wordsP; w++) sizeP += popcount32(pStack[pBase + w]);
+    let best = -1;
+    let bestCount = -1;
+    scan: for (let pass = 0; pass < 2; pass++) {
+      const base = pass === 0 ? pBase : xBase;
+      const words = pass === 0 ? wordsP : wordsAll;
+      for (let w = 0; w < words; w++) {
+        let bits = pass === 0 ? pStack[base + w] : xStack[base + w];
+        while (bits !== 0) {
+          const low = bits & -bits;
+          bits ^= low;
+          const u = (w << 5) | (31 - Math.clz32(low));
+          const row = rowOf(u);
+          let count = 0;
+          for (let k = 0; k < wordsP; k++) count += popcount32(pStack[pBase + k] & rows[row + k]);
+          if (count > bestCount) {
+            bestCount = count;
+            best = u;
+            if (count === sizeP - (pass === 0 ? 1 : 0)) break scan; // no pivot can do better
+          }
+        }
+      }
+    }
+    const row = rowOf(best);
+    const candBase = depth * maxP;
+    let c = 0;
+    for (let w = 0; w < wordsP; w++) {
+      let bits = pStack[pBase + w] & ~rows[row + w];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        candidates[candBase + c++] = (w << 5) | (31 - Math.clz32(low));
+      }
+    }
+    candidateCount[depth] = c;
+    cursor[depth] = 0;
+  };
+
   for (let position = 0; position < n; position++) {
-    const root = order[position];
+    root = order[position];
     // P = later neighbours (indices 0…p−1), X = earlier neighbours (p…m−1).
-    let p = 0;
+    p = 0;
     for (let e = adjStart[root]; e < adjStart[root + 1]; e++) if (rank[adj[e]] > position) p++;
     if (1 + p < minSize) continue;
     let nextP = 0;
@@ -94,10 +149,9 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
       localOf[u] = local;
       globalOf[local] = u;
     }
-    const m = nextX;
-    const wordsAll = wordsFor(m);
-    const wordsP = wordsFor(p);
-    const rowOf = (local: number) => (local < p ? local * wordsAll : p * wordsAll + (local - p) * wordsP);
+    m = nextX;
+    wordsAll = wordsFor(m);
+    wordsP = wordsFor(p);
     rows.fill(0, 0, p * wordsAll + (m - p) * wordsP);
     // Only P nodes' adjacency is scanned; an edge to an X node also fills that X node's P-row.
     for (let i = 0; i < p; i++) {
@@ -117,58 +171,9 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
     for (let i = 0; i < p; i++) pStack[i >>> 5] |= 1 << (i & 31);
     for (let i = p; i < m; i++) xStack[i >>> 5] |= 1 << (i & 31);
 
-    const report = (size: number) => {
-      members.push(root);
-      for (let t = 0; t < size; t++) members.push(globalOf[chosen[t]]);
-      offsets.push(members.length);
-    };
-
     if (p === 0) {
       if (m === 0) report(0); // an isolated node is a maximal clique of one
     } else {
-      // Tomita pivoting: expand only P \ N(u) for the u of P ∪ X with the most neighbours in P.
-      const choosePivotAndCandidates = (depth: number) => {
-        const pBase = depth * maxWordsP;
-        const xBase = depth * maxWordsAll;
-        let sizeP = 0;
-        for (let w = 0; w < wordsP; w++) sizeP += popcount32(pStack[pBase + w]);
-        let best = -1;
-        let bestCount = -1;
-        scan: for (let pass = 0; pass < 2; pass++) {
-          const base = pass === 0 ? pBase : xBase;
-          const words = pass === 0 ? wordsP : wordsAll;
-          for (let w = 0; w < words; w++) {
-            let bits = pass === 0 ? pStack[base + w] : xStack[base + w];
-            while (bits !== 0) {
-              const low = bits & -bits;
-              bits ^= low;
-              const u = (w << 5) | (31 - Math.clz32(low));
-              const row = rowOf(u);
-              let count = 0;
-              for (let k = 0; k < wordsP; k++) count += popcount32(pStack[pBase + k] & rows[row + k]);
-              if (count > bestCount) {
-                bestCount = count;
-                best = u;
-                if (count === sizeP - (u < p && pass === 0 ? 1 : 0)) break scan;
-              }
-            }
-          }
-        }
-        const row = rowOf(best);
-        const candBase = depth * maxP;
-        let c = 0;
-        for (let w = 0; w < wordsP; w++) {
-          let bits = pStack[pBase + w] & ~rows[row + w];
-          while (bits !== 0) {
-            const low = bits & -bits;
-            bits ^= low;
-            candidates[candBase + c++] = (w << 5) | (31 - Math.clz32(low));
-          }
-        }
-        candidateCount[depth] = c;
-        cursor[depth] = 0;
-      };
-
       let depth = 0;
       choosePivotAndCandidates(0);
       while (depth >= 0) {
@@ -221,11 +226,7 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
 export function maximalCliques(graph: AnyGraph, opts: CliqueOptions = {}): string[][] {
   const g = indexGraph(graph);
   const list = maximalCliqueList(g, opts);
-  const cliques: string[][] = [];
-  for (let c = 0; c < list.count; c++) {
-    const clique: string[] = [];
-    for (let i = list.offsets[c]; i < list.offsets[c + 1]; i++) clique.push(g.nodes[list.members[i]]);
-    cliques.push(clique);
-  }
-  return canonicalCommunities(cliques);
+  const cliques: Int32Array[] = [];
+  for (let c = 0; c < list.count; c++) cliques.push(list.members.subarray(list.offsets[c], list.offsets[c + 1]));
+  return canonicalIndexedCommunities(rankDeviceIds(g.nodes), cliques);
 }

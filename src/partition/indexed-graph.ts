@@ -71,25 +71,24 @@ export function indexGraph(graph: AnyGraph, opts: IndexOptions = {}): IndexedGra
     raw[fill[t]++] = s;
   }
 
-  // Sort each row and merge parallel edges (multigraphs): their weights add up, as records do.
+  // Sort each row (by neighbour, weights alongside) and merge parallel edges (multigraphs):
+  // their weights add up, as records do.
   const offsets = new Int32Array(n + 1);
   const neighbors = new Int32Array(start[n]);
   const logWeights = rawWeights ? new Float64Array(start[n]) : undefined;
   let out = 0;
-  const order: number[] = [];
   for (let i = 0; i < n; i++) {
     offsets[i] = out;
-    order.length = 0;
-    for (let p = start[i]; p < start[i + 1]; p++) order.push(p);
-    order.sort((a, b) => raw[a] - raw[b]);
-    let last = -1;
-    for (const p of order) {
-      if (raw[p] === last) {
+    const from = start[i];
+    const to = start[i + 1];
+    if (rawWeights) sortRowWithWeights(raw, rawWeights, from, to);
+    else raw.subarray(from, to).sort();
+    for (let p = from; p < to; p++) {
+      if (out > offsets[i] && raw[p] === neighbors[out - 1]) {
         if (rawWeights) logWeights![out - 1] += rawWeights[p];
         continue;
       }
-      last = raw[p];
-      neighbors[out] = last;
+      neighbors[out] = raw[p];
       if (rawWeights) logWeights![out] = rawWeights[p];
       out++;
     }
@@ -102,6 +101,29 @@ export function indexGraph(graph: AnyGraph, opts: IndexOptions = {}): IndexedGra
     neighbors: neighbors.subarray(0, out),
     logWeights: logWeights?.subarray(0, out),
   };
+}
+
+/** Sorts keys[from…to) ascending, moving values[from…to) along. */
+function sortRowWithWeights(keys: Int32Array, values: Float64Array, from: number, to: number): void {
+  if (to - from <= 32) {
+    for (let i = from + 1; i < to; i++) {
+      const key = keys[i];
+      const value = values[i];
+      let j = i - 1;
+      for (; j >= from && keys[j] > key; j--) {
+        keys[j + 1] = keys[j];
+        values[j + 1] = values[j];
+      }
+      keys[j + 1] = key;
+      values[j + 1] = value;
+    }
+    return;
+  }
+  const order = Array.from({ length: to - from }, (_, i) => from + i).sort((a, b) => keys[a] - keys[b]);
+  const sortedKeys = Int32Array.from(order, (p) => keys[p]);
+  const sortedValues = Float64Array.from(order, (p) => values[p]);
+  keys.set(sortedKeys, from);
+  values.set(sortedValues, from);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { maximalCliqueList, type CliqueList } from "./cliques";
 import { degeneracyOrder, indexGraph, type AnyGraph, type IndexedGraph } from "./indexed-graph";
-import { canonicalCommunities, compareDeviceIds } from "./order";
+import { canonicalIndexedCommunities, rankDeviceIds, selectDeviceIds, type DeviceRanking } from "./order";
 import { InvalidCliqueSizeError, InvalidIntensityError } from "./percolation-errors";
 import { UnionFind } from "./union-find";
 import { weightedCommunityIndices } from "./weighted-percolation";
@@ -111,23 +111,30 @@ function cliqueOverlaps(list: CliqueList, n: number, minOverlap: number): { a: I
   return { a: Int32Array.from(a), b: Int32Array.from(b), shared: Int32Array.from(sharedOut) };
 }
 
+/** Items 0…count−1 sorted by descending integer key in [0, maxKey] (counting sort: keys are clique sizes). */
+function byDescendingKey(count: number, maxKey: number, key: (item: number) => number): Int32Array {
+  const start = new Int32Array(maxKey + 2);
+  for (let i = 0; i < count; i++) start[maxKey - key(i) + 1]++;
+  for (let b = 0; b <= maxKey; b++) start[b + 1] += start[b];
+  const sorted = new Int32Array(count);
+  for (let i = 0; i < count; i++) sorted[start[maxKey - key(i)]++] = i;
+  return sorted;
+}
+
 /** The communities of the cliques `active` (connected through `sets`) as lists of node indices. */
 function communitiesOfCliques(list: CliqueList, active: Int32Array, sets: UnionFind, n: number): number[][] {
-  // Group the active cliques by set (counting sort by community), then collect each set's nodes.
-  const communityOf = new Map<number, number>();
+  // Number the sets, group the active cliques by set, then collect each set's nodes once.
+  const communityOfRoot = new Int32Array(sets.count).fill(-1);
   const cliqueCommunity = new Int32Array(active.length);
+  let communityCount = 0;
   for (let i = 0; i < active.length; i++) {
     const root = sets.find(active[i]);
-    let community = communityOf.get(root);
-    if (community === undefined) {
-      community = communityOf.size;
-      communityOf.set(root, community);
-    }
-    cliqueCommunity[i] = community;
+    if (communityOfRoot[root] < 0) communityOfRoot[root] = communityCount++;
+    cliqueCommunity[i] = communityOfRoot[root];
   }
-  const communities: number[][] = Array.from({ length: communityOf.size }, () => []);
+  const byCommunity = byDescendingKey(active.length, communityCount, (i) => communityCount - cliqueCommunity[i]);
+  const communities: number[][] = Array.from({ length: communityCount }, () => []);
   const lastCommunity = new Int32Array(n).fill(-1);
-  const byCommunity = Array.from(active.keys()).sort((x, y) => cliqueCommunity[x] - cliqueCommunity[y]);
   for (const i of byCommunity) {
     const community = cliqueCommunity[i];
     const c = active[i];
@@ -142,43 +149,34 @@ function communitiesOfCliques(list: CliqueList, active: Int32Array, sets: UnionF
 }
 
 /** A `KCliqueLevel` from communities given as node indices. */
-function levelOf(g: IndexedGraph, k: number, communities: number[][]): KCliqueLevel {
-  const memberships = new Int32Array(g.nodes.length);
+function levelOf(ranking: DeviceRanking, k: number, communities: number[][]): KCliqueLevel {
+  const memberships = new Int32Array(ranking.ids.length);
   for (const community of communities) for (const v of community) memberships[v]++;
-  const uncovered: DeviceId[] = [];
-  const overlapping: DeviceId[] = [];
-  for (let v = 0; v < g.nodes.length; v++) {
-    if (memberships[v] === 0) uncovered.push(g.nodes[v]);
-    else if (memberships[v] >= 2) overlapping.push(g.nodes[v]);
-  }
   return {
     k,
-    communities: canonicalCommunities(communities.map((community) => community.map((v) => g.nodes[v]))),
-    uncovered: uncovered.sort(compareDeviceIds),
-    overlapping: overlapping.sort(compareDeviceIds),
+    communities: canonicalIndexedCommunities(ranking, communities),
+    uncovered: selectDeviceIds(ranking, (v) => memberships[v] === 0),
+    overlapping: selectDeviceIds(ranking, (v) => memberships[v] >= 2),
   };
 }
 
 /**
- * Unweighted percolation for every k in [kMin, largest clique size]: returns the communities
- * (node indices) per k, ascending. One clique enumeration, one overlap pass, one union-find swept
- * from the largest k down.
+ * Unweighted percolation for every k in [kMin, largest clique size]: the communities (node
+ * indices) per k, ascending. One clique enumeration, one overlap pass, one union-find swept from
+ * the largest k down.
  */
 function percolateCliques(g: IndexedGraph, kMin: number): { k: number; communities: number[][] }[] {
   const n = g.nodes.length;
   const list = maximalCliqueList(g, { minSize: kMin });
   if (list.count === 0) return [];
+  let largest = 0;
+  for (let c = 0; c < list.count; c++) largest = Math.max(largest, cliqueSize(list, c));
   // Cliques by size descending: the cliques of ≥ k nodes are a prefix.
-  const bySize = Int32Array.from({ length: list.count }, (_, c) => c).sort(
-    (x, y) => cliqueSize(list, y) - cliqueSize(list, x),
-  );
-  const largest = cliqueSize(list, bySize[0]);
+  const bySize = byDescendingKey(list.count, largest, (c) => cliqueSize(list, c));
   // Two distinct maximal cliques share fewer nodes than either has, so sharing ≥ k−1 nodes
   // already implies both have ≥ k nodes: an adjacency at k is an overlap of ≥ k−1, nothing more.
   const overlaps = cliqueOverlaps(list, n, kMin - 1);
-  const byShared = Int32Array.from({ length: overlaps.a.length }, (_, e) => e).sort(
-    (x, y) => overlaps.shared[y] - overlaps.shared[x],
-  );
+  const byShared = byDescendingKey(overlaps.a.length, largest, (e) => overlaps.shared[e]);
   const sets = new UnionFind(list.count);
   const levels: { k: number; communities: number[][] }[] = [];
   let active = 0;
@@ -208,7 +206,7 @@ export function kCliqueCommunities(graph: AnyGraph, k: number, opts: Percolation
   const intensity = checkIntensity(opts.intensity);
   if (intensity !== undefined) {
     const g = indexGraph(graph, { weightAttribute: weightAttributeOf(opts) });
-    return levelOf(g, k, weightedCommunityIndices(g, degeneracyOrder(g), k, intensity)).communities;
+    return canonicalIndexedCommunities(rankDeviceIds(g.nodes), weightedCommunityIndices(g, degeneracyOrder(g), k, intensity));
   }
   const g = indexGraph(graph);
   const n = g.nodes.length;
@@ -216,8 +214,9 @@ export function kCliqueCommunities(graph: AnyGraph, k: number, opts: Percolation
   const overlaps = cliqueOverlaps(list, n, k - 1);
   const sets = new UnionFind(list.count);
   for (let e = 0; e < overlaps.a.length; e++) sets.union(overlaps.a[e], overlaps.b[e]);
-  const all = Int32Array.from({ length: list.count }, (_, c) => c);
-  return levelOf(g, k, communitiesOfCliques(list, all, sets, n)).communities;
+  const all = new Int32Array(list.count);
+  for (let c = 0; c < list.count; c++) all[c] = c;
+  return canonicalIndexedCommunities(rankDeviceIds(g.nodes), communitiesOfCliques(list, all, sets, n));
 }
 
 /**
@@ -232,16 +231,18 @@ export function percolateAll(graph: AnyGraph, opts: PercolateAllOptions = {}): K
   if (intensity !== undefined) {
     const g = indexGraph(graph, { weightAttribute: weightAttributeOf(opts) });
     const degeneracy = degeneracyOrder(g);
+    const ranking = rankDeviceIds(g.nodes);
     const levels: KCliqueLevel[] = [];
     for (let k = kMin; ; k++) {
-      const level = levelOf(g, k, weightedCommunityIndices(g, degeneracy, k, intensity));
+      const level = levelOf(ranking, k, weightedCommunityIndices(g, degeneracy, k, intensity));
       levels.push(level);
       if (level.communities.length === 0) return levels;
     }
   }
   const g = indexGraph(graph);
-  const levels = percolateCliques(g, kMin).map(({ k, communities }) => levelOf(g, k, communities));
+  const ranking = rankDeviceIds(g.nodes);
+  const levels = percolateCliques(g, kMin).map(({ k, communities }) => levelOf(ranking, k, communities));
   const firstEmpty = levels.length === 0 ? kMin : levels[levels.length - 1].k + 1;
-  levels.push(levelOf(g, firstEmpty, []));
+  levels.push(levelOf(ranking, firstEmpty, []));
   return levels;
 }

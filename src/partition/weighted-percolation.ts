@@ -109,92 +109,119 @@ export function weightedCommunityIndices(
 
   const faces = new TupleIndex(k - 1);
   const sets = new UnionFind();
-  const localOf = new Int32Array(n).fill(-1);
   const clique = new Int32Array(k);
   const faceIds = new Int32Array(k);
 
-  for (let position = 0; position < n; position++) {
-    const root = order[position];
-    // Later neighbours of the root, indexed locally in degeneracy order so that an oriented
-    // edge always goes from a smaller to a larger local index.
-    const later: number[] = [];
-    for (let e = adjStart[root]; e < adjStart[root + 1]; e++) if (rank[adj[e]] > position) later.push(e);
-    const s = later.length;
-    if (s < k - 1) continue;
-    later.sort((a, b) => rank[adj[a]] - rank[adj[b]]);
-    const globalOf = new Int32Array(s);
-    const rootLog = new Float64Array(s);
-    for (let i = 0; i < s; i++) {
-      globalOf[i] = adj[later[i]];
-      rootLog[i] = logWeights[later[i]];
-      localOf[globalOf[i]] = i;
-    }
-    const words = wordsFor(s);
-    const rows = new Uint32Array(s * words);
-    const pairLog = new Float64Array(s * s);
-    for (let i = 0; i < s; i++) {
-      const u = globalOf[i];
-      for (let e = adjStart[u]; e < adjStart[u + 1]; e++) {
-        const j = localOf[adj[e]];
-        if (j <= i) continue;
-        rows[i * words + (j >>> 5)] |= 1 << (j & 31);
-        pairLog[i * s + j] = logWeights[e];
+  // Scratch for the largest neighbourhood: a node has at most `degeneracy` later neighbours.
+  const maxLater = degeneracy.degeneracy;
+  const maxWords = wordsFor(maxLater);
+  const localOf = new Int32Array(n).fill(-1);
+  const globalOf = new Int32Array(maxLater);
+  const rootLog = new Float64Array(maxLater);
+  const rows = new Uint32Array(maxLater * maxWords);
+  // Only entries of adjacent pairs are ever read, so this is never cleared between roots.
+  const pairLog = new Float64Array(maxLater * maxLater);
+  const candidates = new Uint32Array(k * maxWords);
+  const chosen = new Int32Array(k);
+
+  let root = 0;
+  let s = 0;
+  let words = 0;
+
+  const keep = () => {
+    clique[0] = root;
+    for (let t = 0; t < k - 1; t++) clique[t + 1] = globalOf[chosen[t]];
+    clique.sort();
+    for (let skip = 0; skip < k; skip++) faceIds[skip] = faces.idOf(clique, 0, k, skip);
+    sets.grow(faces.count);
+    for (let skip = 1; skip < k; skip++) sets.union(faceIds[0], faceIds[skip]);
+  };
+
+  // Extends the chosen locals chosen[0…depth) (edge log-weight sum `logSum`, root included) by
+  // each candidate of level `depth`; locals only extend to larger locals, so each k-clique of
+  // the root's later neighbourhood is listed once. Recursion depth is at most k − 1.
+  const extend = (depth: number, logSum: number) => {
+    const base = depth * maxWords;
+    for (let w = 0; w < words; w++) {
+      let bits = candidates[base + w];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        const c = (w << 5) | (31 - Math.clz32(low));
+        let sum = logSum + rootLog[c];
+        for (let t = 0; t < depth; t++) sum += pairLog[chosen[t] * s + c];
+        chosen[depth] = c;
+        if (depth + 1 === k - 1) {
+          if (keepAll || sum >= threshold) keep();
+          continue;
+        }
+        const next = base + maxWords;
+        let size = 0;
+        for (let x = 0; x < words; x++) {
+          const common = candidates[base + x] & rows[c * words + x];
+          candidates[next + x] = common;
+          size += popcount32(common);
+        }
+        if (depth + 1 + size >= k - 1) extend(depth + 1, sum);
       }
     }
-    for (let i = 0; i < s; i++) localOf[globalOf[i]] = -1;
+  };
 
-    const chosen = new Int32Array(k - 1);
-    const keep = () => {
-      clique[0] = root;
-      for (let t = 0; t < k - 1; t++) clique[t + 1] = globalOf[chosen[t]];
-      clique.sort();
-      for (let skip = 0; skip < k; skip++) faceIds[skip] = faces.idOf(clique, 0, k, skip);
-      sets.grow(faces.count);
-      for (let skip = 1; skip < k; skip++) sets.union(faceIds[0], faceIds[skip]);
-    };
-    // Extends the chosen locals chosen[0…depth) (log-weight sum `logSum`) with a candidate.
-    const extend = (depth: number, candidates: Uint32Array, logSum: number) => {
-      for (let w = 0; w < words; w++) {
-        let bits = candidates[w];
-        while (bits !== 0) {
-          const low = bits & -bits;
-          bits ^= low;
-          const c = (w << 5) | (31 - Math.clz32(low));
-          let sum = logSum + rootLog[c];
-          for (let t = 0; t < depth; t++) sum += pairLog[chosen[t] * s + c];
-          chosen[depth] = c;
-          if (depth + 1 === k - 1) {
-            if (keepAll || sum >= threshold) keep();
-            continue;
-          }
-          const next = new Uint32Array(words);
-          let size = 0;
-          for (let x = 0; x < words; x++) {
-            next[x] = candidates[x] & rows[c * words + x];
-            size += popcount32(next[x]);
-          }
-          if (depth + 1 + size >= k - 1) extend(depth + 1, next, sum);
+  for (let position = 0; position < n; position++) {
+    root = order[position];
+    // The root's later neighbours, indexed locally in ascending node order (any fixed order
+    // works: a clique is listed from its earliest node, as an increasing run of locals).
+    s = 0;
+    for (let e = adjStart[root]; e < adjStart[root + 1]; e++) {
+      if (rank[adj[e]] <= position) continue;
+      globalOf[s] = adj[e];
+      rootLog[s] = logWeights[e];
+      localOf[adj[e]] = s++;
+    }
+    if (s >= k - 1) {
+      words = wordsFor(s);
+      rows.fill(0, 0, s * words);
+      for (let i = 0; i < s; i++) {
+        const u = globalOf[i];
+        for (let e = adjStart[u]; e < adjStart[u + 1]; e++) {
+          const j = localOf[adj[e]];
+          if (j <= i) continue;
+          rows[i * words + (j >>> 5)] |= 1 << (j & 31);
+          pairLog[i * s + j] = logWeights[e];
         }
       }
-    };
-    const all = new Uint32Array(words);
-    for (let i = 0; i < s; i++) all[i >>> 5] |= 1 << (i & 31);
-    extend(0, all, 0);
+      candidates.fill(0, 0, words);
+      for (let i = 0; i < s; i++) candidates[i >>> 5] |= 1 << (i & 31);
+      extend(0, 0);
+    }
+    for (let i = 0; i < s; i++) localOf[globalOf[i]] = -1;
   }
 
-  // A community is the union of the faces of one set.
-  const communityOfRoot = new Map<number, number>();
-  const members: Set<number>[] = [];
-  const data = faces.tupleData();
+  // A community is the union of the faces of one set: number the sets, order the faces by set
+  // (counting sort), then collect each set's nodes once.
+  const communityOfRoot = new Int32Array(faces.count).fill(-1);
+  const faceCommunity = new Int32Array(faces.count);
+  let communityCount = 0;
   for (let face = 0; face < faces.count; face++) {
-    const root = sets.find(face);
-    let community = communityOfRoot.get(root);
-    if (community === undefined) {
-      community = members.length;
-      communityOfRoot.set(root, community);
-      members.push(new Set());
-    }
-    for (let i = face * (k - 1); i < (face + 1) * (k - 1); i++) members[community].add(data[i]);
+    const setRoot = sets.find(face);
+    if (communityOfRoot[setRoot] < 0) communityOfRoot[setRoot] = communityCount++;
+    faceCommunity[face] = communityOfRoot[setRoot];
   }
-  return members.map((set) => [...set]);
+  const start = new Int32Array(communityCount + 1);
+  for (let face = 0; face < faces.count; face++) start[faceCommunity[face] + 1]++;
+  for (let c = 0; c < communityCount; c++) start[c + 1] += start[c];
+  const byCommunity = new Int32Array(faces.count);
+  for (let face = 0; face < faces.count; face++) byCommunity[start[faceCommunity[face]]++] = face;
+  const communities: number[][] = Array.from({ length: communityCount }, () => []);
+  const lastCommunity = new Int32Array(n).fill(-1);
+  const data = faces.tupleData();
+  for (const face of byCommunity) {
+    const community = faceCommunity[face];
+    for (let i = face * (k - 1); i < (face + 1) * (k - 1); i++) {
+      if (lastCommunity[data[i]] === community) continue;
+      lastCommunity[data[i]] = community;
+      communities[community].push(data[i]);
+    }
+  }
+  return communities;
 }

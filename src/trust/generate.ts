@@ -250,9 +250,10 @@ export function planTraffic(opts: TrafficOptions = {}): TrafficPlan {
     const chain = Math.floor(b / (CELLS_PER_CHAIN - 1));
     const from = (chain * CELLS_PER_CHAIN + (b % (CELLS_PER_CHAIN - 1))) % g;
     const to = (from + 1) % g;
-    const candidates = cells[from].slice(2).filter((d) => joined[d] < 0 && !cells[to].includes(d));
+    const free = (d: number): boolean => joined[d] < 0 && cells[home[d]].indexOf(d) >= 2 && !cells[to].includes(d);
+    const candidates = cells[from].filter(free);
     // Fall back to any free device when the home cell has none left (many bridges, few cells).
-    const pool = candidates.length > 0 ? candidates : order.filter((d) => joined[d] < 0 && home[d] !== to && !cells[to].includes(d) && cells[home[d]].indexOf(d) >= 2);
+    const pool = candidates.length > 0 ? candidates : order.filter(free);
     if (pool.length === 0) throw new TrafficOptionsError("overlap", `no device left to bridge cells ${from + 1} and ${to + 1}`);
     const bridge = pool[random.int(pool.length)];
     joined[bridge] = to;

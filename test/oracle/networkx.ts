@@ -24,6 +24,8 @@ export interface OracleResult {
   byK?: Record<string, string[][]>;
   /** Time of the networkx computation itself, measured inside python. */
   seconds: number;
+  /** The same per k (k_clique_communities only). */
+  secondsByK?: Record<string, number>;
 }
 
 export function runOracle(jobs: OracleJob[]): OracleResult[] {

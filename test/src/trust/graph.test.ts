@@ -1,6 +1,14 @@
 import { expect } from "chai";
 import { TrustError } from "../../../src/trust/errors";
-import { addPairCount, buildTrustGraph, pairKey, spanHoursOf, splitPairKey, type PairCounts } from "../../../src/trust/graph";
+import {
+  addPairCount,
+  buildTrustGraph,
+  PairCounter,
+  pairKey,
+  spanHoursOf,
+  splitPairKey,
+  type PairCounts,
+} from "../../../src/trust/graph";
 
 describe("trust/graph", () => {
   it("keys a pair the same in both directions", () => {
@@ -40,6 +48,30 @@ describe("trust/graph", () => {
     expect(graph.size).to.equal(1);
     expect(graph.getEdgeAttributes(graph.edge("x", "y") as string)).to.deep.equal({ count: 6, weight: 3 });
     expect(graph.getNodeAttribute("y", "records")).to.equal(6);
+  });
+
+  it("counts pairs in both directions with PairCounter, devices in order of appearance", () => {
+    const counter = new PairCounter();
+    counter.add("10", "2");
+    counter.add("2", "10");
+    counter.add("7", "2", 3);
+    counter.add("10", "7");
+    expect(counter.records).to.equal(6);
+    expect(counter.devices()).to.deep.equal(["10", "2", "7"]);
+    expect([...counter.pairs()]).to.deep.equal([
+      ["10", "2", 2],
+      ["10", "7", 1],
+      ["2", "7", 3],
+    ]);
+    expect(() => counter.add("7", "7")).to.throw(TrustError, 'pair ("7", "7") joins a device to itself');
+  });
+
+  it("adds the listed devices first, in their order, even one without a pair", () => {
+    const graph = buildTrustGraph([["b", "c", 2]], 1, ["z", "c", "b"]);
+    expect(graph.nodes()).to.deep.equal(["z", "c", "b"]);
+    expect(graph.getNodeAttributes("z")).to.deep.equal({ records: 0 });
+    expect(graph.degree("z")).to.equal(0);
+    expect(graph.getNodeAttributes("c")).to.deep.equal({ records: 2 });
   });
 
   it("rejects self pairs, empty ids, bad counts and bad spans", () => {
