@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { writeTextAtomically } from "../trust/atomic-write";
 import { PartitionError } from "./errors";
+import type { KCliqueLevel } from "./percolation";
 
 // partition.json: the output of the partition engine and the input of `chains:up` and the report.
 // The keys DESIGN.md fixes are required here; the optional ones are additions of this module.
@@ -41,13 +42,8 @@ export interface PartitionGraph {
   edges: PartitionEdge[];
 }
 
-/** The k-clique communities at one k (the shape of `KCliqueLevel` of src/partition/percolation.ts). */
-export interface PartitionLevel {
-  k: number;
-  communities: DeviceId[][];
-  uncovered: DeviceId[];
-  overlapping: DeviceId[];
-}
+/** The k-clique communities at one k, as clique percolation gives them. */
+export type PartitionLevel = KCliqueLevel;
 
 export interface ChosenPartition {
   k: number;

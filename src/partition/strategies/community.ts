@@ -1,5 +1,6 @@
 import type { DeviceId } from "../../trust/types";
-import type { ChosenPartition, PartitionLevel } from "../document";
+import type { ChosenPartition } from "../document";
+import type { KCliqueLevel } from "../percolation";
 import { PartitionError } from "../errors";
 import { canonicalCommunities, compareDeviceIds } from "../order";
 import type { Grouping } from "./grouping";
@@ -34,10 +35,10 @@ export interface ChooseOptions {
  * the `byK` levels (ascending k, canonical order); a forced k outside them must be given as a
  * level too. Uncovered devices will each run as a chain of their own.
  */
-export function chooseCommunities(levels: readonly PartitionLevel[], options: ChooseOptions = {}): ChosenPartition {
+export function chooseCommunities(levels: readonly KCliqueLevel[], options: ChooseOptions = {}): ChosenPartition {
   const source = options.source ?? "graph";
   const largestK = [...levels].reverse().find((l) => l.communities.length > 0)?.k;
-  let chosen: PartitionLevel | undefined;
+  let chosen: KCliqueLevel | undefined;
   if (options.k !== undefined) {
     chosen = levels.find((l) => l.k === options.k);
     if (chosen === undefined || chosen.communities.length === 0) throw new NoCommunityError(options.k, source, largestK);
