@@ -10,6 +10,7 @@ import { writePartitionOutputs } from "../src/report/outputs";
 /** Logs at least this big get a progress bar (about 300,000 records). */
 const PROGRESS_BAR_FROM_BYTES = 8 * 1024 * 1024;
 
+const STAGES_AFTER_READ: (PartitionStage | "write")[] = ["threshold", "percolation", "strategies", "optimization", "write"];
 const STAGE_LABELS: Record<PartitionStage | "write", string> = {
   read: "reading the log",
   threshold: "threshold",
@@ -67,11 +68,13 @@ task("partition", "Divides the devices of a traffic log into community chains (k
       .filter((id) => id !== "");
     const logFile = args.log;
 
+    // The bar counts bytes while the log is read, then the stages after it (their own progress
+    // is not measurable from outside, except the optimisation rounds shown as detail).
     let bar: SingleBar | undefined;
     const stage = (name: PartitionStage | "write") => {
-      if (bar === undefined) return;
-      if (name !== "read") bar.setTotal(1);
-      bar.update(0, { stage: STAGE_LABELS[name], detail: "" });
+      if (bar === undefined || name === "read") return;
+      bar.setTotal(STAGES_AFTER_READ.length);
+      bar.update(STAGES_AFTER_READ.indexOf(name), { stage: STAGE_LABELS[name], detail: "" });
     };
     try {
       const run = await runPartition(logFile, {
@@ -90,16 +93,16 @@ task("partition", "Divides the devices of a traffic log into community chains (k
           }
           bar?.update(bytesRead);
         },
-        onOptimizeRound: (round, count) => bar?.update(0, { detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
+        onOptimizeRound: (round, count) => bar?.update({ detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
       });
       stage("write");
       const outputs = await writePartitionOutputs(path.resolve(args.out), run.document);
-      bar?.update(1);
+      bar?.update(STAGES_AFTER_READ.length);
       bar?.stop();
       bar = undefined;
 
       const doc = run.document;
-      const ratio = (name: string) => doc.strategies.find((s) => s.name === name)?.storageRatio.toFixed(3) ?? "-";
+        const ratio = (name: string) => doc.strategies.find((s) => s.name === name)?.storageRatio.toPrecision(3) ?? "-";
       console.log(
         [
           `Partitioned ${shown(logFile)}: ${doc.log.records.toLocaleString("en-US")} records, ${doc.log.devices} devices`,
