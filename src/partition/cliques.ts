@@ -220,7 +220,7 @@ export function maximalCliqueList(g: IndexedGraph, opts: CliqueOptions = {}): Cl
 
 /**
  * Every maximal clique of at least `minSize` nodes of an undirected graphology graph (self-loops
- * and edge directions ignored; directed edges are an error), as node keys in canonical order
+ * and parallel edges ignored; directed edges are an error), as node keys in canonical order
  * (see `canonicalCommunities`). Equals networkx's `find_cliques` as a set of sets.
  */
 export function maximalCliques(graph: AnyGraph, opts: CliqueOptions = {}): string[][] {

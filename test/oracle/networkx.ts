@@ -16,7 +16,7 @@ export interface OracleGraph {
 
 export type OracleJob =
   | (OracleGraph & { op: "find_cliques" })
-  | (OracleGraph & { op: "k_clique_communities"; ks: number[] })
+  | (OracleGraph & { op: "k_clique_communities"; ks: number[]; repeat?: number })
   | (OracleGraph & { op: "weighted_cpm"; ks: number[]; intensity: number });
 
 export interface OracleResult {
