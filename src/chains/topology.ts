@@ -163,7 +163,7 @@ function validateChain(value: unknown, key: string, fail: Fail): ChainEntry {
   if (!Number.isSafeInteger(raw.chainId) || (raw.chainId as number) <= 0) {
     fail(`${key}.chainId`, `must be a positive integer, got ${JSON.stringify(raw.chainId)}`);
   }
-  if (typeof raw.rpc !== "string" || !isRpcUrl(raw.rpc)) fail(`${key}.rpc`, `must be an http(s) or ws(s) URL, got ${JSON.stringify(raw.rpc)}`);
+  if (typeof raw.rpc !== "string" || !isRpcUrl(raw.rpc)) fail(`${key}.rpc`, `must be an http(s) URL, got ${JSON.stringify(raw.rpc)}`);
   const members = raw.members === undefined ? [] : stringList(raw.members, `${key}.members`, fail);
   const contracts: Record<string, string> = {};
   if (raw.contracts !== undefined) {
@@ -248,7 +248,7 @@ function stringList(value: unknown, key: string, fail: Fail): string[] {
 
 function isRpcUrl(text: string): boolean {
   try {
-    return ["http:", "https:", "ws:", "wss:"].includes(new URL(text).protocol);
+    return ["http:", "https:"].includes(new URL(text).protocol);
   } catch {
     return false;
   }

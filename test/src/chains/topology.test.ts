@@ -76,7 +76,7 @@ describe("src/chains/topology", () => {
     ["duplicate name", (t) => (t.communities[1].name = "community-1"), "communities[1].name: community-1 is also the name of communities[0]"],
     ["duplicate port", (t) => { t.communities[0].port = 8600; t.communities[0].rpc = "http://127.0.0.1:8600"; }, "communities[0].port: 8600 is also the port of main"],
     ["bad chain id", (t) => (t.communities[0].chainId = -5), "communities[0].chainId: must be a positive integer, got -5"],
-    ["bad rpc", (t) => (t.communities[1].rpc = "localhost:8545"), "communities[1].rpc: must be an http(s) or ws(s) URL"],
+    ["bad rpc", (t) => (t.communities[1].rpc = "localhost:8545"), "communities[1].rpc: must be an http(s) URL"],
     ["local rpc off its port", (t) => (t.communities[0].rpc = "http://127.0.0.1:9999"), "communities[0].rpc: a local chain answers on http://127.0.0.1:8601"],
     ["local chain without port", (t) => delete t.main.port, "main.port: a local chain needs a port"],
     ["bad address", (t) => (t.communities[0].contracts.Register = "0x12"), "communities[0].contracts.Register: must be a 0x-prefixed 20-byte address"],
