@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { HardhatNetworkUserConfig } from "hardhat/types";
 import { accountWallet, DEVICE_HD_PATH, projectMnemonic, SYSTEM_HD_PATH } from "./accounts";
-import { GenesisError } from "./errors";
+import { ChainError, GenesisError } from "./errors";
 import { GENESIS_FILE, readGenesis, type ChainGenesis } from "./genesis";
 
 /** Environment variable naming the data directory of the chain a `hardhat node` process runs. */
@@ -49,4 +49,20 @@ export function genesisKeys(genesis: ChainGenesis, file: string, mnemonic: strin
     }
     return { privateKey: wallet.privateKey, balance: account.balance };
   });
+}
+
+/**
+ * Checks that a chain process was started as `chains:up` starts it: the config built the network
+ * from `COMMCHAIN_CHAIN_DIR`, which must be the directory the command line names (that is how
+ * `chains:down` recognises the process), and a persistent chain never forks another.
+ */
+export function assertChainDirEnv(chainDir: string, forkUrl?: string): void {
+  const env = process.env[CHAIN_DIR_ENV];
+  if (env === undefined || path.resolve(env) !== path.resolve(chainDir)) {
+    throw new ChainError(
+      `chain-node --chain-dir ${chainDir} needs ${CHAIN_DIR_ENV}=${path.resolve(chainDir)} in its environment ` +
+        `(the config reads the genesis at load time; got ${env === undefined ? "nothing" : env}); use chains:up`,
+    );
+  }
+  if (forkUrl !== undefined) throw new ChainError(`chain ${path.basename(chainDir)} is persistent and cannot fork ${forkUrl}`);
 }

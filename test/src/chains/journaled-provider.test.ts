@@ -73,7 +73,11 @@ describe("src/chains/journaled-provider", function () {
     const reverter = getCreateAddress({ from: deployer.address, nonce: 1 });
     await chain.request({ method: "hardhat_mine", params: ["0x3", "0x0"] });
     // A reverted transaction is an error to the caller but still a mined block.
-    await expect(sendRaw(chain, d1, { to: reverter, gasLimit: 50_000n })).to.be.rejected;
+    const reverted = await sendRaw(chain, d1, { to: reverter, gasLimit: 50_000n }).then(
+      () => expect.fail("the call to the reverter succeeded"),
+      (error: Error) => error,
+    );
+    expect(reverted.message).to.contain("reverted");
     await chain.request({ method: "evm_increaseTime", params: [3600] });
     await chain.request({ method: "hardhat_setPrevRandao", params: [`0x${"ab".repeat(32)}`] });
     await chain.request({ method: "hardhat_setCoinbase", params: [deployer.address] });
