@@ -33,6 +33,16 @@ export class PartitionInputError extends ChainError {
   }
 }
 
+/** Chain data left in a directory that has no topology.json, which a new topology must not overwrite. */
+export class StaleChainDataError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly topologyFile: string,
+  ) {
+    super(`${file} exists but ${topologyFile} does not: chain data of an earlier run; remove its directory or use another --dir`);
+  }
+}
+
 /** A chain's port is already taken by a process that is not that chain. */
 export class PortInUseError extends ChainError {
   constructor(
