@@ -79,9 +79,7 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
       toStart.push(chain);
     }
   }
-  for (const chain of toStart) {
-    if (!(await isPortFree(chain.port as number))) throw new PortInUseError(chain.port as number, chain.name);
-  }
+  for (const chain of toStart) await assertPortFree(chain);
 
   const created: string[] = [];
   const launched: { chain: ChainEntry; pid: number }[] = [];
@@ -120,6 +118,17 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
     throw error;
   }
   return { topologyFile: file, topology, chains: allChains(topology).map((chain) => results.get(chain.name) as ChainUpResult) };
+}
+
+/** How long a port may stay busy before it counts as taken: a chain killed a moment ago may still hold it. */
+const PORT_SETTLE_MS = 2_000;
+
+async function assertPortFree(chain: ChainEntry): Promise<void> {
+  const port = chain.port as number;
+  for (let waited = 0; !(await isPortFree(port)); waited += 200) {
+    if (waited >= PORT_SETTLE_MS) throw new PortInUseError(port, chain.name);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function planFromPartition(dir: string, options: ChainsUpOptions): Promise<Topology> {
