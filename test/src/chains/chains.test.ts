@@ -10,11 +10,11 @@ import { ChainStartError, PortInUseError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
 import { RpcError, rpcCall } from "../../../src/chains/rpc";
 import type { ChainStatus } from "../../../src/chains/status";
-import { readTopology, topologyPath, type ChainEntry, type Topology } from "../../../src/chains/topology";
+import { readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../../../src/chains/topology";
 import type { ChainDownResult } from "../../../src/chains/down";
 import type { ChainsUpResult } from "../../../src/chains/up";
 import { writePartition, PartitionEmptyError, PartitionSyntaxError } from "../../../src/partition/document";
-import { chainProcessesUnder, COUNTER_INIT_CODE, killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "./helpers";
+import { ANCHOR_HUB_STUB_INIT_CODE, chainProcessesUnder, COUNTER_INIT_CODE, killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "./helpers";
 
 const DEVICES = ["01", "02", "03", "04", "05", "06", "07"];
 /** Device 04 bridges the two communities. */
@@ -146,6 +146,24 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     expect(rows[2].split(/\s+/)).to.deep.equal(["community-1", "41001", community1.rpc, String(community1.pid), "yes", "1", "-"]);
     const json = await quietly<ChainStatus[]>("chains:status", { dir, json: true });
     expect(JSON.parse(json.output)).to.deep.equal(result);
+  });
+
+  it("shows the last anchored height of each community chain from the main chain's AnchorHub", async () => {
+    const deployer = systemWallet("deployer").connect(connect(topology.main));
+    const deployment = await deployer.sendTransaction({ data: ANCHOR_HUB_STUB_INIT_CODE });
+    await deployment.wait();
+    const hub = getCreateAddress({ from: deployer.address, nonce: deployment.nonce });
+    const withHub = readTopology(topologyPath(dir));
+    withHub.main.contracts.AnchorHub = hub;
+    writeTopology(topologyPath(dir), withHub);
+    topology = withHub;
+    const { result, output } = await quietly<ChainStatus[]>("chains:status", { dir, json: false });
+    expect(result.map((s) => [s.name, s.height, s.lastAnchored])).to.deep.equal([
+      ["main", 1, null],
+      ["community-1", 1, 41008],
+      ["community-2", 0, 41009],
+    ]);
+    expect(output.split("\n")[3].split(/\s+/).at(-1)).to.equal("41009");
   });
 
   it("leaves running chains alone when chains:up runs again", async () => {

@@ -43,6 +43,11 @@ export async function chainProvider(chainDir: string): Promise<EthereumProvider>
 
 /** Init code of a contract that adds 1 to storage slot 0 on every call. */
 export const COUNTER_INIT_CODE = "0x600a600c600039600a6000f3" + "60005460010160005500";
+/**
+ * Init code of an AnchorHub stand-in whose every call returns its first argument + 7, so
+ * `lastAnchoredHeight(chainId)` answers chainId + 7.
+ */
+export const ANCHOR_HUB_STUB_INIT_CODE = "0x600e600c600039600e6000f3" + "600435600701600052602060" + "00f3";
 /** Init code of a contract that reverts on every call. */
 export const REVERTER_INIT_CODE = "0x6005600c60003960056000f3" + "60006000fd";
 
