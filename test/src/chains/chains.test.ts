@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { JsonRpcProvider, parseEther, Wallet, getCreateAddress } from "ethers";
 import hre from "hardhat";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
-import { ChainStartError, PortInUseError } from "../../../src/chains/errors";
+import { ChainStartError, ExternalChainError, PortInUseError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
 import { RpcError, rpcCall } from "../../../src/chains/rpc";
 import type { ChainStatus } from "../../../src/chains/status";
@@ -352,5 +353,66 @@ describe("chains:up on bad input", function () {
     const error = await rejection(quietly("chains:up", { dir, basePort: 0 }));
     expect(error.message).to.equal(`${topologyPath(dir)}: does not exist and no partition was given to plan the chains from (--partition)`);
     expectNothingStarted(dir);
+  });
+});
+
+describe("chains:up with an external chain", function () {
+  this.timeout(300_000);
+  let work: string;
+  let dir: string;
+  let external: http.Server;
+  let externalRpc: string;
+
+  before(async () => {
+    work = tempDir("chains-external");
+    dir = path.join(work, "chains");
+    // A stand-in for geth --dev: answers eth_chainId (1337) and eth_blockNumber over JSON-RPC.
+    external = http.createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        const call = JSON.parse(body) as { id: number; method: string };
+        const result = { eth_chainId: "0x539", eth_blockNumber: "0x10" }[call.method];
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify(result === undefined ? { jsonrpc: "2.0", id: call.id, error: { code: -32601, message: "no" } } : { jsonrpc: "2.0", id: call.id, result }));
+      });
+    });
+    await new Promise<void>((resolve) => external.listen(0, "127.0.0.1", resolve));
+    externalRpc = `http://127.0.0.1:${(external.address() as net.AddressInfo).port}`;
+  });
+  after(async () => {
+    await killChainProcessesUnder(dir);
+    external.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("does not start an external chain, only checks its chain id, and leaves it alone on chains:down", async () => {
+    const partition = path.join(work, "partition.json");
+    await writePartition(partition, partitionDocument(["a", "b", "c"], [["a", "b", "c"]]));
+    const { result } = await quietly<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, external: `main=${externalRpc}` });
+    expect(result.chains.map((c) => [c.name, c.chainId, c.action])).to.deep.equal([
+      ["main", 1337, "external"],
+      ["community-1", 31001, "started"],
+    ]);
+    const topology = readTopology(topologyPath(dir));
+    expect(topology.main).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, members: [], contracts: {}, external: true });
+    expect(fs.existsSync(path.join(dir, "main"))).to.equal(false);
+    expect(chainProcessesUnder(dir)).to.deep.equal([topology.communities[0].pid]);
+
+    const status = await quietly<ChainStatus[]>("chains:status", { dir, json: true });
+    expect(status.result[0]).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, external: true, pid: null, alive: null, height: 16, lastAnchored: null });
+    const down = await quietly<ChainDownResult[]>("chains:down", { dir });
+    expect(down.result.map((r) => r.outcome)).to.deep.equal(["external", "stopped"]);
+    expect(chainProcessesUnder(dir)).to.deep.equal([]);
+  });
+
+  it("rejects an external chain that answers with another chain id before starting anything", async () => {
+    const topology = readTopology(topologyPath(dir));
+    topology.main.chainId = 999;
+    writeTopology(topologyPath(dir), topology);
+    const error = (await rejection(quietly("chains:up", { dir, timeout: 5 }))) as ExternalChainError;
+    expect(error).to.be.instanceOf(ExternalChainError);
+    expect(error.message).to.equal(`external chain main at ${externalRpc}: ${externalRpc} answers with chain id 1337, not 999`);
+    expect(chainProcessesUnder(dir)).to.deep.equal([]);
   });
 });
