@@ -90,7 +90,8 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
       const pid = launchChain({ chain: chain.name, chainDir, port: chain.port as number, projectRoot: options.projectRoot, configFile: options.configFile });
       launched.push({ chain, pid });
       if (fresh) created.push(path.join(chainDir, JOURNAL_FILE));
-      progress(`${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}`);
+      const replay = fresh ? "" : `, replaying ${journaledBlocks(path.join(chainDir, JOURNAL_FILE))} journaled blocks`;
+      progress(`${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}${replay}`);
     }
     const outcomes = await Promise.allSettled(
       launched.map(async ({ chain, pid }) => {
@@ -179,6 +180,16 @@ function writeGeneses(dir: string, topologyFile: string, topology: Topology, cha
     chain.genesis = summarizeGenesis(genesis, relative);
     return path.join(dir, relative);
   });
+}
+
+/** Complete block lines of a journal (its first line is the genesis record), for progress only. */
+function journaledBlocks(file: string): number {
+  try {
+    const lines = fs.readFileSync(file).filter((byte) => byte === 0x0a).length;
+    return Math.max(0, lines - 1);
+  } catch {
+    return 0;
+  }
 }
 
 async function externalChainId(name: string, rpc: string, timeoutMs: number): Promise<number> {
