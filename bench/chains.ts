@@ -35,6 +35,12 @@ async function head(provider: EthereumProvider): Promise<string> {
   return ((await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { hash: string }).hash;
 }
 
+const FSYNC_PROBES = 500;
+
+function journalBytesPerBlock(chainDir: string): number {
+  return Math.round(fs.statSync(path.join(chainDir, JOURNAL_FILE)).size / TRANSACTIONS);
+}
+
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "commchain-bench-chains-"));
   try {
@@ -78,6 +84,18 @@ async function main(): Promise<void> {
     const replayedHead = await head(replayed);
     replayed.close();
 
+    // The durability price alone: one appended record flushed with fdatasync, as the journal does.
+    const probe = path.join(work, "fsync-probe");
+    const fd = fs.openSync(probe, "a");
+    const record = Buffer.from(`${"x".repeat(journalBytesPerBlock(journaledDir) - 1)}\n`);
+    const fsyncStarted = process.hrtime.bigint();
+    for (let i = 0; i < FSYNC_PROBES; i++) {
+      fs.writeSync(fd, record);
+      fs.fdatasyncSync(fd);
+    }
+    const fsyncMicros = Number(process.hrtime.bigint() - fsyncStarted) / 1e3 / FSYNC_PROBES;
+    fs.closeSync(fd);
+
     const plainTps = TRANSACTIONS / plainSeconds;
     const journaledTps = TRANSACTIONS / journaledSeconds;
     const figures = {
@@ -86,12 +104,17 @@ async function main(): Promise<void> {
       plainTxPerSecond: Math.round(plainTps),
       journaledTxPerSecond: Math.round(journaledTps),
       journalOverheadPercent: Math.round((plainTps / journaledTps - 1) * 1000) / 10,
-      journalBytesPerBlock: Math.round(fs.statSync(path.join(journaledDir, JOURNAL_FILE)).size / TRANSACTIONS),
+      journalBytesPerBlock: journalBytesPerBlock(journaledDir),
+      fdatasyncMicros: Math.round(fsyncMicros),
+      journalOverheadMicrosPerBlock: Math.round((journaledSeconds - plainSeconds) * 1e6 / TRANSACTIONS),
       replaySeconds: Math.round(replaySeconds * 100) / 100,
       replayBlocksPerSecond: Math.round(TRANSACTIONS / replaySeconds),
       replayedHeadEqual: replayedHead === originalHead,
     };
-    console.log(`plain ${figures.plainTxPerSecond} tx/s, journaled ${figures.journaledTxPerSecond} tx/s, replay ${figures.replayBlocksPerSecond} blocks/s`);
+    console.log(
+      `plain ${figures.plainTxPerSecond} tx/s, journaled ${figures.journaledTxPerSecond} tx/s ` +
+        `(+${figures.journalOverheadMicrosPerBlock} µs per block, of which fdatasync ${figures.fdatasyncMicros} µs), replay ${figures.replayBlocksPerSecond} blocks/s`,
+    );
     console.log(JSON.stringify(figures));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
