@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { keccak256, toQuantity } from "ethers";
+import { isHexString, keccak256, toQuantity } from "ethers";
 import type { EIP1193Provider, EthereumProvider, JsonRpcRequest, JsonRpcResponse, RequestArguments } from "hardhat/types";
 import { ChainError, RefusedMethodError, ReplayMismatchError } from "./errors";
 import { JOURNAL_FILE, JournalWriter, type JournalBlock, type JournalContents } from "./journal";
@@ -150,9 +150,8 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     // The signed bytes a client sent are the bytes to journal; keeping them spares rebuilding
     // (and re-hashing) the transaction from its RPC form, the costly part of journaling.
     const submitted = new Map<string, string>();
-    if (args.method === "eth_sendRawTransaction" && Array.isArray(args.params) && typeof args.params[0] === "string") {
-      submitted.set(keccak256(args.params[0]), args.params[0]);
-    }
+    const raw = args.method === "eth_sendRawTransaction" && Array.isArray(args.params) ? args.params[0] : undefined;
+    if (typeof raw === "string" && isHexString(raw)) submitted.set(keccak256(raw), raw);
     try {
       return await this.inner.request(monotonicMine(args));
     } finally {
@@ -185,7 +184,8 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
 function monotonicMine(args: RequestArguments): RequestArguments {
   if (args.method !== "hardhat_mine" || !Array.isArray(args.params) || args.params.length < 2) return args;
   const [blocks, interval] = args.params as unknown[];
-  if (interval === undefined || interval === null || BigInt(interval as string) !== 0n) return args;
+  // Anything but a zero interval (including a malformed one, which Hardhat itself rejects) passes.
+  if (interval !== 0 && !(typeof interval === "string" && /^0x0+$/.test(interval))) return args;
   return { method: args.method, params: [blocks, "0x1"] };
 }
 
