@@ -2,3 +2,5 @@
 import "./gen-traffic";
 import "./partition";
 import "./store";
+import "./chain-node";
+import "./chains";
