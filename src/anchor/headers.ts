@@ -83,7 +83,7 @@ export async function fetchHeaders(rpc: RpcClient, from: bigint, to: bigint, cha
   for (let i = 1; i < headers.length; i++) {
     if (headers[i].parentHash !== headers[i - 1].hash) {
       throw new BlockHeaderError(
-        `${chain} block ${headers[i].number}: parent hash ${headers[i].parentHash} is not block ${headers[i - 1].number}'s hash ${headers[i - 1].hash} (reorganised while fetching?)`,
+        `${chain} block ${headers[i].number}: parent hash ${headers[i].parentHash} is not block ${headers[i - 1].number}'s hash ${headers[i - 1].hash} (the chain reorganised while fetching, or its blocks were made with hardhat_mine, whose skipped blocks carry no parent hash)`,
       );
     }
   }
