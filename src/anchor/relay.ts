@@ -5,7 +5,7 @@
  * chain's head and anchors them, at most `maxHeadersPerTx` per transaction. A chain that fails
  * is reported and retried after an exponential backoff; the other chains go on.
  */
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
 import { RelayError } from "./errors";
 import { fetchHeader, fetchHeaders, type RpcClient } from "./headers";
@@ -132,7 +132,7 @@ export class Relay {
       const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
       const retryAt = now + Math.min(initial * 2 ** (failures - 1), max);
       this.backoff.set(chain.name, { failures, retryAt });
-      const wrapped = error instanceof RelayError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error)}`, { cause: error });
+      const wrapped = error instanceof RelayError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`, { cause: error });
       return {
         chain: chain.name,
         chainId: chain.chainId,
@@ -214,11 +214,33 @@ interface Progress {
   to?: number;
 }
 
-/** A readable one-line cause: a decoded custom error when the hub reverted, else the message. */
-export function describeError(error: unknown): string {
-  const e = error as { revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
+/**
+ * A readable one-line cause: the decoded custom error when a contract call reverted (from
+ * ethers' decoding, or by decoding the revert data with `contract`'s ABI: Hardhat's in-process
+ * provider hands back only the raw data), else the error's message.
+ */
+export function describeError(error: unknown, contract?: Pick<Interface, "parseError">): string {
+  const e = error as { revert?: { name: string; args: unknown[] } | null; shortMessage?: string; message?: string };
   if (e?.revert !== undefined && e.revert !== null) return `${e.revert.name}(${e.revert.args.map(String).join(", ")})`;
+  const data = revertData(error);
+  if (data !== undefined && contract !== undefined) {
+    try {
+      const parsed = contract.parseError(data);
+      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // not one of the contract's errors: fall back to the message
+    }
+  }
   return e?.shortMessage ?? e?.message ?? String(error);
+}
+
+/** Revert data wherever ethers or Hardhat put it. */
+function revertData(error: unknown): string | undefined {
+  for (let e = error as { data?: unknown; error?: unknown; info?: { error?: unknown } } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8}/.test(e.data)) return e.data;
+    e = (e.error ?? e.info?.error) as typeof e;
+  }
+  return undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -9,8 +9,9 @@ import path from "node:path";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { createProvider } from "hardhat/internal/core/providers/construction";
+import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
 import { BrowserProvider, type Signer } from "ethers";
-import type { EthereumProvider } from "hardhat/types";
+import type { EthereumProvider, HardhatNetworkAccountConfig } from "hardhat/types";
 import type { AnchorHub, RecordLog } from "../../../typechain-types";
 import { BatchStore, deployAnchorHub, deployRecordLog, type Communication, type RpcClient } from "../../../src/anchor";
 
@@ -26,11 +27,15 @@ export interface TestChain {
   mine(count: number): Promise<void>;
 }
 
+let accounts: HardhatNetworkAccountConfig[] | undefined;
+
 /** A fresh in-process Hardhat chain with `chainId`, optionally at another hardfork. */
 export async function inProcessChain(chainId: number, hardfork?: string): Promise<TestChain> {
-  const hardhat = { ...hre.config.networks.hardhat, chainId, ...(hardfork === undefined ? {} : { hardfork }) };
+  // Deriving the HD accounts takes about a second: do it once for every chain of the run.
+  accounts ??= normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts);
+  const hardhat = { ...hre.config.networks.hardhat, chainId, accounts, ...(hardfork === undefined ? {} : { hardfork }) };
   const config = { ...hre.config, networks: { ...hre.config.networks, hardhat } };
-  const eip1193 = await createProvider(config, "hardhat", hre.artifacts);
+  const eip1193 = await createProvider(config, "hardhat");
   const provider = new BrowserProvider(eip1193, undefined, { pollingInterval: 50, cacheTimeout: -1 });
   const rpc: RpcClient = { send: (method, params) => eip1193.request({ method, params }) };
   return {
