@@ -1,1 +1,3 @@
 // Every Hardhat task of the project; hardhat.config.ts imports this file. One line per task file.
+import "./chain-node";
+import "./chains";
