@@ -1,3 +1,4 @@
 // Every Hardhat task of the project; hardhat.config.ts imports this file. One line per task file.
 import "./chain-node";
 import "./chains";
+import "./anchor";

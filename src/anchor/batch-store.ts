@@ -46,6 +46,14 @@ interface BatchFile {
 
 const ID_WIDTH = 8;
 
+/** Folder of the chains directory holding one batch store per chain. */
+export const BATCHES_FOLDER = "batches";
+
+/** The batch store directory of chain `chainName` in chains directory `dir`: `<dir>/batches/<chain>`. */
+export function batchStoreDir(dir: string, chainName: string): string {
+  return path.join(dir, BATCHES_FOLDER, chainName);
+}
+
 /** A directory of batch files of one chain's RecordLog. */
 export class BatchStore {
   /** @param dir the directory holding the batch files (created on first write) */

@@ -10,3 +10,8 @@ export * from "./relay";
 export * from "./prover";
 export * from "./light-client";
 export * from "./deploy";
+export * from "./duration";
+export * from "./topology-providers";
+export * from "./deploy-topology";
+export * from "./topology-relay";
+export * from "./verify-record";

@@ -22,6 +22,12 @@ export interface RelayedChain {
   readonly name: string;
   readonly chainId: number;
   readonly rpc: RpcClient;
+  /**
+   * The genesis hash recorded when the chain was created (topology.json's `genesis.hash`): the
+   * trust root a chain unknown to the hub is registered with, after checking the RPC's block 0
+   * has it. Without it the RPC's block 0 is trusted.
+   */
+  readonly genesisHash?: string;
 }
 
 /** Options of a {@link Relay}. */
@@ -32,10 +38,11 @@ export interface RelayOptions {
   /** Cap of headers per `anchor` transaction (default {@link DEFAULT_MAX_HEADERS_PER_TX}). */
   readonly maxHeadersPerTx?: number;
   /**
-   * Register a chain unknown to the hub with its genesis block as trust root (the signer must
-   * hold the hub's DEFAULT_ADMIN_ROLE). Off by default: the trust root is then an admin's call.
+   * The AnchorHub connected to an account holding its DEFAULT_ADMIN_ROLE: chains unknown to the
+   * hub are registered through it with their genesis block as trust root. Without it an unknown
+   * chain fails (registering a trust root is then an admin's explicit act).
    */
-  readonly registerUnknown?: boolean;
+  readonly registrar?: AnchorHub;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
   /** Called after each anchoring transaction is mined (progress). */
@@ -156,11 +163,15 @@ export class Relay {
     if (remoteId !== chain.chainId) throw fail(`its RPC answers chain id ${remoteId}`);
 
     if (!(await hub.isRegistered(chain.chainId))) {
-      if (this.options.registerUnknown !== true) {
+      const registrar = this.options.registrar;
+      if (registrar === undefined) {
         throw fail(`not registered on the AnchorHub at ${await hub.getAddress()}; an admin must register its trust root first`);
       }
       const genesis = await fetchHeader(chain.rpc, 0n, chain.name);
-      await this.send(() => hub.registerChain(chain.chainId, 0, genesis.hash));
+      if (chain.genesisHash !== undefined && genesis.hash !== chain.genesisHash.toLowerCase()) {
+        throw fail(`its block 0 is ${genesis.hash} but its recorded genesis is ${chain.genesisHash}: not the chain that was created`);
+      }
+      await this.send(() => registrar.registerChain(chain.chainId, 0, genesis.hash));
       progress.registered = true;
     }
 

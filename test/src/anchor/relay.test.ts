@@ -141,19 +141,24 @@ describe("anchor/relay", () => {
     }
   });
 
-  it("refuses a chain the hub does not know unless told to register it at genesis", async () => {
+  it("refuses a chain the hub does not know unless an admin registers it at its recorded genesis", async () => {
     const { hub, relayerHub } = await mainHub();
-    const chains: RelayedChain[] = [{ name: "community-1", chainId: a.chainId, rpc: a.rpc }];
-    const [refused] = await new Relay({ hub: relayerHub, chains }).round();
+    const genesis = (await fetchHeader(a.rpc, 0n)).hash;
+    const [refused] = await new Relay({ hub: relayerHub, chains: [{ name: "community-1", chainId: a.chainId, rpc: a.rpc }] }).round();
     expect(refused.status).to.equal("failed");
     expect(refused.error!.message).to.match(/^community-1 \(chain 31001\): not registered on the AnchorHub at 0x[0-9a-fA-F]{40}; an admin must register its trust root first$/);
 
-    // the admin's relay may register it (DEFAULT_ADMIN_ROLE) but must also relay (RELAYER_ROLE)
+    // a recorded genesis that is not the RPC's block 0: another chain answers there
     const [admin] = await ethers.getSigners();
-    await hub.grantRole(await hub.RELAYER_ROLE(), admin.address);
-    const [round] = await new Relay({ hub: hub.connect(admin), chains, registerUnknown: true }).round();
+    const registrar = hub.connect(admin);
+    const recorded = ethers.id("the genesis chains:up recorded");
+    const [mismatch] = await new Relay({ hub: relayerHub, registrar, chains: [{ name: "community-1", chainId: a.chainId, rpc: a.rpc, genesisHash: recorded }] }).round();
+    expect(mismatch.error!.message).to.equal(`community-1 (chain 31001): its block 0 is ${genesis} but its recorded genesis is ${recorded}: not the chain that was created`);
+    expect(await hub.isRegistered(a.chainId)).to.equal(false);
+
+    const [round] = await new Relay({ hub: relayerHub, registrar, chains: [{ name: "community-1", chainId: a.chainId, rpc: a.rpc, genesisHash: genesis }] }).round();
     expect([round.status, round.registered, round.from, round.to]).to.deep.equal(["anchored", true, 1, 5]);
-    expect((await hub.trustRoot(a.chainId)).blockHash).to.equal((await fetchHeader(a.rpc, 0n)).hash);
+    expect((await hub.trustRoot(a.chainId)).blockHash).to.equal(genesis);
   });
 
   it("fails a chain whose RPC answers another chain id, or whose history no longer holds the anchored block", async () => {
