@@ -36,6 +36,20 @@ const TWO_POW_32 = 2 ** 32;
 
 const utf8 = new TextEncoder();
 
+/** UTF-8 of recent device ids: a chain has few devices and every record names two of them. */
+const idBytes = new Map<string, Uint8Array>();
+const ID_CACHE_LIMIT = 4_096;
+
+function encodeId(id: string): Uint8Array {
+  let bytes = idBytes.get(id);
+  if (bytes === undefined) {
+    bytes = utf8.encode(id);
+    if (idBytes.size >= ID_CACHE_LIMIT) idBytes.clear();
+    idBytes.set(id, bytes);
+  }
+  return bytes;
+}
+
 /** The values of a record's leaf in {@link RECORD_LEAF_TYPES} order. */
 export function recordLeafValues(record: ChainRecord): [number, number, string, string, number] {
   return [record.sequence, record.timestamp, record.from, record.to, record.bytes];
@@ -62,8 +76,8 @@ export function validateRecord(record: ChainRecord, where = "record"): void {
  * suite checks it byte for byte against AbiCoder.
  */
 export function encodeRecord(record: ChainRecord): Uint8Array {
-  const from = utf8.encode(record.from);
-  const to = utf8.encode(record.to);
+  const from = encodeId(record.from);
+  const to = encodeId(record.to);
   const fromWords = Math.ceil(from.length / WORD);
   const toWords = Math.ceil(to.length / WORD);
   const out = new Uint8Array(WORD * (HEAD_WORDS + 1 + fromWords + 1 + toWords));
