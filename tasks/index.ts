@@ -1,4 +1,6 @@
 // Every Hardhat task of the project; hardhat.config.ts imports this file. One line per task file.
+import "./gen-traffic";
+import "./store";
 import "./chain-node";
 import "./chains";
 import "./anchor";

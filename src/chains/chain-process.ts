@@ -84,6 +84,23 @@ export function isProcessAlive(pid: number): boolean {
   return commandLine(pid) !== undefined;
 }
 
+/**
+ * Whether the process has finished exiting. Its command line vanishes when its memory is released,
+ * which comes before its files (and listening sockets) are closed; only the zombie state, or no
+ * process at all, means its port is free again.
+ */
+export function isProcessGone(pid: number): boolean {
+  if (!fs.existsSync("/proc/self/stat")) return commandLine(pid) === undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The state follows the command name, which is in parentheses and may itself contain ") ".
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return true;
+  }
+}
+
 /** How stopping a chain process ended. */
 export type StopOutcome = "stopped" | "killed" | "not-running" | "foreign";
 
@@ -100,12 +117,12 @@ export async function stopChainProcess(pid: number | null | undefined, chainDir:
   signal(pid, "SIGTERM");
   for (let waited = 0; waited < graceMs; waited += POLL_MS) {
     await sleep(POLL_MS);
-    if (!isChainProcess(pid, chainDir)) return "stopped";
+    if (isProcessGone(pid)) return "stopped";
   }
   signal(pid, "SIGKILL");
   for (let waited = 0; waited < graceMs; waited += POLL_MS) {
     await sleep(POLL_MS);
-    if (!isChainProcess(pid, chainDir)) return "killed";
+    if (isProcessGone(pid)) return "killed";
   }
   throw new ChainError(`chain process ${pid} of ${chainDir} survived SIGKILL`);
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { toQuantity } from "ethers";
+import { isHexString, keccak256, toQuantity } from "ethers";
 import type { EIP1193Provider, EthereumProvider, JsonRpcRequest, JsonRpcResponse, RequestArguments } from "hardhat/types";
 import { ChainError, RefusedMethodError, ReplayMismatchError } from "./errors";
 import { JOURNAL_FILE, JournalWriter, type JournalBlock, type JournalContents } from "./journal";
@@ -147,21 +147,29 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
 
   private async handle(args: RequestArguments): Promise<unknown> {
     if (READ_ONLY_METHODS.has(args.method)) return this.inner.request(args);
+    // The signed bytes a client sent are the bytes to journal; keeping them spares rebuilding
+    // (and re-hashing) the transaction from its RPC form, the costly part of journaling.
+    const submitted = new Map<string, string>();
+    const raw = args.method === "eth_sendRawTransaction" && Array.isArray(args.params) ? args.params[0] : undefined;
+    if (typeof raw === "string" && isHexString(raw)) submitted.set(keccak256(raw), raw);
     try {
       return await this.inner.request(monotonicMine(args));
     } finally {
       // Also after a failed request: a reverted transaction is still mined into a block.
-      await this.journalNewBlocks();
+      await this.journalNewBlocks(submitted);
     }
   }
 
-  private async journalNewBlocks(): Promise<void> {
-    const head = Number(await this.inner.request({ method: "eth_blockNumber" }));
+  private async journalNewBlocks(submitted: ReadonlyMap<string, string>): Promise<void> {
+    // Fetching the latest block whole answers "was anything mined?" and, in the usual case of
+    // one new block, also gives that block: one call instead of two.
+    const fetch = async (tag: string) => (await this.inner.request({ method: "eth_getBlockByNumber", params: [tag, true] })) as RpcBlock;
+    const latest = await fetch("latest");
+    const head = Number(latest.number);
     if (head <= this.height) return;
     const records: JournalBlock[] = [];
-    for (let number = this.height + 1; number <= head; number++) {
-      records.push(journalBlock((await this.inner.request({ method: "eth_getBlockByNumber", params: [toQuantity(number), true] })) as RpcBlock));
-    }
+    for (let number = this.height + 1; number < head; number++) records.push(journalBlock(await fetch(toQuantity(number)), submitted));
+    records.push(journalBlock(latest, submitted));
     this.writer.append(records);
     this.height = head;
   }
@@ -176,11 +184,12 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
 function monotonicMine(args: RequestArguments): RequestArguments {
   if (args.method !== "hardhat_mine" || !Array.isArray(args.params) || args.params.length < 2) return args;
   const [blocks, interval] = args.params as unknown[];
-  if (interval === undefined || interval === null || BigInt(interval as string) !== 0n) return args;
+  // Anything but a zero interval (including a malformed one, which Hardhat itself rejects) passes.
+  if (interval !== 0 && !(typeof interval === "string" && /^0x0+$/.test(interval))) return args;
   return { method: args.method, params: [blocks, "0x1"] };
 }
 
-function journalBlock(block: RpcBlock): JournalBlock {
+function journalBlock(block: RpcBlock, submitted: ReadonlyMap<string, string>): JournalBlock {
   return {
     kind: "block",
     number: Number(block.number),
@@ -191,7 +200,7 @@ function journalBlock(block: RpcBlock): JournalBlock {
     baseFeePerGas: block.baseFeePerGas,
     coinbase: block.miner,
     gasLimit: Number(block.gasLimit),
-    transactions: (block.transactions as RpcTransaction[]).map(rawTransaction),
+    transactions: (block.transactions as RpcTransaction[]).map((tx) => submitted.get(tx.hash.toLowerCase()) ?? rawTransaction(tx)),
   };
 }
 

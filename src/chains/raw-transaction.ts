@@ -1,4 +1,4 @@
-import { Signature, Transaction, type TransactionLike } from "ethers";
+import { keccak256, Signature, Transaction, type TransactionLike } from "ethers";
 import { ChainError } from "./errors";
 
 /** A transaction as `eth_getBlockByNumber(n, true)` returns it (hex quantities). */
@@ -70,8 +70,9 @@ export function rawTransaction(tx: RpcTransaction): string {
   } catch (error) {
     throw new UnserializableTransactionError(tx.hash, (error as Error).message);
   }
-  const rebuilt = Transaction.from(serialized).hash;
-  if (rebuilt?.toLowerCase() !== tx.hash.toLowerCase()) {
+  // A transaction's hash is the hash of its signed serialisation, for every type.
+  const rebuilt = keccak256(serialized);
+  if (rebuilt !== tx.hash.toLowerCase()) {
     throw new UnserializableTransactionError(tx.hash, `its fields serialise to a transaction with hash ${rebuilt}`);
   }
   return serialized;

@@ -79,9 +79,7 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
       toStart.push(chain);
     }
   }
-  for (const chain of toStart) {
-    if (!(await isPortFree(chain.port as number))) throw new PortInUseError(chain.port as number, chain.name);
-  }
+  for (const chain of toStart) await assertPortFree(chain);
 
   const created: string[] = [];
   const launched: { chain: ChainEntry; pid: number }[] = [];
@@ -92,7 +90,8 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
       const pid = launchChain({ chain: chain.name, chainDir, port: chain.port as number, projectRoot: options.projectRoot, configFile: options.configFile });
       launched.push({ chain, pid });
       if (fresh) created.push(path.join(chainDir, JOURNAL_FILE));
-      progress(`${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}`);
+      const replay = fresh ? "" : `, replaying ${journaledBlocks(path.join(chainDir, JOURNAL_FILE))} journaled blocks`;
+      progress(`${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}${replay}`);
     }
     const outcomes = await Promise.allSettled(
       launched.map(async ({ chain, pid }) => {
@@ -120,6 +119,17 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
     throw error;
   }
   return { topologyFile: file, topology, chains: allChains(topology).map((chain) => results.get(chain.name) as ChainUpResult) };
+}
+
+/** How long a port may stay busy before it counts as taken: a chain killed a moment ago may still hold it. */
+const PORT_SETTLE_MS = 2_000;
+
+async function assertPortFree(chain: ChainEntry): Promise<void> {
+  const port = chain.port as number;
+  for (let waited = 0; !(await isPortFree(port)); waited += 200) {
+    if (waited >= PORT_SETTLE_MS) throw new PortInUseError(port, chain.name);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function planFromPartition(dir: string, options: ChainsUpOptions): Promise<Topology> {
@@ -170,6 +180,16 @@ function writeGeneses(dir: string, topologyFile: string, topology: Topology, cha
     chain.genesis = summarizeGenesis(genesis, relative);
     return path.join(dir, relative);
   });
+}
+
+/** Complete block lines of a journal (its first line is the genesis record), for progress only. */
+function journaledBlocks(file: string): number {
+  try {
+    const lines = fs.readFileSync(file).filter((byte) => byte === 0x0a).length;
+    return Math.max(0, lines - 1);
+  } catch {
+    return 0;
+  }
 }
 
 async function externalChainId(name: string, rpc: string, timeoutMs: number): Promise<number> {

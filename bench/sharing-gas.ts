@@ -1,0 +1,73 @@
+// Gas of the data-sharing contracts (Register, Summary, EPR, factory) on the in-process Hardhat
+// network: what one participant, one relationship and each EPR action cost, next to what a full
+// deployment of a Summary or an EPR would cost without minimal proxies.
+// Run: npx hardhat run bench/sharing-gas.ts   (last line: one JSON object with the figures)
+import { ethers } from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+
+const Kind = { Device: 0, ServiceProvider: 1, ThirdParty: 2 } as const;
+const REWARD = ethers.parseEther("1");
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction was not mined");
+  return Number(receipt.gasUsed);
+}
+
+async function deploymentGas(contract: { deploymentTransaction(): ContractTransactionResponse | null }) {
+  const receipt = await contract.deploymentTransaction()?.wait();
+  if (!receipt) throw new Error("deployment was not mined");
+  return Number(receipt.gasUsed);
+}
+
+async function main() {
+  const [admin, registrar, device, provider, lab, verifier] = await ethers.getSigners();
+  const token = await ethers.deployContract("DataToken", [admin.address]);
+  const summaryImplementation = await ethers.deployContract("Summary");
+  const register = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
+  const eprImplementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
+  const factory = await ethers.deployContract("RelationshipFactory", [
+    admin.address, register, token, eprImplementation, REWARD, REWARD,
+  ]);
+  await (await register.setRelationshipFactory(factory)).wait();
+  await (await token.grantRole(await token.MINTER_ROLE(), factory)).wait();
+  await (await register.grantRole(await register.REGISTRAR_ROLE(), registrar.address)).wait();
+  await (await factory.grantRole(await factory.VERIFIER_ROLE(), verifier.address)).wait();
+
+  const registerSelf = await gasOf(register.connect(device).register("robot-arm-01", device.address, Kind.Device));
+  const registerByRegistrar = await gasOf(
+    register.connect(registrar).register("maintainer-acme", provider.address, Kind.ServiceProvider));
+  await gasOf(register.connect(lab).register("university-lab", lab.address, Kind.ThirdParty));
+  const createRelationship = await gasOf(factory.connect(device).createRelationship(device.address, provider.address));
+  const epr = await ethers.getContractAt(
+    "EquipmentProviderRelationship", await factory.relationshipOf(device.address, provider.address));
+
+  const hash = ethers.keccak256(ethers.toUtf8Bytes("temperature,vibration\n201,101\n"));
+  const query = "SELECT temperature, vibration FROM status WHERE batch = 1";
+  const uri = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+  const addRecord = await gasOf(epr.connect(provider).addRecord(query, hash, uri, 0n));
+  await (await token.connect(device).transfer(provider.address, REWARD)).wait();
+  await (await token.connect(provider).approve(epr, REWARD)).wait();
+  const addRecordWithBonus = await gasOf(epr.connect(provider).addRecord(query, hash, uri, REWARD));
+  const authorize = await gasOf(epr.connect(device).authorize(0, lab.address));
+  const authorizeSecondRecord = await gasOf(epr.connect(device).authorize(1, lab.address));
+  const revoke = await gasOf(epr.connect(device).revoke(0, lab.address));
+  const attest = await gasOf(epr.connect(verifier).attest(0, hash));
+  const attestWithBonus = await gasOf(epr.connect(verifier).attest(1, hash));
+
+  const figures = {
+    bench: "sharing-gas",
+    registerSelf, registerByRegistrar, createRelationship,
+    addRecord, addRecordWithBonus, authorize, authorizeSecondRecord, revoke, attest, attestWithBonus,
+    fullSummaryDeployment: await deploymentGas(summaryImplementation),
+    fullEprDeployment: await deploymentGas(eprImplementation),
+    registerDeployment: await deploymentGas(register),
+    factoryDeployment: await deploymentGas(factory),
+  };
+  console.log(JSON.stringify(figures));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.24;
+
+/**
+ * @title IEquipmentProviderRelationship
+ * @notice The Equipment Provider Relationship (EPR) of BPIIoT: the data pointers a service
+ * provider holds for one device, and which other participants the device lets read each one.
+ * @dev Record ids are 0-based indexes in the order records were added.
+ */
+interface IEquipmentProviderRelationship {
+    /// @notice A pointer to one subset of the device's data held off-chain.
+    /// @param query the query string that returns the subset
+    /// @param contentHash keccak-256 of the subset the query returns
+    /// @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
+    /// @param addedBy the provider account that added the record
+    /// @param addedAt the block timestamp of the addition
+    /// @param attestedBy the verifier that attested the hash, zero until attested
+    /// @param attestedAt the block timestamp of the attestation, zero until attested
+    /// @param bonus the bonus escrowed for the verifier (paid out once, on attestation)
+    struct DataPointer {
+        string query;
+        bytes32 contentHash;
+        string uri;
+        address addedBy;
+        uint64 addedAt;
+        address attestedBy;
+        uint64 attestedAt;
+        uint256 bonus;
+    }
+
+    /// @notice The provider added record `recordId`.
+    /// @param recordId the new record's id
+    /// @param provider the provider account that added it
+    /// @param contentHash keccak-256 of the data subset
+    /// @param query the query string
+    /// @param uri the storage URI
+    /// @param bonus the bonus escrowed for the verifier that attests the record (0 = none)
+    event RecordAdded(
+        uint256 indexed recordId,
+        address indexed provider,
+        bytes32 contentHash,
+        string query,
+        string uri,
+        uint256 bonus
+    );
+
+    /// @notice `verifier` attested the hash of record `recordId` and was paid the escrowed bonus.
+    /// @param recordId the record
+    /// @param verifier the verifier account
+    /// @param contentHash the hash attested
+    /// @param bonusPaid the escrowed bonus transferred to the verifier
+    event RecordAttested(uint256 indexed recordId, address indexed verifier, bytes32 contentHash, uint256 bonusPaid);
+
+    /// @notice The device let `reader` read record `recordId`.
+    /// @param recordId the record
+    /// @param reader the participant authorized
+    event ReaderAuthorized(uint256 indexed recordId, address indexed reader);
+
+    /// @notice The device withdrew `reader`'s right to read record `recordId`.
+    /// @param recordId the record
+    /// @param reader the participant revoked
+    event ReaderRevoked(uint256 indexed recordId, address indexed reader);
+
+    /// @notice `caller` is not the relationship's device `device`.
+    error RelationshipNotDevice(address caller, address device);
+    /// @notice `caller` is not the relationship's provider `provider`.
+    error RelationshipNotProvider(address caller, address provider);
+    /// @notice `caller` does not hold the factory's verifier role.
+    error RelationshipNotVerifier(address caller);
+    /// @notice There is no record `recordId`; the relationship holds `count` records.
+    error RelationshipUnknownRecord(uint256 recordId, uint256 count);
+    /// @notice A record's query string was empty.
+    error RelationshipEmptyQuery();
+    /// @notice A record's storage URI was empty.
+    error RelationshipEmptyUri();
+    /// @notice A record's content hash was zero.
+    error RelationshipZeroContentHash();
+    /// @notice A record's `field` ("query" or "uri") is `length` bytes long, over `maxLength`.
+    error RelationshipFieldTooLong(string field, uint256 length, uint256 maxLength);
+    /// @notice Record `recordId` was attested already, by `verifier`.
+    error RelationshipAlreadyAttested(uint256 recordId, address verifier);
+    /// @notice The hash attested for record `recordId` is `attested`, the record's is `expected`.
+    error RelationshipHashMismatch(uint256 recordId, bytes32 expected, bytes32 attested);
+    /// @notice `account` is the relationship's device or provider, who may not attest its records.
+    error RelationshipPartyCannotAttest(uint256 recordId, address account);
+    /// @notice `reader` holds no identity in the Register.
+    error RelationshipReaderNotRegistered(address reader);
+    /// @notice `reader` is the device or the provider, who can always read.
+    error RelationshipReaderIsParty(address reader);
+    /// @notice `reader` may read record `recordId` already.
+    error RelationshipAlreadyAuthorized(uint256 recordId, address reader);
+    /// @notice `reader` is not authorized for record `recordId`.
+    error RelationshipNotAuthorized(uint256 recordId, address reader);
+
+    /**
+     * @notice Set up a fresh clone between the owners of two Summaries; the caller becomes the factory.
+     * @param deviceSummary_ the device's Summary contract
+     * @param providerSummary_ the provider's Summary contract
+     */
+    function initialize(address deviceSummary_, address providerSummary_) external;
+
+    /**
+     * @notice The provider adds a data pointer, optionally escrowing a bonus for its verifier.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
+     * @param bonus DataToken pulled from the provider with `transferFrom` and paid to the verifier (0 = none)
+     * @return recordId the new record's 0-based id
+     */
+    function addRecord(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice {addRecord} with the bonus allowance given by an EIP-2612 permit signature.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored
+     * @param bonus DataToken escrowed for the verifier; the permit is for this amount
+     * @param deadline the permit's deadline
+     * @param v the permit signature's v
+     * @param r the permit signature's r
+     * @param s the permit signature's s
+     * @return recordId the new record's 0-based id
+     */
+    function addRecordWithPermit(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice A verifier attests the hash of record `recordId`; pays the verification reward and the bonus, once.
+     * @param recordId the record
+     * @param contentHash the hash the verifier computed over the data subset
+     */
+    function attest(uint256 recordId, bytes32 contentHash) external;
+
+    /**
+     * @notice The device lets the registered participant `reader` read record `recordId`.
+     * @param recordId the record
+     * @param reader the participant's account
+     */
+    function authorize(uint256 recordId, address reader) external;
+
+    /**
+     * @notice The device withdraws `reader`'s right to read record `recordId`.
+     * @param recordId the record
+     * @param reader the participant's account
+     */
+    function revoke(uint256 recordId, address reader) external;
+
+    /**
+     * @notice Whether `reader` may read record `recordId`: the device and the provider always,
+     * others only if authorized for that record and still registered.
+     * @param recordId the record; an unknown id gives false
+     * @param reader the account asking
+     * @return true if `reader` may read the record
+     */
+    function canRead(uint256 recordId, address reader) external view returns (bool);
+
+    /**
+     * @notice The data pointer of record `recordId`.
+     * @param recordId the record; reverts with {RelationshipUnknownRecord} if unknown
+     * @return the pointer
+     */
+    function record(uint256 recordId) external view returns (DataPointer memory);
+
+    /**
+     * @notice The number of records; ids run from 0 to this minus one.
+     * @return the count
+     */
+    function recordCount() external view returns (uint256);
+
+    /**
+     * @notice The participants authorized to read record `recordId` (besides device and provider).
+     * @param recordId the record; reverts with {RelationshipUnknownRecord} if unknown
+     * @return the readers' accounts
+     */
+    function readersOf(uint256 recordId) external view returns (address[] memory);
+
+    /**
+     * @notice The device's current account (the owner of the device's Summary).
+     * @return the device's account
+     */
+    function device() external view returns (address);
+
+    /**
+     * @notice The service provider's current account (the owner of the provider's Summary).
+     * @dev Not named `provider`: TypeChain's ethers-v6 types drop a function of that name (it clashes
+     * with the runner's provider), so TypeScript callers could not reach it.
+     * @return the provider's account
+     */
+    function serviceProvider() external view returns (address);
+
+    /**
+     * @notice Whether `reader` is on the list of readers of record `recordId`.
+     * @dev Unlike {canRead}, this ignores whether the reader is still registered.
+     * @param recordId the record; reverts with {RelationshipUnknownRecord} if unknown
+     * @param reader the account
+     * @return true if the device authorized `reader` for the record and has not revoked it
+     */
+    function isAuthorized(uint256 recordId, address reader) external view returns (bool);
+
+    /**
+     * @notice The device's Summary contract (fixed for the life of the relationship).
+     * @return the Summary's address
+     */
+    function deviceSummary() external view returns (address);
+
+    /**
+     * @notice The provider's Summary contract (fixed for the life of the relationship).
+     * @return the Summary's address
+     */
+    function providerSummary() external view returns (address);
+
+    /**
+     * @notice The factory that created this relationship, mints its rewards and names its verifiers.
+     * @return the factory's address
+     */
+    function factory() external view returns (address);
+
+    /**
+     * @notice The Register readers are looked up in.
+     * @return the Register's address
+     */
+    function register() external view returns (address);
+
+    /**
+     * @notice The DataToken bonuses are escrowed in.
+     * @return the token's address
+     */
+    function token() external view returns (address);
+}

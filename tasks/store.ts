@@ -1,0 +1,139 @@
+import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { startStoreCluster } from "../src/offchain/cluster";
+import { createdByFactory, onChainReadPredicate, startGateway, type Gateway } from "../src/offchain/gateway";
+import { StoreClusterConfigError } from "../src/offchain/errors";
+import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
+import { openContentStore } from "../src/offchain/open-store";
+import { writeFileAtomic } from "../src/offchain/atomic-file";
+
+const DEFAULT_STORE_DIR = path.join(".commchain", "store");
+const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
+const LOCAL_DIR_HELP = `Standalone Helia store directory, used unless --ipfs-api is given; default ${DEFAULT_LOCAL_STORE_DIR} in the project`;
+const IPFS_API_HELP = "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";
+const DIR_HELP = `Store directory: one sub-directory per node (peer.key, blocks/, datastore/); default ${DEFAULT_STORE_DIR} in the project`;
+
+function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
+  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_STORE_DIR) : path.resolve(dir);
+}
+
+function splitList(text: string | undefined): string[] | undefined {
+  const items = (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return items.length === 0 ? undefined : items;
+}
+
+interface StoreUpArgs {
+  dir?: string;
+  count: number;
+  names?: string;
+  host: string;
+  gateway: boolean;
+  gatewayPort: number;
+  epr?: string;
+  factory?: string;
+  duration: number;
+}
+
+task("store:up", "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C")
+  .addOptionalParam("dir", DIR_HELP, undefined, types.string)
+  .addOptionalParam("count", "Number of nodes, named node-1 … node-<count> (ignored when --names is given)", 3, types.int)
+  .addOptionalParam("names", "Node names, comma-separated (e.g. community-1,community-2,community-3)", undefined, types.string)
+  .addOptionalParam("host", "IPv4 address the nodes listen on", "127.0.0.1", types.string)
+  .addFlag("gateway", "Also serve reads over HTTP, gated by EPR.canRead on the --network chain")
+  .addOptionalParam("gatewayPort", "Gateway port (0: any free port)", 8701, types.int)
+  .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (with --gateway; or use --factory)", undefined, types.string)
+  .addOptionalParam("factory", "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr", undefined, types.string)
+  .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
+  .setAction(async (args: StoreUpArgs, hre) => {
+    const dir = resolveDir(args.dir, hre);
+    const names = splitList(args.names);
+    const trusted = splitList(args.epr);
+    if (args.gateway && trusted === undefined && args.factory === undefined) {
+      throw new StoreClusterConfigError("epr", "--gateway needs the EPRs it may ask: --epr 0x…,0x… or --factory 0x…");
+    }
+    console.log(`starting ${names?.length ?? args.count} store node(s) in ${dir} …`);
+    const cluster = await startStoreCluster({ dir, names, count: names === undefined ? args.count : undefined, host: args.host });
+    let gateway: Gateway | undefined;
+    try {
+      for (const node of cluster.nodes) console.log(`${node.name.padEnd(16)} ${node.peerId}  ${node.multiaddrs.join(" ")}`);
+      if (args.gateway) {
+        gateway = await startGateway({
+          store: cluster.nodes[0].store,
+          // The EPR must be trusted, its record must point at the CID, and canRead must say yes.
+          predicate: onChainReadPredicate({
+            runner: hre.ethers.provider,
+            trusted: args.factory !== undefined ? createdByFactory(hre.ethers.provider, args.factory) : (trusted ?? []),
+          }),
+          host: args.host,
+          port: args.gatewayPort,
+        });
+        console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`);
+      }
+      const file = await writeClusterFile(cluster, gateway?.url);
+      console.log(`cluster file ${file}; ${args.duration > 0 ? `stopping in ${args.duration} s` : "Ctrl-C stops"}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        if (args.duration > 0) setTimeout(stop, args.duration * 1000);
+      });
+    } finally {
+      console.log("stopping …");
+      await gateway?.close();
+      await cluster.stop();
+      await removeClusterFile(dir);
+    }
+    console.log("stopped");
+  });
+
+task("store:status", "Prints the store nodes under --dir: peer id, blocks held, listen addresses if running")
+  .addOptionalParam("dir", DIR_HELP, undefined, types.string)
+  .addFlag("json", "Print JSON instead of a table")
+  .setAction(async (args: { dir?: string; json: boolean }, hre) => {
+    const status = await storeStatus(resolveDir(args.dir, hre));
+    console.log(args.json ? JSON.stringify(status, null, 2) : formatStoreStatus(status));
+    return status;
+  });
+
+function localDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
+  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_LOCAL_STORE_DIR) : path.resolve(dir);
+}
+
+task("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private")
+  .addParam("file", "File to store", undefined, types.inputFile)
+  .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
+  .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
+  .addFlag("pin", "Pin the object so garbage collection keeps it")
+  .setAction(async (args: { file: string; dir?: string; ipfsApi?: string; pin: boolean }, hre) => {
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    try {
+      const cid = await store.put(await readFile(args.file));
+      if (args.pin) await store.pin(cid);
+      console.log(cid);
+      return cid;
+    } finally {
+      await store.close();
+    }
+  });
+
+task("store:get", "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)")
+  .addParam("cid", "CID of the object (CIDv1 raw, bafkrei…)", undefined, types.string)
+  .addOptionalParam("out", "File to write (atomically); prints the bytes as UTF-8 when omitted", undefined, types.string)
+  .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
+  .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
+  .setAction(async (args: { cid: string; out?: string; dir?: string; ipfsApi?: string }, hre) => {
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    try {
+      const bytes = await store.get(args.cid);
+      if (args.out === undefined) process.stdout.write(Buffer.from(bytes).toString("utf8") + "\n");
+      else {
+        await writeFileAtomic(path.resolve(args.out), bytes);
+        console.log(`${bytes.length} bytes → ${args.out}`);
+      }
+      return bytes.length;
+    } finally {
+      await store.close();
+    }
+  });
