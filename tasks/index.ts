@@ -4,3 +4,4 @@ import "./partition";
 import "./store";
 import "./chain-node";
 import "./chains";
+import "./anchor";

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.24;
+
+/**
+ * @title BlockHeaderRLP
+ * @notice Reads the parent hash, state root and number out of an RLP-encoded Ethereum block
+ * header.
+ * @dev Hand-written rather than a general RLP decoder (none ships with OpenZeppelin): every
+ * header field before `difficulty` has a fixed size, so parentHash and stateRoot sit at fixed
+ * offsets after the list prefix and only `difficulty` has to be skipped to reach `number`. The
+ * prefix bytes of the fields passed over are checked so that a payload of another shape is
+ * rejected instead of misread. Works for every fork's header (fields after `number` are never
+ * read).
+ */
+library BlockHeaderRLP {
+    /// @dev RLP prefix of a 32-byte string (parentHash, ommersHash, stateRoot, ...).
+    uint8 private constant HASH_PREFIX = 0xa0;
+    /// @dev RLP prefix of a 20-byte string (coinbase).
+    uint8 private constant ADDRESS_PREFIX = 0x94;
+    /// @dev RLP prefix of a string whose length (256, the logs bloom) takes two bytes.
+    uint8 private constant BLOOM_PREFIX = 0xb9;
+    /// @dev First list prefix with a separate length field (lists longer than 55 bytes).
+    uint8 private constant LONG_LIST_PREFIX = 0xf8;
+    /// @dev First string prefix with the length folded into the prefix byte.
+    uint8 private constant SHORT_STRING_PREFIX = 0x80;
+    /// @dev Last short-string prefix (strings up to 55 bytes).
+    uint8 private constant SHORT_STRING_MAX = 0xb7;
+    /// @dev Longest scalar a header number may take (uint256).
+    uint256 private constant MAX_SCALAR_LENGTH = 32;
+
+    /// @dev Offsets relative to the start of the list payload.
+    uint256 private constant PARENT_HASH_OFFSET = 0;
+    uint256 private constant OMMERS_HASH_OFFSET = 33;
+    uint256 private constant COINBASE_OFFSET = 66;
+    uint256 private constant STATE_ROOT_OFFSET = 87;
+    uint256 private constant TRANSACTIONS_ROOT_OFFSET = 120;
+    uint256 private constant RECEIPTS_ROOT_OFFSET = 153;
+    uint256 private constant BLOOM_OFFSET = 186;
+    uint256 private constant DIFFICULTY_OFFSET = 445;
+    /// @dev Bytes an RLP 32-byte string takes with its prefix.
+    uint256 private constant HASH_ITEM_LENGTH = 33;
+    /// @dev The logs bloom's length, as written in its two length bytes.
+    uint16 private constant BLOOM_LENGTH = 256;
+
+    /**
+     * @notice Decode the fields the AnchorHub links on.
+     * @param header the RLP-encoded header
+     * @return ok false if `header` is not an RLP list of the header's shape
+     * @return parentHash the header's parent hash
+     * @return stateRoot the header's state root
+     * @return number the header's block number
+     */
+    function parse(
+        bytes calldata header
+    ) internal pure returns (bool ok, bytes32 parentHash, bytes32 stateRoot, uint256 number) {
+        (bool listOk, uint256 p) = _listPayload(header);
+        if (!listOk || header.length < p + DIFFICULTY_OFFSET + 2) return (false, 0, 0, 0);
+        if (
+            uint8(header[p + PARENT_HASH_OFFSET]) != HASH_PREFIX ||
+            uint8(header[p + OMMERS_HASH_OFFSET]) != HASH_PREFIX ||
+            uint8(header[p + COINBASE_OFFSET]) != ADDRESS_PREFIX ||
+            uint8(header[p + STATE_ROOT_OFFSET]) != HASH_PREFIX ||
+            uint8(header[p + TRANSACTIONS_ROOT_OFFSET]) != HASH_PREFIX ||
+            uint8(header[p + RECEIPTS_ROOT_OFFSET]) != HASH_PREFIX ||
+            uint8(header[p + BLOOM_OFFSET]) != BLOOM_PREFIX ||
+            uint16(bytes2(header[p + BLOOM_OFFSET + 1:p + BLOOM_OFFSET + 3])) != BLOOM_LENGTH
+        ) return (false, 0, 0, 0);
+
+        parentHash = bytes32(header[p + PARENT_HASH_OFFSET + 1:p + PARENT_HASH_OFFSET + HASH_ITEM_LENGTH]);
+        stateRoot = bytes32(header[p + STATE_ROOT_OFFSET + 1:p + STATE_ROOT_OFFSET + HASH_ITEM_LENGTH]);
+
+        (bool difficultyOk, , uint256 next) = _scalar(header, p + DIFFICULTY_OFFSET);
+        if (!difficultyOk) return (false, 0, 0, 0);
+        bool numberOk;
+        (numberOk, number, ) = _scalar(header, next);
+        if (!numberOk) return (false, 0, 0, 0);
+        return (true, parentHash, stateRoot, number);
+    }
+
+    /// @dev Offset of the list payload; false unless `header` is exactly one long RLP list.
+    function _listPayload(bytes calldata header) private pure returns (bool ok, uint256 payload) {
+        if (header.length == 0) return (false, 0);
+        uint8 prefix = uint8(header[0]);
+        if (prefix < LONG_LIST_PREFIX) return (false, 0);
+        uint256 lengthOfLength = prefix - (LONG_LIST_PREFIX - 1);
+        if (header.length < 1 + lengthOfLength) return (false, 0);
+        uint256 length = 0;
+        for (uint256 i = 1; i < lengthOfLength + 1; ++i) {
+            length = (length << 8) | uint8(header[i]);
+        }
+        payload = 1 + lengthOfLength;
+        return (payload + length == header.length, payload);
+    }
+
+    /// @dev An RLP scalar (single byte or short string of at most 32 bytes) at `offset`.
+    function _scalar(
+        bytes calldata header,
+        uint256 offset
+    ) private pure returns (bool ok, uint256 value, uint256 next) {
+        if (!(offset < header.length)) return (false, 0, 0);
+        uint8 prefix = uint8(header[offset]);
+        if (prefix < SHORT_STRING_PREFIX) return (true, prefix, offset + 1);
+        if (prefix > SHORT_STRING_MAX) return (false, 0, 0);
+        uint256 length = prefix - SHORT_STRING_PREFIX;
+        next = offset + 1 + length;
+        if (length > MAX_SCALAR_LENGTH || next > header.length) return (false, 0, 0);
+        for (uint256 i = offset + 1; i < next; ++i) {
+            value = (value << 8) | uint8(header[i]);
+        }
+        return (true, value, next);
+    }
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
+/**
+ * @title RecordLog
+ * @notice The log of communication records of one community chain. Records are written in
+ * batches: per batch the chain keeps the Merkle root of its record leaves, the range of record
+ * sequence numbers it holds and a URI where its records can be fetched, so thousands of records
+ * cost one transaction.
+ * @dev A record's id is its chain-local sequence number. Batch `b` holds the records
+ * `firstSequence .. firstSequence + count - 1`, leaf `i` of its tree being record
+ * `firstSequence + i`. Leaves are `keccak256(bytes.concat(keccak256(abi.encode(sequence,
+ * timestamp, from, to, size))))` (OpenZeppelin StandardMerkleTree style) and inner nodes hash
+ * sorted pairs, as {MerkleProof} expects.
+ *
+ * State lives in an ERC-7201 namespace so that a light client can compute, without trusting
+ * anyone, the storage slots it asks an untrusted node to prove with `eth_getProof`:
+ * `batchSlot(b) = keccak256(abi.encode(b, RECORD_LOG_STORAGE_SLOT))` holds the root,
+ * `batchSlot(b) + 1` packs `firstSequence` (bits 0-63) and `count` (bits 64-95), and
+ * `RECORD_LOG_STORAGE_SLOT + 1` packs `nextSequence` (bits 0-63) and `batchCount` (bits 64-127).
+ */
+contract RecordLog is AccessControl {
+    /// @notice Role of the community's relay or gateway, the only accounts that append batches.
+    bytes32 public constant WRITER_ROLE = keccak256("WRITER_ROLE");
+
+    /// @notice Longest batch location URI accepted, in bytes; bounds the storage a batch costs.
+    uint256 public constant MAX_LOCATION_LENGTH = 256;
+
+    /// @notice Base slot of the contract's state:
+    /// `keccak256(abi.encode(uint256(keccak256("commchain.storage.RecordLog")) - 1)) & ~bytes32(uint256(0xff))`.
+    bytes32 public constant RECORD_LOG_STORAGE_SLOT =
+        0x342c992932cf04a6278e44713ba6aac075ba528a96d799c2e66035121d76ca00;
+
+    /// @notice One batch of records as kept on chain.
+    /// @param root Merkle root of the batch's record leaves
+    /// @param firstSequence sequence number (record id) of the batch's first record
+    /// @param count number of records in the batch
+    /// @param location URI where the batch's records can be fetched (`file:`, `ipfs://<CID>`, ...)
+    struct Batch {
+        bytes32 root;
+        uint64 firstSequence;
+        uint32 count;
+        string location;
+    }
+
+    /// @custom:storage-location erc7201:commchain.storage.RecordLog
+    struct RecordLogStorage {
+        mapping(uint256 batchId => Batch) batches;
+        uint64 nextSequence;
+        uint64 batchCount;
+    }
+
+    /// @notice A batch was appended with an empty Merkle root, which marks "no batch" for provers.
+    error RecordLogZeroRoot(uint256 batchId);
+    /// @notice A batch was appended without records.
+    error RecordLogEmptyBatch(uint256 batchId);
+    /// @notice A batch's first sequence number is not the log's next one (another writer won the race).
+    error RecordLogSequenceMismatch(uint256 expected, uint256 given);
+    /// @notice A batch's location is empty or longer than {MAX_LOCATION_LENGTH}.
+    error RecordLogInvalidLocation(uint256 length, uint256 maxLength);
+    /// @notice No batch has this id yet.
+    error RecordLogUnknownBatch(uint256 batchId, uint256 batchCount);
+    /// @notice No record has this id yet.
+    error RecordLogUnknownRecord(uint256 recordId, uint256 nextSequence);
+
+    /// @notice A batch of records was appended.
+    /// @param batchId the batch's id (0, 1, 2, ...)
+    /// @param root Merkle root of the batch's record leaves
+    /// @param firstSequence record id of the batch's first record
+    /// @param count number of records in the batch
+    /// @param location URI where the batch's records can be fetched
+    /// @param writer the account that appended the batch
+    event BatchAppended(
+        uint256 indexed batchId,
+        bytes32 indexed root,
+        uint64 firstSequence,
+        uint32 count,
+        string location,
+        address indexed writer
+    );
+
+    /// @param admin the account that may grant and revoke {WRITER_ROLE}
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /**
+     * @notice Append a batch of `count` records whose leaves have Merkle root `root`.
+     * @dev Reverts with {AccessControlUnauthorizedAccount} unless the caller holds
+     * {WRITER_ROLE}, {RecordLogSequenceMismatch} unless `firstSequence` is {nextSequence} (the
+     * writer built its leaves on these sequence numbers), {RecordLogEmptyBatch},
+     * {RecordLogZeroRoot} and {RecordLogInvalidLocation}.
+     * @param root Merkle root of the batch's record leaves
+     * @param firstSequence record id of the batch's first record; must equal {nextSequence}
+     * @param count number of records in the batch
+     * @param location URI where the batch's records can be fetched
+     * @return batchId the new batch's id
+     */
+    function appendBatch(
+        bytes32 root,
+        uint64 firstSequence,
+        uint32 count,
+        string calldata location
+    ) external onlyRole(WRITER_ROLE) returns (uint256 batchId) {
+        RecordLogStorage storage $ = _storage();
+        batchId = $.batchCount;
+        if (firstSequence != $.nextSequence) revert RecordLogSequenceMismatch($.nextSequence, firstSequence);
+        if (count == 0) revert RecordLogEmptyBatch(batchId);
+        if (root == bytes32(0)) revert RecordLogZeroRoot(batchId);
+        uint256 length = bytes(location).length;
+        if (length == 0 || length > MAX_LOCATION_LENGTH) {
+            revert RecordLogInvalidLocation(length, MAX_LOCATION_LENGTH);
+        }
+
+        $.batches[batchId] = Batch({root: root, firstSequence: firstSequence, count: count, location: location});
+        $.nextSequence = firstSequence + count;
+        $.batchCount = uint64(batchId + 1);
+        emit BatchAppended(batchId, root, firstSequence, count, location, msg.sender);
+    }
+
+    /**
+     * @notice The batch with id `batchId`.
+     * @dev Reverts with {RecordLogUnknownBatch} for an id not appended yet.
+     * @param batchId the batch's id
+     * @return the batch's root, first record id, record count and location
+     */
+    function batch(uint256 batchId) external view returns (Batch memory) {
+        RecordLogStorage storage $ = _storage();
+        if (!(batchId < $.batchCount)) revert RecordLogUnknownBatch(batchId, $.batchCount);
+        return $.batches[batchId];
+    }
+
+    /**
+     * @notice The id of the batch that holds record `recordId`.
+     * @dev Binary search over the batches' contiguous sequence ranges. Reverts with
+     * {RecordLogUnknownRecord} for a record not written yet.
+     * @param recordId the record's id (its sequence number)
+     * @return batchId the batch's id
+     */
+    function batchOf(uint256 recordId) public view returns (uint256 batchId) {
+        RecordLogStorage storage $ = _storage();
+        if (!(recordId < $.nextSequence)) revert RecordLogUnknownRecord(recordId, $.nextSequence);
+        uint256 low = 0;
+        uint256 high = $.batchCount - 1;
+        while (low < high) {
+            uint256 mid = (low + high + 1) / 2;
+            if (recordId < $.batches[mid].firstSequence) high = mid - 1;
+            else low = mid;
+        }
+        return low;
+    }
+
+    /**
+     * @notice Whether `leaf` is the leaf of record `recordId` under its batch's root.
+     * @dev The leaf is taken as given: compute it with {leafHash} to bind it to the record's
+     * fields and id. Reverts with {RecordLogUnknownRecord} for a record not written yet.
+     * @param recordId the record's id (its sequence number)
+     * @param leaf the record's leaf hash
+     * @param proof sibling hashes from the leaf up to the root
+     * @return true if `proof` leads from `leaf` to the root of the batch holding `recordId`
+     */
+    function verify(uint256 recordId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+        return MerkleProof.verifyCalldata(proof, _storage().batches[batchOf(recordId)].root, leaf);
+    }
+
+    /**
+     * @notice The Merkle leaf of a record, as the off-chain writer computes it.
+     * @param sequence the record's id (chain-local sequence number)
+     * @param timestamp the communication's time, Unix milliseconds
+     * @param from the sending device's id
+     * @param to the receiving device's id
+     * @param size the bytes transferred
+     * @return the leaf hash
+     */
+    function leafHash(
+        uint64 sequence,
+        uint64 timestamp,
+        string calldata from,
+        string calldata to,
+        uint64 size
+    ) external pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(sequence, timestamp, from, to, size))));
+    }
+
+    /// @notice The id the next record will get; also the number of records written.
+    /// @return the next sequence number
+    function nextSequence() external view returns (uint256) {
+        return _storage().nextSequence;
+    }
+
+    /// @notice The number of batches appended; also the id the next batch will get.
+    /// @return the batch count
+    function batchCount() external view returns (uint256) {
+        return _storage().batchCount;
+    }
+
+    function _storage() private pure returns (RecordLogStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            $.slot := RECORD_LOG_STORAGE_SLOT
+        }
+    }
+}

@@ -1,0 +1,175 @@
+/**
+ * The batch store: every batch of records a community chain's RecordLog holds, one JSON file per
+ * batch under a directory. The chain keeps only each batch's Merkle root; this is what a full
+ * node serves (untrusted) so that a light client can check a record against the root.
+ *
+ * File `<dir>/batch-<id>.json`:
+ * `{ "version": 1, "chainId": 31001, "recordLog": "0x…", "batchId": 3, "firstSequence": 768,
+ *    "root": "0x…", "records": [[timestamp, from, to, bytes], …] }` — record `i` has sequence
+ * `firstSequence + i`. Files are written atomically (temp file in the same directory, fsync,
+ * rename), so a reader never sees half a batch.
+ */
+import fs from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { BatchStoreError } from "./errors";
+import { MerkleTree, type HexHash } from "./merkle";
+import { recordLeaf, validateRecord, type ChainRecord } from "./records";
+
+/** Current batch file format version. */
+export const BATCH_FILE_VERSION = 1;
+
+/** One batch as the store keeps it. */
+export interface StoredBatch {
+  readonly chainId: number;
+  /** Address of the RecordLog the batch was appended to. */
+  readonly recordLog: string;
+  readonly batchId: number;
+  readonly firstSequence: number;
+  /** Merkle root of the records' leaves. */
+  readonly root: HexHash;
+  /** The records, sequences `firstSequence ..`. */
+  readonly records: readonly ChainRecord[];
+}
+
+type RecordRow = [timestamp: number, from: string, to: string, bytes: number];
+
+interface BatchFile {
+  version: number;
+  chainId: number;
+  recordLog: string;
+  batchId: number;
+  firstSequence: number;
+  root: string;
+  records: RecordRow[];
+}
+
+const ID_WIDTH = 8;
+
+/** Folder of the chains directory holding one batch store per chain. */
+export const BATCHES_FOLDER = "batches";
+
+/** The batch store directory of chain `chainName` in chains directory `dir`: `<dir>/batches/<chain>`. */
+export function batchStoreDir(dir: string, chainName: string): string {
+  return path.join(dir, BATCHES_FOLDER, chainName);
+}
+
+/** A directory of batch files of one chain's RecordLog. */
+export class BatchStore {
+  /** @param dir the directory holding the batch files (created on first write) */
+  constructor(readonly dir: string) {}
+
+  /** The file of batch `batchId`. */
+  pathOf(batchId: number): string {
+    return path.resolve(this.dir, `batch-${String(batchId).padStart(ID_WIDTH, "0")}.json`);
+  }
+
+  /** The `file:` URI of batch `batchId`, the location written on chain by default. */
+  locationOf(batchId: number): string {
+    return pathToFileURL(this.pathOf(batchId)).href;
+  }
+
+  /** Writes a batch atomically and returns its file. */
+  async write(batch: StoredBatch): Promise<string> {
+    const file = this.pathOf(batch.batchId);
+    const body: BatchFile = {
+      version: BATCH_FILE_VERSION,
+      chainId: batch.chainId,
+      recordLog: batch.recordLog,
+      batchId: batch.batchId,
+      firstSequence: batch.firstSequence,
+      root: batch.root,
+      records: batch.records.map((r) => [r.timestamp, r.from, r.to, r.bytes]),
+    };
+    await fs.mkdir(this.dir, { recursive: true });
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const handle = await fs.open(temp, "w");
+    try {
+      await handle.writeFile(JSON.stringify(body));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    return file;
+  }
+
+  /** Whether batch `batchId` is stored. */
+  async has(batchId: number): Promise<boolean> {
+    try {
+      await fs.access(this.pathOf(batchId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The ids of every stored batch, ascending. */
+  async list(): Promise<number[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    return names
+      .map((name) => /^batch-(\d+)\.json$/.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Reads batch `batchId`; throws {@link BatchStoreError} naming the file and field if it is
+   * missing or malformed, or if its records do not hash to its root.
+   */
+  async read(batchId: number): Promise<StoredBatch> {
+    const file = this.pathOf(batchId);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new BatchStoreError(`${file}: batch ${batchId} ${code === "ENOENT" ? "is not in the store" : `cannot be read (${code})`}`);
+    }
+    let raw: BatchFile;
+    try {
+      raw = JSON.parse(text) as BatchFile;
+    } catch (error) {
+      throw new BatchStoreError(`${file}: not valid JSON (${(error as Error).message})`);
+    }
+    const fail = (field: string, problem: string): never => {
+      throw new BatchStoreError(`${file}: field "${field}" ${problem}`);
+    };
+    if (raw.version !== BATCH_FILE_VERSION) fail("version", `must be ${BATCH_FILE_VERSION}, got ${JSON.stringify(raw.version)}`);
+    if (raw.batchId !== batchId) fail("batchId", `must be ${batchId}, got ${JSON.stringify(raw.batchId)}`);
+    if (!Number.isSafeInteger(raw.firstSequence) || raw.firstSequence < 0) fail("firstSequence", `must be a non-negative integer, got ${JSON.stringify(raw.firstSequence)}`);
+    if (!Number.isSafeInteger(raw.chainId)) fail("chainId", `must be an integer, got ${JSON.stringify(raw.chainId)}`);
+    if (typeof raw.recordLog !== "string") fail("recordLog", "must be an address");
+    if (typeof raw.root !== "string" || !/^0x[0-9a-f]{64}$/.test(raw.root)) fail("root", `must be a 32-byte lower-case hex hash, got ${JSON.stringify(raw.root)}`);
+    if (!Array.isArray(raw.records) || raw.records.length === 0) fail("records", "must be a non-empty array");
+
+    const records = raw.records.map((row, i): ChainRecord => {
+      if (!Array.isArray(row) || row.length !== 4) fail(`records[${i}]`, "must be [timestamp, from, to, bytes]");
+      const record = { sequence: raw.firstSequence + i, timestamp: row[0], from: row[1], to: row[2], bytes: row[3] };
+      validateRecord(record, `${file}: records[${i}]`);
+      return record;
+    });
+    const root = MerkleTree.fromLeaves(records.map(recordLeaf)).rootHex;
+    if (root !== raw.root) fail("root", `is ${raw.root} but the records hash to ${root}`);
+    return {
+      chainId: raw.chainId,
+      recordLog: raw.recordLog,
+      batchId,
+      firstSequence: raw.firstSequence,
+      root,
+      records,
+    };
+  }
+}

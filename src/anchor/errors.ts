@@ -1,0 +1,112 @@
+/**
+ * Errors of the anchor module. Every failure is a subclass of {@link AnchorError}; the
+ * verification failures of the light client are {@link VerificationError}s carrying a
+ * machine-readable {@link VerificationFailure} reason next to a message naming the bad input.
+ */
+
+/** Base class of every error raised by `src/anchor`. */
+export class AnchorError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A record, batch file or argument does not have the expected shape. */
+export class RecordFormatError extends AnchorError {}
+
+/** A batch file of the batch store is missing or does not match what it should hold. */
+export class BatchStoreError extends AnchorError {}
+
+/** A block fetched over RPC is missing or its header does not hash to the RPC's `hash`. */
+export class BlockHeaderError extends AnchorError {}
+
+/** A community chain could not be anchored in a relay round. */
+export class RelayError extends AnchorError {}
+
+/** The untrusted full node could not produce a proof (it does not hold the record or batch). */
+export class ProverError extends AnchorError {}
+
+/** Why a light client rejected a record. */
+export type VerificationFailure =
+  | "chain-not-anchored"
+  | "record-not-anchored"
+  | "record-never-written"
+  | "block-mismatch"
+  | "account-proof"
+  | "storage-proof"
+  | "wrong-root"
+  | "record-mismatch"
+  | "merkle-proof";
+
+/** A record failed light verification; `reason` says which check failed. */
+export class VerificationError extends AnchorError {
+  readonly reason: VerificationFailure;
+  constructor(reason: VerificationFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** The light client holds no anchor of the chain (or none at the height asked for). */
+export class ChainNotAnchoredError extends VerificationError {
+  constructor(message: string) {
+    super("chain-not-anchored", message);
+  }
+}
+
+/** The record exists on the community chain but was written after the last anchor. */
+export class RecordNotAnchoredError extends VerificationError {
+  constructor(message: string) {
+    super("record-not-anchored", message);
+  }
+}
+
+/** The record id is beyond every record written (as of the anchor). */
+export class RecordNeverWrittenError extends VerificationError {
+  constructor(message: string) {
+    super("record-never-written", message);
+  }
+}
+
+/** The proof was made at another block than the anchor it must be checked against. */
+export class BlockMismatchError extends VerificationError {
+  constructor(message: string) {
+    super("block-mismatch", message);
+  }
+}
+
+/** The RecordLog's account proof does not lead to the anchored state root. */
+export class AccountProofError extends VerificationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("account-proof", message, options);
+  }
+}
+
+/** A storage proof does not lead to the RecordLog's proven storage root. */
+export class StorageProofError extends VerificationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("storage-proof", message, options);
+  }
+}
+
+/** The batch root the full node claims is not the one proven on chain. */
+export class WrongRootError extends VerificationError {
+  constructor(message: string) {
+    super("wrong-root", message);
+  }
+}
+
+/** The record served is not the record asked for, or lies outside its batch's range. */
+export class RecordMismatchError extends VerificationError {
+  constructor(message: string) {
+    super("record-mismatch", message);
+  }
+}
+
+/** The record's Merkle proof does not lead to its batch root. */
+export class MerkleProofError extends VerificationError {
+  constructor(message: string) {
+    super("merkle-proof", message);
+  }
+}

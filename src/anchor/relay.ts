@@ -1,0 +1,268 @@
+/**
+ * The relay: anchors checkpoints of every community chain on the main chain's AnchorHub. Each
+ * round, for each chain, it reads the last anchored height from the hub (never from local
+ * state, so a restarted relay resumes where the hub is), fetches the headers from there to the
+ * chain's head and anchors them, at most `maxHeadersPerTx` per transaction. A chain that fails
+ * is reported and retried after an exponential backoff; the other chains go on.
+ */
+import type { ContractTransactionResponse, Interface } from "ethers";
+import type { AnchorHub } from "../../typechain-types";
+import { RelayError } from "./errors";
+import { fetchHeader, fetchHeaders, type RpcClient } from "./headers";
+
+/** Headers per `anchor` transaction unless told otherwise (~10k gas each, well under a block). */
+export const DEFAULT_MAX_HEADERS_PER_TX = 64;
+/** First retry delay of a failing chain unless told otherwise. */
+export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
+/** Longest retry delay of a failing chain unless told otherwise. */
+export const DEFAULT_BACKOFF_MAX_MS = 60_000;
+
+/** A community chain the relay anchors. */
+export interface RelayedChain {
+  readonly name: string;
+  readonly chainId: number;
+  readonly rpc: RpcClient;
+  /**
+   * The genesis hash recorded when the chain was created (topology.json's `genesis.hash`): the
+   * trust root a chain unknown to the hub is registered with, after checking the RPC's block 0
+   * has it. Without it the RPC's block 0 is trusted.
+   */
+  readonly genesisHash?: string;
+}
+
+/** Options of a {@link Relay}. */
+export interface RelayOptions {
+  /** The AnchorHub, connected to a signer holding RELAYER_ROLE. */
+  readonly hub: AnchorHub;
+  readonly chains: readonly RelayedChain[];
+  /** Cap of headers per `anchor` transaction (default {@link DEFAULT_MAX_HEADERS_PER_TX}). */
+  readonly maxHeadersPerTx?: number;
+  /**
+   * The AnchorHub connected to an account holding its DEFAULT_ADMIN_ROLE: chains unknown to the
+   * hub are registered through it with their genesis block as trust root. Without it an unknown
+   * chain fails (registering a trust root is then an admin's explicit act).
+   */
+  readonly registrar?: AnchorHub;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Called after each anchoring transaction is mined (progress). */
+  readonly onAnchored?: (event: AnchoredEvent) => void;
+}
+
+/** One mined `anchor` transaction. */
+export interface AnchoredEvent {
+  readonly chain: string;
+  readonly chainId: number;
+  readonly from: number;
+  readonly to: number;
+  readonly blockHash: string;
+  readonly tx: string;
+  readonly gasUsed: bigint;
+}
+
+/** What a round did for one chain. */
+export type ChainRoundStatus = "anchored" | "up-to-date" | "failed" | "waiting";
+
+/** The outcome of a round for one chain. */
+export interface ChainRound {
+  readonly chain: string;
+  readonly chainId: number;
+  readonly status: ChainRoundStatus;
+  /** True if the round registered the chain on the hub. */
+  readonly registered: boolean;
+  /** The hub's last anchored height after the round (undefined if it could not be read). */
+  readonly height?: number;
+  /** First and last block anchored this round. */
+  readonly from?: number;
+  readonly to?: number;
+  /** Anchoring transactions sent this round. */
+  readonly transactions: readonly string[];
+  readonly error?: Error;
+  /** Consecutive failed rounds of this chain. */
+  readonly failures: number;
+  /** For failed and waiting chains: when the chain is tried again (ms since the epoch). */
+  readonly retryAt?: number;
+}
+
+interface Backoff {
+  failures: number;
+  retryAt: number;
+}
+
+/** Anchors community chains on the hub, round after round. */
+export class Relay {
+  private readonly backoff = new Map<string, Backoff>();
+  private sending: Promise<unknown> = Promise.resolve();
+  private readonly maxHeaders: number;
+
+  constructor(private readonly options: RelayOptions) {
+    this.maxHeaders = options.maxHeadersPerTx ?? DEFAULT_MAX_HEADERS_PER_TX;
+    if (!Number.isInteger(this.maxHeaders) || this.maxHeaders < 1) {
+      throw new RelayError(`maxHeadersPerTx must be a positive integer, got ${options.maxHeadersPerTx}`);
+    }
+    const names = new Set<string>();
+    for (const chain of options.chains) {
+      if (names.has(chain.name)) throw new RelayError(`chain ${chain.name} is listed twice`);
+      names.add(chain.name);
+    }
+  }
+
+  /** One round over every chain (chains in backoff are skipped as `waiting`). */
+  async round(now: number = Date.now()): Promise<ChainRound[]> {
+    return Promise.all(this.options.chains.map((chain) => this.roundFor(chain, now)));
+  }
+
+  /**
+   * Runs rounds every `intervalMs` until `signal` aborts; `onRound` receives each round's
+   * outcome.
+   */
+  async run(intervalMs: number, signal: AbortSignal, onRound: (rounds: ChainRound[]) => void): Promise<void> {
+    while (!signal.aborted) {
+      onRound(await this.round());
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  private async roundFor(chain: RelayedChain, now: number): Promise<ChainRound> {
+    const state = this.backoff.get(chain.name);
+    if (state !== undefined && state.retryAt > now) {
+      return { chain: chain.name, chainId: chain.chainId, status: "waiting", registered: false, transactions: [], failures: state.failures, retryAt: state.retryAt };
+    }
+    const progress: Progress = { registered: false, transactions: [] };
+    try {
+      const outcome = await this.anchorChain(chain, progress);
+      this.backoff.delete(chain.name);
+      return { chain: chain.name, chainId: chain.chainId, ...outcome, registered: progress.registered, transactions: progress.transactions, failures: 0 };
+    } catch (error) {
+      const failures = (state?.failures ?? 0) + 1;
+      const initial = this.options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+      const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+      const retryAt = now + Math.min(initial * 2 ** (failures - 1), max);
+      this.backoff.set(chain.name, { failures, retryAt });
+      const wrapped = error instanceof RelayError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`, { cause: error });
+      return {
+        chain: chain.name,
+        chainId: chain.chainId,
+        status: "failed",
+        registered: progress.registered,
+        height: progress.height,
+        from: progress.from,
+        to: progress.to,
+        transactions: progress.transactions,
+        error: wrapped,
+        failures,
+        retryAt,
+      };
+    }
+  }
+
+  private async anchorChain(chain: RelayedChain, progress: Progress): Promise<Pick<ChainRound, "status" | "height" | "from" | "to">> {
+    const { hub } = this.options;
+    const fail = (problem: string) => new RelayError(`${chain.name} (chain ${chain.chainId}): ${problem}`);
+    const remoteId = Number(BigInt((await chain.rpc.send("eth_chainId", [])) as string));
+    if (remoteId !== chain.chainId) throw fail(`its RPC answers chain id ${remoteId}`);
+
+    if (!(await hub.isRegistered(chain.chainId))) {
+      const registrar = this.options.registrar;
+      if (registrar === undefined) {
+        throw fail(`not registered on the AnchorHub at ${await hub.getAddress()}; an admin must register its trust root first`);
+      }
+      const genesis = await fetchHeader(chain.rpc, 0n, chain.name);
+      if (chain.genesisHash !== undefined && genesis.hash !== chain.genesisHash.toLowerCase()) {
+        throw fail(`its block 0 is ${genesis.hash} but its recorded genesis is ${chain.genesisHash}: not the chain that was created`);
+      }
+      await this.send(() => registrar.registerChain(chain.chainId, 0, genesis.hash));
+      progress.registered = true;
+    }
+
+    let last = Number(await hub.lastAnchoredHeight(chain.chainId));
+    progress.height = last;
+    const head = Number(BigInt((await chain.rpc.send("eth_blockNumber", [])) as string));
+    if (head <= last) return { status: "up-to-date", height: last };
+
+    let previous = (await hub.checkpointAt(chain.chainId, last)).blockHash;
+    const local = await fetchHeader(chain.rpc, BigInt(last), chain.name);
+    if (local.hash !== previous) {
+      throw fail(`its block ${last} is ${local.hash} but the hub anchored ${previous}: the chain was reset or forked since`);
+    }
+    while (last < head) {
+      const to = Math.min(last + this.maxHeaders, head);
+      const headers = await fetchHeaders(chain.rpc, BigInt(last + 1), BigInt(to), chain.name);
+      if (headers[0].parentHash !== previous) {
+        throw fail(`block ${last + 1}'s parent is ${headers[0].parentHash}, not the anchored block ${last} (${previous}): reorganised`);
+      }
+      const tip = headers[headers.length - 1];
+      const receipt = await this.send(() => hub.anchor(chain.chainId, to, tip.hash, headers.map((h) => h.rlp)));
+      progress.transactions.push(receipt.hash);
+      progress.from ??= last + 1;
+      progress.to = to;
+      progress.height = to;
+      this.options.onAnchored?.({ chain: chain.name, chainId: chain.chainId, from: last + 1, to, blockHash: tip.hash, tx: receipt.hash, gasUsed: receipt.gasUsed });
+      last = to;
+      previous = tip.hash;
+    }
+    return { status: "anchored", height: last, from: progress.from, to: last };
+  }
+
+  /** Sends one hub transaction at a time and waits for it: the chains share one relayer account. */
+  private send(transaction: () => Promise<ContractTransactionResponse>): Promise<{ hash: string; gasUsed: bigint }> {
+    const mined = this.sending.then(async () => {
+      const tx = await transaction();
+      const receipt = await tx.wait();
+      if (receipt === null) throw new RelayError(`transaction ${tx.hash} was dropped`);
+      return { hash: receipt.hash, gasUsed: receipt.gasUsed };
+    });
+    this.sending = mined.catch(() => undefined);
+    return mined;
+  }
+}
+
+interface Progress {
+  registered: boolean;
+  transactions: string[];
+  height?: number;
+  from?: number;
+  to?: number;
+}
+
+/**
+ * A readable one-line cause: the decoded custom error when a contract call reverted (from
+ * ethers' decoding, or by decoding the revert data with `contract`'s ABI: Hardhat's in-process
+ * provider hands back only the raw data), else the error's message.
+ */
+export function describeError(error: unknown, contract?: Pick<Interface, "parseError">): string {
+  const e = error as { revert?: { name: string; args: unknown[] } | null; shortMessage?: string; message?: string };
+  if (e?.revert !== undefined && e.revert !== null) return `${e.revert.name}(${e.revert.args.map(String).join(", ")})`;
+  const data = revertData(error);
+  if (data !== undefined && contract !== undefined) {
+    try {
+      const parsed = contract.parseError(data);
+      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    } catch {
+      // not one of the contract's errors: fall back to the message
+    }
+  }
+  return e?.shortMessage ?? e?.message ?? String(error);
+}
+
+/** Revert data wherever ethers or Hardhat put it. */
+function revertData(error: unknown): string | undefined {
+  for (let e = error as { data?: unknown; error?: unknown; info?: { error?: unknown } } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8}/.test(e.data)) return e.data;
+    e = (e.error ?? e.info?.error) as typeof e;
+  }
+  return undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,25 @@
+/**
+ * ethers providers and system wallets for the chains of a topology, set up the way the anchor
+ * tasks need them: a fixed network (a chain that is down fails its requests instead of ethers
+ * retrying network detection forever), a request timeout, and no response cache (a cached
+ * `eth_getTransactionCount` would hand two transactions the same nonce).
+ */
+import { FetchRequest, JsonRpcProvider, Network, type Wallet, type HDNodeWallet } from "ethers";
+import { systemWallet, type SystemRole } from "../chains/accounts";
+import type { ChainEntry } from "../chains/topology";
+
+/** How long one JSON-RPC request may take before the chain counts as down. */
+export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+
+/** A provider for `chain`. Call `destroy()` when done. */
+export function chainProvider(chain: Pick<ChainEntry, "rpc" | "chainId" | "name">, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
+  const request = new FetchRequest(chain.rpc);
+  request.timeout = timeoutMs;
+  const network = new Network(chain.name, chain.chainId);
+  return new JsonRpcProvider(request, network, { staticNetwork: network, cacheTimeout: -1, pollingInterval: 200 });
+}
+
+/** The project's system wallet `role` (deployer, relayer, writer) on `provider`. */
+export function roleWallet(role: SystemRole, provider: JsonRpcProvider, mnemonic?: string): HDNodeWallet | Wallet {
+  return systemWallet(role, mnemonic).connect(provider);
+}

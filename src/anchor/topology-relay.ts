@@ -1,0 +1,58 @@
+/**
+ * The relay over a topology: every community chain of topology.json anchored on the main
+ * chain's AnchorHub by the project's relayer account, with chains unknown to the hub registered
+ * by the deployer (the hub's admin) at the genesis hash `chains:up` recorded.
+ */
+import type { JsonRpcProvider } from "ethers";
+import { AnchorHub__factory } from "../../typechain-types";
+import type { Topology } from "../chains/topology";
+import { ANCHOR_HUB_CONTRACT } from "./deploy-topology";
+import { AnchorError } from "./errors";
+import { Relay, type AnchoredEvent } from "./relay";
+import { chainProvider, roleWallet } from "./topology-providers";
+
+/** Options of {@link relayForTopology}. */
+export interface TopologyRelayOptions {
+  readonly maxHeadersPerTx?: number;
+  /** Register chains the hub does not know (default true). */
+  readonly register?: boolean;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly mnemonic?: string;
+  readonly onAnchored?: (event: AnchoredEvent) => void;
+}
+
+/** A relay with the providers it opened; `close()` releases them. */
+export interface TopologyRelay {
+  readonly relay: Relay;
+  readonly hub: string;
+  close(): void;
+}
+
+/** A {@link Relay} for every community chain of `topology`. */
+export function relayForTopology(topology: Topology, options: TopologyRelayOptions = {}): TopologyRelay {
+  const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
+  if (hubAddress === undefined) {
+    throw new AnchorError(`topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the anchoring contracts first (npx hardhat anchor:deploy)`);
+  }
+  if (topology.communities.length === 0) throw new AnchorError("topology.json: there is no community chain to anchor");
+  const main = chainProvider(topology.main);
+  const providers: JsonRpcProvider[] = [main];
+  const hub = AnchorHub__factory.connect(hubAddress, roleWallet("relayer", main, options.mnemonic));
+  const registrar = options.register === false ? undefined : AnchorHub__factory.connect(hubAddress, roleWallet("deployer", main, options.mnemonic));
+  const chains = topology.communities.map((chain) => {
+    const provider = chainProvider(chain);
+    providers.push(provider);
+    return { name: chain.name, chainId: chain.chainId, rpc: provider, genesisHash: chain.genesis?.hash };
+  });
+  const relay = new Relay({
+    hub,
+    registrar,
+    chains,
+    maxHeadersPerTx: options.maxHeadersPerTx,
+    backoffInitialMs: options.backoffInitialMs,
+    backoffMaxMs: options.backoffMaxMs,
+    onAnchored: options.onAnchored,
+  });
+  return { relay, hub: hubAddress, close: () => providers.forEach((p) => p.destroy()) };
+}

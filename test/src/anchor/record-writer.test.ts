@@ -1,0 +1,96 @@
+import path from "node:path";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import {
+  BatchStore,
+  MerkleTree,
+  RecordFormatError,
+  RecordWriter,
+  RecordWriterError,
+  deployRecordLog,
+  recordLeaf,
+} from "../../../src/anchor";
+import { communications, expectReject, tempDir } from "./fixtures";
+
+describe("anchor/record-writer", () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  async function setup() {
+    const [admin, writer, stranger] = await ethers.getSigners();
+    const log = await deployRecordLog(admin, [writer.address]);
+    const store = new BatchStore(path.join(dir, "community-1"));
+    return { log, address: await log.getAddress(), store, writer, stranger };
+  }
+
+  it("numbers, stores and appends a batch in one transaction", async () => {
+    const { log, address, store, writer } = await setup();
+    const rw = await RecordWriter.open(writer, address, store);
+    expect(rw.nextSequence).to.equal(0);
+    const appended = communications(5).map((c) => rw.append(c));
+    expect(appended.map((r) => r.sequence)).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(rw.pending).to.equal(5);
+
+    const flushed = (await rw.flush())!;
+    const root = MerkleTree.fromLeaves(appended.map(recordLeaf)).rootHex;
+    expect(flushed).to.include({ batchId: 0, firstSequence: 0, count: 5, root, location: store.locationOf(0), file: store.pathOf(0) });
+    await expect(flushed.tx).to.emit(log, "BatchAppended").withArgs(0n, root, 0n, 5n, store.locationOf(0), writer.address);
+    expect(rw.pending).to.equal(0);
+    expect((await store.read(0)).records).to.deep.equal(appended);
+    expect((await log.batch(0)).root).to.equal(root);
+    expect(await rw.flush()).to.equal(undefined);
+  });
+
+  it("writes many communications in batches of batchSize, and a reopened writer continues", async () => {
+    const { log, address, store, writer } = await setup();
+    const rw = await RecordWriter.open(writer, address, store, { batchSize: 1000 });
+    const batches = await rw.write(communications(2500));
+    expect(batches.map((b) => [b.batchId, b.firstSequence, b.count])).to.deep.equal([[0, 0, 1000], [1, 1000, 1000], [2, 2000, 500]]);
+    await Promise.all(batches.map((b) => b.tx.wait()));
+    expect(await log.nextSequence()).to.equal(2500n);
+    expect(await store.list()).to.deep.equal([0, 1, 2]);
+
+    const again = await RecordWriter.open(writer, address, store, { batchSize: 1000 });
+    expect(again.nextSequence).to.equal(2500);
+    const [next] = await again.write(communications(3, 2500));
+    expect([next.batchId, next.firstSequence, next.count]).to.deep.equal([3, 2500, 3]);
+    await next.tx.wait();
+    expect(await log.batchCount()).to.equal(4n);
+  });
+
+  it("writes the location a publisher returns", async () => {
+    const { log, address, store, writer } = await setup();
+    const published: number[] = [];
+    const rw = await RecordWriter.open(writer, address, store, {
+      gasLimit: 500_000n,
+      locate: async (batch, file) => {
+        expect(file).to.equal(store.pathOf(batch.batchId));
+        published.push(batch.batchId);
+        return `ipfs://cid-of-batch-${batch.batchId}`;
+      },
+    });
+    rw.append(communications(1)[0]);
+    await (await rw.flush())!.tx.wait();
+    expect(published).to.deep.equal([0]);
+    expect((await log.batch(0)).location).to.equal("ipfs://cid-of-batch-0");
+  });
+
+  it("stops with a RecordWriterError when the log refuses a batch", async () => {
+    const { address, store, stranger } = await setup();
+    const rw = await RecordWriter.open(stranger, address, store);
+    communications(3).forEach((c) => rw.append(c));
+    await expectReject(rw.flush(), RecordWriterError, /batch 0 \(records 0\.\.2\) could not be appended to RecordLog 0x[0-9a-fA-F]{40}: .*AccessControlUnauthorizedAccount/);
+    expect(() => rw.append(communications(1)[0])).to.throw(RecordWriterError, /open a new RecordWriter/);
+  });
+
+  it("rejects a bad communication without consuming a sequence number, and a bad batch size", async () => {
+    const { address, store, writer } = await setup();
+    const rw = await RecordWriter.open(writer, address, store);
+    expect(() => rw.append({ timestamp: -5, from: "01", to: "02", bytes: 0 })).to.throw(RecordFormatError, /communication 0: field "timestamp"/);
+    expect(rw.nextSequence).to.equal(0);
+    expect(rw.pending).to.equal(0);
+    await expectReject(RecordWriter.open(writer, address, store, { batchSize: 0 }), RecordFormatError, /batchSize must be an integer/);
+  });
+});
