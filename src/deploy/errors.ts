@@ -39,11 +39,12 @@ export class ChainDeployError extends DeployError {
 /** An Ignition deployment did not succeed (validation, reconciliation or execution failure). */
 export class IgnitionDeploymentError extends DeployError {
   constructor(
+    readonly chain: string,
     readonly moduleId: string,
     readonly journal: string,
     readonly problem: string,
   ) {
-    super(`Ignition module ${moduleId}: ${problem} (journal: ${journal})`);
+    super(`chain ${chain}: Ignition module ${moduleId} (journal ${journal}): ${problem}`);
   }
 }
 
@@ -76,10 +77,10 @@ export class DeployIncompleteError extends DeployError {
     readonly completed: readonly ChainDeployment[],
   ) {
     const names = completed.map((deployment) => deployment.chain);
-    const kept = names.length === 0 ? "no chain completed" : `${names.join(", ")} completed and ${names.length === 1 ? "is" : "are"} recorded in ${topologyFile}`;
+    const kept = names.length === 0 ? "No chain completed" : `${names.join(", ")} completed and ${names.length === 1 ? "is" : "are"} recorded in ${topologyFile}`;
     super(
-      `deploy:all did not finish on ${failures.length} chain(s): ${failures.map((failure) => failure.message).join("; ")}. ` +
-        `${kept}; start the chains (npx hardhat chains:up) and run deploy:all again to resume`,
+      `deploy:all did not finish on ${failures.length} chain(s):\n${failures.map((failure) => `  - ${failure.message}`).join("\n")}\n` +
+        `${kept}. Run deploy:all again to resume once the cause is fixed (a chain that is down: npx hardhat chains:up).`,
     );
   }
 }

@@ -144,7 +144,7 @@ export async function deployModule<ModuleIdT extends string, ContractNameT exten
     defaultSender: input.accounts[0],
   });
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-    throw new IgnitionDeploymentError(input.module.id, dir, errorDeploymentResultToExceptionMessage(result));
+    throw new IgnitionDeploymentError(input.chain.name, input.module.id, dir, errorDeploymentResultToExceptionMessage(result).replace(/\n\n/g, "\n"));
   }
   const prefix = `${input.module.id}#`;
   const contracts: Record<string, string> = {};
