@@ -25,7 +25,7 @@ task(
   "Deploys the contracts of every chain of topology.json with Hardhat Ignition (AnchorHub on main; DataToken, Register, RelationshipFactory, MaintenanceService, RecordLog on each community), registers every member device and each community's trust root; resumable, a re-run deploys nothing",
 )
   .addOptionalParam("dir", `Chains directory (topology.json; each chain's Ignition journal goes to <dir>/<chain>/ignition/); default $${CHAINS_DIR_ENV} or ${DEFAULT_CHAINS_DIR} in the project`, undefined, types.string)
-  .addOptionalParam("verifiers", "Comma-separated accounts granted VERIFIER_ROLE on every community's RelationshipFactory (none by default)", "", types.string)
+  .addOptionalParam("verifiers", "Comma-separated accounts granted VERIFIER_ROLE on every community's RelationshipFactory", "", types.string)
   .addOptionalParam("uploadReward", "DataToken (whole tokens) minted to a device per record it uploads", formatEther(DEFAULT_UPLOAD_REWARD), types.string)
   .addOptionalParam("verificationReward", "DataToken (whole tokens) minted to the first verifier of a record", formatEther(DEFAULT_VERIFICATION_REWARD), types.string)
   .setAction(async (args: { dir?: string; verifiers: string; uploadReward: string; verificationReward: string }, hre) => {

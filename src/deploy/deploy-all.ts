@@ -253,12 +253,11 @@ async function deployChainModule(
   );
   const missing = names.filter((name) => outcome.contracts[name] === undefined);
   if (missing.length > 0) throw new ChainDeployError(chain.name, chain.rpc, `Ignition deployment of ${module.id}`, `the module deployed no ${missing.join(", ")}`);
-  await stage(chain, "code check", async () => {
-    for (const [name, address] of Object.entries(outcome.contracts)) {
-      const code = await rpcCall<string>(chain.rpc, "eth_getCode", [address, "latest"]);
-      if (code === "0x") throw new Error(`${name} at ${address} has no code after deployment`);
-    }
-  });
+  const codes = await stage(chain, "code check", () => Promise.all(Object.values(outcome.contracts).map((address) => rpcCall<string>(chain.rpc, "eth_getCode", [address, "latest"]))));
+  const empty = Object.entries(outcome.contracts).filter((_, i) => codes[i] === "0x");
+  if (empty.length > 0) {
+    throw new ChainDeployError(chain.name, chain.rpc, "code check", `${empty.map(([name, address]) => `${name} at ${address}`).join(", ")} has no code after the deployment`);
+  }
   await context.record(async () => {
     // Re-read: chains:up may have rewritten pids since this run started.
     const latest = readTopology(topologyPath(context.dir));
