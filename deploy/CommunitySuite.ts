@@ -14,10 +14,9 @@
  * system account appends record batches (RecordLog `WRITER_ROLE`); the verifiers given to
  * {@link communitySuiteModule} attest records (RelationshipFactory `VERIFIER_ROLE`).
  *
- * Accounts are Ignition's account list in the project's system-role order (`SYSTEM_ROLES`):
- * `deploy:all` passes exactly that, and so does `--network <chain>`, whose accounts are the
- * system accounts, so `npx hardhat ignition deploy deploy/CommunitySuite.ts --network
- * community-1` deploys the same suite.
+ * Accounts are Ignition's account list in the project's system-role order (`SYSTEM_ROLES`), as
+ * `deploy:all` passes it and as every chain's Hardhat network (`--network community-1`) lists it,
+ * so `hre.ignition.deploy(module)` on such a network deploys the same suite.
  *
  * Parameters (`CommunitySuite.<name>`): `uploadReward` and `verificationReward`, in the token's
  * smallest unit; their defaults and the machines' default part price are in `./defaults`.
@@ -76,5 +75,5 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
   });
 }
 
-/** The suite without verifiers, for `npx hardhat ignition deploy deploy/CommunitySuite.ts`. */
+/** The suite without verifiers, for `hre.ignition.deploy(CommunitySuite)`. */
 export default communitySuiteModule();

@@ -20,5 +20,5 @@ export function mainAnchoringModule() {
   });
 }
 
-/** The module, for `npx hardhat ignition deploy deploy/MainAnchoring.ts --network main`. */
+/** The module, for `hre.ignition.deploy(MainAnchoring)`. */
 export default mainAnchoringModule();
