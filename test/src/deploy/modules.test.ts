@@ -1,0 +1,71 @@
+/**
+ * The Ignition modules of deploy/ on Hardhat's in-process network: the constructor wiring of the
+ * BPIIoT suite, every role the brief lists, parameters and their defaults, and the future ids
+ * that become topology.json's contract names.
+ */
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { communitySuiteModule } from "../../../deploy/CommunitySuite";
+import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
+import MainAnchoring from "../../../deploy/MainAnchoring";
+import { COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../../../src/deploy";
+import type { RelationshipFactory } from "../../../typechain-types";
+import { deployModules, VERIFIERS } from "./fixtures";
+
+describe("deploy/ Ignition modules", () => {
+  it("name their contracts as topology.json does", () => {
+    const names = (module: { futures: Set<{ id: string; type: string }> }) =>
+      [...module.futures].filter((future) => future.type === "NAMED_ARTIFACT_CONTRACT_DEPLOYMENT").map((future) => future.id.split("#")[1]);
+    expect(names(communitySuiteModule()).sort()).to.deep.equal([...COMMUNITY_CONTRACT_NAMES].sort());
+    expect(names(MainAnchoring)).to.deep.equal([...MAIN_CONTRACT_NAMES]);
+    expect(communitySuiteModule({ verifiers: VERIFIERS }).id).to.equal(communitySuiteModule().id);
+  });
+
+  it("CommunitySuite wires the suite in constructor order", async () => {
+    const { suite } = await loadFixture(deployModules);
+    const { DataToken, Register, RelationshipFactory, MaintenanceService } = suite;
+    const token = await DataToken.getAddress();
+    const register = await Register.getAddress();
+    expect(await Register.summaryImplementation()).to.equal(await suite.SummaryImplementation.getAddress());
+    expect(await Register.relationshipFactory()).to.equal(await RelationshipFactory.getAddress());
+    expect([await RelationshipFactory.register(), await RelationshipFactory.token()]).to.deep.equal([register, token]);
+    expect(await RelationshipFactory.relationshipImplementation()).to.equal(await suite.RelationshipImplementation.getAddress());
+    const epr = await ethers.getContractAt("EquipmentProviderRelationship", await suite.RelationshipImplementation.getAddress());
+    expect([await epr.register(), await epr.token()]).to.deep.equal([register, token]);
+    expect(await MaintenanceService.token()).to.equal(token);
+  });
+
+  it("CommunitySuite grants admin, registrar, minters, writer and the verifiers their roles, and no one else", async () => {
+    const { suite, deployer, relayer, writer, minter, stranger } = await loadFixture(deployModules);
+    const { DataToken, Register, RelationshipFactory, RecordLog } = suite;
+    const factory = await RelationshipFactory.getAddress();
+    const holders = async (contract: { hasRole(role: string, account: string): Promise<boolean> }, role: string) => {
+      const candidates = { deployer: deployer.address, relayer: relayer.address, writer: writer.address, minter: minter.address, stranger: stranger.address, factory, ...Object.fromEntries(VERIFIERS.map((v, i) => [`verifier${i}`, v])) };
+      const held: string[] = [];
+      for (const [name, account] of Object.entries(candidates)) if (await contract.hasRole(role, account)) held.push(name);
+      return held;
+    };
+    const admin = ethers.ZeroHash;
+    for (const contract of [DataToken, Register, RelationshipFactory, RecordLog]) expect(await holders(contract, admin)).to.deep.equal(["deployer"]);
+    expect(await holders(DataToken, await DataToken.MINTER_ROLE())).to.deep.equal(["minter", "factory"]);
+    expect(await holders(Register, await Register.REGISTRAR_ROLE())).to.deep.equal(["deployer"]);
+    expect(await holders(RecordLog, await RecordLog.WRITER_ROLE())).to.deep.equal(["writer"]);
+    expect(await holders(RelationshipFactory, await RelationshipFactory.VERIFIER_ROLE())).to.deep.equal(["verifier0", "verifier1"]);
+  });
+
+  it("CommunitySuite takes the reward amounts as parameters, defaulting to the named constants", async () => {
+    const { suite } = await loadFixture(deployModules);
+    expect([await suite.RelationshipFactory.rewardAmount(0), await suite.RelationshipFactory.rewardAmount(1)]).to.deep.equal([ethers.parseEther("3"), DEFAULT_VERIFICATION_REWARD]);
+    const { RelationshipFactory } = (await hre.ignition.deploy(communitySuiteModule(), { deploymentId: "defaults" })) as unknown as { RelationshipFactory: RelationshipFactory };
+    expect([await RelationshipFactory.rewardAmount(0), await RelationshipFactory.rewardAmount(1)]).to.deep.equal([DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD]);
+    expect([DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD]).to.deep.equal([ethers.parseEther("10"), ethers.parseEther("2")]);
+  });
+
+  it("MainAnchoring makes the deployer admin of the AnchorHub and the relayer its relayer", async () => {
+    const { hub, deployer, relayer, writer } = await loadFixture(deployModules);
+    expect(await hub.hasRole(ethers.ZeroHash, deployer.address)).to.equal(true);
+    const role = await hub.RELAYER_ROLE();
+    expect([await hub.hasRole(role, relayer.address), await hub.hasRole(role, deployer.address), await hub.hasRole(role, writer.address)]).to.deep.equal([true, false, false]);
+  });
+});
