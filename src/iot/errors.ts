@@ -99,6 +99,16 @@ export class QueueStalledError extends IoTError {
   }
 }
 
+/** The unit's state file is damaged or belongs to another account or machine. */
+export class UnitStateError extends IoTError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`IoT unit state ${file}: ${reason}`);
+  }
+}
+
 /** The queue was used after `close()`. */
 export class QueueClosedError extends IoTError {
   constructor(readonly file: string) {
@@ -143,6 +153,26 @@ export class UnknownRelationshipError extends IoTError {
     readonly known: readonly string[],
   ) {
     super(`no relationship ${epr} on this unit (it has: ${known.join(", ") || "none"})`);
+  }
+}
+
+/** A status snapshot could not be decoded. */
+export class StatusFormatError extends IoTError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`status snapshot field "${field}": ${reason}`);
+  }
+}
+
+/** A reader the unit was asked to share with holds no identity in the Register. */
+export class UnregisteredReaderError extends IoTError {
+  constructor(
+    readonly reader: string,
+    readonly register: string,
+  ) {
+    super(`reader ${reader} is not registered in the Register at ${register}: the EPR would refuse to authorize it`);
   }
 }
 

@@ -15,11 +15,10 @@
  * entries are always a prefix; `compact()` drops that prefix by writing a new file beside the old
  * one and renaming it over (atomic on POSIX), never by editing in place.
  */
-import { constants as fsConstants } from "node:fs";
-import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, truncate, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, keccak256 } from "ethers";
+import { writeFileDurably } from "./durable-file";
 import { QueueClosedError, QueueConflictError, QueueFormatError } from "./errors";
 
 export const QUEUE_FORMAT_VERSION = 1;
@@ -253,45 +252,6 @@ function checkSignatureHash(file: string, lineNo: number, line: TxLine | ResignL
   if (keccak256(line.raw).toLowerCase() !== line.hash.toLowerCase()) fail(file, lineNo, `field "raw" does not hash to ${line.hash}`);
 }
 
-/** Makes a rename or creation in `dir` durable (the directory entry itself). */
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, fsConstants.O_RDONLY);
-    await handle.sync();
-  } catch (err) {
-    // Some platforms cannot open or fsync a directory (Windows: EISDIR/EPERM); the rename itself
-    // is still atomic there, only its durability across a power cut is not guaranteed.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL") throw err;
-  } finally {
-    await handle?.close();
-  }
-}
-
-/** Writes `text` to `file` through a temp file in the same directory, fsynced, then renamed over. */
-async function writeDurably(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dir);
-}
-
 const serialize = (line: QueueLine): string => `${JSON.stringify(line)}\n`;
 
 /**
@@ -348,7 +308,7 @@ export class QueueFile {
         baseNonce: create.baseNonce,
       };
       await mkdir(path.dirname(file), { recursive: true });
-      await writeDurably(file, serialize(header));
+      await writeFileDurably(file, serialize(header));
       const handle = await open(file, "a");
       return { queue: new QueueFile(file, header, handle, []), report: { created: true } };
     }
@@ -509,7 +469,7 @@ export class QueueFile {
       }
       await this.handle?.close();
       this.handle = undefined;
-      await writeDurably(this.file, text);
+      await writeFileDurably(this.file, text);
       this.handle = await open(this.file, "a");
       for (const [nonce, entry] of this.byNonce) if (entry.done !== undefined) this.byNonce.delete(nonce);
       Object.assign(this.header, header);
