@@ -176,6 +176,16 @@ export class UnregisteredReaderError extends IoTError {
   }
 }
 
+/** An EPR holds no record (none added by `addedBy`, when given) to read as the latest. */
+export class NoRecordError extends IoTError {
+  constructor(
+    readonly epr: string,
+    readonly addedBy?: string,
+  ) {
+    super(`EPR ${epr} has no records${addedBy === undefined ? "" : ` added by ${addedBy}`}`);
+  }
+}
+
 /** A record's storage URI does not name a CID this SDK can fetch. */
 export class RecordPointerError extends IoTError {
   constructor(

@@ -29,7 +29,7 @@ import {
   type SharingStep,
 } from "../offchain";
 import { EPR_ABI } from "./abi";
-import { RecordPointerError } from "./errors";
+import { NoRecordError, RecordPointerError } from "./errors";
 import { decodeStatus, type StatusSnapshot } from "./status";
 
 /** A record of an EPR, as a reader sees it. */
@@ -183,7 +183,8 @@ export interface ReadResult {
  * as `reader`: the pointer from the chain, the envelope from `source`, decrypted and checked
  * against the on-chain hash. Throws `NotAReaderError` when the envelope holds no key for the
  * reader, `GatewayRequestError` when the gateway refuses (403 for a reader the EPR does not
- * authorize), `PlaintextHashMismatchError` when the data is not what the chain recorded.
+ * authorize), `PlaintextHashMismatchError` when the data is not what the chain recorded,
+ * `NoRecordError` when "latest" finds none.
  */
 export async function readRecord(options: {
   runner: ContractRunner;
@@ -199,7 +200,7 @@ export async function readRecord(options: {
   const record = await timed("query", onStep, async () => {
     if (options.recordId !== "latest") return getRecord(runner, epr, options.recordId);
     const latest = await latestRecord(runner, epr, { addedBy: options.addedBy });
-    if (latest === undefined) throw new RecordPointerError(epr, -1n, "", `has no records${options.addedBy === undefined ? "" : ` added by ${options.addedBy}`}`);
+    if (latest === undefined) throw new NoRecordError(getAddress(epr), options.addedBy);
     return latest;
   });
   const bytes =
