@@ -4,6 +4,8 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks";
+import { CHAIN_DIR_ENV, chainNodeNetwork } from "./src/chains/chain-node";
+import { chainsDir, topologyNetworks } from "./src/chains/networks";
 
 /** The one compiler version of the project; package.json pins the npm `solc` package to it. */
 const SOLC_VERSION = "0.8.28";
@@ -37,6 +39,13 @@ const config: HardhatUserConfig = {
     reportFormat: "terminal",
   },
   mocha: { timeout: 120_000 },
+  // Every chain of <COMMCHAIN_DIR>/topology.json is a network (`--network main`, `--network
+  // community-1`, …). Inside a chain process started by `chains:up`, the in-process network is
+  // that chain, built from its genesis file.
+  networks: {
+    ...topologyNetworks(chainsDir(__dirname)),
+    ...(process.env[CHAIN_DIR_ENV] === undefined ? {} : { hardhat: chainNodeNetwork(process.env[CHAIN_DIR_ENV]) }),
+  },
 };
 
 export default config;

@@ -1,3 +1,5 @@
 // Every Hardhat task of the project; hardhat.config.ts imports this file. One line per task file.
 import "./gen-traffic";
 import "./store";
+import "./chain-node";
+import "./chains";

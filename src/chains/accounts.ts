@@ -1,0 +1,118 @@
+import { HDNodeWallet, Mnemonic } from "ethers";
+import { MnemonicError, UnknownDeviceError, UnknownRoleError } from "./errors";
+import type { DeviceId } from "./topology";
+
+/**
+ * The fixed development mnemonic every commchain chain uses unless `COMMCHAIN_MNEMONIC` is set.
+ * It is public: never hold value on its accounts outside local chains.
+ */
+export const DEFAULT_MNEMONIC = "confirm absorb else hazard half author hotel guitar inflict give champion put";
+
+/** Environment variable overriding {@link DEFAULT_MNEMONIC}. */
+export const MNEMONIC_ENV = "COMMCHAIN_MNEMONIC";
+
+/**
+ * Device accounts: device i (its position in the partition's device list) is `m/44'/60'/0'/0/i`,
+ * the standard Ethereum path, so a wallet importing the mnemonic shows the devices in order.
+ */
+export const DEVICE_HD_PATH = "m/44'/60'/0'/0";
+
+/** System accounts live on their own BIP-44 account branch so they never collide with a device. */
+export const SYSTEM_HD_PATH = "m/44'/60'/1'/0";
+
+/**
+ * System roles by index on {@link SYSTEM_HD_PATH}; new roles are appended so existing indexes,
+ * and the chains funded for them, never change.
+ * - `deployer`: deploys the contracts of every chain and holds their admin roles;
+ * - `relayer`: anchors community checkpoints on the main chain (AnchorHub's RELAYER_ROLE);
+ * - `writer`: the community gateway writing record batches (RecordLog's WRITER_ROLE);
+ * - `minter`: issues data-token rewards (DataToken's MINTER_ROLE).
+ */
+export const SYSTEM_ROLES = ["deployer", "relayer", "writer", "minter"] as const;
+
+/** A system role name. */
+export type SystemRole = (typeof SYSTEM_ROLES)[number];
+
+/** Where device indexes come from: the device list itself, a partition document, or a topology. */
+export type DeviceList = readonly DeviceId[] | { graph: { nodes: readonly DeviceId[] } } | { devices: readonly DeviceId[] };
+
+/** One funded account of a chain. */
+export interface ChainAccount {
+  kind: "system" | "device";
+  /** The role (system) or device id (device). */
+  name: string;
+  /** Index on the kind's HD branch. */
+  index: number;
+  /** Full HD path. */
+  path: string;
+  address: string;
+  privateKey: string;
+}
+
+/** The mnemonic of the project: `COMMCHAIN_MNEMONIC` if set, else {@link DEFAULT_MNEMONIC}. */
+export function projectMnemonic(env: NodeJS.ProcessEnv = process.env): string {
+  const phrase = env[MNEMONIC_ENV]?.trim();
+  if (phrase === undefined || phrase === "") return DEFAULT_MNEMONIC;
+  if (!Mnemonic.isValidMnemonic(phrase)) throw new MnemonicError(MNEMONIC_ENV);
+  return phrase;
+}
+
+/** The device ids in account order. */
+export function deviceIds(devices: DeviceList): readonly DeviceId[] {
+  if (Array.isArray(devices)) return devices as readonly DeviceId[];
+  if ("graph" in devices) return devices.graph.nodes;
+  return (devices as { devices: readonly DeviceId[] }).devices;
+}
+
+/** A device's account index: its position in the device list. */
+export function deviceIndex(deviceId: DeviceId, devices: DeviceList): number {
+  const index = deviceIds(devices).indexOf(deviceId);
+  if (index < 0) throw new UnknownDeviceError(deviceId);
+  return index;
+}
+
+/** The wallet of a device (the same on every chain it belongs to). */
+export function deviceWallet(deviceId: DeviceId, devices: DeviceList, mnemonic: string = projectMnemonic()): HDNodeWallet {
+  return branch(mnemonic, DEVICE_HD_PATH).deriveChild(deviceIndex(deviceId, devices));
+}
+
+/** The wallet of a system role. */
+export function systemWallet(role: SystemRole | string, mnemonic: string = projectMnemonic()): HDNodeWallet {
+  const index = (SYSTEM_ROLES as readonly string[]).indexOf(role);
+  if (index < 0) throw new UnknownRoleError(role, SYSTEM_ROLES);
+  return branch(mnemonic, SYSTEM_HD_PATH).deriveChild(index);
+}
+
+/** The wallet at `index` on the device or system branch of the mnemonic. */
+export function accountWallet(kind: ChainAccount["kind"], index: number, mnemonic: string = projectMnemonic()): HDNodeWallet {
+  return branch(mnemonic, kind === "system" ? SYSTEM_HD_PATH : DEVICE_HD_PATH).deriveChild(index);
+}
+
+/** The accounts funded on a chain: every system role, then every member in the chain's order. */
+export function chainAccounts(chain: { members: readonly DeviceId[] }, devices: DeviceList, mnemonic: string = projectMnemonic()): ChainAccount[] {
+  const system = SYSTEM_ROLES.map((role, index) => account("system", role, index, SYSTEM_HD_PATH, systemWallet(role, mnemonic)));
+  const members = chain.members.map((id) => {
+    const wallet = deviceWallet(id, devices, mnemonic);
+    return account("device", id, wallet.index, DEVICE_HD_PATH, wallet);
+  });
+  return [...system, ...members];
+}
+
+function account(kind: ChainAccount["kind"], name: string, index: number, base: string, wallet: HDNodeWallet): ChainAccount {
+  return { kind, name, index, path: `${base}/${index}`, address: wallet.address, privateKey: wallet.privateKey };
+}
+
+// The seed (PBKDF2 over the phrase) and the hardened part of each path are the slow steps; a
+// chain with hundreds of members would repeat them per account without this cache.
+const branches = new Map<string, HDNodeWallet>();
+
+function branch(mnemonic: string, base: string): HDNodeWallet {
+  const key = `${base}\u0000${mnemonic}`;
+  let node = branches.get(key);
+  if (node === undefined) {
+    if (!Mnemonic.isValidMnemonic(mnemonic)) throw new MnemonicError("the mnemonic given");
+    node = HDNodeWallet.fromPhrase(mnemonic, undefined, base);
+    branches.set(key, node);
+  }
+  return node;
+}

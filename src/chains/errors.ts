@@ -1,0 +1,158 @@
+/**
+ * Errors of the chain runtime. Every error names the input that is wrong (file, key, chain, port)
+ * and what is wrong with it, so a user can act on the message alone.
+ */
+
+/** Base class of every error raised by `src/chains`. */
+export class ChainError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** topology.json is missing, does not parse, or a key holds a bad value. */
+export class TopologyError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${key === "" ? "" : `${key}: `}${problem}`);
+  }
+}
+
+/** The partition file given to `chains:up` cannot be used to plan chains. */
+export class PartitionInputError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${key === "" ? "" : `${key}: `}${problem}`);
+  }
+}
+
+/** Chain data left in a directory that has no topology.json, which a new topology must not overwrite. */
+export class StaleChainDataError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly topologyFile: string,
+  ) {
+    super(`${file} exists but ${topologyFile} does not: chain data of an earlier run; remove its directory or use another --dir`);
+  }
+}
+
+/** A chain's port is already taken by a process that is not that chain. */
+export class PortInUseError extends ChainError {
+  constructor(
+    readonly port: number,
+    readonly chain: string,
+  ) {
+    super(`port ${port} of chain ${chain} is already in use on 127.0.0.1 (by a process that is not ${chain})`);
+  }
+}
+
+/** A chain process exited or did not answer in time; the message carries the tail of its log. */
+export class ChainStartError extends ChainError {
+  constructor(
+    readonly chain: string,
+    readonly logFile: string | undefined,
+    readonly problem: string,
+  ) {
+    super(`chain ${chain} failed to start: ${problem}${logFile === undefined ? "" : ` (log: ${logFile})`}`);
+  }
+}
+
+/** An external chain is unreachable or answers with another chain id than the topology says. */
+export class ExternalChainError extends ChainError {
+  constructor(
+    readonly chain: string,
+    readonly rpc: string,
+    readonly problem: string,
+  ) {
+    super(`external chain ${chain} at ${rpc}: ${problem}`);
+  }
+}
+
+/** The block journal of a chain is corrupt somewhere other than a torn last line. */
+export class JournalError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}: ${problem}`);
+  }
+}
+
+/** Replaying the journal produced a block that differs from the journaled one. */
+export class ReplayMismatchError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly blockNumber: number,
+    readonly field: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${file}: replaying block ${blockNumber} gave ${field} ${actual}, the journal has ${expected}; ` +
+        "the chain's genesis, mnemonic or Hardhat version changed since the block was mined",
+    );
+  }
+}
+
+/** The genesis file of a chain is missing, malformed, or does not match the project mnemonic. */
+export class GenesisError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${key === "" ? "" : `${key}: `}${problem}`);
+  }
+}
+
+/** A device id is not in the device list accounts are derived from. */
+export class UnknownDeviceError extends ChainError {
+  constructor(readonly deviceId: string) {
+    super(`device ${JSON.stringify(deviceId)} is not in the partition's device list (graph.nodes)`);
+  }
+}
+
+/** A system role has no account. */
+export class UnknownRoleError extends ChainError {
+  constructor(
+    readonly role: string,
+    readonly known: readonly string[],
+  ) {
+    super(`system role ${JSON.stringify(role)} is unknown; the roles are ${known.join(", ")}`);
+  }
+}
+
+/** COMMCHAIN_MNEMONIC is set but is not a valid BIP-39 phrase. */
+export class MnemonicError extends ChainError {
+  constructor(readonly source: string) {
+    super(`${source} is not a valid BIP-39 mnemonic`);
+  }
+}
+
+/**
+ * A JSON-RPC method a persistent chain cannot journal. It carries `code` and the flag Hardhat's
+ * JSON-RPC server uses to recognise provider errors, so clients get this message and code rather
+ * than a generic internal error.
+ */
+export class RefusedMethodError extends ChainError {
+  /** EIP-1474 "method not supported". */
+  readonly code = -32004;
+  readonly _isProviderError = true;
+  constructor(
+    readonly method: string,
+    readonly chain: string,
+  ) {
+    super(
+      `${method} is refused on persistent chain ${chain}: its effect cannot be replayed from the block journal ` +
+        "(snapshots, impersonation, direct state edits and manual mining modes are off on commchain chains)",
+    );
+  }
+}
