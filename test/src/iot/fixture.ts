@@ -19,14 +19,26 @@ export const LOW_COUNT_THRESHOLD = 3;
 export const TEMP_THRESHOLD = 200;
 export const VIBRA_THRESHOLD = 100;
 
-// Fixed keys, so every load of the fixture (a snapshot revert) gives the same accounts.
-const key = (n: number) => ethers.zeroPadValue(ethers.toBeHex(0x10_000 + n), 32);
-export const unitWallet = new Wallet(key(1));
-export const providerWallet = new Wallet(key(2));
-export const labWallet = new Wallet(key(3));
-export const otherLabWallet = new Wallet(key(4));
-export const strangerWallet = new Wallet(key(5));
 export const MACHINE = "0x00000000000000000000000000000000000a11ce";
+
+/** The accounts of one deployment: the unit's key, the provider's, two labs and a stranger. */
+export interface SuiteWallets {
+  unit: Wallet;
+  provider: Wallet;
+  lab: Wallet;
+  otherLab: Wallet;
+  stranger: Wallet;
+}
+
+// Each deployment gets accounts of its own (deterministic keys, numbered by deployment): tests in
+// other files may have used an earlier deployment's unit, and the unit's queue must start at the
+// nonce its account really has.
+let deployments = 0;
+function freshWallets(): SuiteWallets {
+  const base = 0x10_000 + 16 * deployments++;
+  const wallet = (n: number) => new Wallet(ethers.zeroPadValue(ethers.toBeHex(base + n), 32));
+  return { unit: wallet(1), provider: wallet(2), lab: wallet(3), otherLab: wallet(4), stranger: wallet(5) };
+}
 
 export interface Suite {
   token: DataToken;
@@ -35,12 +47,15 @@ export interface Suite {
   factory: RelationshipFactory;
   epr: EquipmentProviderRelationship;
   contracts: { maintenanceService: string; dataToken: string; register: string };
+  wallets: SuiteWallets;
 }
 
 /** Deploys and wires the suite; the unit's account has sent nothing (its nonce is 0). */
 export async function deploySuite(): Promise<Suite> {
   const [admin, owner, minter] = await ethers.getSigners();
-  for (const wallet of [unitWallet, providerWallet, labWallet, otherLabWallet, strangerWallet]) {
+  const wallets = freshWallets();
+  const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet } = wallets;
+  for (const wallet of Object.values(wallets)) {
     await admin.sendTransaction({ to: wallet.address, value: ethers.parseEther("100") });
   }
   const token = await ethers.deployContract("DataToken", [admin.address]);
@@ -74,6 +89,7 @@ export async function deploySuite(): Promise<Suite> {
     factory,
     epr,
     contracts: { maintenanceService: await service.getAddress(), dataToken: await token.getAddress(), register: await register.getAddress() },
+    wallets,
   };
 }
 

@@ -5,7 +5,7 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { batchGasLimit, maxFires, recordGasLimit, DEFAULT_GAS } from "../../../src/iot/gas";
 import { IoTUnit } from "../../../src/iot/unit";
-import { deploySuite, MACHINE, PART_PRICE, providerWallet, reading, TEMP_THRESHOLD, unitWallet, VIBRA_THRESHOLD } from "./fixture";
+import { deploySuite, MACHINE, PART_PRICE, reading, TEMP_THRESHOLD, VIBRA_THRESHOLD } from "./fixture";
 import { tempDir } from "./helpers";
 
 async function deployWorstCase() {
@@ -13,7 +13,7 @@ async function deployWorstCase() {
   const [admin, owner, minter] = await ethers.getSigners();
   void admin;
   await suite.service.connect(owner).setThresholds(MACHINE, { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: 1, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: 1 });
-  await suite.token.connect(minter).mint(unitWallet.address, PART_PRICE * 100n);
+  await suite.token.connect(minter).mint(suite.wallets.unit.address, PART_PRICE * 100n);
   return suite;
 }
 
@@ -30,6 +30,7 @@ describe("iot/gas", function () {
 
   it("a batch of 1, 10 and 100 readings all firing, with permit and payment, stays under its limit", async () => {
     const suite = await loadFixture(deployWorstCase);
+    const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
     const { dir, dispose } = await tempDir("iot-gas");
     const unit = await IoTUnit.open({
       wallet: unitWallet,

@@ -4,15 +4,15 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { NoRecordError, RecordPointerError } from "../../../src/iot/errors";
 import { cidOfRecord, getRecord, latestRecord, listRecords, readRecord, type SharedRecordView } from "../../../src/iot/reader";
-import { deploySuite, providerWallet, unitWallet } from "./fixture";
+import { deploySuite } from "./fixture";
 import { expectRejects } from "./helpers";
 
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
 async function deployWithRecords() {
   const suite = await deploySuite();
-  const provider = providerWallet.connect(ethers.provider);
-  const device = unitWallet.connect(ethers.provider);
+  const provider = suite.wallets.provider.connect(ethers.provider);
+  const device = suite.wallets.unit.connect(ethers.provider);
   const hash = (n: number) => ethers.keccak256(ethers.toUtf8Bytes(`status ${n}`));
   await (await suite.epr.connect(provider).addRecord("q0", hash(0), `ipfs://${CID}`, 0n)).wait();
   await (await suite.epr.connect(device).addRecord("q1", hash(1), `/ipfs/${CID}`, 0n)).wait();
@@ -23,7 +23,8 @@ async function deployWithRecords() {
 
 describe("iot/reader", () => {
   it("lists records in id order, in a range, or by who added them", async () => {
-    const { epr, hash } = await loadFixture(deployWithRecords);
+    const { epr, hash, wallets } = await loadFixture(deployWithRecords);
+    const { unit: unitWallet, provider: providerWallet } = wallets;
     const address = await epr.getAddress();
     const all = await listRecords(ethers.provider, address);
     expect(all.map((r) => [r.recordId, r.query, r.contentHash, r.addedBy])).to.deep.equal([
@@ -60,7 +61,8 @@ describe("iot/reader", () => {
   });
 
   it("refuses to read the latest record of an empty relationship, naming it", async () => {
-    const { factory, register } = await loadFixture(deploySuite);
+    const { factory, register, wallets } = await loadFixture(deploySuite);
+    const { unit: unitWallet, provider: providerWallet } = wallets;
     // A second provider's relationship with the device has no records.
     const [admin] = await ethers.getSigners();
     const other = ethers.Wallet.createRandom();

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { network } from "hardhat";
 import { ChainRequestError, ChainUnavailableError } from "../../../src/iot/errors";
 import { httpTransport, isOutage, providerTransport, toTransport } from "../../../src/iot/transport";
-import { freePort } from "./ports";
+import { freePort } from "../../../src/chains/ports";
 import { expectRejects } from "./helpers";
 
 /** A local HTTP server answering every request with `handler`; closed by the returned function. */

@@ -25,17 +25,12 @@ import { IoTUnit, type IoTUnitEvents, type IoTUnitOptions } from "../../../src/i
 import {
   deploySuite,
   deploySuiteAtPaperThresholds,
-  labWallet,
   LOW_COUNT_THRESHOLD,
   MACHINE,
-  otherLabWallet,
   PART_PRICE,
-  providerWallet,
   reading,
-  strangerWallet,
   UNIT_TOKENS,
   UPLOAD_REWARD,
-  unitWallet,
   type Suite,
 } from "./fixture";
 import { expectRejects, SwitchableTransport, tempDir } from "./helpers";
@@ -76,7 +71,7 @@ describe("iot/unit", function () {
 
   async function openUnit(suite: Suite, options: Partial<IoTUnitOptions> = {}): Promise<IoTUnit> {
     const unit = await IoTUnit.open({
-      wallet: unitWallet,
+      wallet: suite.wallets.unit,
       chain: network.provider,
       contracts: suite.contracts,
       machine: MACHINE,
@@ -92,7 +87,7 @@ describe("iot/unit", function () {
   async function openSharingUnit(suite: Suite, options: Partial<IoTUnitOptions> = {}): Promise<IoTUnit> {
     store ??= await openHeliaStore({ dir: `${dir}-store` });
     return openUnit(suite, {
-      sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: providerWallet.signingKey.publicKey }] },
+      sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }] },
       ...options,
     });
   }
@@ -115,6 +110,7 @@ describe("iot/unit", function () {
   describe("readings", () => {
     it("batches readings and raises a service request once more than VibraCountThreshold readings vibrated", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const sensor = new SyntheticSensor({ seed: 1, count: 12, episodes: [{ start: 2, length: LOW_COUNT_THRESHOLD + 1, kind: "vibration" }] });
       const unit = await openUnit(suite, { sensor, funding: false });
       const seen = record(unit);
@@ -142,6 +138,7 @@ describe("iot/unit", function () {
 
     it("sends a batch of one reading as reportReading", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openUnit(suite, { batch: { size: 1, maxDelayMs: 60_000 }, funding: false });
       const seen = record(unit);
       await unit.record(reading(0, 80, 150));
@@ -155,6 +152,7 @@ describe("iot/unit", function () {
 
     it("flushes a partial batch after its max delay", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openUnit(suite, { batch: { size: 100, maxDelayMs: 20 }, funding: false });
       const applied = new Promise<IoTUnitEvents["readingsApplied"]>((resolve) => unit.once("readingsApplied", (...args) => resolve(args)));
       await unit.record(reading(0, 80, 40));
@@ -165,6 +163,7 @@ describe("iot/unit", function () {
 
     it("at the paper's thresholds (1000), the default synthetic machine raises the requests and orders Table 1 predicts", async () => {
       const suite = await loadFixture(deploySuiteAtPaperThresholds);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const readings = new SyntheticSensor({ seed: 42, count: 6000 });
       const expected = table1(Array.from({ length: 6000 }, () => readings.next()), 1000);
       expect(expected.requests).to.be.at.least(1);
@@ -184,6 +183,7 @@ describe("iot/unit", function () {
   describe("part payments", () => {
     it("pays part orders under a permit carried by a batch: no approve transaction, balances moved", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const service = await suite.service.getAddress();
       // Two part orders: eight hot readings at a count threshold of 3.
       const sensor = new SyntheticSensor({ seed: 3, count: 10, episodes: [{ start: 0, length: 2 * (LOW_COUNT_THRESHOLD + 1), kind: "temperature" }] });
@@ -213,6 +213,7 @@ describe("iot/unit", function () {
 
     it("signs a new permit only when the allowance it saw falls under the low-water mark", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       // lowWater 2 parts, target 3 parts: the second order leaves 1 part of allowance, under the mark.
       const unit = await openUnit(suite, { funding: { lowWater: 2n * PART_PRICE, target: 3n * PART_PRICE }, batch: { size: 4, maxDelayMs: 60_000 } });
       const seen = record(unit);
@@ -228,6 +229,7 @@ describe("iot/unit", function () {
 
     it("reports a batch that could not pay as reverted, with its readings, and goes on", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openUnit(suite, { funding: false, batch: { size: 4, maxDelayMs: 60_000 } });
       const seen = record(unit);
       for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40));
@@ -245,6 +247,7 @@ describe("iot/unit", function () {
   describe("status data", () => {
     it("uploads a snapshot to Helia, puts its pointer in the EPR as the device, and earns the upload reward", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openSharingUnit(suite, { funding: false });
       const seen = record(unit);
       for (let i = 0; i < 7; i++) await unit.record(reading(i, 70 + i, 40 + i));
@@ -276,6 +279,7 @@ describe("iot/unit", function () {
 
     it("uploads automatically every `statusEvery` readings", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       store = await openHeliaStore({ dir: `${dir}-store` });
       const unit = await openUnit(suite, {
         funding: false,
@@ -291,6 +295,7 @@ describe("iot/unit", function () {
 
     it("lets an authorized third party fetch, decrypt and verify (store and gateway); an unauthorized one cannot", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openSharingUnit(suite, { funding: false });
       const seen = record(unit);
       const eprAddress = await suite.epr.getAddress();
@@ -322,6 +327,7 @@ describe("iot/unit", function () {
 
     it("revocation rotates: the reader loses access to its records, and later data is not wrapped for it", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openSharingUnit(suite, { funding: false });
       const seen = record(unit);
       const eprAddress = await suite.epr.getAddress();
@@ -362,6 +368,7 @@ describe("iot/unit", function () {
 
     it("refuses to share with a reader the Register does not know", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openSharingUnit(suite, { funding: false });
       const error = await expectRejects(unit.shareWith(strangerWallet.signingKey.publicKey), UnregisteredReaderError);
       expect(error.reader).to.equal(strangerWallet.address);
@@ -372,6 +379,7 @@ describe("iot/unit", function () {
   describe("outages", () => {
     it("keeps queueing while the chain is down, survives a crash of the unit, and applies every batch exactly once", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const transport = new SwitchableTransport();
       const sensor = new SyntheticSensor({ seed: 9, count: 200 });
       const produced: number[] = [];
@@ -405,6 +413,7 @@ describe("iot/unit", function () {
 
     it("opens while the chain is down from its cached settings, once it was opened up", async () => {
       const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const transport = new SwitchableTransport();
       const first = await openUnit(suite, { chain: transport, funding: false });
       expect(first.settings?.vibraCountThreshold).to.equal(LOW_COUNT_THRESHOLD);
