@@ -22,6 +22,13 @@ export class IoTConfigError extends IoTError {
   }
 }
 
+/** The unit was used after `close()`. */
+export class UnitClosedError extends IoTError {
+  constructor(readonly account: string) {
+    super(`the IoT unit of ${account} is closed`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Chain
 

@@ -25,3 +25,4 @@ export * from "./relationships";
 export * from "./unit-state";
 export * from "./unit";
 export * from "./reader";
+export * from "./from-topology";

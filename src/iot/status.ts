@@ -24,7 +24,7 @@ export interface SignalStats {
   /** Population standard deviation. */
   stddev: number;
   last: number;
-  /** Readings strictly above the threshold (as the contract counts them). */
+  /** Readings above the threshold once rounded to integers, as the contract counts them. */
   aboveThreshold: number;
 }
 
@@ -63,7 +63,8 @@ class RunningStats {
     this.min = Math.min(this.min, value);
     this.max = Math.max(this.max, value);
     this.last = value;
-    if (value > threshold) this.above++;
+    // Rounded as the contract sees the reading (`toContractReading`), then compared strictly.
+    if (Math.round(value) > threshold) this.above++;
   }
 
   stats(): SignalStats {

@@ -20,13 +20,13 @@
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { computeAddress, getAddress } from "ethers";
+import { getAddress } from "ethers";
 import type { ContentStore } from "../offchain";
 import type { ReaderKey, StepListener } from "../offchain";
 import { readerKey } from "../offchain";
 import { dataTokenInterface, eprInterface, maintenanceServiceInterface, registerInterface } from "./abi";
 import { readContract } from "./chain-read";
-import { IoTConfigError, UnregisteredReaderError } from "./errors";
+import { IoTConfigError, UnitClosedError, UnregisteredReaderError } from "./errors";
 import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit, type TypedDataSigner } from "./funding";
 import { batchGasLimit, DEFAULT_GAS, recordGasLimit, type GasSchedule } from "./gas";
 import type { JsonValue, QueueEntry } from "./queue-file";
@@ -273,7 +273,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * `sharing.statusEvery` readings have accumulated.
    */
   async record(reading: SensorReading): Promise<void> {
-    if (this.closed) throw new IoTConfigError("record", "the unit is closed");
+    if (this.closed) throw new UnitClosedError(this.address);
     checkReading(this.options.sensor?.name ?? "reading", "", reading);
     this.accumulator.add(reading);
     await this.batcher.add(reading);
@@ -670,9 +670,4 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       }
     }
   }
-}
-
-/** The address of a public key (to name a provider or reader from the key the unit is given). */
-export function addressOfPublicKey(publicKey: string): string {
-  return computeAddress(publicKey);
 }

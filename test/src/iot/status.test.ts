@@ -18,7 +18,7 @@ function direct(values: number[], threshold: number) {
     mean: round(mean),
     stddev: round(Math.sqrt(variance)),
     last: round(values.at(-1)!),
-    aboveThreshold: values.filter((v) => v > threshold).length,
+    aboveThreshold: values.filter((v) => Math.round(v) > threshold).length,
   };
 }
 
@@ -41,6 +41,13 @@ describe("iot/status", () => {
     expect(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 5 })).to.equal(undefined);
     acc.add(readings[0]);
     expect(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 5 })!.window).to.deep.equal({ from: readings[0].time, to: readings[0].time, readings: 1 });
+  });
+
+  it("counts a reading above a threshold as the contract does: rounded, then strictly above", () => {
+    const acc = new StatusAccumulator({ temperature: 200, vibration: 100 });
+    for (const [temperature, vibration] of [[200.4, 100.4], [200.5, 100.5], [200, 100], [201, 99.9]]) acc.add({ time: 1, temperature, vibration });
+    const snapshot = acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 1 })!;
+    expect([snapshot.temperature.aboveThreshold, snapshot.vibration.aboveThreshold]).to.deep.equal([2, 1]);
   });
 
   it("encodes canonically: the same snapshot with keys in another order gives the same bytes and hash", () => {

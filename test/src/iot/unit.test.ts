@@ -17,7 +17,7 @@ import {
   type HeliaStore,
 } from "../../../src/offchain";
 import { maintenanceServiceInterface } from "../../../src/iot/abi";
-import { UnregisteredReaderError } from "../../../src/iot/errors";
+import { UnitClosedError, UnregisteredReaderError } from "../../../src/iot/errors";
 import { readStatus, listRecords, type ReaderStep } from "../../../src/iot/reader";
 import { SyntheticSensor } from "../../../src/iot/sensors";
 import { encodeStatus } from "../../../src/iot/status";
@@ -134,6 +134,16 @@ describe("iot/unit", function () {
       const onChain = await suite.service.serviceRequest(1);
       expect([onChain.machine, onChain.provider, onChain.requester]).to.deep.equal([MACHINE, providerWallet.address, unitWallet.address]);
       expect(await ethers.provider.getTransactionCount(unitWallet.address)).to.equal(3);
+    });
+
+    it("refuses readings once closed, after queueing the partial batch", async () => {
+      const suite = await loadFixture(deploySuite);
+      const unit = await openUnit(suite, { funding: false });
+      await unit.record(reading(0, 80, 40));
+      await unit.close();
+      expect(unit.queue.entries().map((e) => e.meta.readings)).to.deep.equal([1]);
+      const error = await expectRejects(unit.record(reading(1, 80, 40)), UnitClosedError);
+      expect(error.account).to.equal(suite.wallets.unit.address);
     });
 
     it("sends a batch of one reading as reportReading", async () => {
