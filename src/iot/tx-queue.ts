@@ -334,6 +334,11 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
     return this.file.entries();
   }
 
+  /** Whether the sender's last attempt found the chain unreachable (it is retrying). */
+  get down(): boolean {
+    return this.downSince !== undefined;
+  }
+
   /** The error the sender stopped on, if it is stalled. */
   get stalled(): Error | undefined {
     return this.stallError;

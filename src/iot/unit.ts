@@ -236,7 +236,11 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     const unit = new IoTUnit(options, transport, queue, state, keyrings);
     queue.onSettled = (settled) => unit.handleSettled(settled);
     queue.on("outage", (info) => unit.safeEmit("outage", info));
-    queue.on("recovered", (info) => unit.safeEmit("recovered", info));
+    queue.on("recovered", (info) => {
+      unit.safeEmit("recovered", info);
+      // A unit opened while the chain was down has not read its machine's settings yet.
+      void unit.refreshQuietly("reading the chain after an outage");
+    });
     queue.on("stalled", (error) => unit.safeEmit("stalled", error));
     try {
       await unit.refreshChainView();
@@ -530,8 +534,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
 
   /** Signs a permit if the allowance seen is low and none is in flight; undefined when not needed or not possible now. */
   private async maybePermit(): Promise<SignedPermit | undefined> {
+    // While the sender sees an outage, asking the chain would only hold the readings up (up to a
+    // request timeout each); the permit rides on a batch after the outage.
+    if (this.options.funding === false || this.permitInFlight() || this.queue.down) return undefined;
+    if (this.allowance === undefined) await this.refreshQuietly("reading the allowance for a permit");
     const policy = this.fundingPolicy;
-    if (policy === undefined || this.allowance === undefined || !needsPermit(this.allowance, policy) || this.permitInFlight()) return undefined;
+    if (policy === undefined || this.allowance === undefined || !needsPermit(this.allowance, policy)) return undefined;
     const { dataToken, maintenanceService } = this.options.contracts;
     try {
       const [nonce] = await readContract(this.transport, dataToken, dataTokenInterface, "nonces", [this.address]);
@@ -593,14 +601,15 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
     for (const e of events.revoked) this.safeEmit("readerRevoked", e);
     if (entry.kind === "record" && status === "applied") await this.authorizeOnRecord(entry, events.records[0]?.recordId);
-    if (entry.kind === "readings") await this.refreshAllowance();
+    // Thresholds and part price may have changed, and the allowance moves with every part paid.
+    if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
       this.ledger.earned += events.earned;
       this.ledger.spent += events.spent;
       try {
         this.ledger.balance = await this.balance();
       } catch (error) {
-        if (!isOutage(error)) throw error;
+        if (!isOutage(error)) this.safeEmit("failure", { operation: "reading the token balance", error: error as Error });
       }
       this.safeEmit("balance", { ...this.ledger });
     }
@@ -643,14 +652,16 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     });
   }
 
-  private async refreshAllowance(): Promise<void> {
-    if (this.options.funding === false) return;
-    const { dataToken, maintenanceService } = this.options.contracts;
+  /**
+   * `refreshChainView` for background callers (the settle hook, a recovery): an outage is
+   * expected and ignored, anything else (the machine got another unit) is reported as a failure,
+   * never thrown into the queue, which would stall it.
+   */
+  private async refreshQuietly(operation: string): Promise<void> {
     try {
-      const [allowance] = await readContract(this.transport, dataToken, dataTokenInterface, "allowance", [this.address, maintenanceService]);
-      this.allowance = allowance as bigint;
+      await this.refreshChainView();
     } catch (error) {
-      if (!isOutage(error)) throw error;
+      if (!isOutage(error)) this.safeEmit("failure", { operation, error: error as Error });
     }
   }
 

@@ -421,6 +421,26 @@ describe("iot/unit", function () {
       expect(await ethers.provider.getTransactionCount(unitWallet.address)).to.equal(20);
     });
 
+    it("opened for the first time while the chain is down, reads its machine after the outage and then signs its permit", async () => {
+      const suite = await loadFixture(deploySuite);
+      const transport = new SwitchableTransport();
+      transport.down = true;
+      const unit = await openUnit(suite, { chain: transport, chainId: 31337, queue: { startNonce: 0, pollIntervalMs: 5, retry: { initialMs: 10, maxMs: 50 } } });
+      const seen = record(unit);
+      expect(unit.settings).to.equal(undefined);
+      for (let i = 0; i < 5; i++) await unit.record(reading(i, 80, 40));
+      expect(seen.batchQueued.map(([b]) => b.permit)).to.deep.equal([false]);
+      transport.down = false;
+      await unit.idle();
+      expect(seen.recovered).to.have.length(1);
+      for (let i = 5; i < 10; i++) await unit.record(reading(i, 250, 40));
+      await unit.idle();
+      expect(unit.settings?.partPrice).to.equal(PART_PRICE.toString());
+      expect(seen.batchQueued.map(([b]) => b.permit)).to.deep.equal([false, true]);
+      expect(seen.partOrdered).to.have.length(1);
+      expect(seen.failure).to.deep.equal([]);
+    });
+
     it("opens while the chain is down from its cached settings, once it was opened up", async () => {
       const suite = await loadFixture(deploySuite);
       const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
