@@ -123,18 +123,6 @@ export class QueueClosedError extends IoTError {
   }
 }
 
-/** A queued transaction was mined and reverted: its effect did not happen (its nonce is used). */
-export class TransactionRevertedError extends IoTError {
-  constructor(
-    readonly nonce: number,
-    readonly hash: string,
-    readonly kind: string,
-    readonly reason: string,
-  ) {
-    super(`${kind} transaction (nonce ${nonce}, ${hash}) reverted: ${reason}`);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sensors
 

@@ -3,6 +3,7 @@
 // Helia store into the EPR, readers authorized and revoked, reverts reported, and an outage plus
 // a crash of the unit ridden out without losing or repeating a batch.
 import { expect } from "chai";
+import { rm } from "node:fs/promises";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256 } from "ethers";
@@ -103,7 +104,6 @@ describe("iot/unit", function () {
     await store?.close();
     store = undefined;
     await dispose();
-    const { rm } = await import("node:fs/promises");
     await rm(`${dir}-store`, { recursive: true, force: true });
   });
 
