@@ -15,12 +15,14 @@ import {ISummary} from "./ISummary.sol";
 /**
  * @title EquipmentProviderRelationship
  * @notice The Equipment Provider Relationship (EPR) of BPIIoT (paper VI.B.2–3) between one device
- * and one service provider. The provider adds data pointers (query string, keccak-256 of the data
- * subset it returns, storage URI); the device decides which other registered participants may read
- * each record; every change notifies the Summaries of the device, the provider and the reader
- * concerned. Incentives: the device earns the upload reward for every record added, the first
- * verifier to attest a record's hash earns the verification reward and the bonus the provider
- * escrowed with the record. Rewards are minted by the factory, the single minter.
+ * and one service provider. Either party adds data pointers (query string, keccak-256 of the data
+ * subset it returns, storage URI): the provider for data it holds about the device, the device for
+ * status data it uploads itself (its IoT unit puts the pointer in straight after the upload). The
+ * device decides which other registered participants may read each record; every change notifies
+ * the Summaries of the device, the provider and the reader concerned. Incentives: the device earns
+ * the upload reward for every record added, whoever adds it (it is the device's data); the first
+ * verifier to attest a record's hash earns the verification reward and the bonus the record's
+ * adder escrowed with it. Rewards are minted by the factory, the single minter.
  * @dev A minimal proxy (clone) created by the {RelationshipFactory}. The device and the provider
  * are identified by their Summaries, whose owners follow the Register, so a participant that moves
  * its identity to a new account keeps its place in the relationship. Every state change is made
@@ -67,9 +69,9 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev Provider only ({RelationshipNotProvider}). Reverts with {RelationshipEmptyQuery},
+     * @dev Device or provider only ({RelationshipNotParty}). Reverts with {RelationshipEmptyQuery},
      * {RelationshipZeroContentHash}, {RelationshipEmptyUri} or {RelationshipFieldTooLong}, and with
-     * the token's error when the bonus exceeds the provider's allowance or balance. Emits
+     * the token's error when the bonus exceeds the caller's allowance or balance. Emits
      * {RecordAdded}; mints the upload reward to the device.
      */
     function addRecord(
@@ -78,15 +80,15 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         string calldata uri,
         uint256 bonus
     ) external nonReentrant returns (uint256 recordId) {
-        address provider_ = _onlyProvider();
-        recordId = _addRecord(provider_, query, contentHash, uri, bonus);
-        if (bonus > 0) _TOKEN.safeTransferFrom(provider_, address(this), bonus);
-        _afterRecordAdded(recordId, provider_);
+        _onlyParty();
+        recordId = _addRecord(query, contentHash, uri, bonus);
+        if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
+        _afterRecordAdded(recordId);
     }
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev As {addRecord}, with the allowance set from the provider's EIP-2612 signature first. A
+     * @dev As {addRecord}, with the allowance set from the caller's EIP-2612 signature first. A
      * permit can be front-run (its signature is public once sent), which spends it; the allowance it
      * set is then in place all the same, so a failed permit is ignored and the transfer decides.
      */
@@ -100,11 +102,11 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         bytes32 r,
         bytes32 s
     ) external nonReentrant returns (uint256 recordId) {
-        address provider_ = _onlyProvider();
-        recordId = _addRecord(provider_, query, contentHash, uri, bonus);
-        try IERC20Permit(address(_TOKEN)).permit(provider_, address(this), bonus, deadline, v, r, s) {} catch {}
-        if (bonus > 0) _TOKEN.safeTransferFrom(provider_, address(this), bonus);
-        _afterRecordAdded(recordId, provider_);
+        _onlyParty();
+        recordId = _addRecord(query, contentHash, uri, bonus);
+        try IERC20Permit(address(_TOKEN)).permit(msg.sender, address(this), bonus, deadline, v, r, s) {} catch {}
+        if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
+        _afterRecordAdded(recordId);
     }
 
     /**
@@ -244,7 +246,6 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     }
 
     function _addRecord(
-        address provider_,
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
@@ -263,15 +264,15 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         pointer.query = query;
         pointer.contentHash = contentHash;
         pointer.uri = uri;
-        pointer.addedBy = provider_;
+        pointer.addedBy = msg.sender;
         // A uint64 of seconds outlasts the chain by billions of years.
         pointer.addedAt = uint64(block.timestamp);
         pointer.bonus = bonus;
-        emit RecordAdded(recordId, provider_, contentHash, query, uri, bonus);
+        emit RecordAdded(recordId, msg.sender, contentHash, query, uri, bonus);
     }
 
-    function _afterRecordAdded(uint256 recordId, address provider_) private {
-        _notifyParties(ISummary.Topic.RecordAdded, recordId, provider_);
+    function _afterRecordAdded(uint256 recordId) private {
+        _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
         _factory.reward(IRelationshipFactory.RewardKind.Upload, device(), recordId);
     }
 
@@ -285,9 +286,11 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         if (msg.sender != device_) revert RelationshipNotDevice(msg.sender, device_);
     }
 
-    function _onlyProvider() private view returns (address provider_) {
-        provider_ = serviceProvider();
-        if (msg.sender != provider_) revert RelationshipNotProvider(msg.sender, provider_);
+    function _onlyParty() private view {
+        address device_ = device();
+        if (msg.sender == device_) return;
+        address provider_ = serviceProvider();
+        if (msg.sender != provider_) revert RelationshipNotParty(msg.sender, device_, provider_);
     }
 
     function _record(uint256 recordId) private view returns (DataPointer storage) {

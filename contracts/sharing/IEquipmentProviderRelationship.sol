@@ -3,8 +3,9 @@ pragma solidity ^0.8.24;
 
 /**
  * @title IEquipmentProviderRelationship
- * @notice The Equipment Provider Relationship (EPR) of BPIIoT: the data pointers a service
- * provider holds for one device, and which other participants the device lets read each one.
+ * @notice The Equipment Provider Relationship (EPR) of BPIIoT: the data pointers the device and its
+ * service provider hold for the device's data, and which other participants the device lets read
+ * each one.
  * @dev Record ids are 0-based indexes in the order records were added.
  */
 interface IEquipmentProviderRelationship {
@@ -12,7 +13,7 @@ interface IEquipmentProviderRelationship {
     /// @param query the query string that returns the subset
     /// @param contentHash keccak-256 of the subset the query returns
     /// @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
-    /// @param addedBy the provider account that added the record
+    /// @param addedBy the account that added the record: the device's or the provider's
     /// @param addedAt the block timestamp of the addition
     /// @param attestedBy the verifier that attested the hash, zero until attested
     /// @param attestedAt the block timestamp of the attestation, zero until attested
@@ -28,16 +29,16 @@ interface IEquipmentProviderRelationship {
         uint256 bonus;
     }
 
-    /// @notice The provider added record `recordId`.
+    /// @notice `addedBy` (the device or the provider) added record `recordId`.
     /// @param recordId the new record's id
-    /// @param provider the provider account that added it
+    /// @param addedBy the account that added it, the device's or the provider's
     /// @param contentHash keccak-256 of the data subset
     /// @param query the query string
     /// @param uri the storage URI
-    /// @param bonus the bonus escrowed for the verifier that attests the record (0 = none)
+    /// @param bonus the bonus `addedBy` escrowed for the verifier that attests the record (0 = none)
     event RecordAdded(
         uint256 indexed recordId,
-        address indexed provider,
+        address indexed addedBy,
         bytes32 contentHash,
         string query,
         string uri,
@@ -63,8 +64,8 @@ interface IEquipmentProviderRelationship {
 
     /// @notice `caller` is not the relationship's device `device`.
     error RelationshipNotDevice(address caller, address device);
-    /// @notice `caller` is not the relationship's provider `provider`.
-    error RelationshipNotProvider(address caller, address provider);
+    /// @notice `caller` is neither the relationship's device `device` nor its provider `provider`.
+    error RelationshipNotParty(address caller, address device, address provider);
     /// @notice `caller` does not hold the factory's verifier role.
     error RelationshipNotVerifier(address caller);
     /// @notice There is no record `recordId`; the relationship holds `count` records.
@@ -100,11 +101,12 @@ interface IEquipmentProviderRelationship {
     function initialize(address deviceSummary_, address providerSummary_) external;
 
     /**
-     * @notice The provider adds a data pointer, optionally escrowing a bonus for its verifier.
+     * @notice The device or the provider adds a data pointer, optionally escrowing a bonus for its
+     * verifier. The device earns the upload reward whoever adds the record.
      * @param query the query string that returns the data subset
      * @param contentHash keccak-256 of the data subset
      * @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
-     * @param bonus DataToken pulled from the provider with `transferFrom` and paid to the verifier (0 = none)
+     * @param bonus DataToken pulled from the caller with `transferFrom` and paid to the verifier (0 = none)
      * @return recordId the new record's 0-based id
      */
     function addRecord(
@@ -115,11 +117,11 @@ interface IEquipmentProviderRelationship {
     ) external returns (uint256 recordId);
 
     /**
-     * @notice {addRecord} with the bonus allowance given by an EIP-2612 permit signature.
+     * @notice {addRecord} with the bonus allowance given by the caller's EIP-2612 permit signature.
      * @param query the query string that returns the data subset
      * @param contentHash keccak-256 of the data subset
      * @param uri where the (encrypted) subset is stored
-     * @param bonus DataToken escrowed for the verifier; the permit is for this amount
+     * @param bonus DataToken escrowed for the verifier; the caller's permit is for this amount
      * @param deadline the permit's deadline
      * @param v the permit signature's v
      * @param r the permit signature's r

@@ -141,12 +141,14 @@ describe("EquipmentProviderRelationship", () => {
       expect(await token.balanceOf(device.address)).to.equal(0n);
     });
 
-    it("reverts for a caller other than the provider", async () => {
-      const { epr, device, outsider, provider } = await loadFixture(deployWithRelationship);
+    it("reverts for a caller that is neither the device nor the provider, naming the caller", async () => {
+      const { epr, device, outsider, provider, thirdParty, verifier } = await loadFixture(deployWithRelationship);
       const p = pointer(1);
-      for (const caller of [device, outsider]) {
+      // A registered third party and a verifier are no more parties than an unregistered outsider.
+      for (const caller of [outsider, thirdParty, verifier]) {
         await expect(epr.connect(caller).addRecord(p.query, p.contentHash, p.uri, 0n))
-          .to.be.revertedWithCustomError(epr, "RelationshipNotProvider").withArgs(caller.address, provider.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
+          .withArgs(caller.address, device.address, provider.address);
       }
       expect(await epr.recordCount()).to.equal(0n);
     });
@@ -188,14 +190,116 @@ describe("EquipmentProviderRelationship", () => {
     });
 
     it("follows the provider's identity when it moves to a new account", async () => {
-      const { epr, register, provider, provider2 } = await loadFixture(deployWithRelationship);
+      const { epr, register, device, provider, provider2 } = await loadFixture(deployWithRelationship);
       await register.connect(provider).changeAccount(PROVIDER_ID, provider2.address);
       expect(await epr.serviceProvider()).to.equal(provider2.address);
       const p = pointer(1);
       await expect(epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, 0n))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotProvider").withArgs(provider.address, provider2.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
+        .withArgs(provider.address, device.address, provider2.address);
       await epr.connect(provider2).addRecord(p.query, p.contentHash, p.uri, 0n);
       expect((await epr.record(0)).addedBy).to.equal(provider2.address);
+    });
+
+    it("follows the device's identity when it moves to a new account", async () => {
+      const { epr, register, token, device, device2, provider } = await loadFixture(deployWithRelationship);
+      await register.connect(device).changeAccount(DEVICE_ID, device2.address);
+      const p = pointer(1);
+      await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 0n))
+        .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
+        .withArgs(device.address, device2.address, provider.address);
+      await epr.connect(device2).addRecord(p.query, p.contentHash, p.uri, 0n);
+      expect((await epr.record(0)).addedBy).to.equal(device2.address);
+      expect(await token.balanceOf(device2.address)).to.equal(UPLOAD_REWARD);
+      expect(await token.balanceOf(device.address)).to.equal(0n);
+    });
+  });
+
+  describe("addRecord by the device (its own status data)", () => {
+    it("stores the pointer with the device as adder, rewards the device and notifies both Summaries", async () => {
+      const { epr, factory, token, device, deviceSummary, providerSummary } = await loadFixture(deployWithRelationship);
+      const p = pointer(1);
+      const rel = await epr.getAddress();
+      expect(await epr.connect(device).addRecord.staticCall(p.query, p.contentHash, p.uri, 0n)).to.equal(0n);
+      await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 0n))
+        .to.emit(epr, "RecordAdded").withArgs(0n, device.address, p.contentHash, p.query, p.uri, 0n)
+        .and.to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Upload, 0n, device.address, UPLOAD_REWARD)
+        .and.to.emit(token, "RewardMinted").withArgs(await factory.getAddress(), device.address, UPLOAD_REWARD)
+        .and.to.emit(deviceSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, device.address)
+        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, device.address);
+      const stored = await epr.record(0);
+      expect(stored.addedBy).to.equal(device.address);
+      expect(stored.contentHash).to.equal(p.contentHash);
+      expect(stored.uri).to.equal(p.uri);
+      expect(stored.addedAt).to.equal(BigInt(await time.latest()));
+      expect(await token.balanceOf(device.address)).to.equal(UPLOAD_REWARD);
+      expect(await token.totalSupply()).to.equal(UPLOAD_REWARD);
+    });
+
+    it("numbers the device's and the provider's records in one sequence", async () => {
+      const { epr, device, provider } = await loadFixture(deployWithRecord);
+      const p = pointer(2);
+      await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 0n))
+        .to.emit(epr, "RecordAdded").withArgs(1n, device.address, p.contentHash, p.query, p.uri, 0n);
+      const q = pointer(3);
+      await expect(epr.connect(provider).addRecord(q.query, q.contentHash, q.uri, 0n))
+        .to.emit(epr, "RecordAdded").withArgs(2n, provider.address, q.contentHash, q.query, q.uri, 0n);
+      expect((await epr.record(0)).addedBy).to.equal(provider.address);
+      expect((await epr.record(1)).addedBy).to.equal(device.address);
+      expect(await epr.recordCount()).to.equal(3n);
+    });
+
+    it("escrows the device's bonus from the device's own balance, and a verifier collects it", async () => {
+      const { epr, factory, token, device, provider, verifier } = await loadFixture(deployWithRelationship);
+      const p0 = pointer(0);
+      await epr.connect(device).addRecord(p0.query, p0.contentHash, p0.uri, 0n);
+      await token.connect(device).approve(epr, ethers.MaxUint256);
+      const bonus = ethers.parseEther("4");
+      const p = pointer(1);
+      const rel = await epr.getAddress();
+      await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, bonus))
+        .to.emit(epr, "RecordAdded").withArgs(1n, device.address, p.contentHash, p.query, p.uri, bonus)
+        .and.to.emit(token, "Transfer").withArgs(device.address, rel, bonus);
+      // Two upload rewards earned, one bonus escrowed; the provider paid nothing.
+      expect(await token.balanceOf(device.address)).to.equal(2n * UPLOAD_REWARD - bonus);
+      expect(await token.balanceOf(provider.address)).to.equal(0n);
+      expect(await token.balanceOf(rel)).to.equal(bonus);
+      await expect(epr.connect(verifier).attest(1, p.contentHash))
+        .to.emit(epr, "RecordAttested").withArgs(1n, verifier.address, p.contentHash, bonus)
+        .and.to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Verification, 1n, verifier.address, VERIFICATION_REWARD);
+      expect(await token.balanceOf(verifier.address)).to.equal(VERIFICATION_REWARD + bonus);
+      expect(await token.balanceOf(rel)).to.equal(0n);
+    });
+
+    it("pulls a bonus from the caller only: the provider's allowance does not pay for the device", async () => {
+      const { epr, token, device, provider } = await loadFixture(deployWithRecord);
+      // deployWithRecord funds the provider and approves the EPR for the provider's bonuses only.
+      const p = pointer(2);
+      await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 1n))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(await epr.getAddress(), 0n, 1n);
+      expect(await epr.recordCount()).to.equal(1n);
+      expect(await token.balanceOf(provider.address)).to.equal(UPLOAD_REWARD);
+    });
+
+    it("keeps the device out of attesting its own record, and the provider too", async () => {
+      const { epr, factory, admin, device, provider } = await loadFixture(deployWithRelationship);
+      const p = pointer(1);
+      await epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 0n);
+      for (const party of [device, provider]) {
+        await factory.connect(admin).grantRole(await factory.VERIFIER_ROLE(), party.address);
+        await expect(epr.connect(party).attest(0, p.contentHash))
+          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, party.address);
+      }
+    });
+
+    it("lets the device authorize a reader on its own record, as on the provider's", async () => {
+      const { epr, device, thirdParty, outsider } = await loadFixture(deployWithRelationship);
+      const p = pointer(1);
+      await epr.connect(device).addRecord(p.query, p.contentHash, p.uri, 0n);
+      await expect(epr.connect(device).authorize(0, thirdParty.address))
+        .to.emit(epr, "ReaderAuthorized").withArgs(0n, thirdParty.address);
+      expect(await epr.canRead(0, thirdParty.address)).to.equal(true);
+      expect(await epr.canRead(0, outsider.address)).to.equal(false);
     });
   });
 
@@ -247,13 +351,40 @@ describe("EquipmentProviderRelationship", () => {
         .to.emit(epr, "RecordAdded").withArgs(0n, provider.address, p.contentHash, p.query, p.uri, 0n);
     });
 
-    it("reverts for a caller other than the provider", async () => {
-      const { epr, token, provider, device } = await loadFixture(deployWithRelationship);
+    it("reverts for a caller that is neither the device nor the provider", async () => {
+      const { epr, token, provider, device, outsider } = await loadFixture(deployWithRelationship);
       const { deadline, v, r, s } = await signPermit(token, provider, await epr.getAddress(), 1n);
       const p = pointer(1);
-      await expect(epr.connect(device).addRecordWithPermit(p.query, p.contentHash, p.uri, 1n, deadline, v, r, s))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotProvider").withArgs(device.address, provider.address);
+      await expect(epr.connect(outsider).addRecordWithPermit(p.query, p.contentHash, p.uri, 1n, deadline, v, r, s))
+        .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
+        .withArgs(outsider.address, device.address, provider.address);
       expect(await token.allowance(provider.address, epr)).to.equal(0n);
+    });
+
+    it("escrows the device's bonus on the device's own permit", async () => {
+      const { epr, token, device } = await loadFixture(deployWithRelationship);
+      const p0 = pointer(0);
+      await epr.connect(device).addRecord(p0.query, p0.contentHash, p0.uri, 0n);
+      const bonus = ethers.parseEther("2");
+      const { deadline, v, r, s } = await signPermit(token, device, await epr.getAddress(), bonus);
+      const p = pointer(1);
+      await expect(epr.connect(device).addRecordWithPermit(p.query, p.contentHash, p.uri, bonus, deadline, v, r, s))
+        .to.emit(epr, "RecordAdded").withArgs(1n, device.address, p.contentHash, p.query, p.uri, bonus)
+        .and.to.emit(token, "Transfer").withArgs(device.address, await epr.getAddress(), bonus);
+      expect(await token.nonces(device.address)).to.equal(1n);
+      expect(await token.allowance(device.address, epr)).to.equal(0n);
+      expect(await token.balanceOf(device.address)).to.equal(2n * UPLOAD_REWARD - bonus);
+    });
+
+    it("does not accept the provider's permit for the device's bonus", async () => {
+      const { epr, token, device, provider } = await loadFixture(deployWithRecord);
+      // The provider holds tokens and signs a permit; the device submits it for its own record.
+      const { deadline, v, r, s } = await signPermit(token, provider, await epr.getAddress(), 1n);
+      const p = pointer(2);
+      await expect(epr.connect(device).addRecordWithPermit(p.query, p.contentHash, p.uri, 1n, deadline, v, r, s))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(await epr.getAddress(), 0n, 1n);
+      expect(await token.nonces(provider.address)).to.equal(0n);
+      expect(await epr.recordCount()).to.equal(1n);
     });
   });
 

@@ -1,6 +1,7 @@
 // Property-based tests of the incentive mechanism (BPIIoT VI.B.3): over random sequences of
 // actions on one relationship, the token holds exactly the rewards an independent model says were
-// minted, every balance matches the model, and no reward is ever paid twice.
+// minted, every balance matches the model, and no reward is ever paid twice. Records are added by
+// either party: the device earns the upload reward for each, the adder pays its own bonus.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -13,7 +14,7 @@ const MAX_ACTIONS = 12;
 const ETHER = ethers.parseEther("1");
 
 type Action =
-  | { kind: "add"; bonus: bigint }
+  | { kind: "add"; by: "device" | "provider"; bonus: bigint }
   | { kind: "attest"; record: number; verifier: number }
   | { kind: "authorize"; record: number; reader: number }
   | { kind: "revoke"; record: number; reader: number }
@@ -21,7 +22,14 @@ type Action =
   | { kind: "setReward"; reward: number; amount: bigint };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), bonus: fc.constantFrom(0n, 0n, ETHER, 3n * ETHER, 25n * ETHER) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("add" as const),
+      by: fc.constantFrom("device" as const, "provider" as const),
+      bonus: fc.constantFrom(0n, 0n, ETHER, 3n * ETHER, 25n * ETHER),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("attest" as const), record: fc.nat(6), verifier: fc.nat(1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("authorize" as const), record: fc.nat(6), reader: fc.nat(1) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("revoke" as const), record: fc.nat(6), reader: fc.nat(1) }) },
@@ -29,12 +37,13 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("setReward" as const), reward: fc.nat(1), amount: fc.constantFrom(0n, ETHER, 7n * ETHER) }) },
 );
 
-/** The relationship with two registered readers and the provider's standing approval for bonuses. */
+/** The relationship with two registered readers and both parties' standing approval for bonuses. */
 async function deployForProperties() {
   const base = await deployWithRelationship();
-  const { register, registrar, token, epr, provider, thirdParty, provider2 } = base;
+  const { register, registrar, token, epr, device, provider, thirdParty, provider2 } = base;
   await register.connect(registrar).register("second-lab", provider2.address, Kind.ThirdParty);
   await token.connect(provider).approve(epr, ethers.MaxUint256);
+  await token.connect(device).approve(epr, ethers.MaxUint256);
   return { ...base, readers: [thirdParty, provider2] };
 }
 
@@ -50,7 +59,7 @@ interface Model {
  * Every run starts with one record and the device paying its upload reward to the provider, so
  * the provider can attach bonuses from the first random action on (through the model like any action).
  */
-const FUNDING: Action[] = [{ kind: "add", bonus: 0n }, { kind: "pay", amount: UPLOAD_REWARD }];
+const FUNDING: Action[] = [{ kind: "add", by: "provider", bonus: 0n }, { kind: "pay", amount: UPLOAD_REWARD }];
 
 type Context = Awaited<ReturnType<typeof deployForProperties>>;
 
@@ -70,14 +79,15 @@ async function step(ctx: Context, model: Model, action: Action) {
   switch (action.kind) {
     case "add": {
       const p = pointer(count + 100);
-      const call = epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, action.bonus);
-      if (action.bonus > balanceOf(model, provider.address)) {
+      const adder = action.by === "device" ? device : provider;
+      const call = epr.connect(adder).addRecord(p.query, p.contentHash, p.uri, action.bonus);
+      if (action.bonus > balanceOf(model, adder.address)) {
         await expect(call).to.be.revertedWithCustomError(token, "ERC20InsufficientBalance");
         return;
       }
       await call;
       model.records.push({ contentHash: p.contentHash, bonus: action.bonus, attested: false, readers: new Set() });
-      credit(model, provider.address, -action.bonus);
+      credit(model, adder.address, -action.bonus);
       credit(model, eprAddress, action.bonus);
       credit(model, device.address, model.reward[RewardKind.Upload]);
       model.minted += model.reward[RewardKind.Upload];

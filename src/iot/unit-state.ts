@@ -1,0 +1,115 @@
+/**
+ * What an IoT unit remembers across restarts besides its transaction queue: how many status
+ * snapshots it uploaded (their sequence numbers), which readers it authorized on which records
+ * (so revoking a reader can withdraw every one of them), and the last machine settings it read
+ * from the chain (thresholds and part price, used while the chain is down).
+ *
+ * One JSON file, rewritten durably and atomically on every change (`durable-file.ts`).
+ */
+import { readFile } from "node:fs/promises";
+import { getAddress } from "ethers";
+import { writeFileDurably } from "./durable-file";
+import { UnitStateError } from "./errors";
+
+export const UNIT_STATE_VERSION = 1;
+
+/** The machine's settings as last read from MaintenanceService. */
+export interface MachineSettings {
+  tempThreshold: number;
+  tempCountThreshold: number;
+  vibraThreshold: number;
+  vibraCountThreshold: number;
+  /** Decimal string (token units). */
+  partPrice: string;
+  provider: string;
+}
+
+/** The file's content. */
+export interface UnitStateFile {
+  version: typeof UNIT_STATE_VERSION;
+  account: string;
+  machine: string;
+  /** Status snapshots uploaded so far (the last sequence number). */
+  uploads: number;
+  /** EPR → reader → record ids the unit authorized the reader on (and has not revoked). */
+  authorizations: Record<string, Record<string, number[]>>;
+  settings?: MachineSettings;
+}
+
+/** The unit's state, kept in `file`. */
+export class UnitState {
+  private constructor(
+    readonly file: string,
+    private readonly content: UnitStateFile,
+  ) {}
+
+  /** Loads `file`, or starts an empty state for `account` and `machine` when it does not exist. */
+  static async open(file: string, identity: { account: string; machine: string }): Promise<UnitState> {
+    const account = getAddress(identity.account);
+    const machine = getAddress(identity.machine);
+    let text: string | undefined;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (text === undefined) return new UnitState(file, { version: UNIT_STATE_VERSION, account, machine, uploads: 0, authorizations: {} });
+    let content: UnitStateFile;
+    try {
+      content = JSON.parse(text) as UnitStateFile;
+    } catch (err) {
+      throw new UnitStateError(file, `not JSON (${(err as Error).message})`);
+    }
+    if (content?.version !== UNIT_STATE_VERSION) throw new UnitStateError(file, `unsupported version ${JSON.stringify(content?.version)}`);
+    if (content.account !== account) throw new UnitStateError(file, `belongs to account ${content.account}, not ${account}`);
+    if (content.machine !== machine) throw new UnitStateError(file, `belongs to machine ${content.machine}, not ${machine}`);
+    if (!Number.isSafeInteger(content.uploads) || content.uploads < 0) throw new UnitStateError(file, `field "uploads" must be a non-negative integer`);
+    if (typeof content.authorizations !== "object" || content.authorizations === null) throw new UnitStateError(file, `field "authorizations" must be an object`);
+    return new UnitState(file, content);
+  }
+
+  get uploads(): number {
+    return this.content.uploads;
+  }
+
+  get settings(): MachineSettings | undefined {
+    return this.content.settings;
+  }
+
+  /** Records one more upload; returns its sequence number. */
+  async nextUpload(): Promise<number> {
+    this.content.uploads++;
+    await this.save();
+    return this.content.uploads;
+  }
+
+  async setSettings(settings: MachineSettings): Promise<void> {
+    if (JSON.stringify(settings) === JSON.stringify(this.content.settings)) return;
+    this.content.settings = settings;
+    await this.save();
+  }
+
+  /** Remembers that `reader` was authorized on `recordId` of `epr` (idempotent). */
+  addAuthorization(epr: string, reader: string, recordId: number): void {
+    const byReader = (this.content.authorizations[getAddress(epr)] ??= {});
+    const records = (byReader[getAddress(reader)] ??= []);
+    if (!records.includes(recordId)) records.push(recordId);
+  }
+
+  /** The records `reader` is authorized on in `epr`, removing them from the state. */
+  takeAuthorizations(epr: string, reader: string): number[] {
+    const byReader = this.content.authorizations[getAddress(epr)];
+    const records = byReader?.[getAddress(reader)] ?? [];
+    if (byReader !== undefined) delete byReader[getAddress(reader)];
+    return records;
+  }
+
+  /** The records `reader` is authorized on in `epr`. */
+  authorizationsOf(epr: string, reader: string): readonly number[] {
+    return this.content.authorizations[getAddress(epr)]?.[getAddress(reader)] ?? [];
+  }
+
+  async save(): Promise<void> {
+    await writeFileDurably(this.file, JSON.stringify(this.content, null, 2) + "\n");
+  }
+}

@@ -1,0 +1,684 @@
+/**
+ * The IoT unit of BPIIoT (IV.D): the bridge between one machine and its community chain.
+ *
+ *   device layer       a `SensorSource` (synthetic machine, callback, iterator, CSV replay)
+ *   service layer      readings batched to MaintenanceService; part payments kept funded by
+ *                      EIP-2612 permits; status snapshots sealed for the EPR's readers, stored
+ *                      off-chain, their pointer and hash added to the EPR by the device itself;
+ *                      third parties authorized on each new record, revoked on request
+ *   network layer      every transaction through the durable exactly-once queue (`tx-queue.ts`)
+ *   application layer  typed events: readings applied, service requested, part ordered, record
+ *                      added, readers changed, balance, reverts, outages
+ *
+ * Everything the unit sends goes through the queue, so it keeps working while the chain is down:
+ * readings and records pile up on disk and are sent in order when the chain is back, none lost
+ * and none applied twice, across restarts of the unit too. What needs the chain's answer right
+ * now (a permit's nonce, the Register check of a reader) is skipped or deferred while it is down.
+ *
+ * Files in `stateDir`: `queue.ndjson` (the queue), `unit.json` (upload count, authorizations,
+ * cached machine settings), `keyrings/<epr>.json` (readers per relationship; public keys only).
+ */
+import { EventEmitter } from "node:events";
+import path from "node:path";
+import { getAddress } from "ethers";
+import type { ContentStore } from "../offchain";
+import type { ReaderKey, StepListener } from "../offchain";
+import { readerKey } from "../offchain";
+import { dataTokenInterface, eprInterface, maintenanceServiceInterface, registerInterface } from "./abi";
+import { readContract } from "./chain-read";
+import { IoTConfigError, UnitClosedError, UnregisteredReaderError } from "./errors";
+import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit, type TypedDataSigner } from "./funding";
+import { batchGasLimit, DEFAULT_GAS, recordGasLimit, type GasSchedule } from "./gas";
+import type { JsonValue, QueueEntry } from "./queue-file";
+import { DEFAULT_BATCH, ReadingBatcher, toContractReading, type BatchPolicy } from "./readings";
+import {
+  parseReceiptEvents,
+  type PartOrderedEvent,
+  type ReadingsAppliedEvent,
+  type ReaderChangedEvent,
+  type RecordAddedEvent,
+  type ServiceRequestedEvent,
+} from "./receipt-events";
+import { RelationshipKeyrings, type RelationshipConfig } from "./relationships";
+import { checkReading, type SensorReading, type SensorSource } from "./sensors";
+import { encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "./status";
+import { isOutage, toTransport, type ChainEndpoint, type ChainTransport } from "./transport";
+import { TransactionQueue, type OfflineSigner, type SettledEntry, type TransactionQueueOptions } from "./tx-queue";
+import { UnitState, type MachineSettings } from "./unit-state";
+
+/** The unit's key: an ethers `Wallet` (signs offline, exposes its public key for the keyrings). */
+export type UnitWallet = OfflineSigner & TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
+
+/** The contracts the unit talks to on its chain. */
+export interface UnitContracts {
+  maintenanceService: string;
+  dataToken: string;
+  /** Checked before a third party is added as a reader (it must be registered). Optional. */
+  register?: string;
+}
+
+/** Off-chain status sharing. */
+export interface SharingOptions {
+  /** Where envelopes go (`openHeliaStore`, `openKuboStore`, a cluster node). */
+  store: ContentStore;
+  /** The device's EPRs with their providers' public keys. */
+  relationships: readonly RelationshipConfig[];
+  /** Upload a status snapshot every this many readings (0 or missing: only on `uploadStatus()`). */
+  statusEvery?: number;
+}
+
+export interface IoTUnitOptions {
+  wallet: UnitWallet;
+  /** The community chain: an RPC URL, an EIP-1193 provider, an ethers provider, or a transport. */
+  chain: ChainEndpoint;
+  /** The chain id (asked of the chain the first time when missing). */
+  chainId?: number;
+  contracts: UnitContracts;
+  /** The machine's address in MaintenanceService (the unit must be its registered unit). */
+  machine: string;
+  /** Directory of the unit's queue, state and keyrings. */
+  stateDir: string;
+  sensor?: SensorSource;
+  batch?: Partial<BatchPolicy>;
+  /** Permit policy; `false` never signs permits (the unit is approved some other way). Defaults from the part price. */
+  funding?: Partial<FundingPolicy> | false;
+  sharing?: SharingOptions;
+  queue?: Pick<TransactionQueueOptions, "retry" | "pollIntervalMs" | "resendAfterMs" | "compactEvery" | "fees" | "startNonce" | "nonceUsedGraceMs">;
+  gas?: Partial<GasSchedule>;
+  /** Timeout of one RPC request when `chain` is a URL. */
+  requestTimeoutMs?: number;
+}
+
+/** A status snapshot uploaded and its pointer queued for the EPR. */
+export interface StatusUpload {
+  epr: string;
+  cid: string;
+  uri: string;
+  /** keccak-256 of the snapshot's bytes: the EPR record's contentHash. */
+  contentHash: string;
+  query: string;
+  sequence: number;
+  /** Addresses the data key was wrapped for. */
+  readers: string[];
+  /** Nonce of the queued `addRecord`. */
+  nonce: number;
+  snapshot: StatusSnapshot;
+}
+
+/** The unit's token account as far as it has seen: from its own transactions' receipts. */
+export interface TokenLedger {
+  /** Tokens received (upload rewards). */
+  earned: bigint;
+  /** Tokens paid (parts). */
+  spent: bigint;
+  /** The balance on chain right after the last change, when the chain could be asked. */
+  balance?: bigint;
+}
+
+/** A queued transaction that was mined and reverted. */
+export interface RevertedTransaction {
+  nonce: number;
+  hash: string;
+  kind: string;
+  reason: string;
+  meta: { [key: string]: JsonValue };
+}
+
+/** Events of the unit. */
+export interface IoTUnitEvents {
+  /** A reading batch was signed and queued durably. */
+  batchQueued: [info: { nonce: number; readings: number; permit: boolean }];
+  /** A permit was signed and rides on the batch with nonce `batchNonce`. */
+  permitSigned: [info: { value: bigint; nonce: bigint; deadline: bigint; batchNonce: number }];
+  readingsApplied: [event: ReadingsAppliedEvent];
+  serviceRequested: [event: ServiceRequestedEvent];
+  partOrdered: [event: PartOrderedEvent];
+  statusUploaded: [upload: StatusUpload];
+  recordAdded: [event: RecordAddedEvent];
+  readerAuthorized: [event: ReaderChangedEvent];
+  readerRevoked: [event: ReaderChangedEvent];
+  /** The token ledger changed (a reward came in, a part was paid). */
+  balance: [ledger: TokenLedger];
+  reverted: [info: RevertedTransaction];
+  outage: [info: { error: Error; attempt: number; retryInMs: number }];
+  recovered: [info: { downForMs: number }];
+  /** The queue stopped on an error retrying cannot fix; see `TransactionQueue.resume`. */
+  stalled: [error: Error];
+  /** Background work failed (a delayed flush, an automatic upload, a listener that threw). */
+  failure: [info: { operation: string; error: Error }];
+  /** The sensor source ended (`run()` resolves next). */
+  sensorEnded: [];
+}
+
+/** A serial lock: sharing changes, uploads and follow-ups run one at a time. */
+function serialLock(): <T>(run: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(run: () => Promise<T>) => {
+    const result = tail.then(run);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+export class IoTUnit extends EventEmitter<IoTUnitEvents> {
+  /** The unit's account (MaintenanceService unit, EPR device). */
+  readonly address: string;
+  readonly machine: string;
+  /** Readings, part payments and tokens as seen in the unit's own receipts. */
+  readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
+
+  private readonly batcher: ReadingBatcher;
+  private readonly accumulator: StatusAccumulator;
+  private readonly gas: GasSchedule;
+  private readonly sharingLock = serialLock();
+  private fundingPolicy: FundingPolicy | undefined;
+  private allowance: bigint | undefined;
+  private sensorAbort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+  /** Readings at which the next automatic upload is due (pushed back after a failed one). */
+  private autoUploadAt: number;
+
+  private constructor(
+    private readonly options: IoTUnitOptions,
+    private readonly transport: ChainTransport,
+    /** The durable transaction queue (exposed for inspection: pending entries, nonces). */
+    readonly queue: TransactionQueue,
+    private readonly state: UnitState,
+    private readonly keyrings: RelationshipKeyrings | undefined,
+  ) {
+    super();
+    this.address = getAddress(options.wallet.address);
+    this.machine = getAddress(options.machine);
+    this.gas = { ...DEFAULT_GAS, ...options.gas };
+    this.batcher = new ReadingBatcher(
+      { ...DEFAULT_BATCH, ...options.batch },
+      (batch) => this.enqueueBatch(batch),
+      (error) => this.safeEmit("failure", { operation: "flush of a batch on its max delay", error: error as Error }),
+    );
+    this.autoUploadAt = options.sharing?.statusEvery ?? 0;
+    const settings = state.settings;
+    this.accumulator = new StatusAccumulator({ temperature: settings?.tempThreshold ?? 200, vibration: settings?.vibraThreshold ?? 100 });
+    if (options.funding !== false && settings !== undefined) this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
+  }
+
+  /**
+   * Opens the unit: its queue (created on first use, which needs the chain for the chain id and
+   * nonce unless `chainId` and `queue.startNonce` are given), its state and keyrings; reads the
+   * machine's settings and allowance if the chain is up; starts sending whatever is queued.
+   */
+  static async open(options: IoTUnitOptions): Promise<IoTUnit> {
+    const sharing = options.sharing;
+    if (sharing !== undefined) {
+      if (sharing.relationships.length === 0) throw new IoTConfigError("sharing.relationships", "name at least one EPR");
+      if (sharing.statusEvery !== undefined && !(Number.isSafeInteger(sharing.statusEvery) && sharing.statusEvery >= 0)) {
+        throw new IoTConfigError("sharing.statusEvery", `must be a non-negative integer, got ${sharing.statusEvery}`);
+      }
+    }
+    for (const [name, address] of Object.entries({ machine: options.machine, ...options.contracts })) {
+      if (address === undefined) continue;
+      try {
+        getAddress(address);
+      } catch {
+        throw new IoTConfigError(name === "machine" ? "machine" : `contracts.${name}`, `"${address}" is not an address`);
+      }
+    }
+    const transport = toTransport(options.chain, { timeoutMs: options.requestTimeoutMs });
+    const state = await UnitState.open(path.join(options.stateDir, "unit.json"), { account: options.wallet.address, machine: options.machine });
+    const keyrings = sharing === undefined ? undefined : await RelationshipKeyrings.open(options.stateDir, options.wallet.signingKey.publicKey, sharing.relationships);
+    const queue = await TransactionQueue.open({
+      ...options.queue,
+      file: path.join(options.stateDir, "queue.ndjson"),
+      signer: options.wallet,
+      transport,
+      chainId: options.chainId,
+    });
+    const unit = new IoTUnit(options, transport, queue, state, keyrings);
+    queue.onSettled = (settled) => unit.handleSettled(settled);
+    queue.on("outage", (info) => unit.safeEmit("outage", info));
+    queue.on("recovered", (info) => {
+      unit.safeEmit("recovered", info);
+      // A unit opened while the chain was down has not read its machine's settings yet.
+      void unit.refreshQuietly("reading the chain after an outage");
+    });
+    queue.on("stalled", (error) => unit.safeEmit("stalled", error));
+    try {
+      await unit.refreshChainView();
+      await unit.checkRelationships();
+    } catch (error) {
+      if (!isOutage(error)) {
+        await queue.close();
+        throw error;
+      }
+      // The chain is down: cached settings (if any) serve until it is back.
+    }
+    queue.start();
+    return unit;
+  }
+
+  /** The EPRs the unit shares status data through. */
+  get relationships(): string[] {
+    return this.keyrings?.eprs ?? [];
+  }
+
+  /** The machine's settings as last read from the chain (cached across restarts). */
+  get settings(): MachineSettings | undefined {
+    return this.state.settings;
+  }
+
+  /** Readings summarized since the last status upload. */
+  get pendingStatusReadings(): number {
+    return this.accumulator.count;
+  }
+
+  /**
+   * Takes one reading: summarizes it for the next status snapshot and adds it to the current
+   * batch (a full batch is signed and queued before this resolves). May upload a snapshot when
+   * `sharing.statusEvery` readings have accumulated.
+   */
+  async record(reading: SensorReading): Promise<void> {
+    if (this.closed) throw new UnitClosedError(this.address);
+    checkReading(this.options.sensor?.name ?? "reading", "", reading);
+    this.accumulator.add(reading);
+    await this.batcher.add(reading);
+    const every = this.options.sharing?.statusEvery ?? 0;
+    if (every > 0 && this.accumulator.count >= this.autoUploadAt) {
+      try {
+        await this.uploadStatus();
+        this.autoUploadAt = every;
+      } catch (error) {
+        // The readings themselves are queued; a failed upload (store down) is retried after the
+        // next `statusEvery` readings, with those readings in the snapshot too.
+        this.autoUploadAt = this.accumulator.count + every;
+        this.safeEmit("failure", { operation: "automatic status upload", error: error as Error });
+      }
+    }
+  }
+
+  /** Signs and queues the readings waiting in the current batch. */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  /**
+   * Reads the sensor source until it ends or `stop()` is called, recording every reading; the
+   * last partial batch is queued before it resolves.
+   */
+  run(): Promise<void> {
+    const sensor = this.options.sensor;
+    if (sensor === undefined) return Promise.reject(new IoTConfigError("sensor", "no sensor source was given"));
+    if (this.running !== undefined) return this.running;
+    const abort = new AbortController();
+    this.sensorAbort = abort;
+    this.running = (async () => {
+      try {
+        for await (const reading of sensor.readings(abort.signal)) {
+          if (abort.signal.aborted) break;
+          await this.record(reading);
+        }
+      } finally {
+        await this.batcher.flush();
+        this.running = undefined;
+        this.sensorAbort = undefined;
+      }
+      this.safeEmit("sensorEnded");
+    })();
+    return this.running;
+  }
+
+  /** Stops reading the sensor (`run()` resolves after queueing the last batch). */
+  stop(): void {
+    this.sensorAbort?.abort();
+  }
+
+  /**
+   * Uploads a status snapshot of the readings since the last upload to each relationship (or
+   * those in `eprs`): sealed for that EPR's current readers, stored and pinned, its pointer and
+   * hash queued as `EPR.addRecord` by the device. When the record is mined, the EPR's third-party
+   * readers are authorized on it. Resolves with one upload per EPR (none when no reading came in).
+   */
+  uploadStatus(options: { eprs?: readonly string[]; onStep?: StepListener } = {}): Promise<StatusUpload[]> {
+    const sharing = this.options.sharing;
+    const keyrings = this.keyrings;
+    if (sharing === undefined || keyrings === undefined) return Promise.reject(new IoTConfigError("sharing", "the unit was opened without a store and relationships"));
+    return this.sharingLock(async () => {
+      // The readings a snapshot summarizes reach the chain before its record does.
+      await this.batcher.flush();
+      if (this.accumulator.count === 0) return [];
+      const eprs = (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr);
+      const sequence = await this.state.nextUpload();
+      const snapshot = this.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!;
+      const plaintext = encodeStatus(snapshot);
+      const query = statusQuery(snapshot);
+      const uploads: StatusUpload[] = [];
+      for (const epr of eprs) {
+        const { provider } = keyrings.relationship(epr);
+        const shared = await keyrings.keyring(epr).write(sharing.store, plaintext, options.onStep);
+        await sharing.store.pin(shared.cid);
+        const uri = `ipfs://${shared.cid}`;
+        const thirdParties = shared.readers.filter((a) => a !== this.address && a !== provider.address);
+        const entry = await this.queue.enqueue({
+          kind: "record",
+          to: epr,
+          data: eprInterface.encodeFunctionData("addRecord", [query, shared.plaintextHash, uri, 0n]),
+          gasLimit: recordGasLimit(Buffer.byteLength(query), Buffer.byteLength(uri), this.gas),
+          meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, sequence, authorize: thirdParties },
+        });
+        const upload: StatusUpload = { epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot };
+        uploads.push(upload);
+        this.safeEmit("statusUploaded", upload);
+      }
+      this.accumulator.reset();
+      return uploads;
+    });
+  }
+
+  /**
+   * Adds a third party as a reader of the status data shared through each relationship (or those
+   * in `eprs`) from now on: later snapshots are wrapped for it and it is authorized on their
+   * records. With a Register configured and the chain up, an unregistered reader is refused.
+   */
+  shareWith(publicKey: string, options: { eprs?: readonly string[] } = {}): Promise<ReaderKey> {
+    const keyrings = this.requireKeyrings();
+    const reader = readerKey(publicKey);
+    return this.sharingLock(async () => {
+      const register = this.options.contracts.register;
+      if (register !== undefined) {
+        try {
+          const [registered] = await readContract(this.transport, register, registerInterface, "isRegistered", [reader.address]);
+          if (!registered) throw new UnregisteredReaderError(reader.address, register);
+        } catch (error) {
+          // While the chain is down the check waits for the authorization itself, which reverts
+          // (and is reported) if the reader is not registered.
+          if (!isOutage(error)) throw error;
+        }
+      }
+      for (const epr of options.eprs ?? keyrings.eprs) {
+        keyrings.keyring(epr).addReader(reader.publicKey);
+        await keyrings.save(epr);
+      }
+      return reader;
+    });
+  }
+
+  /**
+   * Removes a reader: its keyring entry goes (the key rotates: nothing uploaded afterwards is
+   * wrapped for it) and a revoke is queued for every record the unit authorized it on. Resolves
+   * with the record ids whose revocation was queued, per EPR.
+   */
+  stopSharingWith(address: string, options: { eprs?: readonly string[] } = {}): Promise<Record<string, number[]>> {
+    const keyrings = this.requireKeyrings();
+    const reader = getAddress(address);
+    return this.sharingLock(async () => {
+      const revoked: Record<string, number[]> = {};
+      for (const epr of (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr)) {
+        const keyring = keyrings.keyring(epr);
+        const records = this.state.authorizationsOf(epr, reader);
+        if (keyring.isReader(reader)) {
+          keyring.revokeReader(reader);
+          await keyrings.save(epr);
+        } else if (records.length === 0) {
+          keyring.revokeReader(reader); // throws UnknownReaderError naming the reader
+        }
+        for (const recordId of records) {
+          await this.queue.enqueue({
+            kind: "revoke",
+            to: epr,
+            data: eprInterface.encodeFunctionData("revoke", [recordId, reader]),
+            gasLimit: this.gas.revoke,
+            meta: { epr, recordId, reader },
+          });
+        }
+        revoked[epr] = [...this.state.takeAuthorizations(epr, reader)];
+        await this.state.save();
+      }
+      return revoked;
+    });
+  }
+
+  /** The current readers of an EPR's status data (device, provider, third parties). */
+  readers(epr?: string): ReaderKey[] {
+    const keyrings = this.requireKeyrings();
+    return keyrings.keyring(epr ?? keyrings.eprs[0]).readers();
+  }
+
+  /** The unit's DataToken balance on chain (throws `ChainUnavailableError` while it is down). */
+  async balance(): Promise<bigint> {
+    const [balance] = await readContract(this.transport, this.options.contracts.dataToken, dataTokenInterface, "balanceOf", [this.address]);
+    return balance as bigint;
+  }
+
+  /**
+   * Reads the machine's settings (thresholds, part price) and the unit's allowance from the
+   * chain; they decide gas limits, threshold counts in snapshots and when to sign a permit.
+   * Throws `ChainUnavailableError` while the chain is down (cached settings stay in use).
+   */
+  async refreshChainView(): Promise<void> {
+    const { maintenanceService, dataToken } = this.options.contracts;
+    const [info] = await readContract(this.transport, maintenanceService, maintenanceServiceInterface, "machineInfo", [this.machine]);
+    const t = info.thresholds;
+    const settings: MachineSettings = {
+      tempThreshold: Number(t.tempThreshold),
+      tempCountThreshold: Number(t.tempCountThreshold),
+      vibraThreshold: Number(t.vibraThreshold),
+      vibraCountThreshold: Number(t.vibraCountThreshold),
+      partPrice: (info.partPrice as bigint).toString(),
+      provider: info.provider as string,
+    };
+    if (getAddress(info.unit as string) !== this.address) {
+      throw new IoTConfigError("wallet", `${this.address} is not the unit of machine ${this.machine} (MaintenanceService names ${info.unit as string})`);
+    }
+    await this.state.setSettings(settings);
+    this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold });
+    if (this.options.funding !== false) {
+      this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
+      const [allowance] = await readContract(this.transport, dataToken, dataTokenInterface, "allowance", [this.address, maintenanceService]);
+      this.allowance = allowance as bigint;
+    }
+  }
+
+  /** Resolves when every reading taken so far is queued and every queued transaction is mined. */
+  async idle(): Promise<void> {
+    await this.batcher.flush();
+    await this.queue.idle();
+  }
+
+  /**
+   * Stops the sensor, queues the readings of the partial batch (so they are not lost), and
+   * closes the queue. With `drain`, first waits until everything queued is mined.
+   */
+  async close(options: { drain?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    await this.running?.catch(() => undefined);
+    try {
+      await this.batcher.flush();
+      if (options.drain === true) await this.queue.idle();
+    } finally {
+      this.closed = true;
+      this.batcher.stop();
+      await this.queue.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private policyFor(partPrice: bigint): FundingPolicy {
+    const funding = this.options.funding;
+    return checkFundingPolicy({ ...defaultFundingPolicy(partPrice), ...(funding === false ? {} : funding) });
+  }
+
+  private requireKeyrings(): RelationshipKeyrings {
+    if (this.keyrings === undefined) throw new IoTConfigError("sharing", "the unit was opened without a store and relationships");
+    return this.keyrings;
+  }
+
+  /** The configured providers must be the EPRs' providers, and the unit their device. */
+  private async checkRelationships(): Promise<void> {
+    if (this.keyrings === undefined) return;
+    for (const epr of this.keyrings.eprs) {
+      const [device] = await readContract(this.transport, epr, eprInterface, "device");
+      const [provider] = await readContract(this.transport, epr, eprInterface, "serviceProvider");
+      if (getAddress(device as string) !== this.address) throw new IoTConfigError("sharing.relationships", `EPR ${epr} belongs to device ${device as string}, not to this unit (${this.address})`);
+      const configured = this.keyrings.relationship(epr).provider.address;
+      if (getAddress(provider as string) !== configured) {
+        throw new IoTConfigError("sharing.relationships", `EPR ${epr}'s provider is ${provider as string}, but the public key given derives ${configured}`);
+      }
+    }
+  }
+
+  /** A pending entry carrying a permit: its nonce is spent only once it is mined. */
+  private permitInFlight(): boolean {
+    return this.queue.pending().some((e) => e.kind === "readings" && e.meta.permit !== undefined);
+  }
+
+  /** Signs a permit if the allowance seen is low and none is in flight; undefined when not needed or not possible now. */
+  private async maybePermit(): Promise<SignedPermit | undefined> {
+    // While the sender sees an outage, asking the chain would only hold the readings up (up to a
+    // request timeout each); the permit rides on a batch after the outage.
+    if (this.options.funding === false || this.permitInFlight() || this.queue.down) return undefined;
+    if (this.allowance === undefined) await this.refreshQuietly("reading the allowance for a permit");
+    const policy = this.fundingPolicy;
+    if (policy === undefined || this.allowance === undefined || !needsPermit(this.allowance, policy)) return undefined;
+    const { dataToken, maintenanceService } = this.options.contracts;
+    try {
+      const [nonce] = await readContract(this.transport, dataToken, dataTokenInterface, "nonces", [this.address]);
+      const domain = await readContract(this.transport, dataToken, dataTokenInterface, "eip712Domain");
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + policy.permitTtlSeconds);
+      return await signPermit(
+        this.options.wallet,
+        { name: domain.name as string, version: domain.version as string, chainId: domain.chainId as bigint, verifyingContract: domain.verifyingContract as string },
+        { spender: maintenanceService, value: policy.target, nonce: nonce as bigint, deadline },
+      );
+    } catch (error) {
+      // The chain is down: the permit nonce cannot be read; a later batch carries the permit.
+      if (isOutage(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async enqueueBatch(batch: SensorReading[]): Promise<void> {
+    const readings = batch.map(toContractReading);
+    const temps = readings.map((r) => r.temp);
+    const vibras = readings.map((r) => r.vibra);
+    const permit = await this.maybePermit();
+    const { maintenanceService } = this.options.contracts;
+    const data = permit !== undefined
+      ? maintenanceServiceInterface.encodeFunctionData("reportReadingsWithPermit", [this.machine, temps, vibras, permit.value, permit.deadline, permit.v, permit.r, permit.s])
+      : readings.length === 1
+        ? maintenanceServiceInterface.encodeFunctionData("reportReading", [this.machine, temps[0], vibras[0]])
+        : maintenanceServiceInterface.encodeFunctionData("reportReadings", [this.machine, temps, vibras]);
+    const settings = this.state.settings;
+    const meta: { [key: string]: JsonValue } = { readings: readings.length, from: batch[0].time, to: batch[batch.length - 1].time };
+    if (permit !== undefined) meta.permit = { value: permit.value.toString(), nonce: permit.nonce.toString(), deadline: permit.deadline.toString() };
+    const entry = await this.queue.enqueue({
+      kind: "readings",
+      to: maintenanceService,
+      data,
+      gasLimit: batchGasLimit(readings.length, settings, permit !== undefined, this.gas),
+      meta,
+    });
+    if (permit !== undefined) this.safeEmit("permitSigned", { value: permit.value, nonce: permit.nonce, deadline: permit.deadline, batchNonce: entry.nonce });
+    this.safeEmit("batchQueued", { nonce: entry.nonce, readings: readings.length, permit: permit !== undefined });
+  }
+
+  /** The queue's settle hook: report what the transaction did and queue its follow-ups. */
+  private async handleSettled(settled: SettledEntry): Promise<void> {
+    const { entry, receipt, status } = settled;
+    const events = parseReceiptEvents(receipt, entry.nonce, {
+      account: this.address,
+      maintenanceService: this.options.contracts.maintenanceService,
+      dataToken: this.options.contracts.dataToken,
+      eprs: this.relationships,
+    });
+    if (status === "reverted") {
+      this.safeEmit("reverted", { nonce: entry.nonce, hash: receipt.transactionHash, kind: entry.kind, reason: settled.reason ?? "reverted", meta: entry.meta });
+    }
+    for (const e of events.readings) this.safeEmit("readingsApplied", e);
+    for (const e of events.requests) this.safeEmit("serviceRequested", e);
+    for (const e of events.orders) this.safeEmit("partOrdered", e);
+    for (const e of events.records) this.safeEmit("recordAdded", e);
+    for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
+    for (const e of events.revoked) this.safeEmit("readerRevoked", e);
+    if (entry.kind === "record" && status === "applied") await this.authorizeOnRecord(entry, events.records[0]?.recordId);
+    // Thresholds and part price may have changed, and the allowance moves with every part paid.
+    if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");
+    if (events.earned > 0n || events.spent > 0n) {
+      this.ledger.earned += events.earned;
+      this.ledger.spent += events.spent;
+      try {
+        this.ledger.balance = await this.balance();
+      } catch (error) {
+        if (!isOutage(error)) this.safeEmit("failure", { operation: "reading the token balance", error: error as Error });
+      }
+      this.safeEmit("balance", { ...this.ledger });
+    }
+  }
+
+  /**
+   * Queues the authorization of the record's third-party readers (those it was sealed for that
+   * are still readers). A crash after queueing them and before the record is marked done makes
+   * this run again: entries already queued for this record (tagged with its nonce) are not
+   * queued twice.
+   */
+  private async authorizeOnRecord(entry: QueueEntry, recordId: bigint | undefined): Promise<void> {
+    const keyrings = this.keyrings;
+    const epr = entry.meta.epr as string;
+    const readers = (entry.meta.authorize as string[] | undefined) ?? [];
+    if (keyrings === undefined || recordId === undefined || readers.length === 0) return;
+    await this.sharingLock(async () => {
+      const queued = new Set(
+        this.queue
+          .entries()
+          .filter((e) => e.kind === "authorize" && e.meta.parent === entry.nonce)
+          .map((e) => e.meta.reader as string),
+      );
+      const keyring = keyrings.keyring(epr);
+      for (const reader of readers) {
+        // Revoked since the upload: it holds a wrapped key of this snapshot, but no access on chain.
+        if (!keyring.isReader(reader)) continue;
+        if (!queued.has(reader)) {
+          await this.queue.enqueue({
+            kind: "authorize",
+            to: epr,
+            data: eprInterface.encodeFunctionData("authorize", [recordId, reader]),
+            gasLimit: this.gas.authorize,
+            meta: { epr, recordId: Number(recordId), reader, parent: entry.nonce },
+          });
+        }
+        this.state.addAuthorization(epr, reader, Number(recordId));
+      }
+      await this.state.save();
+    });
+  }
+
+  /**
+   * `refreshChainView` for background callers (the settle hook, a recovery): an outage is
+   * expected and ignored, anything else (the machine got another unit) is reported as a failure,
+   * never thrown into the queue, which would stall it.
+   */
+  private async refreshQuietly(operation: string): Promise<void> {
+    try {
+      await this.refreshChainView();
+    } catch (error) {
+      if (!isOutage(error)) this.safeEmit("failure", { operation, error: error as Error });
+    }
+  }
+
+  /**
+   * Emits without letting a listener's exception escape into the queue's settle hook (which
+   * would stall the queue) or the sensor loop: it is reported as a `failure` instead.
+   */
+  private safeEmit<K extends keyof IoTUnitEvents>(event: K, ...args: IoTUnitEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: IoTUnitEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      if (event === "failure") return;
+      try {
+        this.emit("failure", { operation: `listener of ${String(event)}`, error: error as Error });
+      } catch {
+        // A failing failure listener has nowhere left to report to.
+      }
+    }
+  }
+}

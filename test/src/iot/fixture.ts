@@ -1,0 +1,105 @@
+// The BPIIoT suite deployed for the IoT unit tests (no tests here): token, MaintenanceService,
+// Register with Summaries, the relationship factory, and one machine whose unit is a key the
+// tests hold, with its EPR to a provider.
+import { ethers } from "hardhat";
+import { Wallet } from "ethers";
+import type { DataToken, EquipmentProviderRelationship, MaintenanceService, Register, RelationshipFactory } from "../../../typechain-types";
+
+/** Mirrors `IRegister.Kind`. */
+export const Kind = { Device: 0, ServiceProvider: 1, ThirdParty: 2 } as const;
+
+export const PART_PRICE = ethers.parseEther("5");
+export const UPLOAD_REWARD = ethers.parseEther("10");
+export const VERIFICATION_REWARD = ethers.parseEther("2");
+/** What the unit holds at the start: enough for several parts. */
+export const UNIT_TOKENS = ethers.parseEther("100");
+/** Count thresholds low enough for a test to fire them in a few readings. */
+export const LOW_COUNT_THRESHOLD = 3;
+/** The paper's thresholds (Table 1). */
+export const TEMP_THRESHOLD = 200;
+export const VIBRA_THRESHOLD = 100;
+
+export const MACHINE = "0x00000000000000000000000000000000000a11ce";
+
+/** The accounts of one deployment: the unit's key, the provider's, two labs and a stranger. */
+export interface SuiteWallets {
+  unit: Wallet;
+  provider: Wallet;
+  lab: Wallet;
+  otherLab: Wallet;
+  stranger: Wallet;
+}
+
+// Each deployment gets accounts of its own (deterministic keys, numbered by deployment): tests in
+// other files may have used an earlier deployment's unit, and the unit's queue must start at the
+// nonce its account really has.
+let deployments = 0;
+function freshWallets(): SuiteWallets {
+  const base = 0x10_000 + 16 * deployments++;
+  const wallet = (n: number) => new Wallet(ethers.zeroPadValue(ethers.toBeHex(base + n), 32));
+  return { unit: wallet(1), provider: wallet(2), lab: wallet(3), otherLab: wallet(4), stranger: wallet(5) };
+}
+
+export interface Suite {
+  token: DataToken;
+  service: MaintenanceService;
+  register: Register;
+  factory: RelationshipFactory;
+  epr: EquipmentProviderRelationship;
+  contracts: { maintenanceService: string; dataToken: string; register: string };
+  wallets: SuiteWallets;
+}
+
+/** Deploys and wires the suite; the unit's account has sent nothing (its nonce is 0). */
+export async function deploySuite(): Promise<Suite> {
+  const [admin, owner, minter] = await ethers.getSigners();
+  const wallets = freshWallets();
+  const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet } = wallets;
+  for (const wallet of Object.values(wallets)) {
+    await admin.sendTransaction({ to: wallet.address, value: ethers.parseEther("100") });
+  }
+  const token = await ethers.deployContract("DataToken", [admin.address]);
+  const service = await ethers.deployContract("MaintenanceService", [await token.getAddress()]);
+  const summary = await ethers.deployContract("Summary");
+  const register = await ethers.deployContract("Register", [admin.address, summary]);
+  const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
+  const factory = await ethers.deployContract("RelationshipFactory", [admin.address, register, token, implementation, UPLOAD_REWARD, VERIFICATION_REWARD]);
+  await register.setRelationshipFactory(factory);
+  await token.grantRole(await token.MINTER_ROLE(), factory);
+  await token.grantRole(await token.MINTER_ROLE(), minter.address);
+  await register.grantRole(await register.REGISTRAR_ROLE(), admin.address);
+  await register.register("packaging-robot-1", unitWallet.address, Kind.Device);
+  await register.register("acme-maintenance", providerWallet.address, Kind.ServiceProvider);
+  await register.register("tu-lab", labWallet.address, Kind.ThirdParty);
+  await register.register("other-lab", otherLabWallet.address, Kind.ThirdParty);
+  await factory.createRelationship(unitWallet.address, providerWallet.address);
+  const epr = await ethers.getContractAt("EquipmentProviderRelationship", await factory.relationshipOf(unitWallet.address, providerWallet.address));
+  await service.connect(owner).registerMachine(MACHINE, unitWallet.address, providerWallet.address, PART_PRICE);
+  await service.connect(owner).setThresholds(MACHINE, {
+    tempThreshold: TEMP_THRESHOLD,
+    tempCountThreshold: LOW_COUNT_THRESHOLD,
+    vibraThreshold: VIBRA_THRESHOLD,
+    vibraCountThreshold: LOW_COUNT_THRESHOLD,
+  });
+  await token.connect(minter).mint(unitWallet.address, UNIT_TOKENS);
+  return {
+    token,
+    service,
+    register,
+    factory,
+    epr,
+    contracts: { maintenanceService: await service.getAddress(), dataToken: await token.getAddress(), register: await register.getAddress() },
+    wallets,
+  };
+}
+
+/** {deploySuite} with the paper's count thresholds (1000) restored on the machine. */
+export async function deploySuiteAtPaperThresholds(): Promise<Suite> {
+  const suite = await deploySuite();
+  const [, owner] = await ethers.getSigners();
+  await suite.service.connect(owner).setThresholds(MACHINE, { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: 1000, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: 1000 });
+  return suite;
+}
+
+/** A hot / normal reading at time `i` seconds. */
+export const reading = (i: number, temperature: number, vibration: number) => ({ time: 1_735_689_600_000 + i * 1000, temperature, vibration });

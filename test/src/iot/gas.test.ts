@@ -1,0 +1,71 @@
+// The gas limits the unit signs with hold in the worst case: every other reading fires a service
+// request and a part order (count thresholds of 1), with a permit and the payment in the batch.
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { batchGasLimit, maxFires, recordGasLimit, DEFAULT_GAS } from "../../../src/iot/gas";
+import { IoTUnit } from "../../../src/iot/unit";
+import { deploySuite, MACHINE, PART_PRICE, reading, TEMP_THRESHOLD, VIBRA_THRESHOLD } from "./fixture";
+import { tempDir } from "./helpers";
+
+async function deployWorstCase() {
+  const suite = await deploySuite();
+  const [admin, owner, minter] = await ethers.getSigners();
+  void admin;
+  await suite.service.connect(owner).setThresholds(MACHINE, { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: 1, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: 1 });
+  await suite.token.connect(minter).mint(suite.wallets.unit.address, PART_PRICE * 100n);
+  return suite;
+}
+
+describe("iot/gas", function () {
+  this.timeout(60_000);
+
+  it("bounds fires per batch by the count threshold (unknown: 1)", () => {
+    expect([maxFires(100, 1), maxFires(100, 1000), maxFires(1, 1000), maxFires(10, undefined), maxFires(0, 3)]).to.deep.equal([50, 1, 1, 5, 0]);
+    expect(batchGasLimit(10, { tempCountThreshold: 4, vibraCountThreshold: 4 }, false)).to.equal(
+      DEFAULT_GAS.batchBase + 10n * DEFAULT_GAS.perReading + 4n * DEFAULT_GAS.perFire + DEFAULT_GAS.payment,
+    );
+    expect(recordGasLimit(100, 60)).to.equal(DEFAULT_GAS.recordBase + 160n * DEFAULT_GAS.perRecordByte);
+  });
+
+  it("a batch of 1, 10 and 100 readings all firing, with permit and payment, stays under its limit", async () => {
+    const suite = await loadFixture(deployWorstCase);
+    const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+    const { dir, dispose } = await tempDir("iot-gas");
+    const unit = await IoTUnit.open({
+      wallet: unitWallet,
+      chain: network.provider,
+      contracts: suite.contracts,
+      machine: MACHINE,
+      stateDir: dir,
+      batch: { size: 100, maxDelayMs: 60_000 },
+      // A new permit whenever a batch paid for a part (the allowance then falls under the mark).
+      funding: { lowWater: PART_PRICE * 1000n, target: PART_PRICE * 1000n },
+      queue: { pollIntervalMs: 5 },
+    });
+    try {
+      let t = 0;
+      for (const size of [1, 10, 100]) {
+        for (let i = 0; i < size; i++) await unit.record(reading(t++, 250, 150));
+        await unit.flush();
+        await unit.idle();
+      }
+      const entries = unit.queue.entries();
+      // The single reading fires nothing, so the allowance stays at the mark and batch 10 carries no
+      // permit; batch 10 pays for parts, so batch 100 (the worst case) carries one.
+      expect(entries.map((e) => [e.meta.readings, e.meta.permit !== undefined])).to.deep.equal([[1, true], [10, false], [100, true]]);
+      for (const entry of entries) {
+        const receipt = await ethers.provider.getTransactionReceipt(entry.signatures.at(-1)!.hash);
+        expect(receipt?.status, `batch of ${String(entry.meta.readings)}`).to.equal(1);
+        expect(receipt!.gasUsed < entry.gasLimit, `batch of ${String(entry.meta.readings)} used ${receipt!.gasUsed} of ${entry.gasLimit}`).to.equal(true);
+      }
+      // 111 hot readings, every other one fires each rule.
+      expect(await suite.service.serviceRequestCount()).to.equal(55n);
+      expect(await suite.service.partOrderCount()).to.equal(55n);
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(55n * PART_PRICE);
+    } finally {
+      await unit.close();
+      await dispose();
+    }
+  });
+});

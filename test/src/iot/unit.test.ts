@@ -1,0 +1,463 @@
+// The IoT unit on the in-process Hardhat network: readings batched to MaintenanceService with
+// service requests and part orders reported, parts paid through permits, status data through a
+// Helia store into the EPR, readers authorized and revoked, reverts reported, and an outage plus
+// a crash of the unit ridden out without losing or repeating a batch.
+import { expect } from "chai";
+import { rm } from "node:fs/promises";
+import { ethers, network } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { keccak256 } from "ethers";
+import {
+  createdByFactory,
+  GatewayRequestError,
+  NotAReaderError,
+  onChainReadPredicate,
+  openHeliaStore,
+  startGateway,
+  type Gateway,
+  type HeliaStore,
+} from "../../../src/offchain";
+import { maintenanceServiceInterface } from "../../../src/iot/abi";
+import { UnitClosedError, UnregisteredReaderError } from "../../../src/iot/errors";
+import { readStatus, listRecords, type ReaderStep } from "../../../src/iot/reader";
+import { SyntheticSensor } from "../../../src/iot/sensors";
+import { encodeStatus } from "../../../src/iot/status";
+import { IoTUnit, type IoTUnitEvents, type IoTUnitOptions } from "../../../src/iot/unit";
+import {
+  deploySuite,
+  deploySuiteAtPaperThresholds,
+  LOW_COUNT_THRESHOLD,
+  MACHINE,
+  PART_PRICE,
+  reading,
+  UNIT_TOKENS,
+  UPLOAD_REWARD,
+  type Suite,
+} from "./fixture";
+import { expectRejects, SwitchableTransport, tempDir } from "./helpers";
+
+/** Every event of `unit`, by name, in order. */
+function record(unit: IoTUnit): { [K in keyof IoTUnitEvents]: IoTUnitEvents[K][] } {
+  const names: (keyof IoTUnitEvents)[] = [
+    "batchQueued", "permitSigned", "readingsApplied", "serviceRequested", "partOrdered", "statusUploaded", "recordAdded",
+    "readerAuthorized", "readerRevoked", "balance", "reverted", "outage", "recovered", "stalled", "failure", "sensorEnded",
+  ];
+  const seen = Object.fromEntries(names.map((n) => [n, [] as unknown[]])) as { [K in keyof IoTUnitEvents]: IoTUnitEvents[K][] };
+  for (const name of names) unit.on(name, ((...args: unknown[]) => (seen[name] as unknown[][]).push(args)) as never);
+  return seen;
+}
+
+/** What Table 1 does with `readings` at the given thresholds: how many requests and orders fire. */
+function table1(readings: { temperature: number; vibration: number }[], countThreshold: number): { requests: number; orders: number } {
+  let vibraCount = 0;
+  let tempCount = 0;
+  let requests = 0;
+  let orders = 0;
+  for (const r of readings) {
+    if (Math.round(r.vibration) > 100) vibraCount++;
+    if (Math.round(r.temperature) > 200) tempCount++;
+    if (vibraCount > countThreshold) [requests, vibraCount] = [requests + 1, 0];
+    if (tempCount > countThreshold) [orders, tempCount] = [orders + 1, 0];
+  }
+  return { requests, orders };
+}
+
+describe("iot/unit", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let dispose: () => Promise<void>;
+  const units: IoTUnit[] = [];
+  let store: HeliaStore | undefined;
+  let gateway: Gateway | undefined;
+
+  async function openUnit(suite: Suite, options: Partial<IoTUnitOptions> = {}): Promise<IoTUnit> {
+    const unit = await IoTUnit.open({
+      wallet: suite.wallets.unit,
+      chain: network.provider,
+      contracts: suite.contracts,
+      machine: MACHINE,
+      stateDir: dir,
+      batch: { size: 5, maxDelayMs: 60_000 },
+      queue: { pollIntervalMs: 5, retry: { initialMs: 10, maxMs: 50 } },
+      ...options,
+    });
+    units.push(unit);
+    return unit;
+  }
+
+  async function openSharingUnit(suite: Suite, options: Partial<IoTUnitOptions> = {}): Promise<IoTUnit> {
+    store ??= await openHeliaStore({ dir: `${dir}-store` });
+    return openUnit(suite, {
+      sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }] },
+      ...options,
+    });
+  }
+
+  beforeEach(async () => {
+    ({ dir, dispose } = await tempDir("iot-unit"));
+  });
+
+  afterEach(async () => {
+    for (const unit of units.splice(0)) await unit.close();
+    await gateway?.close();
+    gateway = undefined;
+    await store?.close();
+    store = undefined;
+    await dispose();
+    await rm(`${dir}-store`, { recursive: true, force: true });
+  });
+
+  describe("readings", () => {
+    it("batches readings and raises a service request once more than VibraCountThreshold readings vibrated", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const sensor = new SyntheticSensor({ seed: 1, count: 12, episodes: [{ start: 2, length: LOW_COUNT_THRESHOLD + 1, kind: "vibration" }] });
+      const unit = await openUnit(suite, { sensor, funding: false });
+      const seen = record(unit);
+      await unit.run();
+      await unit.idle();
+
+      expect(seen.batchQueued.map(([b]) => [b.nonce, b.readings, b.permit])).to.deep.equal([[0, 5, false], [1, 5, false], [2, 2, false]]);
+      expect(seen.readingsApplied.map(([e]) => [e.nonce, e.readings, e.vibraCount, e.machine])).to.deep.equal([
+        [0, 5, 3, MACHINE], // readings 2, 3, 4 vibrate
+        [1, 5, 0, MACHINE], // reading 5 is the fourth: the count exceeds 3, fires and resets
+        [2, 2, 0, MACHINE],
+      ]);
+      expect(seen.serviceRequested).to.have.length(1);
+      const [request] = seen.serviceRequested[0];
+      expect([request.requestId, request.machine, request.provider, request.requester, request.origin, request.nonce]).to.deep.equal([
+        1n, MACHINE, providerWallet.address, unitWallet.address, "vibration", 1,
+      ]);
+      expect(seen.partOrdered).to.deep.equal([]);
+      expect(seen.sensorEnded).to.have.length(1);
+      expect(await suite.service.serviceRequestCount()).to.equal(1n);
+      const onChain = await suite.service.serviceRequest(1);
+      expect([onChain.machine, onChain.provider, onChain.requester]).to.deep.equal([MACHINE, providerWallet.address, unitWallet.address]);
+      expect(await ethers.provider.getTransactionCount(unitWallet.address)).to.equal(3);
+    });
+
+    it("refuses readings once closed, after queueing the partial batch", async () => {
+      const suite = await loadFixture(deploySuite);
+      const unit = await openUnit(suite, { funding: false });
+      await unit.record(reading(0, 80, 40));
+      await unit.close();
+      expect(unit.queue.entries().map((e) => e.meta.readings)).to.deep.equal([1]);
+      const error = await expectRejects(unit.record(reading(1, 80, 40)), UnitClosedError);
+      expect(error.account).to.equal(suite.wallets.unit.address);
+    });
+
+    it("sends a batch of one reading as reportReading", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openUnit(suite, { batch: { size: 1, maxDelayMs: 60_000 }, funding: false });
+      const seen = record(unit);
+      await unit.record(reading(0, 80, 150));
+      await unit.record(reading(1, 81, 30));
+      await unit.idle();
+      const selector = maintenanceServiceInterface.getFunction("reportReading")!.selector;
+      expect(unit.queue.entries().map((e) => e.data.slice(0, 10))).to.deep.equal([selector, selector]);
+      expect(seen.readingsApplied.map(([e]) => [e.readings, e.vibraCount])).to.deep.equal([[1, 1], [1, 1]]);
+      expect((await suite.service.machineInfo(MACHINE)).vibraCount).to.equal(1n);
+    });
+
+    it("flushes a partial batch after its max delay", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openUnit(suite, { batch: { size: 100, maxDelayMs: 20 }, funding: false });
+      const applied = new Promise<IoTUnitEvents["readingsApplied"]>((resolve) => unit.once("readingsApplied", (...args) => resolve(args)));
+      await unit.record(reading(0, 80, 40));
+      await unit.record(reading(1, 80, 40));
+      const [event] = await applied;
+      expect(event.readings).to.equal(2);
+    });
+
+    it("at the paper's thresholds (1000), the default synthetic machine raises the requests and orders Table 1 predicts", async () => {
+      const suite = await loadFixture(deploySuiteAtPaperThresholds);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const readings = new SyntheticSensor({ seed: 42, count: 6000 });
+      const expected = table1(Array.from({ length: 6000 }, () => readings.next()), 1000);
+      expect(expected.requests).to.be.at.least(1);
+      expect(expected.orders).to.be.at.least(1);
+      const unit = await openUnit(suite, { sensor: new SyntheticSensor({ seed: 42, count: 6000 }), batch: { size: 500, maxDelayMs: 60_000 } });
+      const seen = record(unit);
+      await unit.run();
+      await unit.idle();
+      expect(seen.serviceRequested).to.have.length(expected.requests);
+      expect(seen.partOrdered).to.have.length(expected.orders);
+      expect(await suite.service.serviceRequestCount()).to.equal(BigInt(expected.requests));
+      expect(await suite.service.partOrderCount()).to.equal(BigInt(expected.orders));
+      expect(seen.readingsApplied.reduce((sum, [e]) => sum + e.readings, 0)).to.equal(6000);
+    });
+  });
+
+  describe("part payments", () => {
+    it("pays part orders under a permit carried by a batch: no approve transaction, balances moved", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const service = await suite.service.getAddress();
+      // Two part orders: eight hot readings at a count threshold of 3.
+      const sensor = new SyntheticSensor({ seed: 3, count: 10, episodes: [{ start: 0, length: 2 * (LOW_COUNT_THRESHOLD + 1), kind: "temperature" }] });
+      const unit = await openUnit(suite, { sensor });
+      const seen = record(unit);
+      await unit.run();
+      await unit.idle();
+
+      const target = PART_PRICE * 10n; // the default policy: ten parts' worth
+      expect(seen.permitSigned.map(([p]) => [p.value, p.nonce, p.batchNonce])).to.deep.equal([[target, 0n, 0]]);
+      expect(seen.batchQueued.map(([b]) => b.permit)).to.deep.equal([true, false]);
+      expect(seen.partOrdered.map(([o]) => [o.orderId, o.payer, o.provider, o.price])).to.deep.equal([
+        [1n, unitWallet.address, providerWallet.address, PART_PRICE],
+        [2n, unitWallet.address, providerWallet.address, PART_PRICE],
+      ]);
+      expect(await suite.token.balanceOf(unitWallet.address)).to.equal(UNIT_TOKENS - 2n * PART_PRICE);
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(2n * PART_PRICE);
+      expect(await suite.token.allowance(unitWallet.address, service)).to.equal(target - 2n * PART_PRICE);
+      expect(await suite.token.nonces(unitWallet.address)).to.equal(1n);
+      expect(unit.ledger).to.deep.equal({ earned: 0n, spent: 2n * PART_PRICE, balance: UNIT_TOKENS - 2n * PART_PRICE });
+      expect(seen.balance.at(-1)![0]).to.deep.equal(unit.ledger);
+      // Every transaction of the unit went to MaintenanceService: none to the token (no approve).
+      const sent = await ethers.provider.getTransactionCount(unitWallet.address);
+      expect(sent).to.equal(2);
+      expect(unit.queue.entries().map((e) => e.to)).to.deep.equal([service, service]);
+    });
+
+    it("signs a new permit only when the allowance it saw falls under the low-water mark", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      // lowWater 2 parts, target 3 parts: the second order leaves 1 part of allowance, under the mark.
+      const unit = await openUnit(suite, { funding: { lowWater: 2n * PART_PRICE, target: 3n * PART_PRICE }, batch: { size: 4, maxDelayMs: 60_000 } });
+      const seen = record(unit);
+      const hot = (i: number) => reading(i, 250, 40);
+      for (let i = 0; i < 8; i++) await unit.record(hot(i)); // orders parts 1 and 2
+      await unit.idle();
+      for (let i = 8; i < 12; i++) await unit.record(hot(i)); // carries the second permit, orders part 3
+      await unit.idle();
+      expect(seen.permitSigned.map(([p]) => [p.nonce, p.batchNonce])).to.deep.equal([[0n, 0], [1n, 2]]);
+      expect(seen.partOrdered).to.have.length(3);
+      expect(await suite.token.allowance(unitWallet.address, suite.contracts.maintenanceService)).to.equal(2n * PART_PRICE);
+    });
+
+    it("reports a batch that could not pay as reverted, with its readings, and goes on", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openUnit(suite, { funding: false, batch: { size: 4, maxDelayMs: 60_000 } });
+      const seen = record(unit);
+      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40));
+      for (let i = 4; i < 8; i++) await unit.record(reading(i, 80, 40));
+      await unit.idle();
+      const service = suite.contracts.maintenanceService;
+      expect(seen.reverted.map(([r]) => [r.nonce, r.kind, r.reason, r.meta.readings])).to.deep.equal([
+        [0, "readings", `ERC20InsufficientAllowance(${service}, 0, ${PART_PRICE})`, 4],
+      ]);
+      expect(seen.readingsApplied.map(([e]) => e.nonce)).to.deep.equal([1]);
+      expect(await suite.service.partOrderCount()).to.equal(0n);
+    });
+  });
+
+  describe("status data", () => {
+    it("uploads a snapshot to Helia, puts its pointer in the EPR as the device, and earns the upload reward", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const seen = record(unit);
+      for (let i = 0; i < 7; i++) await unit.record(reading(i, 70 + i, 40 + i));
+      const [upload] = await unit.uploadStatus();
+      await unit.idle();
+
+      const eprAddress = await suite.epr.getAddress();
+      expect(upload.snapshot.window).to.deep.equal({ from: reading(0, 0, 0).time, to: reading(6, 0, 0).time, readings: 7 });
+      expect(upload.snapshot.temperature).to.include({ min: 70, max: 76, mean: 73, last: 76, aboveThreshold: 0 });
+      expect(upload.contentHash).to.equal(keccak256(encodeStatus(upload.snapshot)));
+      expect(upload.readers).to.have.members([unitWallet.address, providerWallet.address]);
+      expect(await store!.isPinned(upload.cid)).to.equal(true);
+
+      const stored = await suite.epr.record(0);
+      expect([stored.addedBy, stored.contentHash, stored.uri, stored.query]).to.deep.equal([unitWallet.address, upload.contentHash, `ipfs://${upload.cid}`, upload.query]);
+      expect(seen.recordAdded.map(([e]) => [e.epr, e.recordId, e.addedBy, e.contentHash, e.uri])).to.deep.equal([[eprAddress, 0n, unitWallet.address, upload.contentHash, upload.uri]]);
+      // The readings first (a full batch of 5, then the partial batch of 2 flushed by the upload), then the record.
+      expect(unit.queue.entries().map((e) => [e.kind, e.meta.readings ?? null])).to.deep.equal([["readings", 5], ["readings", 2], ["record", null]]);
+      expect(unit.ledger).to.deep.equal({ earned: UPLOAD_REWARD, spent: 0n, balance: UNIT_TOKENS + UPLOAD_REWARD });
+      expect(await suite.token.balanceOf(unitWallet.address)).to.equal(UNIT_TOKENS + UPLOAD_REWARD);
+
+      // The provider reads it back from the store, each step timed.
+      const steps: ReaderStep[] = [];
+      const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: "latest", reader: providerWallet, source: { store: store! }, onStep: (step) => steps.push(step) });
+      expect(read.snapshot).to.deep.equal(upload.snapshot);
+      expect(steps).to.deep.equal(["query", "get", "decode", "unwrap", "decrypt", "verify"]);
+      expect(await unit.uploadStatus()).to.deep.equal([]);
+    });
+
+    it("uploads automatically every `statusEvery` readings", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      store = await openHeliaStore({ dir: `${dir}-store` });
+      const unit = await openUnit(suite, {
+        funding: false,
+        sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: providerWallet.signingKey.publicKey }], statusEvery: 4 },
+      });
+      const seen = record(unit);
+      for (let i = 0; i < 9; i++) await unit.record(reading(i, 70, 40));
+      await unit.idle();
+      expect(seen.statusUploaded.map(([u]) => [u.sequence, u.snapshot.window.readings])).to.deep.equal([[1, 4], [2, 4]]);
+      expect(await suite.epr.recordCount()).to.equal(2n);
+      expect(unit.pendingStatusReadings).to.equal(1);
+    });
+
+    it("lets an authorized third party fetch, decrypt and verify (store and gateway); an unauthorized one cannot", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const seen = record(unit);
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      for (let i = 0; i < 3; i++) await unit.record(reading(i, 90, 120));
+      const [upload] = await unit.uploadStatus();
+      await unit.idle();
+
+      expect(upload.readers).to.have.members([unitWallet.address, providerWallet.address, labWallet.address]);
+      expect(seen.readerAuthorized.map(([e]) => [e.epr, e.recordId, e.reader])).to.deep.equal([[eprAddress, 0n, labWallet.address]]);
+      expect(unit.queue.entries().map((e) => [e.kind, e.meta.parent ?? null])).to.deep.equal([["readings", null], ["record", null], ["authorize", 1]]);
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
+      expect(await suite.epr.canRead(0, otherLabWallet.address)).to.equal(false);
+
+      gateway = await startGateway({ store: store!, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: createdByFactory(ethers.provider, await suite.factory.getAddress()) }) });
+      for (const source of [{ store: store! }, { gateway: gateway.url }]) {
+        const steps: ReaderStep[] = [];
+        const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: labWallet, source, onStep: (s) => steps.push(s) });
+        expect(read.snapshot).to.deep.equal(upload.snapshot);
+        expect(read.record.contentHash).to.equal(upload.contentHash);
+        expect(steps).to.deep.equal("gateway" in source ? ["query", "sign", "get", "decode", "unwrap", "decrypt", "verify"] : ["query", "get", "decode", "unwrap", "decrypt", "verify"]);
+      }
+      // A registered lab the device did not choose: no wrapped key, and the gateway refuses it.
+      const notWrapped = await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: otherLabWallet, source: { store: store! } }), NotAReaderError);
+      expect(notWrapped.reader).to.equal(otherLabWallet.address);
+      const refused = await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: otherLabWallet, source: { gateway: gateway.url } }), GatewayRequestError);
+      expect([refused.status, refused.code]).to.deep.equal([403, "Forbidden"]);
+    });
+
+    it("revocation rotates: the reader loses access to its records, and later data is not wrapped for it", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const seen = record(unit);
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      await unit.shareWith(otherLabWallet.signingKey.publicKey);
+      await unit.record(reading(0, 90, 50));
+      await unit.uploadStatus();
+      await unit.record(reading(1, 91, 50));
+      await unit.uploadStatus();
+      await unit.idle();
+      const epochBefore = unit.readers().length;
+      expect(epochBefore).to.equal(4);
+
+      expect(await unit.stopSharingWith(labWallet.address)).to.deep.equal({ [eprAddress]: [0, 1] });
+      await unit.idle();
+      expect(seen.readerRevoked.map(([e]) => [e.recordId, e.reader])).to.deep.equal([[0n, labWallet.address], [1n, labWallet.address]]);
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(false);
+      expect(await suite.epr.canRead(1, labWallet.address)).to.equal(false);
+      expect(await suite.epr.canRead(1, otherLabWallet.address)).to.equal(true);
+      expect(unit.readers().map((r) => r.address)).to.deep.equal([unitWallet.address, providerWallet.address, otherLabWallet.address]);
+
+      await unit.record(reading(2, 92, 50));
+      const [later] = await unit.uploadStatus();
+      await unit.idle();
+      expect(later.readers).to.have.members([unitWallet.address, providerWallet.address, otherLabWallet.address]);
+      await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 2, reader: labWallet, source: { store: store! } }), NotAReaderError);
+      const stillReads = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 2, reader: otherLabWallet, source: { store: store! } });
+      expect(stillReads.snapshot.sequence).to.equal(3);
+      expect(await suite.epr.canRead(2, labWallet.address)).to.equal(false);
+      expect(await suite.epr.canRead(2, otherLabWallet.address)).to.equal(true);
+      gateway = await startGateway({ store: store!, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [eprAddress] }) });
+      const refused = await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: labWallet, source: { gateway: gateway.url } }), GatewayRequestError);
+      expect(refused.status).to.equal(403);
+      // The device's own records, listed by the provider.
+      const records = await listRecords(ethers.provider, eprAddress, { addedBy: unitWallet.address });
+      expect(records.map((r) => r.recordId)).to.deep.equal([0n, 1n, 2n]);
+    });
+
+    it("refuses to share with a reader the Register does not know", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const error = await expectRejects(unit.shareWith(strangerWallet.signingKey.publicKey), UnregisteredReaderError);
+      expect(error.reader).to.equal(strangerWallet.address);
+      expect(unit.readers()).to.have.length(2);
+    });
+  });
+
+  describe("outages", () => {
+    it("keeps queueing while the chain is down, survives a crash of the unit, and applies every batch exactly once", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const transport = new SwitchableTransport();
+      const sensor = new SyntheticSensor({ seed: 9, count: 200 });
+      const produced: number[] = [];
+      const first = await openUnit(suite, { chain: transport, funding: false, batch: { size: 10, maxDelayMs: 60_000 } });
+      const firstSeen = record(first);
+      for (let i = 0; i < 50; i++) await first.record(sensor.next());
+      await first.idle();
+      transport.down = true;
+      for (let i = 50; i < 120; i++) await first.record(sensor.next());
+      await first.flush();
+      expect(first.queue.pending()).to.have.length(7);
+      expect(firstSeen.outage.length).to.be.at.least(1);
+      // The unit dies with 7 batches on disk, unsent.
+      await first.close();
+      units.splice(units.indexOf(first), 1);
+
+      const second = await openUnit(suite, { chain: transport, funding: false, batch: { size: 10, maxDelayMs: 60_000 } });
+      const secondSeen = record(second);
+      expect(second.queue.pending().map((e) => e.nonce)).to.deep.equal([5, 6, 7, 8, 9, 10, 11]);
+      for (let i = 120; i < 200; i++) await second.record(sensor.next());
+      transport.down = false;
+      await second.idle();
+      for (const [e] of [...firstSeen.readingsApplied, ...secondSeen.readingsApplied]) produced.push(e.readings);
+      expect(produced.reduce((a, b) => a + b, 0)).to.equal(200);
+      expect([...firstSeen.readingsApplied, ...secondSeen.readingsApplied].map(([e]) => e.nonce)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+      const logs = await suite.service.queryFilter(suite.service.filters.ReadingsReported(MACHINE));
+      expect(logs.reduce((sum, log) => sum + Number(log.args.readings), 0)).to.equal(200);
+      expect(logs).to.have.length(20);
+      expect(await ethers.provider.getTransactionCount(unitWallet.address)).to.equal(20);
+    });
+
+    it("opened for the first time while the chain is down, reads its machine after the outage and then signs its permit", async () => {
+      const suite = await loadFixture(deploySuite);
+      const transport = new SwitchableTransport();
+      transport.down = true;
+      const unit = await openUnit(suite, { chain: transport, chainId: 31337, queue: { startNonce: 0, pollIntervalMs: 5, retry: { initialMs: 10, maxMs: 50 } } });
+      const seen = record(unit);
+      expect(unit.settings).to.equal(undefined);
+      for (let i = 0; i < 5; i++) await unit.record(reading(i, 80, 40));
+      expect(seen.batchQueued.map(([b]) => b.permit)).to.deep.equal([false]);
+      transport.down = false;
+      await unit.idle();
+      expect(seen.recovered).to.have.length(1);
+      for (let i = 5; i < 10; i++) await unit.record(reading(i, 250, 40));
+      await unit.idle();
+      expect(unit.settings?.partPrice).to.equal(PART_PRICE.toString());
+      expect(seen.batchQueued.map(([b]) => b.permit)).to.deep.equal([false, true]);
+      expect(seen.partOrdered).to.have.length(1);
+      expect(seen.failure).to.deep.equal([]);
+    });
+
+    it("opens while the chain is down from its cached settings, once it was opened up", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+      const transport = new SwitchableTransport();
+      const first = await openUnit(suite, { chain: transport, funding: false });
+      expect(first.settings?.vibraCountThreshold).to.equal(LOW_COUNT_THRESHOLD);
+      await first.close();
+      units.splice(units.indexOf(first), 1);
+      transport.down = true;
+      const second = await openUnit(suite, { chain: transport, funding: false });
+      expect(second.settings?.vibraCountThreshold).to.equal(LOW_COUNT_THRESHOLD);
+      await second.record(reading(0, 80, 40));
+      await second.flush();
+      expect(second.queue.pending()).to.have.length(1);
+      transport.down = false;
+      await second.idle();
+      expect(await ethers.provider.getTransactionCount(unitWallet.address)).to.equal(1);
+    });
+  });
+});
