@@ -5,3 +5,4 @@ import "./store";
 import "./chain-node";
 import "./chains";
 import "./anchor";
+import "./records";
