@@ -34,19 +34,6 @@ function formatRound(round: ChainRound, now: number, watching: boolean): string 
   }
 }
 
-task("anchor:deploy", "Deploys the AnchorHub on the main chain and a RecordLog on every community chain of topology.json, and registers each community's genesis as its trust root")
-  .addOptionalParam("dir", DIR_HELP, undefined, types.string)
-  .setAction(async (args: { dir?: string }, hre) => {
-    const dir = resolveDir(args.dir, hre);
-    const result = await anchorModule().deployAnchoring(dir, { onProgress: (line) => console.log(line) });
-    console.log(`AnchorHub ${result.hub}${result.hubDeployed ? " (new)" : ""}`);
-    for (const [chain, log] of Object.entries(result.recordLogs)) {
-      console.log(`${chain.padEnd(14)} RecordLog ${log}${result.deployedLogs.includes(chain) ? " (new)" : ""}`);
-    }
-    console.log(`topology: ${topologyPath(dir)}`);
-    return result;
-  });
-
 task("anchor", "Anchors checkpoints of every community chain of topology.json on the main chain's AnchorHub (one round, or --watch)")
   .addFlag("watch", "Keep anchoring every --interval until interrupted (Ctrl-C)")
   .addOptionalParam("interval", "Time between rounds with --watch: 500ms, 1s, 2m …; also the first retry delay of a chain that is down", "1s", types.string)

@@ -5,4 +5,5 @@ import "./store";
 import "./chain-node";
 import "./chains";
 import "./anchor";
+import "./deploy";
 import "./records";

@@ -1,7 +1,8 @@
 /**
- * Deploys the anchor contracts from TypeScript (tests, scripts, the chain runtime): a RecordLog
- * per community chain, one AnchorHub on the main chain. The deploying signer becomes the
- * contract's admin and grants the given writers or relayers their role.
+ * Deploys a single anchor contract with a signer, for in-process test chains and benchmarks: a
+ * RecordLog or an AnchorHub administered by the signer, with the given writers or relayers. The
+ * chains of a topology are never set up with these: `deploy:all` deploys them with the Ignition
+ * modules of `deploy/`, resumably, and records them in topology.json.
  */
 import type { Signer } from "ethers";
 import { AnchorHub__factory, RecordLog__factory, type AnchorHub, type RecordLog } from "../../typechain-types";

@@ -21,6 +21,9 @@ export class BatchStoreError extends AnchorError {}
 /** A block fetched over RPC is missing or its header does not hash to the RPC's `hash`. */
 export class BlockHeaderError extends AnchorError {}
 
+/** A chain's trust root cannot be registered: its block 0 is not the genesis recorded for it. */
+export class TrustRootError extends AnchorError {}
+
 /** A community chain could not be anchored in a relay round. */
 export class RelayError extends AnchorError {}
 

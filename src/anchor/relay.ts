@@ -7,8 +7,9 @@
  */
 import type { ContractTransactionResponse, Interface } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
-import { RelayError } from "./errors";
+import { RelayError, TrustRootError } from "./errors";
 import { fetchHeader, fetchHeaders, type RpcClient } from "./headers";
+import { registerTrustRoot } from "./trust-root";
 
 /** Headers per `anchor` transaction unless told otherwise (~10k gas each, well under a block). */
 export const DEFAULT_MAX_HEADERS_PER_TX = 64;
@@ -139,7 +140,7 @@ export class Relay {
       const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
       const retryAt = now + Math.min(initial * 2 ** (failures - 1), max);
       this.backoff.set(chain.name, { failures, retryAt });
-      const wrapped = error instanceof RelayError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`, { cause: error });
+      const wrapped = error instanceof RelayError || error instanceof TrustRootError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`, { cause: error });
       return {
         chain: chain.name,
         chainId: chain.chainId,
@@ -167,12 +168,7 @@ export class Relay {
       if (registrar === undefined) {
         throw fail(`not registered on the AnchorHub at ${await hub.getAddress()}; an admin must register its trust root first`);
       }
-      const genesis = await fetchHeader(chain.rpc, 0n, chain.name);
-      if (chain.genesisHash !== undefined && genesis.hash !== chain.genesisHash.toLowerCase()) {
-        throw fail(`its block 0 is ${genesis.hash} but its recorded genesis is ${chain.genesisHash}: not the chain that was created`);
-      }
-      await this.send(() => registrar.registerChain(chain.chainId, 0, genesis.hash));
-      progress.registered = true;
+      progress.registered = (await registerTrustRoot(registrar, chain, (transaction) => this.send(transaction))) !== undefined;
     }
 
     let last = Number(await hub.lastAnchoredHeight(chain.chainId));

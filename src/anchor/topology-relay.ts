@@ -6,7 +6,7 @@
 import type { JsonRpcProvider } from "ethers";
 import { AnchorHub__factory } from "../../typechain-types";
 import type { Topology } from "../chains/topology";
-import { ANCHOR_HUB_CONTRACT } from "./deploy-topology";
+import { ANCHOR_HUB_CONTRACT } from "../deploy/contract-names";
 import { AnchorError } from "./errors";
 import { Relay, type AnchoredEvent } from "./relay";
 import { chainProvider, roleWallet } from "./topology-providers";
@@ -33,7 +33,7 @@ export interface TopologyRelay {
 export function relayForTopology(topology: Topology, options: TopologyRelayOptions = {}): TopologyRelay {
   const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
   if (hubAddress === undefined) {
-    throw new AnchorError(`topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the anchoring contracts first (npx hardhat anchor:deploy)`);
+    throw new AnchorError(`topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`);
   }
   if (topology.communities.length === 0) throw new AnchorError("topology.json: there is no community chain to anchor");
   const main = chainProvider(topology.main);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { AnchorHub__factory } from "../../typechain-types";
 import { findChain, readTopology, topologyPath } from "../chains/topology";
 import { BatchStore, batchStoreDir } from "./batch-store";
-import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "./deploy-topology";
+import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 import { AnchorError, VerificationError, type VerificationFailure } from "./errors";
 import { LightClient, type VerifiedRecord } from "./light-client";
 import { FullNodeProver } from "./prover";
@@ -32,7 +32,7 @@ export async function verifyRecordInTopology(dir: string, chainName: string, rec
   const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
   const recordLog = chain.contracts[RECORD_LOG_CONTRACT];
   if (hubAddress === undefined || recordLog === undefined) {
-    throw new AnchorError(`${topologyPath(dir)}: ${hubAddress === undefined ? `main.contracts.${ANCHOR_HUB_CONTRACT}` : `${chain.name}.contracts.${RECORD_LOG_CONTRACT}`} is missing; run anchor:deploy first`);
+    throw new AnchorError(`${topologyPath(dir)}: ${hubAddress === undefined ? `main.contracts.${ANCHOR_HUB_CONTRACT}` : `${chain.name}.contracts.${RECORD_LOG_CONTRACT}`} is missing; run deploy:all first`);
   }
   const main = chainProvider(topology.main);
   const community = chainProvider(chain);

@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 import { BatchStore, batchStoreDir } from "../anchor/batch-store";
-import { RECORD_LOG_CONTRACT } from "../anchor/deploy-topology";
+import { RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 import { chainProvider, roleWallet } from "../anchor/topology-providers";
 import { writeFileAtomic } from "../chains/atomic-file";
 import { rpcCall, RpcError } from "../chains/rpc";

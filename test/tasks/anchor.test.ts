@@ -1,6 +1,6 @@
 /**
  * The anchor tasks end to end on real chains: `chains:up` starts a main chain and two community
- * chains (hardhat node processes on free ports), `anchor:deploy` sets the contracts up, records
+ * chains (hardhat node processes on free ports), `deploy:all` sets the contracts up, records
  * are written with a RecordWriter, `anchor` relays checkpoints (one round, a chain down and back,
  * --watch) and `verify:record` checks records from the main chain's anchors only.
  */
@@ -24,6 +24,7 @@ import {
   type ChainRound,
   type RecordVerdict,
 } from "../../src/anchor";
+import type { DeployAllResult } from "../../src/deploy";
 import { AnchorHub__factory } from "../../typechain-types";
 import { communications, tempDir } from "../src/anchor/fixtures";
 
@@ -90,7 +91,7 @@ async function writeRecords(dir: string, topology: Topology, chain: string, coun
   }
 }
 
-describe("tasks/anchor: anchor:deploy, anchor, verify:record on chains:up chains", function () {
+describe("tasks/anchor: deploy:all, anchor, verify:record on chains:up chains", function () {
   this.timeout(600_000);
   let dir: string;
   let cleanup: () => void;
@@ -118,16 +119,17 @@ describe("tasks/anchor: anchor:deploy, anchor, verify:record on chains:up chains
     cleanup?.();
   });
 
-  it("anchor:deploy deploys the hub and the logs, registers every community and records them in topology.json", async () => {
-    const { result, output } = await runTask<{ hub: string; registered: string[] }>("anchor:deploy", { dir });
+  it("deploy:all deploys the hub and the logs, registers every community and records them in topology.json", async () => {
+    const { result, output } = await runTask<DeployAllResult>("deploy:all", { dir });
     topology = readTopology(topologyPath(dir));
     expect(topology.main.contracts.AnchorHub).to.equal(result.hub);
     expect(topology.communities.map((c) => c.contracts.RecordLog)).to.have.length(2).and.to.satisfy((logs: string[]) => logs.every((l) => /^0x[0-9a-fA-F]{40}$/.test(l)));
-    expect(result.registered).to.deep.equal(["community-1", "community-2"]);
+    expect(result.registeredOnHub).to.deep.equal(["community-1", "community-2"]);
     expect(output).to.match(/community-1: registered on the AnchorHub, trust root block 0 0x[0-9a-f]{64}/);
 
-    const again = await runTask<{ hubDeployed: boolean; deployedLogs: string[]; registered: string[] }>("anchor:deploy", { dir });
-    expect([again.result.hubDeployed, again.result.deployedLogs, again.result.registered]).to.deep.equal([false, [], []]);
+    const again = await runTask<DeployAllResult>("deploy:all", { dir });
+    const deployed = (chain: string) => again.result.chains.find((c) => c.chain === chain)!.deployed;
+    expect([deployed("main").includes("AnchorHub"), ["community-1", "community-2"].filter((c) => deployed(c).includes("RecordLog")), again.result.registeredOnHub]).to.deep.equal([false, [], []]);
   });
 
   it("anchor anchors every community chain, and verify:record then prints VALID with the anchor used", async () => {

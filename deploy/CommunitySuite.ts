@@ -1,0 +1,80 @@
+/**
+ * Ignition module `CommunitySuite`: everything one community chain runs, wired.
+ *
+ * - the BPIIoT data-sharing contracts (paper VI.B.2) in the order their constructors need:
+ *   DataToken → Summary implementation → Register(admin, summary) → EquipmentProviderRelationship
+ *   implementation(register, token) → RelationshipFactory(admin, register, token, epr, rewards)
+ *   → `register.setRelationshipFactory(factory)`;
+ * - MaintenanceService(token) (BPIIoT Table 1), paid in the DataToken;
+ * - RecordLog (the community's record batches, anchored on the main chain).
+ *
+ * Roles: the deployer (system account 0) is admin of everything and a registrar of the Register
+ * (it registers every member device); the RelationshipFactory mints rewards and the `minter`
+ * system account mints the balances the main job seeds (DataToken `MINTER_ROLE`); the `writer`
+ * system account appends record batches (RecordLog `WRITER_ROLE`); the verifiers given to
+ * {@link communitySuiteModule} attest records (RelationshipFactory `VERIFIER_ROLE`).
+ *
+ * Accounts are Ignition's account list in the project's system-role order (`SYSTEM_ROLES`):
+ * `deploy:all` passes exactly that, and so does `--network <chain>`, whose accounts are the
+ * system accounts, so `npx hardhat ignition deploy deploy/CommunitySuite.ts --network
+ * community-1` deploys the same suite.
+ *
+ * Parameters (`CommunitySuite.<name>`): `uploadReward` and `verificationReward`, in the token's
+ * smallest unit; their defaults and the machines' default part price are in `./defaults`.
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "./defaults";
+import { systemAccountIndex } from "./system-accounts";
+
+export * from "./defaults";
+
+/** What the module can be built with beyond its parameters. */
+export interface CommunitySuiteOptions {
+  /**
+   * Accounts granted the RelationshipFactory's VERIFIER_ROLE. One future per account (an Ignition
+   * parameter cannot fan out into calls), so adding an account later adds a grant to the journal;
+   * removing one revokes nothing.
+   */
+  readonly verifiers?: readonly string[];
+}
+
+/** Builds the `CommunitySuite` module (the id is the same whatever the options, so journals resume). */
+export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
+  return buildModule(COMMUNITY_SUITE_MODULE_ID, (m) => {
+    const admin = m.getAccount(systemAccountIndex("deployer"));
+    const writer = m.getAccount(systemAccountIndex("writer"));
+    const minter = m.getAccount(systemAccountIndex("minter"));
+    const uploadReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.uploadReward, DEFAULT_UPLOAD_REWARD);
+    const verificationReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.verificationReward, DEFAULT_VERIFICATION_REWARD);
+
+    const DataToken = m.contract("DataToken", [admin]);
+    const SummaryImplementation = m.contract("Summary", [], { id: "SummaryImplementation" });
+    const Register = m.contract("Register", [admin, SummaryImplementation]);
+    const RelationshipImplementation = m.contract("EquipmentProviderRelationship", [Register, DataToken], { id: "RelationshipImplementation" });
+    const RelationshipFactory = m.contract("RelationshipFactory", [admin, Register, DataToken, RelationshipImplementation, uploadReward, verificationReward]);
+    m.call(Register, "setRelationshipFactory", [RelationshipFactory]);
+
+    // Role ids are read from the contracts rather than recomputed here, so a renamed role
+    // cannot silently grant the wrong one.
+    const minterRole = m.staticCall(DataToken, "MINTER_ROLE");
+    m.call(DataToken, "grantRole", [minterRole, RelationshipFactory], { id: "grantMinterToFactory" });
+    m.call(DataToken, "grantRole", [minterRole, minter], { id: "grantMinterToMinter" });
+    const registrarRole = m.staticCall(Register, "REGISTRAR_ROLE");
+    m.call(Register, "grantRole", [registrarRole, admin], { id: "grantRegistrarToDeployer" });
+    const verifierRole = m.staticCall(RelationshipFactory, "VERIFIER_ROLE");
+    for (const verifier of new Set((options.verifiers ?? []).map((address) => address.toLowerCase()))) {
+      m.call(RelationshipFactory, "grantRole", [verifierRole, verifier], { id: `grantVerifier_${verifier}` });
+    }
+
+    const MaintenanceService = m.contract("MaintenanceService", [DataToken]);
+
+    const RecordLog = m.contract("RecordLog", [admin]);
+    const writerRole = m.staticCall(RecordLog, "WRITER_ROLE");
+    m.call(RecordLog, "grantRole", [writerRole, writer], { id: "grantWriterToWriter" });
+
+    return { DataToken, SummaryImplementation, Register, RelationshipImplementation, RelationshipFactory, MaintenanceService, RecordLog };
+  });
+}
+
+/** The suite without verifiers, for `npx hardhat ignition deploy deploy/CommunitySuite.ts`. */
+export default communitySuiteModule();

@@ -1,0 +1,24 @@
+/**
+ * Ignition module `MainAnchoring`: the AnchorHub of the main chain, administered by the deployer
+ * (system account 0, who registers each community's trust root), with the `relayer` system
+ * account allowed to anchor checkpoints (`RELAYER_ROLE`). Accounts are Ignition's account list in
+ * `SYSTEM_ROLES` order, as `deploy:all` and `--network main` give them.
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { MAIN_ANCHORING_MODULE_ID } from "./defaults";
+import { systemAccountIndex } from "./system-accounts";
+
+/** Builds the `MainAnchoring` module. */
+export function mainAnchoringModule() {
+  return buildModule(MAIN_ANCHORING_MODULE_ID, (m) => {
+    const admin = m.getAccount(systemAccountIndex("deployer"));
+    const relayer = m.getAccount(systemAccountIndex("relayer"));
+    const AnchorHub = m.contract("AnchorHub", [admin]);
+    const relayerRole = m.staticCall(AnchorHub, "RELAYER_ROLE");
+    m.call(AnchorHub, "grantRole", [relayerRole, relayer], { id: "grantRelayerToRelayer" });
+    return { AnchorHub };
+  });
+}
+
+/** The module, for `npx hardhat ignition deploy deploy/MainAnchoring.ts --network main`. */
+export default mainAnchoringModule();

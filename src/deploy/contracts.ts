@@ -1,0 +1,66 @@
+/**
+ * Typed contract instances for the chains of a topology, from the addresses `deploy:all` wrote
+ * into topology.json. The IoT unit SDK, the records task and tests get their contracts here
+ * instead of reading addresses themselves.
+ */
+import type { ContractRunner } from "ethers";
+import {
+  AnchorHub__factory,
+  DataToken__factory,
+  MaintenanceService__factory,
+  RecordLog__factory,
+  RelationshipFactory__factory,
+  Register__factory,
+  type AnchorHub,
+  type DataToken,
+  type MaintenanceService,
+  type RecordLog,
+  type RelationshipFactory,
+  type Register,
+} from "../../typechain-types";
+import { allChains, type ChainEntry, type Topology } from "../chains/topology";
+import { ANCHOR_HUB_CONTRACT, type CommunityContractName, type MainContractName } from "./contract-names";
+import { MissingContractError, UnknownChainError } from "./errors";
+
+/** The contracts of a community chain a client works with. */
+export interface CommunityContracts {
+  readonly token: DataToken;
+  readonly register: Register;
+  readonly factory: RelationshipFactory;
+  readonly maintenance: MaintenanceService;
+  readonly recordLog: RecordLog;
+}
+
+/** The chain `name` of the topology; throws {@link UnknownChainError}. */
+export function chainOf(topology: Topology, name: string): ChainEntry {
+  const chain = allChains(topology).find((entry) => entry.name === name);
+  if (chain === undefined) throw new UnknownChainError(name, allChains(topology).map((entry) => entry.name));
+  return chain;
+}
+
+/** The address of `contract` on `chain`; throws {@link MissingContractError} when not deployed. */
+export function contractAddress(chain: Pick<ChainEntry, "name" | "contracts">, contract: CommunityContractName | MainContractName): string {
+  const address = chain.contracts[contract];
+  if (address === undefined) throw new MissingContractError(chain.name, contract);
+  return address;
+}
+
+/**
+ * The community contracts of `chainName`, connected to `runner` (a signer to send transactions, a
+ * provider to read). Nothing is fetched: the instances are bound to the recorded addresses.
+ */
+export function communityContracts(topology: Topology, chainName: string, runner: ContractRunner | null = null): CommunityContracts {
+  const chain = chainOf(topology, chainName);
+  return {
+    token: DataToken__factory.connect(contractAddress(chain, "DataToken"), runner),
+    register: Register__factory.connect(contractAddress(chain, "Register"), runner),
+    factory: RelationshipFactory__factory.connect(contractAddress(chain, "RelationshipFactory"), runner),
+    maintenance: MaintenanceService__factory.connect(contractAddress(chain, "MaintenanceService"), runner),
+    recordLog: RecordLog__factory.connect(contractAddress(chain, "RecordLog"), runner),
+  };
+}
+
+/** The main chain's AnchorHub, connected to `runner`. */
+export function anchorHub(topology: Topology, runner: ContractRunner | null = null): AnchorHub {
+  return AnchorHub__factory.connect(contractAddress(topology.main, ANCHOR_HUB_CONTRACT), runner);
+}

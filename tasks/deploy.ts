@@ -1,0 +1,53 @@
+import path from "node:path";
+import { formatEther } from "ethers";
+import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../deploy/defaults";
+import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/networks";
+import { parseAddressList, parseTokenAmount } from "../src/deploy/arguments";
+import type { DeployProgress } from "../src/deploy/deploy-all";
+
+// src/deploy uses the TypeChain factories and Ignition, which exist (and are worth loading) only
+// when a task runs: hardhat.config.ts loads this file before any compile.
+type DeployModule = typeof import("../src/deploy");
+const deployModule = (): DeployModule => require("../src/deploy") as DeployModule;
+
+function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
+  return dir === undefined ? chainsDir(hre.config.paths.root) : path.resolve(dir);
+}
+
+function progressLine({ chain, message, done, total }: DeployProgress): string {
+  return `${chain}: ${message}${total === undefined || total === 0 ? "" : ` [${done}/${total}]`}`;
+}
+
+task(
+  "deploy:all",
+  "Deploys the contracts of every chain of topology.json with Hardhat Ignition (AnchorHub on main; DataToken, Register, RelationshipFactory, MaintenanceService, RecordLog on each community), registers every member device and each community's trust root; resumable, a re-run deploys nothing",
+)
+  .addOptionalParam("dir", `Chains directory (topology.json; each chain's Ignition journal goes to <dir>/<chain>/ignition/); default $${CHAINS_DIR_ENV} or ${DEFAULT_CHAINS_DIR} in the project`, undefined, types.string)
+  .addOptionalParam("verifiers", "Comma-separated accounts granted VERIFIER_ROLE on every community's RelationshipFactory (none by default)", "", types.string)
+  .addOptionalParam("uploadReward", "DataToken (whole tokens) minted to a device per record it uploads", formatEther(DEFAULT_UPLOAD_REWARD), types.string)
+  .addOptionalParam("verificationReward", "DataToken (whole tokens) minted to the first verifier of a record", formatEther(DEFAULT_VERIFICATION_REWARD), types.string)
+  .setAction(async (args: { dir?: string; verifiers: string; uploadReward: string; verificationReward: string }, hre) => {
+    const uploadReward = parseTokenAmount(args.uploadReward, "--upload-reward");
+    const verificationReward = parseTokenAmount(args.verificationReward, "--verification-reward");
+    await hre.run("compile", { quiet: true });
+    const { deployAll, formatDeploySummary, DeployIncompleteError } = deployModule();
+    const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
+    try {
+      const result = await deployAll({
+        dir: resolveDir(args.dir, hre),
+        artifactResolver: new HardhatArtifactResolver(hre),
+        verifiers: parseAddressList(args.verifiers),
+        uploadReward,
+        verificationReward,
+        onProgress: (progress) => console.log(progressLine(progress)),
+      });
+      console.log(`\n${formatDeploySummary(result.chains)}`);
+      console.log(`AnchorHub ${result.hub}; topology: ${result.topologyFile}`);
+      return result;
+    } catch (error) {
+      if (error instanceof DeployIncompleteError && error.completed.length > 0) console.log(`\n${formatDeploySummary(error.completed)}`);
+      throw error;
+    }
+  });
