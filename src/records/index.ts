@@ -6,3 +6,4 @@ export * from "./placements";
 export * from "./rate";
 export * from "./send";
 export * from "./send-topology";
+export * from "./root-pool";

@@ -16,15 +16,17 @@ import type { Signer, TransactionReceipt } from "ethers";
 import { RecordLog__factory } from "../../typechain-types";
 import type { BatchStore } from "../anchor/batch-store";
 import { RecordWriter } from "../anchor/record-writer";
-import type { Communication } from "../anchor/records";
+import type { HexHash } from "../anchor/merkle";
+import type { ChainRecord, Communication } from "../anchor/records";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { streamTrafficLog } from "../trust/log";
 import { writeTextAtomically } from "../trust/atomic-write";
 import type { TrafficRecord } from "../trust/types";
-import { DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, DEFAULT_MAX_BATCH_AGE_MS } from "./defaults";
+import { APPEND_BATCH_GAS_LIMIT, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, DEFAULT_MAX_BATCH_AGE_MS } from "./defaults";
 import { ChainDownError, RecordsError, RecordsOptionError, ResumeMismatchError, UnknownLogDeviceError } from "./errors";
 import { formatPlacement, type PlacedCopy } from "./placements";
 import { RateLimiter, systemClock, type Clock } from "./rate";
+import { BatchRootPool } from "./root-pool";
 import type { RecordRouter } from "./router";
 
 /** Log records between progress reports. */
@@ -38,7 +40,10 @@ export interface RecordChain {
   readonly name: string;
   /** JSON-RPC URL, to tell a chain that is down from other failures. */
   readonly rpc?: string;
-  /** Signer holding the RecordLog's WRITER_ROLE, connected to the chain. */
+  /**
+   * Signer holding the RecordLog's WRITER_ROLE, connected to the chain. With more than one batch in
+   * flight it must sign locally (a Wallet) and nothing else may send from its account meanwhile.
+   */
   readonly writer: Signer;
   readonly recordLog: string;
   /** The chain's batch store (what its full node serves). */
@@ -62,11 +67,16 @@ export interface WriteLogRecordsOptions {
   readonly skipUnknown?: boolean;
   /** Skip rows of the log that do not parse, as `partition --skip-invalid` does. */
   readonly skipInvalid?: boolean;
-  /** Batches per chain queued or unconfirmed at once (default {@link DEFAULT_IN_FLIGHT}). */
+  /**
+   * Batches per chain in flight (default {@link DEFAULT_IN_FLIGHT}): flushed and not yet confirmed;
+   * the ready ones are sent to the chain together (RecordWriter's `pipeline`).
+   */
   readonly inFlight?: number;
+  /** Worker threads hashing the batches (0: hash on the calling thread, the default). */
+  readonly workers?: number;
   /** Send a partial batch once its first record is this old (default {@link DEFAULT_MAX_BATCH_AGE_MS}). */
   readonly maxBatchAgeMs?: number;
-  /** Gas limit of each `appendBatch` (default: estimated per batch). */
+  /** Gas limit of each `appendBatch` (default {@link APPEND_BATCH_GAS_LIMIT}). */
   readonly gasLimit?: bigint;
   /** Stops reading the log; what was read is still written and confirmed, then the run fails as interrupted. */
   readonly signal?: AbortSignal;
@@ -157,7 +167,30 @@ export async function writeLogRecords(options: WriteLogRecordsOptions): Promise<
     throw new RecordsError(`${options.chains.length} chains were given for the ${router.communities.length} communities of the partition`);
   }
 
-  const runs = await Promise.all(options.chains.map((chain, i) => ChainRun.open(chain, router.chainSize(i), { batchSize, inFlight, gasLimit: options.gasLimit, clock })));
+  const workers = options.workers ?? 0;
+  if (!Number.isSafeInteger(workers) || workers < 0) throw new RecordsOptionError("--workers", `must be an integer ≥ 0, got ${workers}`);
+  const pool = workers > 0 ? BatchRootPool.start(workers) : undefined;
+  try {
+    return await writeWith(options, { batchSize, inFlight, maxBatchAgeMs, clock, limiter, pool });
+  } finally {
+    await pool?.close();
+  }
+}
+
+interface RunContext {
+  batchSize: number;
+  inFlight: number;
+  maxBatchAgeMs: number;
+  clock: Clock;
+  limiter: RateLimiter;
+  pool: BatchRootPool | undefined;
+}
+
+async function writeWith(options: WriteLogRecordsOptions, context: RunContext): Promise<SendSummary> {
+  const { batchSize, inFlight, maxBatchAgeMs, clock, limiter, pool } = context;
+  const { router } = options;
+  const settings: RunSettings = { batchSize, inFlight, gasLimit: options.gasLimit ?? APPEND_BATCH_GAS_LIMIT, clock, batchRoot: pool === undefined ? undefined : (records) => pool.root(records) };
+  const runs = await Promise.all(options.chains.map((chain, i) => ChainRun.open(chain, router.chainSize(i), settings)));
   const scan = await scanLog(options, runs);
 
   const tally = { records: 0, intra: 0, cross: 0, unplaced: 0, hostless: 0, copies: 0, skippedUnknown: 0, storageCount: 0, written: 0 };
@@ -282,8 +315,9 @@ async function scanLog(options: WriteLogRecordsOptions, runs: readonly ChainRun[
 interface RunSettings {
   batchSize: number;
   inFlight: number;
-  gasLimit?: bigint;
+  gasLimit: bigint;
   clock: Clock;
+  batchRoot: ((records: readonly ChainRecord[]) => Promise<HexHash>) | undefined;
 }
 
 /** One chain during a run: its writer, its batches in flight and its figures. */
@@ -316,7 +350,12 @@ class ChainRun {
     try {
       const log = RecordLog__factory.connect(chain.recordLog, chain.writer);
       const [writer, batchCount] = await Promise.all([
-        RecordWriter.open(chain.writer, chain.recordLog, chain.store, { batchSize: settings.batchSize, gasLimit: settings.gasLimit }),
+        RecordWriter.open(chain.writer, chain.recordLog, chain.store, {
+          batchSize: settings.batchSize,
+          gasLimit: settings.gasLimit,
+          pipeline: settings.inFlight,
+          batchRoot: settings.batchRoot,
+        }),
         log.batchCount(),
       ]);
       return new ChainRun(chain, writer, size, writer.nextSequence, Number(batchCount), settings);

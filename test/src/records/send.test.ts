@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
+import hre from "hardhat";
+import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
 import { DEFAULT_BATCH_SIZE as WRITER_BATCH_SIZE, chainProvider, type ChainRecord } from "../../../src/anchor";
 import { freePort } from "../../../src/chains/ports";
 import { writeTopology, type Topology } from "../../../src/chains/topology";
@@ -106,12 +108,16 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     return Promise.all(COMMUNITIES.map((_, i) => community(`community-${i + 1}`, firstChainId + i, path.join(dir, prefix))));
   }
 
+  /** The fixtures' writer (account 1) as a Wallet: batches in flight are signed locally. */
+  const writerKey = normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts)[1].privateKey;
+
   function targets(list: readonly TestCommunity[]): RecordChain[] {
-    return list.map((c) => ({ name: c.name, writer: c.writer, recordLog: c.recordLog, store: c.store }));
+    return list.map((c) => ({ name: c.name, writer: new Wallet(writerKey, c.chain.provider), recordLog: c.recordLog, store: c.store }));
   }
 
   function run(list: readonly TestCommunity[], overrides: Partial<WriteLogRecordsOptions> = {}): Promise<SendSummary> {
-    return writeLogRecords({ log: logFile, router, chains: targets(list), placementsFile: path.join(dir, "placements.ndjson"), batchSize: 64, ...overrides });
+    // no partial batch sent for its age: batches are then exactly batchSize, however slow the machine
+    return writeLogRecords({ log: logFile, router, chains: targets(list), placementsFile: path.join(dir, "placements.ndjson"), batchSize: 64, maxBatchAgeMs: Infinity, ...overrides });
   }
 
   before(() => {
@@ -235,7 +241,8 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     const firstPart = COMMUNITIES.map((_, c) => rows.slice(0, 256).filter((r) => expectedChains(r.from, r.to).chains.includes(c)).length);
     expect(await Promise.all(list.map(async (c) => Number(await c.log.nextSequence())))).to.deep.equal(firstPart);
 
-    const resumed = await run(list, { placementsFile: file, batchSize: 100 });
+    // the rest in larger batches, hashed in a worker thread: the numbering does not depend on either
+    const resumed = await run(list, { placementsFile: file, batchSize: 100, workers: 1 });
     expect(resumed.alreadyOnChain).to.equal(firstPart.reduce((a, b) => a + b, 0));
     expect(resumed.chains.map((c) => c.resumedFrom)).to.deep.equal(firstPart);
     expect(resumed.written + resumed.alreadyOnChain).to.equal(resumed.copies);
@@ -262,6 +269,23 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     // 40 records at 200/s: the last is due 39 × 5 ms after the first
     expect(slept.reduce((a, b) => a + b, 0)).to.equal(195);
     expect(summary).to.deep.include({ rate: 200, records: 40 });
+  });
+
+  it("sends a partial batch once its first record is maxBatchAgeMs old", async () => {
+    let now = 0;
+    const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms) };
+    const list = await chains("aged", 32_051);
+    const short = writeLog(path.join(dir, "aged.csv"), rows.slice(0, 22));
+    // 2 records per second: each record is 500 ms after the one before it
+    const summary = await run(list, { log: short, rate: 2, clock, maxBatchAgeMs: 1_000, placementsFile: path.join(dir, "aged.ndjson") });
+    for (const [c, chain] of list.entries()) {
+      const sizes: number[] = [];
+      for (const id of await chain.store.list()) sizes.push((await chain.store.read(id)).records.length);
+      expect(sizes.reduce((a, b) => a + b, 0)).to.equal(summary.chains[c].records);
+      // a record waits at most 1 s, so at most 3 records (1 s apart at most) share a batch
+      expect(Math.max(...sizes), `community-${c + 1}`).to.be.at.most(3);
+      expect(sizes.length).to.equal(summary.chains[c].batches);
+    }
   });
 
   it("names a chain that does not answer", async () => {
