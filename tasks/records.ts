@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { SingleBar } from "cli-progress";
 import { task, types } from "hardhat/config";
@@ -14,6 +15,9 @@ type RecordsModule = typeof import("../src/records");
 type AnchorModule = typeof import("../src/anchor");
 const recordsModule = (): RecordsModule => require("../src/records") as RecordsModule;
 const anchorModule = (): AnchorModule => require("../src/anchor") as AnchorModule;
+
+/** Hashing workers by default: a core is left to the sender's main thread, at most 4 are worth it. */
+const DEFAULT_WORKERS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
 
 const DIR_HELP = `Chains directory (topology.json, batch stores, records/); default $${CHAINS_DIR_ENV} or ${DEFAULT_CHAINS_DIR} in the project`;
 
@@ -54,11 +58,12 @@ task("records:send", "Replays a traffic log onto the community chains: each reco
   .addOptionalParam("log", "Traffic log (CSV: timestamp,from,to[,bytes]), the one the partition was made from", "traffic.csv", types.string)
   .addOptionalParam("rate", 'Most records per second overall ("unlimited" = as fast as the chains take them)', "unlimited", types.string)
   .addOptionalParam("batchSize", "Records per batch (one appendBatch transaction each)", DEFAULT_BATCH_SIZE, types.int)
-  .addOptionalParam("inFlight", "Batches per chain queued or unconfirmed before reading the log waits", DEFAULT_IN_FLIGHT, types.int)
+  .addOptionalParam("inFlight", "Batches per chain in flight (flushed, not yet confirmed); the ready ones go to the chain together", DEFAULT_IN_FLIGHT, types.int)
+  .addOptionalParam("workers", "Worker threads hashing the batches (0: hash on the main thread); default: CPUs - 1, at least 1, at most 4", DEFAULT_WORKERS, types.int)
   .addOptionalParam("dir", DIR_HELP, undefined, types.string)
   .addFlag("skipUnknown", "Skip records naming a device that is not in the partition, instead of stopping at the first")
   .addFlag("skipInvalid", "Skip log rows that do not parse (as partition --skip-invalid), instead of stopping at the first")
-  .setAction(async (args: { log: string; rate: string; batchSize: number; inFlight: number; dir?: string; skipUnknown: boolean; skipInvalid: boolean }, hre) => {
+  .setAction(async (args: { log: string; rate: string; batchSize: number; inFlight: number; workers: number; dir?: string; skipUnknown: boolean; skipInvalid: boolean }, hre) => {
     const rate = optionalRate(args.rate);
     const dir = resolveDir(args.dir, hre);
     const stop = new AbortController();
@@ -75,6 +80,7 @@ task("records:send", "Replays a traffic log onto the community chains: each reco
         rate,
         batchSize: args.batchSize,
         inFlight: args.inFlight,
+        workers: args.workers,
         skipUnknown: args.skipUnknown,
         skipInvalid: args.skipInvalid,
         signal: stop.signal,
