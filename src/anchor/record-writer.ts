@@ -307,32 +307,43 @@ export class RecordWriter {
 }
 
 /**
- * Sends signed transactions in order: one JSON-RPC batch request over a JsonRpcProvider, else one
- * after the other, stopping at the first refused. Each is its transaction, or the error it met.
+ * Sends signed transactions in nonce order: one JSON-RPC batch request over a JsonRpcProvider, else
+ * one after the other, stopping at the first refused. Each is its transaction, or the error it met.
  */
 async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signed: readonly string[]): Promise<(TransactionResponse | Error)[]> {
-  if (provider instanceof JsonRpcProvider) {
-    const network = await provider.getNetwork();
-    const answers = await provider._send(signed.map((raw, i) => ({ method: "eth_sendRawTransaction", params: [raw], id: i + 1, jsonrpc: "2.0" as const })));
-    return signed.map((raw, i) => {
-      const answer = answers.find((a) => a.id === i + 1);
-      if (answer === undefined) return new Error(`the node did not answer transaction ${i + 1} of the batch request`);
-      if ("error" in answer) {
-        const error = answer.error as { message?: string };
-        return new Error(error.message ?? JSON.stringify(error));
-      }
-      // What ethers' own broadcastTransaction returns for a transaction it sent.
-      return provider._wrapTransactionResponse(Transaction.from(raw) as unknown as TransactionResponseParams, network);
-    });
-  }
   const sent: (TransactionResponse | Error)[] = [];
-  for (const raw of signed) {
+  const oneByOne = async (raw: string) => {
     try {
       sent.push(await provider.broadcastTransaction(raw));
+      return true;
     } catch (error) {
       sent.push(error as Error);
+      return false;
+    }
+  };
+  if (!(provider instanceof JsonRpcProvider)) {
+    for (const raw of signed) if (!(await oneByOne(raw))) break;
+    return sent;
+  }
+  const network = await provider.getNetwork();
+  const answers = await provider._send(signed.map((raw, i) => ({ method: "eth_sendRawTransaction", params: [raw], id: i + 1, jsonrpc: "2.0" as const })));
+  for (const [i, raw] of signed.entries()) {
+    const answer = answers.find((a) => a.id === i + 1);
+    if (answer !== undefined && !("error" in answer)) {
+      // What ethers' own broadcastTransaction returns for a transaction it sent.
+      sent.push(provider._wrapTransactionResponse(Transaction.from(raw) as unknown as TransactionResponseParams, network));
+      continue;
+    }
+    // A node may run a batch's calls concurrently (a plain Hardhat node does; a commchain chain
+    // takes them one at a time): if it mines every transaction as it comes, a later nonce taken
+    // first is refused, not kept. A refused transaction that was not mined is sent again now that
+    // those before it are in; one that was mined failed for its own sake.
+    const message = answer === undefined ? `the node did not answer transaction ${i + 1} of the batch request` : ((answer.error as { message?: string }).message ?? JSON.stringify(answer.error));
+    if ((await provider.getTransactionReceipt(Transaction.from(raw).hash as string)) !== null) {
+      sent.push(new Error(message));
       break;
     }
+    if (!(await oneByOne(raw))) break;
   }
   return sent;
 }

@@ -10,7 +10,11 @@ import {
   deployRecordLog,
   recordLeaf,
 } from "../../../src/anchor";
-import { communications, expectReject, tempDir } from "./fixtures";
+import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
+import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
+import hre from "hardhat";
+import { chainProvider } from "../../../src/anchor";
+import { communications, expectReject, inProcessChain, tempDir } from "./fixtures";
 
 describe("anchor/record-writer", () => {
   let dir: string;
@@ -138,6 +142,36 @@ describe("anchor/record-writer", () => {
       expect([next.batchId, next.firstSequence, next.tx.nonce]).to.deep.equal([10, 95, 10]);
       await next.tx.wait();
       expect(await log.nextSequence()).to.equal(98n);
+    });
+
+    it("over HTTP, sends the batches ready together as one JSON-RPC batch request, and again in order those a node took out of order", async () => {
+      const chain = await inProcessChain(31_777);
+      const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: chain.eip1193 });
+      const { port } = await server.listen();
+      const provider = chainProvider({ rpc: `http://127.0.0.1:${port}`, chainId: 31_777, name: "http" });
+      const grouped: number[] = [];
+      const send = provider._send.bind(provider);
+      provider._send = async (payload) => {
+        if (Array.isArray(payload)) grouped.push(payload.filter((p) => p.method === "eth_sendRawTransaction").length);
+        return send(payload);
+      };
+      try {
+        const key = normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts)[1].privateKey;
+        const wallet = new ethers.Wallet(key, provider);
+        const log = await deployRecordLog(await chain.signer(0), [wallet.address]);
+        const rw = await RecordWriter.open(wallet, await log.getAddress(), new BatchStore(path.join(dir, "http")), { batchSize: 5, pipeline: 8, gasLimit: 500_000n });
+        const batches = await rw.write(communications(60));
+        const receipts = await Promise.all(batches.map((b) => b.tx.wait()));
+        expect(Math.max(...grouped)).to.be.greaterThan(1);
+        // a plain Hardhat node runs a batch's calls concurrently: later nonces it took first were refused and sent again
+        expect(grouped.reduce((a, b) => a + b, 0)).to.be.at.least(12);
+        expect(batches.map((b) => b.tx.nonce)).to.deep.equal([...Array(12).keys()]);
+        expect(receipts.map((r) => r!.blockNumber)).to.satisfy((blocks: number[]) => blocks.every((b, i) => i === 0 || b > blocks[i - 1]));
+        expect(await log.nextSequence()).to.equal(60n);
+      } finally {
+        provider.destroy();
+        await server.close();
+      }
     });
 
     it("fails every batch of a pipelined writer the log refuses, naming the first", async () => {
