@@ -7,3 +7,4 @@ import "./chains";
 import "./anchor";
 import "./deploy";
 import "./records";
+import "./start";
