@@ -199,7 +199,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   // the allowance last seen: a permit covers every part the run may order, and a new one is
   // signed while the allowance still covers the parts one batch can order.
   const funding = {
-    lowWater: DEFAULT_PART_PRICE * BigInt(maxFires(options.readingBatch, options.countThreshold)),
+    lowWater: DEFAULT_PART_PRICE * BigInt(maxFires(Math.min(options.readingBatch, options.readingsPerDevice), options.countThreshold)),
     target: DEFAULT_PART_PRICE * BigInt(maxPartOrders(options.readingsPerDevice, options.countThreshold)),
   };
   const runs: UnitRun[] = [];

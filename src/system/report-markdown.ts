@@ -29,13 +29,14 @@ function section(title: string, ...blocks: string[]): string {
 /** The Markdown report of a run. */
 export function renderRunReport(report: RunReport, charts: RunCharts): string {
   const v = report.verification;
-  const passed = report.checks.every((c) => c.passed);
+  const failed = report.checks.filter((c) => !c.passed && c.required).length;
+  const warnings = report.checks.filter((c) => !c.passed && !c.required).length;
   const communities = report.chains.communities;
   const community = report.partition.storage.find((s) => s.strategy === "community");
   const lines: string[] = [];
   lines.push(
     `# commchain run`,
-    `${passed ? "All checks passed" : "**Some checks FAILED**"} — ${n(report.traffic.devices)} devices in ${communities.length} communities, ` +
+    `${failed > 0 ? "**Some checks FAILED**" : warnings > 0 ? `All required checks passed (${warnings} warning${warnings === 1 ? "" : "s"})` : "All checks passed"} — ${n(report.traffic.devices)} devices in ${communities.length} communities, ` +
       `${n(report.records.records)} records on ${communities.length + 1} chains, ${report.seconds.toFixed(1)} s (generated ${report.generatedAt}).`,
   );
   lines.push(
@@ -72,7 +73,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       "Checks",
       markdownTable(
         ["check", "result", "detail"],
-        report.checks.map((c) => [c.name, c.passed ? "passed" : "FAILED", c.detail]),
+        report.checks.map((c) => [c.name, c.passed ? "passed" : c.required ? "FAILED" : "warning", c.detail]),
       ),
     ),
   );

@@ -43,6 +43,11 @@ export interface ChainFigures {
 export interface RunCheck {
   readonly name: string;
   readonly passed: boolean;
+  /**
+   * A required check that fails fails the run (the system did something wrong); the others
+   * depend on the workload (too few readings for the count thresholds) and only warn.
+   */
+  readonly required: boolean;
   readonly detail: string;
 }
 
@@ -182,37 +187,44 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   return [
     {
       name: "every community has a chain",
+      required: true,
       passed: facts.topology.communities.length === facts.partition.chosen.communities.length,
       detail: `${facts.partition.chosen.communities.length} communities, ${facts.topology.communities.length} community chains`,
     },
     {
       name: "records per chain sum to the copies the storage model places",
+      required: true,
       passed: perChain === facts.records.summary.copies && (community === undefined || facts.records.summary.storageCount === community.count),
       detail: `${perChain} records on the chains, ${facts.records.summary.copies} copies placed; formula 1 count ${facts.records.summary.storageCount}, partition's community count ${community?.count ?? "n/a"}`,
     },
     {
       name: "service requests and part orders happened",
+      required: false,
       passed: facts.fleet.counts.serviceRequests > 0 && facts.fleet.counts.partOrders > 0,
       detail: `${facts.fleet.counts.serviceRequests} service requests, ${facts.fleet.counts.partOrders} part orders`,
     },
     {
       name: "sampled records verify as a light client",
+      required: true,
       passed: v.records.length > 0 && invalid.length === 0 && crossCopies.every((c) => c.valid),
       detail: `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
         (invalid.length > 0 ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}` : ""),
     },
     {
       name: "a tampered proof is rejected",
+      required: true,
       passed: v.tampered !== undefined && !v.tampered.valid,
       detail: v.tampered === undefined ? "no proof to tamper with" : v.tampered.valid ? `${v.tampered.tampering}: accepted` : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
     },
     {
       name: "third parties read shared data through the gateways",
+      required: true,
       passed: readsOk.length > 0 && readsOk.every((r) => r.outcome === "read"),
       detail: `${readsOk.filter((r) => r.outcome === "read").length}/${readsOk.length} reads (${readsOk.filter((r) => r.cross).length} cross-community)`,
     },
     {
       name: "an unauthorised reader is refused",
+      required: true,
       passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
       detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
     },

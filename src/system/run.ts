@@ -66,7 +66,8 @@ function relative(file: string): string {
 
 /**
  * Runs the whole system with `options` (checked by `resolveStartOptions`). Resolves with the
- * report when every step ran and every check of the run passed; throws {@link StepFailedError}
+ * report when every step ran and every required check of the run passed (the others print a
+ * warning: too few readings for any service request, say); throws {@link StepFailedError}
  * naming the step that failed (a {@link RunInterruptedError} on abort), or {@link RunCheckError}
  * when the run completed but one of its checks did not pass (the report is written then).
  */
@@ -117,7 +118,8 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
     outcome = { ...outcome, report };
   }
   if (failure !== undefined) throw failure;
-  const failed = outcome!.report.checks.filter((c) => !c.passed);
+  for (const check of outcome!.report.checks.filter((c) => !c.passed && !c.required)) reporter.line(`warning: ${check.name}: ${check.detail}`);
+  const failed = outcome!.report.checks.filter((c) => !c.passed && c.required);
   if (failed.length > 0) throw new RunCheckError("verification", `${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}; see ${relative(paths.reportMarkdown)}`);
   return { ...outcome!, paths, keptChains: options.keepChains };
 
