@@ -65,10 +65,10 @@ export interface LatencySamples {
   readonly readMs: readonly number[];
 }
 
-/** Anchor latency as a histogram; sharing latency as a box plot per phase. */
+/** Anchor latency as a histogram; sharing latency as a box plot per phase (log scale: they differ by orders of magnitude). */
 export function latencySpec(samples: LatencySamples, relayIntervalMs: number): TopLevelSpec {
-  const SHARE = "steps 1–2: seal, upload, EPR record mined";
-  const READ = "steps 3–6: query, gateway read, decrypt, verify";
+  const SHARE = "steps 1–2";
+  const READ = "steps 3–6";
   const sharing = [...samples.shareMs.map((ms) => ({ phase: SHARE, ms })), ...samples.readMs.map((ms) => ({ phase: READ, ms }))];
   return {
     $schema: SCHEMA,
@@ -86,14 +86,17 @@ export function latencySpec(samples: LatencySamples, relayIntervalMs: number): T
         },
       },
       {
-        title: `sharing latency (${samples.shareMs.length} records, ${samples.readMs.length} reads)`,
-        width: 260,
+        title: {
+          text: `sharing latency (${samples.shareMs.length} records, ${samples.readMs.length} reads)`,
+          subtitle: ["1–2: seal, store, EPR record mined", "3–6: query, gateway read, decrypt, verify"],
+        },
+        width: 220,
         height: 260,
         data: { values: sharing },
         mark: { type: "boxplot", extent: "min-max" },
         encoding: {
-          x: { field: "phase", type: "nominal", title: null, sort: [SHARE, READ], axis: { labelAngle: 0, labelLimit: 130 } },
-          y: { field: "ms", type: "quantitative", title: "ms", scale: { zero: true } },
+          x: { field: "phase", type: "nominal", title: null, sort: [SHARE, READ], axis: { labelAngle: 0 } },
+          y: { field: "ms", type: "quantitative", title: "ms (log scale)", scale: { type: "log" } },
           color: { field: "phase", type: "nominal", legend: null, scale: { domain: [SHARE, READ], range: ["#59a14f", "#4e79a7"] } },
         },
       },
