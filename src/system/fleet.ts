@@ -202,6 +202,77 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     lowWater: DEFAULT_PART_PRICE * BigInt(maxFires(Math.min(options.readingBatch, options.readingsPerDevice), options.countThreshold)),
     target: DEFAULT_PART_PRICE * BigInt(maxPartOrders(options.readingsPerDevice, options.countThreshold)),
   };
+
+  /** Counts what the unit reports, and keeps its records and their readers. */
+  function watch(run: UnitRun): void {
+    const f = run.figures as { -readonly [K in keyof UnitRun["figures"]]: number };
+    const on = <K extends keyof IoTUnitEvents>(event: K, listener: (...args: IoTUnitEvents[K]) => void) => run.unit.on(event, listener as never);
+    on("readingsApplied", (e) => {
+      f.readings += e.readings;
+      f.batches += 1;
+      counts.readingsApplied += e.readings;
+      counts.batches += 1;
+      report();
+    });
+    on("serviceRequested", () => {
+      f.serviceRequests += 1;
+      counts.serviceRequests += 1;
+    });
+    on("partOrdered", () => {
+      f.partOrders += 1;
+      counts.partOrders += 1;
+    });
+    on("statusUploaded", (upload) => {
+      pendingUploads.set(`${run.device}#${upload.nonce}`, { cid: upload.cid, contentHash: upload.contentHash, sequence: upload.sequence, sealedFor: upload.readers, writeMs: run.writeMs });
+    });
+    run.unit.queue.on("sent", (entry) => {
+      if (entry.kind === "record" && !recordSent.has(`${run.device}#${entry.nonce}`)) recordSent.set(`${run.device}#${entry.nonce}`, performance.now());
+    });
+    on("recordAdded", (e) => {
+      const now = performance.now();
+      const upload = pendingUploads.get(`${run.device}#${e.nonce}`);
+      const started = uploadStarted.get(`${run.device}#${upload?.sequence}`);
+      const sent = recordSent.get(`${run.device}#${e.nonce}`);
+      // Steps 1–2 as the paper times them: sealing and storing the data, then its record from
+      // sent to mined. The unit's own backlog (reading batches queued before the record) is
+      // what the queued figure adds.
+      if (upload !== undefined && sent !== undefined) shareLatencyMs.push(upload.writeMs + (now - sent));
+      if (started !== undefined) queuedShareMs.push(now - started);
+      records.set(key(e.epr, e.recordId), {
+        device: run.device,
+        chain: run.chain,
+        epr: getAddress(e.epr),
+        recordId: Number(e.recordId),
+        cid: upload?.cid ?? e.uri.replace(/^ipfs:\/\//, ""),
+        contentHash: e.contentHash,
+        sequence: upload?.sequence ?? 0,
+        sealedFor: upload?.sealedFor ?? [],
+        readers: new Set(),
+        revoked: new Set(),
+      });
+      f.statusRecords += 1;
+      counts.statusRecords += 1;
+    });
+    on("readerAuthorized", (e) => {
+      records.get(key(e.epr, e.recordId))?.readers.add(getAddress(e.reader));
+      f.authorizations += 1;
+      counts.authorizations += 1;
+    });
+    on("readerRevoked", (e) => {
+      const record = records.get(key(e.epr, e.recordId));
+      record?.readers.delete(getAddress(e.reader));
+      record?.revoked.add(getAddress(e.reader));
+      f.revocations += 1;
+      counts.revocations += 1;
+    });
+    on("reverted", (info) => {
+      f.reverted += 1;
+      counts.reverted += 1;
+      run.failures.push(`transaction ${info.nonce} (${info.kind}) reverted: ${info.reason}`);
+    });
+    on("failure", ({ operation, error }) => run.failures.push(`${operation}: ${error.message}`));
+  }
+
   const runs: UnitRun[] = [];
   try {
     // Units open in parallel (each reads its chain a few times); those that opened are closed in
@@ -242,75 +313,6 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     // Runs in plan order, whatever order the units opened in.
     const order = new Map(options.plan.flatMap((p) => p.devices).map((d, i) => [d, i]));
     runs.sort((a, b) => order.get(a.device)! - order.get(b.device)!);
-
-    function watch(run: UnitRun): void {
-      const f = run.figures as { -readonly [K in keyof UnitRun["figures"]]: number };
-      const on = <K extends keyof IoTUnitEvents>(event: K, listener: (...args: IoTUnitEvents[K]) => void) => run.unit.on(event, listener as never);
-      on("readingsApplied", (e) => {
-        f.readings += e.readings;
-        f.batches += 1;
-        counts.readingsApplied += e.readings;
-        counts.batches += 1;
-        report();
-      });
-      on("serviceRequested", () => {
-        f.serviceRequests += 1;
-        counts.serviceRequests += 1;
-      });
-      on("partOrdered", () => {
-        f.partOrders += 1;
-        counts.partOrders += 1;
-      });
-      on("statusUploaded", (upload) => {
-        pendingUploads.set(`${run.device}#${upload.nonce}`, { cid: upload.cid, contentHash: upload.contentHash, sequence: upload.sequence, sealedFor: upload.readers, writeMs: run.writeMs });
-      });
-      run.unit.queue.on("sent", (entry) => {
-        if (entry.kind === "record" && !recordSent.has(`${run.device}#${entry.nonce}`)) recordSent.set(`${run.device}#${entry.nonce}`, performance.now());
-      });
-      on("recordAdded", (e) => {
-        const now = performance.now();
-        const upload = pendingUploads.get(`${run.device}#${e.nonce}`);
-        const started = uploadStarted.get(`${run.device}#${upload?.sequence}`);
-        const sent = recordSent.get(`${run.device}#${e.nonce}`);
-        // Steps 1–2 as the paper times them: sealing and storing the data, then its record from
-        // sent to mined. The unit's own backlog (reading batches queued before the record) is
-        // what the queued figure adds.
-        if (upload !== undefined && sent !== undefined) shareLatencyMs.push(upload.writeMs + (now - sent));
-        if (started !== undefined) queuedShareMs.push(now - started);
-        records.set(key(e.epr, e.recordId), {
-          device: run.device,
-          chain: run.chain,
-          epr: getAddress(e.epr),
-          recordId: Number(e.recordId),
-          cid: upload?.cid ?? e.uri.replace(/^ipfs:\/\//, ""),
-          contentHash: e.contentHash,
-          sequence: upload?.sequence ?? 0,
-          sealedFor: upload?.sealedFor ?? [],
-          readers: new Set(),
-          revoked: new Set(),
-        });
-        f.statusRecords += 1;
-        counts.statusRecords += 1;
-      });
-      on("readerAuthorized", (e) => {
-        records.get(key(e.epr, e.recordId))?.readers.add(getAddress(e.reader));
-        f.authorizations += 1;
-        counts.authorizations += 1;
-      });
-      on("readerRevoked", (e) => {
-        const record = records.get(key(e.epr, e.recordId));
-        record?.readers.delete(getAddress(e.reader));
-        record?.revoked.add(getAddress(e.reader));
-        f.revocations += 1;
-        counts.revocations += 1;
-      });
-      on("reverted", (info) => {
-        f.reverted += 1;
-        counts.reverted += 1;
-        run.failures.push(`transaction ${info.nonce} (${info.kind}) reverted: ${info.reason}`);
-      });
-      on("failure", ({ operation, error }) => run.failures.push(`${operation}: ${error.message}`));
-    }
 
     const drive = async (run: UnitRun): Promise<void> => {
       const plan = options.plan.find((p) => p.chain === run.chain)!;
