@@ -42,7 +42,7 @@ export class StepFailedError extends SystemError {
 /** The run was interrupted (Ctrl-C) during `step`. */
 export class RunInterruptedError extends StepFailedError {
   constructor(step: string) {
-    super(step, "interrupted (Ctrl-C); everything started was shut down");
+    super(step, "interrupted (Ctrl-C)");
   }
 }
 
