@@ -9,6 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { getAddress } from "ethers";
 import { writeFileAtomic } from "../io/atomic-write";
+import { UNIT_FILE_MODE } from "./queue-file";
 import { UnitStateError } from "./errors";
 
 export const UNIT_STATE_VERSION = 1;
@@ -110,6 +111,6 @@ export class UnitState {
   }
 
   async save(): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(this.content, null, 2) + "\n");
+    await writeFileAtomic(this.file, JSON.stringify(this.content, null, 2) + "\n", UNIT_FILE_MODE);
   }
 }
