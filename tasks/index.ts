@@ -6,3 +6,4 @@ import "./chain-node";
 import "./chains";
 import "./anchor";
 import "./deploy";
+import "./records";

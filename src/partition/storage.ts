@@ -107,9 +107,10 @@ export interface ChainIndex {
 
 /**
  * Chain membership on device indexes. Duplicate members of a group count once; a device in no
- * group gets a chain of its own, so every device is in at least one chain.
+ * group gets a chain of its own, so every device is in at least one chain. Non-empty group g is
+ * chain g when no earlier group is empty; the chains of devices in no group come after the groups.
  */
-export function chainIndex(table: PairTable, groups: readonly (readonly DeviceId[])[]): ChainIndex {
+export function chainIndex(table: Pick<PairTable, "devices" | "index">, groups: readonly (readonly DeviceId[])[]): ChainIndex {
   const size: number[] = [];
   const chainsOf: number[][] = table.devices.map(() => []);
   groups.forEach((group, g) => {
@@ -133,30 +134,88 @@ export function chainIndex(table: PairTable, groups: readonly (readonly DeviceId
   return { size, chainsOf };
 }
 
-/** Size of the smallest chain holding both devices, or Infinity when they share none. */
-export function sharedChainSize(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): number {
-  let best = Infinity;
-  for (const c of chainsOfA) {
-    if (size[c] < best && chainsOfB.includes(c)) best = size[c];
+/** "No chain": what {@link sharedChain} and {@link smallestChain} return when there is none. */
+export const NO_CHAIN = -1;
+
+/**
+ * Where formula 1 stores one record: the chains that hold it (chain indexes of a
+ * {@link ChainIndex}) and whether it is cross-chain. The record router of `records:send` and the
+ * storage cost both come from {@link placeRecord}, so what is written is what is priced.
+ */
+export interface RecordPlacement {
+  /** Intra-chain: the one chain. Cross-chain: the first endpoint's chain, then the second's. */
+  readonly chains: readonly number[];
+  readonly cross: boolean;
+}
+
+/** A device was given no chain (a {@link ChainIndex} gives every device at least one). */
+export class UnplacedDeviceError extends PartitionError {
+  constructor(readonly endpoint: "first" | "second") {
+    super(`the ${endpoint} endpoint of a record is in no chain: build the chains with chainIndex, which gives such a device a chain of its own`);
   }
+}
+
+/** True when chain `c` beats chain `best` for formula 1: smaller, or as small with a lower index. */
+function better(c: number, best: number, size: ArrayLike<number>): boolean {
+  return best === NO_CHAIN || size[c] < size[best] || (size[c] === size[best] && c < best);
+}
+
+/** The smallest chain holding both devices (ties: the lowest index), or {@link NO_CHAIN}. */
+export function sharedChain(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): number {
+  let best = NO_CHAIN;
+  for (const c of chainsOfA) if (better(c, best, size) && chainsOfB.includes(c)) best = c;
   return best;
 }
 
-/** Size of the smallest chain holding the device. */
-export function smallestChainSize(chainsOf: readonly number[], size: ArrayLike<number>): number {
-  let best = Infinity;
-  for (const c of chainsOf) if (size[c] < best) best = size[c];
+/** The smallest chain holding the device (ties: the lowest index), or {@link NO_CHAIN}. */
+export function smallestChain(chainsOf: readonly number[], size: ArrayLike<number>): number {
+  let best = NO_CHAIN;
+  for (const c of chainsOf) if (better(c, best, size)) best = c;
   return best;
 }
 
 /**
+ * Formula 1's placement of a record between devices a and b: the smallest chain holding both
+ * (intra-chain); else one chain of each endpoint, the pair with the smallest total size — the two
+ * choices are independent, so that is each endpoint's smallest chain (cross-chain). Ties go to the
+ * lower chain index, so the placement is deterministic.
+ */
+export function placeRecord(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): RecordPlacement {
+  const shared = sharedChain(chainsOfA, chainsOfB, size);
+  if (shared !== NO_CHAIN) return { chains: [shared], cross: false };
+  const a = smallestChain(chainsOfA, size);
+  const b = smallestChain(chainsOfB, size);
+  if (a === NO_CHAIN) throw new UnplacedDeviceError("first");
+  if (b === NO_CHAIN) throw new UnplacedDeviceError("second");
+  return { chains: [a, b], cross: true };
+}
+
+/** What one record placed at `placement` costs under formula 1: the sizes of the chains holding it. */
+export function placementCost(placement: RecordPlacement, size: ArrayLike<number>): number {
+  let cost = 0;
+  for (const c of placement.chains) cost += size[c];
+  return cost;
+}
+
+/** Size of the smallest chain holding both devices, or Infinity when they share none. */
+export function sharedChainSize(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): number {
+  const shared = sharedChain(chainsOfA, chainsOfB, size);
+  return shared === NO_CHAIN ? Infinity : size[shared];
+}
+
+/** Size of the smallest chain holding the device (Infinity when it is in none). */
+export function smallestChainSize(chainsOf: readonly number[], size: ArrayLike<number>): number {
+  const smallest = smallestChain(chainsOf, size);
+  return smallest === NO_CHAIN ? Infinity : size[smallest];
+}
+
+/**
  * Cost of one record between devices a and b, and whether it is cross-chain: the smallest shared
- * chain's size, or else the sum of each endpoint's smallest chain.
+ * chain's size, or else the sum of each endpoint's smallest chain (see {@link placeRecord}).
  */
 export function recordCost(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): { cost: number; cross: boolean } {
-  const shared = sharedChainSize(chainsOfA, chainsOfB, size);
-  if (shared !== Infinity) return { cost: shared, cross: false };
-  return { cost: smallestChainSize(chainsOfA, size) + smallestChainSize(chainsOfB, size), cross: true };
+  const placement = placeRecord(chainsOfA, chainsOfB, size);
+  return { cost: placementCost(placement, size), cross: placement.cross };
 }
 
 /** Evaluates formula 1 for a grouping (groups may overlap; devices in no group are chains of their own). */
@@ -165,16 +224,10 @@ export function evaluateStorage(table: PairTable, groups: readonly (readonly Dev
   let count = 0;
   let cross = 0;
   for (let p = 0; p < table.u.length; p += 1) {
-    const a = chainsOf[table.u[p]];
-    const b = chainsOf[table.v[p]];
-    const shared = sharedChainSize(a, b, size);
-    if (shared !== Infinity) {
-      count += shared * table.count[p];
-    } else {
-      const cost = (smallestChainSize(a, size) + smallestChainSize(b, size)) * table.count[p];
-      count += cost;
-      cross += cost;
-    }
+    const { cost, cross: isCross } = recordCost(chainsOf[table.u[p]], chainsOf[table.v[p]], size);
+    const total = cost * table.count[p];
+    count += total;
+    if (isCross) cross += total;
   }
   let interChainNodes = 0;
   for (const held of chainsOf) if (held.length >= 2) interChainNodes += 1;

@@ -1,10 +1,18 @@
 import { expect } from "chai";
 import { UndirectedGraph } from "graphology";
 import {
+  NO_CHAIN,
   UnknownDeviceError,
+  UnplacedDeviceError,
+  chainIndex,
   evaluateStorage,
   pairTableFromCounts,
   pairTableFromGraph,
+  placeRecord,
+  placementCost,
+  recordCost,
+  sharedChain,
+  smallestChain,
 } from "../../../src/partition/storage";
 
 // Worked by hand. Seven devices; chains A = {1,2,3} (size 3), B = {3,4,5,6} (size 4),
@@ -78,5 +86,65 @@ describe("storage model (formula 1)", () => {
 
   it("rejects a group naming an unknown device", () => {
     expect(() => evaluateStorage(table, [["1", "99"]])).to.throw(UnknownDeviceError, 'group 1: device "99" is not a device of the log');
+  });
+
+  describe("placement (where formula 1 stores a record)", () => {
+    // Chain indexes: A = 0, B = 1, C = 2, and device 7's own chain = 3 (size 1).
+    const { size, chainsOf } = chainIndex(table, groups);
+    const at = (device: string) => chainsOf[Number(device) - 1];
+    const place = (a: string, b: string) => placeRecord(at(a), at(b), size);
+
+    it("numbers the groups' chains in order and gives a device in no group a chain of its own after them", () => {
+      expect(size).to.deep.equal([3, 4, 2, 1]);
+      expect(chainsOf).to.deep.equal([[0], [0], [0, 1], [1], [1, 2], [1, 2], [3]]);
+    });
+
+    it("puts an intra-chain record on the smallest chain holding both endpoints", () => {
+      expect(place("1", "2")).to.deep.equal({ chains: [0], cross: false });
+      expect(place("2", "3")).to.deep.equal({ chains: [0], cross: false });
+      expect(place("3", "4")).to.deep.equal({ chains: [1], cross: false });
+      // B (4) and C (2) both hold 5 and 6: C
+      expect(place("5", "6")).to.deep.equal({ chains: [2], cross: false });
+      expect(place("6", "5")).to.deep.equal({ chains: [2], cross: false });
+    });
+
+    it("puts a cross-chain record on each endpoint's smallest chain, first endpoint first", () => {
+      expect(place("1", "4")).to.deep.equal({ chains: [0, 1], cross: true });
+      expect(place("4", "1")).to.deep.equal({ chains: [1, 0], cross: true });
+      expect(place("2", "6")).to.deep.equal({ chains: [0, 2], cross: true });
+      // device 7 is in no group: its copy goes on its own chain 3
+      expect(place("6", "7")).to.deep.equal({ chains: [2, 3], cross: true });
+    });
+
+    it("breaks ties between chains of the same size by the lower chain index", () => {
+      // two chains of size 2 both hold x and y; a third chain of size 2 holds only y
+      const sizes = [2, 2, 2];
+      expect(placeRecord([1, 0], [0, 1], sizes)).to.deep.equal({ chains: [0], cross: false });
+      expect(sharedChain([1, 0], [1, 0], sizes)).to.equal(0);
+      expect(smallestChain([2, 1], sizes)).to.equal(1);
+      expect(placeRecord([2], [1, 0], sizes)).to.deep.equal({ chains: [2, 0], cross: true });
+    });
+
+    it("prices a record at the sizes of the chains it is placed on (recordCost and evaluateStorage use the placement)", () => {
+      expect(placementCost(place("5", "6"), size)).to.equal(2);
+      expect(placementCost(place("1", "4"), size)).to.equal(7);
+      expect(recordCost(at("6"), at("7"), size)).to.deep.equal({ cost: 3, cross: true });
+      // summing placements over the pairs gives evaluateStorage's count and cross
+      let count = 0;
+      let cross = 0;
+      for (const [a, b, records] of pairs) {
+        const placement = place(a, b);
+        count += placementCost(placement, size) * records;
+        if (placement.cross) cross += placementCost(placement, size) * records;
+      }
+      expect({ count, cross }).to.deep.equal({ count: 114, cross: 32 });
+    });
+
+    it("refuses an endpoint in no chain (chainIndex never leaves one)", () => {
+      expect(sharedChain([], [0], size)).to.equal(NO_CHAIN);
+      expect(smallestChain([], size)).to.equal(NO_CHAIN);
+      expect(() => placeRecord([], [0], size)).to.throw(UnplacedDeviceError, "the first endpoint of a record is in no chain");
+      expect(() => placeRecord([0], [], size)).to.throw(UnplacedDeviceError, "the second endpoint of a record is in no chain");
+    });
   });
 });

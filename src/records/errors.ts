@@ -1,0 +1,72 @@
+/**
+ * Errors of `records:send`. Every error names the input that is wrong (log file and line, device,
+ * chain, option) and what to do about it, so a user can act on the message alone.
+ */
+
+/** Base class of every error raised by `src/records`. */
+export class RecordsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An option of `records:send` has a bad value. */
+export class RecordsOptionError extends RecordsError {
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`${option}: ${problem}`);
+  }
+}
+
+/** A record of the traffic log names a device the partition (topology.json `devices`) does not know. */
+export class UnknownLogDeviceError extends RecordsError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly field: "from" | "to",
+    readonly device: string,
+  ) {
+    super(
+      `${file}:${line}: ${field} device ${JSON.stringify(device)} is not a device of the partition the chains run ` +
+        "(topology.json devices); pass --skip-unknown to skip such records",
+    );
+  }
+}
+
+/** The chains directory cannot take records: no topology, no RecordLog deployed. */
+export class RecordsSetupError extends RecordsError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+/** A community chain does not answer, or stopped answering while records were sent to it. */
+export class ChainDownError extends RecordsError {
+  constructor(
+    readonly chain: string,
+    readonly rpc: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`chain ${chain} (${rpc}) is down: ${problem}; start it (npx hardhat chains:up) and run records:send again, it resumes where the chain is`, options);
+  }
+}
+
+/**
+ * A chain's RecordLog already holds records that are not the ones this log places on it (another
+ * log, another partition, or records written by something else), so resuming would misnumber them.
+ */
+export class ResumeMismatchError extends RecordsError {
+  constructor(
+    readonly chain: string,
+    readonly problem: string,
+  ) {
+    super(`chain ${chain}: cannot resume: ${problem}`);
+  }
+}
