@@ -6,12 +6,13 @@ import { PercolationError, InvalidCliqueSizeError } from "../../src/partition/pe
 import { ChainError } from "../../src/chains/errors";
 import { DeployError } from "../../src/deploy/errors";
 import { AnchorError } from "../../src/anchor/errors";
+import { RecordsError } from "../../src/records/errors";
 import { OffchainError } from "../../src/offchain/errors";
 import { IoTError } from "../../src/iot/errors";
 
 describe("errors", () => {
   it("every domain's base error is a CommchainError, so callers can catch what the project rejected", () => {
-    for (const Base of [TrustError, PartitionError, ChainError, DeployError, AnchorError, OffchainError, IoTError]) {
+    for (const Base of [TrustError, PartitionError, ChainError, DeployError, AnchorError, RecordsError, OffchainError, IoTError]) {
       const error = new Base("bad input");
       expect(error).to.be.instanceOf(CommchainError);
       expect(error.name).to.equal(Base.name);
