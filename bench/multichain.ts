@@ -15,7 +15,7 @@
  * Run: npx hardhat run bench/multichain.ts
  * Env: BENCH_RECORDS (records per chain, default 40960), BENCH_TXS (transactions per chain, 300),
  * BENCH_WORKERS (hashing threads, default: the CPUs), BENCH_ANCHOR_SECONDS (load while measuring
- * anchor latency, 12). Progress goes to stderr; the last stdout line is one JSON object.
+ * anchor latency, 12), BENCH_REPEATS (runs of each throughput, the best counts; 2). Progress goes to stderr; the last stdout line is one JSON object.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -49,6 +49,8 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 40_960);
 const TRANSACTIONS = Number(process.env.BENCH_TXS ?? 300);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
 const ANCHOR_SECONDS = Number(process.env.BENCH_ANCHOR_SECONDS ?? 12);
+/** Each throughput is measured this many times, one chain and three chains in turn; the best run counts. */
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const BATCH = 1024;
 /** Small batches, where each batch's chain-side cost weighs as much as its hashing. */
 const SMALL_BATCH = 64;
@@ -220,16 +222,18 @@ async function gasPerRecord(c: Community, size: number): Promise<number> {
   return round(gas / (size * GAS_BATCHES), 1);
 }
 
-/** Hashing alone, on this thread: leaves and tree of `BATCH` records, microseconds per record. */
+/** Hashing alone, on this thread: leaves and tree of `BATCH` records, CPU microseconds per record (best of 5). */
 function hashMicrosPerRecord(): number {
   const records: ChainRecord[] = communications(0, BATCH).map((c, sequence) => ({ ...c, sequence }));
   let best = Infinity;
   for (let i = 0; i < 5; i++) {
-    const start = now();
+    // CPU time, not wall time: on a shared machine the wall clock also counts the other processes' turns
+    const start = process.threadCpuUsage();
     MerkleTree.fromLeaves(records.map(recordLeaf));
-    best = Math.min(best, now() - start);
+    const used = process.threadCpuUsage(start);
+    best = Math.min(best, used.user + used.system);
   }
-  return round((best * 1000) / BATCH, 1);
+  return round(best / BATCH, 1);
 }
 
 /** fdatasync of one journal-sized append, as the chain's journal does per block: median microseconds. */
@@ -355,24 +359,27 @@ async function main(): Promise<void> {
     log(`warming up (${WORKERS} hashing workers, one batch per chain)`);
     await Promise.all(chains.map((c) => writeRecords(c, BATCH, BATCH, 1, pool, now())));
 
-    log(`batched: ${RECORDS} records on one chain, batch ${BATCH}, ${IN_FLIGHT} in flight`);
-    const oneBatched = await throughput(chains.slice(0, 1), RECORDS, BATCH, IN_FLIGHT, pool);
-    log(`  ${oneBatched.recordsPerSecond} records/s`);
-    log(`batched: ${RECORDS} records on each of 3 chains at once`);
-    const threeBatched = await throughput(chains, RECORDS, BATCH, IN_FLIGHT, pool);
-    log(`  ${threeBatched.recordsPerSecond} records/s (${threeBatched.perChain.map((c) => c.recordsPerSecond).join(" + ")})`);
+    // The machine is shared: one chain and three chains are measured in turn, REPEATS times each,
+    // and the best run of each counts, so that a burst of someone else's load does not decide the ratio.
+    const compare = async (what: string, count: number, batchSize: number, pipeline: number, hashing: BatchRootPool | undefined) => {
+      let one: ThroughputFigures | undefined;
+      let three: ThroughputFigures | undefined;
+      for (let run = 1; run <= REPEATS; run++) {
+        const a = await throughput(chains.slice(0, 1), count, batchSize, pipeline, hashing);
+        const b = await throughput(chains, count, batchSize, pipeline, hashing);
+        log(`  ${what}, run ${run}: one chain ${a.recordsPerSecond}/s; three chains ${b.recordsPerSecond}/s (${b.perChain.map((c) => c.recordsPerSecond).join(" + ")})`);
+        if (one === undefined || a.recordsPerSecond > one.recordsPerSecond) one = a;
+        if (three === undefined || b.recordsPerSecond > three.recordsPerSecond) three = b;
+      }
+      return { one: one as ThroughputFigures, three: three as ThroughputFigures };
+    };
 
-    log(`small batches: ${SMALL_BATCH_RECORDS} records in batches of ${SMALL_BATCH} on one chain, then on each of 3 chains at once`);
-    const oneSmall = await throughput(chains.slice(0, 1), SMALL_BATCH_RECORDS, SMALL_BATCH, IN_FLIGHT, pool);
-    const threeSmall = await throughput(chains, SMALL_BATCH_RECORDS, SMALL_BATCH, IN_FLIGHT, pool);
-    log(`  ${oneSmall.recordsPerSecond} records/s, then ${threeSmall.recordsPerSecond} records/s (${threeSmall.perChain.map((c) => c.recordsPerSecond).join(" + ")})`);
-
-    log(`one record per transaction: ${TRANSACTIONS} transactions on one chain, ${TX_PIPELINE} in flight`);
-    const oneTx = await throughput(chains.slice(0, 1), TRANSACTIONS, 1, TX_PIPELINE, undefined);
-    log(`  ${oneTx.recordsPerSecond} tx/s`);
-    log(`one record per transaction: ${TRANSACTIONS} transactions on each of 3 chains at once`);
-    const threeTx = await throughput(chains, TRANSACTIONS, 1, TX_PIPELINE, undefined);
-    log(`  ${threeTx.recordsPerSecond} tx/s (${threeTx.perChain.map((c) => c.recordsPerSecond).join(" + ")})`);
+    log(`batched: ${RECORDS} records per chain in batches of ${BATCH}, ${IN_FLIGHT} in flight, on one chain then on 3 at once (best of ${REPEATS})`);
+    const { one: oneBatched, three: threeBatched } = await compare("records", RECORDS, BATCH, IN_FLIGHT, pool);
+    log(`small batches: ${SMALL_BATCH_RECORDS} records per chain in batches of ${SMALL_BATCH}`);
+    const { one: oneSmall, three: threeSmall } = await compare("records", SMALL_BATCH_RECORDS, SMALL_BATCH, IN_FLIGHT, pool);
+    log(`one record per transaction: ${TRANSACTIONS} transactions per chain, ${TX_PIPELINE} in flight`);
+    const { one: oneTx, three: threeTx } = await compare("transactions", TRANSACTIONS, 1, TX_PIPELINE, undefined);
 
     log(`gas per record at batch sizes ${GAS_BATCH_SIZES.join(", ")}`);
     const gas: Record<string, number> = {};
@@ -401,6 +408,9 @@ async function main(): Promise<void> {
       hashingAloneMsPerBatch: round((hashMicros * BATCH) / 1000, 1),
       hashingMicrosPerRecord: hashMicros,
       chainCpuMsPerBatch: chainMsPerBatch,
+      // What the sender's CPU cost allows: per CPU-second, and with every core of this machine to itself (an estimate, not a measurement)
+      recordsPerSenderCpuSecond: Math.round(1_000_000 / oneBatched.senderCpuMsPer1000),
+      recordsPerSecondWithAllCores: Math.round((1_000_000 / oneBatched.senderCpuMsPer1000) * os.availableParallelism()),
       senderCpuMsPerTransaction: senderMsPerTransaction,
       chainCpuMsPerTransaction: chainMsPerTransaction,
       journalBytesPerBlock,
@@ -422,6 +432,7 @@ async function main(): Promise<void> {
       cpus: os.availableParallelism(),
       load: os.loadavg().map((l) => round(l, 2)),
       workers: WORKERS,
+      repeats: REPEATS,
       batchSize: BATCH,
       inFlight: IN_FLIGHT,
       batched: { oneChain: oneBatched, threeChains: threeBatched, speedup },
@@ -433,6 +444,8 @@ async function main(): Promise<void> {
       goals: {
         oneChainRecordsPerSecond: goal(oneBatched.recordsPerSecond, GOALS.oneChainRecordsPerSecond, true),
         threeChainSpeedup: goal(speedup, GOALS.threeChainSpeedup, true),
+        // the same target where each record is its own transaction, as in the paper's single/multi-chain comparison
+        threeChainSpeedupOneRecordPerTransaction: goal(round(threeTx.recordsPerSecond / oneTx.recordsPerSecond, 2), GOALS.threeChainSpeedup, true),
         gasPerRecordAtBatch256: goal(gas["256"], GOALS.gasPerRecordAtBatch256, false),
         anchorLatencyP95Ms: { value: anchor.p95Ms, goal: `< ${GOALS.anchorLatencyP95Ms}`, met: anchor.p95Ms < GOALS.anchorLatencyP95Ms },
       },

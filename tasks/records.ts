@@ -96,6 +96,14 @@ task("records:send", "Replays a traffic log onto the community chains: each reco
       bar = undefined;
       console.log(formatSummary(summary, summaryFile));
       return summary;
+    } catch (error) {
+      // Ctrl-C is a way to stop, not a failure to report with a stack trace.
+      if (!(error instanceof recordsModule().RecordsInterruptedError)) throw error;
+      bar?.stop();
+      bar = undefined;
+      console.log(error.message);
+      process.exitCode = 130;
+      return undefined;
     } finally {
       bar?.stop();
       process.off("SIGINT", interrupt);

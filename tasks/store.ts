@@ -7,7 +7,7 @@ import { createdByFactory, onChainReadPredicate, startGateway, type Gateway } fr
 import { StoreClusterConfigError } from "../src/offchain/errors";
 import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
 import { openContentStore } from "../src/offchain/open-store";
-import { writeFileAtomic } from "../src/offchain/atomic-file";
+import { writeFileAtomic } from "../src/io/atomic-write";
 
 const DEFAULT_STORE_DIR = path.join(".commchain", "store");
 const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");

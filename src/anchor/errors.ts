@@ -4,13 +4,10 @@
  * machine-readable {@link VerificationFailure} reason next to a message naming the bad input.
  */
 
+import { CommchainError } from "../errors";
+
 /** Base class of every error raised by `src/anchor`. */
-export class AnchorError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class AnchorError extends CommchainError {}
 
 /** A record, batch file or argument does not have the expected shape. */
 export class RecordFormatError extends AnchorError {}

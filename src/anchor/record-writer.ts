@@ -9,7 +9,7 @@
  * flight — each prepared (root, store, location) as soon as it is flushed, the ready ones sent
  * together with nonces the writer manages.
  */
-import { JsonRpcProvider, Transaction, type Signer, type TransactionResponse, type TransactionResponseParams } from "ethers";
+import { JsonRpcProvider, Transaction, TransactionResponse, type Signature, type Signer, type TransactionResponseParams } from "ethers";
 import { RecordLog__factory, type RecordLog } from "../../typechain-types";
 import type { BatchStore, StoredBatch } from "./batch-store";
 import { AnchorError, RecordFormatError } from "./errors";
@@ -273,7 +273,7 @@ export class RecordWriter {
           }),
         ),
       );
-      const sent = await broadcastInOrder(provider, signed);
+      const sent = await broadcastInOrder(provider, signed, await this.signer.getAddress());
       for (; index < group.length; index += 1) {
         const outcome = sent[index];
         if (outcome instanceof Error) throw outcome;
@@ -310,7 +310,7 @@ export class RecordWriter {
  * Sends signed transactions in nonce order: one JSON-RPC batch request over a JsonRpcProvider, else
  * one after the other, stopping at the first refused. Each is its transaction, or the error it met.
  */
-async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signed: readonly string[]): Promise<(TransactionResponse | Error)[]> {
+async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signed: readonly string[], from: string): Promise<(TransactionResponse | Error)[]> {
   const sent: (TransactionResponse | Error)[] = [];
   const oneByOne = async (raw: string) => {
     try {
@@ -325,13 +325,11 @@ async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signe
     for (const raw of signed) if (!(await oneByOne(raw))) break;
     return sent;
   }
-  const network = await provider.getNetwork();
   const answers = await provider._send(signed.map((raw, i) => ({ method: "eth_sendRawTransaction", params: [raw], id: i + 1, jsonrpc: "2.0" as const })));
   for (const [i, raw] of signed.entries()) {
     const answer = answers.find((a) => a.id === i + 1);
     if (answer !== undefined && !("error" in answer)) {
-      // What ethers' own broadcastTransaction returns for a transaction it sent.
-      sent.push(provider._wrapTransactionResponse(Transaction.from(raw) as unknown as TransactionResponseParams, network));
+      sent.push(sentTransaction(raw, from, provider));
       continue;
     }
     // A node may run a batch's calls concurrently (a plain Hardhat node does; a commchain chain
@@ -346,4 +344,34 @@ async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signe
     if (!(await oneByOne(raw))) break;
   }
   return sent;
+}
+
+/**
+ * The response ethers' own `broadcastTransaction` gives for a transaction it sent, built without
+ * reading the parsed transaction's `from`, which recovers the sender from the signature: that
+ * elliptic-curve recovery costs more than signing (milliseconds), and the sender is known.
+ */
+function sentTransaction(raw: string, from: string, provider: JsonRpcProvider): TransactionResponse {
+  const tx = Transaction.from(raw);
+  const params: TransactionResponseParams = {
+    blockNumber: null,
+    blockHash: null,
+    hash: tx.hash as string,
+    index: 0,
+    type: tx.type as number,
+    to: tx.to,
+    from,
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    gasPrice: tx.maxFeePerGas ?? tx.gasPrice ?? 0n,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    maxFeePerGas: tx.maxFeePerGas,
+    data: tx.data,
+    value: tx.value,
+    chainId: tx.chainId,
+    signature: tx.signature as Signature,
+    accessList: tx.accessList,
+    authorizationList: null,
+  };
+  return new TransactionResponse(params, provider);
 }

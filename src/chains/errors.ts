@@ -3,13 +3,10 @@
  * and what is wrong with it, so a user can act on the message alone.
  */
 
+import { CommchainError } from "../errors";
+
 /** Base class of every error raised by `src/chains`. */
-export class ChainError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class ChainError extends CommchainError {}
 
 /** topology.json is missing, does not parse, or a key holds a bad value. */
 export class TopologyError extends ChainError {

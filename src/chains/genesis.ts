@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parseEther } from "ethers";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomicSync } from "../io/atomic-write";
 import { chainAccounts, type ChainAccount, type DeviceList } from "./accounts";
 import { GenesisError } from "./errors";
 import type { DeviceId, GenesisSummary } from "./topology";
@@ -92,7 +92,7 @@ export function summarizeGenesis(genesis: ChainGenesis, file: string): GenesisSu
 
 /** Writes a genesis file atomically. */
 export function writeGenesis(file: string, genesis: ChainGenesis): void {
-  writeFileAtomic(file, `${JSON.stringify(genesis, null, 2)}\n`);
+  writeFileAtomicSync(file, `${JSON.stringify(genesis, null, 2)}\n`);
 }
 
 /** Reads and checks a genesis file; throws {@link GenesisError} naming the file and key. */

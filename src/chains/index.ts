@@ -16,4 +16,3 @@ export * from "./networks";
 export * from "./up";
 export * from "./down";
 export * from "./status";
-export * from "./atomic-file";

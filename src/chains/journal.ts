@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { syncDirectory } from "./atomic-file";
+import { syncDirectorySync } from "../io/atomic-write";
 import { JournalError } from "./errors";
 
 /** The file name of a chain's block journal inside its data directory. */
@@ -133,7 +133,7 @@ export class JournalWriter {
     if (contents.torn !== undefined) fs.truncateSync(file, contents.validBytes);
     const fd = fs.openSync(file, "a");
     if (contents.torn !== undefined) fs.fsyncSync(fd);
-    if (!existed) syncDirectory(path.dirname(file));
+    if (!existed) syncDirectorySync(path.dirname(file));
     return { writer: new JournalWriter(file, fd), contents };
   }
 

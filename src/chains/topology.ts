@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomicSync } from "../io/atomic-write";
 import { TopologyError } from "./errors";
 
 /** A device id as it appears in partition.json (`graph.nodes`). */
@@ -112,7 +112,7 @@ export function readTopology(file: string): Topology {
 /** Validates then writes a topology atomically (never half-written, never invalid). */
 export function writeTopology(file: string, topology: Topology): void {
   validateTopology(topology, file);
-  writeFileAtomic(file, `${JSON.stringify(topology, null, 2)}\n`);
+  writeFileAtomicSync(file, `${JSON.stringify(topology, null, 2)}\n`);
 }
 
 /**

@@ -67,24 +67,13 @@ export interface TrustRootOutcome {
   readonly root?: string;
 }
 
-/** What `deploy:all` did on one chain. */
-export interface ChainDeployment {
+/** What `deploy:all` did on one chain: its module's deployment, plus the chain's own steps. */
+export interface ChainDeployment extends Omit<ModuleDeploymentOutcome, "moduleId"> {
   readonly chain: string;
   readonly chainId: number;
   readonly rpc: string;
+  /** The Ignition module deployed on the chain. */
   readonly module: string;
-  readonly deploymentId: string;
-  readonly deploymentDir: string;
-  /** Every contract of the chain's module, as recorded in topology.json. */
-  readonly contracts: Readonly<Record<string, string>>;
-  /** Contracts deployed by this run. */
-  readonly deployed: readonly string[];
-  /** Transactions this run sent on this chain (Ignition, member and trust-root registrations). */
-  readonly transactions: number;
-  /** True when an Ignition journal of an earlier run was continued. */
-  readonly resumed: boolean;
-  /** A journal whose contracts were gone from the chain, moved aside before deploying anew. */
-  readonly discardedJournal?: string;
   /** Community chains: member devices registered now and before. */
   readonly members?: { readonly registered: readonly string[]; readonly already: readonly string[] };
   /** Community chains: the trust root on the main chain's AnchorHub. */

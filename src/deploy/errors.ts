@@ -2,15 +2,11 @@
  * Errors of `deploy:all` and the contract accessors. Each names the chain (and its RPC, device or
  * contract) and says what is wrong, so the message alone tells a user what to do.
  */
+import { CommchainError } from "../errors";
 import type { ChainDeployment } from "./deploy-all";
 
 /** Base class of every error raised by `src/deploy`. */
-export class DeployError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class DeployError extends CommchainError {}
 
 /** A chain does not answer on its RPC URL, or answers with another chain id. */
 export class ChainUnreachableError extends DeployError {

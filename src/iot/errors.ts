@@ -4,13 +4,10 @@
  * class: catch it to handle any failure of this module.
  */
 
+import { CommchainError } from "../errors";
+
 /** Base class of every error thrown by `src/iot`. */
-export class IoTError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class IoTError extends CommchainError {}
 
 /** An option given to the SDK is missing or out of range. */
 export class IoTConfigError extends IoTError {

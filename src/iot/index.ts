@@ -12,7 +12,6 @@ export * from "./errors";
 export * from "./abi";
 export * from "./transport";
 export * from "./chain-read";
-export * from "./durable-file";
 export * from "./queue-file";
 export * from "./tx-queue";
 export * from "./sensors";

@@ -18,8 +18,11 @@
 import { mkdir, open, readFile, truncate, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, keccak256 } from "ethers";
-import { writeFileDurably } from "./durable-file";
+import { writeFileAtomic } from "../io/atomic-write";
 import { QueueClosedError, QueueConflictError, QueueFormatError } from "./errors";
+
+/** The unit's files (queue, state) are its own: readable by its user only. */
+export const UNIT_FILE_MODE = { mode: 0o600 } as const;
 
 export const QUEUE_FORMAT_VERSION = 1;
 
@@ -308,7 +311,7 @@ export class QueueFile {
         baseNonce: create.baseNonce,
       };
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFileDurably(file, serialize(header));
+      await writeFileAtomic(file, serialize(header), UNIT_FILE_MODE);
       const handle = await open(file, "a");
       return { queue: new QueueFile(file, header, handle, []), report: { created: true } };
     }
@@ -469,7 +472,7 @@ export class QueueFile {
       }
       await this.handle?.close();
       this.handle = undefined;
-      await writeFileDurably(this.file, text);
+      await writeFileAtomic(this.file, text, UNIT_FILE_MODE);
       this.handle = await open(this.file, "a");
       for (const [nonce, entry] of this.byNonce) if (entry.done !== undefined) this.byNonce.delete(nonce);
       Object.assign(this.header, header);

@@ -4,11 +4,12 @@
  * (so revoking a reader can withdraw every one of them), and the last machine settings it read
  * from the chain (thresholds and part price, used while the chain is down).
  *
- * One JSON file, rewritten durably and atomically on every change (`durable-file.ts`).
+ * One JSON file, rewritten durably and atomically on every change (`src/io/atomic-write.ts`).
  */
 import { readFile } from "node:fs/promises";
 import { getAddress } from "ethers";
-import { writeFileDurably } from "./durable-file";
+import { writeFileAtomic } from "../io/atomic-write";
+import { UNIT_FILE_MODE } from "./queue-file";
 import { UnitStateError } from "./errors";
 
 export const UNIT_STATE_VERSION = 1;
@@ -110,6 +111,6 @@ export class UnitState {
   }
 
   async save(): Promise<void> {
-    await writeFileDurably(this.file, JSON.stringify(this.content, null, 2) + "\n");
+    await writeFileAtomic(this.file, JSON.stringify(this.content, null, 2) + "\n", UNIT_FILE_MODE);
   }
 }

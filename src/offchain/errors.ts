@@ -4,13 +4,10 @@
  * it to handle any failure of this module.
  */
 
+import { CommchainError } from "../errors";
+
 /** Base class of every error thrown by `src/offchain`. */
-export class OffchainError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class OffchainError extends CommchainError {}
 
 // ---------------------------------------------------------------------------------------------
 // Content stores

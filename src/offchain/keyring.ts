@@ -14,7 +14,7 @@ import { getAddress } from "ethers";
 import { readFile } from "node:fs/promises";
 import type { ContentStore } from "./store";
 import { readerKey, sealEnvelope, type Envelope, type ReaderKey, type StepListener } from "./envelope";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../io/atomic-write";
 import { KeyringFormatError, OwnerRevocationError, UnknownReaderError } from "./errors";
 import { writeSharedRecord, type SharedRecord } from "./shared-record";
 

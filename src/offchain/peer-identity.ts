@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PrivateKey } from "@libp2p/interface";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../io/atomic-write";
 import { PeerKeyFileError } from "./errors";
 
 /** File name of a node's private key inside its directory. */
@@ -37,7 +37,7 @@ export async function loadOrCreatePeerKey(dir: string): Promise<{ privateKey: Pr
     return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: false };
   }
   const privateKey = await generateKeyPair("Ed25519");
-  await writeFileAtomic(file, privateKeyToProtobuf(privateKey), 0o600);
+  await writeFileAtomic(file, privateKeyToProtobuf(privateKey), { mode: 0o600 });
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: true };
 }
 

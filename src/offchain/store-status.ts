@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../io/atomic-write";
 import { heliaPaths } from "./helia-store";
 import { PEER_KEY_FILE, readPeerId } from "./peer-identity";
 import type { StoreCluster } from "./cluster";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeTextAtomically } from "../trust/atomic-write";
+import { writeFileAtomic } from "../io/atomic-write";
 import { PartitionError } from "./errors";
 import type { KCliqueLevel } from "./percolation";
 
@@ -149,7 +149,7 @@ export function formatPartition(doc: PartitionDocument): string {
 
 /** Writes `doc` to `file` atomically (temp file in the same directory, then rename). */
 export async function writePartition(file: string, doc: PartitionDocument): Promise<void> {
-  await writeTextAtomically(file, [formatPartition(doc)]);
+  await writeFileAtomic(file, formatPartition(doc));
 }
 
 // ---------------------------------------------------------------------------------------------

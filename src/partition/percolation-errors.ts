@@ -3,13 +3,10 @@
  * wrong with it, so that a caller (the `partition` task) can show it as it is.
  */
 
+import { PartitionError } from "./errors";
+
 /** Base class of every error thrown by the clique and percolation modules. */
-export class PercolationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export class PercolationError extends PartitionError {}
 
 /** A clique size (k, kMin or minSize) that is not an integer at least as large as allowed. */
 export class InvalidCliqueSizeError extends PercolationError {

@@ -2,14 +2,10 @@
  * Errors of `records:send`. Every error names the input that is wrong (log file and line, device,
  * chain, option) and what to do about it, so a user can act on the message alone.
  */
+import { CommchainError } from "../errors";
 
 /** Base class of every error raised by `src/records`. */
-export class RecordsError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class RecordsError extends CommchainError {}
 
 /** An option of `records:send` has a bad value. */
 export class RecordsOptionError extends RecordsError {

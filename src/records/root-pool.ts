@@ -40,7 +40,10 @@ export class BatchRootPool {
     // Under ts-node the worker must load it too; transpiling only, as Hardhat does, keeps its start quick.
     const typescript = extension === ".ts";
     const workers = Array.from({ length: size }, (): PoolWorker => {
-      const worker = new Worker(file, typescript ? { execArgv: [...process.execArgv, "--require", "ts-node/register"], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } } : {});
+      const worker = new Worker(
+        file,
+        typescript ? { execArgv: [...process.execArgv, "--require", require.resolve("ts-node/register")], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } } : {},
+      );
       // An idle worker must not keep the process alive; one with work does (see `root`).
       worker.unref();
       return { worker, pending: new Map(), load: 0 };

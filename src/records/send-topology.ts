@@ -8,7 +8,7 @@ import type { JsonRpcProvider } from "ethers";
 import { BatchStore, batchStoreDir } from "../anchor/batch-store";
 import { RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 import { chainProvider, roleWallet } from "../anchor/topology-providers";
-import { writeFileAtomic } from "../chains/atomic-file";
+import { writeFileAtomicSync } from "../io/atomic-write";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { readTopology, topologyPath, type ChainEntry } from "../chains/topology";
 import { ChainDownError, RecordsSetupError } from "./errors";
@@ -58,7 +58,7 @@ export async function sendRecords(options: SendRecordsOptions): Promise<SendReco
     const placementsFile = placementsPath(dir);
     const summary = await writeLogRecords({ ...options, router: RecordRouter.fromTopology(topology), chains, placementsFile });
     const summaryFile = summaryPath(dir);
-    writeFileAtomic(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomicSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
     return { summary, summaryFile, placementsFile };
   } finally {
     for (const provider of providers) provider.destroy();

@@ -20,7 +20,7 @@ import type { HexHash } from "../anchor/merkle";
 import type { ChainRecord, Communication } from "../anchor/records";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { streamTrafficLog } from "../trust/log";
-import { writeTextAtomically } from "../trust/atomic-write";
+import { writeFileAtomic } from "../io/atomic-write";
 import type { TrafficRecord } from "../trust/types";
 import { APPEND_BATCH_GAS_LIMIT, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, DEFAULT_MAX_BATCH_AGE_MS } from "./defaults";
 import { ChainDownError, RecordsError, RecordsOptionError, ResumeMismatchError, UnknownLogDeviceError } from "./errors";
@@ -270,7 +270,7 @@ async function writeWith(options: WriteLogRecordsOptions, context: RunContext): 
     if (options.signal?.aborted) throw new RecordsInterruptedError(tally.records + tally.skippedUnknown);
   }
 
-  await writeTextAtomically(options.placementsFile, placements());
+  await writeFileAtomic(options.placementsFile, placements());
   const seconds = (clock.now() - started) / 1000;
   return {
     log: options.log,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { writeFilesAtomic } from "../partition/atomic";
+import { writeFilesAtomic } from "../io/atomic-write";
 import { formatPartition, type PartitionDocument } from "../partition/document";
 import { renderSvg, storageSpec, trustGraphSpec } from "./charts";
 import { renderReport } from "./report";

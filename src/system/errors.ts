@@ -1,12 +1,8 @@
 /** Errors of the main job (`npm start`): bad options, an unusable run directory, a failed step. */
+import { CommchainError } from "../errors";
 
 /** Base class of every error of `src/system`. */
-export class SystemError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class SystemError extends CommchainError {}
 
 /** An option of the main job is out of range; the message names the option and the value. */
 export class StartOptionError extends SystemError {

@@ -1,6 +1,6 @@
 /** Writes a run's report: report.json, report.md and the run's charts, as one set (atomically). */
 import path from "node:path";
-import { writeFilesAtomic } from "../partition/atomic";
+import { writeFilesAtomic } from "../io/atomic-write";
 import { renderSvg } from "../report/charts";
 import { latencySpec, throughputSpec, type LatencySamples } from "./charts";
 import type { RunReport } from "./report";

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chainsDown } from "../chains/down";
-import { writeFileAtomic } from "../chains/atomic-file";
+import { writeFileAtomic } from "../io/atomic-write";
 import { topologyPath } from "../chains/topology";
 import { RunDirError } from "./errors";
 
@@ -85,6 +85,6 @@ export async function prepareRunDir(paths: RunPaths, marker: Record<string, unkn
     }
   }
   fs.mkdirSync(paths.root, { recursive: true });
-  writeFileAtomic(paths.marker, `${JSON.stringify({ version: 1, startedAt: new Date().toISOString(), ...marker }, null, 2)}\n`);
+  await writeFileAtomic(paths.marker, `${JSON.stringify({ version: 1, startedAt: new Date().toISOString(), ...marker }, null, 2)}\n`);
   return { replaced, stoppedChains };
 }

@@ -1,13 +1,10 @@
 // Typed errors of the trust model. Every message names the bad input (file, line, field,
 // device) and what is wrong with it, so a user can fix the log or the options directly.
 
+import { CommchainError } from "../errors";
+
 /** Base of every error raised while building or reading the trust model. */
-export class TrustError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export class TrustError extends CommchainError {}
 
 /** The traffic log as a whole is unusable: missing, empty, no header, a required column absent. */
 export class TrafficLogError extends TrustError {

@@ -10,7 +10,7 @@
 // keeps every cell a complete clique: k-clique percolation then finds the planted cells.
 import { TrafficLogError, TrustError, TrafficOptionsError } from "./errors";
 import { createRandom, type Random } from "./random";
-import { writeTextAtomically } from "./atomic-write";
+import { writeFileAtomic } from "../io/atomic-write";
 import type { DeviceId, TrafficRecord } from "./types";
 
 export interface TrafficOptions {
@@ -482,7 +482,7 @@ export async function writeTrafficLog(file: string, opts: WriteTrafficLogOptions
     }
   }
   try {
-    await writeTextAtomically(file, lines());
+    await writeFileAtomic(file, lines());
   } catch (error) {
     if (error instanceof TrustError) throw error;
     throw new TrafficLogError(file, `cannot be written (${(error as Error).message})`);

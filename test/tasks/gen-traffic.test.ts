@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { TrafficOptionsError } from "../../src/trust/errors";
 import { writeTrafficLog } from "../../src/trust/generate";
+import { rejection } from "../helpers/rejection";
 
 describe("task gen-traffic", () => {
   let dir: string;
@@ -58,14 +59,9 @@ describe("task gen-traffic", () => {
       [{ groups: "five" }, 'option groups: must be "auto" or an integer ≥ 0, got "five"'],
       [{ start: "soon" }, 'option start: "soon" is neither Unix milliseconds nor an ISO-8601 date-time'],
     ] as const) {
-      let error: unknown;
-      try {
-        await hre.run("gen-traffic", { ...args, out });
-      } catch (caught) {
-        error = caught;
-      }
+      const error = await rejection(hre.run("gen-traffic", { ...args, out }));
       expect(error).to.be.instanceOf(TrafficOptionsError);
-      expect((error as Error).message).to.equal(message);
+      expect(error.message).to.equal(message);
     }
   });
 });

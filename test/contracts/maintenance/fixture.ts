@@ -1,6 +1,7 @@
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse, Signature } from "ethers";
 import type { DataToken, MaintenanceService } from "../../../typechain-types";
+import { signPermit as signPermitAs } from "../../../src/iot/funding";
 
 /** One spare part, in CDT's smallest unit. */
 export const PART_PRICE = ethers.parseEther("50");
@@ -101,20 +102,9 @@ export async function signPermit(
   deadline: bigint,
 ): Promise<Signature> {
   const { chainId } = await ethers.provider.getNetwork();
-  const signature = await signer.signTypedData(
-    { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-    {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    { owner: signer.address, spender, value, nonce: await token.nonces(signer.address), deadline },
-  );
-  return ethers.Signature.from(signature);
+  const domain = { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() };
+  const { v, r, s } = await signPermitAs(signer, domain, { spender, value, nonce: await token.nonces(signer.address), deadline });
+  return ethers.Signature.from({ v, r, s });
 }
 
 /** The timestamp of the block that mined `tx`. */

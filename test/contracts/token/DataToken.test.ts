@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { PERMIT_TYPES } from "../../../src/iot/funding";
 
 async function deployDataToken() {
   const [admin, minter, alice, bob] = await ethers.getSigners();
@@ -68,11 +69,7 @@ describe("DataToken", () => {
       const { chainId } = await ethers.provider.getNetwork();
       const signature = await alice.signTypedData(
         { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-        { Permit: [
-          { name: "owner", type: "address" }, { name: "spender", type: "address" },
-          { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ] },
+        { Permit: [...PERMIT_TYPES.Permit] },
         { owner: alice.address, spender: bob.address, value: 40n, nonce: 0n, deadline },
       );
       const { v, r, s } = ethers.Signature.from(signature);
@@ -89,11 +86,7 @@ describe("DataToken", () => {
       const { chainId } = await ethers.provider.getNetwork();
       const signature = await bob.signTypedData(
         { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-        { Permit: [
-          { name: "owner", type: "address" }, { name: "spender", type: "address" },
-          { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ] },
+        { Permit: [...PERMIT_TYPES.Permit] },
         { owner: alice.address, spender: bob.address, value: 40n, nonce: 0n, deadline },
       );
       const { v, r, s } = ethers.Signature.from(signature);

@@ -16,6 +16,7 @@ import type { ChainDownResult } from "../../../src/chains/down";
 import type { ChainsUpResult } from "../../../src/chains/up";
 import { writePartition, PartitionEmptyError, PartitionSyntaxError } from "../../../src/partition/document";
 import { ANCHOR_HUB_STUB_INIT_CODE, chainProcessesUnder, COUNTER_INIT_CODE, killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "./helpers";
+import { rejection } from "../../helpers/rejection";
 
 const DEVICES = ["01", "02", "03", "04", "05", "06", "07"];
 /** Device 04 bridges the two communities. */
@@ -46,13 +47,6 @@ async function quietly<T>(taskName: string, args: Record<string, unknown>): Prom
   } finally {
     console.log = original;
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => expect.fail("expected a rejection"),
-    (error: Error) => error,
-  );
 }
 
 describe("chains:up / chains:status / chains:down on hardhat node processes", function () {

@@ -11,6 +11,7 @@ import { freePorts } from "../../../src/chains/ports";
 import { topologyPath, writeTopology } from "../../../src/chains/topology";
 import { ChainUnreachableError, deployAll, DeployArgumentError, DeployIncompleteError } from "../../../src/deploy";
 import { tempDir } from "../anchor/fixtures";
+import { rejection } from "../../helpers/rejection";
 
 describe("deploy/deploy-all on bad input", () => {
   let dir: string;
@@ -26,7 +27,6 @@ describe("deploy/deploy-all on bad input", () => {
   after(() => cleanup());
 
   const options = () => ({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
-  const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a rejection"), (error: Error) => error);
 
   it("names every chain that is not running with its RPC, and leaves topology.json as it was", async () => {
     const before = fs.readFileSync(topologyPath(dir), "utf8");

@@ -33,6 +33,7 @@ import {
 } from "../../../src/deploy";
 import { DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
 import { killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "../chains/helpers";
+import { rejection } from "../../helpers/rejection";
 
 const DEVICES = ["01", "02", "03", "04", "05", "06", "07"];
 /** Device 04 is a member of both communities. */
@@ -57,13 +58,6 @@ async function runTask<T>(name: string, args: Record<string, unknown>, onLine: (
   } finally {
     console.log = log;
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => expect.fail("expected a rejection"),
-    (error: Error) => error,
-  );
 }
 
 /** A chains directory with a topology planned from {@link COMMUNITIES} and its chains running. */

@@ -12,6 +12,7 @@ import { writePartitionOutputs, type PartitionOutputs } from "../../../src/repor
 import { TrafficLogError, TrafficRecordError } from "../../../src/trust/errors";
 import { writeTrafficLog } from "../../../src/trust/generate";
 import type { TrustGraph } from "../../../src/trust/types";
+import { rejection } from "../../helpers/rejection";
 
 const DESIGN_STRATEGIES = [
   "ungrouped",
@@ -218,12 +219,7 @@ describe("partition pipeline", function () {
 });
 
 async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, fragment: string): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).to.be.instanceOf(type);
-  expect((caught as Error).message).to.include(fragment);
+  const error = await rejection(promise);
+  expect(error).to.be.instanceOf(type);
+  expect(error.message).to.include(fragment);
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { TrafficLogError, TrafficLogSyntaxError, TrafficRecordError } from "../../../src/trust/errors";
 import { parseTimestamp, readTrafficLog, streamTrafficLog } from "../../../src/trust/log";
 import type { TrafficRecord, TrustGraph } from "../../../src/trust/types";
+import { rejection } from "../../helpers/rejection";
 
 const T0 = Date.UTC(2024, 0, 1); // 2024-01-01T00:00:00Z = 1704067200000
 const HOUR = 3_600_000;
@@ -15,15 +16,6 @@ async function logFile(name: string, text: string): Promise<string> {
   const file = path.join(dir, name);
   await writeFile(file, text);
   return file;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 async function collect(file: string, opts?: Parameters<typeof streamTrafficLog>[1]): Promise<TrafficRecord[]> {
