@@ -10,6 +10,7 @@ import "./chains";
 import "./anchor";
 import "./deploy";
 import "./records";
+import "./start";
 
 /** The project's tasks, whose rejections of bad input the CLI should print as plain messages. */
 export const COMMCHAIN_TASKS = [
@@ -17,6 +18,7 @@ export const COMMCHAIN_TASKS = [
   "chains:up", "chains:status", "chains:down", "chain-node",
   "deploy:all", "records:send", "records:verify", "anchor", "verify:record",
   "store:up", "store:status", "store:put", "store:get",
+  "start",
 ] as const;
 
 // The library throws typed errors (CommchainError) whose messages name the bad input. Hardhat's

@@ -1,5 +1,5 @@
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { MnemonicError, UnknownDeviceError, UnknownRoleError } from "./errors";
+import { MnemonicError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
 import type { DeviceId } from "./topology";
 
 /**
@@ -32,6 +32,20 @@ export const SYSTEM_ROLES = ["deployer", "relayer", "writer", "minter"] as const
 
 /** A system role name. */
 export type SystemRole = (typeof SYSTEM_ROLES)[number];
+
+/**
+ * The participants of a community that are neither devices nor system accounts (BPIIoT VI.B):
+ * its service provider (equipment maker or maintainer, the devices' EPR counterpart) and a third
+ * party (a lab, a university) the devices share status data with. They live on a third BIP-44
+ * account branch, so they never collide with a device or a system account.
+ */
+export const PARTICIPANT_HD_PATH = "m/44'/60'/2'/0";
+
+/** Participant kinds in their order on {@link PARTICIPANT_HD_PATH}; new kinds are appended. */
+export const PARTICIPANT_KINDS = ["provider", "thirdParty"] as const;
+
+/** A participant kind. */
+export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
 
 /** Where device indexes come from: the device list itself, a partition document, or a topology. */
 export type DeviceList = readonly DeviceId[] | { graph: { nodes: readonly DeviceId[] } } | { devices: readonly DeviceId[] };
@@ -81,6 +95,19 @@ export function systemWallet(role: SystemRole | string, mnemonic: string = proje
   const index = (SYSTEM_ROLES as readonly string[]).indexOf(role);
   if (index < 0) throw new UnknownRoleError(role, SYSTEM_ROLES);
   return branch(mnemonic, SYSTEM_HD_PATH).deriveChild(index);
+}
+
+/**
+ * The wallet of community `community`'s participant of `kind`, `community` being the 1-based
+ * number of its chain (`community-<n>`): index `(n - 1) * PARTICIPANT_KINDS.length + <kind's
+ * position>` on {@link PARTICIPANT_HD_PATH}, so community 1's provider is `m/44'/60'/2'/0/0`, its
+ * third party `…/1`, community 2's provider `…/2`, and so on.
+ */
+export function participantWallet(kind: ParticipantKind, community: number, mnemonic: string = projectMnemonic()): HDNodeWallet {
+  const position = (PARTICIPANT_KINDS as readonly string[]).indexOf(kind);
+  if (position < 0) throw new UnknownParticipantError(kind, community, `the kinds are ${PARTICIPANT_KINDS.join(", ")}`);
+  if (!Number.isSafeInteger(community) || community < 1) throw new UnknownParticipantError(kind, community, "the community number must be an integer ≥ 1");
+  return branch(mnemonic, PARTICIPANT_HD_PATH).deriveChild((community - 1) * PARTICIPANT_KINDS.length + position);
 }
 
 /** The wallet at `index` on the device or system branch of the mnemonic. */

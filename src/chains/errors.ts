@@ -127,6 +127,17 @@ export class UnknownRoleError extends ChainError {
   }
 }
 
+/** A participant account was asked for with an unknown kind or a community number that is not ≥ 1. */
+export class UnknownParticipantError extends ChainError {
+  constructor(
+    readonly kind: string,
+    readonly community: number,
+    readonly problem: string,
+  ) {
+    super(`participant ${JSON.stringify(kind)} of community ${community}: ${problem}`);
+  }
+}
+
 /** COMMCHAIN_MNEMONIC is set but is not a valid BIP-39 phrase. */
 export class MnemonicError extends ChainError {
   constructor(readonly source: string) {

@@ -10,23 +10,21 @@
  *
  *   query  → (sign → ) get → decode → unwrap → decrypt → verify
  *
- * `query` is the chain read, `sign` the gateway challenge (gateway only), `get` the download with
- * its CID check, and the last four the envelope steps of `src/offchain` (same names).
+ * `query` is the chain read; `sign` (the gateway challenge, gateway only) and `get` (the download
+ * with its CID check) are timed by `fetchSharedEnvelope` of `src/offchain` for a gateway, and the
+ * last four are the envelope steps of `src/offchain` (same names).
  */
 import { performance } from "node:perf_hooks";
 import { Contract, getAddress, type ContractRunner } from "ethers";
 import {
   decodeEnvelope,
-  GatewayRequestError,
+  fetchSharedEnvelope,
   openEnvelope,
   parseCid,
-  readChallenge,
   timeStep,
-  verifyContent,
-  DEFAULT_CHALLENGE_TTL_S,
   type ContentStore,
+  type GatewayReadStep,
   type ReaderWallet,
-  type SharingStep,
 } from "../offchain";
 import { EPR_ABI } from "./abi";
 import { NoRecordError, RecordPointerError } from "./errors";
@@ -48,8 +46,8 @@ export interface SharedRecordView {
   bonus: bigint;
 }
 
-/** The steps a read is timed by. */
-export type ReaderStep = "query" | "sign" | SharingStep;
+/** The steps a read is timed by: the chain query, then those of a gated read (`src/offchain/gateway.ts`). */
+export type ReaderStep = "query" | GatewayReadStep;
 /** Called once per step with its duration in milliseconds. */
 export type ReaderStepListener = (step: ReaderStep, ms: number) => void;
 
@@ -131,47 +129,6 @@ export function cidOfRecord(record: SharedRecordView): string {
   return match[1];
 }
 
-/**
- * Fetches an envelope's bytes through the gateway, timing the challenge signature ("sign") and
- * the download with its CID check ("get"). The same protocol as `fetchShared` of `src/offchain`,
- * written out because that function times the whole read as one step and the benchmark needs
- * each step apart.
- */
-export async function fetchEnvelopeThroughGateway(
-  gatewayUrl: string,
-  record: SharedRecordView,
-  reader: ReaderWallet,
-  options: { ttlSeconds?: number; signal?: AbortSignal; onStep?: ReaderStepListener } = {},
-): Promise<Uint8Array> {
-  const cid = cidOfRecord(record);
-  const expiry = Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? DEFAULT_CHALLENGE_TTL_S);
-  const signature = await timed("sign", options.onStep, () => reader.signMessage(readChallenge(cid, record.recordId, expiry)));
-  return timed("get", options.onStep, async () => {
-    const response = await fetch(new URL("/v1/read", gatewayUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ cid, recordId: record.recordId.toString(), eprAddress: record.epr, reader: reader.address, expiry, signature }),
-      signal: options.signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) {
-      const text = Buffer.from(bytes).toString("utf8");
-      let code = "Unknown";
-      let detail = text;
-      try {
-        const parsed = JSON.parse(text) as { error?: string; detail?: string };
-        code = parsed.error ?? code;
-        detail = parsed.detail ?? detail;
-      } catch {
-        // Not the gateway's JSON: keep the raw text as the detail.
-      }
-      throw new GatewayRequestError(response.status, code, detail);
-    }
-    await verifyContent(cid, bytes);
-    return bytes;
-  });
-}
-
 /** What `readRecord` returns. */
 export interface ReadResult {
   record: SharedRecordView;
@@ -206,7 +163,7 @@ export async function readRecord(options: {
   const bytes =
     "store" in source
       ? await timed("get", onStep, () => source.store.get(cidOfRecord(record), { signal }))
-      : await fetchEnvelopeThroughGateway(source.gateway, record, reader, { signal, onStep });
+      : await fetchSharedEnvelope(source.gateway, cidOfRecord(record), record.recordId, record.epr, reader, { signal, onStep });
   const envelope = timeStep("decode", onStep, () => decodeEnvelope(bytes));
   const plaintext = openEnvelope(envelope, reader, record.contentHash, onStep);
   return { record, plaintext };

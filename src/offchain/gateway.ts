@@ -22,10 +22,11 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { Contract, getAddress, isAddress, verifyMessage, type ContractRunner } from "ethers";
 import type { ContentStore } from "./store";
 import { parseCid, verifyContent } from "./cid";
-import { decodeEnvelope, openEnvelope } from "./envelope";
+import { decodeEnvelope, openEnvelope, timeStep, type SharingStep } from "./envelope";
 import { ContentNotFoundError, GatewayRequestError, InvalidCidError } from "./errors";
 
 /** What a predicate decides on. */
@@ -330,10 +331,84 @@ export interface ReaderWallet {
 }
 
 /**
+ * The steps of a read through the gateway, each reported to `onStep` with its duration: `sign`
+ * (the read challenge), `get` (the request and the CID check of the bytes), then the envelope's
+ * `decode`, `unwrap`, `decrypt` and `verify` (the same names as `src/offchain/envelope.ts`).
+ */
+export type GatewayReadStep = "sign" | SharingStep;
+/** Called once per step of a gated read with its duration in milliseconds. */
+export type GatewayStepListener = (step: GatewayReadStep, ms: number) => void;
+
+/** Options of {@link fetchSharedEnvelope}. */
+export interface FetchEnvelopeOptions {
+  /** Validity of the signed read challenge, in seconds (default {@link DEFAULT_CHALLENGE_TTL_S}). */
+  ttlSeconds?: number;
+  signal?: AbortSignal;
+  onStep?: GatewayStepListener;
+}
+
+async function timeAsync<T>(step: GatewayReadStep, onStep: GatewayStepListener | undefined, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await run();
+  onStep?.(step, performance.now() - start);
+  return result;
+}
+
+/**
+ * The protocol half of a gated read: signs the challenge for `cid` as record `recordId` of EPR
+ * `eprAddress`, asks the gateway for the envelope and checks the bytes against the CID (the
+ * gateway is not trusted). Resolves with the envelope's bytes, still sealed. Throws
+ * `GatewayRequestError` with the gateway's status and code when it refuses.
+ */
+export async function fetchSharedEnvelope(
+  gatewayUrl: string,
+  cid: string,
+  recordId: bigint | number | string,
+  eprAddress: string,
+  readerWallet: ReaderWallet,
+  options: FetchEnvelopeOptions = {},
+): Promise<Uint8Array> {
+  parseCid(cid);
+  const expiry = Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? DEFAULT_CHALLENGE_TTL_S);
+  const signature = await timeAsync("sign", options.onStep, () => readerWallet.signMessage(readChallenge(cid, recordId, expiry)));
+  return timeAsync("get", options.onStep, async () => {
+    const body = {
+      cid,
+      recordId: BigInt(recordId).toString(),
+      eprAddress,
+      reader: readerWallet.address,
+      expiry,
+      signature,
+    };
+    const response = await fetch(new URL("/v1/read", gatewayUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!response.ok) {
+      let code = "Unknown";
+      let detail = Buffer.from(bytes).toString("utf8");
+      try {
+        const parsed = JSON.parse(detail) as { error?: string; detail?: string };
+        code = parsed.error ?? code;
+        detail = parsed.detail ?? detail;
+      } catch {
+        // Not our gateway's JSON: keep the raw text as the detail.
+      }
+      throw new GatewayRequestError(response.status, code, detail);
+    }
+    await verifyContent(cid, bytes);
+    return bytes;
+  });
+}
+
+/**
  * Reads a shared record through a gateway: signs the challenge, fetches the envelope, checks it
  * against the CID, decrypts it with the wallet's key and checks the plaintext against
  * `expectedHash` (the keccak-256 on chain) when given. Throws `GatewayRequestError` with the
- * gateway's status and code when it refuses.
+ * gateway's status and code when it refuses. `onStep` gets the duration of each step.
  */
 export async function fetchShared(
   gatewayUrl: string,
@@ -341,38 +416,9 @@ export async function fetchShared(
   recordId: bigint | number | string,
   eprAddress: string,
   readerWallet: ReaderWallet,
-  options: { expectedHash?: string; ttlSeconds?: number; signal?: AbortSignal } = {},
+  options: FetchEnvelopeOptions & { expectedHash?: string } = {},
 ): Promise<Uint8Array> {
-  parseCid(cid);
-  const expiry = Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? DEFAULT_CHALLENGE_TTL_S);
-  const signature = await readerWallet.signMessage(readChallenge(cid, recordId, expiry));
-  const body = {
-    cid,
-    recordId: BigInt(recordId).toString(),
-    eprAddress,
-    reader: readerWallet.address,
-    expiry,
-    signature,
-  };
-  const response = await fetch(new URL("/v1/read", gatewayUrl), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: options.signal,
-  });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (!response.ok) {
-    let code = "Unknown";
-    let detail = Buffer.from(bytes).toString("utf8");
-    try {
-      const parsed = JSON.parse(detail) as { error?: string; detail?: string };
-      code = parsed.error ?? code;
-      detail = parsed.detail ?? detail;
-    } catch {
-      // Not our gateway's JSON: keep the raw text as the detail.
-    }
-    throw new GatewayRequestError(response.status, code, detail);
-  }
-  await verifyContent(cid, bytes);
-  return openEnvelope(decodeEnvelope(bytes), readerWallet, options.expectedHash);
+  const bytes = await fetchSharedEnvelope(gatewayUrl, cid, recordId, eprAddress, readerWallet, options);
+  const envelope = timeStep("decode", options.onStep, () => decodeEnvelope(bytes));
+  return openEnvelope(envelope, readerWallet, options.expectedHash, options.onStep);
 }

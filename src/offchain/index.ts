@@ -13,6 +13,7 @@ export * from "./helia-store";
 export * from "./kubo-store";
 export * from "./peer-identity";
 export * from "./cluster";
+export * from "./ecies";
 export * from "./envelope";
 export * from "./keyring";
 export * from "./shared-record";

@@ -81,6 +81,8 @@ export interface WriteLogRecordsOptions {
   /** Stops reading the log; what was read is still written and confirmed, then the run fails as interrupted. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SendProgress) => void;
+  /** Called as each batch is confirmed on its chain (e.g. to time how long it then waits for its anchor). */
+  readonly onBatchConfirmed?: (batch: ConfirmedBatch) => void;
   /** Time source of the rate limit and the figures (tests). */
   readonly clock?: Clock;
 }
@@ -94,6 +96,19 @@ export interface SendProgress {
   readonly written: number;
   readonly confirmed: number;
   readonly elapsedMs: number;
+}
+
+/** A batch confirmed on its chain. */
+export interface ConfirmedBatch {
+  /** Chain name. */
+  readonly chain: string;
+  /** Records in the batch. */
+  readonly records: number;
+  /** The block its `appendBatch` was mined in. */
+  readonly blockNumber: number;
+  readonly gasUsed: bigint;
+  /** When its receipt came in (the run's clock, ms). */
+  readonly at: number;
 }
 
 /** The figures of one chain in a run. */
@@ -189,7 +204,14 @@ interface RunContext {
 async function writeWith(options: WriteLogRecordsOptions, context: RunContext): Promise<SendSummary> {
   const { batchSize, inFlight, maxBatchAgeMs, clock, limiter, pool } = context;
   const { router } = options;
-  const settings: RunSettings = { batchSize, inFlight, gasLimit: options.gasLimit ?? APPEND_BATCH_GAS_LIMIT, clock, batchRoot: pool === undefined ? undefined : (records) => pool.root(records) };
+  const settings: RunSettings = {
+    batchSize,
+    inFlight,
+    gasLimit: options.gasLimit ?? APPEND_BATCH_GAS_LIMIT,
+    clock,
+    batchRoot: pool === undefined ? undefined : (records) => pool.root(records),
+    onBatchConfirmed: options.onBatchConfirmed,
+  };
   const runs = await Promise.all(options.chains.map((chain, i) => ChainRun.open(chain, router.chainSize(i), settings)));
   const scan = await scanLog(options, runs);
 
@@ -318,6 +340,7 @@ interface RunSettings {
   gasLimit: bigint;
   clock: Clock;
   batchRoot: ((records: readonly ChainRecord[]) => Promise<HexHash>) | undefined;
+  onBatchConfirmed: ((batch: ConfirmedBatch) => void) | undefined;
 }
 
 /** One chain during a run: its writer, its batches in flight and its figures. */
@@ -427,6 +450,7 @@ class ChainRun {
         this.batches += 1;
         this.confirmed += count;
         this.lastConfirmedAt = this.settings.clock.now();
+        this.settings.onBatchConfirmed?.({ chain: this.name, records: count, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, at: this.lastConfirmedAt });
       })
       .catch(async (error: unknown) => {
         this.failure ??= await describeFailure(this.chain, error);

@@ -7,11 +7,13 @@ import {
   deviceIndex,
   deviceWallet,
   MNEMONIC_ENV,
+  PARTICIPANT_KINDS,
+  participantWallet,
   projectMnemonic,
   SYSTEM_ROLES,
   systemWallet,
 } from "../../../src/chains/accounts";
-import { MnemonicError, UnknownDeviceError, UnknownRoleError } from "../../../src/chains/errors";
+import { MnemonicError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "../../../src/chains/errors";
 import { partitionDocument } from "./helpers";
 
 const DEVICES = ["01", "02", "03", "04", "05"];
@@ -75,5 +77,19 @@ describe("src/chains/accounts", () => {
     expect(bridgeOnFirst?.address).to.equal(deviceWallet("03", DEVICES).address);
     expect(HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey).to.equal(bridgeOnFirst?.privateKey);
     expect(() => chainAccounts({ members: ["01", "zz"] }, DEVICES)).to.throw(UnknownDeviceError, '"zz"');
+  });
+
+  it("puts each community's provider and third party on their own branch m/44'/60'/2'/0, two indexes per community", () => {
+    expect(PARTICIPANT_KINDS).to.deep.equal(["provider", "thirdParty"]);
+    const path = (i: number) => HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, `m/44'/60'/2'/0/${i}`).address;
+    expect(participantWallet("provider", 1).address).to.equal(path(0));
+    expect(participantWallet("thirdParty", 1).address).to.equal(path(1));
+    expect(participantWallet("provider", 3).address).to.equal(path(4));
+    expect(participantWallet("thirdParty", 3, OTHER_MNEMONIC).address).to.equal(HDNodeWallet.fromPhrase(OTHER_MNEMONIC, undefined, "m/44'/60'/2'/0/5").address);
+    const participants = [1, 2, 3].flatMap((c) => PARTICIPANT_KINDS.map((kind) => participantWallet(kind, c).address));
+    const others = [...SYSTEM_ROLES.map((role) => systemWallet(role).address), ...DEVICES.map((id) => deviceWallet(id, DEVICES).address)];
+    expect(new Set([...participants, ...others]).size).to.equal(participants.length + others.length);
+    expect(() => participantWallet("provider", 0)).to.throw(UnknownParticipantError, 'participant "provider" of community 0: the community number must be an integer ≥ 1');
+    expect(() => participantWallet("auditor" as never, 1)).to.throw(UnknownParticipantError, "the kinds are provider, thirdParty");
   });
 });

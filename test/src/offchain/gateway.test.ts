@@ -10,10 +10,12 @@ import {
   eprCanRead,
   eprRecordPointsTo,
   fetchShared,
+  fetchSharedEnvelope,
   onChainReadPredicate,
   readChallenge,
   startGateway,
   type Gateway,
+  type GatewayReadStep,
   type ReadPredicate,
   type ReadRequest,
 } from "../../../src/offchain/gateway";
@@ -92,6 +94,28 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     expect(asked).to.deep.equal([
       { cid: record.cid, recordId: RECORD_ID, eprAddress: ethers.getAddress(EPR), reader: provider.address },
     ]);
+  });
+
+  it("reports each step of a read to onStep, in order, with its duration", async function () {
+    gateway = await startGateway({ store, predicate: standIn });
+    const steps: [GatewayReadStep, number][] = [];
+    const plaintext = await fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider, {
+      expectedHash: record.plaintextHash,
+      onStep: (step, ms) => steps.push([step, ms]),
+    });
+    expect(text(plaintext)).to.equal("maintenance log: bearing replaced");
+    expect(steps.map(([step]) => step)).to.deep.equal(["sign", "get", "decode", "unwrap", "decrypt", "verify"]);
+    for (const [step, ms] of steps) expect(ms, step).to.be.a("number").and.at.least(0);
+  });
+
+  it("fetchSharedEnvelope hands back the stored envelope still sealed, after checking it against the CID", async function () {
+    gateway = await startGateway({ store, predicate: standIn });
+    const steps: GatewayReadStep[] = [];
+    const bytes = await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider, { onStep: (step) => steps.push(step) });
+    expect(Buffer.from(bytes)).to.deep.equal(Buffer.from(await store.get(record.cid)));
+    expect(steps).to.deep.equal(["sign", "get"]);
+    const refused = await expectRejects(fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
+    expect([refused.status, refused.code]).to.deep.equal([403, "Forbidden"]);
   });
 
   it("answers 403 with a JSON error when the predicate refuses the reader", async function () {

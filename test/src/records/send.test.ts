@@ -20,6 +20,7 @@ import {
   sendRecords,
   writeLogRecords,
   type Clock,
+  type ConfirmedBatch,
   type Placement,
   type RecordChain,
   type SendSummary,
@@ -134,10 +135,11 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     let full: TestCommunity[];
     let summary: SendSummary;
     let placements: Placement[];
+    const confirmed: ConfirmedBatch[] = [];
 
     before(async () => {
       full = await chains("full", 32_001);
-      summary = await run(full, { placementsFile: path.join(dir, "full.ndjson") });
+      summary = await run(full, { placementsFile: path.join(dir, "full.ndjson"), onBatchConfirmed: (batch) => confirmed.push(batch) });
       placements = await placementsOf(path.join(dir, "full.ndjson"));
     });
 
@@ -190,6 +192,19 @@ describe("records/send: writeLogRecords on in-process chains", function () {
         expect(chain.gas).to.be.greaterThan(0);
         expect(chain.gasPerRecord).to.equal(Math.round(chain.gas / chain.records));
       }
+    });
+
+    it("reports every confirmed batch with its chain, records, block and gas", async () => {
+      for (const chain of summary.chains) {
+        const batches = confirmed.filter((b) => b.chain === chain.name);
+        expect(batches).to.have.length(chain.batches);
+        expect(batches.reduce((sum, b) => sum + b.records, 0)).to.equal(chain.records);
+        expect(batches.reduce((sum, b) => sum + b.gasUsed, 0n)).to.equal(BigInt(chain.gas));
+      }
+      const community = full[0];
+      const logs = await community.log.queryFilter(community.log.filters.BatchAppended());
+      const ours = confirmed.filter((b) => b.chain === community.name);
+      expect(ours.map((b) => b.blockNumber).sort((a, b) => a - b)).to.deep.equal(logs.map((log) => log.blockNumber));
     });
 
     it("writes nothing the second time: every record is already on its chain", async () => {

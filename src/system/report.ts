@@ -1,0 +1,354 @@
+/**
+ * The report of a run (`report.json`): every step's figures in one JSON document, built from
+ * what the steps returned. Pure: no I/O here (see `report-files.ts`). Token amounts are decimal
+ * strings of the token's smallest unit (18 decimals), so nothing is rounded.
+ */
+import type { PartitionDocument } from "../partition/document";
+import type { ChainDeployment } from "../deploy";
+import type { SendAndAnchorResult } from "./anchoring";
+import type { FleetResult } from "./fleet";
+import type { StartOptions } from "./options";
+import type { ChainSetup, CommunityPlan } from "./participants";
+import type { StepTiming } from "./progress";
+import type { CrossRecordCheck, RecordCheck, ShareRead, VerificationResult } from "./verification";
+
+/** The current report.json format version. */
+export const RUN_REPORT_VERSION = 1;
+
+/** Summary statistics of a set of durations, ms. */
+export interface Distribution {
+  readonly samples: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** One chain of the run. */
+export interface ChainFigures {
+  readonly name: string;
+  readonly chainId: number;
+  readonly rpc: string;
+  /** Member devices (community chains). */
+  readonly members: number;
+  /** Blocks at the end of the run: every transaction is mined in a block of its own. */
+  readonly blocks: number;
+  /** Transactions by what sent them. */
+  readonly transactions: { readonly deploy: number; readonly participants: number; readonly units: number; readonly records: number; readonly anchors: number };
+  /** Contracts deployed on it, by name. */
+  readonly contracts: Readonly<Record<string, string>>;
+}
+
+/** A check the run makes of its own results. */
+export interface RunCheck {
+  readonly name: string;
+  readonly passed: boolean;
+  /**
+   * A required check that fails fails the run (the system did something wrong); the others
+   * depend on the workload (too few readings for the count thresholds) and only warn.
+   */
+  readonly required: boolean;
+  readonly detail: string;
+}
+
+/** report.json. */
+export interface RunReport {
+  readonly version: typeof RUN_REPORT_VERSION;
+  readonly generatedAt: string;
+  readonly options: StartOptions;
+  readonly steps: readonly StepTiming[];
+  readonly traffic: { readonly file: string; readonly generated: boolean; readonly records: number; readonly devices: number; readonly spanHours: number };
+  readonly partition: {
+    readonly threshold: number;
+    readonly thresholdUnit: string;
+    readonly k: number;
+    readonly communities: readonly (readonly string[])[];
+    readonly interChainNodes: readonly string[];
+    readonly uncovered: readonly string[];
+    /** Formula 1's count and ratio (1 = ungrouped) of the chosen partition and of the others. */
+    readonly storage: readonly { readonly strategy: string; readonly count: number; readonly ratio: number; readonly chains: number }[];
+    /** partition.json, its report and charts, relative to the run directory. */
+    readonly files: Readonly<Record<string, string>>;
+  };
+  readonly chains: { readonly main: ChainFigures; readonly communities: readonly ChainFigures[] };
+  readonly contracts: { readonly total: number; readonly hub: string };
+  readonly participants: readonly {
+    readonly chain: string;
+    readonly provider: { readonly id: string; readonly address: string };
+    readonly thirdParty: { readonly id: string; readonly address: string };
+    readonly crossThirdParty?: { readonly id: string; readonly address: string };
+    readonly devices: number;
+    readonly machines: number;
+    readonly eprs: number;
+    readonly transactions: number;
+  }[];
+  readonly store: readonly { readonly chain: string; readonly peerId: string; readonly gateway: string }[];
+  readonly units: {
+    readonly devices: number;
+    readonly readings: number;
+    readonly batches: number;
+    readonly serviceRequests: number;
+    readonly partOrders: number;
+    readonly tokens: { readonly seeded: string; readonly earned: string; readonly spent: string };
+    readonly statusRecords: number;
+    readonly shares: number;
+    readonly revocations: number;
+    readonly reverted: number;
+    readonly failures: number;
+    readonly perUnit: FleetResult["units"];
+  };
+  readonly records: {
+    readonly records: number;
+    readonly intra: number;
+    readonly cross: number;
+    readonly copies: number;
+    /** Formula 1's count of the log on the chains: equals the partition's `community` count. */
+    readonly storageCount: number;
+    readonly seconds: number;
+    readonly recordsPerSecond: number;
+    readonly perChain: readonly { readonly chain: string; readonly records: number; readonly batches: number; readonly transactions: number; readonly gas: number; readonly gasPerRecord: number; readonly recordsPerSecond: number }[];
+    readonly placements: string;
+  };
+  readonly anchors: {
+    readonly transactions: number;
+    readonly headers: number;
+    readonly rounds: number;
+    readonly failedRounds: number;
+    readonly perChain: SendAndAnchorResult["chains"];
+    readonly latencyMs: Distribution;
+  };
+  readonly sharing: {
+    /** Steps 1–2 (seal and store the snapshot; its EPR record sent → mined), per record. */
+    readonly shareMs: Distribution;
+    /** Upload start → EPR record mined, including the wait behind the unit's queued reading batches. */
+    readonly shareQueuedMs: Distribution;
+    /** Steps 3–6 (query the chain, get through the gateway, verify and decrypt), per read. */
+    readonly readMs: Distribution;
+    readonly writeStepsMs: Readonly<Record<string, Distribution>>;
+    readonly readStepsMs: Readonly<Record<string, Distribution>>;
+  };
+  readonly verification: {
+    readonly anchorsHeld: number;
+    readonly valid: number;
+    readonly invalid: number;
+    readonly records: readonly RecordCheck[];
+    readonly crossRecords: readonly CrossRecordCheck[];
+    readonly tampered?: VerificationResult["tampered"];
+    readonly reads: readonly ShareRead[];
+  };
+  readonly checks: readonly RunCheck[];
+  /** Seconds from the start of the run to the report (shutdown not included). */
+  readonly seconds: number;
+}
+
+/** Everything the steps returned, as the report is built from it. */
+export interface RunFacts {
+  readonly options: StartOptions;
+  readonly steps: readonly StepTiming[];
+  readonly seconds: number;
+  readonly traffic: { readonly file: string; readonly generated: boolean };
+  readonly partition: PartitionDocument;
+  readonly partitionFiles: Readonly<Record<string, string>>;
+  readonly topology: { readonly main: { name: string; chainId: number; rpc: string; contracts: Record<string, string> }; readonly communities: readonly { name: string; chainId: number; rpc: string; members: readonly string[]; contracts: Record<string, string> }[] };
+  readonly deployments: readonly ChainDeployment[];
+  readonly hub: string;
+  readonly plan: readonly CommunityPlan[];
+  readonly setups: readonly ChainSetup[];
+  readonly store: readonly { readonly chain: string; readonly peerId: string; readonly gateway: string }[];
+  readonly fleet: FleetResult;
+  readonly records: SendAndAnchorResult;
+  readonly verification: VerificationResult;
+  /** Block height of every chain at the end, by name. */
+  readonly heights: Readonly<Record<string, number>>;
+}
+
+/** p50, p95, max and mean of `values` (nearest rank); zeros for none. */
+export function distribution(values: readonly number[]): Distribution {
+  if (values.length === 0) return { samples: 0, p50: 0, p95: 0, max: 0, mean: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return { samples: sorted.length, p50: round(rank(50)), p95: round(rank(95)), max: round(sorted[sorted.length - 1]), mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length) };
+}
+
+function sum(values: readonly (bigint | string)[]): string {
+  return values.reduce<bigint>((total, v) => total + BigInt(v), 0n).toString();
+}
+
+/** The run's checks of its own results: what the end-to-end test and a user rely on. */
+export function runChecks(facts: RunFacts): RunCheck[] {
+  const v = facts.verification;
+  const invalid = v.records.filter((r) => !r.valid);
+  const crossCopies = v.crossRecords.flatMap((c) => c.copies);
+  const readsOk = v.reads.filter((r) => r.expected === "read");
+  const refusals = v.reads.filter((r) => r.expected === "refused");
+  const community = facts.partition.strategies.find((s) => s.name === "community");
+  const perChain = facts.records.summary.chains.reduce((total, c) => total + c.total, 0);
+  return [
+    {
+      name: "every community has a chain",
+      required: true,
+      passed: facts.topology.communities.length === facts.partition.chosen.communities.length,
+      detail: `${facts.partition.chosen.communities.length} communities, ${facts.topology.communities.length} community chains`,
+    },
+    {
+      name: "records per chain sum to the copies the storage model places",
+      required: true,
+      passed: perChain === facts.records.summary.copies && (community === undefined || facts.records.summary.storageCount === community.count),
+      detail: `${perChain} records on the chains, ${facts.records.summary.copies} copies placed; formula 1 count ${facts.records.summary.storageCount}, partition's community count ${community?.count ?? "n/a"}`,
+    },
+    {
+      name: "service requests and part orders happened",
+      required: false,
+      passed: facts.fleet.counts.serviceRequests > 0 && facts.fleet.counts.partOrders > 0,
+      detail: `${facts.fleet.counts.serviceRequests} service requests, ${facts.fleet.counts.partOrders} part orders`,
+    },
+    {
+      name: "sampled records verify as a light client",
+      required: true,
+      passed: v.records.length > 0 && invalid.length === 0 && crossCopies.every((c) => c.valid),
+      detail: `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
+        (invalid.length > 0 ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}` : ""),
+    },
+    {
+      name: "a tampered proof is rejected",
+      required: true,
+      passed: v.tampered !== undefined && !v.tampered.valid,
+      detail: v.tampered === undefined ? "no proof to tamper with" : v.tampered.valid ? `${v.tampered.tampering}: accepted` : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
+    },
+    {
+      name: "third parties read shared data through the gateways",
+      required: true,
+      passed: readsOk.length > 0 && readsOk.every((r) => r.outcome === "read"),
+      detail: `${readsOk.filter((r) => r.outcome === "read").length}/${readsOk.length} reads (${readsOk.filter((r) => r.cross).length} cross-community)`,
+    },
+    {
+      name: "an unauthorised reader is refused",
+      required: true,
+      passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
+      detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
+    },
+  ];
+}
+
+/** Builds report.json from the steps' results. */
+export function buildRunReport(facts: RunFacts): RunReport {
+  const doc = facts.partition;
+  const ratio = (name: string) => doc.strategies.find((s) => s.name === name);
+  const fleet = facts.fleet;
+  const summary = facts.records.summary;
+  const deployTxs = new Map(facts.deployments.map((d) => [d.chain, d.transactions]));
+  const setupTxs = new Map(facts.setups.map((s) => [s.chain, s.transactions]));
+  const unitTxs = new Map<string, number>();
+  for (const u of fleet.units) unitTxs.set(u.chain, (unitTxs.get(u.chain) ?? 0) + u.batches + u.statusRecords + u.authorizations + u.revocations + u.reverted);
+  const recordTxs = new Map(summary.chains.map((c) => [c.name, c.transactions]));
+  const anchorTxs = facts.records.anchors.length;
+  const figures = (chain: RunFacts["topology"]["main"] & { members?: readonly string[] }, main: boolean): ChainFigures => ({
+    name: chain.name,
+    chainId: chain.chainId,
+    rpc: chain.rpc,
+    members: chain.members?.length ?? 0,
+    blocks: facts.heights[chain.name] ?? 0,
+    transactions: {
+      deploy: deployTxs.get(chain.name) ?? 0,
+      participants: setupTxs.get(chain.name) ?? 0,
+      units: unitTxs.get(chain.name) ?? 0,
+      records: recordTxs.get(chain.name) ?? 0,
+      anchors: main ? anchorTxs : 0,
+    },
+    contracts: chain.contracts,
+  });
+  const steps = (record: Readonly<Partial<Record<string, readonly number[]>>>) =>
+    Object.fromEntries(Object.entries(record).filter(([, values]) => values !== undefined && values.length > 0).map(([step, values]) => [step, distribution(values!)]));
+  const reads = facts.verification.reads.filter((r) => r.outcome === "read" && r.ms !== undefined).map((r) => r.ms!);
+  const valid = facts.verification.records.filter((r) => r.valid).length + facts.verification.crossRecords.flatMap((c) => c.copies).filter((c) => c.valid).length;
+  const checked = facts.verification.records.length + facts.verification.crossRecords.flatMap((c) => c.copies).length;
+  return {
+    version: RUN_REPORT_VERSION,
+    generatedAt: new Date().toISOString(),
+    options: facts.options,
+    steps: facts.steps,
+    traffic: { file: facts.traffic.file, generated: facts.traffic.generated, records: doc.log.records, devices: doc.log.devices, spanHours: doc.log.spanHours },
+    partition: {
+      threshold: doc.threshold.value,
+      thresholdUnit: doc.threshold.unit,
+      k: doc.chosen.k,
+      communities: doc.chosen.communities,
+      interChainNodes: doc.chosen.interChainNodes,
+      uncovered: doc.chosen.uncovered,
+      storage: ["ungrouped", "community", "optimized", "louvain", "edge-strength"]
+        .map((name) => ratio(name))
+        .filter((s) => s !== undefined)
+        .map((s) => ({ strategy: s.name, count: s.count, ratio: s.storageRatio, chains: s.chains })),
+      files: facts.partitionFiles,
+    },
+    chains: { main: figures(facts.topology.main, true), communities: facts.topology.communities.map((c) => figures(c, false)) },
+    contracts: { total: facts.deployments.reduce((total, d) => total + Object.keys(d.contracts).length, 0), hub: facts.hub },
+    participants: facts.plan.map((p) => {
+      const setup = facts.setups.find((s) => s.chain === p.chain);
+      const brief = (x: { id: string; address: string }) => ({ id: x.id, address: x.address });
+      return {
+        chain: p.chain,
+        provider: brief(p.provider),
+        thirdParty: brief(p.thirdParty),
+        ...(p.crossThirdParty === undefined ? {} : { crossThirdParty: brief(p.crossThirdParty) }),
+        devices: p.devices.length,
+        machines: setup?.machines ?? 0,
+        eprs: Object.keys(setup?.eprs ?? {}).length,
+        transactions: setup?.transactions ?? 0,
+      };
+    }),
+    store: facts.store,
+    units: {
+      devices: fleet.units.length,
+      readings: fleet.counts.readingsApplied,
+      batches: fleet.counts.batches,
+      serviceRequests: fleet.counts.serviceRequests,
+      partOrders: fleet.counts.partOrders,
+      tokens: { seeded: sum(facts.setups.map((s) => s.seeded)), earned: sum(fleet.units.map((u) => u.earned)), spent: sum(fleet.units.map((u) => u.spent)) },
+      statusRecords: fleet.counts.statusRecords,
+      shares: fleet.counts.authorizations,
+      revocations: fleet.counts.revocations,
+      reverted: fleet.counts.reverted,
+      failures: fleet.units.reduce((total, u) => total + u.failures.length, 0),
+      perUnit: fleet.units,
+    },
+    records: {
+      records: summary.records,
+      intra: summary.intra,
+      cross: summary.cross,
+      copies: summary.copies,
+      storageCount: summary.storageCount,
+      seconds: summary.seconds,
+      recordsPerSecond: summary.recordsPerSecond,
+      perChain: summary.chains.map((c) => ({ chain: c.name, records: c.total, batches: c.batches, transactions: c.transactions, gas: c.gas, gasPerRecord: c.gasPerRecord, recordsPerSecond: c.recordsPerSecond })),
+      placements: summary.placements,
+    },
+    anchors: {
+      transactions: facts.records.anchors.length,
+      headers: facts.records.chains.reduce((total, c) => total + c.headers, 0),
+      rounds: facts.records.rounds,
+      failedRounds: facts.records.failedRounds,
+      perChain: facts.records.chains,
+      latencyMs: distribution(facts.records.anchorLatencyMs),
+    },
+    sharing: {
+      shareMs: distribution(fleet.shareLatencyMs),
+      shareQueuedMs: distribution(fleet.queuedShareLatencyMs),
+      readMs: distribution(reads),
+      writeStepsMs: steps(fleet.writeStepsMs),
+      readStepsMs: steps(facts.verification.readStepsMs),
+    },
+    verification: {
+      anchorsHeld: facts.verification.anchorsHeld,
+      valid,
+      invalid: checked - valid,
+      records: facts.verification.records,
+      crossRecords: facts.verification.crossRecords,
+      tampered: facts.verification.tampered,
+      reads: facts.verification.reads,
+    },
+    checks: runChecks(facts),
+    seconds: facts.seconds,
+  };
+}

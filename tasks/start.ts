@@ -1,0 +1,109 @@
+// `npm start` (`npx hardhat start`): the whole system on embedded defaults. Parses, calls
+// src/system, prints; the steps themselves live in the library.
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import { DEFAULT_START_OPTIONS, TABLE1_COUNT_THRESHOLD } from "../src/system/options";
+
+// src/system uses the TypeChain factories and Ignition, which exist (and are worth loading) only
+// when the task runs: hardhat.config.ts loads this file before anything is compiled.
+type SystemModule = typeof import("../src/system");
+const systemModule = (): SystemModule => require("../src/system") as SystemModule;
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED_EXIT_CODE = 130;
+
+interface StartArgs {
+  log?: string;
+  runDir: string;
+  devices: number;
+  records: number;
+  groups: string;
+  readingsPerDevice: number;
+  uploadsPerDevice: number;
+  countThreshold: number;
+  seed: number;
+  keepChains: boolean;
+  verifySample: number;
+  readingBatch: number;
+  relayInterval: number;
+}
+
+const D = DEFAULT_START_OPTIONS;
+
+task(
+  "start",
+  "Runs the whole system: traffic log → partition → chains → contracts → participants → store network → IoT units → records + anchors → light verification and gated sharing → report (Markdown, JSON, charts), then stops everything",
+)
+  .addOptionalParam("log", "A traffic log (CSV: timestamp,from,to[,bytes]) to run on instead of generating the factory workload", undefined, types.string)
+  .addOptionalParam("runDir", "Directory of the run (an earlier run there is stopped and replaced; a directory holding anything else is refused)", D.runDir, types.string)
+  .addOptionalParam("devices", "Devices of the generated workload", D.devices, types.int)
+  .addOptionalParam("records", "Records of the generated workload", D.records, types.int)
+  .addOptionalParam("groups", 'Work cells of the generated workload ("auto" = devices / 9, as gen-traffic)', "auto", types.string)
+  .addOptionalParam("readingsPerDevice", "Sensor readings each IoT unit takes (temperature and vibration)", D.readingsPerDevice, types.int)
+  .addOptionalParam("uploadsPerDevice", "Status snapshots each unit shares through its EPR (at least 2: the first with its own community's third party, the later ones also with another community's)", D.uploadsPerDevice, types.int)
+  .addOptionalParam("countThreshold", `TempCountThreshold and VibraCountThreshold of every machine (Table 1: ${TABLE1_COUNT_THRESHOLD}); lower it for short runs so requests and orders still happen`, D.countThreshold, types.int)
+  .addOptionalParam("seed", "Seed of the workload, the random strategies, the sensors and the verification sample", D.seed, types.int)
+  .addFlag("keepChains", "Leave the chains running at the end (stop them with chains:down --dir <run-dir>/chains)")
+  .addOptionalParam("verifySample", "Records the light client verifies on each community chain", D.verifySample, types.int)
+  .addOptionalParam("readingBatch", "Readings per MaintenanceService transaction", D.readingBatch, types.int)
+  .addOptionalParam("relayInterval", "Milliseconds between the relay's anchor rounds while records are sent", D.relayIntervalMs, types.int)
+  .setAction(async (args: StartArgs, hre) => {
+    await hre.run("compile", { quiet: true });
+    const system = systemModule();
+    const options = system.resolveStartOptions({
+      log: args.log,
+      runDir: path.resolve(hre.config.paths.root, args.runDir),
+      devices: args.devices,
+      records: args.records,
+      groups: args.groups.trim().toLowerCase() === "auto" ? undefined : Number(args.groups),
+      readingsPerDevice: args.readingsPerDevice,
+      uploadsPerDevice: args.uploadsPerDevice,
+      countThreshold: args.countThreshold,
+      seed: args.seed,
+      keepChains: args.keepChains,
+      verifySample: args.verifySample,
+      readingBatch: args.readingBatch,
+      relayIntervalMs: args.relayInterval,
+    });
+    const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
+    const abort = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+      interrupts += 1;
+      if (interrupts === 1) {
+        process.stderr.write("\nCtrl-C: stopping after what is running now, then shutting everything down (Ctrl-C again to leave at once)\n");
+        abort.abort();
+        return;
+      }
+      process.stderr.write(`\nleaving without shutting down: stop the chains with npx hardhat chains:down --dir ${path.join(options.runDir, "chains")}\n`);
+      process.exit(INTERRUPTED_EXIT_CODE);
+    };
+    process.on("SIGINT", onInterrupt);
+    try {
+      const outcome = await system.runSystem(options, {
+        projectRoot: hre.config.paths.root,
+        configFile: hre.config.paths.configFile,
+        artifactResolver: new HardhatArtifactResolver(hre),
+        sink: { write: (text) => process.stdout.write(text), tty: process.stdout.isTTY === true },
+        signal: abort.signal,
+      });
+      const report = outcome.report;
+      console.log(
+        [
+          "",
+          `commchain ran in ${report.seconds.toFixed(1)} s: ${report.traffic.devices} devices, ${report.chains.communities.length} communities, ` +
+            `${report.units.serviceRequests} service requests, ${report.units.partOrders} part orders, ${report.records.copies.toLocaleString("en-US")} record copies, ` +
+            `${report.verification.valid} records VALID, tampered proof ${report.verification.tampered?.valid === false ? "INVALID" : "accepted"}`,
+          `report: ${path.relative(process.cwd(), outcome.files.markdown)} (also report.json and charts/ in ${path.relative(process.cwd(), outcome.paths.root) || "."})`,
+        ].join("\n"),
+      );
+      return outcome;
+    } catch (error) {
+      const interrupted = error instanceof system.RunInterruptedError || abort.signal.aborted;
+      console.error(`\nnpm start failed: ${(error as Error).message}`);
+      process.exitCode = interrupted ? INTERRUPTED_EXIT_CODE : 1;
+      return undefined;
+    } finally {
+      process.off("SIGINT", onInterrupt);
+    }
+  });

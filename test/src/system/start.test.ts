@@ -1,0 +1,269 @@
+/**
+ * The main job end to end with small settings: 12 devices in 3 work cells, 3,000 log records,
+ * 400 readings per unit with the machines' count thresholds lowered to 10 so service requests and
+ * part orders still happen. Real chain processes, store nodes and gateways, as `npm start` runs
+ * them; the report's figures are checked against each other and against the log, and nothing may
+ * be left running afterwards. A second run is interrupted (as Ctrl-C does) while its units run:
+ * it fails naming the step and still shuts everything down.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import hre from "hardhat";
+import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD } from "../../../deploy/defaults";
+import { readPartition } from "../../../src/partition/document";
+import {
+  RUN_MARKER_FILE,
+  RunInterruptedError,
+  STEPS,
+  resolveStartOptions,
+  runPaths,
+  runSystem,
+  type RunOutcome,
+  type RunReport,
+  type StartOptions,
+} from "../../../src/system";
+import { chainProcessesUnder, killChainProcessesUnder } from "../chains/helpers";
+
+const SMALL: Partial<StartOptions> = {
+  devices: 12,
+  groups: 3,
+  records: 3_000,
+  readingsPerDevice: 400,
+  countThreshold: 10,
+  readingBatch: 100,
+  verifySample: 3,
+  seed: 1,
+};
+
+/** Collects the run's progress lines. */
+function sink(onLine: (line: string) => void = () => undefined) {
+  const lines: string[] = [];
+  let partial = "";
+  return {
+    lines,
+    tty: false,
+    write(text: string) {
+      partial += text;
+      const parts = partial.split("\n");
+      partial = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        onLine(line);
+      }
+    },
+  };
+}
+
+/** The smallest community holding both devices, else the smallest holding each (formula 1, from its definition). */
+function placement(communities: readonly (readonly string[])[], from: string, to: string): number[] {
+  const order = (list: number[]) => list.sort((a, b) => communities[a].length - communities[b].length || a - b);
+  const holding = (device: string) => communities.map((_, c) => c).filter((c) => communities[c].includes(device));
+  const both = holding(from).filter((c) => communities[c].includes(to));
+  if (both.length > 0) return [order(both)[0]];
+  return [order(holding(from))[0], order(holding(to))[0]].filter((c) => c !== undefined);
+}
+
+/** Whether anything still answers on `url`. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(new URL("/health", url), { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("system: npm start end to end (small settings)", function () {
+  this.timeout(600_000);
+  let work: string;
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "commchain-start-"));
+    await hre.run("compile", { quiet: true });
+  });
+
+  after(async () => {
+    // A run that failed half-way must not leave chains behind, whatever the assertions said.
+    await killChainProcessesUnder(work);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const context = (output: ReturnType<typeof sink>, signal?: AbortSignal) => ({
+    projectRoot: hre.config.paths.root,
+    configFile: hre.config.paths.configFile,
+    artifactResolver: new HardhatArtifactResolver(hre),
+    sink: output,
+    signal,
+  });
+
+  describe("a complete run", () => {
+    let outcome: RunOutcome;
+    let report: RunReport;
+    let output: ReturnType<typeof sink>;
+    let runDir: string;
+
+    before(async () => {
+      runDir = path.join(work, "run");
+      output = sink();
+      outcome = await runSystem(resolveStartOptions({ ...SMALL, runDir }), context(output));
+      report = JSON.parse(fs.readFileSync(path.join(runDir, "report.json"), "utf8")) as RunReport;
+    });
+
+    it("runs every step in order, each with a start and a done line, and leaves nothing running", async () => {
+      for (const [i, step] of STEPS.entries()) {
+        const prefix = `[${String(i + 1).padStart(2)}/${STEPS.length}] ${step}`;
+        expect(output.lines.filter((l) => l.startsWith(prefix) && / done in \d+\.\d s: /.test(l)), step).to.have.length(1);
+      }
+      expect(report.steps.map((s) => [s.step, s.status])).to.deep.equal(STEPS.map((s) => [s, "done"]));
+      expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+      for (const store of report.store) expect(await answers(store.gateway), store.gateway).to.equal(false);
+      expect(outcome.keptChains).to.equal(false);
+    });
+
+    it("writes the report files: Markdown, JSON, the run's charts and the partition's", () => {
+      const paths = runPaths(runDir);
+      for (const file of [paths.marker, paths.reportMarkdown, paths.reportJson, paths.traffic, paths.partition]) expect(fs.existsSync(file), file).to.equal(true);
+      for (const chart of ["charts/throughput.svg", "charts/latency.svg", "partition/trust-graph.svg", "partition/storage.svg"]) {
+        expect(fs.readFileSync(path.join(runDir, chart), "utf8"), chart).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
+      }
+      const markdown = fs.readFileSync(paths.reportMarkdown, "utf8");
+      expect(markdown).to.match(/^# commchain run\n\nAll checks passed — 12 devices in 3 communities, 3,000 records on 4 chains/);
+      for (const link of ["charts/throughput.svg", "charts/latency.svg", "partition/trust-graph.svg", "partition/storage.svg"]) expect(markdown).to.contain(`](${link})`);
+      expect(outcome.files.markdown).to.equal(paths.reportMarkdown);
+      expect(report.checks.filter((c) => !c.passed)).to.deep.equal([]);
+    });
+
+    it("gives every community of the partition a chain of its members", () => {
+      const doc = readPartition(path.join(runDir, "partition", "partition.json"));
+      expect(doc.chosen.communities).to.have.length(3);
+      expect(report.chains.communities.map((c) => c.name)).to.deep.equal(["community-1", "community-2", "community-3"]);
+      expect(report.chains.communities.map((c) => c.members)).to.deep.equal(doc.chosen.communities.map((c) => c.length));
+      expect(report.partition.communities).to.deep.equal(doc.chosen.communities);
+      expect(report.contracts.total).to.equal(1 + 3 * 7);
+    });
+
+    it("puts on each chain the records the storage model places there, and they sum to the copies", () => {
+      const communities = report.partition.communities;
+      const expected = communities.map(() => 0);
+      const rows = fs.readFileSync(path.join(runDir, "traffic.csv"), "utf8").trim().split("\n").slice(1);
+      for (const row of rows) {
+        const [, from, to] = row.split(",");
+        for (const c of placement(communities, from, to)) expected[c] += 1;
+      }
+      expect(report.records.perChain.map((c) => c.records)).to.deep.equal(expected);
+      expect(report.records.perChain.reduce((sum, c) => sum + c.records, 0)).to.equal(report.records.copies);
+      expect(report.records.records).to.equal(3_000);
+      expect(report.records.copies).to.equal(report.records.intra + 2 * report.records.cross);
+      const doc = readPartition(path.join(runDir, "partition", "partition.json"));
+      expect(report.records.storageCount).to.equal(doc.strategies.find((s) => s.name === "community")!.count);
+    });
+
+    it("runs every device's unit until service requests and part orders happen, its tokens adding up", () => {
+      const units = report.units;
+      expect(units.devices).to.equal(12);
+      expect(units.readings).to.equal(12 * 400);
+      expect(units.serviceRequests).to.be.greaterThan(0);
+      expect(units.partOrders).to.be.greaterThan(0);
+      expect(units.reverted).to.equal(0);
+      expect(units.failures).to.equal(0);
+      const sum = (pick: (u: RunReport["units"]["perUnit"][number]) => number) => units.perUnit.reduce((total, u) => total + pick(u), 0);
+      expect(sum((u) => u.serviceRequests)).to.equal(units.serviceRequests);
+      expect(sum((u) => u.partOrders)).to.equal(units.partOrders);
+      for (const unit of units.perUnit) {
+        expect(unit.readings, unit.device).to.equal(400);
+        expect(BigInt(unit.spent), unit.device).to.equal(DEFAULT_PART_PRICE * BigInt(unit.partOrders));
+        expect(BigInt(unit.earned), unit.device).to.equal(DEFAULT_UPLOAD_REWARD * BigInt(unit.statusRecords));
+      }
+      expect(BigInt(units.tokens.spent)).to.equal(DEFAULT_PART_PRICE * BigInt(units.partOrders));
+      expect(units.tokens.seeded).to.equal((12n * DEFAULT_PART_PRICE * BigInt(Math.ceil(400 / 11))).toString());
+      expect(units.statusRecords).to.equal(12 * 3);
+    });
+
+    it("shares status data with the own and another community's third party, and revokes one reader once", () => {
+      const units = report.units;
+      // Per device: its own third party on its 3 records, the next community's on the last 2; the
+      // one device that revoked its own third party after 2 records never authorized it on its 3rd.
+      expect(units.shares).to.equal(12 * (3 + 2) - 1);
+      expect(units.revocations).to.equal(2);
+      expect(report.participants.map((p) => [p.chain, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id])).to.deep.equal([
+        ["community-1", "community-1-provider", "community-1-lab", "community-2-lab"],
+        ["community-2", "community-2-provider", "community-2-lab", "community-3-lab"],
+        ["community-3", "community-3-provider", "community-3-lab", "community-1-lab"],
+      ]);
+      expect(report.participants.reduce((sum, p) => sum + p.eprs, 0)).to.equal(12);
+    });
+
+    it("anchors every chain to its head and verifies sampled and cross-chain records as a light client; the tampered proof is INVALID", () => {
+      const v = report.verification;
+      expect(v.records.length).to.be.at.least(3 * 2);
+      expect(v.records.every((r) => r.valid), JSON.stringify(v.records.filter((r) => !r.valid))).to.equal(true);
+      expect(v.crossRecords).to.have.length(2);
+      for (const cross of v.crossRecords) {
+        expect(cross.copies.map((c) => c.valid)).to.deep.equal([true, true]);
+        expect(cross.copies[0].chain).to.not.equal(cross.copies[1].chain);
+      }
+      expect(v.tampered).to.deep.include({ valid: false, reason: "merkle-proof" });
+      expect(v.tampered!.message).to.match(/Merkle proof leads to 0x[0-9a-f]{64}, not to batch \d+'s root/);
+      expect(v.invalid).to.equal(0);
+      expect(v.anchorsHeld).to.equal(report.anchors.transactions);
+      for (const chain of report.anchors.perChain) {
+        const figures = report.chains.communities.find((c) => c.name === chain.chain)!;
+        // The final round anchored every block the chain had when the records were done.
+        expect(chain.height, chain.chain).to.equal(figures.blocks);
+      }
+      expect(report.anchors.latencyMs.samples).to.equal(report.records.perChain.reduce((sum, c) => sum + c.batches, 0));
+    });
+
+    it("lets third parties read shared data through the gateways, cross-community too, and refuses the revoked reader with 403", () => {
+      const reads = report.verification.reads;
+      const allowed = reads.filter((r) => r.expected === "read");
+      expect(allowed).to.have.length(6);
+      expect(allowed.filter((r) => r.cross)).to.have.length(3);
+      for (const read of allowed) expect(read, JSON.stringify(read)).to.deep.include({ outcome: "read" });
+      const refused = reads.filter((r) => r.expected === "refused");
+      expect(refused).to.have.length(1);
+      expect(refused[0]).to.deep.include({ outcome: "refused", status: 403, code: "Forbidden", reader: "community-1-lab", chain: "community-1" });
+      expect(report.sharing.readMs.samples).to.equal(6);
+      expect(report.sharing.shareMs.samples).to.equal(12 * 3);
+    });
+
+    it("refuses a run directory that holds something else, leaving it as it was", async () => {
+      const stranger = path.join(work, "not-a-run");
+      fs.mkdirSync(stranger);
+      fs.writeFileSync(path.join(stranger, "notes.txt"), "mine");
+      const error = await runSystem(resolveStartOptions({ ...SMALL, runDir: stranger }), context(sink())).catch((e: Error) => e);
+      expect(error).to.be.instanceOf(Error);
+      expect((error as Error).message).to.equal(
+        `step "traffic" failed: run directory ${stranger}: is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`,
+      );
+      expect(fs.readFileSync(path.join(stranger, "notes.txt"), "utf8")).to.equal("mine");
+    });
+  });
+
+  it("interrupted while its units run: fails naming the step, and still stops every chain, store node and gateway", async () => {
+    const runDir = path.join(work, "interrupted");
+    const abort = new AbortController();
+    const gateways: string[] = [];
+    const output = sink((line) => {
+      if (/^\[ 6\/11\] store .* done in/.test(line)) gateways.push(...(line.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []));
+      if (line.startsWith("[ 7/11] units ")) abort.abort();
+    });
+    const error = await runSystem(resolveStartOptions({ ...SMALL, runDir, readingsPerDevice: 100_000 }), context(output, abort.signal)).catch((e: Error) => e);
+    expect(error).to.be.instanceOf(RunInterruptedError);
+    expect((error as RunInterruptedError).step).to.equal("units");
+    expect(output.lines.some((l) => /^\[ 7\/11\] units .* FAILED after/.test(l))).to.equal(true);
+    expect(output.lines.some((l) => /^\[11\/11\] shutdown .* done in/.test(l))).to.equal(true);
+    expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+    expect(gateways).to.have.length(3);
+    for (const url of gateways) expect(await answers(url), url).to.equal(false);
+    expect(fs.existsSync(path.join(runDir, "report.json"))).to.equal(false);
+  });
+
+  it("needs a log that exists, and names the step", async () => {
+    const error = await runSystem(resolveStartOptions({ ...SMALL, runDir: path.join(work, "nolog"), log: path.join(work, "missing.csv") }), context(sink())).catch((e: Error) => e);
+    expect((error as Error).message).to.equal(`step "traffic" failed: --log: ${path.join(work, "missing.csv")} does not exist`);
+  });
+});
