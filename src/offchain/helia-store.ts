@@ -5,7 +5,8 @@
  * (`createHeliaLight`), its blocks and datastore in files under `dir`, so nothing needs to be
  * installed and the data survives a restart. A networked Helia node of the store cluster
  * (`cluster.ts`) is wrapped by the same class with `network: true`: `put` then also announces a
- * provider record on the DHT, and `get` fetches missing blocks over bitswap.
+ * provider record on the DHT (in the background; `announced(cid)` waits for it), and `get`
+ * fetches missing blocks over bitswap.
  *
  * Helia is ESM-only and pulls in libp2p, so it is loaded with a real dynamic `import()` when a
  * store is opened, never when this module is imported.
@@ -37,6 +38,10 @@ export interface HeliaStoreOptions {
 export class HeliaStore implements ContentStore {
   readonly name: string;
   private closed = false;
+  /** Provider-record publications under way (and failed ones, so `announced` can report them). */
+  private readonly announcements = new Map<string, Promise<void>>();
+  /** Aborts publications still under way when the store closes. */
+  private readonly announcing = new AbortController();
 
   constructor(
     /** The Helia node behind the store; exposed for the cluster and for diagnostics. */
@@ -50,12 +55,34 @@ export class HeliaStore implements ContentStore {
     this.assertOpen();
     const cid = await cidOf(bytes);
     await this.helia.blockstore.put(cid, bytes, { signal: options.signal });
-    if (this.options.network) {
-      // Helia does not publish provider records by itself; without one, no other node could
-      // find the block without being told where it is.
-      await this.helia.routing.provide(cid, { signal: options.signal });
-    }
+    // Helia does not publish provider records by itself; without one, no other node could find
+    // the block without being told where it is. Publishing walks the DHT (hundreds of ms with a
+    // few peers), while the block is already stored and served by this node, so `put` does not
+    // wait for it: the data path's latency is the local write. `announced(cid)` waits for it.
+    if (this.options.network) this.announce(cid);
     return cid.toString();
+  }
+
+  /**
+   * Resolves once the provider record of `cid` (put on this node) is published on the DHT, and
+   * rejects with the reason if publishing failed. Resolves at once for a CID with nothing pending.
+   */
+  async announced(cid: string): Promise<void> {
+    await this.announcements.get(parseCid(cid).toString());
+  }
+
+  private announce(cid: Awaited<ReturnType<typeof cidOf>>): void {
+    const key = cid.toString();
+    const publication = this.helia.routing.provide(cid, { signal: this.announcing.signal });
+    this.announcements.set(key, publication);
+    // A success forgets the entry; a failure stays for `announced` to report, and is never an
+    // unhandled rejection.
+    publication.then(
+      () => {
+        if (this.announcements.get(key) === publication) this.announcements.delete(key);
+      },
+      () => undefined,
+    );
   }
 
   async get(cid: string, options: StoreCallOptions = {}): Promise<Uint8Array> {
@@ -112,6 +139,8 @@ export class HeliaStore implements ContentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.announcing.abort();
+    await Promise.allSettled(this.announcements.values());
     if (this.options.ownsNode) await this.helia.stop();
   }
 

@@ -42,6 +42,8 @@ describe("store cluster (embedded Helia nodes, Kademlia DHT over loopback TCP)",
     expect(c.bootstrap.join()).not.to.contain(a.peerId);
 
     const cid = await a.store.put(utf8("spindle temperature 71.5 C"));
+    // put returns once the block is stored; the provider record is published in the background.
+    await a.store.announced(cid);
     expect(await c.store.has(cid)).to.equal(false);
     expect(await b.store.has(cid)).to.equal(false);
 
@@ -58,6 +60,7 @@ describe("store cluster (embedded Helia nodes, Kademlia DHT over loopback TCP)",
     cluster = await startStoreCluster({ dir: temp.dir, count: 2 });
     const before = cluster.nodes.map((n) => n.peerId);
     const cid = await cluster.nodes[0].store.put(utf8("before restart"));
+    await cluster.nodes[0].store.announced(cid);
     await cluster.stop();
 
     cluster = await startStoreCluster({ dir: temp.dir, count: 2 });
