@@ -92,6 +92,8 @@ interface IEquipmentProviderRelationship {
     error RelationshipAlreadyAuthorized(uint256 recordId, address reader);
     /// @notice `reader` is not authorized for record `recordId`.
     error RelationshipNotAuthorized(uint256 recordId, address reader);
+    /// @notice `count` readers were named for one new record, over `maxCount`.
+    error RelationshipTooManyReaders(uint256 count, uint256 maxCount);
 
     /**
      * @notice Set up a fresh clone between the owners of two Summaries; the caller becomes the factory.
@@ -133,6 +135,50 @@ interface IEquipmentProviderRelationship {
         bytes32 contentHash,
         string calldata uri,
         uint256 bonus,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice The device adds a data pointer and lets `readers` read it, in one transaction: the
+     * same checks, events, notifications and rewards as {addRecord} followed by {authorize} for
+     * each reader, in that order.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
+     * @param bonus DataToken pulled from the device with `transferFrom` and paid to the verifier (0 = none)
+     * @param readers the registered participants (neither device nor provider, no repeats) to authorize
+     * @return recordId the new record's 0-based id
+     */
+    function addRecordWithReaders(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice {addRecordWithReaders} with the bonus allowance given by the device's EIP-2612 permit signature.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored
+     * @param bonus DataToken escrowed for the verifier; the device's permit is for this amount
+     * @param readers the registered participants to authorize
+     * @param deadline the permit's deadline
+     * @param v the permit signature's v
+     * @param r the permit signature's r
+     * @param s the permit signature's s
+     * @return recordId the new record's 0-based id
+     */
+    function addRecordWithReadersAndPermit(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers,
         uint256 deadline,
         uint8 v,
         bytes32 r,
