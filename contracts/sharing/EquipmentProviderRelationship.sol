@@ -147,14 +147,21 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         string calldata uri,
         uint256 bonus,
         address[] calldata readers,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata permit
     ) external nonReentrant returns (uint256 recordId) {
         address device_;
         (recordId, device_) = _addRecordAndReaders(query, contentHash, uri, bonus, readers);
-        try IERC20Permit(address(_TOKEN)).permit(msg.sender, address(this), bonus, deadline, v, r, s) {} catch {}
+        try
+            IERC20Permit(address(_TOKEN)).permit(
+                msg.sender,
+                address(this),
+                bonus,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s
+            )
+        {} catch {}
         _afterRecordAndReaders(recordId, bonus, readers, device_);
     }
 

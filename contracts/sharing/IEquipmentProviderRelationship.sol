@@ -29,6 +29,19 @@ interface IEquipmentProviderRelationship {
         uint256 bonus;
     }
 
+    /// @notice An EIP-2612 permit signature of the caller for the bonus, letting the EPR pull it.
+    /// @dev One struct rather than four arguments: the readers' array already takes two stack slots.
+    /// @param deadline the permit's deadline
+    /// @param v the signature's v
+    /// @param r the signature's r
+    /// @param s the signature's s
+    struct PermitSignature {
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
     /// @notice `addedBy` (the device or the provider) added record `recordId`.
     /// @param recordId the new record's id
     /// @param addedBy the account that added it, the device's or the provider's
@@ -167,10 +180,7 @@ interface IEquipmentProviderRelationship {
      * @param uri where the (encrypted) subset is stored
      * @param bonus DataToken escrowed for the verifier; the device's permit is for this amount
      * @param readers the registered participants to authorize
-     * @param deadline the permit's deadline
-     * @param v the permit signature's v
-     * @param r the permit signature's r
-     * @param s the permit signature's s
+     * @param permit the device's permit signature for `bonus`
      * @return recordId the new record's 0-based id
      */
     function addRecordWithReadersAndPermit(
@@ -179,10 +189,7 @@ interface IEquipmentProviderRelationship {
         string calldata uri,
         uint256 bonus,
         address[] calldata readers,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata permit
     ) external returns (uint256 recordId);
 
     /**

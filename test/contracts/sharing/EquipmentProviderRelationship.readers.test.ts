@@ -231,9 +231,9 @@ describe("EquipmentProviderRelationship.addRecordWithReaders", () => {
       const { epr, token, device, thirdParty, lab2 } = await loadFixture(deployWithReaders);
       const bonus = ethers.parseEther("2");
       const rel = await epr.getAddress();
-      const { deadline, v, r, s } = await signPermit(token, device, rel, bonus);
+      const permit = await signPermit(token, device, rel, bonus);
       const p = pointer(1);
-      const tx = epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, bonus, [thirdParty.address, lab2.address], deadline, v, r, s);
+      const tx = epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, bonus, [thirdParty.address, lab2.address], permit);
       await expect(tx)
         .to.emit(epr, "RecordAdded").withArgs(1n, device.address, p.contentHash, p.query, p.uri, bonus)
         .and.to.emit(epr, "ReaderAuthorized").withArgs(1n, thirdParty.address)
@@ -250,10 +250,10 @@ describe("EquipmentProviderRelationship.addRecordWithReaders", () => {
       const { epr, token, device, thirdParty, outsider } = await loadFixture(deployWithReaders);
       const bonus = ethers.parseEther("1");
       const rel = await epr.getAddress();
-      const { deadline, v, r, s } = await signPermit(token, device, rel, bonus);
-      await token.connect(outsider).permit(device.address, rel, bonus, deadline, v, r, s);
+      const permit = await signPermit(token, device, rel, bonus);
+      await token.connect(outsider).permit(device.address, rel, bonus, permit.deadline, permit.v, permit.r, permit.s);
       const p = pointer(1);
-      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, bonus, [thirdParty.address], deadline, v, r, s))
+      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, bonus, [thirdParty.address], permit))
         .to.emit(epr, "ReaderAuthorized").withArgs(1n, thirdParty.address);
       expect(await token.balanceOf(rel)).to.equal(bonus);
     });
@@ -262,9 +262,9 @@ describe("EquipmentProviderRelationship.addRecordWithReaders", () => {
       const { epr, token, device, provider, thirdParty } = await loadFixture(deployWithReaders);
       const rel = await epr.getAddress();
       // The provider's signature does not pay for the device's bonus.
-      const { deadline, v, r, s } = await signPermit(token, provider, rel, 5n);
+      const permit = await signPermit(token, provider, rel, 5n);
       const p = pointer(1);
-      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 5n, [thirdParty.address], deadline, v, r, s))
+      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 5n, [thirdParty.address], permit))
         .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(rel, 0n, 5n);
       expect(await epr.recordCount()).to.equal(1n);
     });
@@ -274,10 +274,10 @@ describe("EquipmentProviderRelationship.addRecordWithReaders", () => {
       const rel = await epr.getAddress();
       const p = pointer(1);
       const permit = await signPermit(token, provider, rel, 0n);
-      await expect(epr.connect(provider).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 0n, [], permit.deadline, permit.v, permit.r, permit.s))
+      await expect(epr.connect(provider).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 0n, [], permit))
         .to.be.revertedWithCustomError(epr, "RelationshipNotDevice").withArgs(provider.address, device.address);
       const own = await signPermit(token, device, rel, 0n);
-      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 0n, many, own.deadline, own.v, own.r, own.s))
+      await expect(epr.connect(device).addRecordWithReadersAndPermit(p.query, p.contentHash, p.uri, 0n, many, own))
         .to.be.revertedWithCustomError(epr, "RelationshipTooManyReaders").withArgs(BigInt(MAX_READERS + 1), BigInt(MAX_READERS));
       expect(await token.nonces(device.address)).to.equal(0n);
       expect(await epr.recordCount()).to.equal(1n);

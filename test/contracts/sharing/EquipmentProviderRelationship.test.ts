@@ -651,7 +651,7 @@ describe("EquipmentProviderRelationship", () => {
         epr.interface.encodeFunctionData("addRecord", [p.query, p.contentHash, p.uri, 0n]),
         epr.interface.encodeFunctionData("addRecordWithPermit", [p.query, p.contentHash, p.uri, 0n, 0n, 0, ethers.ZeroHash, ethers.ZeroHash]),
         epr.interface.encodeFunctionData("addRecordWithReaders", [p.query, p.contentHash, p.uri, 0n, []]),
-        epr.interface.encodeFunctionData("addRecordWithReadersAndPermit", [p.query, p.contentHash, p.uri, 0n, [], 0n, 0, ethers.ZeroHash, ethers.ZeroHash]),
+        epr.interface.encodeFunctionData("addRecordWithReadersAndPermit", [p.query, p.contentHash, p.uri, 0n, [], { deadline: 0n, v: 0, r: ethers.ZeroHash, s: ethers.ZeroHash }]),
         epr.interface.encodeFunctionData("attest", [0n, first.contentHash]),
         epr.interface.encodeFunctionData("authorize", [0n, lab.address]),
         epr.interface.encodeFunctionData("revoke", [0n, lab.address]),
