@@ -6,14 +6,17 @@
  * elliptic-curve recovery (3–4 ms on the project's 2-core machine, more than the signing) for an
  * address the sender knows. It also asks the chain for its block number alongside every send.
  * `sentTransaction` builds the same response with the sender given; `LocalSender` is a signer
- * whose `sendTransaction` (and so every contract call made through it) sends that way.
+ * whose `sendTransaction` (and so every contract call made through it) sends that way, from the
+ * transaction it signed rather than from its bytes parsed back.
  */
 import {
   AbstractSigner,
+  keccak256,
   Transaction,
   TransactionResponse,
   type JsonRpcApiProvider,
   type Signature,
+  type SigningKey,
   type TransactionRequest,
   type TransactionResponseParams,
   type TypedDataDomain,
@@ -24,6 +27,7 @@ import { ChainError } from "./errors";
 /** A key that signs locally: an ethers `Wallet` or `HDNodeWallet`. */
 export interface LocalKey {
   readonly address: string;
+  readonly signingKey: Pick<SigningKey, "sign">;
   signTransaction(tx: TransactionRequest): Promise<string>;
   signMessage(message: string | Uint8Array): Promise<string>;
   signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
@@ -34,11 +38,15 @@ export interface LocalKey {
  * reading the parsed transaction's `from` (which recovers the sender from the signature).
  */
 export function sentTransaction(raw: string, from: string, provider: JsonRpcApiProvider): TransactionResponse {
-  const tx = Transaction.from(raw);
+  return responseOf(Transaction.from(raw), keccak256(raw), from, provider);
+}
+
+/** The response for the signed transaction `tx` with hash `hash`, sent by `from`. */
+function responseOf(tx: Transaction, hash: string, from: string, provider: JsonRpcApiProvider): TransactionResponse {
   const params: TransactionResponseParams = {
     blockNumber: null,
     blockHash: null,
-    hash: tx.hash as string,
+    hash,
     index: 0,
     type: tx.type as number,
     to: tx.to,
@@ -96,12 +104,15 @@ export class LocalSender extends AbstractSigner<JsonRpcApiProvider> {
     return this.key.signTypedData(domain, types, value);
   }
 
-  async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
+  async sendTransaction(request: TransactionRequest): Promise<TransactionResponse> {
     const provider = this.provider as JsonRpcApiProvider;
-    const populated = await this.populateTransaction(tx);
+    const populated = await this.populateTransaction(request);
     delete populated.from;
-    const raw = await this.key.signTransaction(populated);
-    const response = sentTransaction(raw, this.address, provider);
+    // Signed as the wallet's signTransaction signs, keeping the transaction instead of its bytes.
+    const tx = Transaction.from(populated);
+    tx.signature = this.key.signingKey.sign(tx.unsignedHash);
+    const raw = tx.serialized;
+    const response = responseOf(tx, keccak256(raw), this.address, provider);
     const hash = (await provider.send("eth_sendRawTransaction", [raw])) as string;
     if (hash.toLowerCase() !== response.hash.toLowerCase()) {
       throw new ChainError(`the chain answered transaction ${response.hash} of ${this.address} with hash ${hash}`);
