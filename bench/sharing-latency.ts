@@ -35,6 +35,7 @@
  * BENCH_VIA ("gateway", "dht" or "both", default both). Progress goes to stderr; the last stdout
  * line is one JSON object.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -178,16 +179,65 @@ function summarize(samples: readonly Sample[]) {
   return { samples: samples.length, endToEnd: pick(distribution(samples.map((s) => s.endToEnd))), steps, writeSteps };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (Linux); undefined where there is no /proc. */
+const CLOCK_TICKS = (() => {
+  if (!fs.existsSync("/proc/self/stat")) return undefined;
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, ms) process `pid` used so far, from /proc; undefined where unknown. */
+function processCpuMs(pid: number | null | undefined): number | undefined {
+  if (CLOCK_TICKS === undefined || pid === null || pid === undefined) return undefined;
+  try {
+    // Fields after the command name: state is 3rd, utime the 14th and stime the 15th of the line.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a level's CPU went: the bench process (sensors, store nodes, gateways and reader, one
+ * event loop) and the sharing community's chain process, per share and in cores used.
+ */
+function cpuOf(setup: Setup, run: () => Promise<number>) {
+  const chainPid = setup.topology.communities.find((c) => c.name === setup.plan[0].chain)?.pid;
+  return async () => {
+    const [wall, bench, chain] = [performance.now(), process.cpuUsage(), processCpuMs(chainPid)];
+    const shares = await run();
+    const wallMs = performance.now() - wall;
+    const used = process.cpuUsage(bench);
+    const benchMs = (used.user + used.system) / 1000;
+    const chainAfter = processCpuMs(chainPid);
+    const chainMs = chain === undefined || chainAfter === undefined ? undefined : chainAfter - chain;
+    return {
+      benchMsPerShare: round(benchMs / shares),
+      benchCores: round(benchMs / wallMs),
+      chainMsPerShare: chainMs === undefined ? null : round(chainMs / shares),
+      chainCores: chainMs === undefined ? null : round(chainMs / wallMs),
+    };
+  };
+}
+
 async function sweep(setup: Setup, via: Via) {
   const levels = [];
   for (let sensors = MIN_SENSORS; sensors <= MAX_SENSORS; sensors++) {
     const samples: Sample[] = [];
-    for (let r = 0; r < ROUNDS; r++) samples.push(...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))));
-    const level = { sensors, ...summarize(samples) };
+    const cpu = await cpuOf(setup, async () => {
+      for (let r = 0; r < ROUNDS; r++) samples.push(...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))));
+      return samples.length;
+    })();
+    const level = { sensors, ...summarize(samples), cpu };
     levels.push(level);
     log(
       `${via.padEnd(7)} ${String(sensors).padStart(2)} sensor${sensors === 1 ? " " : "s"}: end to end p50 ${level.endToEnd.p50} ms, p95 ${level.endToEnd.p95} ms` +
-        ` (${STEPS.map((s) => `${s} ${level.steps[s].p95}`).join(", ")} — p95 ms)`,
+        ` (${STEPS.map((s) => `${s} ${level.steps[s].p95}`).join(", ")} — p95 ms); CPU per share: bench ${cpu.benchMsPerShare} ms` +
+        ` (${cpu.benchCores} cores), chain ${cpu.chainMsPerShare ?? "?"} ms (${cpu.chainCores ?? "?"} cores)`,
     );
   }
   return levels;
