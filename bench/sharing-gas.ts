@@ -52,6 +52,15 @@ async function main() {
   const authorize = await gasOf(epr.connect(device).authorize(0, lab.address));
   const authorizeSecondRecord = await gasOf(epr.connect(device).authorize(1, lab.address));
   const revoke = await gasOf(epr.connect(device).revoke(0, lab.address));
+  // One transaction per share: the device's record and its readers together (lab linked already,
+  // lab2 and lab3 linked by this transaction), against addRecord + one authorize each.
+  const [lab2, lab3] = [ethers.Wallet.createRandom().address, ethers.Wallet.createRandom().address];
+  await gasOf(register.connect(registrar).register("second-lab", lab2, Kind.ThirdParty));
+  await gasOf(register.connect(registrar).register("third-lab", lab3, Kind.ThirdParty));
+  const addRecordByDevice = await gasOf(epr.connect(device).addRecord(query, hash, uri, 0n));
+  const addRecordWithOneReader = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, 0n, [lab.address]));
+  const addRecordWithThreeReaders = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, 0n, [lab.address, lab2, lab3]));
+  const addRecordWithThreeLinkedReaders = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, 0n, [lab.address, lab2, lab3]));
   const attest = await gasOf(epr.connect(verifier).attest(0, hash));
   const attestWithBonus = await gasOf(epr.connect(verifier).attest(1, hash));
 
@@ -59,6 +68,9 @@ async function main() {
     bench: "sharing-gas",
     registerSelf, registerByRegistrar, createRelationship,
     addRecord, addRecordWithBonus, authorize, authorizeSecondRecord, revoke, attest, attestWithBonus,
+    addRecordByDevice, addRecordWithOneReader, addRecordWithThreeReaders, addRecordWithThreeLinkedReaders,
+    // The two-step path it replaces, for a reader whose Summary lists the EPR already.
+    addRecordThenAuthorize: addRecordByDevice + authorizeSecondRecord,
     fullSummaryDeployment: await deploymentGas(summaryImplementation),
     fullEprDeployment: await deploymentGas(eprImplementation),
     registerDeployment: await deploymentGas(register),

@@ -9,8 +9,8 @@
  *
  *   1 write     the owner hashes, encrypts (AES-256-GCM, key wrapped for each reader), stores
  *               the envelope on its community's store node (announced on the DHT)
- *   2 anchor    the owner's `EPR.addRecord` (pointer + hash) is mined; through the gateway the
- *               reader's authorization on the record is mined too (the gate checks it)
+ *   2 anchor    one transaction, as in the paper: the owner's `EPR.addRecordWithReaders` (pointer,
+ *               hash and the reader's authorization, which the gateway's gate checks) is mined
  *   3 query     the reader asks the chain for the sensor's latest record (`recordCount`)
  *   4 pointer   the reader gets the record's pointer and hash (`record(id)`)
  *   5 download  the envelope: through the gateway of the data's community (a signed, on-chain
@@ -31,24 +31,27 @@
  *
  * Run: npx hardhat run bench/sharing-latency.ts
  * Env: BENCH_ROUNDS (rounds per sensor count, default 10), BENCH_MAX_SENSORS (default 10),
+ * BENCH_MIN_SENSORS (the first sensor count measured, default 1),
  * BENCH_VIA ("gateway", "dht" or "both", default both). Progress goes to stderr; the last stdout
  * line is one JSON object.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
-import type { JsonRpcProvider, HDNodeWallet } from "ethers";
+import { getAddress, type JsonRpcProvider, type HDNodeWallet } from "ethers";
 import { EquipmentProviderRelationship__factory, type EquipmentProviderRelationship } from "../typechain-types";
 import { chainProvider } from "../src/anchor/topology-providers";
 import { deviceWallet } from "../src/chains/accounts";
+import { LocalSender } from "../src/chains/local-sender";
 import { chainsDown } from "../src/chains/down";
 import { readTopology, topologyPath, type Topology } from "../src/chains/topology";
 import { chainsUp } from "../src/chains/up";
 import { deployAll } from "../src/deploy";
-import { eprInterface, encodeStatus, recordGasLimit, statusQuery, StatusAccumulator, SyntheticSensor } from "../src/iot";
+import { eprInterface, encodeStatus, recordWithReadersGasLimit, statusQuery, StatusAccumulator, SyntheticSensor } from "../src/iot";
 import { decodeEnvelope, fetchSharedEnvelope, openEnvelope, SharingKeyring, type SharingStep } from "../src/offchain";
 import { writePartition } from "../src/partition/document";
 import { runPartition } from "../src/partition/pipeline";
@@ -57,6 +60,8 @@ import { writeTrafficLog } from "../src/trust/generate";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const MAX_SENSORS = Number(process.env.BENCH_MAX_SENSORS ?? 10);
+/** The first sensor count measured (profiling one level: set both to 10). */
+const MIN_SENSORS = Number(process.env.BENCH_MIN_SENSORS ?? 1);
 const VIA = (process.env.BENCH_VIA ?? "both") as "gateway" | "dht" | "both";
 /** The paper's Fig. 8 load: up to 10 sensors at once; the goal holds at the largest. */
 const GOAL = { sensors: 10, p95Ms: 250, via: "gateway" } as const;
@@ -67,6 +72,7 @@ const WORKLOAD = { devices: 24, groups: 2, overlap: 0, records: 4_000, seed: 1 }
 const MAIN_CHAIN_ID = 44_000;
 
 const STEPS = ["write", "anchor", "query", "pointer", "download", "open"] as const;
+const RECORD_ADDED_TOPIC = eprInterface.getEvent("RecordAdded")!.topicHash;
 type Step = (typeof STEPS)[number];
 type Via = "gateway" | "dht";
 
@@ -79,7 +85,12 @@ const round = (value: number) => Math.round(value * 10) / 10;
 interface Sensor {
   readonly id: string;
   readonly wallet: HDNodeWallet;
-  readonly epr: EquipmentProviderRelationship;
+  /** Sends the device's transactions, signed here. */
+  readonly sender: LocalSender;
+  /** The device's EPR (checksummed address). */
+  readonly epr: string;
+  /** The EPR as the reader queries it. */
+  readonly view: EquipmentProviderRelationship;
   readonly keyring: SharingKeyring;
   readonly machine: SyntheticSensor;
   nonce: number;
@@ -120,19 +131,21 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   const uri = `ipfs://${record.cid}`;
   marks.push(performance.now());
 
-  // 2: the pointer and hash on chain, mined (and the reader authorized, for the gated read)
+  // 2: one transaction: the pointer and hash on chain with the reader authorized on the record, mined
   const fees = { maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
-  const added = await sensor.epr.addRecord(query, record.plaintextHash, uri, 0n, { nonce: sensor.nonce++, gasLimit: recordGasLimit(query.length, uri.length), ...fees });
+  const gasLimit = recordWithReadersGasLimit(query.length, uri.length, 1);
+  const data = eprInterface.encodeFunctionData("addRecordWithReaders", [query, record.plaintextHash, uri, 0n, [reader.address]]);
+  const added = await sensor.sender.sendTransaction({ to: sensor.epr, data, nonce: sensor.nonce++, gasLimit, ...fees });
   const receipt = await added.wait();
-  const event = receipt!.logs.map((l) => eprInterface.parseLog(l)).find((parsed) => parsed?.name === "RecordAdded");
-  const recordId = event!.args.recordId as bigint;
-  if (via === "gateway") {
-    await (await sensor.epr.authorize(recordId, reader.address, { nonce: sensor.nonce++, gasLimit: 400_000n, ...fees })).wait();
-  }
+  // The record id is RecordAdded's first indexed argument: read from its topic, rather than every
+  // log of the receipt decoded against every event (ethers hashes each event's signature anew
+  // for every lookup).
+  const log = receipt!.logs.find((l) => l.address === sensor.epr && l.topics[0] === RECORD_ADDED_TOPIC);
+  const recordId = BigInt(log!.topics[1]);
   marks.push(performance.now());
 
   // 3–4: the reader finds the sensor's latest record, then its pointer and hash
-  const view = sensor.epr.connect(provider);
+  const view = sensor.view;
   const latest = (await view.recordCount()) - 1n;
   marks.push(performance.now());
   const pointer = await view.record(latest);
@@ -143,7 +156,7 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   // 5: the envelope, through the gateway of the data's community or the reader's own store node
   const bytes =
     via === "gateway"
-      ? await fetchSharedEnvelope(stores.of(owner.chain).gateway.url, cid, latest, await sensor.epr.getAddress(), reader)
+      ? await fetchSharedEnvelope(stores.of(owner.chain).gateway.url, cid, latest, sensor.epr, reader)
       : await stores.of(setup.plan[1].chain).node.store.get(cid);
   marks.push(performance.now());
 
@@ -166,16 +179,65 @@ function summarize(samples: readonly Sample[]) {
   return { samples: samples.length, endToEnd: pick(distribution(samples.map((s) => s.endToEnd))), steps, writeSteps };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (Linux); undefined where there is no /proc. */
+const CLOCK_TICKS = (() => {
+  if (!fs.existsSync("/proc/self/stat")) return undefined;
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, ms) process `pid` used so far, from /proc; undefined where unknown. */
+function processCpuMs(pid: number | null | undefined): number | undefined {
+  if (CLOCK_TICKS === undefined || pid === null || pid === undefined) return undefined;
+  try {
+    // Fields after the command name: state is 3rd, utime the 14th and stime the 15th of the line.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a level's CPU went: the bench process (sensors, store nodes, gateways and reader, one
+ * event loop) and the sharing community's chain process, per share and in cores used.
+ */
+function cpuOf(setup: Setup, run: () => Promise<number>) {
+  const chainPid = setup.topology.communities.find((c) => c.name === setup.plan[0].chain)?.pid;
+  return async () => {
+    const [wall, bench, chain] = [performance.now(), process.cpuUsage(), processCpuMs(chainPid)];
+    const shares = await run();
+    const wallMs = performance.now() - wall;
+    const used = process.cpuUsage(bench);
+    const benchMs = (used.user + used.system) / 1000;
+    const chainAfter = processCpuMs(chainPid);
+    const chainMs = chain === undefined || chainAfter === undefined ? undefined : chainAfter - chain;
+    return {
+      benchMsPerShare: round(benchMs / shares),
+      benchCores: round(benchMs / wallMs),
+      chainMsPerShare: chainMs === undefined ? null : round(chainMs / shares),
+      chainCores: chainMs === undefined ? null : round(chainMs / wallMs),
+    };
+  };
+}
+
 async function sweep(setup: Setup, via: Via) {
   const levels = [];
-  for (let sensors = 1; sensors <= MAX_SENSORS; sensors++) {
+  for (let sensors = MIN_SENSORS; sensors <= MAX_SENSORS; sensors++) {
     const samples: Sample[] = [];
-    for (let r = 0; r < ROUNDS; r++) samples.push(...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))));
-    const level = { sensors, ...summarize(samples) };
+    const cpu = await cpuOf(setup, async () => {
+      for (let r = 0; r < ROUNDS; r++) samples.push(...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))));
+      return samples.length;
+    })();
+    const level = { sensors, ...summarize(samples), cpu };
     levels.push(level);
     log(
       `${via.padEnd(7)} ${String(sensors).padStart(2)} sensor${sensors === 1 ? " " : "s"}: end to end p50 ${level.endToEnd.p50} ms, p95 ${level.endToEnd.p95} ms` +
-        ` (${STEPS.map((s) => `${s} ${level.steps[s].p95}`).join(", ")} — p95 ms)`,
+        ` (${STEPS.map((s) => `${s} ${level.steps[s].p95}`).join(", ")} — p95 ms); CPU per share: bench ${cpu.benchMsPerShare} ms` +
+        ` (${cpu.benchCores} cores), chain ${cpu.chainMsPerShare ?? "?"} ms (${cpu.chainCores ?? "?"} cores)`,
     );
   }
   return levels;
@@ -208,13 +270,17 @@ async function setUp(work: string): Promise<{ setup: Setup; dir: string }> {
   const sensors: Sensor[] = [];
   for (const [i, id] of owner.devices.slice(0, MAX_SENSORS).entries()) {
     const wallet = deviceWallet(id, topology).connect(provider);
+    // The owner's device signs here and knows its address: its transactions go out as raw bytes.
+    const sender = new LocalSender(wallet, provider);
     const keyring = new SharingKeyring(wallet.signingKey.publicKey);
     keyring.addReader(owner.provider.publicKey);
     keyring.addReader(owner.crossThirdParty!.publicKey);
     sensors.push({
       id,
       wallet,
-      epr: EquipmentProviderRelationship__factory.connect(setups[0].eprs[id], wallet),
+      sender,
+      epr: getAddress(setups[0].eprs[id]),
+      view: EquipmentProviderRelationship__factory.connect(setups[0].eprs[id], provider),
       keyring,
       machine: new SyntheticSensor({ seed: 1_000 + i }),
       nonce: await provider.getTransactionCount(wallet.address, "pending"),

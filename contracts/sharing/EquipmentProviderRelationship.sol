@@ -38,6 +38,12 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     uint256 public constant MAX_QUERY_LENGTH = 1024;
     /// @notice The longest storage URI accepted, in bytes (a CIDv1 with a gateway prefix fits easily).
     uint256 public constant MAX_URI_LENGTH = 256;
+    /**
+     * @notice The most readers {addRecordWithReaders} authorizes at once. Each costs a Register
+     * lookup, a set entry and three Summary notifications (and the first time a Summary link):
+     * 16 stay far below a block's gas; more are authorized one by one with {authorize}.
+     */
+    uint256 public constant MAX_READERS_PER_RECORD = 16;
 
     IRegister private immutable _REGISTER;
     IERC20 private immutable _TOKEN;
@@ -111,6 +117,56 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
+     * @dev Device only ({RelationshipNotDevice}); at most {MAX_READERS_PER_RECORD} readers
+     * ({RelationshipTooManyReaders}). Reverts as {addRecord} for the record and as {authorize} for
+     * each reader, so nothing is added unless every reader can be authorized. Every check and
+     * state change (the record, then the readers) comes before the first call out (the bonus
+     * transfer, the notifications, the reward, the readers' Summaries). Emits {RecordAdded}, then
+     * {ReaderAuthorized} once per reader in the order given.
+     */
+    function addRecordWithReaders(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers
+    ) external nonReentrant returns (uint256 recordId) {
+        address device_;
+        (recordId, device_) = _addRecordAndReaders(query, contentHash, uri, bonus, readers);
+        _afterRecordAndReaders(recordId, bonus, readers, device_);
+    }
+
+    /**
+     * @inheritdoc IEquipmentProviderRelationship
+     * @dev As {addRecordWithReaders}, with the allowance set from the device's EIP-2612 signature
+     * before the bonus is pulled; a failed permit is ignored as in {addRecordWithPermit}.
+     */
+    function addRecordWithReadersAndPermit(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers,
+        PermitSignature calldata permit
+    ) external nonReentrant returns (uint256 recordId) {
+        address device_;
+        (recordId, device_) = _addRecordAndReaders(query, contentHash, uri, bonus, readers);
+        try
+            IERC20Permit(address(_TOKEN)).permit(
+                msg.sender,
+                address(this),
+                bonus,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s
+            )
+        {} catch {}
+        _afterRecordAndReaders(recordId, bonus, readers, device_);
+    }
+
+    /**
+     * @inheritdoc IEquipmentProviderRelationship
      * @dev The caller must hold the factory's verifier role ({RelationshipNotVerifier}) and be
      * independent of the relationship: neither its device, its provider, nor the account that
      * added the record ({RelationshipPartyCannotAttest}). The hash must equal the record's
@@ -150,14 +206,8 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     function authorize(uint256 recordId, address reader) external nonReentrant {
         address device_ = _onlyDevice();
         _record(recordId);
-        if (!_REGISTER.isRegistered(reader)) revert RelationshipReaderNotRegistered(reader);
-        if (reader == device_ || reader == serviceProvider()) revert RelationshipReaderIsParty(reader);
-        if (!_readers[recordId].add(reader)) revert RelationshipAlreadyAuthorized(recordId, reader);
-        emit ReaderAuthorized(recordId, reader);
-
-        ISummary readerSummary = ISummary(_factory.linkSummary(reader));
-        _notifyParties(ISummary.Topic.ReaderAuthorized, recordId, device_);
-        readerSummary.notify(ISummary.Topic.ReaderAuthorized, recordId, device_);
+        _grantReader(recordId, reader, device_, serviceProvider());
+        _afterReaderAuthorized(recordId, reader, device_);
     }
 
     /**
@@ -269,6 +319,54 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         pointer.addedAt = uint64(block.timestamp);
         pointer.bonus = bonus;
         emit RecordAdded(recordId, msg.sender, contentHash, query, uri, bonus);
+    }
+
+    /// @dev The checks and effects of {addRecordWithReaders}: the device's record, then its readers.
+    function _addRecordAndReaders(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers
+    ) private returns (uint256 recordId, address device_) {
+        device_ = _onlyDevice();
+        uint256 count = readers.length;
+        if (count > MAX_READERS_PER_RECORD) revert RelationshipTooManyReaders(count, MAX_READERS_PER_RECORD);
+        recordId = _addRecord(query, contentHash, uri, bonus);
+        address provider_ = serviceProvider();
+        for (uint256 i = 0; i < count; ++i) {
+            _grantReader(recordId, readers[i], device_, provider_);
+        }
+    }
+
+    /// @dev The calls out of {addRecordWithReaders}, in the order of {addRecord} then {authorize}.
+    function _afterRecordAndReaders(
+        uint256 recordId,
+        uint256 bonus,
+        address[] calldata readers,
+        address device_
+    ) private {
+        if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
+        _afterRecordAdded(recordId);
+        uint256 count = readers.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _afterReaderAuthorized(recordId, readers[i], device_);
+        }
+    }
+
+    /// @dev Checks `reader` for record `recordId` and adds it to the record's readers.
+    function _grantReader(uint256 recordId, address reader, address device_, address provider_) private {
+        if (!_REGISTER.isRegistered(reader)) revert RelationshipReaderNotRegistered(reader);
+        if (reader == device_ || reader == provider_) revert RelationshipReaderIsParty(reader);
+        if (!_readers[recordId].add(reader)) revert RelationshipAlreadyAuthorized(recordId, reader);
+        emit ReaderAuthorized(recordId, reader);
+    }
+
+    /// @dev Lists the relationship in the reader's Summary (if not there yet) and notifies all three Summaries.
+    function _afterReaderAuthorized(uint256 recordId, address reader, address device_) private {
+        ISummary readerSummary = ISummary(_factory.linkSummary(reader));
+        _notifyParties(ISummary.Topic.ReaderAuthorized, recordId, device_);
+        readerSummary.notify(ISummary.Topic.ReaderAuthorized, recordId, device_);
     }
 
     function _afterRecordAdded(uint256 recordId) private {

@@ -29,6 +29,19 @@ interface IEquipmentProviderRelationship {
         uint256 bonus;
     }
 
+    /// @notice An EIP-2612 permit signature of the caller for the bonus, letting the EPR pull it.
+    /// @dev One struct rather than four arguments: the readers' array already takes two stack slots.
+    /// @param deadline the permit's deadline
+    /// @param v the signature's v
+    /// @param r the signature's r
+    /// @param s the signature's s
+    struct PermitSignature {
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
     /// @notice `addedBy` (the device or the provider) added record `recordId`.
     /// @param recordId the new record's id
     /// @param addedBy the account that added it, the device's or the provider's
@@ -92,6 +105,8 @@ interface IEquipmentProviderRelationship {
     error RelationshipAlreadyAuthorized(uint256 recordId, address reader);
     /// @notice `reader` is not authorized for record `recordId`.
     error RelationshipNotAuthorized(uint256 recordId, address reader);
+    /// @notice `count` readers were named for one new record, over `maxCount`.
+    error RelationshipTooManyReaders(uint256 count, uint256 maxCount);
 
     /**
      * @notice Set up a fresh clone between the owners of two Summaries; the caller becomes the factory.
@@ -137,6 +152,44 @@ interface IEquipmentProviderRelationship {
         uint8 v,
         bytes32 r,
         bytes32 s
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice The device adds a data pointer and lets `readers` read it, in one transaction: the
+     * same checks, events, notifications and rewards as {addRecord} followed by {authorize} for
+     * each reader, in that order.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored, e.g. an IPFS CID
+     * @param bonus DataToken pulled from the device with `transferFrom` and paid to the verifier (0 = none)
+     * @param readers the registered participants (neither device nor provider, no repeats) to authorize
+     * @return recordId the new record's 0-based id
+     */
+    function addRecordWithReaders(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers
+    ) external returns (uint256 recordId);
+
+    /**
+     * @notice {addRecordWithReaders} with the bonus allowance given by the device's EIP-2612 permit signature.
+     * @param query the query string that returns the data subset
+     * @param contentHash keccak-256 of the data subset
+     * @param uri where the (encrypted) subset is stored
+     * @param bonus DataToken escrowed for the verifier; the device's permit is for this amount
+     * @param readers the registered participants to authorize
+     * @param permit the device's permit signature for `bonus`
+     * @return recordId the new record's 0-based id
+     */
+    function addRecordWithReadersAndPermit(
+        string calldata query,
+        bytes32 contentHash,
+        string calldata uri,
+        uint256 bonus,
+        address[] calldata readers,
+        PermitSignature calldata permit
     ) external returns (uint256 recordId);
 
     /**

@@ -9,8 +9,9 @@
  * flight — each prepared (root, store, location) as soon as it is flushed, the ready ones sent
  * together with nonces the writer manages.
  */
-import { JsonRpcProvider, Transaction, TransactionResponse, type Signature, type Signer, type TransactionResponseParams } from "ethers";
+import { JsonRpcProvider, Transaction, type Signer, type TransactionResponse } from "ethers";
 import { RecordLog__factory, type RecordLog } from "../../typechain-types";
+import { sentTransaction } from "../chains/local-sender";
 import type { BatchStore, StoredBatch } from "./batch-store";
 import { AnchorError, RecordFormatError } from "./errors";
 import { MerkleTree, type HexHash } from "./merkle";
@@ -344,34 +345,4 @@ async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signe
     if (!(await oneByOne(raw))) break;
   }
   return sent;
-}
-
-/**
- * The response ethers' own `broadcastTransaction` gives for a transaction it sent, built without
- * reading the parsed transaction's `from`, which recovers the sender from the signature: that
- * elliptic-curve recovery costs more than signing (milliseconds), and the sender is known.
- */
-function sentTransaction(raw: string, from: string, provider: JsonRpcProvider): TransactionResponse {
-  const tx = Transaction.from(raw);
-  const params: TransactionResponseParams = {
-    blockNumber: null,
-    blockHash: null,
-    hash: tx.hash as string,
-    index: 0,
-    type: tx.type as number,
-    to: tx.to,
-    from,
-    nonce: tx.nonce,
-    gasLimit: tx.gasLimit,
-    gasPrice: tx.maxFeePerGas ?? tx.gasPrice ?? 0n,
-    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-    maxFeePerGas: tx.maxFeePerGas,
-    data: tx.data,
-    value: tx.value,
-    chainId: tx.chainId,
-    signature: tx.signature as Signature,
-    accessList: tx.accessList,
-    authorizationList: null,
-  };
-  return new TransactionResponse(params, provider);
 }

@@ -6,6 +6,7 @@ export * from "./accounts";
 export * from "./genesis";
 export * from "./journal";
 export * from "./raw-transaction";
+export * from "./local-sender";
 export * from "./journaled-provider";
 export * from "./chain-node";
 export * from "./chain-process";

@@ -39,6 +39,8 @@ export const DATA_TOKEN_ABI = [
 /** `contracts/sharing/EquipmentProviderRelationship.sol`: records and readers. */
 export const EPR_ABI = [
   "function addRecord(string query, bytes32 contentHash, string uri, uint256 bonus) returns (uint256 recordId)",
+  "function addRecordWithReaders(string query, bytes32 contentHash, string uri, uint256 bonus, address[] readers) returns (uint256 recordId)",
+  "function MAX_READERS_PER_RECORD() view returns (uint256)",
   "function authorize(uint256 recordId, address reader)",
   "function revoke(uint256 recordId, address reader)",
   "function canRead(uint256 recordId, address reader) view returns (bool)",
@@ -58,7 +60,15 @@ export const EPR_ABI = [
   "error RelationshipAlreadyAuthorized(uint256 recordId, address reader)",
   "error RelationshipNotAuthorized(uint256 recordId, address reader)",
   "error RelationshipFieldTooLong(string field, uint256 length, uint256 maxLength)",
+  "error RelationshipTooManyReaders(uint256 count, uint256 maxCount)",
 ] as const;
+
+/**
+ * `EquipmentProviderRelationship.MAX_READERS_PER_RECORD`: the most readers `addRecordWithReaders`
+ * takes. A constant of the contract, so the unit knows it while the chain is down;
+ * `test/src/iot/abi.test.ts` checks it against the deployed contract.
+ */
+export const EPR_MAX_READERS_PER_RECORD = 16;
 
 /** `contracts/identity/Register.sol`: who is registered, under which identity. */
 export const REGISTER_ABI = [

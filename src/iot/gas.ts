@@ -29,7 +29,7 @@ export interface GasSchedule {
   recordBase: bigint;
   /** Each byte of a record's query and URI (storage). */
   perRecordByte: bigint;
-  /** `EPR.authorize`, linking the reader's Summary the first time. */
+  /** `EPR.authorize`, linking the reader's Summary the first time; also each reader of `addRecordWithReaders`. */
   authorize: bigint;
   /** `EPR.revoke`. */
   revoke: bigint;
@@ -80,4 +80,13 @@ export function batchGasLimit(readings: number, thresholds: CountThresholds | un
 /** Gas limit of `addRecord` with a query and URI of these byte lengths. */
 export function recordGasLimit(queryBytes: number, uriBytes: number, gas: GasSchedule = DEFAULT_GAS): bigint {
   return gas.recordBase + gas.perRecordByte * BigInt(queryBytes + uriBytes);
+}
+
+/**
+ * Gas limit of `addRecordWithReaders` authorizing `readers` readers: the record plus an
+ * authorization each (measured: a record with one reader whose Summary lists the EPR already
+ * ~400k, each reader linked for the first time ~150k more; see bench/sharing-gas.ts).
+ */
+export function recordWithReadersGasLimit(queryBytes: number, uriBytes: number, readers: number, gas: GasSchedule = DEFAULT_GAS): bigint {
+  return recordGasLimit(queryBytes, uriBytes, gas) + gas.authorize * BigInt(readers);
 }

@@ -17,6 +17,7 @@ export * from "./tx-queue";
 export * from "./sensors";
 export * from "./readings";
 export * from "./status";
+export * from "./status-record";
 export * from "./funding";
 export * from "./gas";
 export * from "./receipt-events";

@@ -4,8 +4,9 @@
  *   device layer       a `SensorSource` (synthetic machine, callback, iterator, CSV replay)
  *   service layer      readings batched to MaintenanceService; part payments kept funded by
  *                      EIP-2612 permits; status snapshots sealed for the EPR's readers, stored
- *                      off-chain, their pointer and hash added to the EPR by the device itself;
- *                      third parties authorized on each new record, revoked on request
+ *                      off-chain, their pointer and hash added to the EPR by the device itself
+ *                      with its third-party readers authorized in the same transaction;
+ *                      readers revoked on request
  *   network layer      every transaction through the durable exactly-once queue (`tx-queue.ts`)
  *   application layer  typed events: readings applied, service requested, part ordered, record
  *                      added, readers changed, balance, reverts, outages
@@ -28,7 +29,7 @@ import { dataTokenInterface, eprInterface, maintenanceServiceInterface, register
 import { readContract } from "./chain-read";
 import { IoTConfigError, UnitClosedError, UnregisteredReaderError } from "./errors";
 import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit, type TypedDataSigner } from "./funding";
-import { batchGasLimit, DEFAULT_GAS, recordGasLimit, type GasSchedule } from "./gas";
+import { batchGasLimit, DEFAULT_GAS, type GasSchedule } from "./gas";
 import type { JsonValue, QueueEntry } from "./queue-file";
 import { DEFAULT_BATCH, ReadingBatcher, toContractReading, type BatchPolicy } from "./readings";
 import {
@@ -42,6 +43,7 @@ import {
 import { RelationshipKeyrings, type RelationshipConfig } from "./relationships";
 import { checkReading, type SensorReading, type SensorSource } from "./sensors";
 import { encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "./status";
+import { statusRecordCall } from "./status-record";
 import { isOutage, toTransport, type ChainEndpoint, type ChainTransport } from "./transport";
 import { TransactionQueue, type OfflineSigner, type SettledEntry, type TransactionQueueOptions } from "./tx-queue";
 import { UnitState, type MachineSettings } from "./unit-state";
@@ -100,7 +102,10 @@ export interface StatusUpload {
   sequence: number;
   /** Addresses the data key was wrapped for. */
   readers: string[];
-  /** Nonce of the queued `addRecord`. */
+  /**
+   * Nonce of the queued record transaction: `addRecordWithReaders` authorizing the third-party
+   * readers with the record (`addRecord` when there are none).
+   */
   nonce: number;
   snapshot: StatusSnapshot;
 }
@@ -334,8 +339,10 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   /**
    * Uploads a status snapshot of the readings since the last upload to each relationship (or
    * those in `eprs`): sealed for that EPR's current readers, stored and pinned, its pointer and
-   * hash queued as `EPR.addRecord` by the device. When the record is mined, the EPR's third-party
-   * readers are authorized on it. Resolves with one upload per EPR (none when no reading came in).
+   * hash queued as one transaction by the device, `EPR.addRecordWithReaders`, which authorizes
+   * the EPR's third-party readers on the record it adds (readers over the contract's per-record
+   * bound get an `authorize` each once it is mined). Resolves with one upload per EPR (none when
+   * no reading came in).
    */
   uploadStatus(options: { eprs?: readonly string[]; onStep?: StepListener } = {}): Promise<StatusUpload[]> {
     const sharing = this.options.sharing;
@@ -357,11 +364,14 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         await sharing.store.pin(shared.cid);
         const uri = `ipfs://${shared.cid}`;
         const thirdParties = shared.readers.filter((a) => a !== this.address && a !== provider.address);
+        const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, thirdParties }, this.gas);
         const entry = await this.queue.enqueue({
           kind: "record",
           to: epr,
-          data: eprInterface.encodeFunctionData("addRecord", [query, shared.plaintextHash, uri, 0n]),
-          gasLimit: recordGasLimit(Buffer.byteLength(query), Buffer.byteLength(uri), this.gas),
+          data: call.data,
+          gasLimit: call.gasLimit,
+          // Every third party the snapshot was sealed for; the settle hook authorizes those the
+          // transaction did not (see `settleReaders`).
           meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, sequence, authorize: thirdParties },
         });
         const upload: StatusUpload = { epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot };
@@ -600,7 +610,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.records) this.safeEmit("recordAdded", e);
     for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
     for (const e of events.revoked) this.safeEmit("readerRevoked", e);
-    if (entry.kind === "record" && status === "applied") await this.authorizeOnRecord(entry, events.records[0]?.recordId);
+    if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
     if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
@@ -616,37 +626,52 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   }
 
   /**
-   * Queues the authorization of the record's third-party readers (those it was sealed for that
-   * are still readers). A crash after queueing them and before the record is marked done makes
-   * this run again: entries already queued for this record (tagged with its nonce) are not
-   * queued twice.
+   * Brings a mined record's readers on chain in line with the keyring: every third party the
+   * snapshot was sealed for (`meta.authorize`) ends authorized on the record if it is still a
+   * reader, and not authorized if it was revoked since the upload.
+   *
+   * - authorized by the record's own transaction (`addRecordWithReaders`): remembered; if revoked
+   *   in the meantime, a `revoke` is queued (it holds a wrapped key of this snapshot, but loses
+   *   access on chain, as for its earlier records);
+   * - not authorized by it (over the per-record bound, or a record queued as a plain `addRecord`
+   *   by an earlier version of the unit): an `authorize` is queued if it is still a reader.
+   *
+   * A crash after queueing follow-ups and before the record is marked done makes this run again:
+   * follow-ups already queued for this record (tagged with its nonce) are not queued twice.
    */
-  private async authorizeOnRecord(entry: QueueEntry, recordId: bigint | undefined): Promise<void> {
+  private async settleReaders(entry: QueueEntry, recordId: bigint | undefined, authorizedEvents: readonly ReaderChangedEvent[]): Promise<void> {
     const keyrings = this.keyrings;
     const epr = entry.meta.epr as string;
     const readers = (entry.meta.authorize as string[] | undefined) ?? [];
     if (keyrings === undefined || recordId === undefined || readers.length === 0) return;
+    const authorized = new Set(authorizedEvents.filter((e) => e.epr === getAddress(epr) && e.recordId === recordId).map((e) => getAddress(e.reader)));
     await this.sharingLock(async () => {
       const queued = new Set(
         this.queue
           .entries()
-          .filter((e) => e.kind === "authorize" && e.meta.parent === entry.nonce)
-          .map((e) => e.meta.reader as string),
+          .filter((e) => (e.kind === "authorize" || e.kind === "revoke") && e.meta.parent === entry.nonce)
+          .map((e) => `${e.kind}:${e.meta.reader as string}`),
       );
       const keyring = keyrings.keyring(epr);
+      const followUp = async (kind: "authorize" | "revoke", reader: string) => {
+        if (queued.has(`${kind}:${reader}`)) return;
+        await this.queue.enqueue({
+          kind,
+          to: epr,
+          data: eprInterface.encodeFunctionData(kind, [recordId, reader]),
+          gasLimit: kind === "authorize" ? this.gas.authorize : this.gas.revoke,
+          meta: { epr, recordId: Number(recordId), reader, parent: entry.nonce },
+        });
+      };
       for (const reader of readers) {
-        // Revoked since the upload: it holds a wrapped key of this snapshot, but no access on chain.
-        if (!keyring.isReader(reader)) continue;
-        if (!queued.has(reader)) {
-          await this.queue.enqueue({
-            kind: "authorize",
-            to: epr,
-            data: eprInterface.encodeFunctionData("authorize", [recordId, reader]),
-            gasLimit: this.gas.authorize,
-            meta: { epr, recordId: Number(recordId), reader, parent: entry.nonce },
-          });
+        const stillReader = keyring.isReader(reader);
+        if (authorized.has(getAddress(reader))) {
+          if (stillReader) this.state.addAuthorization(epr, reader, Number(recordId));
+          else await followUp("revoke", reader);
+        } else if (stillReader) {
+          await followUp("authorize", reader);
+          this.state.addAuthorization(epr, reader, Number(recordId));
         }
-        this.state.addAuthorization(epr, reader, Number(recordId));
       }
       await this.state.save();
     });

@@ -88,8 +88,8 @@ export class HeliaStore implements ContentStore {
   async get(cid: string, options: StoreCallOptions = {}): Promise<Uint8Array> {
     this.assertOpen();
     const parsed = parseCid(cid);
-    const local = await this.helia.blockstore.has(parsed);
-    if (!local && !this.options.network) throw new ContentNotFoundError(cid, this.name);
+    // Only a store off the network needs to know up front: a networked get fetches what is missing.
+    if (!this.options.network && !(await this.helia.blockstore.has(parsed))) throw new ContentNotFoundError(cid, this.name);
     const signal =
       options.signal ?? AbortSignal.timeout(this.options.getTimeoutMs ?? DEFAULT_NETWORK_GET_TIMEOUT_MS);
     const chunks: Uint8Array[] = [];

@@ -28,7 +28,7 @@ async function deployWithHostileToken() {
   const first = pointer(0);
   await epr.connect(provider).addRecord(first.query, first.contentHash, first.uri, 0n);
   await epr.connect(device).authorize(0, lab.address);
-  return { token, epr, provider, lab, first };
+  return { token, epr, device, provider, lab, first };
 }
 
 /** An EIP-2612 permit signed by `owner` for `spender`. */
@@ -650,6 +650,8 @@ describe("EquipmentProviderRelationship", () => {
       const reentries = [
         epr.interface.encodeFunctionData("addRecord", [p.query, p.contentHash, p.uri, 0n]),
         epr.interface.encodeFunctionData("addRecordWithPermit", [p.query, p.contentHash, p.uri, 0n, 0n, 0, ethers.ZeroHash, ethers.ZeroHash]),
+        epr.interface.encodeFunctionData("addRecordWithReaders", [p.query, p.contentHash, p.uri, 0n, []]),
+        epr.interface.encodeFunctionData("addRecordWithReadersAndPermit", [p.query, p.contentHash, p.uri, 0n, [], { deadline: 0n, v: 0, r: ethers.ZeroHash, s: ethers.ZeroHash }]),
         epr.interface.encodeFunctionData("attest", [0n, first.contentHash]),
         epr.interface.encodeFunctionData("authorize", [0n, lab.address]),
         epr.interface.encodeFunctionData("revoke", [0n, lab.address]),
@@ -663,6 +665,17 @@ describe("EquipmentProviderRelationship", () => {
       expect(await epr.recordCount()).to.equal(1n);
       expect(await epr.readersOf(0)).to.deep.equal([lab.address]);
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
+    });
+
+    it("refuses a re-entry from the token during addRecordWithReaders, rolling back record and readers", async () => {
+      const { token, epr, device, lab } = await loadFixture(deployWithHostileToken);
+      const p = pointer(1);
+      await token.armHook(epr, epr.interface.encodeFunctionData("revoke", [0n, lab.address]));
+      // The upload reward's mint fires the hook between the record's effects and the readers' notifications.
+      await expect(epr.connect(device).addRecordWithReaders(p.query, p.contentHash, p.uri, 0n, [lab.address]))
+        .to.be.revertedWithCustomError(epr, "ReentrancyGuardReentrantCall");
+      expect(await epr.recordCount()).to.equal(1n);
+      expect(await epr.readersOf(0)).to.deep.equal([lab.address]);
     });
   });
 

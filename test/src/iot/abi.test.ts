@@ -1,9 +1,9 @@
 // The SDK's hand-written ABIs against the compiled contracts: every function, event and error
 // it uses must exist there with the same signature, outputs and indexed arguments.
 import { expect } from "chai";
-import { artifacts } from "hardhat";
+import { artifacts, ethers } from "hardhat";
 import { getAddress, Interface } from "ethers";
-import { DATA_TOKEN_ABI, describeRevert, EPR_ABI, MAINTENANCE_SERVICE_ABI, REGISTER_ABI, maintenanceServiceInterface, dataTokenInterface } from "../../../src/iot/abi";
+import { DATA_TOKEN_ABI, describeRevert, EPR_ABI, EPR_MAX_READERS_PER_RECORD, MAINTENANCE_SERVICE_ABI, REGISTER_ABI, maintenanceServiceInterface, dataTokenInterface } from "../../../src/iot/abi";
 
 const CASES = [
   ["MaintenanceService", MAINTENANCE_SERVICE_ABI],
@@ -31,6 +31,13 @@ describe("iot/abi", () => {
       });
     });
   }
+
+  it("knows the EPR's bound on readers per record", async () => {
+    // Any Register and token do for reading a constant of the implementation.
+    const [account] = await ethers.getSigners();
+    const epr = await ethers.deployContract("EquipmentProviderRelationship", [account.address, account.address]);
+    expect(await epr.MAX_READERS_PER_RECORD()).to.equal(BigInt(EPR_MAX_READERS_PER_RECORD));
+  });
 
   it("names a revert by its custom error and arguments, or says what it got", () => {
     const spender = getAddress("0x00000000000000000000000000000000000000aa");

@@ -3,9 +3,11 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { batchGasLimit, maxFires, recordGasLimit, DEFAULT_GAS } from "../../../src/iot/gas";
+import { EPR_MAX_READERS_PER_RECORD } from "../../../src/iot/abi";
+import { batchGasLimit, maxFires, recordGasLimit, recordWithReadersGasLimit, DEFAULT_GAS } from "../../../src/iot/gas";
+import { statusRecordCall } from "../../../src/iot/status-record";
 import { IoTUnit } from "../../../src/iot/unit";
-import { deploySuite, MACHINE, PART_PRICE, reading, TEMP_THRESHOLD, VIBRA_THRESHOLD } from "./fixture";
+import { deploySuite, Kind, MACHINE, PART_PRICE, reading, TEMP_THRESHOLD, VIBRA_THRESHOLD } from "./fixture";
 import { tempDir } from "./helpers";
 
 async function deployWorstCase() {
@@ -26,6 +28,22 @@ describe("iot/gas", function () {
       DEFAULT_GAS.batchBase + 10n * DEFAULT_GAS.perReading + 4n * DEFAULT_GAS.perFire + DEFAULT_GAS.payment,
     );
     expect(recordGasLimit(100, 60)).to.equal(DEFAULT_GAS.recordBase + 160n * DEFAULT_GAS.perRecordByte);
+    expect(recordWithReadersGasLimit(100, 60, 3)).to.equal(recordGasLimit(100, 60) + 3n * DEFAULT_GAS.authorize);
+  });
+
+  it("a status record authorizing the most readers, each linked for the first time, stays under its limit", async () => {
+    const suite = await loadFixture(deploySuite);
+    const [admin] = await ethers.getSigners();
+    // Readers the EPR has never met: each one's Summary gets the relationship linked (the costly case).
+    const readers = Array.from({ length: EPR_MAX_READERS_PER_RECORD }, () => ethers.Wallet.createRandom().address);
+    for (const [i, reader] of readers.entries()) await suite.register.connect(admin).register(`gas-lab-${i}`, reader, Kind.ThirdParty);
+    const uri = `ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy`;
+    const call = statusRecordCall({ query: "status?device=0x01&sequence=1", contentHash: ethers.keccak256("0x01"), uri, thirdParties: readers });
+    const unit = suite.wallets.unit.connect(ethers.provider);
+    const receipt = await (await unit.sendTransaction({ to: await suite.epr.getAddress(), data: call.data, gasLimit: call.gasLimit })).wait();
+    expect(receipt?.status).to.equal(1);
+    expect(receipt!.gasUsed < call.gasLimit, `used ${receipt!.gasUsed} of ${call.gasLimit}`).to.equal(true);
+    expect(await suite.epr.readersOf(0)).to.deep.equal(readers);
   });
 
   it("a batch of 1, 10 and 100 readings all firing, with permit and payment, stays under its limit", async () => {

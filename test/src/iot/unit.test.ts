@@ -17,7 +17,7 @@ import {
   type Gateway,
   type HeliaStore,
 } from "../../../src/offchain";
-import { maintenanceServiceInterface } from "../../../src/iot/abi";
+import { eprInterface, maintenanceServiceInterface } from "../../../src/iot/abi";
 import { UnitClosedError, UnregisteredReaderError } from "../../../src/iot/errors";
 import { readStatus, listRecords, type ReaderStep } from "../../../src/iot/reader";
 import { SyntheticSensor } from "../../../src/iot/sensors";
@@ -315,8 +315,10 @@ describe("iot/unit", function () {
       await unit.idle();
 
       expect(upload.readers).to.have.members([unitWallet.address, providerWallet.address, labWallet.address]);
-      expect(seen.readerAuthorized.map(([e]) => [e.epr, e.recordId, e.reader])).to.deep.equal([[eprAddress, 0n, labWallet.address]]);
-      expect(unit.queue.entries().map((e) => [e.kind, e.meta.parent ?? null])).to.deep.equal([["readings", null], ["record", null], ["authorize", 1]]);
+      expect(seen.readerAuthorized.map(([e]) => [e.epr, e.recordId, e.reader, e.nonce])).to.deep.equal([[eprAddress, 0n, labWallet.address, upload.nonce]]);
+      // One transaction per share: the record and its reader, no follow-up.
+      expect(unit.queue.entries().map((e) => [e.kind, e.meta.parent ?? null])).to.deep.equal([["readings", null], ["record", null]]);
+      expect(eprInterface.parseTransaction({ data: unit.queue.entries()[1].data })?.name).to.equal("addRecordWithReaders");
       expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
       expect(await suite.epr.canRead(0, otherLabWallet.address)).to.equal(false);
 
@@ -374,6 +376,60 @@ describe("iot/unit", function () {
       // The device's own records, listed by the provider.
       const records = await listRecords(ethers.provider, eprAddress, { addedBy: unitWallet.address });
       expect(records.map((r) => r.recordId)).to.deep.equal([0n, 1n, 2n]);
+    });
+
+    it("revokes a reader its record authorized when the reader was revoked between the upload and the mining", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { lab: labWallet, otherLab: otherLabWallet } = suite.wallets;
+      const transport = new SwitchableTransport();
+      const unit = await openSharingUnit(suite, { funding: false, chain: transport });
+      const seen = record(unit);
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      await unit.shareWith(otherLabWallet.signingKey.publicKey);
+      await unit.record(reading(0, 90, 50));
+      transport.down = true;
+      const [upload] = await unit.uploadStatus();
+      expect(upload.readers).to.include.members([labWallet.address, otherLabWallet.address]);
+      // The record's transaction is signed with both readers; the lab is revoked before it is mined.
+      expect(await unit.stopSharingWith(labWallet.address)).to.deep.equal({ [eprAddress]: [] });
+      transport.down = false;
+      await unit.idle();
+
+      expect(seen.readerAuthorized.map(([e]) => [e.recordId, e.reader])).to.deep.equal([[0n, labWallet.address], [0n, otherLabWallet.address]]);
+      expect(seen.readerRevoked.map(([e]) => [e.recordId, e.reader])).to.deep.equal([[0n, labWallet.address]]);
+      expect(unit.queue.entries().map((e) => [e.kind, e.meta.parent ?? null, e.meta.reader ?? null])).to.deep.equal([
+        ["readings", null, null],
+        ["record", null, null],
+        ["revoke", upload.nonce, labWallet.address],
+      ]);
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(false);
+      expect(await suite.epr.canRead(0, otherLabWallet.address)).to.equal(true);
+      // The state remembers the reader still authorized, so revoking it later withdraws record 0 too.
+      expect(await unit.stopSharingWith(otherLabWallet.address)).to.deep.equal({ [eprAddress]: [0] });
+    });
+
+    it("authorizes with one follow-up each the readers of a record queued as a plain addRecord (a queue of an earlier unit)", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { lab: labWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const seen = record(unit);
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      const pointer = { query: "status?sequence=1", contentHash: keccak256(Uint8Array.of(1)), uri: "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy" };
+      const entry = await unit.queue.enqueue({
+        kind: "record",
+        to: eprAddress,
+        data: eprInterface.encodeFunctionData("addRecord", [pointer.query, pointer.contentHash, pointer.uri, 0n]),
+        gasLimit: 600_000n,
+        meta: { epr: eprAddress, cid: pointer.uri.slice("ipfs://".length), contentHash: pointer.contentHash, sequence: 1, authorize: [labWallet.address] },
+      });
+      await unit.idle();
+
+      expect(unit.queue.entries().map((e) => [e.kind, e.meta.parent ?? null])).to.deep.equal([["record", null], ["authorize", entry.nonce]]);
+      expect(seen.readerAuthorized.map(([e]) => [e.recordId, e.reader, e.nonce])).to.deep.equal([[0n, labWallet.address, entry.nonce + 1]]);
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
+      expect(await unit.stopSharingWith(labWallet.address)).to.deep.equal({ [eprAddress]: [0] });
     });
 
     it("refuses to share with a reader the Register does not know", async () => {

@@ -52,6 +52,21 @@ describe("ecies (eciesjs's construction, interoperable both ways)", function () 
     expect(Buffer.from(eciesDecrypt(secret, a))).to.deep.equal(Buffer.from(eciesDecrypt(secret, b)));
   });
 
+  it("wraps for a receiver met again (with its multiplication table) exactly as for a new one, ephemeral keys fresh", function () {
+    const receiver = new Wallet(id("ecies-test table"));
+    const publicKey = getBytes(receiver.signingKey.publicKey);
+    // The first wrap multiplies without a table, the second builds it, the later ones use it.
+    const wraps = Array.from({ length: 4 }, () => {
+      const data = new Uint8Array(randomBytes(32));
+      return { data, payload: eciesEncrypt(publicKey, data) };
+    });
+    for (const { data, payload } of wraps) {
+      expect(Buffer.from(eciesjsDecrypt(getBytes(receiver.privateKey), payload))).to.deep.equal(Buffer.from(data));
+    }
+    const ephemerals = new Set(wraps.map(({ payload }) => Buffer.from(payload.subarray(0, 65)).toString("hex")));
+    expect(ephemerals.size).to.equal(wraps.length);
+  });
+
   it("refuses another key, a tampered payload, a short payload and a key that is not a point", function () {
     const payload = eciesEncrypt(uncompressed, new Uint8Array(32));
     expectThrows(() => eciesDecrypt(getBytes(other.privateKey), payload), /does not authenticate under this key/);

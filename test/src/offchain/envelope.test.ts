@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { id, Wallet, SigningKey } from "ethers";
+import { getBytes, id, Wallet, SigningKey } from "ethers";
 import {
   decodeEnvelope,
   encodeEnvelope,
@@ -80,6 +80,16 @@ describe("envelope (AES-256-GCM data, ECIES-wrapped keys per reader)", function 
     wrapped[wrapped.length - 1] ^= 0x01;
     const badKey = { ...envelope, keys: { [device.address]: wrapped.toString("base64") } };
     expect(() => openEnvelope(badKey, device)).to.throw(DecryptionFailedError, /wrapped key/);
+  });
+
+  it("opens as the address a wallet carries or the one its key derives; a wrong address fails closed", function () {
+    const envelope = sealEnvelope(reading, [readerOf(device), readerOf(provider)]);
+    for (const secret of [device, device.privateKey, getBytes(device.privateKey), { privateKey: device.privateKey }]) {
+      expect(text(openEnvelope(envelope, secret))).to.equal(text(reading));
+    }
+    // The device's key claiming the provider's address: the provider's wrapped key does not open.
+    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: provider.address })).to.throw(DecryptionFailedError, /wrapped key/);
+    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: outsider.address })).to.throw(NotAReaderError);
   });
 
   it("rejects a plaintext whose keccak-256 differs from the hash on chain", function () {

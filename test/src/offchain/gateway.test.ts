@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { id, Interface, Wallet } from "ethers";
+import { id, Interface, Wallet, type TransactionRequest } from "ethers";
 import { ethers, network } from "hardhat";
 import {
   createdByFactory,
@@ -290,6 +290,24 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
       const other = (await cidOf(utf8("another object"))).toString();
       expect(await predicate({ ...request, cid: other })).to.equal(false);
       expect(await predicate({ ...request, recordId: 8n, cid: record.cid })).to.equal(false);
+    });
+
+    it("onChainReadPredicate holds only when the EPR is trusted, the reader may read and the record names the CID; it never calls an untrusted EPR", async function () {
+      const calls: string[] = [];
+      const runner = { provider: ethers.provider, call: async (tx: TransactionRequest) => (calls.push(String(tx.to)), ethers.provider.call(tx)) };
+      const request = { cid: record.cid, recordId: RECORD_ID, eprAddress: ethers.getAddress(EPR), reader: provider.address };
+      const other = (await cidOf(utf8("another object"))).toString();
+      const byFactory = onChainReadPredicate({ runner, trusted: createdByFactory(runner, FACTORY) });
+      expect(await byFactory(request)).to.equal(true);
+      expect(await byFactory({ ...request, reader: outsider.address })).to.equal(false);
+      expect(await byFactory({ ...request, cid: other })).to.equal(false);
+      expect(await byFactory({ ...request, recordId: 8n })).to.equal(false);
+      // Each read asks the factory, then canRead and record of the EPR.
+      expect(calls.map((to) => ethers.getAddress(to))).to.have.members([...Array(4).fill(ethers.getAddress(FACTORY)), ...Array(8).fill(ethers.getAddress(EPR))]);
+      calls.length = 0;
+      const untrusted = onChainReadPredicate({ runner, trusted: [] });
+      expect(await untrusted(request)).to.equal(false);
+      expect(calls).to.deep.equal([]);
     });
 
     it("gates the gateway: the chain's yes serves, its no is a 403, a CID the record does not name is a 403", async function () {
