@@ -23,11 +23,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { Contract, getAddress, Interface, isAddress, verifyMessage, type ContractRunner } from "ethers";
+import { Contract, getAddress, Interface, isAddress, type ContractRunner } from "ethers";
 import type { ContentStore } from "./store";
 import { parseCid, verifyContent } from "./cid";
 import { decodeEnvelope, openEnvelope, timeStep, type SharingStep } from "./envelope";
 import { ContentNotFoundError, GatewayRequestError, InvalidCidError } from "./errors";
+import { recoverMessageSigner } from "./secp256k1";
 
 /** What a predicate decides on. */
 export interface ReadRequest {
@@ -251,7 +252,7 @@ function parseReadBody(
   const message = readChallenge(cid, recordIdRaw, expiry);
   let signer: string;
   try {
-    signer = verifyMessage(message, signature);
+    signer = recoverMessageSigner(message, signature);
   } catch (err) {
     throw new Refusal(401, "BadSignature", `not a valid signature (${(err as Error).message.split(" (")[0]})`);
   }
