@@ -111,10 +111,12 @@ interface Setup {
   readonly provider: JsonRpcProvider;
   readonly sensors: readonly Sensor[];
   readonly reader: HDNodeWallet;
+  /** The reader's key signing its read challenges here (libsecp256k1, as the devices sign). */
+  readonly readerSigner: LocalSender;
 }
 
 async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
-  const { stores, reader, provider } = setup;
+  const { stores, reader, readerSigner, provider } = setup;
   const owner = setup.plan[0];
   const accumulator = new StatusAccumulator({ temperature: 200, vibration: 100 });
   for (let i = 0; i < READINGS_PER_SNAPSHOT; i++) accumulator.add(sensor.machine.next());
@@ -156,7 +158,7 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   // 5: the envelope, through the gateway of the data's community or the reader's own store node
   const bytes =
     via === "gateway"
-      ? await fetchSharedEnvelope(stores.of(owner.chain).gateway.url, cid, latest, sensor.epr, reader)
+      ? await fetchSharedEnvelope(stores.of(owner.chain).gateway.url, cid, latest, sensor.epr, readerSigner)
       : await stores.of(setup.plan[1].chain).node.store.get(cid);
   marks.push(performance.now());
 
@@ -287,7 +289,7 @@ async function setUp(work: string): Promise<{ setup: Setup; dir: string }> {
       shared: 0,
     });
   }
-  return { setup: { topology, plan, stores, provider, sensors, reader }, dir };
+  return { setup: { topology, plan, stores, provider, sensors, reader, readerSigner: new LocalSender(reader, provider) }, dir };
 }
 
 async function main(): Promise<void> {

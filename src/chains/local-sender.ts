@@ -7,7 +7,8 @@
  * address the sender knows. It also asks the chain for its block number alongside every send.
  * `sentTransaction` builds the same response with the sender given; `LocalSender` is a signer
  * whose `sendTransaction` (and so every contract call made through it) sends that way, from the
- * transaction it signed rather than from its bytes parsed back.
+ * transaction it signed rather than from its bytes parsed back. It signs transactions and
+ * messages with libsecp256k1 (`src/crypto/secp256k1.ts`), ~15 times faster than ethers' noble.
  */
 import {
   AbstractSigner,
@@ -22,12 +23,13 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { signDigest, signMessageWith } from "../crypto/secp256k1";
 import { ChainError } from "./errors";
 
 /** A key that signs locally: an ethers `Wallet` or `HDNodeWallet`. */
 export interface LocalKey {
   readonly address: string;
-  readonly signingKey: Pick<SigningKey, "sign">;
+  readonly signingKey: Pick<SigningKey, "privateKey">;
   signTransaction(tx: TransactionRequest): Promise<string>;
   signMessage(message: string | Uint8Array): Promise<string>;
   signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
@@ -96,8 +98,9 @@ export class LocalSender extends AbstractSigner<JsonRpcApiProvider> {
     return this.key.signTransaction(tx);
   }
 
-  signMessage(message: string | Uint8Array): Promise<string> {
-    return this.key.signMessage(message);
+  /** As the key's `signMessage`, the signature made by libsecp256k1 (`src/crypto/secp256k1.ts`). */
+  async signMessage(message: string | Uint8Array): Promise<string> {
+    return signMessageWith(this.key.signingKey.privateKey, message);
   }
 
   signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
@@ -108,9 +111,10 @@ export class LocalSender extends AbstractSigner<JsonRpcApiProvider> {
     const provider = this.provider as JsonRpcApiProvider;
     const populated = await this.populateTransaction(request);
     delete populated.from;
-    // Signed as the wallet's signTransaction signs, keeping the transaction instead of its bytes.
+    // Signed as the wallet's signTransaction signs (the same signature, by libsecp256k1), keeping
+    // the transaction instead of its bytes.
     const tx = Transaction.from(populated);
-    tx.signature = this.key.signingKey.sign(tx.unsignedHash);
+    tx.signature = signDigest(tx.unsignedHash, this.key.signingKey.privateKey);
     const raw = tx.serialized;
     const response = responseOf(tx, keccak256(raw), this.address, provider);
     const hash = (await provider.send("eth_sendRawTransaction", [raw])) as string;

@@ -12,13 +12,13 @@
  * table-building multiplications in pure JavaScript (about 25 ms on the project's 2-core
  * machine); sealing a status snapshot for its four readers took a tenth of a second, the main
  * job's largest CPU cost. Here the ephemeral key and the shared point come from libsecp256k1
- * (`./secp256k1`: ~0.1 ms each), and HKDF and AES-GCM are OpenSSL's (`node:crypto`); the
+ * (`src/crypto/secp256k1.ts`: ~0.1 ms each), and HKDF and AES-GCM are OpenSSL's (`node:crypto`); the
  * ephemeral secret and the shared point are fresh for every wrap and never kept.
  * `test/src/offchain/ecies.test.ts` checks both directions against `eciesjs`.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { OffchainError } from "./errors";
-import { publicKeyOf, randomSecretKey, sharedPoint, UNCOMPRESSED_POINT_BYTES } from "./secp256k1";
+import { publicKeyOf, randomSecretKey, sharedPoint, UNCOMPRESSED_POINT_BYTES } from "../crypto/secp256k1";
 
 /** eciesjs's AES-256-GCM nonce length (its `symmetricNonceLength` default). */
 const NONCE_BYTES = 16;

@@ -28,7 +28,7 @@ import type { ContentStore } from "./store";
 import { parseCid, verifyContent } from "./cid";
 import { decodeEnvelope, openEnvelope, timeStep, type SharingStep } from "./envelope";
 import { ContentNotFoundError, GatewayRequestError, InvalidCidError } from "./errors";
-import { recoverMessageSigner } from "./secp256k1";
+import { recoverMessageSigner } from "../crypto/secp256k1";
 
 /** What a predicate decides on. */
 export interface ReadRequest {
@@ -345,11 +345,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/** A reader able to sign challenges and decrypt envelopes (an ethers `Wallet` is one). */
-export interface ReaderWallet {
+/** A reader able to sign read challenges (an ethers `Wallet` or a `LocalSender` is one). */
+export interface ChallengeSigner {
   readonly address: string;
-  readonly privateKey: string;
   signMessage(message: string): Promise<string>;
+}
+
+/** A reader able to sign challenges and decrypt envelopes (an ethers `Wallet` is one). */
+export interface ReaderWallet extends ChallengeSigner {
+  readonly privateKey: string;
 }
 
 /**
@@ -387,7 +391,7 @@ export async function fetchSharedEnvelope(
   cid: string,
   recordId: bigint | number | string,
   eprAddress: string,
-  readerWallet: ReaderWallet,
+  readerWallet: ChallengeSigner,
   options: FetchEnvelopeOptions = {},
 ): Promise<Uint8Array> {
   parseCid(cid);

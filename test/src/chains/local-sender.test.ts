@@ -75,4 +75,17 @@ describe("chains/local-sender", () => {
     expect(sender.connect(provider)).to.be.instanceOf(LocalSender);
     expect(() => sender.connect(null)).to.throw(/needs a JSON-RPC provider/);
   });
+
+  it("signs transactions and messages exactly as the key does (the same bytes, the same hash)", async () => {
+    const sender = new LocalSender(key, provider);
+    const request = { type: 2, chainId: 31337n, to: key.address, value: 9n, gasLimit: 21_000n, maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
+    const nonce = await provider.getTransactionCount(key.address, "pending");
+    const expected = await key.signTransaction({ ...request, nonce });
+    const sent = await sender.sendTransaction(request);
+    expect(sent.hash).to.equal(ethers.keccak256(expected));
+    expect((await sent.wait())?.status).to.equal(1);
+    for (const message of ["commchain:read:x:0:1", new Uint8Array([0, 1, 2])]) {
+      expect(await sender.signMessage(message)).to.equal(await key.signMessage(message));
+    }
+  });
 });

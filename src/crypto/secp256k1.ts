@@ -1,16 +1,17 @@
 /**
- * The secp256k1 operations the sharing path runs on every share, through libsecp256k1 (Bitcoin
- * Core's library, by the `secp256k1` package's native binding; the package falls back to
- * `elliptic` where the binding cannot load, same answers, slower).
+ * The secp256k1 operations run on every share and every transaction a device sends, through
+ * libsecp256k1 (Bitcoin Core's library, by the `secp256k1` package's native binding; the package
+ * falls back to `elliptic` where the binding cannot load, same answers, slower).
  *
- * Why not `@noble/curves` here, as elsewhere: its scalar multiplications are pure JavaScript. On
- * the project's 2-core machine an ECDH took ~5 ms there and 0.09 ms here, a signer recovery ~3 ms
- * against 0.08 ms; a share wraps a key, unwraps it and checks a signed read, so noble made ~11 ms
- * of every share's CPU, and with ten sensors sharing at once on one event loop that alone kept
- * the latency goal out of reach (`bench/sharing-latency.ts`).
+ * Why not `@noble/curves` (which ethers signs and recovers with): its scalar multiplications are
+ * pure JavaScript. On the project's 2-core machine an ECDH took ~5 ms there and 0.09 ms here, a
+ * signer recovery ~3 ms against 0.08 ms, a signature ~1 ms against 0.07 ms; a share wraps a key,
+ * unwraps it, signs a read challenge, checks it and signs a transaction, so noble made ~13 ms of
+ * every share's CPU, and with ten sensors sharing at once on one event loop that alone kept the
+ * latency goal out of reach (`bench/sharing-latency.ts`).
  */
 import { randomBytes } from "node:crypto";
-import { getAddress, hashMessage, keccak256, Signature } from "ethers";
+import { getAddress, getBytes, hashMessage, keccak256, Signature, type BytesLike } from "ethers";
 import secp256k1 from "secp256k1";
 
 /** Uncompressed point: 0x04 ‖ x ‖ y. */
@@ -59,4 +60,22 @@ export function recoverMessageSigner(message: string | Uint8Array, signature: st
   const digest = Buffer.from(hashMessage(message).slice(2), "hex");
   const publicKey = secp256k1.ecdsaRecover(compact, parsed.yParity, digest, false, new Uint8Array(UNCOMPRESSED_POINT_BYTES));
   return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
+}
+
+/**
+ * The ECDSA signature of the 32-byte `digest` by `secretKey`: RFC 6979 nonce and low s, so the
+ * very signature ethers' `SigningKey.sign` gives (tested).
+ */
+export function signDigest(digest: BytesLike, secretKey: BytesLike): Signature {
+  const { signature, recid } = secp256k1.ecdsaSign(getBytes(digest), getBytes(secretKey));
+  return Signature.from({
+    r: `0x${Buffer.from(signature.subarray(0, COORDINATE_BYTES)).toString("hex")}`,
+    s: `0x${Buffer.from(signature.subarray(COORDINATE_BYTES)).toString("hex")}`,
+    yParity: recid as 0 | 1,
+  });
+}
+
+/** `message` signed as an EIP-191 personal message by `secretKey`: what ethers' `signMessage` returns. */
+export function signMessageWith(secretKey: BytesLike, message: string | Uint8Array): string {
+  return signDigest(hashMessage(message), secretKey).serialized;
 }

@@ -2,12 +2,12 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { getBytes, hexlify, id, Signature, SigningKey, verifyMessage, Wallet } from "ethers";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
-import { publicKeyOf, randomSecretKey, recoverMessageSigner, sharedPoint } from "../../../src/offchain/secp256k1";
+import { publicKeyOf, randomSecretKey, recoverMessageSigner, sharedPoint, signDigest, signMessageWith } from "../../../src/crypto/secp256k1";
 
 const alice = new Wallet(id("secp256k1-test alice"));
 const bob = new Wallet(id("secp256k1-test bob"));
 
-describe("offchain/secp256k1 (libsecp256k1, checked against @noble/curves and ethers)", function () {
+describe("crypto/secp256k1 (libsecp256k1, checked against @noble/curves and ethers)", function () {
   describe("sharedPoint", function () {
     it("is the whole uncompressed point noble computes, the same from either side", function () {
       const [a, b] = [getBytes(alice.privateKey), getBytes(bob.privateKey)];
@@ -59,6 +59,23 @@ describe("offchain/secp256k1 (libsecp256k1, checked against @noble/curves and et
       expect(recoverMessageSigner("another message", signature)).to.not.equal(alice.address);
       expect(() => recoverMessageSigner("one message", "0x1234")).to.throw();
       expect(() => recoverMessageSigner("one message", `0x${"00".repeat(64)}1b`)).to.throw();
+    });
+  });
+
+  describe("signDigest and signMessageWith", function () {
+    it("make the very signatures ethers makes (RFC 6979 nonces, low s)", async function () {
+      for (let i = 0; i < 8; i++) {
+        const digest = randomBytes(32);
+        expect(signDigest(digest, alice.privateKey).serialized).to.equal(alice.signingKey.sign(digest).serialized);
+      }
+      for (const message of ["commchain:read", "", randomBytes(17)]) {
+        expect(signMessageWith(bob.privateKey, message)).to.equal(await bob.signMessage(message));
+      }
+    });
+
+    it("refuses a digest that is not 32 bytes and a secret key out of range", function () {
+      expect(() => signDigest(randomBytes(31), alice.privateKey)).to.throw();
+      expect(() => signDigest(randomBytes(32), new Uint8Array(32))).to.throw();
     });
   });
 });
