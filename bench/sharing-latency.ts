@@ -23,11 +23,16 @@
  * end under 250 ms at 10 sensors, through the gateway (the gated read readers use). The DHT path
  * is measured the same way and reported beside it.
  *
- * On the project's 2-core machine (shared, load 2–5) the gateway path took p50 88 ms / p95 128 ms
- * end to end with one sensor and p50 427 ms / p95 657 ms with ten: the goal is not met. What
- * grows with the sensors is step 1's `put`, whose DHT announcement (a Kademlia lookup and
- * ADD_PROVIDER messages, all five store nodes in this one process) went from 13 ms to a p95 of
- * 508 ms; key wrapping stayed at 5 ms per reader, the two transactions of step 2 at ~120 ms p95.
+ * On the project's 2-core machine (shared, load 2–2.5) the gateway path took p50 34 ms / p95 55 ms
+ * end to end with one sensor and p50 159 ms / p95 217 ms with ten: the goal is met. Everything but
+ * the chain runs on this one event loop (~18 ms of CPU per share at ten sensors), so the shares
+ * of a round queue behind each other; the chain mines their transactions one after another
+ * (step 2, p95 136 ms at ten). Two changes brought the ten-sensor p95 from 415 ms under the goal:
+ * the secp256k1 work (ECIES wrap and unwrap, signing, the gateway's signer recovery) moved from
+ * pure-JavaScript noble to libsecp256k1 (`src/crypto/secp256k1.ts`: CPU per share 35 → 18 ms),
+ * and the record and its reader in one transaction (`addRecordWithReaders`). The DHT path stays
+ * slower (p95 550 ms at ten): each download is a Kademlia provider lookup and a bitswap exchange
+ * between store nodes that all share this event loop.
  *
  * Run: npx hardhat run bench/sharing-latency.ts
  * Env: BENCH_ROUNDS (rounds per sensor count, default 10), BENCH_MAX_SENSORS (default 10),

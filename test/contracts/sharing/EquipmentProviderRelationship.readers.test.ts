@@ -10,7 +10,7 @@ import type { DataToken, EquipmentProviderRelationship } from "../../../typechai
 import { signPermit as signPermitAs } from "../../../src/iot/funding";
 import {
   DEVICE_ID, Kind, RewardKind, Status, Topic, UPLOAD_REWARD, VERIFICATION_REWARD,
-  deployWithRelationship, pointer, summaryAt,
+  deployWithRelationship, expectPointerFieldReverts, pointer, summaryAt,
 } from "./fixtures";
 
 /** Mirrors `EquipmentProviderRelationship.MAX_READERS_PER_RECORD`. */
@@ -182,16 +182,8 @@ describe("EquipmentProviderRelationship.addRecordWithReaders", () => {
 
   it("reverts for an empty or too long query, a zero hash, an empty or too long URI, adding nothing", async () => {
     const { epr, device, thirdParty } = await loadFixture(deployWithReaders);
-    const p = pointer(1);
-    const add = (query: string, hash: string, uri: string) =>
-      epr.connect(device).addRecordWithReaders(query, hash, uri, 0n, [thirdParty.address]);
-    await expect(add("", p.contentHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
-    await expect(add("q".repeat(1025), p.contentHash, p.uri))
-      .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("query", 1025n, 1024n);
-    await expect(add(p.query, ethers.ZeroHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
-    await expect(add(p.query, p.contentHash, "")).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
-    await expect(add(p.query, p.contentHash, "u".repeat(257)))
-      .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("uri", 257n, 256n);
+    await expectPointerFieldReverts(epr, (query, hash, uri) =>
+      epr.connect(device).addRecordWithReaders(query, hash, uri, 0n, [thirdParty.address]));
     expect(await epr.recordCount()).to.equal(1n);
   });
 

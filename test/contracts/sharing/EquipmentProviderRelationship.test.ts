@@ -5,7 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { DataToken } from "../../../typechain-types";
 import {
   DEVICE_ID, Kind, PROVIDER_ID, RewardKind, Status, THIRD_PARTY_ID, Topic, UPLOAD_REWARD, VERIFICATION_REWARD,
-  deployWithRecord, deployWithRelationship, pointer,
+  deployWithRecord, deployWithRelationship, expectPointerFieldReverts, pointer,
 } from "./fixtures";
 
 /** The same wiring on a hostile token that calls back into the EPR on its next balance change. */
@@ -157,13 +157,7 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, provider } = await loadFixture(deployWithRelationship);
       const p = pointer(1);
       const add = (query: string, hash: string, uri: string) => epr.connect(provider).addRecord(query, hash, uri, 0n);
-      await expect(add("", p.contentHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
-      await expect(add("q".repeat(1025), p.contentHash, p.uri))
-        .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("query", 1025n, 1024n);
-      await expect(add(p.query, ethers.ZeroHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
-      await expect(add(p.query, p.contentHash, "")).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
-      await expect(add(p.query, p.contentHash, "u".repeat(257)))
-        .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("uri", 257n, 256n);
+      await expectPointerFieldReverts(epr, add);
       expect(await epr.recordCount()).to.equal(0n);
       await add("q".repeat(1024), p.contentHash, "u".repeat(256));
       expect(await epr.recordCount()).to.equal(1n);

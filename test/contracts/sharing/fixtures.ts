@@ -1,5 +1,6 @@
 // Fixtures shared by the Register, Summary, EPR and factory tests: one deployment of the whole
 // data-sharing wiring, then the same deployment with participants, a relationship and a record.
+import { expect } from "chai";
 import { ethers } from "hardhat";
 import { impersonateAccount, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -29,6 +30,25 @@ export function pointer(n: number) {
     contentHash: ethers.keccak256(ethers.toUtf8Bytes(data)),
     uri: `ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbz${n}`,
   };
+}
+
+/**
+ * Expects `add(query, contentHash, uri)` to revert for each malformed pointer field with its custom
+ * error and bounds: an empty or too long query (1024 bytes), a zero hash, an empty or too long URI
+ * (256 bytes).
+ */
+export async function expectPointerFieldReverts(
+  epr: EquipmentProviderRelationship,
+  add: (query: string, contentHash: string, uri: string) => Promise<unknown>,
+): Promise<void> {
+  const p = pointer(1);
+  await expect(add("", p.contentHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
+  await expect(add("q".repeat(1025), p.contentHash, p.uri))
+    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("query", 1025n, 1024n);
+  await expect(add(p.query, ethers.ZeroHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
+  await expect(add(p.query, p.contentHash, "")).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
+  await expect(add(p.query, p.contentHash, "u".repeat(257)))
+    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("uri", 257n, 256n);
 }
 
 /** The EIP-1167 runtime code of a minimal proxy delegating to `implementation`. */
