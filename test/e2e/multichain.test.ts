@@ -40,23 +40,12 @@ import { writeTrafficLog } from "../../src/trust/generate";
 import { AnchorHub__factory, RecordLog__factory } from "../../typechain-types";
 import { killChainProcessesUnder } from "../src/chains/helpers";
 import { tempDir } from "../src/anchor/fixtures";
+import { runTask } from "../helpers/run-task";
 
 const MAIN_CHAIN_ID = 43_000;
 const RECORDS = 3_000;
 /** The first run sends this many log records; the second run sends the whole log and resumes. */
 const PREFIX = 2_000;
-
-/** Runs a task in this process with its console output captured. */
-async function runTask<T>(name: string, args: Record<string, unknown>): Promise<{ result: T; output: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
-  try {
-    return { result: (await hre.run(name, args)) as T, output: lines.join("\n") };
-  } finally {
-    console.log = log;
-  }
-}
 
 /** The smallest community holding both devices, else the smallest of each (formula 1 from its definition). */
 function expectedChains(communities: readonly (readonly string[])[], from: string, to: string): { chains: number[]; cross: boolean } {

@@ -27,6 +27,7 @@ import {
 import type { DeployAllResult } from "../../src/deploy";
 import { AnchorHub__factory } from "../../typechain-types";
 import { communications, tempDir } from "../src/anchor/fixtures";
+import { runTask } from "../helpers/run-task";
 
 const MAIN_CHAIN_ID = 41_000;
 
@@ -41,18 +42,6 @@ function partition(): PartitionDocument {
     chosen: { k: 3, communities: [["1", "2", "3"], ["3", "4", "5"]], interChainNodes: ["3"], uncovered: [] },
     strategies: [],
   };
-}
-
-/** Runs a task in this process with its console output captured. */
-async function runTask<T>(name: string, args: Record<string, unknown>): Promise<{ result: T; output: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
-  try {
-    return { result: (await hre.run(name, args)) as T, output: lines.join("\n") };
-  } finally {
-    console.log = log;
-  }
 }
 
 /** Starts `hardhat <args>` as a child process of this project. */

@@ -5,7 +5,6 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { JsonRpcProvider, parseEther, Wallet, getCreateAddress } from "ethers";
-import hre from "hardhat";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { ChainStartError, ExternalChainError, PortInUseError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
@@ -17,6 +16,7 @@ import type { ChainsUpResult } from "../../../src/chains/up";
 import { writePartition, PartitionEmptyError, PartitionSyntaxError } from "../../../src/partition/document";
 import { ANCHOR_HUB_STUB_INIT_CODE, chainProcessesUnder, COUNTER_INIT_CODE, killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "./helpers";
 import { rejection } from "../../helpers/rejection";
+import { runTask } from "../../helpers/run-task";
 
 const DEVICES = ["01", "02", "03", "04", "05", "06", "07"];
 /** Device 04 bridges the two communities. */
@@ -35,18 +35,6 @@ async function chainBlocks(rpc: string): Promise<Block[]> {
 
 async function balance(rpc: string, address: string): Promise<bigint> {
   return BigInt(await rpcCall<string>(rpc, "eth_getBalance", [address, "latest"]));
-}
-
-/** Runs a task with its console output captured. */
-async function quietly<T>(taskName: string, args: Record<string, unknown>): Promise<{ result: T; output: string }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    return { result: (await hre.run(taskName, args)) as T, output: lines.join("\n") };
-  } finally {
-    console.log = original;
-  }
 }
 
 describe("chains:up / chains:status / chains:down on hardhat node processes", function () {
@@ -73,7 +61,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     dir = path.join(work, "chains");
     partition = path.join(work, "partition.json");
     await writePartition(partition, partitionDocument(DEVICES, COMMUNITIES));
-    const { result } = await quietly<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, mainChainId: 41000 });
+    const { result } = await runTask<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, mainChainId: 41000 });
     expect(result.chains.map((c) => c.action)).to.deep.equal(["started", "started", "started"]);
     topology = readTopology(topologyPath(dir));
     [community1, community2] = topology.communities;
@@ -130,7 +118,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
   it("reports every chain with chains:status, as a table and as JSON", async () => {
     const d1 = deviceWallet("01", topology).connect(connect(community1));
     await (await d1.sendTransaction({ to: deviceWallet("02", topology).address, value: 5n })).wait();
-    const { result, output } = await quietly<ChainStatus[]>("chains:status", { dir, json: false });
+    const { result, output } = await runTask<ChainStatus[]>("chains:status", { dir, json: false });
     expect(result.map((s) => [s.name, s.chainId, s.rpc, s.pid, s.alive, s.height, s.lastAnchored])).to.deep.equal([
       ["main", 41000, topology.main.rpc, topology.main.pid, true, 0, null],
       ["community-1", 41001, community1.rpc, community1.pid, true, 1, null],
@@ -139,7 +127,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     const rows = output.split("\n");
     expect(rows[0].split(/\s+/)).to.deep.equal(["chain", "chain", "id", "rpc", "pid", "alive", "height", "anchored"]);
     expect(rows[2].split(/\s+/)).to.deep.equal(["community-1", "41001", community1.rpc, String(community1.pid), "yes", "1", "-"]);
-    const json = await quietly<ChainStatus[]>("chains:status", { dir, json: true });
+    const json = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
     expect(JSON.parse(json.output)).to.deep.equal(result);
   });
 
@@ -152,7 +140,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     withHub.main.contracts.AnchorHub = hub;
     writeTopology(topologyPath(dir), withHub);
     topology = withHub;
-    const { result, output } = await quietly<ChainStatus[]>("chains:status", { dir, json: false });
+    const { result, output } = await runTask<ChainStatus[]>("chains:status", { dir, json: false });
     expect(result.map((s) => [s.name, s.height, s.lastAnchored])).to.deep.equal([
       ["main", 1, null],
       ["community-1", 1, 41008],
@@ -162,7 +150,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
   });
 
   it("leaves running chains alone when chains:up runs again", async () => {
-    const { result } = await quietly<ChainsUpResult>("chains:up", { dir, partition });
+    const { result } = await runTask<ChainsUpResult>("chains:up", { dir, partition });
     expect(result.chains.map((c) => [c.action, c.pid])).to.deep.equal([
       ["running", topology.main.pid],
       ["running", community1.pid],
@@ -191,10 +179,10 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
 
     process.kill(community1.pid as number, "SIGKILL");
     await waitGone(community1.pid as number);
-    const status = await quietly<ChainStatus[]>("chains:status", { dir, json: true });
+    const status = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
     expect(status.result[1]).to.include({ alive: false, height: null });
 
-    const { result } = await quietly<ChainsUpResult>("chains:up", { dir });
+    const { result } = await runTask<ChainsUpResult>("chains:up", { dir });
     const killed = community1;
     const restarted = readTopology(topologyPath(dir)).communities[0];
     community1 = restarted;
@@ -227,7 +215,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     await waitGone(community2.pid as number);
     // What a kill in the middle of an append leaves behind.
     fs.appendFileSync(journal, '{"kind":"block","number":2,"hash":"0x5e');
-    const { result } = await quietly<ChainsUpResult>("chains:up", { dir });
+    const { result } = await runTask<ChainsUpResult>("chains:up", { dir });
     community2 = readTopology(topologyPath(dir)).communities[1];
     expect(result.chains[2].action).to.equal("restarted");
     expect(fs.readFileSync(journal)).to.deep.equal(complete);
@@ -247,7 +235,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
   it("stops exactly the processes it started with chains:down, and leaves a reused pid alone", async () => {
     const pids = [topology.main.pid, community1.pid, community2.pid];
     expect(chainProcessesUnder(dir).sort()).to.deep.equal([...pids].sort());
-    const { result } = await quietly<ChainDownResult[]>("chains:down", { dir });
+    const { result } = await runTask<ChainDownResult[]>("chains:down", { dir });
     expect(result).to.deep.equal([
       { name: "main", pid: pids[0], outcome: "stopped" },
       { name: "community-1", pid: pids[1], outcome: "stopped" },
@@ -261,7 +249,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     sleeper = spawn("sleep", ["600"], { stdio: "ignore" });
     stopped.main.pid = sleeper.pid as number;
     fs.writeFileSync(topologyPath(dir), JSON.stringify(stopped));
-    const again = await quietly<ChainDownResult[]>("chains:down", { dir });
+    const again = await runTask<ChainDownResult[]>("chains:down", { dir });
     expect(again.result[0]).to.deep.equal({ name: "main", pid: sleeper.pid, outcome: "foreign" });
     expect(sleeper.exitCode).to.equal(null);
     expect(() => process.kill(sleeper!.pid as number, 0)).to.not.throw();
@@ -277,7 +265,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     fs.writeFileSync(journal, lines.join("\n"));
     const before = fs.readFileSync(topologyPath(dir), "utf8");
 
-    const error = (await rejection(quietly("chains:up", { dir }))) as ChainStartError;
+    const error = (await rejection(runTask("chains:up", { dir }))) as ChainStartError;
     expect(error).to.be.instanceOf(ChainStartError);
     expect(error.chain).to.equal("community-2");
     expect(error.logFile).to.equal(path.join(dir, "community-2", "node.log"));
@@ -312,7 +300,7 @@ describe("chains:up on bad input", function () {
     const partition = path.join(work, "partition.json");
     fs.writeFileSync(partition, "{ chosen: ");
     const dir = path.join(work, "chains");
-    const error = await rejection(quietly("chains:up", { partition, dir, basePort: 0 }));
+    const error = await rejection(runTask("chains:up", { partition, dir, basePort: 0 }));
     expect(error).to.be.instanceOf(PartitionSyntaxError);
     expect(error.message).to.equal(`${partition}: is not valid JSON (${(() => { try { JSON.parse("{ chosen: "); } catch (e) { return (e as Error).message; } })()})`);
     expectNothingStarted(dir);
@@ -322,7 +310,7 @@ describe("chains:up on bad input", function () {
     const partition = path.join(work, "partition.json");
     await writePartition(partition, partitionDocument(["a", "b"], []));
     const dir = path.join(work, "chains");
-    const error = await rejection(quietly("chains:up", { partition, dir, basePort: 0 }));
+    const error = await rejection(runTask("chains:up", { partition, dir, basePort: 0 }));
     expect(error).to.be.instanceOf(PartitionEmptyError);
     expect(error.message).to.equal(`${partition}: chosen.communities: has no community, so there is no chain to run`);
     expectNothingStarted(dir);
@@ -335,7 +323,7 @@ describe("chains:up on bad input", function () {
     const partition = path.join(work, "partition.json");
     await writePartition(partition, partitionDocument(["a", "b", "c"], [["a", "b", "c"]]));
     const dir = path.join(work, "chains");
-    const error = (await rejection(quietly("chains:up", { partition, dir, basePort: port }))) as PortInUseError;
+    const error = (await rejection(runTask("chains:up", { partition, dir, basePort: port }))) as PortInUseError;
     expect(error).to.be.instanceOf(PortInUseError);
     expect(error.message).to.equal(`port ${port} of chain main is already in use on 127.0.0.1 (by a process that is not main)`);
     expectNothingStarted(dir);
@@ -344,7 +332,7 @@ describe("chains:up on bad input", function () {
 
   it("asks for a partition when the directory has no topology yet", async () => {
     const dir = path.join(work, "chains");
-    const error = await rejection(quietly("chains:up", { dir, basePort: 0 }));
+    const error = await rejection(runTask("chains:up", { dir, basePort: 0 }));
     expect(error.message).to.equal(`${topologyPath(dir)}: does not exist and no partition was given to plan the chains from (--partition)`);
     expectNothingStarted(dir);
   });
@@ -383,7 +371,7 @@ describe("chains:up with an external chain", function () {
   it("does not start an external chain, only checks its chain id, and leaves it alone on chains:down", async () => {
     const partition = path.join(work, "partition.json");
     await writePartition(partition, partitionDocument(["a", "b", "c"], [["a", "b", "c"]]));
-    const { result } = await quietly<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, external: `main=${externalRpc}` });
+    const { result } = await runTask<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, external: `main=${externalRpc}` });
     expect(result.chains.map((c) => [c.name, c.chainId, c.action])).to.deep.equal([
       ["main", 1337, "external"],
       ["community-1", 31001, "started"],
@@ -393,9 +381,9 @@ describe("chains:up with an external chain", function () {
     expect(fs.existsSync(path.join(dir, "main"))).to.equal(false);
     expect(chainProcessesUnder(dir)).to.deep.equal([topology.communities[0].pid]);
 
-    const status = await quietly<ChainStatus[]>("chains:status", { dir, json: true });
+    const status = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
     expect(status.result[0]).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, external: true, pid: null, alive: null, height: 16, lastAnchored: null });
-    const down = await quietly<ChainDownResult[]>("chains:down", { dir });
+    const down = await runTask<ChainDownResult[]>("chains:down", { dir });
     expect(down.result.map((r) => r.outcome)).to.deep.equal(["external", "stopped"]);
     expect(chainProcessesUnder(dir)).to.deep.equal([]);
   });
@@ -404,7 +392,7 @@ describe("chains:up with an external chain", function () {
     const topology = readTopology(topologyPath(dir));
     topology.main.chainId = 999;
     writeTopology(topologyPath(dir), topology);
-    const error = (await rejection(quietly("chains:up", { dir, timeout: 5 }))) as ExternalChainError;
+    const error = (await rejection(runTask("chains:up", { dir, timeout: 5 }))) as ExternalChainError;
     expect(error).to.be.instanceOf(ExternalChainError);
     expect(error.message).to.equal(`external chain main at ${externalRpc}: ${externalRpc} answers with chain id 1337, not 999`);
     expect(chainProcessesUnder(dir)).to.deep.equal([]);

@@ -34,6 +34,7 @@ import {
 import { DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
 import { killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "../chains/helpers";
 import { rejection } from "../../helpers/rejection";
+import { runTask } from "../../helpers/run-task";
 
 const DEVICES = ["01", "02", "03", "04", "05", "06", "07"];
 /** Device 04 is a member of both communities. */
@@ -43,22 +44,6 @@ const COMMUNITIES = [
 ];
 const VERIFIER = "0x00000000000000000000000000000000000000A1";
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-
-/** Runs a task in this process with its console output captured; `onLine` sees each line as printed. */
-async function runTask<T>(name: string, args: Record<string, unknown>, onLine: (line: string) => void = () => undefined): Promise<{ result: T; output: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => {
-    const line = parts.map(String).join(" ");
-    lines.push(line);
-    onLine(line);
-  };
-  try {
-    return { result: (await hre.run(name, args)) as T, output: lines.join("\n") };
-  } finally {
-    console.log = log;
-  }
-}
 
 /** A chains directory with a topology planned from {@link COMMUNITIES} and its chains running. */
 async function startChains(prefix: string, mainChainId: number): Promise<{ work: string; dir: string }> {
