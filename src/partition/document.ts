@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../io/atomic-write";
 import { PartitionError } from "./errors";
 import type { KCliqueLevel } from "./percolation";
+import type { StorageCost } from "./storage";
 
 // partition.json: the output of the partition engine and the input of `chains:up` and the report.
 // The keys DESIGN.md fixes are required here; the optional ones are additions of this module.
@@ -57,16 +58,10 @@ export interface ChosenPartition {
   forced?: boolean;
 }
 
-/** One grouping strategy evaluated with the storage model (formula 1). */
-export interface StrategyOutcome {
+/** One grouping strategy evaluated with the storage model (formula 1): its groups and their cost. */
+export interface StrategyOutcome extends StorageCost {
   name: string;
   groups: DeviceId[][];
-  count: number;
-  cross: number;
-  storageRatio: number;
-  crossShare: number;
-  chains: number;
-  interChainNodes: number;
 }
 
 /** How the `optimized` strategy got its groups (an addition to DESIGN.md's keys). */
