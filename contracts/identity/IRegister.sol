@@ -68,6 +68,8 @@ interface IRegister {
     error RegisterUnknownAccount(address account);
     /// @notice `caller` may not act for `account` (not the account itself, nor a registrar or admin as required).
     error RegisterUnauthorized(address caller, address account);
+    /// @notice `caller` registered itself with kind `kind`; only a registrar assigns a kind other than Device.
+    error RegisterKindNeedsRegistrar(address caller, Kind kind);
     /// @notice The relationship factory is already set to `factory`; it is set once.
     error RegisterFactoryAlreadySet(address factory);
     /// @notice The zero address was given as the relationship factory.
@@ -76,7 +78,8 @@ interface IRegister {
     error RegisterInvalidImplementation(address implementation);
 
     /**
-     * @notice Register the identity `id` of kind `kind` for `account` and create its Summary.
+     * @notice Register the identity `id` of kind `kind` for `account` and create its Summary. An
+     * account may register itself as a Device; a registrar registers any account with any kind.
      * @param id the identity string (non-empty, at most the Register's maximum length)
      * @param account the account the identity maps to
      * @param kind the participant's kind

@@ -10,8 +10,12 @@ import {ISummary} from "../sharing/ISummary.sol";
  * @title Register
  * @notice The Register Contract (RC) of BPIIoT (paper VI.B.2): maps each participant's identity
  * string to its Ethereum address and back, and gives every participant its own Summary contract.
- * @dev An account registers itself, or a holder of {REGISTRAR_ROLE} registers any account (a
- * deployment script registering every device of a community). Each Summary is an OpenZeppelin
+ * @dev An account registers itself as a Device, or a holder of {REGISTRAR_ROLE} registers any
+ * account with any kind (a deployment script registering every device of a community, the
+ * operator vetting service providers and third parties). Only the registrar assigns the
+ * ServiceProvider and ThirdParty kinds: a provider accepts relationships whose records earn
+ * rewards, so a self-declared provider would let any account pair up with its own devices and
+ * farm them (a Sybil attack on the rewards). Each Summary is an OpenZeppelin
  * {Clones} minimal proxy of one implementation, created at an address derived from the identity,
  * so a new participant costs a small fraction of a full contract deployment. An identity can
  * move to a new account (key rotation) by its holder or an admin; its Summary follows it.
@@ -56,17 +60,19 @@ contract Register is IRegister, AccessControl {
 
     /**
      * @inheritdoc IRegister
-     * @dev The caller must be `account` or hold {REGISTRAR_ROLE}. Reverts with {RegisterEmptyId},
-     * {RegisterIdTooLong}, {RegisterZeroAccount}, {RegisterUnauthorized}, {RegisterIdTaken} or
-     * {RegisterAccountTaken}. Emits {ParticipantRegistered}.
+     * @dev The caller must hold {REGISTRAR_ROLE}, or be `account` registering itself with kind
+     * Device ({RegisterUnauthorized} for another account, {RegisterKindNeedsRegistrar} for
+     * another kind). Reverts with {RegisterEmptyId}, {RegisterIdTooLong}, {RegisterZeroAccount},
+     * {RegisterIdTaken} or {RegisterAccountTaken}. Emits {ParticipantRegistered}.
      */
     function register(string calldata id, address account, Kind kind) external returns (address summary) {
         uint256 length = bytes(id).length;
         if (length == 0) revert RegisterEmptyId(account);
         if (length > MAX_ID_LENGTH) revert RegisterIdTooLong(id, length, MAX_ID_LENGTH);
         if (account == address(0)) revert RegisterZeroAccount(id);
-        if (msg.sender != account && !hasRole(REGISTRAR_ROLE, msg.sender)) {
-            revert RegisterUnauthorized(msg.sender, account);
+        if (!hasRole(REGISTRAR_ROLE, msg.sender)) {
+            if (msg.sender != account) revert RegisterUnauthorized(msg.sender, account);
+            if (kind != Kind.Device) revert RegisterKindNeedsRegistrar(msg.sender, kind);
         }
         address holder = _accounts[id];
         if (holder != address(0)) revert RegisterIdTaken(id, holder);
@@ -91,8 +97,9 @@ contract Register is IRegister, AccessControl {
      * @inheritdoc IRegister
      * @dev The caller must be the identity's current holder or hold {DEFAULT_ADMIN_ROLE}. Reverts
      * with {RegisterUnknownId}, {RegisterUnauthorized}, {RegisterZeroAccount} or
-     * {RegisterAccountTaken}. The previous account holds no identity afterwards (so it loses any
-     * access granted to it as a reader). Emits {AccountChanged}; the Summary emits
+     * {RegisterAccountTaken}. The previous account holds no identity afterwards: readers are
+     * authorized by identity (their Summary), so the access follows the identity to `newAccount`
+     * and the previous account, even registered again, has none of it. Emits {AccountChanged}; the Summary emits
      * {ISummary-OwnershipTransferred}.
      */
     function changeAccount(string calldata id, address newAccount) external {

@@ -6,6 +6,8 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IRegister} from "../identity/IRegister.sol";
 import {IEquipmentProviderRelationship} from "./IEquipmentProviderRelationship.sol";
@@ -16,21 +18,53 @@ import {ISummary} from "./ISummary.sol";
  * @title EquipmentProviderRelationship
  * @notice The Equipment Provider Relationship (EPR) of BPIIoT (paper VI.B.2–3) between one device
  * and one service provider. Either party adds data pointers (query string, keccak-256 of the data
- * subset it returns, storage URI): the provider for data it holds about the device, the device for
- * status data it uploads itself (its IoT unit puts the pointer in straight after the upload). The
- * device decides which other registered participants may read each record; every change notifies
- * the Summaries of the device, the provider and the reader concerned. Incentives: the device earns
- * the upload reward for every record added, whoever adds it (it is the device's data); the first
- * verifier to attest a record's hash earns the verification reward and the bonus the record's
- * adder escrowed with it. Rewards are minted by the factory, the single minter.
+ * subset it returns, storage URI, and a commitment to the stored object): the provider for data it
+ * holds about the device, the device for status data it uploads itself (its IoT unit puts the
+ * pointer in straight after the upload). The device decides which other registered participants
+ * may read each record; every change notifies the Summaries of the device, the provider and the
+ * reader concerned.
+ *
+ * Incentives (paper VI.B.3): nothing is paid on upload. A record earns its rewards when a holder
+ * of the factory's verifier role attests it: the device gets the upload reward, the verifier the
+ * verification reward and the bonus the record's adder escrowed with it. Rewards are minted by the
+ * factory (the single minter, which caps them per relationship and period) and flow only while
+ * both parties' Summaries accept the relationship.
+ *
+ * What an attestation proves. The adder commits to the stored object: `objectCommitment =
+ * keccak256(abi.encode(objectDigest))` with `objectDigest = keccak256(<the object's bytes at
+ * uri>)`, e.g. the encrypted envelope an IoT unit stored in IPFS. The digest is on chain nowhere
+ * until a verifier reveals it, so a verifier that presents a digest opening the commitment held the
+ * object's bytes (or was handed the digest by someone who did). The verifier signs, under EIP-712
+ * and this relationship's domain, `Attestation(recordId, uri, contentHash, objectDigest)`: a
+ * statement, attributable to its key, that it fetched the object at `uri`, that the object hashes to
+ * `objectDigest`, and that the data it holds has the recorded `contentHash` (a verifier that is also
+ * a reader decrypts and checks it). The chain checks the signer's role and independence (not the
+ * device, the provider or the adder), the commitment, and that the URI and content hash signed
+ * are the record's; it cannot check the plaintext claim, which stays an accountable statement of
+ * the signer. Not proven: that the data is true or useful, that the object is still available,
+ * that the verifier did not collude with the adder (who knows the digest), nor, on a public
+ * mempool, that a verifier did not copy the digest from another verifier's pending attestation.
+ *
+ * Identity: readers are authorized by identity, the participant's Summary, not by account. The
+ * right follows an identity that moves to a new account (key rotation), and an old account that
+ * registers again gets a new identity without it.
+ *
+ * Status: a relationship that either party's Summary rejected or deleted takes no new records or
+ * readers, and pays no rewards; one the device rejected or deleted lets only the device read.
  * @dev A minimal proxy (clone) created by the {RelationshipFactory}. The device and the provider
  * are identified by their Summaries, whose owners follow the Register, so a participant that moves
  * its identity to a new account keeps its place in the relationship. Every state change is made
  * before any call out (to the token, the factory or a Summary), and every function that calls the
  * token is `nonReentrant` (transient-storage guard) although the token is our own: it is treated as
- * an external contract.
+ * an external contract. The EIP-712 name and version fit in OpenZeppelin's short strings, so they
+ * live in the implementation's code and serve every clone (whose own address is in its domain).
  */
-contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initializable, ReentrancyGuardTransient {
+contract EquipmentProviderRelationship is
+    IEquipmentProviderRelationship,
+    Initializable,
+    ReentrancyGuardTransient,
+    EIP712
+{
     using SafeERC20 for IERC20;
     using EnumerableSet for EnumerableSet.AddressSet;
 
@@ -45,6 +79,16 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
      */
     uint256 public constant MAX_READERS_PER_RECORD = 16;
 
+    /// @notice The EIP-712 domain name of every relationship's attestations.
+    string public constant EIP712_NAME = "commchain EPR";
+    /// @notice The EIP-712 domain version of every relationship's attestations.
+    string public constant EIP712_VERSION = "1";
+    /// @notice The EIP-712 type hash of an attestation.
+    bytes32 public constant ATTESTATION_TYPEHASH =
+        // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
+        // solhint-disable-next-line gas-small-strings
+        keccak256("Attestation(uint256 recordId,string uri,bytes32 contentHash,bytes32 objectDigest)");
+
     IRegister private immutable _REGISTER;
     IERC20 private immutable _TOKEN;
 
@@ -52,6 +96,8 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     ISummary private _deviceSummary;
     ISummary private _providerSummary;
     DataPointer[] private _records;
+    mapping(uint256 recordId => bytes32 commitment) private _objectCommitments;
+    /// @dev The readers of each record, as identities (Summaries).
     mapping(uint256 recordId => EnumerableSet.AddressSet) private _readers;
 
     /**
@@ -60,7 +106,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
      * @param register_ the Register readers are looked up in
      * @param token_ the DataToken bonuses are escrowed in
      */
-    constructor(IRegister register_, IERC20 token_) {
+    constructor(IRegister register_, IERC20 token_) EIP712(EIP712_NAME, EIP712_VERSION) {
         _REGISTER = register_;
         _TOKEN = token_;
         _disableInitializers();
@@ -75,21 +121,23 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev Device or provider only ({RelationshipNotParty}). Reverts with {RelationshipEmptyQuery},
-     * {RelationshipZeroContentHash}, {RelationshipEmptyUri} or {RelationshipFieldTooLong}, and with
-     * the token's error when the bonus exceeds the caller's allowance or balance. Emits
-     * {RecordAdded}; mints the upload reward to the device.
+     * @dev Device or provider only ({RelationshipNotParty}), on a relationship neither Summary
+     * rejected or deleted ({RelationshipClosed}). Reverts with {RelationshipEmptyQuery},
+     * {RelationshipZeroContentHash}, {RelationshipEmptyUri}, {RelationshipZeroObjectCommitment}
+     * or {RelationshipFieldTooLong}, and with the token's error when the bonus exceeds the caller's
+     * allowance or balance. Emits {RecordAdded}; mints nothing.
      */
     function addRecord(
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus
     ) external nonReentrant returns (uint256 recordId) {
         _onlyParty();
-        recordId = _addRecord(query, contentHash, uri, bonus);
+        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
         if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
-        _afterRecordAdded(recordId);
+        _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
     }
 
     /**
@@ -102,38 +150,39 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata permit
     ) external nonReentrant returns (uint256 recordId) {
         _onlyParty();
-        recordId = _addRecord(query, contentHash, uri, bonus);
-        try IERC20Permit(address(_TOKEN)).permit(msg.sender, address(this), bonus, deadline, v, r, s) {} catch {}
+        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
+        _permit(bonus, permit);
         if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
-        _afterRecordAdded(recordId);
+        _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
     }
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
      * @dev Device only ({RelationshipNotDevice}); at most {MAX_READERS_PER_RECORD} readers
      * ({RelationshipTooManyReaders}). Reverts as {addRecord} for the record and as {authorize} for
-     * each reader, so nothing is added unless every reader can be authorized. Every check and
-     * state change (the record, then the readers) comes before the first call out (the bonus
-     * transfer, the notifications, the reward, the readers' Summaries). Emits {RecordAdded}, then
-     * {ReaderAuthorized} once per reader in the order given.
+     * each registered reader, so nothing is added unless every registered reader can be
+     * authorized; a reader holding no identity (an account that rotated away) is skipped with
+     * {ReaderSkipped}, so one stale reader does not lose the record for every other one. Every
+     * check and state change (the record, then the readers) comes before the first call out (the
+     * bonus transfer, the notifications, the readers' Summaries). Emits {RecordAdded}, then
+     * {ReaderAuthorized} or {ReaderSkipped} once per reader in the order given.
      */
     function addRecordWithReaders(
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus,
         address[] calldata readers
     ) external nonReentrant returns (uint256 recordId) {
-        address device_;
-        (recordId, device_) = _addRecordAndReaders(query, contentHash, uri, bonus, readers);
-        _afterRecordAndReaders(recordId, bonus, readers, device_);
+        address[] memory granted;
+        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment_, bonus, readers);
+        _afterRecordAndReaders(recordId, bonus, granted);
     }
 
     /**
@@ -145,59 +194,84 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus,
         address[] calldata readers,
         PermitSignature calldata permit
     ) external nonReentrant returns (uint256 recordId) {
-        address device_;
-        (recordId, device_) = _addRecordAndReaders(query, contentHash, uri, bonus, readers);
-        try
-            IERC20Permit(address(_TOKEN)).permit(
-                msg.sender,
-                address(this),
-                bonus,
-                permit.deadline,
-                permit.v,
-                permit.r,
-                permit.s
-            )
-        {} catch {}
-        _afterRecordAndReaders(recordId, bonus, readers, device_);
+        address[] memory granted;
+        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment_, bonus, readers);
+        _permit(bonus, permit);
+        _afterRecordAndReaders(recordId, bonus, granted);
     }
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev The caller must hold the factory's verifier role ({RelationshipNotVerifier}) and be
-     * independent of the relationship: neither its device, its provider, nor the account that
-     * added the record ({RelationshipPartyCannotAttest}). The hash must equal the record's
-     * ({RelationshipHashMismatch}). A record is attested once: a second attestation reverts with
-     * {RelationshipAlreadyAttested}, so no reward is paid twice. Emits {RecordAttested}.
+     * @dev Anyone may submit; the signer is the verifier. Reverts with {RelationshipUnknownRecord},
+     * {RelationshipAlreadyAttested} (a record is attested once, so no reward is paid twice),
+     * {RelationshipNotAccepted} unless both Summaries accept the relationship, OpenZeppelin's
+     * `ECDSAInvalidSignature*` for a malformed signature, {RelationshipNotVerifier} unless the
+     * signer holds the factory's verifier role, {RelationshipPartyCannotAttest} if the signer is
+     * the device, the provider or the record's adder, and {RelationshipObjectMismatch} unless
+     * `keccak256(abi.encode(objectDigest))` is the record's commitment. A signature over another
+     * record, URI, content hash or digest recovers another signer, which fails the role check.
+     * Emits {RecordAttested}; pays the bonus, then asks the factory for the upload reward (to the
+     * device) and the verification reward (to the signer).
      */
-    function attest(uint256 recordId, bytes32 contentHash) external nonReentrant {
-        if (!_factory.isVerifier(msg.sender)) revert RelationshipNotVerifier(msg.sender);
+    function attest(uint256 recordId, bytes32 objectDigest, bytes calldata signature) external nonReentrant {
         DataPointer storage pointer = _record(recordId);
         if (pointer.attestedBy != address(0)) revert RelationshipAlreadyAttested(recordId, pointer.attestedBy);
-        if (msg.sender == pointer.addedBy || msg.sender == device() || msg.sender == serviceProvider()) {
-            revert RelationshipPartyCannotAttest(recordId, msg.sender);
+        _requireAccepted(_deviceSummary);
+        _requireAccepted(_providerSummary);
+        address verifier = ECDSA.recover(_attestationDigest(pointer, recordId, objectDigest), signature);
+        if (!_factory.isVerifier(verifier)) revert RelationshipNotVerifier(verifier);
+        address device_ = device();
+        if (verifier == pointer.addedBy || verifier == device_ || verifier == serviceProvider()) {
+            revert RelationshipPartyCannotAttest(recordId, verifier);
         }
-        if (contentHash != pointer.contentHash) {
-            revert RelationshipHashMismatch(recordId, pointer.contentHash, contentHash);
+        bytes32 commitment = _objectCommitments[recordId];
+        if (keccak256(abi.encode(objectDigest)) != commitment) {
+            revert RelationshipObjectMismatch(recordId, commitment, objectDigest);
         }
 
-        pointer.attestedBy = msg.sender;
+        pointer.attestedBy = verifier;
         // A uint64 of seconds outlasts the chain by billions of years.
         pointer.attestedAt = uint64(block.timestamp);
         uint256 bonus = pointer.bonus;
-        emit RecordAttested(recordId, msg.sender, contentHash, bonus);
+        emit RecordAttested(recordId, verifier, objectDigest, bonus);
 
-        if (bonus > 0) _TOKEN.safeTransfer(msg.sender, bonus);
-        _factory.reward(IRelationshipFactory.RewardKind.Verification, msg.sender, recordId);
-        _notifyParties(ISummary.Topic.RecordAttested, recordId, msg.sender);
+        if (bonus > 0) _TOKEN.safeTransfer(verifier, bonus);
+        _factory.reward(IRelationshipFactory.RewardKind.Upload, device_, recordId);
+        _factory.reward(IRelationshipFactory.RewardKind.Verification, verifier, recordId);
+        _notifyParties(ISummary.Topic.RecordAttested, recordId, verifier);
     }
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev Device only ({RelationshipNotDevice}). Reverts with {RelationshipUnknownRecord},
+     * @dev Device or provider only ({RelationshipNotParty}); the bonus goes to the record's adder.
+     * Reverts with {RelationshipUnknownRecord}, {RelationshipAlreadyAttested},
+     * {RelationshipNoBonus} or, before the factory's delay has passed since the record was added,
+     * {RelationshipBonusLocked}. Emits {BonusRefunded}.
+     */
+    function refundBonus(uint256 recordId) external nonReentrant {
+        _onlyParty();
+        DataPointer storage pointer = _record(recordId);
+        if (pointer.attestedBy != address(0)) revert RelationshipAlreadyAttested(recordId, pointer.attestedBy);
+        uint256 bonus = pointer.bonus;
+        if (bonus == 0) revert RelationshipNoBonus(recordId);
+        uint256 refundableAt = uint256(pointer.addedAt) + _factory.bonusRefundDelay();
+        if (block.timestamp < refundableAt) revert RelationshipBonusLocked(recordId, refundableAt);
+
+        pointer.bonus = 0;
+        address adder = pointer.addedBy;
+        emit BonusRefunded(recordId, adder, bonus);
+        _TOKEN.safeTransfer(adder, bonus);
+    }
+
+    /**
+     * @inheritdoc IEquipmentProviderRelationship
+     * @dev Device only ({RelationshipNotDevice}), on a relationship neither Summary rejected or
+     * deleted ({RelationshipClosed}). Reverts with {RelationshipUnknownRecord},
      * {RelationshipReaderNotRegistered}, {RelationshipReaderIsParty} or
      * {RelationshipAlreadyAuthorized}. Emits {ReaderAuthorized}; the relationship is added to the
      * reader's Summary (if not there yet) so the reader learns of it, and all three Summaries are
@@ -205,37 +279,50 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
      */
     function authorize(uint256 recordId, address reader) external nonReentrant {
         address device_ = _onlyDevice();
+        _requireOpen();
         _record(recordId);
-        _grantReader(recordId, reader, device_, serviceProvider());
+        _grantReader(recordId, reader, false);
         _afterReaderAuthorized(recordId, reader, device_);
     }
 
     /**
      * @inheritdoc IEquipmentProviderRelationship
-     * @dev Device only ({RelationshipNotDevice}). Reverts with {RelationshipUnknownRecord} or
-     * {RelationshipNotAuthorized}. Emits {ReaderRevoked}; notifies the device's and provider's
-     * Summaries, and the reader's if the reader still holds the identity it was authorized under.
+     * @dev Device only ({RelationshipNotDevice}); allowed whatever the relationship's status, so a
+     * device can always withdraw access. Reverts with {RelationshipUnknownRecord} or
+     * {RelationshipNotAuthorized}. Emits {ReaderRevoked}; notifies the device's, the provider's and
+     * the reader's Summaries.
      */
     function revoke(uint256 recordId, address reader) external nonReentrant {
         address device_ = _onlyDevice();
         _record(recordId);
-        if (!_readers[recordId].remove(reader)) revert RelationshipNotAuthorized(recordId, reader);
-        emit ReaderRevoked(recordId, reader);
+        address identity = _identityOf(reader);
+        if (!_readers[recordId].remove(identity)) revert RelationshipNotAuthorized(recordId, reader);
+        emit ReaderRevoked(recordId, reader, identity);
 
         _notifyParties(ISummary.Topic.ReaderRevoked, recordId, device_);
-        // A reader that moved its identity to another account has no Summary under this address
-        // any more, and an account registered anew under it has a Summary without this relationship.
-        address readerSummary = _REGISTER.summaryOf(reader);
-        if (readerSummary != address(0) && ISummary(readerSummary).statusOf(address(this)) != ISummary.Status.None) {
-            ISummary(readerSummary).notify(ISummary.Topic.ReaderRevoked, recordId, device_);
-        }
+        // Authorizing linked the relationship into the reader's Summary, so it accepts the notification.
+        ISummary(identity).notify(ISummary.Topic.ReaderRevoked, recordId, device_);
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
     function canRead(uint256 recordId, address reader) external view returns (bool) {
         if (!(recordId < _records.length)) return false;
-        if (reader == device() || reader == serviceProvider()) return true;
-        return _readers[recordId].contains(reader) && _REGISTER.isRegistered(reader);
+        if (reader == device()) return true;
+        if (_isClosed(_deviceSummary.statusOf(address(this)))) return false;
+        if (reader == serviceProvider()) return true;
+        address identity = _REGISTER.summaryOf(reader);
+        return identity != address(0) && _readers[recordId].contains(identity);
+    }
+
+    /// @inheritdoc IEquipmentProviderRelationship
+    function attestationDigest(uint256 recordId, bytes32 objectDigest) external view returns (bytes32) {
+        return _attestationDigest(_record(recordId), recordId, objectDigest);
+    }
+
+    /// @inheritdoc IEquipmentProviderRelationship
+    function objectCommitment(uint256 recordId) external view returns (bytes32) {
+        _record(recordId);
+        return _objectCommitments[recordId];
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
@@ -249,7 +336,17 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
-    function readersOf(uint256 recordId) external view returns (address[] memory) {
+    function readersOf(uint256 recordId) external view returns (address[] memory readers) {
+        _record(recordId);
+        readers = _readers[recordId].values();
+        uint256 count = readers.length;
+        for (uint256 i = 0; i < count; ++i) {
+            readers[i] = ISummary(readers[i]).owner();
+        }
+    }
+
+    /// @inheritdoc IEquipmentProviderRelationship
+    function readerSummariesOf(uint256 recordId) external view returns (address[] memory) {
         _record(recordId);
         return _readers[recordId].values();
     }
@@ -257,7 +354,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
     /// @inheritdoc IEquipmentProviderRelationship
     function isAuthorized(uint256 recordId, address reader) external view returns (bool) {
         _record(recordId);
-        return _readers[recordId].contains(reader);
+        return _readers[recordId].contains(_identityOf(reader));
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
@@ -299,8 +396,10 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus
     ) private returns (uint256 recordId) {
+        _requireOpen();
         uint256 queryLength = bytes(query).length;
         uint256 uriLength = bytes(uri).length;
         if (queryLength == 0) revert RelationshipEmptyQuery();
@@ -308,6 +407,7 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         if (contentHash == bytes32(0)) revert RelationshipZeroContentHash();
         if (uriLength == 0) revert RelationshipEmptyUri();
         if (uriLength > MAX_URI_LENGTH) revert RelationshipFieldTooLong("uri", uriLength, MAX_URI_LENGTH);
+        if (objectCommitment_ == bytes32(0)) revert RelationshipZeroObjectCommitment();
 
         recordId = _records.length;
         DataPointer storage pointer = _records.push();
@@ -318,48 +418,59 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         // A uint64 of seconds outlasts the chain by billions of years.
         pointer.addedAt = uint64(block.timestamp);
         pointer.bonus = bonus;
-        emit RecordAdded(recordId, msg.sender, contentHash, query, uri, bonus);
+        _objectCommitments[recordId] = objectCommitment_;
+        emit RecordAdded(recordId, msg.sender, contentHash, objectCommitment_, query, uri, bonus);
     }
 
-    /// @dev The checks and effects of {addRecordWithReaders}: the device's record, then its readers.
+    /**
+     * @dev The checks and effects of {addRecordWithReaders}: the device's record, then its readers.
+     * Returns the readers authorized, the skipped ones left as zero.
+     */
     function _addRecordAndReaders(
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
+        bytes32 objectCommitment_,
         uint256 bonus,
         address[] calldata readers
-    ) private returns (uint256 recordId, address device_) {
-        device_ = _onlyDevice();
+    ) private returns (uint256 recordId, address[] memory granted) {
+        _onlyDevice();
         uint256 count = readers.length;
         if (count > MAX_READERS_PER_RECORD) revert RelationshipTooManyReaders(count, MAX_READERS_PER_RECORD);
-        recordId = _addRecord(query, contentHash, uri, bonus);
-        address provider_ = serviceProvider();
+        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
+        granted = new address[](count);
         for (uint256 i = 0; i < count; ++i) {
-            _grantReader(recordId, readers[i], device_, provider_);
+            if (_grantReader(recordId, readers[i], true)) granted[i] = readers[i];
         }
     }
 
     /// @dev The calls out of {addRecordWithReaders}, in the order of {addRecord} then {authorize}.
-    function _afterRecordAndReaders(
-        uint256 recordId,
-        uint256 bonus,
-        address[] calldata readers,
-        address device_
-    ) private {
+    function _afterRecordAndReaders(uint256 recordId, uint256 bonus, address[] memory granted) private {
         if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
-        _afterRecordAdded(recordId);
-        uint256 count = readers.length;
+        _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
+        uint256 count = granted.length;
         for (uint256 i = 0; i < count; ++i) {
-            _afterReaderAuthorized(recordId, readers[i], device_);
+            if (granted[i] != address(0)) _afterReaderAuthorized(recordId, granted[i], msg.sender);
         }
     }
 
-    /// @dev Checks `reader` for record `recordId` and adds it to the record's readers.
-    function _grantReader(uint256 recordId, address reader, address device_, address provider_) private {
-        if (!_REGISTER.isRegistered(reader)) revert RelationshipReaderNotRegistered(reader);
-        if (reader == device_ || reader == provider_) revert RelationshipReaderIsParty(reader);
-        if (!_readers[recordId].add(reader)) revert RelationshipAlreadyAuthorized(recordId, reader);
-        emit ReaderAuthorized(recordId, reader);
+    /**
+     * @dev Checks `reader` for record `recordId` and adds its identity to the record's readers.
+     * An unregistered reader reverts, or with `skipUnregistered` is skipped (returns false).
+     */
+    function _grantReader(uint256 recordId, address reader, bool skipUnregistered) private returns (bool) {
+        address identity = _REGISTER.summaryOf(reader);
+        if (identity == address(0)) {
+            if (!skipUnregistered) revert RelationshipReaderNotRegistered(reader);
+            emit ReaderSkipped(recordId, reader);
+            return false;
+        }
+        if (identity == address(_deviceSummary) || identity == address(_providerSummary)) {
+            revert RelationshipReaderIsParty(reader);
+        }
+        if (!_readers[recordId].add(identity)) revert RelationshipAlreadyAuthorized(recordId, reader);
+        emit ReaderAuthorized(recordId, reader, identity);
+        return true;
     }
 
     /// @dev Lists the relationship in the reader's Summary (if not there yet) and notifies all three Summaries.
@@ -369,14 +480,60 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         readerSummary.notify(ISummary.Topic.ReaderAuthorized, recordId, device_);
     }
 
-    function _afterRecordAdded(uint256 recordId) private {
-        _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
-        _factory.reward(IRelationshipFactory.RewardKind.Upload, device(), recordId);
+    function _permit(uint256 bonus, PermitSignature calldata permit) private {
+        try
+            IERC20Permit(address(_TOKEN)).permit(
+                msg.sender,
+                address(this),
+                bonus,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s
+            )
+        {} catch {}
     }
 
     function _notifyParties(ISummary.Topic topic, uint256 recordId, address actor) private {
         _deviceSummary.notify(topic, recordId, actor);
         _providerSummary.notify(topic, recordId, actor);
+    }
+
+    function _attestationDigest(
+        DataPointer storage pointer,
+        uint256 recordId,
+        bytes32 objectDigest
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        ATTESTATION_TYPEHASH,
+                        recordId,
+                        keccak256(bytes(pointer.uri)),
+                        pointer.contentHash,
+                        objectDigest
+                    )
+                )
+            );
+    }
+
+    /// @dev The identity of `reader`: its Summary if it holds one, else `reader` itself taken as a Summary.
+    function _identityOf(address reader) private view returns (address) {
+        address identity = _REGISTER.summaryOf(reader);
+        return identity == address(0) ? reader : identity;
+    }
+
+    /// @dev Neither party rejected or deleted the relationship.
+    function _requireOpen() private view {
+        ISummary.Status status = _deviceSummary.statusOf(address(this));
+        if (_isClosed(status)) revert RelationshipClosed(address(_deviceSummary), status);
+        status = _providerSummary.statusOf(address(this));
+        if (_isClosed(status)) revert RelationshipClosed(address(_providerSummary), status);
+    }
+
+    function _requireAccepted(ISummary summary) private view {
+        if (!summary.isAccepted(address(this))) revert RelationshipNotAccepted(address(summary), summary.statusOf(address(this)));
     }
 
     function _onlyDevice() private view returns (address device_) {
@@ -395,5 +552,9 @@ contract EquipmentProviderRelationship is IEquipmentProviderRelationship, Initia
         uint256 count = _records.length;
         if (recordId < count) return _records[recordId];
         revert RelationshipUnknownRecord(recordId, count);
+    }
+
+    function _isClosed(ISummary.Status status) private pure returns (bool) {
+        return status == ISummary.Status.Rejected || status == ISummary.Status.Deleted;
     }
 }

@@ -127,10 +127,24 @@ interface ISummary {
     function statusOf(address relationship) external view returns (Status);
 
     /**
-     * @notice Every relationship ever added, in the order added.
-     * @return the EPR contracts
+     * @notice Whether the owner accepted `relationship` and has not rejected or deleted it since.
+     * @dev A notification flags an accepted relationship `AwaitingUpdate` without withdrawing the
+     * acceptance, so this stays true until the owner calls {rejectRelationship} or
+     * {deleteRelationship}. Rewards flow only on a relationship both parties' Summaries accept.
+     * @param relationship the EPR contract
+     * @return true if accepted
      */
-    function relationships() external view returns (address[] memory);
+    function isAccepted(address relationship) external view returns (bool);
+
+    /**
+     * @notice The relationships added, in the order added, one page at a time.
+     * @dev Paginated so that a participant listed in many relationships can still be read: ask
+     * {relationshipCount} and walk the pages.
+     * @param offset the 0-based index of the first relationship returned
+     * @param limit the most relationships returned
+     * @return page the EPR contracts at indexes `offset` to `offset + limit - 1` that exist
+     */
+    function relationships(uint256 offset, uint256 limit) external view returns (address[] memory page);
 
     /**
      * @notice The number of relationships ever added.

@@ -14,8 +14,15 @@ import {ISummary} from "./ISummary.sol";
  * @notice The wiring of BPIIoT data sharing (paper VI.B): creates the equipment-provider
  * relationship (EPR) between a registered device and a registered service provider, lists it in
  * both Summaries, names the verifiers ({VERIFIER_ROLE}) and is the single minter of the rewards
- * (paper VI.B.3) its EPRs pay: the upload reward to the device for each record, the verification
- * reward to the first verifier of each record's hash.
+ * (paper VI.B.3) its EPRs pay when a verifier attests a record: the upload reward to the device,
+ * the verification reward to the verifier.
+ *
+ * Minting is bounded three ways, so no account without a role can create tokens: an EPR pays only
+ * for a record a {VERIFIER_ROLE} holder attested (with its signature over the object it fetched),
+ * only while both parties' Summaries accept the relationship, and at most {rewardCap} per
+ * relationship per period (whatever is left of the cap is paid, and {RewardCapped} says so).
+ * Only the provider (or an admin) creates a relationship, and only the registrar makes an
+ * account a provider, so a self-registered device cannot pair up with an account of its own.
  * @dev Each EPR is an OpenZeppelin {Clones} minimal proxy of one implementation, at an address
  * derived from the two participants' Summaries (one EPR per pair, for good). The factory must hold
  * the DataToken's `MINTER_ROLE` and the Register must name it as its relationship factory. The
@@ -23,6 +30,12 @@ import {ISummary} from "./ISummary.sol";
  * the admin, so a relationship cannot mint arbitrary tokens.
  */
 contract RelationshipFactory is IRelationshipFactory, AccessControl {
+    /// @dev What one relationship was minted in its latest reward period.
+    struct Usage {
+        uint256 periodIndex;
+        uint256 minted;
+    }
+
     /// @notice Role of the accounts that attest record hashes (and earn the verification reward).
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
 
@@ -31,26 +44,29 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
     address private immutable _RELATIONSHIP_IMPLEMENTATION;
 
     mapping(RewardKind kind => uint256 amount) private _rewardAmounts;
+    uint256 private _capPerPeriod;
+    uint64 private _period;
+    uint64 private _bonusRefundDelay;
+    mapping(address relationship => Usage) private _usage;
     mapping(address deviceSummary => mapping(address providerSummary => address relationship))
         private _relationships;
     mapping(address relationship => bool created) private _created;
 
     /**
-     * @param admin the account granted {DEFAULT_ADMIN_ROLE} (grants verifiers, sets reward amounts,
-     * creates relationships for any pair)
+     * @param admin the account granted {DEFAULT_ADMIN_ROLE} (grants verifiers, sets the reward
+     * policy, creates relationships for any pair)
      * @param register_ the Register participants are looked up in
      * @param token_ the DataToken rewards are minted in
      * @param relationshipImplementation_ the EPR implementation, built for the same Register and token
-     * @param uploadReward the amount minted to the device per record added (0 = none)
-     * @param verificationReward the amount minted to the verifier per record attested (0 = none)
+     * @param rewards the reward amounts, the per-relationship cap and its period, and the bonus
+     * refund delay; reverts with {FactoryZeroRewardPeriod} for a period of zero
      */
     constructor(
         address admin,
         IRegister register_,
         DataToken token_,
         address relationshipImplementation_,
-        uint256 uploadReward,
-        uint256 verificationReward
+        RewardParameters memory rewards
     ) {
         _requireContract("register", address(register_));
         _requireContract("token", address(token_));
@@ -66,18 +82,22 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
         _TOKEN = token_;
         _RELATIONSHIP_IMPLEMENTATION = relationshipImplementation_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _setRewardAmount(RewardKind.Upload, uploadReward);
-        _setRewardAmount(RewardKind.Verification, verificationReward);
+        _setRewardAmount(RewardKind.Upload, rewards.uploadReward);
+        _setRewardAmount(RewardKind.Verification, rewards.verificationReward);
+        _setRewardCap(rewards.capPerPeriod, rewards.period);
+        _setBonusRefundDelay(rewards.bonusRefundDelay);
     }
 
     /**
      * @inheritdoc IRelationshipFactory
-     * @dev The caller must be `device`, `provider` or an admin ({FactoryUnauthorized}). Reverts
-     * with {FactoryNotRegistered}, {FactoryWrongKind} or {FactoryRelationshipExists}. Emits
-     * {RelationshipCreated}; both Summaries emit {ISummary-RelationshipAdded}.
+     * @dev The caller must be `provider` or an admin ({FactoryUnauthorized}): a relationship lands
+     * in the provider's Summary, so nobody else may fill it with relationships (and a device
+     * could otherwise pair with any provider it likes). Reverts with {FactoryNotRegistered},
+     * {FactoryWrongKind} or {FactoryRelationshipExists}. Emits {RelationshipCreated}; both
+     * Summaries emit {ISummary-RelationshipAdded}.
      */
     function createRelationship(address device, address provider) external returns (address relationship) {
-        if (msg.sender != device && msg.sender != provider && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+        if (msg.sender != provider && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert FactoryUnauthorized(msg.sender, device, provider);
         }
         address deviceSummary = _summaryOfKind(device, IRegister.Kind.Device);
@@ -116,12 +136,25 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
 
     /**
      * @inheritdoc IRelationshipFactory
-     * @dev Only relationships of this factory ({FactoryNotRelationship}). Emits {RewardPaid} and
-     * mints when the amount is non-zero; the token emits `RewardMinted` with this factory as minter.
+     * @dev Only relationships of this factory ({FactoryNotRelationship}). A new period starts the
+     * relationship's count at zero. Emits {RewardCapped} when less than the reward amount is left
+     * of the cap, and {RewardPaid} and mints when the amount paid is non-zero; the token emits
+     * `RewardMinted` with this factory as minter.
      */
     function reward(RewardKind kind, address to, uint256 recordId) external returns (uint256 amount) {
         if (!_created[msg.sender]) revert FactoryNotRelationship(msg.sender);
-        amount = _rewardAmounts[kind];
+        uint256 requested = _rewardAmounts[kind];
+        if (requested == 0) return 0;
+        Usage storage usage = _usage[msg.sender];
+        uint256 periodIndex = block.timestamp / _period;
+        if (usage.periodIndex != periodIndex) {
+            usage.periodIndex = periodIndex;
+            usage.minted = 0;
+        }
+        uint256 left = usage.minted < _capPerPeriod ? _capPerPeriod - usage.minted : 0;
+        amount = requested < left ? requested : left;
+        usage.minted += amount;
+        if (amount < requested) emit RewardCapped(msg.sender, kind, recordId, to, requested, amount);
         if (amount == 0) return 0;
         emit RewardPaid(msg.sender, kind, recordId, to, amount);
         _TOKEN.mint(to, amount);
@@ -133,6 +166,39 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
      */
     function setRewardAmount(RewardKind kind, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setRewardAmount(kind, amount);
+    }
+
+    /**
+     * @inheritdoc IRelationshipFactory
+     * @dev Reverts with {FactoryZeroRewardPeriod} for a period of zero. Emits {RewardCapSet}.
+     */
+    function setRewardCap(uint256 capPerPeriod, uint64 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRewardCap(capPerPeriod, period);
+    }
+
+    /**
+     * @inheritdoc IRelationshipFactory
+     * @dev Emits {BonusRefundDelaySet}.
+     */
+    function setBonusRefundDelay(uint64 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setBonusRefundDelay(delay);
+    }
+
+    /// @inheritdoc IRelationshipFactory
+    function rewardCap() external view returns (uint256 capPerPeriod, uint64 period) {
+        return (_capPerPeriod, _period);
+    }
+
+    /// @inheritdoc IRelationshipFactory
+    function rewardUsage(address relationship) external view returns (uint256 periodIndex, uint256 minted) {
+        periodIndex = block.timestamp / _period;
+        Usage storage usage = _usage[relationship];
+        minted = usage.periodIndex == periodIndex ? usage.minted : 0;
+    }
+
+    /// @inheritdoc IRelationshipFactory
+    function bonusRefundDelay() external view returns (uint64) {
+        return _bonusRefundDelay;
     }
 
     /// @inheritdoc IRelationshipFactory
@@ -176,6 +242,18 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
         uint256 previousAmount = _rewardAmounts[kind];
         _rewardAmounts[kind] = amount;
         emit RewardAmountSet(kind, previousAmount, amount);
+    }
+
+    function _setRewardCap(uint256 capPerPeriod, uint64 period) private {
+        if (period == 0) revert FactoryZeroRewardPeriod();
+        emit RewardCapSet(_capPerPeriod, capPerPeriod, _period, period);
+        _capPerPeriod = capPerPeriod;
+        _period = period;
+    }
+
+    function _setBonusRefundDelay(uint64 delay) private {
+        emit BonusRefundDelaySet(_bonusRefundDelay, delay);
+        _bonusRefundDelay = delay;
     }
 
     function _summaryOfKind(address account, IRegister.Kind expected) private view returns (address summary) {

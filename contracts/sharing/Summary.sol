@@ -20,6 +20,12 @@ import {ISummary} from "./ISummary.sol";
  * - {rejectRelationship}: `New` / `AwaitingUpdate` / `Authorized` → `Rejected`
  * - {deleteRelationship}: any but `Deleted` → `Deleted` (final)
  *
+ * The owner's acceptance ({isAccepted}) is kept apart from the status: it is given by
+ * {acceptRelationship} and withdrawn only by {rejectRelationship} and {deleteRelationship}, not by a
+ * notification. A relationship's EPR reads both parties' Summaries: a rejected or deleted
+ * relationship takes no new records and pays no rewards, and one the device rejected or deleted
+ * lets nobody but the device read its records.
+ *
  * @dev Its privileged parties are fixed identities, not roles, so it checks them directly instead
  * of using AccessControl: the owner (the account holding the identity, kept in step by the
  * Register), the Register (moves ownership), the Register's relationship factory (adds
@@ -34,6 +40,7 @@ contract Summary is ISummary, Initializable {
     address private _owner;
     address[] private _relationships;
     mapping(address relationship => Status) private _statuses;
+    mapping(address relationship => bool) private _accepted;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert SummaryNotOwner(msg.sender, _owner);
@@ -86,6 +93,7 @@ contract Summary is ISummary, Initializable {
         if (status == Status.Authorized || status == Status.Deleted) {
             revert SummaryInvalidTransition(relationship, status, Status.Authorized);
         }
+        _accepted[relationship] = true;
         _setStatus(relationship, status, Status.Authorized);
     }
 
@@ -95,6 +103,7 @@ contract Summary is ISummary, Initializable {
         if (status == Status.Rejected || status == Status.Deleted) {
             revert SummaryInvalidTransition(relationship, status, Status.Rejected);
         }
+        _accepted[relationship] = false;
         _setStatus(relationship, status, Status.Rejected);
     }
 
@@ -102,6 +111,7 @@ contract Summary is ISummary, Initializable {
     function deleteRelationship(address relationship) external onlyOwner {
         Status status = _known(relationship);
         if (status == Status.Deleted) revert SummaryInvalidTransition(relationship, status, Status.Deleted);
+        _accepted[relationship] = false;
         _setStatus(relationship, status, Status.Deleted);
     }
 
@@ -121,8 +131,19 @@ contract Summary is ISummary, Initializable {
     }
 
     /// @inheritdoc ISummary
-    function relationships() external view returns (address[] memory) {
-        return _relationships;
+    function isAccepted(address relationship) external view returns (bool) {
+        return _accepted[relationship];
+    }
+
+    /// @inheritdoc ISummary
+    function relationships(uint256 offset, uint256 limit) external view returns (address[] memory page) {
+        uint256 length = _relationships.length;
+        if (!(offset < length)) return page;
+        uint256 end = length - offset < limit ? length : offset + limit;
+        page = new address[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            page[i - offset] = _relationships[i];
+        }
     }
 
     /// @inheritdoc ISummary
