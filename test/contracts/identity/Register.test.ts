@@ -89,10 +89,10 @@ describe("Register", () => {
     });
 
     it("creates the Summary as an initialized minimal proxy owned by the account", async () => {
-      const { register, summaryImplementation, provider } = await loadFixture(deploySharing);
-      const summaryAddress = await register.connect(provider).register
+      const { register, summaryImplementation, registrar, provider } = await loadFixture(deploySharing);
+      const summaryAddress = await register.connect(registrar).register
         .staticCall(PROVIDER_ID, provider.address, Kind.ServiceProvider);
-      await expect(register.connect(provider).register(PROVIDER_ID, provider.address, Kind.ServiceProvider))
+      await expect(register.connect(registrar).register(PROVIDER_ID, provider.address, Kind.ServiceProvider))
         .to.emit(await summaryAt(summaryAddress), "OwnershipTransferred").withArgs(ethers.ZeroAddress, provider.address);
       expect(await register.summaryOf(provider.address)).to.equal(summaryAddress);
       expect(await ethers.provider.getCode(summaryAddress))
@@ -156,6 +156,24 @@ describe("Register", () => {
       expect(await register.isRegistered(device.address)).to.equal(false);
     });
 
+    it("lets an account register itself as a Device only: the other kinds need the registrar", async () => {
+      const { register, provider, thirdParty } = await loadFixture(deploySharing);
+      for (const [who, id, kind] of [[provider, PROVIDER_ID, Kind.ServiceProvider], [thirdParty, "lab", Kind.ThirdParty]] as const) {
+        await expect(register.connect(who).register(id, who.address, kind))
+          .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar").withArgs(who.address, kind);
+        expect(await register.isRegistered(who.address)).to.equal(false);
+        expect(await register.addressOf(id)).to.equal(ethers.ZeroAddress);
+      }
+    });
+
+    it("refuses the provider and third-party kinds to an account that rotated away, too", async () => {
+      const { register, registrar, thirdParty, outsider } = await loadFixture(deploySharing);
+      await register.connect(registrar).register("lab", thirdParty.address, Kind.ThirdParty);
+      await register.connect(thirdParty).changeAccount("lab", outsider.address);
+      await expect(register.connect(thirdParty).register("lab-again", thirdParty.address, Kind.ThirdParty))
+        .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar").withArgs(thirdParty.address, Kind.ThirdParty);
+    });
+
     it("reverts for an identity already taken and keeps its holder", async () => {
       const { register, device, outsider } = await loadFixture(deployWithParticipants);
       await expect(register.connect(outsider).register(DEVICE_ID, outsider.address, Kind.Device))
@@ -166,7 +184,7 @@ describe("Register", () => {
 
     it("reverts for an account that holds an identity already and keeps it", async () => {
       const { register, device, deviceSummary } = await loadFixture(deployWithParticipants);
-      await expect(register.connect(device).register("second-id", device.address, Kind.ThirdParty))
+      await expect(register.connect(device).register("second-id", device.address, Kind.Device))
         .to.be.revertedWithCustomError(register, "RegisterAccountTaken").withArgs(device.address, DEVICE_ID);
       expect(await register.idOf(device.address)).to.equal(DEVICE_ID);
       expect(await register.kindOf(device.address)).to.equal(Kind.Device);

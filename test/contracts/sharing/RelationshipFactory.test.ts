@@ -2,9 +2,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  DEVICE_ID, Kind, RewardKind, Status, UPLOAD_REWARD, VERIFICATION_REWARD,
-  actAs, deploySharing, deployWithParticipants, deployWithRecord, deployWithRelationship, minimalProxyCode,
+  BONUS_REFUND_DELAY, DEVICE_ID, Kind, REWARD_CAP, REWARD_PARAMETERS, REWARD_PERIOD, RewardKind, Status, UPLOAD_REWARD, VERIFICATION_REWARD,
+  actAs, attestAs, deploySharing, deployWithParticipants, deployWithRecord, deployWithRelationship, minimalProxyCode,
 } from "./fixtures";
+
+/** The fixtures' reward parameters with `changes`. */
+const rewards = (changes: Partial<typeof REWARD_PARAMETERS> = {}) => ({ ...REWARD_PARAMETERS, ...changes });
 
 describe("RelationshipFactory", () => {
   describe("deployment", () => {
@@ -20,23 +23,34 @@ describe("RelationshipFactory", () => {
       expect(await factory.isVerifier(outsider.address)).to.equal(false);
       expect(await factory.rewardAmount(RewardKind.Upload)).to.equal(UPLOAD_REWARD);
       expect(await factory.rewardAmount(RewardKind.Verification)).to.equal(VERIFICATION_REWARD);
+      expect(await factory.rewardCap()).to.deep.equal([REWARD_CAP, REWARD_PERIOD]);
+      expect(await factory.bonusRefundDelay()).to.equal(BONUS_REFUND_DELAY);
       expect(await token.hasRole(await token.MINTER_ROLE(), factory)).to.equal(true);
     });
 
-    it("emits RewardAmountSet for both initial amounts", async () => {
+    it("emits RewardAmountSet, RewardCapSet and BonusRefundDelaySet for its initial parameters", async () => {
       const { register, token, relationshipImplementation, admin } = await loadFixture(deploySharing);
       const factory = await ethers.deployContract("RelationshipFactory", [
-        admin.address, register, token, relationshipImplementation, 7n, 3n,
+        admin.address, register, token, relationshipImplementation,
+        { uploadReward: 7n, verificationReward: 3n, capPerPeriod: 100n, period: 3600n, bonusRefundDelay: 60n },
       ]);
       await expect(factory.deploymentTransaction())
         .to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Upload, 0n, 7n)
-        .and.to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Verification, 0n, 3n);
+        .and.to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Verification, 0n, 3n)
+        .and.to.emit(factory, "RewardCapSet").withArgs(0n, 100n, 0n, 3600n)
+        .and.to.emit(factory, "BonusRefundDelaySet").withArgs(0n, 60n);
+    });
+
+    it("rejects a reward period of zero", async () => {
+      const { factory, register, token, relationshipImplementation, admin } = await loadFixture(deploySharing);
+      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, relationshipImplementation, rewards({ period: 0n })]))
+        .to.be.revertedWithCustomError(factory, "FactoryZeroRewardPeriod");
     });
 
     it("rejects a Register, token or implementation without code", async () => {
       const { factory, register, token, relationshipImplementation, admin, outsider } = await loadFixture(deploySharing);
       const deploy = (r: unknown, t: unknown, i: unknown) =>
-        ethers.deployContract("RelationshipFactory", [admin.address, r, t, i, 1n, 1n]);
+        ethers.deployContract("RelationshipFactory", [admin.address, r, t, i, rewards()]);
       await expect(deploy(outsider.address, token, relationshipImplementation))
         .to.be.revertedWithCustomError(factory, "FactoryNotAContract").withArgs("register", outsider.address);
       await expect(deploy(register, outsider.address, relationshipImplementation))
@@ -51,10 +65,10 @@ describe("RelationshipFactory", () => {
       const otherRegister = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
       const forOtherRegister = await ethers.deployContract("EquipmentProviderRelationship", [otherRegister, token]);
       const forOtherToken = await ethers.deployContract("EquipmentProviderRelationship", [register, otherToken]);
-      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherRegister, 1n, 1n]))
+      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherRegister, rewards()]))
         .to.be.revertedWithCustomError(factory, "FactoryImplementationMismatch")
         .withArgs("register", await register.getAddress(), await otherRegister.getAddress());
-      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherToken, 1n, 1n]))
+      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherToken, rewards()]))
         .to.be.revertedWithCustomError(factory, "FactoryImplementationMismatch")
         .withArgs("token", await token.getAddress(), await otherToken.getAddress());
     });
@@ -64,8 +78,8 @@ describe("RelationshipFactory", () => {
     it("creates a minimal proxy of the implementation, records it and emits RelationshipCreated", async () => {
       const { factory, relationshipImplementation, device, provider, deviceSummary, providerSummary } =
         await loadFixture(deployWithParticipants);
-      const rel = await factory.connect(device).createRelationship.staticCall(device.address, provider.address);
-      await expect(factory.connect(device).createRelationship(device.address, provider.address))
+      const rel = await factory.connect(provider).createRelationship.staticCall(device.address, provider.address);
+      await expect(factory.connect(provider).createRelationship(device.address, provider.address))
         .to.emit(factory, "RelationshipCreated")
         .withArgs(device.address, provider.address, rel, await deviceSummary.getAddress(), await providerSummary.getAddress());
       expect(await ethers.provider.getCode(rel))
@@ -82,7 +96,7 @@ describe("RelationshipFactory", () => {
       expect(await providerSummary.statusOf(rel)).to.equal(Status.New);
     });
 
-    it("may be called by the provider or an admin too", async () => {
+    it("may be called by an admin too", async () => {
       const { factory, register, registrar, admin, device, provider, device2 } = await loadFixture(deployWithParticipants);
       await register.connect(registrar).register("robot-arm-02", device2.address, Kind.Device);
       await factory.connect(provider).createRelationship(device.address, provider.address);
@@ -93,14 +107,16 @@ describe("RelationshipFactory", () => {
         .to.not.equal(await factory.relationshipOf(device2.address, provider.address));
     });
 
-    it("reverts for a caller that is neither party nor an admin (a verifier or registrar included)", async () => {
-      const { factory, outsider, verifier, registrar, device, provider } = await loadFixture(deployWithParticipants);
-      for (const caller of [outsider, verifier, registrar]) {
+    it("reverts for a caller that is neither the provider nor an admin (the device, a verifier or registrar included)", async () => {
+      const { factory, outsider, verifier, registrar, device, provider, providerSummary } = await loadFixture(deployWithParticipants);
+      // The device may not fill the provider's Summary with relationships of its choosing.
+      for (const caller of [device, outsider, verifier, registrar]) {
         await expect(factory.connect(caller).createRelationship(device.address, provider.address))
           .to.be.revertedWithCustomError(factory, "FactoryUnauthorized")
           .withArgs(caller.address, device.address, provider.address);
       }
       expect(await factory.relationshipOf(device.address, provider.address)).to.equal(ethers.ZeroAddress);
+      expect(await providerSummary.relationshipCount()).to.equal(0n);
     });
 
     it("reverts for an unregistered device or provider", async () => {
@@ -131,7 +147,7 @@ describe("RelationshipFactory", () => {
         .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists").withArgs(device.address, provider.address, rel);
       await register.connect(device).changeAccount(DEVICE_ID, device2.address);
       expect(await factory.relationshipOf(device2.address, provider.address)).to.equal(rel);
-      await expect(factory.connect(device2).createRelationship(device2.address, provider.address))
+      await expect(factory.connect(provider).createRelationship(device2.address, provider.address))
         .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists").withArgs(device2.address, provider.address, rel);
     });
 
@@ -139,9 +155,9 @@ describe("RelationshipFactory", () => {
       const { register, token, relationshipImplementation, admin, device, provider, deviceSummary } =
         await loadFixture(deployWithParticipants);
       const rogue = await ethers.deployContract("RelationshipFactory", [
-        admin.address, register, token, relationshipImplementation, 1n, 1n,
+        admin.address, register, token, relationshipImplementation, rewards(),
       ]);
-      await expect(rogue.connect(device).createRelationship(device.address, provider.address))
+      await expect(rogue.connect(provider).createRelationship(device.address, provider.address))
         .to.be.revertedWithCustomError(deviceSummary, "SummaryNotFactory").withArgs(await rogue.getAddress());
       expect(await deviceSummary.relationshipCount()).to.equal(0n);
     });
@@ -169,7 +185,7 @@ describe("RelationshipFactory", () => {
       await expect(factory.connect(asEpr).linkSummary(thirdParty.address))
         .to.emit(factory, "SummaryLinked").withArgs(asEpr.address, thirdParty.address, summary);
       await expect(factory.connect(asEpr).linkSummary(thirdParty.address)).not.to.emit(factory, "SummaryLinked");
-      expect(await thirdPartySummary.relationships()).to.deep.equal([asEpr.address]);
+      expect(await thirdPartySummary.relationships(0, 10)).to.deep.equal([asEpr.address]);
     });
   });
 
@@ -190,19 +206,62 @@ describe("RelationshipFactory", () => {
         .to.emit(factory, "RewardPaid")
         .withArgs(asEpr.address, RewardKind.Verification, 4n, outsider.address, VERIFICATION_REWARD);
       expect(await token.balanceOf(outsider.address)).to.equal(VERIFICATION_REWARD);
+      expect((await factory.rewardUsage(asEpr.address))[1]).to.equal(VERIFICATION_REWARD);
+    });
+
+    it("answers 0 and mints nothing for a reward switched off", async () => {
+      const { factory, token, epr, admin, outsider } = await loadFixture(deployWithRelationship);
+      await factory.connect(admin).setRewardAmount(RewardKind.Upload, 0n);
+      const asEpr = await actAs(await epr.getAddress());
+      expect(await factory.connect(asEpr).reward.staticCall(RewardKind.Upload, outsider.address, 0)).to.equal(0n);
+      await expect(factory.connect(asEpr).reward(RewardKind.Upload, outsider.address, 0)).not.to.emit(factory, "RewardPaid");
+      expect(await token.totalSupply()).to.equal(0n);
+    });
+
+    it("mints nothing at all under a cap of zero", async () => {
+      const { factory, token, epr, admin, outsider } = await loadFixture(deployWithRelationship);
+      await factory.connect(admin).setRewardCap(0n, Number(REWARD_PERIOD));
+      const asEpr = await actAs(await epr.getAddress());
+      await expect(factory.connect(asEpr).reward(RewardKind.Upload, outsider.address, 0))
+        .to.emit(factory, "RewardCapped").withArgs(asEpr.address, RewardKind.Upload, 0n, outsider.address, UPLOAD_REWARD, 0n)
+        .and.not.to.emit(factory, "RewardPaid");
+      expect(await token.totalSupply()).to.equal(0n);
+    });
+  });
+
+  describe("setRewardCap and setBonusRefundDelay", () => {
+    it("change the cap, its period and the delay, with events", async () => {
+      const { factory, admin } = await loadFixture(deploySharing);
+      await expect(factory.connect(admin).setRewardCap(5n, 60))
+        .to.emit(factory, "RewardCapSet").withArgs(REWARD_CAP, 5n, REWARD_PERIOD, 60n);
+      expect(await factory.rewardCap()).to.deep.equal([5n, 60n]);
+      await expect(factory.connect(admin).setBonusRefundDelay(10))
+        .to.emit(factory, "BonusRefundDelaySet").withArgs(BONUS_REFUND_DELAY, 10n);
+      expect(await factory.bonusRefundDelay()).to.equal(10n);
+    });
+
+    it("revert for a period of zero and for a caller without the admin role", async () => {
+      const { factory, verifier, admin } = await loadFixture(deploySharing);
+      await expect(factory.connect(admin).setRewardCap(5n, 0)).to.be.revertedWithCustomError(factory, "FactoryZeroRewardPeriod");
+      const role = await factory.DEFAULT_ADMIN_ROLE();
+      await expect(factory.connect(verifier).setRewardCap(5n, 60))
+        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount").withArgs(verifier.address, role);
+      await expect(factory.connect(verifier).setBonusRefundDelay(0))
+        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount").withArgs(verifier.address, role);
+      expect(await factory.rewardCap()).to.deep.equal([REWARD_CAP, REWARD_PERIOD]);
+      expect(await factory.bonusRefundDelay()).to.equal(BONUS_REFUND_DELAY);
     });
   });
 
   describe("setRewardAmount", () => {
     it("changes the amount paid from then on and emits RewardAmountSet", async () => {
-      const { factory, token, epr, admin, provider, verifier, first } = await loadFixture(deployWithRecord);
+      const { factory, token, epr, admin, verifier, first } = await loadFixture(deployWithRecord);
       const amount = ethers.parseEther("5");
       await expect(factory.connect(admin).setRewardAmount(RewardKind.Verification, amount))
         .to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Verification, VERIFICATION_REWARD, amount);
       expect(await factory.rewardAmount(RewardKind.Verification)).to.equal(amount);
-      await epr.connect(verifier).attest(0, first.contentHash);
+      await attestAs(epr, verifier, 0, first.objectDigest);
       expect(await token.balanceOf(verifier.address)).to.equal(amount);
-      expect(await token.balanceOf(provider.address)).to.equal(UPLOAD_REWARD);
     });
 
     it("reverts for a caller without the admin role and keeps the amount", async () => {
@@ -219,7 +278,7 @@ describe("RelationshipFactory", () => {
       const { factory, epr, admin, verifier, first } = await loadFixture(deployWithRecord);
       await factory.connect(admin).revokeRole(await factory.VERIFIER_ROLE(), verifier.address);
       expect(await factory.isVerifier(verifier.address)).to.equal(false);
-      await expect(epr.connect(verifier).attest(0, first.contentHash))
+      await expect(attestAs(epr, verifier, 0, first.objectDigest))
         .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier").withArgs(verifier.address);
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { ethers } from "hardhat";
 import {
-  DEVICE_ID, Status, Topic, actAs, deployWithParticipants, deployWithRelationship, pointer,
+  DEVICE_ID, Kind, Status, Topic, actAs, addPointer, deployWithParticipants, deployWithProposedRelationship as deployWithRelationship, pointer,
 } from "./fixtures";
 
 type StatusName = keyof typeof Status;
@@ -11,8 +12,7 @@ async function reach(status: StatusName, ctx: Awaited<ReturnType<typeof deployWi
   const { epr, deviceSummary, device, provider } = ctx;
   const rel = await epr.getAddress();
   if (status === "AwaitingUpdate") {
-    const p = pointer(9);
-    await epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, 0n);
+    await addPointer(epr, provider, pointer(9));
   }
   if (status === "Authorized") await deviceSummary.connect(device).acceptRelationship(rel);
   if (status === "Rejected") await deviceSummary.connect(device).rejectRelationship(rel);
@@ -26,7 +26,7 @@ describe("Summary", () => {
       const { register, deviceSummary, device, outsider } = await loadFixture(deployWithParticipants);
       expect(await deviceSummary.owner()).to.equal(device.address);
       expect(await deviceSummary.register()).to.equal(await register.getAddress());
-      expect(await deviceSummary.relationships()).to.deep.equal([]);
+      expect(await deviceSummary.relationships(0, 10)).to.deep.equal([]);
       expect(await deviceSummary.relationshipCount()).to.equal(0n);
       expect(await deviceSummary.statusOf(outsider.address)).to.equal(Status.None);
       await expect(deviceSummary.relationshipAt(0))
@@ -43,14 +43,14 @@ describe("Summary", () => {
   describe("addRelationship", () => {
     it("is called by the factory for both parties: status New, RelationshipAdded and the status event", async () => {
       const { factory, device, provider, deviceSummary, providerSummary } = await loadFixture(deployWithParticipants);
-      const rel = await factory.connect(device).createRelationship.staticCall(device.address, provider.address);
-      await expect(factory.connect(device).createRelationship(device.address, provider.address))
+      const rel = await factory.connect(provider).createRelationship.staticCall(device.address, provider.address);
+      await expect(factory.connect(provider).createRelationship(device.address, provider.address))
         .to.emit(deviceSummary, "RelationshipAdded").withArgs(rel)
         .and.to.emit(deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.None, Status.New)
         .and.to.emit(providerSummary, "RelationshipAdded").withArgs(rel);
       for (const summary of [deviceSummary, providerSummary]) {
         expect(await summary.statusOf(rel)).to.equal(Status.New);
-        expect(await summary.relationships()).to.deep.equal([rel]);
+        expect(await summary.relationships(0, 10)).to.deep.equal([rel]);
         expect(await summary.relationshipCount()).to.equal(1n);
         expect(await summary.relationshipAt(0)).to.equal(rel);
       }
@@ -81,8 +81,7 @@ describe("Summary", () => {
     it("moves New to AwaitingUpdate and emits the Notification", async () => {
       const { epr, deviceSummary, providerSummary, provider } = await loadFixture(deployWithRelationship);
       const rel = await epr.getAddress();
-      const p = pointer(1);
-      await expect(epr.connect(provider).addRecord(p.query, p.contentHash, p.uri, 0n))
+      await expect(addPointer(epr, provider, pointer(1)))
         .to.emit(deviceSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, provider.address)
         .and.to.emit(deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.New, Status.AwaitingUpdate)
         .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, provider.address);
@@ -94,8 +93,7 @@ describe("Summary", () => {
       const ctx = await loadFixture(deployWithRelationship);
       await reach("Authorized", ctx);
       const rel = await ctx.epr.getAddress();
-      const p = pointer(1);
-      await expect(ctx.epr.connect(ctx.provider).addRecord(p.query, p.contentHash, p.uri, 0n))
+      await expect(addPointer(ctx.epr, ctx.provider, pointer(1)))
         .to.emit(ctx.deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.Authorized, Status.AwaitingUpdate);
       expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status.AwaitingUpdate);
     });
@@ -105,10 +103,10 @@ describe("Summary", () => {
         const ctx = await loadFixture(deployWithRelationship);
         await reach(status, ctx);
         const rel = await ctx.epr.getAddress();
-        const p = pointer(2);
-        const id = await ctx.epr.recordCount();
-        await expect(ctx.epr.connect(ctx.provider).addRecord(p.query, p.contentHash, p.uri, 0n))
-          .to.emit(ctx.deviceSummary, "Notification").withArgs(rel, Topic.RecordAdded, id, ctx.provider.address)
+        // Straight from the relationship: a closed one takes no records, but may still notify (a revocation, say).
+        const asEpr = await actAs(rel);
+        await expect(ctx.deviceSummary.connect(asEpr).notify(Topic.ReaderRevoked, 7n, ctx.device.address))
+          .to.emit(ctx.deviceSummary, "Notification").withArgs(rel, Topic.ReaderRevoked, 7n, ctx.device.address)
           .and.not.to.emit(ctx.deviceSummary, "RelationshipStatusChanged");
         expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status[status]);
       });
@@ -148,7 +146,7 @@ describe("Summary", () => {
           await expect(ctx.deviceSummary.connect(ctx.device)[fn](rel))
             .to.emit(ctx.deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status[from], Status[rule.to]);
           expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status[rule.to]);
-          expect(await ctx.deviceSummary.relationships()).to.deep.equal([rel]);
+          expect(await ctx.deviceSummary.relationships(0, 10)).to.deep.equal([rel]);
         });
       }
       for (const from of rule.invalid) {
@@ -175,6 +173,45 @@ describe("Summary", () => {
         expect(await deviceSummary.statusOf(outsider.address)).to.equal(Status.None);
       });
     }
+  });
+
+  describe("isAccepted", () => {
+    it("is given by acceptRelationship, kept through notifications, withdrawn by reject and delete", async () => {
+      const ctx = await loadFixture(deployWithRelationship);
+      const { deviceSummary, device, epr } = ctx;
+      const rel = await epr.getAddress();
+      expect(await deviceSummary.isAccepted(rel)).to.equal(false);
+      await deviceSummary.connect(device).acceptRelationship(rel);
+      expect(await deviceSummary.isAccepted(rel)).to.equal(true);
+      await reach("AwaitingUpdate", ctx);
+      expect(await deviceSummary.isAccepted(rel)).to.equal(true);
+      await deviceSummary.connect(device).rejectRelationship(rel);
+      expect(await deviceSummary.isAccepted(rel)).to.equal(false);
+      await deviceSummary.connect(device).acceptRelationship(rel);
+      await deviceSummary.connect(device).deleteRelationship(rel);
+      expect(await deviceSummary.isAccepted(rel)).to.equal(false);
+      expect(await deviceSummary.isAccepted(ctx.outsider.address)).to.equal(false);
+    });
+  });
+
+  describe("relationships (paginated)", () => {
+    it("returns the relationships in the order added, one page at a time", async () => {
+      const { factory, register, registrar, provider, providerSummary } = await loadFixture(deployWithParticipants);
+      const devices = (await ethers.getSigners()).slice(10, 15);
+      const eprs: string[] = [];
+      for (const [i, device] of devices.entries()) {
+        await register.connect(registrar).register(`device-${i}`, device.address, Kind.Device);
+        await factory.connect(provider).createRelationship(device.address, provider.address);
+        eprs.push(await factory.relationshipOf(device.address, provider.address));
+      }
+      expect(await providerSummary.relationshipCount()).to.equal(5n);
+      expect(await providerSummary.relationships(0, 2)).to.deep.equal(eprs.slice(0, 2));
+      expect(await providerSummary.relationships(2, 2)).to.deep.equal(eprs.slice(2, 4));
+      expect(await providerSummary.relationships(4, 2)).to.deep.equal(eprs.slice(4));
+      expect(await providerSummary.relationships(1, ethers.MaxUint256)).to.deep.equal(eprs.slice(1));
+      expect(await providerSummary.relationships(5, 2)).to.deep.equal([]);
+      expect(await providerSummary.relationships(0, 0)).to.deep.equal([]);
+    });
   });
 
   describe("transferOwnership", () => {

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { impersonateAccount, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Signer } from "ethers";
 import type { EquipmentProviderRelationship, Summary } from "../../../typechain-types";
 
 /** Mirrors `IRegister.Kind`. */
@@ -17,38 +18,98 @@ export const RewardKind = { Upload: 0, Verification: 1 } as const;
 
 export const UPLOAD_REWARD = ethers.parseEther("10");
 export const VERIFICATION_REWARD = ethers.parseEther("2");
+/** The per-relationship cap: five attested records' rewards per day. */
+export const REWARD_CAP = 5n * (UPLOAD_REWARD + VERIFICATION_REWARD);
+export const REWARD_PERIOD = 86_400n;
+export const BONUS_REFUND_DELAY = 7n * 86_400n;
+/** The factory's constructor parameters the fixtures deploy with. */
+export const REWARD_PARAMETERS = {
+  uploadReward: UPLOAD_REWARD,
+  verificationReward: VERIFICATION_REWARD,
+  capPerPeriod: REWARD_CAP,
+  period: REWARD_PERIOD,
+  bonusRefundDelay: BONUS_REFUND_DELAY,
+};
+/** DataToken the fixtures mint to the provider and the device for bonuses. */
+export const SEED_TOKENS = ethers.parseEther("100");
 
 export const DEVICE_ID = "robot-arm-01";
 export const PROVIDER_ID = "maintainer-acme";
 export const THIRD_PARTY_ID = "university-lab";
 
-/** A data pointer as the provider would add it: a query, the hash of its result, an IPFS CID. */
+/** The commitment an adder stores for an object whose bytes hash to `objectDigest`. */
+export function commitmentOf(objectDigest: string): string {
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32"], [objectDigest]));
+}
+
+/**
+ * A data pointer as the provider would add it: a query, the hash of its result, an IPFS CID, and
+ * the commitment to the stored object (`objectDigest` is what a verifier who fetched it reveals).
+ */
 export function pointer(n: number) {
   const data = `temperature,vibration\n${200 + n},${100 + n}\n`;
+  const objectDigest = ethers.keccak256(ethers.toUtf8Bytes(`ciphertext of ${data}`));
   return {
     query: `SELECT temperature, vibration FROM status WHERE batch = ${n}`,
     contentHash: ethers.keccak256(ethers.toUtf8Bytes(data)),
     uri: `ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbz${n}`,
+    objectDigest,
+    objectCommitment: commitmentOf(objectDigest),
   };
 }
 
+/** The EIP-712 types of an attestation (`EquipmentProviderRelationship.ATTESTATION_TYPEHASH`). */
+export const ATTESTATION_TYPES = {
+  Attestation: [
+    { name: "recordId", type: "uint256" },
+    { name: "uri", type: "string" },
+    { name: "contentHash", type: "bytes32" },
+    { name: "objectDigest", type: "bytes32" },
+  ],
+};
+
+/** `signer`'s EIP-712 attestation of record `recordId` of `epr` with `objectDigest`, over the record's URI and hash. */
+export async function signAttestation(
+  epr: EquipmentProviderRelationship,
+  signer: Signer,
+  recordId: bigint | number,
+  objectDigest: string,
+  record?: { uri: string; contentHash: string },
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const stored = record ?? (await epr.record(recordId));
+  return signer.signTypedData(
+    { name: "commchain EPR", version: "1", chainId, verifyingContract: await epr.getAddress() },
+    ATTESTATION_TYPES,
+    { recordId, uri: stored.uri, contentHash: stored.contentHash, objectDigest },
+  );
+}
+
+/** `verifier` attests record `recordId` of `epr` with the digest `objectDigest` (submitted by `verifier` itself). */
+export async function attestAs(epr: EquipmentProviderRelationship, verifier: Signer, recordId: bigint | number, objectDigest: string) {
+  return epr.connect(verifier).attest(recordId, objectDigest, await signAttestation(epr, verifier, recordId, objectDigest));
+}
+
 /**
- * Expects `add(query, contentHash, uri)` to revert for each malformed pointer field with its custom
- * error and bounds: an empty or too long query (1024 bytes), a zero hash, an empty or too long URI
- * (256 bytes).
+ * Expects `add(query, contentHash, uri, objectCommitment)` to revert for each malformed pointer
+ * field with its custom error and bounds: an empty or too long query (1024 bytes), a zero hash, an
+ * empty or too long URI (256 bytes), a zero object commitment.
  */
 export async function expectPointerFieldReverts(
   epr: EquipmentProviderRelationship,
-  add: (query: string, contentHash: string, uri: string) => Promise<unknown>,
+  add: (query: string, contentHash: string, uri: string, objectCommitment: string) => Promise<unknown>,
 ): Promise<void> {
   const p = pointer(1);
-  await expect(add("", p.contentHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
-  await expect(add("q".repeat(1025), p.contentHash, p.uri))
+  const c = p.objectCommitment;
+  await expect(add("", p.contentHash, p.uri, c)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
+  await expect(add("q".repeat(1025), p.contentHash, p.uri, c))
     .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("query", 1025n, 1024n);
-  await expect(add(p.query, ethers.ZeroHash, p.uri)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
-  await expect(add(p.query, p.contentHash, "")).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
-  await expect(add(p.query, p.contentHash, "u".repeat(257)))
+  await expect(add(p.query, ethers.ZeroHash, p.uri, c)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
+  await expect(add(p.query, p.contentHash, "", c)).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
+  await expect(add(p.query, p.contentHash, "u".repeat(257), c))
     .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("uri", 257n, 256n);
+  await expect(add(p.query, p.contentHash, p.uri, ethers.ZeroHash))
+    .to.be.revertedWithCustomError(epr, "RelationshipZeroObjectCommitment");
 }
 
 /** The EIP-1167 runtime code of a minimal proxy delegating to `implementation`. */
@@ -80,10 +141,12 @@ export async function deploySharing() {
   const register = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
   const relationshipImplementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
   const factory = await ethers.deployContract("RelationshipFactory", [
-    admin.address, register, token, relationshipImplementation, UPLOAD_REWARD, VERIFICATION_REWARD,
+    admin.address, register, token, relationshipImplementation, REWARD_PARAMETERS,
   ]);
   await register.setRelationshipFactory(factory);
   await token.grantRole(await token.MINTER_ROLE(), factory);
+  // The admin seeds balances for bonuses (the main job's `minter` does the same).
+  await token.grantRole(await token.MINTER_ROLE(), admin.address);
   await register.grantRole(await register.REGISTRAR_ROLE(), registrar.address);
   await factory.grantRole(await factory.VERIFIER_ROLE(), verifier.address);
   await factory.grantRole(await factory.VERIFIER_ROLE(), verifier2.address);
@@ -108,26 +171,45 @@ export async function deployWithParticipants() {
   };
 }
 
-/** {deployWithParticipants} with the device–provider relationship created by the device. */
-export async function deployWithRelationship() {
+/** {deployWithParticipants} with the device–provider relationship created by the provider, not accepted yet. */
+export async function deployWithProposedRelationship() {
   const base = await deployWithParticipants();
   const { factory, device, provider } = base;
-  await factory.connect(device).createRelationship(device.address, provider.address);
+  await factory.connect(provider).createRelationship(device.address, provider.address);
   const epr = await relationshipAt(await factory.relationshipOf(device.address, provider.address));
   return { ...base, epr };
 }
 
+/** {deployWithProposedRelationship} with the relationship accepted in both Summaries, so rewards flow. */
+export async function deployWithRelationship() {
+  const base = await deployWithProposedRelationship();
+  const { epr, deviceSummary, providerSummary, device, provider } = base;
+  await deviceSummary.connect(device).acceptRelationship(epr);
+  await providerSummary.connect(provider).acceptRelationship(epr);
+  return base;
+}
+
 /**
- * {deployWithRelationship} with record 0 added by the provider (no bonus), and the provider funded
- * for bonuses the way the paper's economy funds it: the device pays its upload reward to the
- * provider (as for a maintenance service) and the provider approves the EPR for bonuses.
+ * {deployWithRelationship} with record 0 added by the provider (no bonus), the provider and the
+ * device seeded with {SEED_TOKENS} each and the provider's standing approval of the EPR for bonuses.
  */
 export async function deployWithRecord() {
   const base = await deployWithRelationship();
-  const { epr, token, device, provider } = base;
+  const { epr, token, admin, device, provider } = base;
   const first = pointer(0);
-  await epr.connect(provider).addRecord(first.query, first.contentHash, first.uri, 0n);
-  await token.connect(device).transfer(provider.address, UPLOAD_REWARD);
+  await epr.connect(provider).addRecord(first.query, first.contentHash, first.uri, first.objectCommitment, 0n);
+  await token.connect(admin).mint(provider.address, SEED_TOKENS);
+  await token.connect(admin).mint(device.address, SEED_TOKENS);
   await token.connect(provider).approve(epr, ethers.MaxUint256);
   return { ...base, first };
+}
+
+/** `signer` adds pointer `p` to `epr` with `addRecord` (and `bonus`). */
+export function addPointer(
+  epr: EquipmentProviderRelationship,
+  signer: Signer,
+  p: { query: string; contentHash: string; uri: string; objectCommitment: string },
+  bonus = 0n,
+) {
+  return epr.connect(signer).addRecord(p.query, p.contentHash, p.uri, p.objectCommitment, bonus);
 }

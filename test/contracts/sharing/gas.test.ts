@@ -28,7 +28,7 @@ describe("Gas of clones", () => {
       await loadFixture(deploySharing);
     await register.connect(registrar).register(DEVICE_ID, device.address, Kind.Device);
     await register.connect(registrar).register(PROVIDER_ID, provider.address, Kind.ServiceProvider);
-    const creation = await gasOf(factory.connect(device).createRelationship(device.address, provider.address));
+    const creation = await gasOf(factory.connect(provider).createRelationship(device.address, provider.address));
     const fullDeployment = (await relationshipImplementation.deploymentTransaction()!.wait())!.gasUsed;
     expect(Number(creation)).to.be.lessThan(Number(fullDeployment) * MAX_SHARE_OF_FULL_DEPLOYMENT);
     expect(await factory.relationshipOf(device.address, provider.address)).to.not.equal(ethers.ZeroAddress);
