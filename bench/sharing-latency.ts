@@ -56,7 +56,7 @@ import { chainsDown } from "../src/chains/down";
 import { readTopology, topologyPath, type Topology } from "../src/chains/topology";
 import { chainsUp } from "../src/chains/up";
 import { deployAll } from "../src/deploy";
-import { eprInterface, encodeStatus, recordWithReadersGasLimit, statusQuery, StatusAccumulator, SyntheticSensor } from "../src/iot";
+import { eprInterface, encodeStatus, objectCommitment, objectDigest, recordWithReadersGasLimit, statusQuery, StatusAccumulator, SyntheticSensor } from "../src/iot";
 import { decodeEnvelope, fetchSharedEnvelope, openEnvelope, SharingKeyring, type SharingStep } from "../src/offchain";
 import { writePartition } from "../src/partition/document";
 import { runPartition } from "../src/partition/pipeline";
@@ -134,14 +134,17 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   const marks: number[] = [performance.now()];
 
   // 1: hash, encrypt, wrap, encode, put (the store node announces it on the DHT)
-  const record = await sensor.keyring.write(stores.of(owner.chain).node.store, plaintext, (step, ms) => (writeSteps[step] = ms));
+  const ownStore = stores.of(owner.chain).node.store;
+  const record = await sensor.keyring.write(ownStore, plaintext, (step, ms) => (writeSteps[step] = ms));
   const uri = `ipfs://${record.cid}`;
+  // As the IoT unit does: the stored bytes read back for the verifier's commitment.
+  const commitment = objectCommitment(objectDigest(await ownStore.get(record.cid)));
   marks.push(performance.now());
 
   // 2: one transaction: the pointer and hash on chain with the reader authorized on the record, mined
   const fees = { maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
   const gasLimit = recordWithReadersGasLimit(query.length, uri.length, 1);
-  const data = eprInterface.encodeFunctionData("addRecordWithReaders", [query, record.plaintextHash, uri, 0n, [reader.address]]);
+  const data = eprInterface.encodeFunctionData("addRecordWithReaders", [query, record.plaintextHash, uri, commitment, 0n, [reader.address]]);
   const added = await sensor.sender.sendTransaction({ to: sensor.epr, data, nonce: sensor.nonce++, gasLimit, ...fees });
   const receipt = await added.wait();
   // The record id is RecordAdded's first indexed argument: read from its topic, rather than every

@@ -131,11 +131,11 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus
     ) external nonReentrant returns (uint256 recordId) {
         _onlyParty();
-        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
+        recordId = _addRecord(query, contentHash, uri, objectCommitment, bonus);
         if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
         _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
     }
@@ -150,12 +150,12 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus,
         PermitSignature calldata permit
     ) external nonReentrant returns (uint256 recordId) {
         _onlyParty();
-        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
+        recordId = _addRecord(query, contentHash, uri, objectCommitment, bonus);
         _permit(bonus, permit);
         if (bonus > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), bonus);
         _notifyParties(ISummary.Topic.RecordAdded, recordId, msg.sender);
@@ -176,12 +176,12 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus,
         address[] calldata readers
     ) external nonReentrant returns (uint256 recordId) {
         address[] memory granted;
-        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment_, bonus, readers);
+        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment, bonus, readers);
         _afterRecordAndReaders(recordId, bonus, granted);
     }
 
@@ -194,13 +194,13 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus,
         address[] calldata readers,
         PermitSignature calldata permit
     ) external nonReentrant returns (uint256 recordId) {
         address[] memory granted;
-        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment_, bonus, readers);
+        (recordId, granted) = _addRecordAndReaders(query, contentHash, uri, objectCommitment, bonus, readers);
         _permit(bonus, permit);
         _afterRecordAndReaders(recordId, bonus, granted);
     }
@@ -320,7 +320,7 @@ contract EquipmentProviderRelationship is
     }
 
     /// @inheritdoc IEquipmentProviderRelationship
-    function objectCommitment(uint256 recordId) external view returns (bytes32) {
+    function objectCommitmentOf(uint256 recordId) external view returns (bytes32) {
         _record(recordId);
         return _objectCommitments[recordId];
     }
@@ -396,7 +396,7 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus
     ) private returns (uint256 recordId) {
         _requireOpen();
@@ -407,7 +407,7 @@ contract EquipmentProviderRelationship is
         if (contentHash == bytes32(0)) revert RelationshipZeroContentHash();
         if (uriLength == 0) revert RelationshipEmptyUri();
         if (uriLength > MAX_URI_LENGTH) revert RelationshipFieldTooLong("uri", uriLength, MAX_URI_LENGTH);
-        if (objectCommitment_ == bytes32(0)) revert RelationshipZeroObjectCommitment();
+        if (objectCommitment == bytes32(0)) revert RelationshipZeroObjectCommitment();
 
         recordId = _records.length;
         DataPointer storage pointer = _records.push();
@@ -418,8 +418,8 @@ contract EquipmentProviderRelationship is
         // A uint64 of seconds outlasts the chain by billions of years.
         pointer.addedAt = uint64(block.timestamp);
         pointer.bonus = bonus;
-        _objectCommitments[recordId] = objectCommitment_;
-        emit RecordAdded(recordId, msg.sender, contentHash, objectCommitment_, query, uri, bonus);
+        _objectCommitments[recordId] = objectCommitment;
+        emit RecordAdded(recordId, msg.sender, contentHash, objectCommitment, query, uri, bonus);
     }
 
     /**
@@ -430,14 +430,14 @@ contract EquipmentProviderRelationship is
         string calldata query,
         bytes32 contentHash,
         string calldata uri,
-        bytes32 objectCommitment_,
+        bytes32 objectCommitment,
         uint256 bonus,
         address[] calldata readers
     ) private returns (uint256 recordId, address[] memory granted) {
         _onlyDevice();
         uint256 count = readers.length;
         if (count > MAX_READERS_PER_RECORD) revert RelationshipTooManyReaders(count, MAX_READERS_PER_RECORD);
-        recordId = _addRecord(query, contentHash, uri, objectCommitment_, bonus);
+        recordId = _addRecord(query, contentHash, uri, objectCommitment, bonus);
         granted = new address[](count);
         for (uint256 i = 0; i < count; ++i) {
             if (_grantReader(recordId, readers[i], true)) granted[i] = readers[i];

@@ -281,7 +281,7 @@ interface IEquipmentProviderRelationship {
      * @param recordId the record; reverts with {RelationshipUnknownRecord} if unknown
      * @return `keccak256(abi.encode(objectDigest))`
      */
-    function objectCommitment(uint256 recordId) external view returns (bytes32);
+    function objectCommitmentOf(uint256 recordId) external view returns (bytes32);
 
     /**
      * @notice The data pointer of record `recordId`.

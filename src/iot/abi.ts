@@ -36,22 +36,28 @@ export const DATA_TOKEN_ABI = [
   "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
 ] as const;
 
-/** `contracts/sharing/EquipmentProviderRelationship.sol`: records and readers. */
+/** `contracts/sharing/EquipmentProviderRelationship.sol`: records, readers and attestations. */
 export const EPR_ABI = [
-  "function addRecord(string query, bytes32 contentHash, string uri, uint256 bonus) returns (uint256 recordId)",
-  "function addRecordWithReaders(string query, bytes32 contentHash, string uri, uint256 bonus, address[] readers) returns (uint256 recordId)",
+  "function addRecord(string query, bytes32 contentHash, string uri, bytes32 objectCommitment, uint256 bonus) returns (uint256 recordId)",
+  "function addRecordWithReaders(string query, bytes32 contentHash, string uri, bytes32 objectCommitment, uint256 bonus, address[] readers) returns (uint256 recordId)",
   "function MAX_READERS_PER_RECORD() view returns (uint256)",
   "function authorize(uint256 recordId, address reader)",
   "function revoke(uint256 recordId, address reader)",
+  "function attest(uint256 recordId, bytes32 objectDigest, bytes signature)",
   "function canRead(uint256 recordId, address reader) view returns (bool)",
   "function record(uint256 recordId) view returns ((string query, bytes32 contentHash, string uri, address addedBy, uint64 addedAt, address attestedBy, uint64 attestedAt, uint256 bonus))",
+  "function objectCommitmentOf(uint256 recordId) view returns (bytes32)",
+  "function attestationDigest(uint256 recordId, bytes32 objectDigest) view returns (bytes32)",
+  "function eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)",
   "function recordCount() view returns (uint256)",
-  "function readersOf(uint256 recordId) view returns (address[])",
+  "function readersOf(uint256 recordId) view returns (address[] readers)",
   "function device() view returns (address)",
   "function serviceProvider() view returns (address)",
-  "event RecordAdded(uint256 indexed recordId, address indexed addedBy, bytes32 contentHash, string query, string uri, uint256 bonus)",
-  "event ReaderAuthorized(uint256 indexed recordId, address indexed reader)",
-  "event ReaderRevoked(uint256 indexed recordId, address indexed reader)",
+  "event RecordAdded(uint256 indexed recordId, address indexed addedBy, bytes32 contentHash, bytes32 objectCommitment, string query, string uri, uint256 bonus)",
+  "event RecordAttested(uint256 indexed recordId, address indexed verifier, bytes32 objectDigest, uint256 bonusPaid)",
+  "event ReaderAuthorized(uint256 indexed recordId, address indexed reader, address indexed readerSummary)",
+  "event ReaderRevoked(uint256 indexed recordId, address indexed reader, address indexed readerSummary)",
+  "event ReaderSkipped(uint256 indexed recordId, address indexed reader)",
   "error RelationshipNotParty(address caller, address device, address provider)",
   "error RelationshipNotDevice(address caller, address device)",
   "error RelationshipUnknownRecord(uint256 recordId, uint256 count)",
@@ -61,6 +67,12 @@ export const EPR_ABI = [
   "error RelationshipNotAuthorized(uint256 recordId, address reader)",
   "error RelationshipFieldTooLong(string field, uint256 length, uint256 maxLength)",
   "error RelationshipTooManyReaders(uint256 count, uint256 maxCount)",
+  "error RelationshipClosed(address summary, uint8 status)",
+  "error RelationshipNotAccepted(address summary, uint8 status)",
+  "error RelationshipAlreadyAttested(uint256 recordId, address verifier)",
+  "error RelationshipNotVerifier(address signer)",
+  "error RelationshipPartyCannotAttest(uint256 recordId, address account)",
+  "error RelationshipObjectMismatch(uint256 recordId, bytes32 commitment, bytes32 objectDigest)",
 ] as const;
 
 /**
@@ -70,11 +82,12 @@ export const EPR_ABI = [
  */
 export const EPR_MAX_READERS_PER_RECORD = 16;
 
-/** `contracts/identity/Register.sol`: who is registered, under which identity. */
+/** `contracts/identity/Register.sol`: who is registered, under which identity, and where identities moved. */
 export const REGISTER_ABI = [
   "function isRegistered(address account) view returns (bool)",
   "function idOf(address account) view returns (string)",
   "function summaryOf(address account) view returns (address)",
+  "event AccountChanged(bytes32 indexed idHash, address indexed previousAccount, address indexed newAccount, string id)",
 ] as const;
 
 export const maintenanceServiceInterface = new Interface(MAINTENANCE_SERVICE_ABI);
@@ -84,6 +97,15 @@ export const registerInterface = new Interface(REGISTER_ABI);
 
 /** Every interface whose custom errors a revert of a unit's transaction may carry. */
 export const REVERT_INTERFACES: readonly Interface[] = [maintenanceServiceInterface, dataTokenInterface, eprInterface];
+
+/** `contracts/sharing/Summary.sol`: a participant's acceptance of its relationships. */
+export const SUMMARY_ABI = [
+  "function acceptRelationship(address relationship)",
+  "function statusOf(address relationship) view returns (uint8)",
+  "function isAccepted(address relationship) view returns (bool)",
+] as const;
+
+export const summaryInterface = new Interface(SUMMARY_ABI);
 
 /**
  * Names a revert from its return data: `Name(arg, …)` for a custom error of the contracts above,

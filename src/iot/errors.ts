@@ -189,3 +189,16 @@ export class RecordPointerError extends IoTError {
     super(`record ${recordId} of EPR ${epr} points at "${uri}": ${reason}`);
   }
 }
+
+/** The object a record's URI serves is not the one its uploader committed to in the EPR. */
+export class AttestationObjectError extends IoTError {
+  constructor(
+    readonly epr: string,
+    readonly recordId: bigint,
+    readonly uri: string,
+    readonly commitment: string,
+    readonly objectDigest: string,
+  ) {
+    super(`record ${recordId} of EPR ${epr}: the object at "${uri}" has digest ${objectDigest}, which does not open the record's commitment ${commitment}`);
+  }
+}

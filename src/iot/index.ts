@@ -25,4 +25,5 @@ export * from "./relationships";
 export * from "./unit-state";
 export * from "./unit";
 export * from "./reader";
+export * from "./attestation";
 export * from "./from-topology";

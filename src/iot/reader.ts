@@ -129,6 +129,22 @@ export function cidOfRecord(record: SharedRecordView): string {
   return match[1];
 }
 
+/**
+ * The stored object a record points at (the sealed envelope's bytes, CID-checked), straight from
+ * a content store or through the gateway as `reader` (who must be allowed to read the record).
+ */
+export async function fetchRecordObject(
+  record: SharedRecordView,
+  reader: ReaderWallet,
+  source: EnvelopeSource,
+  options: { signal?: AbortSignal; onStep?: ReaderStepListener } = {},
+): Promise<Uint8Array> {
+  const { signal, onStep } = options;
+  return "store" in source
+    ? timed("get", onStep, () => source.store.get(cidOfRecord(record), { signal }))
+    : fetchSharedEnvelope(source.gateway, cidOfRecord(record), record.recordId, record.epr, reader, { signal, onStep });
+}
+
 /** What `readRecord` returns. */
 export interface ReadResult {
   record: SharedRecordView;
@@ -160,10 +176,7 @@ export async function readRecord(options: {
     if (latest === undefined) throw new NoRecordError(getAddress(epr), options.addedBy);
     return latest;
   });
-  const bytes =
-    "store" in source
-      ? await timed("get", onStep, () => source.store.get(cidOfRecord(record), { signal }))
-      : await fetchSharedEnvelope(source.gateway, cidOfRecord(record), record.recordId, record.epr, reader, { signal, onStep });
+  const bytes = await fetchRecordObject(record, reader, source, { signal, onStep });
   const envelope = timeStep("decode", onStep, () => decodeEnvelope(bytes));
   const plaintext = openEnvelope(envelope, reader, record.contentHash, onStep);
   return { record, plaintext };

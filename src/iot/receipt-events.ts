@@ -2,7 +2,7 @@
  * What a mined transaction of the unit did, read from its receipt's logs: readings applied,
  * service requests raised, parts ordered (MaintenanceService), records added and readers
  * authorized or revoked (the unit's EPRs), and tokens earned or spent (DataToken transfers to and
- * from the unit). Logs of other contracts, or of look-alike events elsewhere, are ignored: a log
+ * from the unit), and readers an EPR skipped because they hold no identity any more. Logs of other contracts, or of look-alike events elsewhere, are ignored: a log
  * counts only when its address is the contract the unit knows.
  */
 import { getAddress } from "ethers";
@@ -49,6 +49,7 @@ export interface RecordAddedEvent extends MinedAt {
   recordId: bigint;
   addedBy: string;
   contentHash: string;
+  objectCommitment: string;
   query: string;
   uri: string;
   bonus: bigint;
@@ -57,7 +58,10 @@ export interface RecordAddedEvent extends MinedAt {
 export interface ReaderChangedEvent extends MinedAt {
   epr: string;
   recordId: bigint;
+  /** The account named (for a revocation, possibly the identity's Summary). */
   reader: string;
+  /** The identity (the reader's Summary); none for a reader skipped. */
+  readerSummary?: string;
 }
 
 /** Everything a receipt says that the unit reports. */
@@ -68,6 +72,8 @@ export interface ReceiptEvents {
   records: RecordAddedEvent[];
   authorized: ReaderChangedEvent[];
   revoked: ReaderChangedEvent[];
+  /** Readers named for a new record that held no identity, left out by the EPR. */
+  skipped: ReaderChangedEvent[];
   /** Tokens transferred to the unit (mints: rewards). */
   earned: bigint;
   /** Tokens transferred from the unit (part payments, bonuses). */
@@ -84,7 +90,7 @@ export interface KnownContracts {
 
 export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: KnownContracts): ReceiptEvents {
   const at: MinedAt = { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, nonce };
-  const result: ReceiptEvents = { readings: [], requests: [], orders: [], records: [], authorized: [], revoked: [], earned: 0n, spent: 0n };
+  const result: ReceiptEvents = { readings: [], requests: [], orders: [], records: [], authorized: [], revoked: [], skipped: [], earned: 0n, spent: 0n };
   const service = getAddress(known.maintenanceService);
   const token = getAddress(known.dataToken);
   const account = getAddress(known.account);
@@ -111,13 +117,16 @@ export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: 
         if (a.from === account && a.to !== account) result.spent += a.value as bigint;
         break;
       case "epr.RecordAdded":
-        result.records.push({ ...at, epr: address, recordId: a.recordId, addedBy: a.addedBy, contentHash: a.contentHash, query: a.query, uri: a.uri, bonus: a.bonus });
+        result.records.push({ ...at, epr: address, recordId: a.recordId, addedBy: a.addedBy, contentHash: a.contentHash, objectCommitment: a.objectCommitment, query: a.query, uri: a.uri, bonus: a.bonus });
         break;
       case "epr.ReaderAuthorized":
-        result.authorized.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader });
+        result.authorized.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader, readerSummary: a.readerSummary });
         break;
       case "epr.ReaderRevoked":
-        result.revoked.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader });
+        result.revoked.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader, readerSummary: a.readerSummary });
+        break;
+      case "epr.ReaderSkipped":
+        result.skipped.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader });
         break;
     }
   }

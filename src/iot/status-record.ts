@@ -14,6 +14,8 @@ export interface StatusRecord {
   /** keccak-256 of the snapshot's bytes. */
   contentHash: string;
   uri: string;
+  /** `objectCommitmentOf(digest of the stored envelope)`: what a verifier must open to attest the record. */
+  objectCommitment: string;
   /** Checksummed addresses of the third-party readers (neither the device nor the provider). */
   thirdParties: readonly string[];
 }
@@ -30,15 +32,15 @@ export interface StatusRecordCall {
 
 /** Encodes the record's transaction and fixes its gas limit (the bonus is 0: a unit escrows none). */
 export function statusRecordCall(record: StatusRecord, gas: GasSchedule = DEFAULT_GAS): StatusRecordCall {
-  const { query, contentHash, uri } = record;
+  const { query, contentHash, uri, objectCommitment } = record;
   const readers = record.thirdParties.slice(0, EPR_MAX_READERS_PER_RECORD);
   const later = record.thirdParties.slice(EPR_MAX_READERS_PER_RECORD);
   const [queryBytes, uriBytes] = [Buffer.byteLength(query), Buffer.byteLength(uri)];
   if (readers.length === 0) {
-    return { data: eprInterface.encodeFunctionData("addRecord", [query, contentHash, uri, 0n]), gasLimit: recordGasLimit(queryBytes, uriBytes, gas), readers, later };
+    return { data: eprInterface.encodeFunctionData("addRecord", [query, contentHash, uri, objectCommitment, 0n]), gasLimit: recordGasLimit(queryBytes, uriBytes, gas), readers, later };
   }
   return {
-    data: eprInterface.encodeFunctionData("addRecordWithReaders", [query, contentHash, uri, 0n, readers]),
+    data: eprInterface.encodeFunctionData("addRecordWithReaders", [query, contentHash, uri, objectCommitment, 0n, readers]),
     gasLimit: recordWithReadersGasLimit(queryBytes, uriBytes, readers.length, gas),
     readers,
     later,

@@ -1,8 +1,11 @@
 /**
  * What an IoT unit remembers across restarts besides its transaction queue: how many status
  * snapshots it uploaded (their sequence numbers), which readers it authorized on which records
- * (so revoking a reader can withdraw every one of them), and the last machine settings it read
- * from the chain (thresholds and part price, used while the chain is down).
+ * (so revoking a reader can withdraw every one of them), the revocations it decided but may not
+ * have queued yet (durable intents, finished on the next open after a crash), which readers moved
+ * their identity to another account and how far it has followed the Register's `AccountChanged`
+ * events, and the last machine settings it read from the chain (thresholds and part price, used
+ * while the chain is down).
  *
  * One JSON file, rewritten durably and atomically on every change (`src/io/atomic-write.ts`).
  */
@@ -34,7 +37,23 @@ export interface UnitStateFile {
   uploads: number;
   /** EPR → reader → record ids the unit authorized the reader on (and has not revoked). */
   authorizations: Record<string, Record<string, number[]>>;
+  /**
+   * Revocations decided and not known to be queued in full: EPR → reader → the record ids to
+   * revoke. Written before anything else of a revocation happens, removed once every revoke is queued.
+   */
+  revocations?: Record<string, Record<string, number[]>>;
+  /** Readers that moved their identity: previous account → the account it moved to. */
+  moves?: Record<string, string>;
+  /** The next block whose `AccountChanged` events the unit has not looked at yet. */
+  identityCursor?: number;
   settings?: MachineSettings;
+}
+
+/** A revocation intent: revoke `reader` on `records` of `epr`. */
+export interface RevocationIntent {
+  epr: string;
+  reader: string;
+  records: number[];
 }
 
 /** The unit's state, kept in `file`. */
@@ -66,6 +85,13 @@ export class UnitState {
     if (content.machine !== machine) throw new UnitStateError(file, `belongs to machine ${content.machine}, not ${machine}`);
     if (!Number.isSafeInteger(content.uploads) || content.uploads < 0) throw new UnitStateError(file, `field "uploads" must be a non-negative integer`);
     if (typeof content.authorizations !== "object" || content.authorizations === null) throw new UnitStateError(file, `field "authorizations" must be an object`);
+    for (const field of ["revocations", "moves"] as const) {
+      const value = content[field];
+      if (value !== undefined && (typeof value !== "object" || value === null)) throw new UnitStateError(file, `field "${field}" must be an object`);
+    }
+    if (content.identityCursor !== undefined && !(Number.isSafeInteger(content.identityCursor) && content.identityCursor >= 0)) {
+      throw new UnitStateError(file, `field "identityCursor" must be a non-negative integer`);
+    }
     return new UnitState(file, content);
   }
 
@@ -90,11 +116,77 @@ export class UnitState {
     await this.save();
   }
 
-  /** Remembers that `reader` was authorized on `recordId` of `epr` (idempotent). */
+  /**
+   * Remembers that `reader` was authorized on `recordId` of `epr` (idempotent). A reader that
+   * moved its identity is remembered under the account it moved to: the authorization is the
+   * identity's.
+   */
   addAuthorization(epr: string, reader: string, recordId: number): void {
     const byReader = (this.content.authorizations[getAddress(epr)] ??= {});
-    const records = (byReader[getAddress(reader)] ??= []);
+    const records = (byReader[this.currentAccountOf(reader)] ??= []);
     if (!records.includes(recordId)) records.push(recordId);
+  }
+
+  /** The account `reader`'s identity is held by now, following its recorded moves. */
+  currentAccountOf(reader: string): string {
+    let account = getAddress(reader);
+    const seen = new Set<string>();
+    for (let next = this.content.moves?.[account]; next !== undefined && !seen.has(next); next = this.content.moves?.[account]) {
+      seen.add(account);
+      account = next;
+    }
+    return account;
+  }
+
+  /**
+   * Records that `previous` moved its identity to `next`: its authorizations of every EPR go
+   * with it (merged with any `next` holds). Not saved: call `save()`.
+   */
+  moveReader(previous: string, next: string): void {
+    const [from, to] = [getAddress(previous), getAddress(next)];
+    (this.content.moves ??= {})[from] = to;
+    for (const byReader of Object.values(this.content.authorizations)) {
+      const records = byReader[from];
+      if (records === undefined) continue;
+      delete byReader[from];
+      const merged = (byReader[to] ??= []);
+      for (const id of records) if (!merged.includes(id)) merged.push(id);
+    }
+  }
+
+  get identityCursor(): number {
+    return this.content.identityCursor ?? 0;
+  }
+
+  set identityCursor(block: number) {
+    this.content.identityCursor = block;
+  }
+
+  /**
+   * Turns `reader`'s authorizations on `epr` into a revocation intent (in one state, so a crash
+   * leaves either the authorizations or the intent on disk); returns the intent. Not saved: call `save()`.
+   */
+  startRevocation(epr: string, reader: string): RevocationIntent {
+    const records = this.takeAuthorizations(epr, reader);
+    const byReader = ((this.content.revocations ??= {})[getAddress(epr)] ??= {});
+    const pending = (byReader[getAddress(reader)] ??= []);
+    for (const id of records) if (!pending.includes(id)) pending.push(id);
+    return { epr: getAddress(epr), reader: getAddress(reader), records: [...pending] };
+  }
+
+  /** The revocation intents not finished yet. */
+  revocations(): RevocationIntent[] {
+    return Object.entries(this.content.revocations ?? {}).flatMap(([epr, byReader]) =>
+      Object.entries(byReader).map(([reader, records]) => ({ epr, reader, records: [...records] })),
+    );
+  }
+
+  /** Forgets a finished revocation intent. Not saved: call `save()`. */
+  finishRevocation(epr: string, reader: string): void {
+    const byReader = this.content.revocations?.[getAddress(epr)];
+    if (byReader === undefined) return;
+    delete byReader[getAddress(reader)];
+    if (Object.keys(byReader).length === 0) delete this.content.revocations![getAddress(epr)];
   }
 
   /** The records `reader` is authorized on in `epr`, removing them from the state. */

@@ -5,8 +5,10 @@
  *   service layer      readings batched to MaintenanceService; part payments kept funded by
  *                      EIP-2612 permits; status snapshots sealed for the EPR's readers, stored
  *                      off-chain, their pointer and hash added to the EPR by the device itself
- *                      with its third-party readers authorized in the same transaction;
- *                      readers revoked on request
+ *                      with its third-party readers authorized in the same transaction and a
+ *                      commitment to the stored object for its verifier; readers revoked on
+ *                      request (a durable intent first, so a crash loses no revocation); readers
+ *                      followed when they move their identity (the Register's `AccountChanged`)
  *   network layer      every transaction through the durable exactly-once queue (`tx-queue.ts`)
  *   application layer  typed events: readings applied, service requested, part ordered, record
  *                      added, readers changed, balance, reverts, outages
@@ -17,15 +19,17 @@
  * now (a permit's nonce, the Register check of a reader) is skipped or deferred while it is down.
  *
  * Files in `stateDir`: `queue.ndjson` (the queue), `unit.json` (upload count, authorizations,
- * cached machine settings), `keyrings/<epr>.json` (readers per relationship; public keys only).
+ * revocation intents, readers' moves, cached machine settings), `keyrings/<epr>.json` (readers per
+ * relationship; public keys only).
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { getAddress } from "ethers";
+import { getAddress, toBeHex } from "ethers";
 import type { ContentStore } from "../offchain";
 import type { ReaderKey, StepListener } from "../offchain";
 import { readerKey } from "../offchain";
 import { dataTokenInterface, eprInterface, maintenanceServiceInterface, registerInterface } from "./abi";
+import { objectCommitment, objectDigest } from "./attestation";
 import { readContract } from "./chain-read";
 import { IoTConfigError, UnitClosedError, UnregisteredReaderError } from "./errors";
 import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit, type TypedDataSigner } from "./funding";
@@ -46,7 +50,7 @@ import { encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } fro
 import { statusRecordCall } from "./status-record";
 import { isOutage, toTransport, type ChainEndpoint, type ChainTransport } from "./transport";
 import { TransactionQueue, type OfflineSigner, type SettledEntry, type TransactionQueueOptions } from "./tx-queue";
-import { UnitState, type MachineSettings } from "./unit-state";
+import { UnitState, type MachineSettings, type RevocationIntent } from "./unit-state";
 
 /** The unit's key: an ethers `Wallet` (signs offline, exposes its public key for the keyrings). */
 export type UnitWallet = OfflineSigner & TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
@@ -67,6 +71,13 @@ export interface SharingOptions {
   relationships: readonly RelationshipConfig[];
   /** Upload a status snapshot every this many readings (0 or missing: only on `uploadStatus()`). */
   statusEvery?: number;
+  /**
+   * The public key of a reader's new account, when a reader moves its identity (`AccountChanged`
+   * in the Register): later snapshots are wrapped for it. Missing, or answering undefined: the
+   * old key is dropped and the unit reports `readerMoved` with `rewrapped: false`, for the
+   * application to `shareWith` the new key once it knows it.
+   */
+  readerKeyOf?: (account: string) => Promise<string | undefined> | string | undefined;
 }
 
 export interface IoTUnitOptions {
@@ -98,6 +109,10 @@ export interface StatusUpload {
   uri: string;
   /** keccak-256 of the snapshot's bytes: the EPR record's contentHash. */
   contentHash: string;
+  /** keccak-256 of the stored envelope: what a verifier reveals to attest the record. */
+  objectDigest: string;
+  /** The commitment to `objectDigest` the record carries. */
+  objectCommitment: string;
   query: string;
   sequence: number;
   /** Addresses the data key was wrapped for. */
@@ -142,6 +157,16 @@ export interface IoTUnitEvents {
   recordAdded: [event: RecordAddedEvent];
   readerAuthorized: [event: ReaderChangedEvent];
   readerRevoked: [event: ReaderChangedEvent];
+  /** A reader named for a record held no identity any more and was left out of it by the EPR. */
+  readerSkipped: [event: ReaderChangedEvent];
+  /**
+   * A reader moved its identity from `previous` to `next`: the old key gets nothing sealed from
+   * now on, the authorizations are the new account's; `rewrapped` when the new key was found
+   * (`sharing.readerKeyOf`) and later snapshots are sealed for it.
+   */
+  readerMoved: [info: { previous: string; next: string; eprs: string[]; rewrapped: boolean }];
+  /** A revocation a crash interrupted was finished on open: `queued` are the revokes queued now. */
+  revocationResumed: [info: RevocationIntent & { queued: number[] }];
   /** The token ledger changed (a reward came in, a part was paid). */
   balance: [ledger: TokenLedger];
   reverted: [info: RevertedTransaction];
@@ -248,8 +273,11 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     });
     queue.on("stalled", (error) => unit.safeEmit("stalled", error));
     try {
+      // Before anything is sent: a revocation a crash cut short is finished first.
+      await unit.resumeRevocations();
       await unit.refreshChainView();
       await unit.checkRelationships();
+      await unit.followIdentities();
     } catch (error) {
       if (!isOutage(error)) {
         await queue.close();
@@ -352,6 +380,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       // The readings a snapshot summarizes reach the chain before its record does.
       await this.batcher.flush();
       if (this.accumulator.count === 0) return [];
+      // A reader that moved its identity since the last upload gets nothing under its old key.
+      await this.followIdentitiesQuietly("following readers' identities before an upload");
       const eprs = (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr);
       const sequence = await this.state.nextUpload();
       const snapshot = this.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!;
@@ -362,9 +392,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         const { provider } = keyrings.relationship(epr);
         const shared = await keyrings.keyring(epr).write(sharing.store, plaintext, options.onStep);
         await sharing.store.pin(shared.cid);
+        // The digest of the bytes as the store holds them, read back: what a verifier that fetches
+        // the object will compute.
+        const digest = objectDigest(await sharing.store.get(shared.cid));
+        const commitment = objectCommitment(digest);
         const uri = `ipfs://${shared.cid}`;
         const thirdParties = shared.readers.filter((a) => a !== this.address && a !== provider.address);
-        const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, thirdParties }, this.gas);
+        const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, objectCommitment: commitment, thirdParties }, this.gas);
         const entry = await this.queue.enqueue({
           kind: "record",
           to: epr,
@@ -372,9 +406,11 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
           gasLimit: call.gasLimit,
           // Every third party the snapshot was sealed for; the settle hook authorizes those the
           // transaction did not (see `settleReaders`).
-          meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, sequence, authorize: thirdParties },
+          meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, objectCommitment: commitment, sequence, authorize: thirdParties },
         });
-        const upload: StatusUpload = { epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot };
+        const upload: StatusUpload = {
+          epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, objectDigest: digest, objectCommitment: commitment, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot,
+        };
         uploads.push(upload);
         this.safeEmit("statusUploaded", upload);
       }
@@ -415,6 +451,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * Removes a reader: its keyring entry goes (the key rotates: nothing uploaded afterwards is
    * wrapped for it) and a revoke is queued for every record the unit authorized it on. Resolves
    * with the record ids whose revocation was queued, per EPR.
+   *
+   * Crash-safe: the revocation is written to `unit.json` as an intent (with the records it
+   * concerns, taken off the authorizations in the same write) before the keyring changes or any
+   * revoke is queued; a unit killed anywhere after that finishes it on its next open
+   * (`resumeRevocations`), queueing each revoke that is not in the queue yet, so every revoke is
+   * queued once.
    */
   stopSharingWith(address: string, options: { eprs?: readonly string[] } = {}): Promise<Record<string, number[]>> {
     const keyrings = this.requireKeyrings();
@@ -423,27 +465,133 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       const revoked: Record<string, number[]> = {};
       for (const epr of (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr)) {
         const keyring = keyrings.keyring(epr);
-        const records = this.state.authorizationsOf(epr, reader);
-        if (keyring.isReader(reader)) {
-          keyring.revokeReader(reader);
-          await keyrings.save(epr);
-        } else if (records.length === 0) {
+        if (!keyring.isReader(reader) && this.state.authorizationsOf(epr, reader).length === 0) {
           keyring.revokeReader(reader); // throws UnknownReaderError naming the reader
         }
-        for (const recordId of records) {
-          await this.queue.enqueue({
-            kind: "revoke",
-            to: epr,
-            data: eprInterface.encodeFunctionData("revoke", [recordId, reader]),
-            gasLimit: this.gas.revoke,
-            meta: { epr, recordId, reader },
-          });
-        }
-        revoked[epr] = [...this.state.takeAuthorizations(epr, reader)];
+        const intent = this.state.startRevocation(epr, reader);
         await this.state.save();
+        revoked[epr] = await this.carryOut(intent);
       }
       return revoked;
     });
+  }
+
+  /**
+   * Finishes every revocation intent left by a unit that stopped before it was done (run on open,
+   * before the queue sends anything). Resolves with the intents finished.
+   */
+  async resumeRevocations(): Promise<RevocationIntent[]> {
+    if (this.keyrings === undefined) return [];
+    return this.sharingLock(async () => {
+      const intents = this.state.revocations();
+      for (const intent of intents) {
+        const queued = await this.carryOut(intent);
+        this.safeEmit("revocationResumed", { ...intent, queued });
+      }
+      return intents;
+    });
+  }
+
+  /**
+   * Carries out a saved revocation intent: the keyring rotates (if the reader is still in it),
+   * a revoke is queued for each of its records not queued already, and the intent is removed.
+   * Resolves with the record ids whose revoke it queued or found queued.
+   */
+  private async carryOut(intent: RevocationIntent): Promise<number[]> {
+    const keyrings = this.requireKeyrings();
+    const keyring = keyrings.keyring(intent.epr);
+    if (keyring.isReader(intent.reader)) {
+      keyring.revokeReader(intent.reader);
+      await keyrings.save(intent.epr);
+    }
+    const inQueue = new Set(
+      this.queue
+        .entries()
+        .filter((e) => e.kind === "revoke" && getAddress(e.meta.epr as string) === intent.epr && getAddress(e.meta.reader as string) === intent.reader)
+        .map((e) => Number(e.meta.recordId)),
+    );
+    for (const recordId of intent.records) {
+      if (inQueue.has(recordId)) continue;
+      await this.queue.enqueue({
+        kind: "revoke",
+        to: intent.epr,
+        data: eprInterface.encodeFunctionData("revoke", [recordId, intent.reader]),
+        gasLimit: this.gas.revoke,
+        meta: { epr: intent.epr, recordId, reader: intent.reader },
+      });
+    }
+    this.state.finishRevocation(intent.epr, intent.reader);
+    await this.state.save();
+    return intent.records;
+  }
+
+  /**
+   * Follows the Register's `AccountChanged` events since the last call: for each reader (a third
+   * party of some EPR, or one the unit authorized) that moved its identity, the old key leaves the
+   * keyrings (nothing sealed afterwards is wrapped for it), the new key joins them when
+   * `sharing.readerKeyOf` knows it, and the authorizations are remembered under the new account
+   * (the EPR authorizes identities, so on chain they followed already). Emits `readerMoved` for
+   * each. Needs `contracts.register`; throws `ChainUnavailableError` while the chain is down.
+   */
+  async followIdentities(): Promise<{ previous: string; next: string }[]> {
+    const register = this.options.contracts.register;
+    const keyrings = this.keyrings;
+    if (register === undefined || keyrings === undefined) return [];
+    const latest = Number(await this.transport.request<string>("eth_blockNumber"));
+    const from = this.state.identityCursor;
+    if (latest < from) return [];
+    const logs = await this.transport.request<{ topics: string[]; data: string }[]>("eth_getLogs", [
+      { address: getAddress(register), topics: [registerInterface.getEvent("AccountChanged")!.topicHash], fromBlock: toBeHex(from), toBlock: toBeHex(latest) },
+    ]);
+    const moves: { previous: string; next: string }[] = [];
+    for (const log of logs) {
+      const parsed = registerInterface.parseLog(log);
+      if (parsed === null) continue;
+      const previous = getAddress(parsed.args.previousAccount as string);
+      const next = getAddress(parsed.args.newAccount as string);
+      if (!this.tracksReader(previous)) continue;
+      await this.moveReader(previous, next);
+      moves.push({ previous, next });
+    }
+    this.state.identityCursor = latest + 1;
+    await this.state.save();
+    return moves;
+  }
+
+  /** Whether `account` is a third-party reader of some EPR, or holds authorizations the unit made. */
+  private tracksReader(account: string): boolean {
+    const keyrings = this.requireKeyrings();
+    return keyrings.eprs.some((epr) => keyrings.thirdParties(epr).some((r) => r.address === account) || this.state.authorizationsOf(epr, account).length > 0);
+  }
+
+  private async moveReader(previous: string, next: string): Promise<void> {
+    const keyrings = this.requireKeyrings();
+    const found = await this.options.sharing?.readerKeyOf?.(next);
+    const newKey = found === undefined ? undefined : readerKey(found);
+    if (newKey !== undefined && newKey.address !== next) {
+      throw new IoTConfigError("sharing.readerKeyOf", `answered a public key of ${newKey.address} for account ${next}`);
+    }
+    const eprs: string[] = [];
+    for (const epr of keyrings.eprs) {
+      const keyring = keyrings.keyring(epr);
+      if (!keyring.isReader(previous)) continue;
+      keyring.revokeReader(previous);
+      if (newKey !== undefined) keyring.addReader(newKey.publicKey);
+      await keyrings.save(epr);
+      eprs.push(epr);
+    }
+    this.state.moveReader(previous, next);
+    await this.state.save();
+    this.safeEmit("readerMoved", { previous, next, eprs, rewrapped: newKey !== undefined && eprs.length > 0 });
+  }
+
+  /** `followIdentities` for callers that go on while the chain is down (an upload, say). */
+  private async followIdentitiesQuietly(operation: string): Promise<void> {
+    try {
+      await this.followIdentities();
+    } catch (error) {
+      if (!isOutage(error)) this.safeEmit("failure", { operation, error: error as Error });
+    }
   }
 
   /** The current readers of an EPR's status data (device, provider, third parties). */
@@ -610,6 +758,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.records) this.safeEmit("recordAdded", e);
     for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
     for (const e of events.revoked) this.safeEmit("readerRevoked", e);
+    for (const e of events.skipped) this.safeEmit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
     if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");

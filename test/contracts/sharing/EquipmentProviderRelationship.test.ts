@@ -106,7 +106,7 @@ describe("EquipmentProviderRelationship", () => {
       expect(stored.attestedBy).to.equal(ethers.ZeroAddress);
       expect(stored.attestedAt).to.equal(0n);
       expect(stored.bonus).to.equal(0n);
-      expect(await epr.objectCommitment(0)).to.equal(p.objectCommitment);
+      expect(await epr.objectCommitmentOf(0)).to.equal(p.objectCommitment);
       expect(await epr.recordCount()).to.equal(1n);
       // Upload is not rewarded: a record earns nothing until a verifier attests it.
       expect(await token.totalSupply()).to.equal(0n);
@@ -799,7 +799,7 @@ describe("EquipmentProviderRelationship", () => {
     it("revert with RelationshipUnknownRecord", async () => {
       const { epr, thirdParty } = await loadFixture(deployWithRelationship);
       const getters = [
-        () => epr.record(0), () => epr.readersOf(0), () => epr.readerSummariesOf(0), () => epr.objectCommitment(0),
+        () => epr.record(0), () => epr.readersOf(0), () => epr.readerSummariesOf(0), () => epr.objectCommitmentOf(0),
         () => epr.attestationDigest(0, ethers.ZeroHash), () => epr.isAuthorized(0, thirdParty.address),
       ];
       for (const call of getters) {

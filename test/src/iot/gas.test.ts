@@ -38,7 +38,7 @@ describe("iot/gas", function () {
     const readers = Array.from({ length: EPR_MAX_READERS_PER_RECORD }, () => ethers.Wallet.createRandom().address);
     for (const [i, reader] of readers.entries()) await suite.register.connect(admin).register(`gas-lab-${i}`, reader, Kind.ThirdParty);
     const uri = `ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy`;
-    const call = statusRecordCall({ query: "status?device=0x01&sequence=1", contentHash: ethers.keccak256("0x01"), uri, thirdParties: readers });
+    const call = statusRecordCall({ query: "status?device=0x01&sequence=1", contentHash: ethers.keccak256("0x01"), uri, objectCommitment: ethers.keccak256("0x02"), thirdParties: readers });
     const unit = suite.wallets.unit.connect(ethers.provider);
     const receipt = await (await unit.sendTransaction({ to: await suite.epr.getAddress(), data: call.data, gasLimit: call.gasLimit })).wait();
     expect(receipt?.status).to.equal(1);

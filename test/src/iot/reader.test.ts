@@ -14,10 +14,11 @@ async function deployWithRecords() {
   const provider = suite.wallets.provider.connect(ethers.provider);
   const device = suite.wallets.unit.connect(ethers.provider);
   const hash = (n: number) => ethers.keccak256(ethers.toUtf8Bytes(`status ${n}`));
-  await (await suite.epr.connect(provider).addRecord("q0", hash(0), `ipfs://${CID}`, 0n)).wait();
-  await (await suite.epr.connect(device).addRecord("q1", hash(1), `/ipfs/${CID}`, 0n)).wait();
-  await (await suite.epr.connect(provider).addRecord("q2", hash(2), CID, 0n)).wait();
-  await (await suite.epr.connect(device).addRecord("q3", hash(3), "https://example.com/data.json", 0n)).wait();
+  const commitment = ethers.keccak256(ethers.toUtf8Bytes("commitment"));
+  await (await suite.epr.connect(provider).addRecord("q0", hash(0), `ipfs://${CID}`, commitment, 0n)).wait();
+  await (await suite.epr.connect(device).addRecord("q1", hash(1), `/ipfs/${CID}`, commitment, 0n)).wait();
+  await (await suite.epr.connect(provider).addRecord("q2", hash(2), CID, commitment, 0n)).wait();
+  await (await suite.epr.connect(device).addRecord("q3", hash(3), "https://example.com/data.json", commitment, 0n)).wait();
   return { ...suite, hash };
 }
 

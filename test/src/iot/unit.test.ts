@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { rm } from "node:fs/promises";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { keccak256 } from "ethers";
+import { keccak256, Wallet } from "ethers";
 import {
   createdByFactory,
   GatewayRequestError,
@@ -18,13 +18,16 @@ import {
   type HeliaStore,
 } from "../../../src/offchain";
 import { eprInterface, maintenanceServiceInterface } from "../../../src/iot/abi";
-import { UnitClosedError, UnregisteredReaderError } from "../../../src/iot/errors";
+import { objectCommitment, objectDigest, prepareAttestation } from "../../../src/iot/attestation";
+import { AttestationObjectError, UnitClosedError, UnregisteredReaderError } from "../../../src/iot/errors";
+import { RelationshipKeyrings } from "../../../src/iot/relationships";
 import { readStatus, listRecords, type ReaderStep } from "../../../src/iot/reader";
 import { SyntheticSensor } from "../../../src/iot/sensors";
 import { encodeStatus } from "../../../src/iot/status";
 import { IoTUnit, type IoTUnitEvents, type IoTUnitOptions } from "../../../src/iot/unit";
 import {
   deploySuite,
+  deploySuiteAccepted,
   deploySuiteAtPaperThresholds,
   LOW_COUNT_THRESHOLD,
   MACHINE,
@@ -40,7 +43,8 @@ import { expectRejects, SwitchableTransport, tempDir } from "./helpers";
 function record(unit: IoTUnit): { [K in keyof IoTUnitEvents]: IoTUnitEvents[K][] } {
   const names: (keyof IoTUnitEvents)[] = [
     "batchQueued", "permitSigned", "readingsApplied", "serviceRequested", "partOrdered", "statusUploaded", "recordAdded",
-    "readerAuthorized", "readerRevoked", "balance", "reverted", "outage", "recovered", "stalled", "failure", "sensorEnded",
+    "readerAuthorized", "readerRevoked", "readerSkipped", "readerMoved", "revocationResumed", "balance", "reverted", "outage", "recovered", "stalled",
+    "failure", "sensorEnded",
   ];
   const seen = Object.fromEntries(names.map((n) => [n, [] as unknown[]])) as { [K in keyof IoTUnitEvents]: IoTUnitEvents[K][] };
   for (const name of names) unit.on(name, ((...args: unknown[]) => (seen[name] as unknown[][]).push(args)) as never);
@@ -255,8 +259,8 @@ describe("iot/unit", function () {
   });
 
   describe("status data", () => {
-    it("uploads a snapshot to Helia, puts its pointer in the EPR as the device, and earns the upload reward", async () => {
-      const suite = await loadFixture(deploySuite);
+    it("uploads a snapshot to Helia, puts its pointer and object commitment in the EPR, and earns the upload reward once a verifier attests it", async () => {
+      const suite = await loadFixture(deploySuiteAccepted);
       const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
       const unit = await openSharingUnit(suite, { funding: false });
       const seen = record(unit);
@@ -276,7 +280,18 @@ describe("iot/unit", function () {
       expect(seen.recordAdded.map(([e]) => [e.epr, e.recordId, e.addedBy, e.contentHash, e.uri])).to.deep.equal([[eprAddress, 0n, unitWallet.address, upload.contentHash, upload.uri]]);
       // The readings first (a full batch of 5, then the partial batch of 2 flushed by the upload), then the record.
       expect(unit.queue.entries().map((e) => [e.kind, e.meta.readings ?? null])).to.deep.equal([["readings", 5], ["readings", 2], ["record", null]]);
-      expect(unit.ledger).to.deep.equal({ earned: UPLOAD_REWARD, spent: 0n, balance: UNIT_TOKENS + UPLOAD_REWARD });
+      // The commitment is to the bytes the store serves for the CID.
+      expect(upload.objectDigest).to.equal(objectDigest(await store!.get(upload.cid)));
+      expect(await suite.epr.objectCommitmentOf(0)).to.equal(objectCommitment(upload.objectDigest));
+      expect(upload.objectCommitment).to.equal(objectCommitment(upload.objectDigest));
+      // Nothing is paid on upload.
+      expect(unit.ledger).to.deep.equal({ earned: 0n, spent: 0n });
+      expect(await suite.token.balanceOf(unitWallet.address)).to.equal(UNIT_TOKENS);
+      // A verifier fetches the object, signs, and the attestation pays the device.
+      const attestation = await prepareAttestation({ runner: ethers.provider, epr: eprAddress, recordId: 0, verifier: suite.wallets.verifier, source: { store: store! } });
+      expect([attestation.objectDigest, attestation.checkedPlaintext, attestation.verifier]).to.deep.equal([upload.objectDigest, false, suite.wallets.verifier.address]);
+      await (await suite.epr.connect(suite.wallets.verifier.connect(ethers.provider)).attest(0, attestation.objectDigest, attestation.signature)).wait();
+      expect((await suite.epr.record(0)).attestedBy).to.equal(suite.wallets.verifier.address);
       expect(await suite.token.balanceOf(unitWallet.address)).to.equal(UNIT_TOKENS + UPLOAD_REWARD);
 
       // The provider reads it back from the store, each step timed.
@@ -420,7 +435,7 @@ describe("iot/unit", function () {
       const entry = await unit.queue.enqueue({
         kind: "record",
         to: eprAddress,
-        data: eprInterface.encodeFunctionData("addRecord", [pointer.query, pointer.contentHash, pointer.uri, 0n]),
+        data: eprInterface.encodeFunctionData("addRecord", [pointer.query, pointer.contentHash, pointer.uri, keccak256(Uint8Array.of(2)), 0n]),
         gasLimit: 600_000n,
         meta: { epr: eprAddress, cid: pointer.uri.slice("ipfs://".length), contentHash: pointer.contentHash, sequence: 1, authorize: [labWallet.address] },
       });
@@ -430,6 +445,125 @@ describe("iot/unit", function () {
       expect(seen.readerAuthorized.map(([e]) => [e.recordId, e.reader, e.nonce])).to.deep.equal([[0n, labWallet.address, entry.nonce + 1]]);
       expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
       expect(await unit.stopSharingWith(labWallet.address)).to.deep.equal({ [eprAddress]: [0] });
+    });
+
+    it("lets a verifier that reads the record check the plaintext; refuses to attest an object that is not the committed one", async () => {
+      const suite = await loadFixture(deploySuiteAccepted);
+      const { lab: labWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      await unit.record(reading(0, 90, 50));
+      const [first] = await unit.uploadStatus();
+      await unit.record(reading(1, 91, 50));
+      const [second] = await unit.uploadStatus();
+      await unit.idle();
+      // The lab is a reader: it decrypts and checks the content hash before it signs.
+      await suite.factory.grantRole(await suite.factory.VERIFIER_ROLE(), labWallet.address);
+      const checked = await prepareAttestation({ runner: ethers.provider, epr: eprAddress, recordId: 0, verifier: labWallet, source: { store: store! } });
+      expect([checked.checkedPlaintext, checked.objectDigest]).to.deep.equal([true, first.objectDigest]);
+      // A store that serves record 1's object for record 0's CID is caught before anything is signed.
+      const swapped: HeliaStore = Object.assign(Object.create(store!) as HeliaStore, { get: () => store!.get(second.cid) });
+      const error = await expectRejects(prepareAttestation({ runner: ethers.provider, epr: eprAddress, recordId: 0, verifier: labWallet, source: { store: swapped } }), AttestationObjectError);
+      expect([error.recordId, error.commitment, error.objectDigest]).to.deep.equal([0n, first.objectCommitment, second.objectDigest]);
+    });
+
+    it("follows a reader that moves its identity: the old key gets nothing more, later snapshots go to the new key and address", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { lab: labWallet, otherLab: otherLabWallet } = suite.wallets;
+      const moved = new Wallet(Wallet.createRandom().privateKey);
+      const unit = await openSharingUnit(suite, { funding: false });
+      await unit.close();
+      units.splice(units.indexOf(unit), 1);
+      const keys = new Map([[moved.address, moved.signingKey.publicKey]]);
+      const following = await openUnit(suite, {
+        funding: false,
+        sharing: { store: store!, relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }], readerKeyOf: (account) => keys.get(account) },
+      });
+      const seen = record(following);
+      const eprAddress = await suite.epr.getAddress();
+      await following.shareWith(labWallet.signingKey.publicKey);
+      await following.shareWith(otherLabWallet.signingKey.publicKey);
+      await following.record(reading(0, 90, 50));
+      await following.uploadStatus();
+      await following.idle();
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
+
+      // The lab rotates its key (its old one leaked, say).
+      await (await suite.register.connect(labWallet.connect(ethers.provider)).changeAccount("tu-lab", moved.address)).wait();
+      await following.record(reading(1, 91, 50));
+      const [later] = await following.uploadStatus();
+      await following.idle();
+      expect(seen.readerMoved.map(([m]) => m)).to.deep.equal([{ previous: labWallet.address, next: moved.address, eprs: [eprAddress], rewrapped: true }]);
+      expect(later.readers).to.include(moved.address).and.not.include(labWallet.address);
+      expect(eprInterface.parseTransaction({ data: following.queue.entries().find((e) => e.nonce === later.nonce)!.data })!.args.readers.toArray())
+        .to.have.members([moved.address, otherLabWallet.address]);
+      // On chain the identity reads both records under its new account, the old account neither.
+      for (const id of [0, 1]) {
+        expect(await suite.epr.canRead(id, moved.address)).to.equal(true);
+        expect(await suite.epr.canRead(id, labWallet.address)).to.equal(false);
+      }
+      await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 1, reader: labWallet, source: { store: store! } }), NotAReaderError);
+      expect((await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 1, reader: moved, source: { store: store! } })).snapshot.sequence).to.equal(2);
+      // The authorizations followed: revoking the new account withdraws both records.
+      expect(await following.stopSharingWith(moved.address)).to.deep.equal({ [eprAddress]: [0, 1] });
+      await following.idle();
+      expect(await suite.epr.canRead(0, moved.address)).to.equal(false);
+      expect(await following.followIdentities()).to.deep.equal([]);
+    });
+
+    it("drops a moved reader's old key when it does not know the new one, and says so", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { lab: labWallet } = suite.wallets;
+      const moved = Wallet.createRandom();
+      const unit = await openSharingUnit(suite, { funding: false });
+      const seen = record(unit);
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      await (await suite.register.connect(labWallet.connect(ethers.provider)).changeAccount("tu-lab", moved.address)).wait();
+      await unit.record(reading(0, 90, 50));
+      const [upload] = await unit.uploadStatus();
+      await unit.idle();
+      expect(seen.readerMoved.map(([m]) => [m.previous, m.next, m.rewrapped])).to.deep.equal([[labWallet.address, moved.address, false]]);
+      expect(upload.readers).to.have.members([suite.wallets.unit.address, suite.wallets.provider.address]);
+      expect(unit.queue.entries().find((e) => e.nonce === upload.nonce)!.kind).to.equal("record");
+      expect(eprInterface.parseTransaction({ data: unit.queue.entries().find((e) => e.nonce === upload.nonce)!.data })!.name).to.equal("addRecord");
+    });
+
+    it("finishes on open a revocation a crash cut short after its intent was written, queueing each revoke once", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { lab: labWallet } = suite.wallets;
+      const unit = await openSharingUnit(suite, { funding: false });
+      const eprAddress = await suite.epr.getAddress();
+      await unit.shareWith(labWallet.signingKey.publicKey);
+      for (const i of [0, 1]) {
+        await unit.record(reading(i, 90, 50));
+        await unit.uploadStatus();
+      }
+      await unit.idle();
+      // The keyring's save fails (the process dies there): the intent is on disk, no revoke is queued.
+      const save = RelationshipKeyrings.prototype.save;
+      RelationshipKeyrings.prototype.save = () => Promise.reject(new Error("killed while saving the keyring"));
+      try {
+        await expectRejects(unit.stopSharingWith(labWallet.address), Error);
+      } finally {
+        RelationshipKeyrings.prototype.save = save;
+      }
+      expect(unit.queue.entries().filter((e) => e.kind === "revoke")).to.deep.equal([]);
+      await unit.close();
+      units.splice(units.indexOf(unit), 1);
+
+      const reopened = await openSharingUnit(suite, { funding: false });
+      await reopened.idle();
+      const revokes = reopened.queue.entries().filter((e) => e.kind === "revoke").map((e) => [e.meta.recordId, e.meta.reader]);
+      expect(revokes).to.deep.equal([[0, labWallet.address], [1, labWallet.address]]);
+      expect(await suite.epr.canRead(0, labWallet.address)).to.equal(false);
+      expect(await suite.epr.canRead(1, labWallet.address)).to.equal(false);
+      expect(reopened.readers().map((r) => r.address)).to.not.include(labWallet.address);
+      await reopened.close();
+      units.splice(units.indexOf(reopened), 1);
+      // Nothing left to resume: a third open queues nothing.
+      const third = await openSharingUnit(suite, { funding: false });
+      expect(third.queue.entries().filter((e) => e.kind === "revoke")).to.have.length(2);
     });
 
     it("refuses to share with a reader the Register does not know", async () => {
