@@ -9,7 +9,8 @@
  * - RecordLog (the community's record batches, anchored on the main chain).
  *
  * Roles: the deployer (system account 0) is admin of everything and a registrar of the Register
- * (it registers every member device); the RelationshipFactory mints rewards and the `minter`
+ * (it registers every member device, and is the only one to give the ServiceProvider and
+ * ThirdParty kinds); the RelationshipFactory mints rewards and the `minter`
  * system account mints the balances the main job seeds (DataToken `MINTER_ROLE`); the `writer`
  * system account appends record batches (RecordLog `WRITER_ROLE`); the verifiers given to
  * {@link communitySuiteModule} attest records (RelationshipFactory `VERIFIER_ROLE`).
@@ -18,11 +19,21 @@
  * `deploy:all` passes it and as every chain's Hardhat network (`--network community-1`) lists it,
  * so `hre.ignition.deploy(module)` on such a network deploys the same suite.
  *
- * Parameters (`CommunitySuite.<name>`): `uploadReward` and `verificationReward`, in the token's
- * smallest unit; their defaults and the machines' default part price are in `./defaults`.
+ * Parameters (`CommunitySuite.<name>`): `uploadReward` and `verificationReward` (paid when a
+ * verifier attests a record) and `rewardCap` (the most minted per relationship per period), in the
+ * token's smallest unit; `rewardPeriod` and `bonusRefundDelay`, in seconds. Their defaults and the
+ * machines' default part price are in `./defaults`.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "./defaults";
+import {
+  COMMUNITY_SUITE_MODULE_ID,
+  COMMUNITY_SUITE_PARAMETERS,
+  DEFAULT_BONUS_REFUND_DELAY,
+  DEFAULT_REWARD_CAP,
+  DEFAULT_REWARD_PERIOD,
+  DEFAULT_UPLOAD_REWARD,
+  DEFAULT_VERIFICATION_REWARD,
+} from "./defaults";
 import { systemAccountIndex } from "./system-accounts";
 
 export * from "./defaults";
@@ -45,12 +56,16 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const minter = m.getAccount(systemAccountIndex("minter"));
     const uploadReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.uploadReward, DEFAULT_UPLOAD_REWARD);
     const verificationReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.verificationReward, DEFAULT_VERIFICATION_REWARD);
+    const rewardCap = m.getParameter(COMMUNITY_SUITE_PARAMETERS.rewardCap, DEFAULT_REWARD_CAP);
+    const rewardPeriod = m.getParameter(COMMUNITY_SUITE_PARAMETERS.rewardPeriod, DEFAULT_REWARD_PERIOD);
+    const bonusRefundDelay = m.getParameter(COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay, DEFAULT_BONUS_REFUND_DELAY);
 
     const DataToken = m.contract("DataToken", [admin]);
     const SummaryImplementation = m.contract("Summary", [], { id: "SummaryImplementation" });
     const Register = m.contract("Register", [admin, SummaryImplementation]);
     const RelationshipImplementation = m.contract("EquipmentProviderRelationship", [Register, DataToken], { id: "RelationshipImplementation" });
-    const RelationshipFactory = m.contract("RelationshipFactory", [admin, Register, DataToken, RelationshipImplementation, uploadReward, verificationReward]);
+    const rewards = { uploadReward, verificationReward, capPerPeriod: rewardCap, period: rewardPeriod, bonusRefundDelay };
+    const RelationshipFactory = m.contract("RelationshipFactory", [admin, Register, DataToken, RelationshipImplementation, rewards]);
     m.call(Register, "setRelationshipFactory", [RelationshipFactory]);
 
     // Role ids are read from the contracts rather than recomputed here, so a renamed role

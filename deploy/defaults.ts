@@ -11,13 +11,31 @@ export const COMMUNITY_SUITE_MODULE_ID = "CommunitySuite";
 export const MAIN_ANCHORING_MODULE_ID = "MainAnchoring";
 
 /** Parameters of `CommunitySuite`, set as `{ CommunitySuite: { uploadReward: …, … } }`. */
-export const COMMUNITY_SUITE_PARAMETERS = { uploadReward: "uploadReward", verificationReward: "verificationReward" } as const;
+export const COMMUNITY_SUITE_PARAMETERS = {
+  uploadReward: "uploadReward",
+  verificationReward: "verificationReward",
+  rewardCap: "rewardCap",
+  rewardPeriod: "rewardPeriod",
+  bonusRefundDelay: "bonusRefundDelay",
+} as const;
 
-/** DataToken minted to a device for each record added to an EPR unless `uploadReward` is set. */
+/** DataToken minted to a device for each of its records a verifier attests, unless `uploadReward` is set. */
 export const DEFAULT_UPLOAD_REWARD = parseEther("10");
 
-/** DataToken minted to the first verifier of a record unless `verificationReward` is set. */
+/** DataToken minted to the verifier of a record unless `verificationReward` is set. */
 export const DEFAULT_VERIFICATION_REWARD = parseEther("2");
+
+/**
+ * The most DataToken minted for one relationship per reward period unless `rewardCap` is set:
+ * the rewards of about eight attested records a day, far more than a device's status snapshots.
+ */
+export const DEFAULT_REWARD_CAP = parseEther("100");
+
+/** The reward period in seconds unless `rewardPeriod` is set: one day. */
+export const DEFAULT_REWARD_PERIOD = 86_400n;
+
+/** Seconds before an unattested bonus may be refunded unless `bonusRefundDelay` is set: one week. */
+export const DEFAULT_BONUS_REFUND_DELAY = 7n * 86_400n;
 
 /**
  * The price a machine's spare part is registered with when its owner names none. The

@@ -2,9 +2,9 @@ import path from "node:path";
 import { formatEther } from "ethers";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../deploy/defaults";
+import { DEFAULT_BONUS_REFUND_DELAY, DEFAULT_REWARD_CAP, DEFAULT_REWARD_PERIOD, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../deploy/defaults";
 import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/networks";
-import { parseAddressList, parseTokenAmount } from "../src/deploy/arguments";
+import { parseAddressList, parseSeconds, parseTokenAmount } from "../src/deploy/arguments";
 import type { DeployProgress } from "../src/deploy/deploy-all";
 
 // src/deploy uses the TypeChain factories and Ignition, which exist (and are worth loading) only
@@ -26,11 +26,17 @@ task(
 )
   .addOptionalParam("dir", `Chains directory (topology.json; each chain's Ignition journal goes to <dir>/<chain>/ignition/); default $${CHAINS_DIR_ENV} or ${DEFAULT_CHAINS_DIR} in the project`, undefined, types.string)
   .addOptionalParam("verifiers", "Comma-separated accounts granted VERIFIER_ROLE on every community's RelationshipFactory", "", types.string)
-  .addOptionalParam("uploadReward", "DataToken (whole tokens) minted to a device per record it uploads", formatEther(DEFAULT_UPLOAD_REWARD), types.string)
-  .addOptionalParam("verificationReward", "DataToken (whole tokens) minted to the first verifier of a record", formatEther(DEFAULT_VERIFICATION_REWARD), types.string)
-  .setAction(async (args: { dir?: string; verifiers: string; uploadReward: string; verificationReward: string }, hre) => {
+  .addOptionalParam("uploadReward", "DataToken (whole tokens) minted to a device for each of its records a verifier attests", formatEther(DEFAULT_UPLOAD_REWARD), types.string)
+  .addOptionalParam("verificationReward", "DataToken (whole tokens) minted to the verifier that attests a record", formatEther(DEFAULT_VERIFICATION_REWARD), types.string)
+  .addOptionalParam("rewardCap", "The most DataToken (whole tokens) minted for one relationship per reward period", formatEther(DEFAULT_REWARD_CAP), types.string)
+  .addOptionalParam("rewardPeriod", "Length of a reward period, in seconds", DEFAULT_REWARD_PERIOD.toString(), types.string)
+  .addOptionalParam("bonusRefundDelay", "Seconds after a record was added before its unattested bonus may be refunded", DEFAULT_BONUS_REFUND_DELAY.toString(), types.string)
+  .setAction(async (args: { dir?: string; verifiers: string; uploadReward: string; verificationReward: string; rewardCap: string; rewardPeriod: string; bonusRefundDelay: string }, hre) => {
     const uploadReward = parseTokenAmount(args.uploadReward, "--upload-reward");
     const verificationReward = parseTokenAmount(args.verificationReward, "--verification-reward");
+    const rewardCap = parseTokenAmount(args.rewardCap, "--reward-cap");
+    const rewardPeriod = parseSeconds(args.rewardPeriod, "--reward-period");
+    const bonusRefundDelay = parseSeconds(args.bonusRefundDelay, "--bonus-refund-delay");
     await hre.run("compile", { quiet: true });
     const { deployAll, formatDeploySummary, DeployIncompleteError } = deployModule();
     const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
@@ -41,6 +47,9 @@ task(
         verifiers: parseAddressList(args.verifiers),
         uploadReward,
         verificationReward,
+        rewardCap,
+        rewardPeriod,
+        bonusRefundDelay,
         onProgress: (progress) => console.log(progressLine(progress)),
       });
       console.log(`\n${formatDeploySummary(result.chains)}`);

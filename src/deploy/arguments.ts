@@ -24,3 +24,9 @@ export function parseAddressList(text: string): string[] {
     .map((item) => item.trim())
     .filter((item) => item !== "");
 }
+
+/** A whole number of seconds ("86400") → bigint. */
+export function parseSeconds(text: string, argument: string): bigint {
+  if (!/^\d+$/.test(text.trim())) throw new DeployArgumentError(argument, `${JSON.stringify(text)} is not a whole number of seconds`);
+  return BigInt(text.trim());
+}

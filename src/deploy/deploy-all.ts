@@ -46,6 +46,12 @@ export interface DeployAllOptions {
   readonly uploadReward?: bigint;
   /** `CommunitySuite.verificationReward`, in the token's smallest unit (module default when absent). */
   readonly verificationReward?: bigint;
+  /** `CommunitySuite.rewardCap`: the most minted per relationship per period, smallest unit. */
+  readonly rewardCap?: bigint;
+  /** `CommunitySuite.rewardPeriod`, seconds (at least 1). */
+  readonly rewardPeriod?: bigint;
+  /** `CommunitySuite.bonusRefundDelay`, seconds. */
+  readonly bonusRefundDelay?: bigint;
   readonly mnemonic?: string;
   readonly onProgress?: (progress: DeployProgress) => void;
 }
@@ -320,9 +326,16 @@ function moduleParameters(options: DeployAllOptions): DeploymentParameters {
   for (const [key, value] of [
     [COMMUNITY_SUITE_PARAMETERS.uploadReward, options.uploadReward],
     [COMMUNITY_SUITE_PARAMETERS.verificationReward, options.verificationReward],
+    [COMMUNITY_SUITE_PARAMETERS.rewardCap, options.rewardCap],
+    [COMMUNITY_SUITE_PARAMETERS.rewardPeriod, options.rewardPeriod],
+    [COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay, options.bonusRefundDelay],
   ] as const) {
     if (value === undefined) continue;
     if (value < 0n) throw new DeployArgumentError(key, `must not be negative, got ${value}`);
+    if (key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod && value === 0n) throw new DeployArgumentError(key, "must be at least 1 second");
+    if ((key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod || key === COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay) && value >= 2n ** 64n) {
+      throw new DeployArgumentError(key, `must fit in 64 bits (seconds), got ${value}`);
+    }
     suite[key] = value;
   }
   return Object.keys(suite).length === 0 ? {} : { [COMMUNITY_SUITE_MODULE_ID]: suite };

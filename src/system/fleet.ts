@@ -83,7 +83,10 @@ export interface UnitFigures {
   readonly batches: number;
   readonly serviceRequests: number;
   readonly partOrders: number;
-  /** DataToken received (upload rewards) and paid (parts), smallest unit, decimal strings. */
+  /**
+   * DataToken received in the unit's own transactions and paid (parts), smallest unit, decimal
+   * strings. Upload rewards come in the verifier's transaction: the report adds them.
+   */
   readonly earned: string;
   readonly spent: string;
   /** DataToken balance at the end, decimal string. */

@@ -13,6 +13,7 @@ export * from "./stores";
 export * from "./fleet";
 export * from "./anchoring";
 export * from "./verification";
+export * from "./attestations";
 export * from "./report";
 export * from "./charts";
 export * from "./report-markdown";

@@ -1,24 +1,30 @@
 /**
  * The participants of the main job (BPIIoT VI.B): per community a service provider and a third
  * party (a lab), and every device's machine with its EPR. On each community chain the deployer
- * (who holds the Register's REGISTRAR_ROLE and the factory's admin role):
+ * (who holds the Register's REGISTRAR_ROLE, the only role that gives the ServiceProvider and
+ * ThirdParty kinds, and the factory's admin role):
  *
  * - funds its provider and third party with ETH and registers them (ServiceProvider, ThirdParty);
  * - registers the third party of the next community too (ThirdParty), so devices here can
  *   authorize it: cross-community sharing;
+ * - makes its own third party the community's verifier (the factory's VERIFIER_ROLE): the lab
+ *   fetches records shared with it through the gateway and attests them, which pays the rewards;
  * - registers each device's machine in MaintenanceService (the device is its own machine and its
  *   unit, the community's provider its provider, part price `DEFAULT_PART_PRICE`), with the
  *   run's count thresholds when they are not Table 1's;
  * - creates the EPR of each device with the provider (`factory.createRelationship`);
  *
- * and the `minter` seeds each device with DataToken so it can pay for every part it may order.
+ * the `minter` seeds each device with DataToken so it can pay for every part it may order; and
+ * both parties accept each EPR in their Summaries (each device from its own account, the provider
+ * for all of its devices), without which no reward flows. The devices do so before their IoT
+ * units open, whose queues then start at the accounts' nonces.
  *
  * A device's IoT unit runs on the first community chain holding it (a bridge device is a member
  * of several); its machine and EPR live there.
  */
 import { parseEther, type HDNodeWallet, type JsonRpcProvider } from "ethers";
 import { DEFAULT_PART_PRICE } from "../../deploy/defaults";
-import { DataToken__factory, MaintenanceService__factory, RelationshipFactory__factory, Register__factory } from "../../typechain-types";
+import { DataToken__factory, MaintenanceService__factory, RelationshipFactory__factory, Register__factory, Summary__factory } from "../../typechain-types";
 import { chainProvider } from "../anchor/topology-providers";
 import { deviceWallet, participantWallet, projectMnemonic, systemWallet, type ParticipantKind } from "../chains/accounts";
 import type { ChainEntry, DeviceId, Topology } from "../chains/topology";
@@ -112,6 +118,10 @@ export interface ChainSetup {
   readonly eprs: Readonly<Record<DeviceId, string>>;
   /** Participants registered in the Register. */
   readonly registered: readonly string[];
+  /** The accounts holding the factory's VERIFIER_ROLE (the community's own third party). */
+  readonly verifiers: readonly string[];
+  /** EPRs both parties accepted. */
+  readonly accepted: number;
   /** DataToken minted to the devices, smallest unit. */
   readonly seeded: bigint;
 }
@@ -152,7 +162,13 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     const minter = systemWallet("minter", mnemonic).connect(provider);
     const c = communityContracts(options.topology, chain.name, deployer);
     const token = DataToken__factory.connect(await c.token.getAddress(), minter);
-    const abi = { register: Register__factory.createInterface(), maintenance: MaintenanceService__factory.createInterface(), factory: RelationshipFactory__factory.createInterface(), token: DataToken__factory.createInterface() };
+    const abi = {
+      register: Register__factory.createInterface(),
+      maintenance: MaintenanceService__factory.createInterface(),
+      factory: RelationshipFactory__factory.createInterface(),
+      token: DataToken__factory.createInterface(),
+      summary: Summary__factory.createInterface(),
+    };
     const devices = plan.devices.map((id) => ({ id, address: deviceWallet(id, options.topology, mnemonic).address }));
     const seed = DEFAULT_PART_PRICE * BigInt(maxPartOrders(options.readingsPerDevice, options.countThreshold));
     const registered = [plan.provider, plan.thirdParty, ...(plan.crossThirdParty === undefined ? [] : [plan.crossThirdParty])];
@@ -161,6 +177,7 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     const first: Draft[] = [
       ...[plan.provider, plan.thirdParty].map((p) => ({ what: `funding ${p.id}`, tx: Promise.resolve({ to: p.address, value: PARTICIPANT_FUNDING, data: "0x" }) })),
       ...registered.map((p) => ({ what: `registering ${p.id}`, tx: c.register.register.populateTransaction(p.id, p.address, PARTICIPANT_REGISTER_KIND[p.kind]), abi: abi.register })),
+      { what: `making ${plan.thirdParty.id} the community's verifier`, tx: c.factory.VERIFIER_ROLE().then((role) => c.factory.grantRole.populateTransaction(role, plan.thirdParty.address)), abi: abi.factory },
       ...devices.map((d) => ({ what: `registering the machine of device ${d.id}`, tx: c.maintenance.registerMachine.populateTransaction(d.address, d.address, plan.provider.address, DEFAULT_PART_PRICE), abi: abi.maintenance })),
     ];
     const seeds: Draft[] = devices.map((d) => ({ what: `seeding device ${d.id} with DataToken`, tx: token.mint.populateTransaction(d.address, seed), abi: abi.token }));
@@ -181,12 +198,34 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     const eprs: Record<DeviceId, string> = {};
     const addresses = await Promise.all(devices.map((d) => c.factory.relationshipOf(d.address, plan.provider.address)));
     devices.forEach((d, i) => (eprs[d.id] = addresses[i]));
+
+    // Group 3: both parties accept each EPR in their Summaries (rewards flow only then). Each
+    // device sends from its own account, the provider one transaction per device.
+    const summaryOf = async (account: string, signer: Parameters<typeof Summary__factory.connect>[1]) => Summary__factory.connect(await c.register.summaryOf(account), signer);
+    const providerSigner = walletOf(plan.provider, mnemonic).connect(provider);
+    const providerSummary = await summaryOf(plan.provider.address, providerSigner);
+    const accept = (summary: Awaited<ReturnType<typeof summaryOf>>, d: { id: DeviceId }, who: string): Draft => ({
+      what: `${who} accepting the EPR of device ${d.id}`,
+      tx: summary.acceptRelationship.populateTransaction(eprs[d.id]),
+      abi: abi.summary,
+    });
+    const acceptances = await Promise.all([
+      sendGroup(chain.name, providerSigner, devices.map((d) => accept(providerSummary, d, plan.provider.id))),
+      ...devices.map(async (d) => {
+        const signer = deviceWallet(d.id, options.topology, mnemonic).connect(provider);
+        return sendGroup(chain.name, signer, [accept(await summaryOf(d.address, signer), d, `device ${d.id}`)]);
+      }),
+    ]);
+    const thirdReceipts = acceptances.reduce((total, receipts) => total + receipts.length, 0);
+    count(thirdReceipts);
     return {
       chain: chain.name,
-      transactions: firstReceipts.length + seedReceipts.length + secondReceipts.length,
+      transactions: firstReceipts.length + seedReceipts.length + secondReceipts.length + thirdReceipts,
       machines: devices.length,
       eprs,
       registered: registered.map((p) => p.id),
+      verifiers: [plan.thirdParty.address],
+      accepted: devices.length,
       seeded: seed * BigInt(devices.length),
     };
   } finally {

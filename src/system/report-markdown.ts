@@ -54,6 +54,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
           ["service requests", n(report.units.serviceRequests)],
           ["part orders", n(report.units.partOrders)],
           ["tokens seeded / earned / spent", `${tokens(report.units.tokens.seeded)} / ${tokens(report.units.tokens.earned)} / ${tokens(report.units.tokens.spent)}`],
+          ["records attested / rewards (upload + verification)", `${n(report.attestations.attested)} / ${tokens(report.attestations.uploadRewards)} + ${tokens(report.attestations.verificationRewards)}`],
           ["status records shared", n(report.units.statusRecords)],
           ["shares (readers authorized) / revocations", `${n(report.units.shares)} / ${n(report.units.revocations)}`],
           ["log records / copies on chains", `${n(report.records.records)} / ${n(report.records.copies)}`],
@@ -189,6 +190,25 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
           r.expected,
           r.outcome === "refused" ? `refused (${r.status} ${r.code})` : r.outcome,
           r.outcome === "read" ? `snapshot ${r.sequence}, ${r.ms?.toFixed(1)} ms` : (r.detail ?? ""),
+        ]),
+      ),
+    ),
+  );
+  lines.push(
+    section(
+      "Attestations and rewards",
+      `Nothing is minted on upload: each community's verifier (its third party, VERIFIER_ROLE) fetched records shared with it through the gateway, checked the object against the uploader's commitment ` +
+        `and the plaintext against the record's hash, and signed an EIP-712 attestation; \`EPR.attest\` then paid the device's upload reward and the verifier's reward, within the relationship's cap. ` +
+        `${n(report.attestations.attested)} attested, ${n(report.attestations.failed)} failed, ${n(report.attestations.capped)} capped.`,
+      markdownTable(
+        ["verifier", "record", "outcome", "plaintext checked", "upload reward", "verification reward"],
+        report.attestations.records.map((a) => [
+          a.verifier,
+          `${a.device} on ${a.chain}, record ${a.recordId}`,
+          a.outcome === "attested" ? `attested${a.capped === true ? " (capped)" : ""}` : `FAILED: ${a.detail ?? ""}`,
+          a.checkedPlaintext === true ? "yes" : "no",
+          a.uploadReward === undefined ? "–" : tokens(a.uploadReward),
+          a.verificationReward === undefined ? "–" : tokens(a.verificationReward),
         ]),
       ),
     ),

@@ -6,6 +6,7 @@
 import type { PartitionDocument } from "../partition/document";
 import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
+import type { AttestationOutcome } from "./attestations";
 import type { FleetResult } from "./fleet";
 import type { StartOptions } from "./options";
 import type { ChainSetup, CommunityPlan } from "./participants";
@@ -136,6 +137,19 @@ export interface RunReport {
     readonly tampered?: VerificationResult["tampered"];
     readonly reads: readonly ShareRead[];
   };
+  /** The verifiers' attestations (BPIIoT VI.B.3): the only way the run mints rewards. */
+  readonly attestations: {
+    readonly attested: number;
+    readonly failed: number;
+    /** Records whose verifier also decrypted them and checked the plaintext against the hash. */
+    readonly checkedPlaintext: number;
+    /** DataToken minted, smallest unit, decimal strings. */
+    readonly uploadRewards: string;
+    readonly verificationRewards: string;
+    /** Attestations whose rewards the relationship's cap held back. */
+    readonly capped: number;
+    readonly records: readonly AttestationOutcome[];
+  };
   readonly checks: readonly RunCheck[];
   /** Seconds from the start of the run to the report (shutdown not included). */
   readonly seconds: number;
@@ -184,6 +198,9 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const refusals = v.reads.filter((r) => r.expected === "refused");
   const community = facts.partition.strategies.find((s) => s.name === "community");
   const perChain = facts.records.summary.chains.reduce((total, c) => total + c.total, 0);
+  const attestations = v.attestations;
+  const attested = attestations.filter((a) => a.outcome === "attested");
+  const rewarded = attested.filter((a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n);
   return [
     {
       name: "every community has a chain",
@@ -228,6 +245,16 @@ export function runChecks(facts: RunFacts): RunCheck[] {
       passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
       detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
     },
+    {
+      name: "verifiers attested shared records from the objects they fetched, and the rewards were paid",
+      required: true,
+      passed: attestations.length > 0 && attested.length === attestations.length && rewarded.length === attested.length,
+      detail:
+        attestations.length === 0
+          ? "no record to attest"
+          : `${attested.length}/${attestations.length} attested (${attested.filter((a) => a.checkedPlaintext === true).length} with the plaintext checked), ${rewarded.length} paid both rewards` +
+            (attested.length < attestations.length ? `; FAILED: ${attestations.filter((a) => a.outcome !== "attested").map((a) => `${a.chain} ${a.device}#${a.recordId} (${a.detail})`).join(", ")}` : ""),
+    },
   ];
 }
 
@@ -241,6 +268,11 @@ export function buildRunReport(facts: RunFacts): RunReport {
   const setupTxs = new Map(facts.setups.map((s) => [s.chain, s.transactions]));
   const unitTxs = new Map<string, number>();
   for (const u of fleet.units) unitTxs.set(u.chain, (unitTxs.get(u.chain) ?? 0) + u.batches + u.statusRecords + u.authorizations + u.revocations + u.reverted);
+  const attestations = facts.verification.attestations;
+  const attested = attestations.filter((a) => a.outcome === "attested");
+  // Upload rewards reach a device in its verifier's transaction, not its own: credit them here.
+  const rewardsOf = (device: string) => attested.filter((a) => a.device === device).reduce((total, a) => total + BigInt(a.uploadReward ?? "0"), 0n);
+  const perUnit = fleet.units.map((u) => ({ ...u, earned: (BigInt(u.earned) + rewardsOf(u.device)).toString() }));
   const recordTxs = new Map(summary.chains.map((c) => [c.name, c.transactions]));
   const anchorTxs = facts.records.anchors.length;
   const figures = (chain: RunFacts["topology"]["main"] & { members?: readonly string[] }, main: boolean): ChainFigures => ({
@@ -305,13 +337,13 @@ export function buildRunReport(facts: RunFacts): RunReport {
       batches: fleet.counts.batches,
       serviceRequests: fleet.counts.serviceRequests,
       partOrders: fleet.counts.partOrders,
-      tokens: { seeded: sum(facts.setups.map((s) => s.seeded)), earned: sum(fleet.units.map((u) => u.earned)), spent: sum(fleet.units.map((u) => u.spent)) },
+      tokens: { seeded: sum(facts.setups.map((s) => s.seeded)), earned: sum(perUnit.map((u) => u.earned)), spent: sum(fleet.units.map((u) => u.spent)) },
       statusRecords: fleet.counts.statusRecords,
       shares: fleet.counts.authorizations,
       revocations: fleet.counts.revocations,
       reverted: fleet.counts.reverted,
       failures: fleet.units.reduce((total, u) => total + u.failures.length, 0),
-      perUnit: fleet.units,
+      perUnit,
     },
     records: {
       records: summary.records,
@@ -347,6 +379,15 @@ export function buildRunReport(facts: RunFacts): RunReport {
       crossRecords: facts.verification.crossRecords,
       tampered: facts.verification.tampered,
       reads: facts.verification.reads,
+    },
+    attestations: {
+      attested: attested.length,
+      failed: attestations.length - attested.length,
+      checkedPlaintext: attested.filter((a) => a.checkedPlaintext === true).length,
+      uploadRewards: sum(attested.map((a) => a.uploadReward ?? "0")),
+      verificationRewards: sum(attested.map((a) => a.verificationReward ?? "0")),
+      capped: attested.filter((a) => a.capped === true).length,
+      records: attestations,
     },
     checks: runChecks(facts),
     seconds: facts.seconds,

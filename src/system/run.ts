@@ -258,7 +258,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
 
     const verification = await step(
       "verification",
-      "light client on main-chain anchors only; shared status data read through the gateways",
+      "light client on main-chain anchors only; shared status data read through the gateways; verifiers attest shared records",
       (progress) =>
         verifyRun({
           chainsDir: paths.chains,
@@ -277,7 +277,8 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
         const copies = [...result.records, ...result.crossRecords.flatMap((c) => c.copies)];
         return (
           `${copies.filter((c) => c.valid).length}/${copies.length} records VALID; tampered proof ${result.tampered?.valid === false ? `INVALID (${result.tampered.reason})` : "NOT rejected"}; ` +
-          `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${result.reads.filter((r) => r.outcome === "refused").map((r) => `${r.reader} refused (${r.status})`).join(", ") || "none refused"}`
+          `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${result.reads.filter((r) => r.outcome === "refused").map((r) => `${r.reader} refused (${r.status})`).join(", ") || "none refused"}; ` +
+          `${result.attestations.filter((a) => a.outcome === "attested").length}/${result.attestations.length} records attested`
         );
       },
     );

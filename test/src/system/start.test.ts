@@ -12,7 +12,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
-import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD } from "../../../deploy/defaults";
+import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
 import { readPartition } from "../../../src/partition/document";
 import {
   RUN_MARKER_FILE,
@@ -175,7 +175,9 @@ describe("system: npm start end to end (small settings)", function () {
       for (const unit of units.perUnit) {
         expect(unit.readings, unit.device).to.equal(400);
         expect(BigInt(unit.spent), unit.device).to.equal(DEFAULT_PART_PRICE * BigInt(unit.partOrders));
-        expect(BigInt(unit.earned), unit.device).to.equal(DEFAULT_UPLOAD_REWARD * BigInt(unit.statusRecords));
+        // Upload rewards only for the device's records a verifier attested.
+        const attested = report.attestations.records.filter((a) => a.device === unit.device && a.outcome === "attested").length;
+        expect(BigInt(unit.earned), unit.device).to.equal(DEFAULT_UPLOAD_REWARD * BigInt(attested));
       }
       expect(BigInt(units.tokens.spent)).to.equal(DEFAULT_PART_PRICE * BigInt(units.partOrders));
       expect(units.tokens.seeded).to.equal((12n * DEFAULT_PART_PRICE * BigInt(Math.ceil(400 / 11))).toString());
@@ -228,6 +230,26 @@ describe("system: npm start end to end (small settings)", function () {
       expect(refused[0]).to.deep.include({ outcome: "refused", status: 403, code: "Forbidden", reader: "community-1-lab", chain: "community-1" });
       expect(report.sharing.readMs.samples).to.equal(6);
       expect(report.sharing.shareMs.samples).to.equal(12 * 3);
+    });
+
+    it("pays rewards only for records a verifier attested from the object it fetched through the gateway", () => {
+      const a = report.attestations;
+      expect(a.failed).to.equal(0);
+      expect(a.records.map((r) => r.chain)).to.include.members(["community-1", "community-2", "community-3"]);
+      for (const chain of ["community-1", "community-2", "community-3"]) {
+        const own = a.records.filter((r) => r.chain === chain);
+        expect(own.length, chain).to.be.within(1, 3);
+        // Each community's own lab verifies, one record per device, a record it still reads.
+        expect(new Set(own.map((r) => r.device)).size, chain).to.equal(own.length);
+        for (const r of own) expect(r, JSON.stringify(r)).to.deep.include({ verifier: `${chain}-lab`, outcome: "attested", checkedPlaintext: true, capped: false });
+      }
+      expect(a.attested).to.equal(a.records.length);
+      expect(a.checkedPlaintext).to.equal(a.attested);
+      expect(BigInt(a.uploadRewards)).to.equal(DEFAULT_UPLOAD_REWARD * BigInt(a.attested));
+      expect(BigInt(a.verificationRewards)).to.equal(DEFAULT_VERIFICATION_REWARD * BigInt(a.attested));
+      expect(BigInt(report.units.tokens.earned)).to.equal(BigInt(a.uploadRewards));
+      const check = report.checks.find((c) => c.name.startsWith("verifiers attested"))!;
+      expect(check).to.deep.include({ required: true, passed: true });
     });
 
     it("refuses a run directory that holds something else, leaving it as it was", async () => {
