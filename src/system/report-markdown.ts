@@ -107,7 +107,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     section(
       "Chains and contracts",
       markdownTable(
-        ["chain", "chain id", "members", "blocks", "deploy", "participants", "units", "records", "anchors"],
+        ["chain", "chain id", "members", "blocks", "deploy", "participants", "units", "attestations", "records", "anchors"],
         [report.chains.main, ...communities].map((c) => [
           c.name,
           String(c.chainId),
@@ -116,10 +116,11 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
           n(c.transactions.deploy),
           n(c.transactions.participants),
           n(c.transactions.units),
+          n(c.transactions.attestations),
           n(c.transactions.records),
           n(c.transactions.anchors),
         ]),
-        ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
+        ["left", "right", "right", "right", "right", "right", "right", "right", "right", "right"],
       ),
       `AnchorHub on the main chain: \`${report.contracts.hub}\`; ${n(report.contracts.total)} contracts in all. Transactions are counted by what sent them; every transaction is mined in a block of its own.`,
     ),

@@ -35,7 +35,7 @@ export interface ChainFigures {
   /** Blocks at the end of the run: every transaction is mined in a block of its own. */
   readonly blocks: number;
   /** Transactions by what sent them. */
-  readonly transactions: { readonly deploy: number; readonly participants: number; readonly units: number; readonly records: number; readonly anchors: number };
+  readonly transactions: { readonly deploy: number; readonly participants: number; readonly units: number; readonly attestations: number; readonly records: number; readonly anchors: number };
   /** Contracts deployed on it, by name. */
   readonly contracts: Readonly<Record<string, string>>;
 }
@@ -170,6 +170,8 @@ export interface RunFacts {
   readonly setups: readonly ChainSetup[];
   readonly store: readonly { readonly chain: string; readonly peerId: string; readonly gateway: string }[];
   readonly fleet: FleetResult;
+  /** The verifiers' attestations of shared records (after the units, before the records). */
+  readonly attestations: readonly AttestationOutcome[];
   readonly records: SendAndAnchorResult;
   readonly verification: VerificationResult;
   /** Block height of every chain at the end, by name. */
@@ -198,7 +200,7 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const refusals = v.reads.filter((r) => r.expected === "refused");
   const community = facts.partition.strategies.find((s) => s.name === "community");
   const perChain = facts.records.summary.chains.reduce((total, c) => total + c.total, 0);
-  const attestations = v.attestations;
+  const attestations = facts.attestations;
   const attested = attestations.filter((a) => a.outcome === "attested");
   const rewarded = attested.filter((a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n);
   return [
@@ -268,7 +270,7 @@ export function buildRunReport(facts: RunFacts): RunReport {
   const setupTxs = new Map(facts.setups.map((s) => [s.chain, s.transactions]));
   const unitTxs = new Map<string, number>();
   for (const u of fleet.units) unitTxs.set(u.chain, (unitTxs.get(u.chain) ?? 0) + u.batches + u.statusRecords + u.authorizations + u.revocations + u.reverted);
-  const attestations = facts.verification.attestations;
+  const attestations = facts.attestations;
   const attested = attestations.filter((a) => a.outcome === "attested");
   // Upload rewards reach a device in its verifier's transaction, not its own: credit them here.
   const rewardsOf = (device: string) => attested.filter((a) => a.device === device).reduce((total, a) => total + BigInt(a.uploadReward ?? "0"), 0n);
@@ -285,6 +287,7 @@ export function buildRunReport(facts: RunFacts): RunReport {
       deploy: deployTxs.get(chain.name) ?? 0,
       participants: setupTxs.get(chain.name) ?? 0,
       units: unitTxs.get(chain.name) ?? 0,
+      attestations: attested.filter((a) => a.chain === chain.name).length,
       records: recordTxs.get(chain.name) ?? 0,
       anchors: main ? anchorTxs : 0,
     },

@@ -18,6 +18,7 @@ import { writePartitionOutputs } from "../report/outputs";
 import { writeTrafficLog } from "../trust/generate";
 import { sendAndAnchor } from "./anchoring";
 import { RunCheckError, RunInterruptedError, StartOptionError, StepFailedError } from "./errors";
+import { attestSharedRecords } from "./attestations";
 import { runFleet } from "./fleet";
 import type { StartOptions } from "./options";
 import { planParticipants, setUpParticipants } from "./participants";
@@ -210,11 +211,11 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
     );
 
     const units = plan.reduce((total, p) => total + p.devices.length, 0);
-    const fleet = await step(
+    const { fleet, attestations } = await step(
       "units",
-      `${units} IoT units, ${options.readingsPerDevice.toLocaleString("en-US")} readings and ${options.uploadsPerDevice} status snapshots each`,
-      (progress) =>
-        runFleet({
+      `${units} IoT units, ${options.readingsPerDevice.toLocaleString("en-US")} readings and ${options.uploadsPerDevice} status snapshots each; each community's verifier attests shared records`,
+      async (progress) => {
+        const fleet = await runFleet({
           chainsDir: paths.chains,
           topology,
           plan,
@@ -232,10 +233,15 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
             progress(
               `${c.readingsApplied.toLocaleString("en-US")}/${(units * options.readingsPerDevice).toLocaleString("en-US")} readings applied, ${c.serviceRequests} requests, ${c.partOrders} orders, ${c.statusRecords} status records, ${c.authorizations} shares`,
             ),
-        }),
-      (result) =>
+        });
+        // Before the records and anchors, so the chains' last blocks are anchored too.
+        const attestations = await attestSharedRecords({ topology, plan, records: fleet.records, stores, mnemonic: context.mnemonic, onProgress: (n) => progress(`${n} records attested`) });
+        return { fleet, attestations };
+      },
+      ({ fleet: result, attestations: attested }) =>
         `${result.counts.readingsApplied.toLocaleString("en-US")} readings in ${result.counts.batches} batches: ${result.counts.serviceRequests} service requests, ${result.counts.partOrders} part orders; ` +
-        `${result.counts.statusRecords} status records, ${result.counts.authorizations} shares, ${result.counts.revocations} revocations`,
+        `${result.counts.statusRecords} status records, ${result.counts.authorizations} shares, ${result.counts.revocations} revocations; ` +
+        `${attested.filter((a) => a.outcome === "attested").length}/${attested.length} records attested`,
     );
 
     const records = await step(
@@ -258,7 +264,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
 
     const verification = await step(
       "verification",
-      "light client on main-chain anchors only; shared status data read through the gateways; verifiers attest shared records",
+      "light client on main-chain anchors only; shared status data read through the gateways",
       (progress) =>
         verifyRun({
           chainsDir: paths.chains,
@@ -277,8 +283,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
         const copies = [...result.records, ...result.crossRecords.flatMap((c) => c.copies)];
         return (
           `${copies.filter((c) => c.valid).length}/${copies.length} records VALID; tampered proof ${result.tampered?.valid === false ? `INVALID (${result.tampered.reason})` : "NOT rejected"}; ` +
-          `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${result.reads.filter((r) => r.outcome === "refused").map((r) => `${r.reader} refused (${r.status})`).join(", ") || "none refused"}; ` +
-          `${result.attestations.filter((a) => a.outcome === "attested").length}/${result.attestations.length} records attested`
+          `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${result.reads.filter((r) => r.outcome === "refused").map((r) => `${r.reader} refused (${r.status})`).join(", ") || "none refused"}`
         );
       },
     );
@@ -304,6 +309,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
           setups,
           store: stores.communities.map((c) => ({ chain: c.chain, peerId: c.node.peerId, gateway: c.gateway.url })),
           fleet,
+          attestations,
           records,
           verification,
           heights,

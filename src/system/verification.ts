@@ -7,9 +7,7 @@
  *   reason;
  * - third parties read shared status data through the gateways (fetch, decrypt, check the hash
  *   on chain): each community's own third party, and the next community's (cross-community);
- *   a reader whose authorization was revoked is refused (403);
- * - each community's verifier (its third party) attests records shared with it, from objects it
- *   fetched through the gateway, which pays their rewards (`attestations.ts`).
+ *   a reader whose authorization was revoked is refused (403).
  */
 import { performance } from "node:perf_hooks";
 import type { JsonRpcProvider } from "ethers";
@@ -30,7 +28,6 @@ import { readStatus, type ReaderStep } from "../iot";
 import { GatewayRequestError } from "../offchain";
 import { readPlacements, type SendSummary } from "../records";
 import { createRandom } from "../trust/random";
-import { attestSharedRecords, type AttestationOutcome } from "./attestations";
 import type { SharedStatusRecord } from "./fleet";
 import { walletOf, type CommunityPlan, type Participant } from "./participants";
 import type { RunStores } from "./stores";
@@ -91,8 +88,6 @@ export interface VerificationResult {
   readonly reads: readonly ShareRead[];
   /** Duration of each read step (query, sign, get, decode, unwrap, decrypt, verify), ms. */
   readonly readStepsMs: Readonly<Partial<Record<ReaderStep, readonly number[]>>>;
-  /** The verifiers' attestations of shared records, and the rewards they paid. */
-  readonly attestations: readonly AttestationOutcome[];
 }
 
 /** Options of {@link verifyRun}. */
@@ -173,8 +168,7 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
     const tampered = await tamperedCheck(client, provers, records);
     if (tampered !== undefined) tick();
     const { reads, readStepsMs } = await shareReads(options, tick);
-    const attestations = await attestSharedRecords({ topology: options.topology, plan: options.plan, records: options.records, stores: options.stores, mnemonic: options.mnemonic, onProgress: tick });
-    return { anchorsHeld, records, crossRecords, tampered, reads, readStepsMs, attestations };
+    return { anchorsHeld, records, crossRecords, tampered, reads, readStepsMs };
   } finally {
     for (const p of providers) p.destroy();
   }

@@ -94,11 +94,11 @@ describe("system parts", () => {
             { chain: "community-1", device: "01", recordId: 0, reader: "community-1-lab", cross: false, expected: "read", outcome: "read", ms: 40 },
             { chain: "community-1", device: "01", recordId: 0, reader: "community-2-lab", cross: true, expected: "refused", outcome: "refused", status: 403, code: "Forbidden" },
           ],
-          attestations: [
-            { chain: "community-1", device: "01", epr: "0x01", recordId: 0, verifier: "community-1-lab", verifierAddress: "0x02", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
-            { chain: "community-2", device: "03", epr: "0x03", recordId: 1, verifier: "community-2-lab", verifierAddress: "0x04", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
-          ],
         },
+        attestations: [
+          { chain: "community-1", device: "01", epr: "0x01", recordId: 0, verifier: "community-1-lab", verifierAddress: "0x02", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
+          { chain: "community-2", device: "03", epr: "0x03", recordId: 1, verifier: "community-2-lab", verifierAddress: "0x04", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
+        ],
       }) as unknown as RunFacts;
     const failed = (facts: RunFacts) => runChecks(facts).filter((c) => !c.passed).map((c) => c.name);
 
@@ -111,7 +111,8 @@ describe("system parts", () => {
       const f = base() as unknown as {
         records: { summary: { copies: number } };
         fleet: { counts: { serviceRequests: number } };
-        verification: RunFacts["verification"] & { tampered: { valid: boolean }; records: { valid: boolean; reason?: string }[]; reads: { outcome: string; status?: number }[]; attestations: { verificationReward?: string }[] };
+        verification: RunFacts["verification"] & { tampered: { valid: boolean }; records: { valid: boolean; reason?: string }[]; reads: { outcome: string; status?: number }[] };
+        attestations: { verificationReward?: string }[];
       };
       f.records.summary.copies = 21;
       f.fleet.counts.serviceRequests = 0;
@@ -119,7 +120,7 @@ describe("system parts", () => {
       f.verification.records[1] = { ...f.verification.records[1], valid: false, reason: "storage-proof" };
       f.verification.reads[1] = { ...f.verification.reads[1], outcome: "read", status: undefined };
       // An attestation whose verifier got nothing (the cap used up, say) is not a paid one.
-      f.verification.attestations[1] = { ...f.verification.attestations[1], verificationReward: "0" };
+      f.attestations[1] = { ...f.attestations[1], verificationReward: "0" };
       const facts = f as unknown as RunFacts;
       expect(failed(facts)).to.deep.equal([
         "records per chain sum to the copies the storage model places",
@@ -130,7 +131,7 @@ describe("system parts", () => {
         "verifiers attested shared records from the objects they fetched, and the rewards were paid",
       ]);
       expect(runChecks(facts).at(-1)!.detail).to.equal("2/2 attested (2 with the plaintext checked), 1 paid both rewards");
-      const none = { ...base(), verification: { ...base().verification, attestations: [] } } as RunFacts;
+      const none = { ...base(), attestations: [] } as RunFacts;
       expect(runChecks(none).at(-1)).to.deep.include({ passed: false, detail: "no record to attest" });
       expect(runChecks(facts).find((c) => c.name === "sampled records verify as a light client")!.detail).to.equal(
         "1/2 sampled records and 2/2 cross-chain copies VALID; INVALID: community-2#7 (storage-proof)",
