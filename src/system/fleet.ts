@@ -195,6 +195,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const key = (epr: string, id: bigint | number) => `${getAddress(epr)}#${id}`;
 
   const deviceIndex = new Map(options.topology.devices.map((d, i) => [d, i]));
+  // The public keys of every provider and third party: a reader that moves its identity to one of
+  // these accounts gets later snapshots sealed for it.
+  const participantKeys = new Map(options.plan.flatMap((p) => [p.provider, p.thirdParty]).map((p) => [p.address, p.publicKey]));
   const rotating = options.plan.find((p) => p.devices.length > 0);
   const rotation = rotating === undefined || options.uploadsPerDevice < 2 ? undefined : { device: rotating.devices[0], reader: rotating.thirdParty.address };
 
@@ -293,7 +296,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
             machine: resolved.wallet.address,
             stateDir: path.join(options.stateDir, device),
             batch: { size: options.readingBatch, maxDelayMs: BATCH_MAX_DELAY_MS },
-            sharing: { store: options.stores.of(plan.chain).node.store, relationships: [{ epr, provider: plan.provider.publicKey }] },
+            sharing: { store: options.stores.of(plan.chain).node.store, relationships: [{ epr, provider: plan.provider.publicKey }], readerKeyOf: (account) => participantKeys.get(account) },
             funding,
             queue: { pollIntervalMs: RECEIPT_POLL_MS },
           });

@@ -32,11 +32,12 @@ export async function deploySharingSuite() {
   const register = await ethers.deployContract("Register", [admin.address, await ethers.deployContract("Summary")]);
   const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
   const Factory = await ethers.getContractFactory("RelationshipFactory");
-  const rewards =
+  const rewards: unknown[] =
     Factory.interface.deploy.inputs.length === 5
       ? [{ uploadReward: UPLOAD_REWARD, verificationReward: VERIFICATION_REWARD, capPerPeriod: REWARD_CAP, period: REWARD_PERIOD, bonusRefundDelay: BONUS_REFUND_DELAY }]
       : [UPLOAD_REWARD, VERIFICATION_REWARD];
-  const factory = await Factory.deploy(admin.address, register, token, implementation, ...rewards);
+  // The constructor's arity depends on the contracts compiled (see above), so the typed deploy cannot be used.
+  const factory = (await (Factory.deploy as (...args: unknown[]) => ReturnType<typeof Factory.deploy>)(admin.address, register, token, implementation, ...rewards));
   await register.setRelationshipFactory(factory);
   await token.grantRole(await token.MINTER_ROLE(), factory);
   await register.grantRole(await register.REGISTRAR_ROLE(), registrar.address);
