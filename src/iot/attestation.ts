@@ -22,14 +22,14 @@ import type { TypedDataSigner } from "./funding";
 import { fetchRecordObject, getRecord, type EnvelopeSource, type ReaderStepListener } from "./reader";
 
 /** The EIP-712 types of an attestation (`EquipmentProviderRelationship.ATTESTATION_TYPEHASH`). */
-export const ATTESTATION_TYPES = {
+export const ATTESTATION_TYPES: { Attestation: { name: string; type: string }[] } = {
   Attestation: [
     { name: "recordId", type: "uint256" },
     { name: "uri", type: "string" },
     { name: "contentHash", type: "bytes32" },
     { name: "objectDigest", type: "bytes32" },
   ],
-} as const;
+};
 
 /** keccak-256 of a stored object's bytes: what a verifier who fetched it reveals. */
 export function objectDigest(bytes: Uint8Array): string {
@@ -57,8 +57,7 @@ export async function attestationDomain(runner: ContractRunner, epr: string): Pr
 
 /** `signer`'s EIP-712 signature of `claim` under `domain`. */
 export function signAttestation(signer: TypedDataSigner, domain: TypedDataDomain, claim: AttestationClaim): Promise<string> {
-  const types = { Attestation: ATTESTATION_TYPES.Attestation.map((f) => ({ ...f })) };
-  return signer.signTypedData(domain, types, { ...claim });
+  return signer.signTypedData(domain, ATTESTATION_TYPES, { ...claim });
 }
 
 /** A signed attestation, ready for `EPR.attest`. */

@@ -6,9 +6,17 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { Signer } from "ethers";
 import {
   Kind, UPLOAD_REWARD, VERIFICATION_REWARD, addRecord, deploySharingSuite, freshAccount, legacyAttest, pointer, succeeds,
 } from "./sharing-compat";
+
+/** `verifier`'s EIP-712 attestation of record `recordId` of `epr` (written out: the fixed SDK is not there before the fix). */
+async function sign(verifier: Signer, epr: string, recordId: number, p: { uri: string; contentHash: string }, objectDigest: string): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const types = { Attestation: [{ name: "recordId", type: "uint256" }, { name: "uri", type: "string" }, { name: "contentHash", type: "bytes32" }, { name: "objectDigest", type: "bytes32" }] };
+  return verifier.signTypedData({ name: "commchain EPR", version: "1", chainId, verifyingContract: epr }, types, { recordId, uri: p.uri, contentHash: p.contentHash, objectDigest });
+}
 
 /** The suite with a registrar-vetted provider, a device, and their relationship accepted by both. */
 async function deployWithVettedRelationship() {
@@ -71,9 +79,7 @@ describe("security H1: no free tokens", () => {
     expect(await token.totalSupply()).to.equal(0n);
     // Signing the public hash as if it were the object's digest does not open the commitment.
     const relationship = await ethers.getContractAt("EquipmentProviderRelationship", epr);
-    const { chainId } = await ethers.provider.getNetwork();
-    const types = { Attestation: [{ name: "recordId", type: "uint256" }, { name: "uri", type: "string" }, { name: "contentHash", type: "bytes32" }, { name: "objectDigest", type: "bytes32" }] };
-    const signature = await verifier.signTypedData({ name: "commchain EPR", version: "1", chainId, verifyingContract: epr }, types, { recordId: 0, uri: junk.uri, contentHash: junk.contentHash, objectDigest: junk.contentHash });
+    const signature = await sign(verifier, epr, 0, junk, junk.contentHash);
     await expect(relationship.connect(verifier).attest(0, junk.contentHash, signature))
       .to.be.revertedWithCustomError(relationship, "RelationshipObjectMismatch").withArgs(0n, junk.objectCommitment, junk.contentHash);
     expect(await token.totalSupply()).to.equal(0n);
@@ -84,9 +90,7 @@ describe("security H1: no free tokens", () => {
     const p = pointer(1);
     await addRecord(epr, device, p);
     const relationship = await ethers.getContractAt("EquipmentProviderRelationship", epr);
-    const { chainId } = await ethers.provider.getNetwork();
-    const types = { Attestation: [{ name: "recordId", type: "uint256" }, { name: "uri", type: "string" }, { name: "contentHash", type: "bytes32" }, { name: "objectDigest", type: "bytes32" }] };
-    const signature = await verifier.signTypedData({ name: "commchain EPR", version: "1", chainId, verifyingContract: epr }, types, { recordId: 0, uri: p.uri, contentHash: p.contentHash, objectDigest: p.objectDigest });
+    const signature = await sign(verifier, epr, 0, p, p.objectDigest);
     await relationship.connect(verifier).attest(0, p.objectDigest, signature);
     expect(await token.balanceOf(device.address)).to.equal(UPLOAD_REWARD);
     expect(await token.balanceOf(verifier.address)).to.equal(VERIFICATION_REWARD);

@@ -5,6 +5,7 @@ import { ethers } from "hardhat";
 import { impersonateAccount, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Signer } from "ethers";
+import { ATTESTATION_TYPES, objectCommitment } from "../../../src/iot/attestation";
 import type { EquipmentProviderRelationship, Summary } from "../../../typechain-types";
 
 /** Mirrors `IRegister.Kind`. */
@@ -37,10 +38,9 @@ export const DEVICE_ID = "robot-arm-01";
 export const PROVIDER_ID = "maintainer-acme";
 export const THIRD_PARTY_ID = "university-lab";
 
-/** The commitment an adder stores for an object whose bytes hash to `objectDigest`. */
-export function commitmentOf(objectDigest: string): string {
-  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32"], [objectDigest]));
-}
+/** The commitment an adder stores for an object whose bytes hash to `objectDigest` (the SDK's). */
+export { objectCommitment as commitmentOf } from "../../../src/iot/attestation";
+export { ATTESTATION_TYPES };
 
 /**
  * A data pointer as the provider would add it: a query, the hash of its result, an IPFS CID, and
@@ -54,19 +54,9 @@ export function pointer(n: number) {
     contentHash: ethers.keccak256(ethers.toUtf8Bytes(data)),
     uri: `ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbz${n}`,
     objectDigest,
-    objectCommitment: commitmentOf(objectDigest),
+    objectCommitment: objectCommitment(objectDigest),
   };
 }
-
-/** The EIP-712 types of an attestation (`EquipmentProviderRelationship.ATTESTATION_TYPEHASH`). */
-export const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "recordId", type: "uint256" },
-    { name: "uri", type: "string" },
-    { name: "contentHash", type: "bytes32" },
-    { name: "objectDigest", type: "bytes32" },
-  ],
-};
 
 /** `signer`'s EIP-712 attestation of record `recordId` of `epr` with `objectDigest`, over the record's URI and hash. */
 export async function signAttestation(
