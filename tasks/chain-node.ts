@@ -2,7 +2,7 @@ import { subtask, task, types } from "hardhat/config";
 import { TASK_NODE, TASK_NODE_GET_PROVIDER } from "hardhat/builtin-tasks/task-names";
 import type { EthereumProvider } from "hardhat/types";
 import { assertChainDirEnv, CHAIN_DIR_ENV } from "../src/chains/chain-node";
-import { openPersistentProvider } from "../src/chains/journaled-provider";
+import { closeOnExit, openPersistentProvider } from "../src/chains/journaled-provider";
 
 task("chain-node", "Runs one persistent commchain chain (hardhat node + block journal); chains:up starts these, you normally do not")
   .addParam("chainDir", `The chain's data directory (genesis.json, journal.ndjson); must equal the ${CHAIN_DIR_ENV} environment variable`, undefined, types.string)
@@ -19,5 +19,8 @@ subtask(TASK_NODE_GET_PROVIDER).setAction(async (args: { forkUrl?: string; forkB
   if (chainDir !== undefined) assertChainDirEnv(chainDir, args.forkUrl);
   const provider = (await runSuper(args)) as EthereumProvider;
   if (chainDir === undefined) return provider;
-  return openPersistentProvider(provider, { chainDir, log: (line) => console.log(line) });
+  const persistent = await openPersistentProvider(provider, { chainDir, log: (line) => console.log(line) });
+  // The journal's single-writer lock lives as long as this process.
+  closeOnExit(persistent);
+  return persistent;
 });

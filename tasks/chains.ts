@@ -51,7 +51,7 @@ task("chains:up", "Starts the main chain and one chain per community (persistent
     return result;
   });
 
-task("chains:status", "Prints every chain of the topology: chain id, RPC, pid (alive?), height and last anchored height")
+task("chains:status", "Prints every chain of the topology: chain id, RPC, pid (alive?), height, clock offset (latest block time minus wall clock, s) and last anchored height")
   .addOptionalParam("dir", DIR_HELP, undefined, types.string)
   .addFlag("json", "Print JSON instead of a table")
   .setAction(async (args: { dir?: string; json: boolean }, hre) => {

@@ -11,7 +11,10 @@ export const CHAIN_DIR_ENV = "COMMCHAIN_CHAIN_DIR";
  * The Hardhat network of a chain process, built from its genesis file: chain id, fixed genesis
  * date, hardfork, gas limit, base fee, coinbase and the funded accounts with their keys. Mining is
  * automatic and the mempool FIFO, so a replay that queues a block's transactions then mines them
- * keeps their journaled order.
+ * keeps their journaled order. Blocks may share a timestamp: each automined block is dated by the
+ * wall clock (plus any offset evm_increaseTime asked for), never pushed a second past its parent,
+ * so the chain's clock stays with the wall clock however many blocks a second are mined. The
+ * journal records every timestamp, and the replay sets each one, so equal stamps replay exactly.
  */
 export function chainNodeNetwork(chainDir: string, mnemonic: string = projectMnemonic()): HardhatNetworkUserConfig {
   const file = path.join(chainDir, GENESIS_FILE);
@@ -25,7 +28,7 @@ export function chainNodeNetwork(chainDir: string, mnemonic: string = projectMne
     coinbase: genesis.coinbase,
     accounts: genesisKeys(genesis, file, mnemonic),
     mining: { auto: true, interval: 0, mempool: { order: "fifo" } },
-    allowBlocksWithSameTimestamp: false,
+    allowBlocksWithSameTimestamp: true,
     allowUnlimitedContractSize: false,
     throwOnTransactionFailures: true,
     throwOnCallFailures: true,

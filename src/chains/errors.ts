@@ -83,6 +83,40 @@ export class JournalError extends ChainError {
   }
 }
 
+/** A second writer of a chain journal: another live process holds its lock file. */
+export class JournalLockedError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly lockFile: string,
+    readonly pid: number | undefined,
+  ) {
+    super(
+      `${file} is locked by ${pid === undefined ? "another process" : `process ${pid}`} (${lockFile}): one process at a time runs a chain; ` +
+        "stop that one first (chains:down), or remove the lock file if that pid is not a chain process",
+    );
+  }
+}
+
+/**
+ * A journal append that did not reach the disk (ENOSPC, EIO). The request that mined the block
+ * fails and the chain takes no more requests: it must be restarted, and replays the journal,
+ * which holds nothing the failed request mined.
+ */
+export class JournalWriteError extends ChainError {
+  readonly code = -32603;
+  readonly _isProviderError = true;
+  constructor(
+    readonly file: string,
+    cause: Error,
+  ) {
+    super(
+      `${file}: appending a block failed (${(cause as NodeJS.ErrnoException).code ?? cause.message}): nothing of this request was acknowledged; ` +
+        "the chain refuses further requests until it is restarted (chains:down, free the disk, chains:up)",
+      { cause },
+    );
+  }
+}
+
 /** Replaying the journal produced a block that differs from the journaled one. */
 export class ReplayMismatchError extends ChainError {
   constructor(
@@ -162,5 +196,19 @@ export class RefusedMethodError extends ChainError {
       `${method} is refused on persistent chain ${chain}: its effect cannot be replayed from the block journal ` +
         "(snapshots, impersonation, direct state edits and manual mining modes are off on commchain chains)",
     );
+  }
+}
+
+/** A `hardhat_mine` of more blocks than a persistent chain mines in one call. */
+export class MineCapError extends ChainError {
+  /** EIP-1474 "invalid params". */
+  readonly code = -32602;
+  readonly _isProviderError = true;
+  constructor(
+    readonly count: bigint,
+    readonly cap: number,
+    readonly chain: string,
+  ) {
+    super(`hardhat_mine of ${count} blocks is refused on persistent chain ${chain}: at most ${cap} blocks per call (MAX_MINE_BLOCKS); mine in several calls`);
   }
 }

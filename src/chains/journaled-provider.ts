@@ -2,8 +2,8 @@ import { EventEmitter } from "node:events";
 import path from "node:path";
 import { isHexString, keccak256, toQuantity } from "ethers";
 import type { EIP1193Provider, EthereumProvider, JsonRpcRequest, JsonRpcResponse, RequestArguments } from "hardhat/types";
-import { ChainError, RefusedMethodError, ReplayMismatchError } from "./errors";
-import { JOURNAL_FILE, JournalWriter, type JournalBlock, type JournalContents } from "./journal";
+import { ChainError, MineCapError, RefusedMethodError, ReplayMismatchError } from "./errors";
+import { JOURNAL_FILE, journalBlocks, JournalWriter, type JournalBlock, type JournalOpenOptions, type JournalSummary } from "./journal";
 import { rawTransaction, type RpcTransaction } from "./raw-transaction";
 
 /**
@@ -82,6 +82,53 @@ export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
 /** Events of the wrapped provider that Hardhat's JSON-RPC server listens to (subscriptions). */
 const FORWARDED_EVENTS = ["notification", "message"] as const;
 
+/**
+ * The most blocks one `hardhat_mine` may mine on a persistent chain. Every mined block is fetched
+ * and journaled before the call returns, all behind the one write queue, so an unbounded count
+ * would stall the chain for everyone (and fill the disk).
+ */
+export const MAX_MINE_BLOCKS = 1000;
+
+/**
+ * Reads of the chain's state at a block, and the position of their block tag. They skip the write
+ * queue once pinned to the journaled height: "latest" (or "safe"/"finalized", which Hardhat takes
+ * as latest, or no tag) becomes the number of the last block on disk. A block on disk is final
+ * (nothing that could undo it is accepted), so such a read answers the same whatever write is in
+ * flight, and never shows a block the journal does not hold yet. "pending", a number above the
+ * journaled height and EIP-1898 block objects still queue behind the writes, as every read did.
+ */
+const PINNED_READS: ReadonlyMap<string, number> = new Map([
+  ["eth_call", 1],
+  ["eth_estimateGas", 1],
+  ["eth_getBalance", 1],
+  ["eth_getCode", 1],
+  ["eth_getTransactionCount", 1],
+  ["eth_getStorageAt", 2],
+  ["eth_getProof", 2],
+  ["eth_getBlockByNumber", 0],
+  ["eth_getBlockTransactionCountByNumber", 0],
+  ["eth_getTransactionByBlockNumberAndIndex", 0],
+  ["debug_traceCall", 1],
+]);
+
+/** Reads that do not depend on the chain's blocks, which skip the write queue as they are. */
+const UNPINNED_READS: ReadonlySet<string> = new Set([
+  "eth_chainId",
+  "net_version",
+  "net_listening",
+  "net_peerCount",
+  "eth_protocolVersion",
+  "eth_syncing",
+  "eth_mining",
+  "eth_accounts",
+  "web3_clientVersion",
+  "web3_sha3",
+  "hardhat_getAutomine",
+]);
+
+/** Block tags Hardhat answers with its latest block (no tag: the same). */
+const LATEST_TAGS: ReadonlySet<unknown> = new Set([undefined, "latest", "safe", "finalized"]);
+
 /** A block as `eth_getBlockByNumber` returns it, the fields the journal needs. */
 interface RpcBlock {
   number: string;
@@ -97,13 +144,18 @@ interface RpcBlock {
 
 /**
  * A provider in front of a chain's Hardhat network that journals every mined block before
- * answering the request that mined it, and refuses the methods a journal cannot replay. Requests
- * run one at a time, so the journal order is the block order and no reader sees a block that is
- * not yet on disk.
+ * answering the request that mined it, and refuses the methods a journal cannot replay. Writes
+ * (anything that may mine) run one at a time, so the journal order is the block order; reads of
+ * state skip that queue pinned to the journaled height (see {@link PINNED_READS}), so no reader
+ * waits behind a write nor sees a block that is not yet on disk. Subscription events are held
+ * back while a write is in flight and delivered once its blocks are journaled.
  */
 export class JournaledProvider extends EventEmitter implements EthereumProvider {
   private tail: Promise<unknown> = Promise.resolve();
   private height: number;
+  /** Whether a write is between its call to the chain and the end of its journaling. */
+  private writing = false;
+  private held: { event: string; args: unknown[] }[] = [];
 
   constructor(
     private readonly inner: EIP1193Provider,
@@ -113,7 +165,7 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
   ) {
     super();
     this.height = journaledHeight;
-    for (const event of FORWARDED_EVENTS) inner.on(event, (...args: unknown[]) => this.emit(event, ...args));
+    for (const event of FORWARDED_EVENTS) inner.on(event, (...args: unknown[]) => this.forward(event, args));
   }
 
   /** The number of the last block on disk. */
@@ -123,6 +175,14 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
 
   request(args: RequestArguments): Promise<unknown> {
     if (REFUSED_METHODS.has(args.method)) return Promise.reject(new RefusedMethodError(args.method, this.chain));
+    if (args.method === "hardhat_mine") {
+      const count = mineCount(args.params);
+      if (count !== undefined && count > BigInt(MAX_MINE_BLOCKS)) return Promise.reject(new MineCapError(count, MAX_MINE_BLOCKS, this.chain));
+    }
+    // The chain in memory is ahead of a journal that failed to append: it answers nothing more.
+    if (this.writer.failed !== undefined) return Promise.reject(this.writer.failed);
+    const read = this.readOutsideQueue(args);
+    if (read !== undefined) return read;
     const run = this.tail.then(() => this.handle(args));
     this.tail = run.catch(() => undefined);
     return run;
@@ -140,9 +200,40 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     );
   }
 
-  /** Closes the journal; the provider must not be used afterwards. */
+  /** Closes the journal (releasing its lock); the provider must not be used afterwards. */
   close(): void {
     this.writer.close();
+  }
+
+  private forward(event: string, args: unknown[]): void {
+    // Events come from mining, which only a write does: while one is in flight, its blocks may
+    // not be on disk yet.
+    if (this.writing) this.held.push({ event, args });
+    else this.emit(event, ...args);
+  }
+
+  /** A read that need not wait for the writes before it, or undefined when it must queue. */
+  private readOutsideQueue(args: RequestArguments): Promise<unknown> | undefined {
+    const params = Array.isArray(args.params) ? (args.params as unknown[]) : args.params === undefined ? [] : undefined;
+    if (params === undefined) return undefined;
+    if (args.method === "eth_blockNumber") return Promise.resolve(toQuantity(this.height));
+    if (UNPINNED_READS.has(args.method)) return this.inner.request(args);
+    if (args.method === "eth_getTransactionReceipt" || args.method === "eth_getBlockByHash") {
+      // Asked by hash, so it cannot be pinned: an answer from a block not yet on disk is "not
+      // mined yet", as it was a moment before. The height is read after the answer: it only grows.
+      const field = args.method === "eth_getBlockByHash" ? "number" : "blockNumber";
+      return this.inner.request(args).then((answer) => {
+        const number = (answer as Record<string, unknown> | null)?.[field];
+        return typeof number !== "string" || Number(number) <= this.height ? answer : null;
+      });
+    }
+    const at = PINNED_READS.get(args.method);
+    if (at === undefined || params.length < at) return undefined;
+    const tag = params[at];
+    const pinned = [...params];
+    if (LATEST_TAGS.has(tag)) pinned[at] = toQuantity(this.height);
+    else if (!(tag === "earliest" || (typeof tag === "string" && isHexString(tag) && tag.length > 2 && Number(tag) <= this.height))) return undefined;
+    return this.inner.request({ method: args.method, params: pinned });
   }
 
   private async handle(args: RequestArguments): Promise<unknown> {
@@ -152,11 +243,22 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     const submitted = new Map<string, string>();
     const raw = args.method === "eth_sendRawTransaction" && Array.isArray(args.params) ? args.params[0] : undefined;
     if (typeof raw === "string" && isHexString(raw)) submitted.set(keccak256(raw), raw);
+    this.writing = true;
+    let journaled = false;
     try {
-      return await this.inner.request(monotonicMine(args));
+      return await this.inner.request(args);
     } finally {
-      // Also after a failed request: a reverted transaction is still mined into a block.
-      await this.journalNewBlocks(submitted);
+      try {
+        // Also after a failed request: a reverted transaction is still mined into a block.
+        await this.journalNewBlocks(submitted);
+        journaled = true;
+      } finally {
+        this.writing = false;
+        const held = this.held;
+        this.held = [];
+        // Events of blocks that never reached the disk are dropped with them.
+        if (journaled) for (const { event, args: eventArgs } of held) this.emit(event, ...eventArgs);
+      }
     }
   }
 
@@ -175,18 +277,26 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
   }
 }
 
+/** The block count of a `hardhat_mine` call (default 1), or undefined when malformed (Hardhat rejects it). */
+function mineCount(params: unknown): bigint | undefined {
+  const blocks = Array.isArray(params) ? (params as unknown[])[0] : undefined;
+  if (blocks === undefined) return 1n;
+  if (typeof blocks === "number" && Number.isSafeInteger(blocks)) return BigInt(blocks);
+  if (typeof blocks === "string" && isHexString(blocks) && blocks.length > 2) return BigInt(blocks);
+  return undefined;
+}
+
 /**
- * `hardhat_mine` with interval 0 still spaces its blocks one second apart (equal timestamps are
- * off), but EDR then dates the following block from the clock as if no time had passed, which can
- * put it before its parent — a chain no replay can rebuild. Asking for interval 1, which mines the
- * same blocks, keeps the clock after them.
+ * Closes the provider's journal, releasing its lock, when the chain process exits: on a normal
+ * exit and on SIGTERM or SIGINT (which `chains:down` and Ctrl-C send), whose default action would
+ * end the process without running exit handlers. A SIGKILL leaves a stale lock, which the next
+ * start takes over.
  */
-function monotonicMine(args: RequestArguments): RequestArguments {
-  if (args.method !== "hardhat_mine" || !Array.isArray(args.params) || args.params.length < 2) return args;
-  const [blocks, interval] = args.params as unknown[];
-  // Anything but a zero interval (including a malformed one, which Hardhat itself rejects) passes.
-  if (interval !== 0 && !(typeof interval === "string" && /^0x0+$/.test(interval))) return args;
-  return { method: args.method, params: [blocks, "0x1"] };
+export function closeOnExit(provider: JournaledProvider): void {
+  process.once("exit", () => provider.close());
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    process.once(signal, () => process.exit(code));
+  }
 }
 
 function journalBlock(block: RpcBlock, submitted: ReadonlyMap<string, string>): JournalBlock {
@@ -204,24 +314,30 @@ function journalBlock(block: RpcBlock, submitted: ReadonlyMap<string, string>): 
   };
 }
 
-/** Progress of a replay: blocks done out of all. */
-export type ReplayProgress = (done: number, total: number) => void;
+/** Progress of a replay: blocks done so far. */
+export type ReplayProgress = (done: number) => void;
 
 /**
  * Mines the journaled blocks again on a fresh chain with the same genesis: per block its
- * prevRandao, timestamp, base fee (and coinbase and gas limit where they changed), its raw
- * transactions queued in order, then one `evm_mine`. Each resulting hash must equal the journaled
- * one; the first that does not stops the replay with {@link ReplayMismatchError}.
+ * prevRandao, timestamp (blocks may share one: equal timestamps are allowed on commchain chains),
+ * base fee (and coinbase and gas limit where they changed), its raw transactions queued in order,
+ * then one `evm_mine`. Each resulting hash must equal the journaled one; the first that does not
+ * stops the replay with {@link ReplayMismatchError}. The blocks may be streamed from the journal;
+ * returns how many were replayed.
  */
-export async function replayBlocks(provider: EIP1193Provider, blocks: readonly JournalBlock[], file: string, onProgress?: ReplayProgress): Promise<void> {
-  if (blocks.length === 0) return;
+export async function replayBlocks(provider: EIP1193Provider, blocks: Iterable<JournalBlock>, file: string, onProgress?: ReplayProgress): Promise<number> {
   const call = (method: string, params: unknown[] = []) => provider.request({ method, params });
-  const start = (await call("eth_getBlockByNumber", ["latest", false])) as RpcBlock;
-  if (Number(start.number) !== 0) throw new ChainError(`${file}: cannot replay onto a chain at block ${Number(start.number)}; it must be fresh`);
-  let coinbase = ((await call("eth_coinbase")) as string).toLowerCase();
-  let gasLimit = Number(start.gasLimit);
-  await call("evm_setAutomine", [false]);
+  let coinbase = "";
+  let gasLimit = 0;
+  let done = 0;
   for (const block of blocks) {
+    if (done === 0) {
+      const start = (await call("eth_getBlockByNumber", ["latest", false])) as RpcBlock;
+      if (Number(start.number) !== 0) throw new ChainError(`${file}: cannot replay onto a chain at block ${Number(start.number)}; it must be fresh`);
+      coinbase = ((await call("eth_coinbase")) as string).toLowerCase();
+      gasLimit = Number(start.gasLimit);
+      await call("evm_setAutomine", [false]);
+    }
     try {
       await call("hardhat_setPrevRandao", [block.prevRandao]);
       await call("evm_setNextBlockTimestamp", [toQuantity(block.timestamp)]);
@@ -241,9 +357,11 @@ export async function replayBlocks(provider: EIP1193Provider, blocks: readonly J
     }
     const mined = (await call("eth_getBlockByNumber", [toQuantity(block.number), false])) as RpcBlock;
     if (mined.hash !== block.hash) throw new ReplayMismatchError(file, block.number, "hash", block.hash, mined.hash);
-    onProgress?.(block.number, blocks.length);
+    done++;
+    onProgress?.(done);
   }
-  await call("evm_setAutomine", [true]);
+  if (done > 0) await call("evm_setAutomine", [true]);
+  return done;
 }
 
 /**
@@ -267,6 +385,8 @@ export interface PersistentProviderOptions {
   log?: (line: string) => void;
   /** Wall clock in Unix seconds, for the clock sync. */
   now?: () => number;
+  /** How the journal is opened (injected file system calls, stale-lock check). */
+  journal?: JournalOpenOptions;
 }
 
 /** How often the replay reports progress, in blocks. */
@@ -281,21 +401,23 @@ export async function openPersistentProvider(inner: EIP1193Provider, options: Pe
   const file = path.join(options.chainDir, JOURNAL_FILE);
   const chain = options.chain ?? path.basename(options.chainDir);
   const log = options.log ?? (() => undefined);
-  const { writer, contents } = JournalWriter.open(file);
+  const { writer, contents } = JournalWriter.open(file, options.journal);
   try {
     if (contents.torn !== undefined) {
       log(`${file}: dropped a torn last line (line ${contents.torn.line}, ${contents.torn.bytes} bytes): its block was never acknowledged`);
     }
     await checkGenesis(inner, writer, contents, file);
-    const total = contents.blocks.length;
+    const total = contents.blockCount;
     const started = Date.now();
     if (total > 0) log(`replaying ${total} blocks from ${file}`);
-    await replayBlocks(inner, contents.blocks, file, (done) => {
+    // Streamed a second time from the file (the lock keeps it as scanned): no block list in memory.
+    const replayed = await replayBlocks(inner, journalBlocks(file), file, (done) => {
       if (done % REPLAY_REPORT_EVERY === 0 && done < total) log(`replayed ${done}/${total} blocks`);
     });
+    if (replayed !== total) throw new ChainError(`${file}: held ${total} blocks when opened but ${replayed} when replayed; was it changed meanwhile?`);
     if (total > 0) {
       const seconds = (Date.now() - started) / 1000;
-      log(`replayed ${total} blocks in ${seconds.toFixed(2)} s; head ${contents.blocks[total - 1].hash}`);
+      log(`replayed ${total} blocks in ${seconds.toFixed(2)} s; head ${contents.head?.hash}`);
     }
     await syncClock(inner, options.now?.());
     return new JournaledProvider(inner, writer, chain, total);
@@ -305,7 +427,7 @@ export async function openPersistentProvider(inner: EIP1193Provider, options: Pe
   }
 }
 
-async function checkGenesis(inner: EIP1193Provider, writer: JournalWriter, contents: JournalContents, file: string): Promise<void> {
+async function checkGenesis(inner: EIP1193Provider, writer: JournalWriter, contents: JournalSummary, file: string): Promise<void> {
   const chainId = Number(await inner.request({ method: "eth_chainId" }));
   const block = (await inner.request({ method: "eth_getBlockByNumber", params: ["0x0", false] })) as RpcBlock;
   if (contents.genesis === undefined) {

@@ -19,6 +19,11 @@ export interface ChainStatus {
   /** Latest block number, or null when the chain does not answer. */
   height: number | null;
   /**
+   * The latest block's timestamp minus the wall clock, in seconds (positive: the chain's clock is
+   * ahead); null when the chain does not answer. Deadlines on chain are read against this clock.
+   */
+  clockOffset: number | null;
+  /**
    * Community chains: the last height anchored on the main chain's AnchorHub; null when there is
    * no hub (or for the main chain), or when the hub could not be read (see `problem`).
    */
@@ -44,13 +49,16 @@ async function chainStatus(dir: string, topology: Topology, chain: ChainEntry, h
     pid: chain.external ? null : (chain.pid ?? null),
     alive: chain.external ? null : isChainProcess(chain.pid, chainDataDir(dir, chain)),
     height: null,
+    clockOffset: null,
     lastAnchored: null,
   };
   const problems: string[] = [];
   // A stopped local chain has nothing listening; asking it would only time out.
   if (status.alive !== false) {
     try {
-      status.height = Number(await rpcCall<string>(chain.rpc, "eth_blockNumber", [], timeoutMs));
+      const latest = await rpcCall<{ number: string; timestamp: string }>(chain.rpc, "eth_getBlockByNumber", ["latest", false], timeoutMs);
+      status.height = Number(latest.number);
+      status.clockOffset = Number(latest.timestamp) - Math.floor(Date.now() / 1000);
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -76,7 +84,7 @@ export async function lastAnchoredHeight(mainRpc: string, hub: string, chainId: 
 
 /** The status as an aligned text table; "-" marks a value that does not apply or is unknown. */
 export function formatStatus(chains: readonly ChainStatus[]): string {
-  const header = ["chain", "chain id", "rpc", "pid", "alive", "height", "anchored"];
+  const header = ["chain", "chain id", "rpc", "pid", "alive", "height", "clock", "anchored"];
   const rows = chains.map((c) => [
     c.name,
     String(c.chainId),
@@ -84,6 +92,7 @@ export function formatStatus(chains: readonly ChainStatus[]): string {
     c.external ? "external" : (c.pid?.toString() ?? "-"),
     c.alive === null ? "-" : c.alive ? "yes" : "no",
     c.height?.toString() ?? "-",
+    c.clockOffset === null ? "-" : `${c.clockOffset >= 0 ? "+" : ""}${c.clockOffset}s`,
     c.lastAnchored?.toString() ?? "-",
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));

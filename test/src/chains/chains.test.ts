@@ -125,8 +125,11 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
       ["community-2", 41002, community2.rpc, community2.pid, true, 0, null],
     ]);
     const rows = output.split("\n");
-    expect(rows[0].split(/\s+/)).to.deep.equal(["chain", "chain", "id", "rpc", "pid", "alive", "height", "anchored"]);
-    expect(rows[2].split(/\s+/)).to.deep.equal(["community-1", "41001", community1.rpc, String(community1.pid), "yes", "1", "-"]);
+    expect(rows[0].split(/\s+/)).to.deep.equal(["chain", "chain", "id", "rpc", "pid", "alive", "height", "clock", "anchored"]);
+    const clock = `${result[1].clockOffset! >= 0 ? "+" : ""}${result[1].clockOffset}s`;
+    expect(rows[2].split(/\s+/)).to.deep.equal(["community-1", "41001", community1.rpc, String(community1.pid), "yes", "1", clock, "-"]);
+    // The chain's clock is the wall clock (it just mined a block).
+    expect(Math.abs(result[1].clockOffset!)).to.be.at.most(2);
     const json = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
     expect(JSON.parse(json.output)).to.deep.equal(result);
   });
@@ -348,13 +351,15 @@ describe("chains:up with an external chain", function () {
   before(async () => {
     work = tempDir("chains-external");
     dir = path.join(work, "chains");
-    // A stand-in for geth --dev: answers eth_chainId (1337) and eth_blockNumber over JSON-RPC.
+    // A stand-in for geth --dev: answers eth_chainId (1337), eth_blockNumber and eth_getBlockByNumber
+  // (a latest block 30 s behind the wall clock) over JSON-RPC.
     external = http.createServer((request, response) => {
       let body = "";
       request.on("data", (chunk) => (body += chunk));
       request.on("end", () => {
         const call = JSON.parse(body) as { id: number; method: string };
-        const result = { eth_chainId: "0x539", eth_blockNumber: "0x10" }[call.method];
+        const latest = { number: "0x10", timestamp: `0x${(Math.floor(Date.now() / 1000) - 30).toString(16)}` };
+        const result = { eth_chainId: "0x539", eth_blockNumber: "0x10", eth_getBlockByNumber: latest }[call.method];
         response.setHeader("content-type", "application/json");
         response.end(JSON.stringify(result === undefined ? { jsonrpc: "2.0", id: call.id, error: { code: -32601, message: "no" } } : { jsonrpc: "2.0", id: call.id, result }));
       });
@@ -382,7 +387,9 @@ describe("chains:up with an external chain", function () {
     expect(chainProcessesUnder(dir)).to.deep.equal([topology.communities[0].pid]);
 
     const status = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
-    expect(status.result[0]).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, external: true, pid: null, alive: null, height: 16, lastAnchored: null });
+    const { clockOffset, ...main } = status.result[0];
+    expect(main).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, external: true, pid: null, alive: null, height: 16, lastAnchored: null });
+    expect(clockOffset).to.be.within(-31, -30);
     const down = await runTask<ChainDownResult[]>("chains:down", { dir });
     expect(down.result.map((r) => r.outcome)).to.deep.equal(["external", "stopped"]);
     expect(chainProcessesUnder(dir)).to.deep.equal([]);
