@@ -67,7 +67,7 @@ describe("src/chains/genesis and the chain network built from it", () => {
       initialBaseFeePerGas: 1_000_000_000,
       coinbase: GENESIS_DEFAULTS.coinbase,
       mining: { auto: true, interval: 0, mempool: { order: "fifo" } },
-      allowBlocksWithSameTimestamp: false,
+      allowBlocksWithSameTimestamp: true,
     });
     const accounts = network.accounts as { privateKey: string; balance: string }[];
     expect(accounts.map((a) => [new Wallet(a.privateKey).address, a.balance])).to.deep.equal(genesis.accounts.map((a) => [a.address, "5"]));
