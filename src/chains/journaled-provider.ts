@@ -246,7 +246,7 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     this.writing = true;
     let journaled = false;
     try {
-      return await this.inner.request(args);
+      return args.method === "hardhat_mine" ? await this.mineOneByOne(args.params) : await this.inner.request(args);
     } finally {
       try {
         // Also after a failed request: a reverted transaction is still mined into a block.
@@ -260,6 +260,25 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
         if (journaled) for (const { event, args: eventArgs } of held) this.emit(event, ...eventArgs);
       }
     }
+  }
+
+  /**
+   * `hardhat_mine` as one `evm_mine` per block. For more than a few blocks EDR "reserves" them
+   * instead of mining them (zero parent hash, miner and prevRandao, gas limit 1,000,000), blocks
+   * no replay can mine again and no light client can link; mined one by one they are ordinary
+   * blocks. The interval (default 1 s) moves the clock between blocks as hardhat_mine does.
+   */
+  private async mineOneByOne(params: unknown): Promise<unknown> {
+    const count = mineCount(params);
+    const interval = Array.isArray(params) ? (params as unknown[])[1] : undefined;
+    const seconds = interval === undefined ? 1n : typeof interval === "number" ? BigInt(interval) : typeof interval === "string" && isHexString(interval) && interval.length > 2 ? BigInt(interval) : undefined;
+    // Malformed counts or intervals: Hardhat's own error.
+    if (count === undefined || seconds === undefined) return this.inner.request({ method: "hardhat_mine", params: params as unknown[] });
+    for (let i = 0n; i < count; i++) {
+      if (i > 0n && seconds > 0n) await this.inner.request({ method: "evm_increaseTime", params: [toQuantity(seconds)] });
+      await this.inner.request({ method: "evm_mine", params: [] });
+    }
+    return true;
   }
 
   private async journalNewBlocks(submitted: ReadonlyMap<string, string>): Promise<void> {

@@ -46,7 +46,21 @@ describe("security M6: a persistent chain caps hardhat_mine and answers reads wh
     expect(MAX_MINE_BLOCKS).to.equal(1000);
     await chain.request({ method: "hardhat_mine", params: ["0x3e8", "0x0"] });
     expect(await chain.request({ method: "eth_blockNumber" })).to.equal("0x3e8");
-    expect(readJournal(path.join(chainDir, JOURNAL_FILE)).blocks).to.have.length(1000);
+    // Default interval: one second apart.
+    await chain.request({ method: "hardhat_mine", params: ["0x20"] });
+    const journal = readJournal(path.join(chainDir, JOURNAL_FILE));
+    expect(journal.blocks).to.have.length(1032);
+    const stamps = journal.blocks.slice(1000).map((b) => b.timestamp);
+    expect(stamps.every((t, i) => i === 0 || t === stamps[i - 1] + 1)).to.equal(true);
+    // Mined one by one, they are ordinary blocks: linked (EDR's reserved blocks carry a zero
+    // parent hash) and replayed like any other.
+    expect(journal.blocks.every((b, i) => i === 0 || b.parentHash === journal.blocks[i - 1].hash)).to.equal(true);
+    chain.close();
+    opened.splice(0);
+    const replayed = await openPersistentProvider(await chainProvider(chainDir), { chainDir });
+    opened.push(replayed);
+    const head = (await replayed.request({ method: "eth_getBlockByNumber", params: ["0x408", false] })) as { hash: string };
+    expect(head.hash).to.equal(journal.blocks[1031].hash);
   });
 
   it("answers a read issued while a slow write is in flight before the write finishes, pinned to the journaled height", async () => {
