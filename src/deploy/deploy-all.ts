@@ -19,7 +19,7 @@ import { AnchorHub__factory, Register__factory } from "../../typechain-types";
 import { describeError } from "../anchor/relay";
 import { chainProvider } from "../anchor/topology-providers";
 import { registerTrustRoot } from "../anchor/trust-root";
-import { projectMnemonic, systemWallet } from "../chains/accounts";
+import { projectMnemonic, refuseDevelopmentMnemonic, systemWallet } from "../chains/accounts";
 import { RpcError, rpcCall } from "../chains/rpc";
 import { chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../chains/topology";
 import { communitySuiteModule } from "../../deploy/CommunitySuite";
@@ -109,6 +109,7 @@ export async function deployAll(options: DeployAllOptions): Promise<DeployAllRes
   const parameters = moduleParameters(options);
   const verifiers = checkedVerifiers(options.verifiers ?? []);
   const mnemonic = options.mnemonic ?? projectMnemonic();
+  refuseDevelopmentMnemonic(topology, mnemonic, file);
   const context: Context = {
     dir: options.dir,
     topology,
