@@ -113,12 +113,13 @@ export function isDevelopmentMnemonic(mnemonic: string): boolean {
 /**
  * Refuses the public development mnemonic where its keys could hold value: on any external chain
  * of `chains` (geth, Besu, … that `chains:up` only connects to), and, when `chainId` is given
- * (the id a chain answered with), unless that id is one of a local chain `chains:up` created.
+ * (the id a chain answered with), unless that id is one of a local chain `chains:up` created
+ * (a non-external entry with the genesis summary `chains:up` records).
  * Anyone who has read the README holds every key the default phrase derives. A project mnemonic
  * of its own passes. `source` names the topology file or option in the error.
  */
 export function refuseDevelopmentMnemonic(
-  chains: readonly (Pick<ChainEntry, "name" | "external"> & { chainId?: number })[] | Topology,
+  chains: readonly (Pick<ChainEntry, "name" | "external"> & Partial<Pick<ChainEntry, "chainId" | "genesis">>)[] | Topology,
   mnemonic: string,
   source: string,
   chainId?: number,
@@ -129,8 +130,11 @@ export function refuseDevelopmentMnemonic(
   if (external !== undefined) {
     throw new DevelopmentMnemonicError(`chain ${external.name}${external.chainId === undefined ? "" : ` (chain id ${external.chainId})`} is external in ${source}`);
   }
-  if (chainId !== undefined && !list.some((chain) => !chain.external && chain.chainId === chainId)) {
-    throw new DevelopmentMnemonicError(`chain id ${chainId} is not a chain chains:up created (${source} has ${list.filter((c) => !c.external).map((c) => c.chainId).join(", ") || "none"})`);
+  if (chainId === undefined) return;
+  // chains:up records the genesis of every chain it creates; an entry without one was written by hand.
+  const created = list.filter((chain) => !chain.external && chain.genesis !== undefined);
+  if (!created.some((chain) => chain.chainId === chainId)) {
+    throw new DevelopmentMnemonicError(`chain id ${chainId} is not a chain chains:up created (${source} records the genesis of ${created.map((c) => c.chainId).join(", ") || "none"})`);
   }
 }
 

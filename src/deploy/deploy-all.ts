@@ -228,7 +228,7 @@ async function deployChainModule(
   parameters: DeploymentParameters,
   names: readonly string[],
 ): Promise<ModuleDeploymentOutcome> {
-  await assertReachable(chain);
+  await assertReachable(context, chain);
   const chainDir = chainDataDir(context.dir, chain);
   const journal = deploymentDir(chainDir, chain);
   const recorded = names.filter((name) => chain.contracts[name] !== undefined);
@@ -272,7 +272,7 @@ async function deployChainModule(
 }
 
 /** Fails with {@link ChainUnreachableError} unless the chain answers with its chain id. */
-async function assertReachable(chain: ChainEntry): Promise<void> {
+async function assertReachable(context: Context, chain: ChainEntry): Promise<void> {
   let answer: string;
   try {
     answer = await rpcCall<string>(chain.rpc, "eth_chainId", [], REACHABILITY_TIMEOUT_MS);
@@ -280,6 +280,8 @@ async function assertReachable(chain: ChainEntry): Promise<void> {
     throw new ChainUnreachableError(chain.name, chain.rpc, `does not answer (${error instanceof RpcError ? error.problem : (error as Error).message})`);
   }
   if (Number(answer) !== chain.chainId) throw new ChainUnreachableError(chain.name, chain.rpc, `answers with chain id ${Number(answer)}, not ${chain.chainId}`);
+  // A local entry chains:up did not create (no genesis recorded) may be any chain with that id.
+  refuseDevelopmentMnemonic(context.topology, context.mnemonic, topologyPath(context.dir), Number(answer));
 }
 
 /** Runs one stage of a chain's deployment, naming the chain and stage in whatever it throws. */

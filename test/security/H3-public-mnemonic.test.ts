@@ -93,12 +93,15 @@ describe("security H3: the public development mnemonic never reaches a real chai
       });
     });
 
-    it("refuses a chain id that is not one chains:up created", () => {
+    it("refuses a chain id that is not one chains:up created (whose genesis topology.json records)", () => {
       const local = planTopology(["01"], [["01"]], { mainChainId: 46_100, ports: [1, 2] });
+      // chains:up created the community chain; the main entry was written by hand (no genesis).
+      local.communities[0].genesis = { file: "community-1/genesis.json", timestamp: 1, hardfork: "cancun", blockGasLimit: 30_000_000, initialBaseFeePerGas: "1", coinbase: `0x${"00".repeat(20)}`, balance: "1", accounts: 5 };
       expect(() => refuseDevelopmentMnemonic(local, DEFAULT_MNEMONIC, "topology.json", 1)).to.throw(
         DevelopmentMnemonicError,
-        /^chain id 1 is not a chain chains:up created \(topology\.json has 46100, 46101\), and no project mnemonic is set/,
+        /^chain id 1 is not a chain chains:up created \(topology\.json records the genesis of 46101\), and no project mnemonic is set/,
       );
+      expect(() => refuseDevelopmentMnemonic(local, DEFAULT_MNEMONIC, "topology.json", 46_100)).to.throw(DevelopmentMnemonicError, /chain id 46100 is not a chain chains:up created/);
       expect(() => refuseDevelopmentMnemonic(local, DEFAULT_MNEMONIC, "topology.json", 46_101)).to.not.throw();
     });
 
