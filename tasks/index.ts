@@ -11,6 +11,7 @@ import "./anchor";
 import "./deploy";
 import "./records";
 import "./start";
+import "./accounts";
 
 /** The project's tasks, whose rejections of bad input the CLI should print as plain messages. */
 export const COMMCHAIN_TASKS = [
@@ -18,7 +19,7 @@ export const COMMCHAIN_TASKS = [
   "chains:up", "chains:status", "chains:down", "chain-node",
   "deploy:all", "records:send", "records:verify", "anchor", "verify:record",
   "store:up", "store:status", "store:put", "store:get",
-  "start",
+  "start", "accounts:new",
 ] as const;
 
 // The library throws typed errors (CommchainError) whose messages name the bad input. Hardhat's

@@ -4,8 +4,9 @@
  * retrying network detection forever), a request timeout, and no response cache (a cached
  * `eth_getTransactionCount` would hand two transactions the same nonce).
  */
-import { FetchRequest, JsonRpcProvider, Network, type Wallet, type HDNodeWallet } from "ethers";
+import { JsonRpcProvider, Network, type Wallet, type HDNodeWallet } from "ethers";
 import { systemWallet, type SystemRole } from "../chains/accounts";
+import { rpcFetchRequest } from "../chains/rpc";
 import type { ChainEntry } from "../chains/topology";
 
 /** How long one JSON-RPC request may take before the chain counts as down. */
@@ -13,8 +14,7 @@ export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
 
 /** A provider for `chain`. Call `destroy()` when done. */
 export function chainProvider(chain: Pick<ChainEntry, "rpc" | "chainId" | "name">, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
-  const request = new FetchRequest(chain.rpc);
-  request.timeout = timeoutMs;
+  const request = rpcFetchRequest(chain.rpc, timeoutMs);
   const network = new Network(chain.name, chain.chainId);
   // No batch stall: ethers otherwise holds every request 10 ms to batch it with later ones, which
   // puts 10 ms on each step of a transaction (fees, send, receipt) against a local chain.

@@ -1,6 +1,7 @@
+import fs from "node:fs";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { MnemonicError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
-import type { DeviceId } from "./topology";
+import { DevelopmentMnemonicError, MnemonicError, MnemonicFileError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
+import type { ChainEntry, DeviceId, Topology } from "./topology";
 
 /**
  * The fixed development mnemonic every commchain chain uses unless `COMMCHAIN_MNEMONIC` is set.
@@ -10,6 +11,13 @@ export const DEFAULT_MNEMONIC = "confirm absorb else hazard half author hotel gu
 
 /** Environment variable overriding {@link DEFAULT_MNEMONIC}. */
 export const MNEMONIC_ENV = "COMMCHAIN_MNEMONIC";
+
+/**
+ * Environment variable naming a file that holds the mnemonic (as `accounts:new` writes it), so
+ * the phrase is not in the environment of every process or in shell history. The file must not
+ * be readable by group or others.
+ */
+export const MNEMONIC_FILE_ENV = "COMMCHAIN_MNEMONIC_FILE";
 
 /**
  * Device accounts: device i (its position in the partition's device list) is `m/44'/60'/0'/0/i`,
@@ -63,12 +71,71 @@ export interface ChainAccount {
   privateKey: string;
 }
 
-/** The mnemonic of the project: `COMMCHAIN_MNEMONIC` if set, else {@link DEFAULT_MNEMONIC}. */
+/**
+ * The mnemonic of the project: `COMMCHAIN_MNEMONIC`, else the file `COMMCHAIN_MNEMONIC_FILE`
+ * names, else {@link DEFAULT_MNEMONIC} (which only local chains accept: see
+ * {@link refuseDevelopmentMnemonic}).
+ */
 export function projectMnemonic(env: NodeJS.ProcessEnv = process.env): string {
   const phrase = env[MNEMONIC_ENV]?.trim();
-  if (phrase === undefined || phrase === "") return DEFAULT_MNEMONIC;
+  const file = env[MNEMONIC_FILE_ENV]?.trim();
+  const hasPhrase = phrase !== undefined && phrase !== "";
+  const hasFile = file !== undefined && file !== "";
+  if (hasPhrase && hasFile) throw new MnemonicFileError(file, `is named by ${MNEMONIC_FILE_ENV} while ${MNEMONIC_ENV} is set too; set only one`);
+  if (hasFile) return readMnemonicFile(file);
+  if (!hasPhrase) return DEFAULT_MNEMONIC;
   if (!Mnemonic.isValidMnemonic(phrase)) throw new MnemonicError(MNEMONIC_ENV);
   return phrase;
+}
+
+/** Reads a mnemonic file, refusing one that group or others may read (the phrase is every key). */
+export function readMnemonicFile(file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    throw new MnemonicFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code}); create one with npx hardhat accounts:new --out ${file}`);
+  }
+  if (!stat.isFile()) throw new MnemonicFileError(file, "is not a regular file");
+  if ((stat.mode & 0o077) !== 0) {
+    throw new MnemonicFileError(file, `is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}); run chmod 600 ${file}`);
+  }
+  const phrase = fs.readFileSync(file, "utf8").trim();
+  if (!Mnemonic.isValidMnemonic(phrase)) throw new MnemonicError(`${file} (${MNEMONIC_FILE_ENV})`);
+  return phrase;
+}
+
+/** Whether `mnemonic` is the public development phrase. */
+export function isDevelopmentMnemonic(mnemonic: string): boolean {
+  return mnemonic.trim().split(/\s+/).join(" ") === DEFAULT_MNEMONIC;
+}
+
+/**
+ * Refuses the public development mnemonic where its keys could hold value: on any external chain
+ * of `chains` (geth, Besu, … that `chains:up` only connects to), and, when `chainId` is given
+ * (the id a chain answered with), unless that id is one of a local chain `chains:up` created
+ * (a non-external entry with the genesis summary `chains:up` records).
+ * Anyone who has read the README holds every key the default phrase derives. A project mnemonic
+ * of its own passes. `source` names the topology file or option in the error.
+ */
+export function refuseDevelopmentMnemonic(
+  chains: readonly (Pick<ChainEntry, "name" | "external"> & Partial<Pick<ChainEntry, "chainId" | "genesis">>)[] | Topology,
+  mnemonic: string,
+  source: string,
+  chainId?: number,
+): void {
+  if (!isDevelopmentMnemonic(mnemonic)) return;
+  const list = "main" in chains ? [chains.main, ...chains.communities] : chains;
+  const external = list.find((chain) => chain.external);
+  if (external !== undefined) {
+    throw new DevelopmentMnemonicError(`chain ${external.name}${external.chainId === undefined ? "" : ` (chain id ${external.chainId})`} is external in ${source}`);
+  }
+  if (chainId === undefined) return;
+  // chains:up records the genesis of every chain it creates; an entry without one was written by hand.
+  const created = list.filter((chain) => !chain.external && chain.genesis !== undefined);
+  if (!created.some((chain) => chain.chainId === chainId)) {
+    throw new DevelopmentMnemonicError(`chain id ${chainId} is not a chain chains:up created (${source} records the genesis of ${created.map((c) => c.chainId).join(", ") || "none"})`);
+  }
 }
 
 /** The device ids in account order. */

@@ -4,6 +4,7 @@
  */
 
 import { CommchainError } from "../errors";
+import { NODE_SIGNING_METHODS } from "./node-signing";
 
 /** Base class of every error raised by `src/chains`. */
 export class ChainError extends CommchainError {}
@@ -172,6 +173,30 @@ export class UnknownParticipantError extends ChainError {
   }
 }
 
+/**
+ * The public development mnemonic was about to be used where its keys could hold value: an
+ * external chain, or a chain `chains:up` did not create.
+ */
+export class DevelopmentMnemonicError extends ChainError {
+  constructor(readonly problem: string) {
+    super(
+      `${problem}, and no project mnemonic is set: the development mnemonic is public, so anyone could take its accounts there. ` +
+        "Create your own with `npx hardhat accounts:new` (writes .commchain/mnemonic, mode 0600), then set " +
+        "COMMCHAIN_MNEMONIC_FILE=.commchain/mnemonic (or COMMCHAIN_MNEMONIC=\"<the 12 or 24 words>\") and fund the new accounts",
+    );
+  }
+}
+
+/** COMMCHAIN_MNEMONIC_FILE names a file that cannot be used. */
+export class MnemonicFileError extends ChainError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file} (COMMCHAIN_MNEMONIC_FILE): ${problem}`);
+  }
+}
+
 /** COMMCHAIN_MNEMONIC is set but is not a valid BIP-39 phrase. */
 export class MnemonicError extends ChainError {
   constructor(readonly source: string) {
@@ -180,9 +205,9 @@ export class MnemonicError extends ChainError {
 }
 
 /**
- * A JSON-RPC method a persistent chain cannot journal. It carries `code` and the flag Hardhat's
- * JSON-RPC server uses to recognise provider errors, so clients get this message and code rather
- * than a generic internal error.
+ * A JSON-RPC method a persistent chain refuses: one it cannot journal, or one that would sign with
+ * a key the node holds. It carries `code` and the flag Hardhat's JSON-RPC server uses to recognise
+ * provider errors, so clients get this message and code rather than a generic internal error.
  */
 export class RefusedMethodError extends ChainError {
   /** EIP-1474 "method not supported". */
@@ -193,8 +218,12 @@ export class RefusedMethodError extends ChainError {
     readonly chain: string,
   ) {
     super(
-      `${method} is refused on persistent chain ${chain}: its effect cannot be replayed from the block journal ` +
-        "(snapshots, impersonation, direct state edits and manual mining modes are off on commchain chains)",
+      NODE_SIGNING_METHODS.has(method)
+        ? `${method} is refused on persistent chain ${chain}: the node does not sign for anyone (it would be a signing oracle ` +
+            "for every local process and web page); sign locally with the account's key (an ethers Wallet, COMMCHAIN_MNEMONIC) " +
+            "and send eth_sendRawTransaction"
+        : `${method} is refused on persistent chain ${chain}: its effect cannot be replayed from the block journal ` +
+            "(snapshots, impersonation, direct state edits and manual mining modes are off on commchain chains)",
     );
   }
 }

@@ -4,14 +4,17 @@ import { isHexString, keccak256, toQuantity } from "ethers";
 import type { EIP1193Provider, EthereumProvider, JsonRpcRequest, JsonRpcResponse, RequestArguments } from "hardhat/types";
 import { ChainError, MineCapError, RefusedMethodError, ReplayMismatchError } from "./errors";
 import { JOURNAL_FILE, journalBlocks, JournalWriter, type JournalBlock, type JournalOpenOptions, type JournalSummary } from "./journal";
+import { NODE_SIGNING_METHODS } from "./node-signing";
 import { rawTransaction, type RpcTransaction } from "./raw-transaction";
 
 /**
  * Methods whose effect on the chain is not visible in its blocks, so a replay could not restore
  * it: snapshots, impersonation, direct state edits, resets, and mining modes that mine without a
- * request (interval mining) or hold acknowledged transactions in a mempool (automine off).
+ * request (interval mining) or hold acknowledged transactions in a mempool (automine off). Also
+ * every method that signs with a key the node holds ({@link NODE_SIGNING_METHODS}).
  */
 export const REFUSED_METHODS: ReadonlySet<string> = new Set([
+  ...NODE_SIGNING_METHODS,
   "evm_snapshot",
   "evm_revert",
   "evm_setAutomine",
@@ -61,8 +64,6 @@ export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
   "eth_newFilter",
   "eth_newPendingTransactionFilter",
   "eth_protocolVersion",
-  "eth_sign",
-  "eth_signTypedData_v4",
   "eth_subscribe",
   "eth_syncing",
   "eth_uninstallFilter",
@@ -70,7 +71,6 @@ export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
   "net_listening",
   "net_peerCount",
   "net_version",
-  "personal_sign",
   "web3_clientVersion",
   "web3_sha3",
   "debug_traceCall",

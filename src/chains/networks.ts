@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { HttpNetworkUserConfig } from "hardhat/types";
-import { projectMnemonic, SYSTEM_HD_PATH, SYSTEM_ROLES } from "./accounts";
+import { isDevelopmentMnemonic, projectMnemonic, SYSTEM_HD_PATH, SYSTEM_ROLES } from "./accounts";
+import { authHeaders } from "./rpc-auth";
 import { allChains, readTopology, topologyPath } from "./topology";
 
 /** Environment variable naming the chains directory (topology, chain data). */
@@ -32,15 +33,23 @@ export function topologyNetworks(dir: string, warn: (message: string) => void = 
   try {
     const topology = readTopology(file);
     const mnemonic = projectMnemonic();
+    const httpHeaders = authHeaders();
     for (const chain of allChains(topology)) {
       if (RESERVED_NETWORKS.has(chain.name)) {
         warn(`commchain: chain ${chain.name} in ${file} is not a Hardhat network: the name is reserved`);
         continue;
       }
+      // The public development keys are never offered for an external chain: such a network has
+      // no accounts until COMMCHAIN_MNEMONIC(_FILE) is set.
+      const publicKeys = chain.external && isDevelopmentMnemonic(mnemonic);
+      if (publicKeys) {
+        warn(`commchain: network ${chain.name} has no accounts: it is external and the development mnemonic is public; run npx hardhat accounts:new and set COMMCHAIN_MNEMONIC_FILE`);
+      }
       networks[chain.name] = {
         url: chain.rpc,
         chainId: chain.chainId,
-        accounts: { mnemonic, path: SYSTEM_HD_PATH, initialIndex: 0, count: SYSTEM_ROLES.length },
+        httpHeaders,
+        accounts: publicKeys ? [] : { mnemonic, path: SYSTEM_HD_PATH, initialIndex: 0, count: SYSTEM_ROLES.length },
       };
     }
   } catch (error) {

@@ -1,4 +1,6 @@
+import { FetchRequest } from "ethers";
 import { ChainError } from "./errors";
+import { authHeaders } from "./rpc-auth";
 
 /** A JSON-RPC call that failed: unreachable endpoint, timeout, HTTP error or an error response. */
 export class RpcError extends ChainError {
@@ -22,7 +24,7 @@ export async function rpcCall<T = unknown>(url: string, method: string, params: 
   try {
     response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...authHeaders() },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -34,4 +36,15 @@ export async function rpcCall<T = unknown>(url: string, method: string, params: 
   const body = (await response.json()) as { result?: T; error?: { code: number; message: string } };
   if (body.error !== undefined) throw new RpcError(url, method, body.error.message, body.error.code);
   return body.result as T;
+}
+
+/**
+ * An ethers request for a chain's RPC carrying the `COMMCHAIN_RPC_TOKEN` bearer token when one is
+ * set: what every ethers `JsonRpcProvider` of the project is built on.
+ */
+export function rpcFetchRequest(url: string, timeoutMs?: number): FetchRequest {
+  const request = new FetchRequest(url);
+  for (const [name, value] of Object.entries(authHeaders())) request.setHeader(name, value);
+  if (timeoutMs !== undefined) request.timeout = timeoutMs;
+  return request;
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readPartition } from "../partition/document";
-import { projectMnemonic } from "./accounts";
+import { projectMnemonic, refuseDevelopmentMnemonic } from "./accounts";
 import { isChainProcess, launchChain, NODE_LOG_FILE, stopChainProcess, waitForChain } from "./chain-process";
 import { ChainStartError, ExternalChainError, PartitionInputError, PortInUseError, StaleChainDataError } from "./errors";
 import { buildGenesis, GENESIS_FILE, summarizeGenesis, writeGenesis } from "./genesis";
@@ -62,7 +62,13 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
   const file = topologyPath(dir);
   const progress = options.onProgress ?? (() => undefined);
   const fresh = !fs.existsSync(file);
+  // Before any external chain is even asked for its id: the public keys must not be used there.
+  if (fresh) {
+    const external = Object.keys(options.external ?? {}).map((name) => ({ name, external: true }));
+    refuseDevelopmentMnemonic(external, projectMnemonic(), "--external");
+  }
   const topology = fresh ? await planFromPartition(dir, options) : reuseTopology(file, options);
+  refuseDevelopmentMnemonic(topology, projectMnemonic(), file);
 
   const results = new Map<string, ChainUpResult>();
   const toStart: ChainEntry[] = [];

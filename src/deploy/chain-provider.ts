@@ -9,6 +9,7 @@ import { applyProviderWrappers } from "hardhat/internal/core/providers/construct
 import { HttpProvider } from "hardhat/internal/core/providers/http";
 import type { EIP1193Provider, HttpNetworkConfig } from "hardhat/types";
 import { projectMnemonic, SYSTEM_ROLES, systemWallet } from "../chains/accounts";
+import { authHeaders } from "../chains/rpc-auth";
 import type { ChainEntry } from "../chains/topology";
 
 /** How long one JSON-RPC request of a deployment may take before the chain counts as down. */
@@ -25,7 +26,7 @@ export function chainNetworkConfig(chain: Pick<ChainEntry, "rpc" | "chainId">, m
     url: chain.rpc,
     chainId: chain.chainId,
     timeout: timeoutMs,
-    httpHeaders: {},
+    httpHeaders: authHeaders(),
     accounts: SYSTEM_ROLES.map((role) => systemWallet(role, mnemonic).privateKey),
     gas: "auto",
     gasPrice: "auto",

@@ -19,7 +19,7 @@ import { AnchorHub__factory, Register__factory } from "../../typechain-types";
 import { describeError } from "../anchor/relay";
 import { chainProvider } from "../anchor/topology-providers";
 import { registerTrustRoot } from "../anchor/trust-root";
-import { projectMnemonic, systemWallet } from "../chains/accounts";
+import { projectMnemonic, refuseDevelopmentMnemonic, systemWallet } from "../chains/accounts";
 import { RpcError, rpcCall } from "../chains/rpc";
 import { chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../chains/topology";
 import { communitySuiteModule } from "../../deploy/CommunitySuite";
@@ -109,6 +109,7 @@ export async function deployAll(options: DeployAllOptions): Promise<DeployAllRes
   const parameters = moduleParameters(options);
   const verifiers = checkedVerifiers(options.verifiers ?? []);
   const mnemonic = options.mnemonic ?? projectMnemonic();
+  refuseDevelopmentMnemonic(topology, mnemonic, file);
   const context: Context = {
     dir: options.dir,
     topology,
@@ -227,7 +228,7 @@ async function deployChainModule(
   parameters: DeploymentParameters,
   names: readonly string[],
 ): Promise<ModuleDeploymentOutcome> {
-  await assertReachable(chain);
+  await assertReachable(context, chain);
   const chainDir = chainDataDir(context.dir, chain);
   const journal = deploymentDir(chainDir, chain);
   const recorded = names.filter((name) => chain.contracts[name] !== undefined);
@@ -271,7 +272,7 @@ async function deployChainModule(
 }
 
 /** Fails with {@link ChainUnreachableError} unless the chain answers with its chain id. */
-async function assertReachable(chain: ChainEntry): Promise<void> {
+async function assertReachable(context: Context, chain: ChainEntry): Promise<void> {
   let answer: string;
   try {
     answer = await rpcCall<string>(chain.rpc, "eth_chainId", [], REACHABILITY_TIMEOUT_MS);
@@ -279,6 +280,8 @@ async function assertReachable(chain: ChainEntry): Promise<void> {
     throw new ChainUnreachableError(chain.name, chain.rpc, `does not answer (${error instanceof RpcError ? error.problem : (error as Error).message})`);
   }
   if (Number(answer) !== chain.chainId) throw new ChainUnreachableError(chain.name, chain.rpc, `answers with chain id ${Number(answer)}, not ${chain.chainId}`);
+  // A local entry chains:up did not create (no genesis recorded) may be any chain with that id.
+  refuseDevelopmentMnemonic(context.topology, context.mnemonic, topologyPath(context.dir), Number(answer));
 }
 
 /** Runs one stage of a chain's deployment, naming the chain and stage in whatever it throws. */

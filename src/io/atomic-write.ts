@@ -24,6 +24,11 @@ export interface FileContent {
 export interface WriteOptions {
   /** Permission bits of the new file (default 0o644; keys use 0o600). */
   mode?: number;
+  /**
+   * Fail with EEXIST instead of replacing an existing file (sync writes only): the file is put
+   * in place with `link`, which, unlike `rename`, never replaces its target, so no check-then-write race.
+   */
+  exclusive?: boolean;
 }
 
 /** Chunks of streamed text are gathered up to this size before one write: few syscalls. */
@@ -115,7 +120,12 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, target);
+    if (options.exclusive === true) {
+      fs.linkSync(temp, target);
+      fs.rmSync(temp);
+    } else {
+      fs.renameSync(temp, target);
+    }
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;

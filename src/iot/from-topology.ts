@@ -6,11 +6,12 @@
  * The unit core takes explicit inputs; this adapter is for device programs that run inside a
  * commchain deployment. A bridge device (a member of several communities) must name the chain.
  */
-import type { HDNodeWallet } from "ethers";
-import { deviceWallet, projectMnemonic } from "../chains/accounts";
+import type { HDNodeWallet, Wallet } from "ethers";
+import { deviceWallet, projectMnemonic, refuseDevelopmentMnemonic } from "../chains/accounts";
 import { readTopology, topologyPath, type ChainEntry } from "../chains/topology";
 import { IoTConfigError } from "./errors";
 import type { UnitContracts } from "./unit";
+import { loadUnitKey } from "./unit-key";
 
 /** The keys of `contracts` in topology.json the unit reads. */
 export interface TopologyContractNames {
@@ -32,19 +33,29 @@ export interface UnitChain {
   rpc: string;
   chainId: number;
   contracts: UnitContracts;
-  /** The device's wallet (the same on every chain it belongs to). */
-  wallet: HDNodeWallet;
+  /** The device's wallet: its key file's, else derived from the mnemonic (the same on every chain it belongs to). */
+  wallet: HDNodeWallet | Wallet;
 }
 
 /**
  * Resolves the chain, contracts and wallet of device `deviceId` from `<dir>/topology.json`. Throws
  * the topology's `TopologyError` for a bad file and `IoTConfigError` when the device is on no
- * chain, on several without `chain` naming one, or the chain lacks a contract the unit needs.
+ * chain, on several without `chain` naming one, the chain lacks a contract the unit needs, or
+ * the key file is unusable; `DevelopmentMnemonicError` when the chain is external and neither a
+ * key file nor a mnemonic of the project's own is given.
  */
 export function unitChainFromTopology(
   dir: string,
   deviceId: string,
-  options: { chain?: string; names?: Partial<TopologyContractNames>; mnemonic?: string } = {},
+  options: {
+    chain?: string;
+    names?: Partial<TopologyContractNames>;
+    mnemonic?: string;
+    /** The device's own key file (see `loadUnitKey`); the mnemonic is then not used at all. */
+    keyFile?: string;
+    /** Password of an encrypted keystore key file (else COMMCHAIN_UNIT_KEY_PASSWORD). */
+    keyPassword?: string;
+  } = {},
 ): UnitChain {
   const file = topologyPath(dir);
   const topology = readTopology(file);
@@ -74,11 +85,13 @@ export function unitChainFromTopology(
   const contracts: UnitContracts = { maintenanceService: address("maintenanceService", true)!, dataToken: address("dataToken", true)! };
   const register = address("register", false);
   if (register !== undefined) contracts.register = register;
-  return {
-    chain: chain.name,
-    rpc: chain.rpc,
-    chainId: chain.chainId,
-    contracts,
-    wallet: deviceWallet(deviceId, topology, options.mnemonic ?? projectMnemonic()),
-  };
+  let wallet: HDNodeWallet | Wallet;
+  if (options.keyFile !== undefined) {
+    wallet = loadUnitKey(options.keyFile, { password: options.keyPassword });
+  } else {
+    const mnemonic = options.mnemonic ?? projectMnemonic();
+    refuseDevelopmentMnemonic([chain], mnemonic, file);
+    wallet = deviceWallet(deviceId, topology, mnemonic);
+  }
+  return { chain: chain.name, rpc: chain.rpc, chainId: chain.chainId, contracts, wallet };
 }

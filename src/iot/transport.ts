@@ -9,6 +9,7 @@
  * EIP-1193 provider (Hardhat's in-process `network.provider`) or anything with ethers'
  * `send(method, params)` (a `JsonRpcProvider`, Hardhat's `ethers.provider`).
  */
+import { authHeaders } from "../chains/rpc-auth";
 import { ChainRequestError, ChainUnavailableError } from "./errors";
 
 /** One JSON-RPC endpoint. */
@@ -106,6 +107,8 @@ export function toTransportError(endpoint: string, method: string, error: unknow
 /** A transport over HTTP JSON-RPC with `fetch`; every request is bounded by `timeoutMs`. */
 export function httpTransport(url: string, options: { timeoutMs?: number } = {}): ChainTransport {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // The chain's bearer token (COMMCHAIN_RPC_TOKEN), read once: a unit runs with one environment.
+  const headers = authHeaders();
   let id = 0;
   return {
     endpoint: url,
@@ -115,7 +118,7 @@ export function httpTransport(url: string, options: { timeoutMs?: number } = {})
       try {
         const response = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...headers },
           body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
           signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
         });

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
-import { JsonRpcProvider, parseEther, Wallet, getCreateAddress } from "ethers";
+import { JsonRpcProvider, Mnemonic, parseEther, Wallet, getCreateAddress } from "ethers";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { ChainStartError, ExternalChainError, PortInUseError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
@@ -172,8 +172,8 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     const counter = getCreateAddress({ from: d1.address, nonce: deployment.nonce });
     await (await d1.sendTransaction({ to: counter })).wait();
     await (await d3.sendTransaction({ to: counter })).wait();
-    // Signed inside the chain process by its own copy of the deployer key.
-    await rpcCall(community1.rpc, "eth_sendTransaction", [{ from: systemWallet("deployer").address, to: counter }]);
+    // The chain process signs for no one: the deployer signs locally like every client.
+    await (await systemWallet("deployer").connect(provider).sendTransaction({ to: counter })).wait();
 
     const blocks = await chainBlocks(community1.rpc);
     const watched = [d1.address, d3.address, deviceWallet("04", topology).address, systemWallet("deployer").address];
@@ -348,7 +348,12 @@ describe("chains:up with an external chain", function () {
   let external: http.Server;
   let externalRpc: string;
 
+  let savedMnemonic: string | undefined;
+
   before(async () => {
+    // A chain set with an external chain refuses the public development mnemonic (security H3).
+    savedMnemonic = process.env.COMMCHAIN_MNEMONIC;
+    process.env.COMMCHAIN_MNEMONIC = Mnemonic.fromEntropy(Uint8Array.from({ length: 16 }, (_, i) => i + 1)).phrase;
     work = tempDir("chains-external");
     dir = path.join(work, "chains");
     // A stand-in for geth --dev: answers eth_chainId (1337), eth_blockNumber and eth_getBlockByNumber
@@ -368,6 +373,8 @@ describe("chains:up with an external chain", function () {
     externalRpc = `http://127.0.0.1:${(external.address() as net.AddressInfo).port}`;
   });
   after(async () => {
+    if (savedMnemonic === undefined) delete process.env.COMMCHAIN_MNEMONIC;
+    else process.env.COMMCHAIN_MNEMONIC = savedMnemonic;
     await killChainProcessesUnder(dir);
     external.close();
     fs.rmSync(work, { recursive: true, force: true });

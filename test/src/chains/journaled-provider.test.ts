@@ -67,9 +67,10 @@ describe("src/chains/journaled-provider", function () {
     await sendRaw(chain, d1, { data: COUNTER_INIT_CODE, type: 1 });
     const counter = getCreateAddress({ from: d1.address, nonce: 2 });
     await sendRaw(chain, d1, { to: counter });
-    // Signed by Hardhat itself (eth_sendTransaction): the journal rebuilds the raw bytes.
-    await chain.request({ method: "eth_sendTransaction", params: [{ from: account, to: counter }] });
-    await chain.request({ method: "eth_sendTransaction", params: [{ from: account, data: REVERTER_INIT_CODE }] });
+    // The chain signs for no one (eth_sendTransaction is refused): the deployer signs locally too.
+    const deployerKey = new Wallet(deployer.privateKey);
+    await sendRaw(chain, deployerKey, { to: counter });
+    await sendRaw(chain, deployerKey, { data: REVERTER_INIT_CODE });
     const reverter = getCreateAddress({ from: deployer.address, nonce: 1 });
     await chain.request({ method: "hardhat_mine", params: ["0x3", "0x0"] });
     // A reverted transaction is an error to the caller but still a mined block.

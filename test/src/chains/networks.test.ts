@@ -40,12 +40,26 @@ describe("src/chains/networks", function () {
     writeSample(dir);
     const warnings: string[] = [];
     const accounts = { mnemonic: DEFAULT_MNEMONIC, path: "m/44'/60'/1'/0", initialIndex: 0, count: 4 };
-    expect(topologyNetworks(dir, (w) => warnings.push(w))).to.deep.equal({
-      main: { url: "http://127.0.0.1:8600", chainId: 31000, accounts },
-      "community-1": { url: "http://127.0.0.1:8601", chainId: 31001, accounts },
-      "community-2": { url: "http://10.1.2.3:8545", chainId: 1337, accounts },
-    });
-    expect(warnings).to.deep.equal([]);
+    const saved = { mnemonic: process.env.COMMCHAIN_MNEMONIC, file: process.env.COMMCHAIN_MNEMONIC_FILE, token: process.env.COMMCHAIN_RPC_TOKEN };
+    delete process.env.COMMCHAIN_MNEMONIC;
+    delete process.env.COMMCHAIN_MNEMONIC_FILE;
+    process.env.COMMCHAIN_RPC_TOKEN = "t".repeat(32);
+    try {
+      // The external chain gets no accounts while the mnemonic is the public development one.
+      const httpHeaders = { authorization: `Bearer ${"t".repeat(32)}` };
+      expect(topologyNetworks(dir, (w) => warnings.push(w))).to.deep.equal({
+        main: { url: "http://127.0.0.1:8600", chainId: 31000, httpHeaders, accounts },
+        "community-1": { url: "http://127.0.0.1:8601", chainId: 31001, httpHeaders, accounts },
+        "community-2": { url: "http://10.1.2.3:8545", chainId: 1337, httpHeaders, accounts: [] },
+      });
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/^commchain: network community-2 has no accounts: it is external and the development mnemonic is public/);
+    } finally {
+      for (const [name, value] of [["COMMCHAIN_MNEMONIC", saved.mnemonic], ["COMMCHAIN_MNEMONIC_FILE", saved.file], ["COMMCHAIN_RPC_TOKEN", saved.token]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it("gives no networks and no warning without a topology, and a warning for a bad one", () => {

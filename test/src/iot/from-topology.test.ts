@@ -25,6 +25,17 @@ describe("iot/from-topology", () => {
     ],
   };
 
+  // These chains are external, which refuses the public development mnemonic (security H3).
+  let savedMnemonic: string | undefined;
+  before(() => {
+    savedMnemonic = process.env.COMMCHAIN_MNEMONIC;
+    process.env.COMMCHAIN_MNEMONIC = "test test test test test test test test test test test junk";
+  });
+  after(() => {
+    if (savedMnemonic === undefined) delete process.env.COMMCHAIN_MNEMONIC;
+    else process.env.COMMCHAIN_MNEMONIC = savedMnemonic;
+  });
+
   beforeEach(async () => {
     ({ dir, dispose } = await tempDir("iot-topology"));
     writeTopology(path.join(dir, "topology.json"), topology);
