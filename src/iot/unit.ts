@@ -39,6 +39,8 @@ import { DEFAULT_BATCH, ReadingBatcher, toContractReading, type BatchPolicy } fr
 import {
   parseReceiptEvents,
   type PartOrderedEvent,
+  type PartOrderPaidEvent,
+  type PartOrderUnpaidEvent,
   type ReadingsAppliedEvent,
   type ReaderChangedEvent,
   type RecordAddedEvent,
@@ -153,6 +155,13 @@ export interface IoTUnitEvents {
   readingsApplied: [event: ReadingsAppliedEvent];
   serviceRequested: [event: ServiceRequestedEvent];
   partOrdered: [event: PartOrderedEvent];
+  /**
+   * A part order could not be paid (no allowance or balance): its batch still applied, every
+   * reading and request is on chain; `payUnpaidOrders` settles it once the unit is funded.
+   */
+  partOrderUnpaid: [event: PartOrderUnpaidEvent];
+  /** An unpaid part order was paid. */
+  partOrderPaid: [event: PartOrderPaidEvent];
   statusUploaded: [upload: StatusUpload];
   recordAdded: [event: RecordAddedEvent];
   readerAuthorized: [event: ReaderChangedEvent];
@@ -196,6 +205,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   readonly machine: string;
   /** Readings, part payments and tokens as seen in the unit's own receipts. */
   readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
+  /** Part orders seen unpaid in the unit's receipts and not seen paid since, by order id. */
+  private readonly unpaid = new Map<bigint, PartOrderUnpaidEvent>();
 
   private readonly batcher: ReadingBatcher;
   private readonly accumulator: StatusAccumulator;
@@ -287,6 +298,34 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     queue.start();
     return unit;
+  }
+
+  /** Part orders the unit saw left unpaid and has not seen paid, oldest first. */
+  get unpaidOrders(): PartOrderUnpaidEvent[] {
+    return [...this.unpaid.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1));
+  }
+
+  /**
+   * Queues one `payPartOrder` per unpaid order the unit knows of (not already queued), paid from
+   * the unit's tokens under its allowance to MaintenanceService. Call it once the unit is funded;
+   * an order still unpayable reverts on its own and stays unpaid. Resolves with the nonces queued.
+   */
+  async payUnpaidOrders(): Promise<number[]> {
+    if (this.closed) throw new UnitClosedError(this.address);
+    const queued = new Set(this.queue.pending().filter((e) => e.kind === "payment").map((e) => String(e.meta.orderId)));
+    const nonces: number[] = [];
+    for (const order of this.unpaidOrders) {
+      if (queued.has(order.orderId.toString())) continue;
+      const entry = await this.queue.enqueue({
+        kind: "payment",
+        to: this.options.contracts.maintenanceService,
+        data: maintenanceServiceInterface.encodeFunctionData("payPartOrder", [order.orderId]),
+        gasLimit: this.gas.batchBase + this.gas.payment,
+        meta: { orderId: order.orderId.toString(), price: order.price.toString() },
+      });
+      nonces.push(entry.nonce);
+    }
+    return nonces;
   }
 
   /** The EPRs the unit shares status data through. */
@@ -755,13 +794,21 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.readings) this.safeEmit("readingsApplied", e);
     for (const e of events.requests) this.safeEmit("serviceRequested", e);
     for (const e of events.orders) this.safeEmit("partOrdered", e);
+    for (const e of events.unpaid) {
+      this.unpaid.set(e.orderId, e);
+      this.safeEmit("partOrderUnpaid", e);
+    }
+    for (const e of events.paid) {
+      this.unpaid.delete(e.orderId);
+      this.safeEmit("partOrderPaid", e);
+    }
     for (const e of events.records) this.safeEmit("recordAdded", e);
     for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
     for (const e of events.revoked) this.safeEmit("readerRevoked", e);
     for (const e of events.skipped) this.safeEmit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
-    if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");
+    if (entry.kind === "readings" || entry.kind === "payment") await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
       this.ledger.earned += events.earned;
       this.ledger.spent += events.spent;

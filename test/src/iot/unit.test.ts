@@ -241,20 +241,39 @@ describe("iot/unit", function () {
       expect(await suite.token.allowance(unitWallet.address, suite.contracts.maintenanceService)).to.equal(2n * PART_PRICE);
     });
 
-    it("reports a batch that could not pay as reverted, with its readings, and goes on", async () => {
+    it("keeps a batch that could not pay: readings and requests applied, the order unpaid, paid later once funded (M7)", async () => {
       const suite = await loadFixture(deploySuite);
-      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
-      const unit = await openUnit(suite, { funding: false, batch: { size: 4, maxDelayMs: 60_000 } });
+      const { unit: unitWallet, provider: providerWallet, stranger: strangerWallet } = suite.wallets;
+      // The unit holds no tokens: it gave them all away before its queue opened (nonce 0).
+      await (await suite.token.connect(unitWallet.connect(ethers.provider)).transfer(strangerWallet.address, UNIT_TOKENS)).wait();
+      const unit = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
       const seen = record(unit);
-      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40));
+      const unpaid: unknown[][] = [];
+      const paid: unknown[][] = [];
+      unit.on("partOrderUnpaid", (e) => unpaid.push([e.nonce, e.orderId, e.payer, e.price]));
+      unit.on("partOrderPaid", (e) => paid.push([e.nonce, e.orderId, e.payer, e.provider, e.price]));
+      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 150)); // the fourth fires both counts
       for (let i = 4; i < 8; i++) await unit.record(reading(i, 80, 40));
       await unit.idle();
-      const service = suite.contracts.maintenanceService;
-      expect(seen.reverted.map(([r]) => [r.nonce, r.kind, r.reason, r.meta.readings])).to.deep.equal([
-        [0, "readings", `ERC20InsufficientAllowance(${service}, 0, ${PART_PRICE})`, 4],
-      ]);
-      expect(seen.readingsApplied.map(([e]) => e.nonce)).to.deep.equal([1]);
-      expect(await suite.service.partOrderCount()).to.equal(0n);
+      expect(seen.reverted).to.deep.equal([]);
+      expect(seen.readingsApplied.map(([e]) => [e.nonce, e.readings])).to.deep.equal([[1, 4], [2, 4]]);
+      expect(seen.serviceRequested.map(([e]) => [e.nonce, e.requestId])).to.deep.equal([[1, 1n]]);
+      expect(seen.partOrdered.map(([o]) => [o.nonce, o.orderId])).to.deep.equal([[1, 1n]]);
+      expect(unpaid).to.deep.equal([[1, 1n, unitWallet.address, PART_PRICE]]);
+      expect(unit.unpaidOrders.map((o) => o.orderId)).to.deep.equal([1n]);
+      expect((await suite.service.partOrder(1n)).status).to.equal(2n); // Unpaid
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(0n);
+
+      // Funded again, the unit pays what it owes, once.
+      await (await suite.token.connect(strangerWallet.connect(ethers.provider)).transfer(unitWallet.address, PART_PRICE)).wait();
+      expect(await unit.payUnpaidOrders()).to.deep.equal([3]);
+      expect(await unit.payUnpaidOrders()).to.deep.equal([]); // already queued
+      await unit.idle();
+      expect(paid).to.deep.equal([[3, 1n, unitWallet.address, providerWallet.address, PART_PRICE]]);
+      expect(unit.unpaidOrders).to.deep.equal([]);
+      expect((await suite.service.partOrder(1n)).status).to.equal(1n); // Paid
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(PART_PRICE);
+      expect(unit.ledger.spent).to.equal(PART_PRICE);
     });
   });
 
