@@ -56,10 +56,10 @@ describe("security M2: machine squatting", () => {
     await (await token.connect(unit).approve(await service.getAddress(), funds)).wait();
     // Every change the deployer could try, in either ABI, after setting the delay it controls as admin.
     const drain = { unit: unit.address, provider: deployer.address, partPrice: funds, thresholds: { tempThreshold: -1000n, tempCountThreshold: 1n, vibraThreshold: 0n, vibraCountThreshold: 1n } };
-    await succeeds(service.connect(deployer).setSettingsDelay(0));
+    await succeeds(() => service.connect(deployer).setSettingsDelay(0));
     await succeeds(legacy(service, deployer).updateMachine(machine.address, unit.address, deployer.address, funds));
     await succeeds(legacy(service, deployer).setThresholds(machine.address, drain.thresholds));
-    await succeeds(service.connect(deployer).proposeSettings(machine.address, drain));
+    await succeeds(() => service.connect(deployer).proposeSettings(machine.address, drain));
     // Two hot readings order one part: at the price and to the provider the unit signed up for.
     await expect(service.connect(unit).reportReadings(machine.address, [201, 201], [0, 0])).to.changeTokenBalances(
       token,

@@ -52,10 +52,12 @@ export async function lowerCountThresholds(service: MaintenanceService, owner: H
   return (await service.connect(unit).proposeSettings(machine, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })).wait();
 }
 
-/** Resolves true when `call` is mined, false when it reverts. */
-export async function succeeds(call: Promise<{ wait(): Promise<unknown> }>): Promise<boolean> {
+type Sent = Promise<{ wait(): Promise<unknown> }>;
+
+/** Resolves true when `call` is mined, false when it reverts (or, given as a thunk, does not exist in the ABI compiled). */
+export async function succeeds(call: Sent | (() => Sent)): Promise<boolean> {
   try {
-    await (await call).wait();
+    await (await (typeof call === "function" ? call() : call)).wait();
     return true;
   } catch {
     return false;
