@@ -146,6 +146,14 @@ export interface RevertedTransaction {
   meta: { [key: string]: JsonValue };
 }
 
+/** Settings the machine's owner proposed, waiting for the unit or for their delay. */
+export interface PendingMachineSettings extends Omit<MachineSettings, "partPrice"> {
+  unit: string;
+  partPrice: bigint;
+  /** When anyone may put them into effect (Unix s). */
+  effectiveAt: number;
+}
+
 /** Events of the unit. */
 export interface IoTUnitEvents {
   /** A reading batch was signed and queued durably. */
@@ -162,6 +170,13 @@ export interface IoTUnitEvents {
   partOrderUnpaid: [event: PartOrderUnpaidEvent];
   /** An unpaid part order was paid. */
   partOrderPaid: [event: PartOrderPaidEvent];
+  /**
+   * The machine's owner proposed settings that take effect at `effectiveAt` (Unix s) unless the
+   * unit accepts them earlier (`acceptPendingSettings`): seen when the unit reads the chain after
+   * each batch or an outage (one found on open is in `unit.pendingSettings`). A device program
+   * that does not agree stops reporting, or lowers its allowance, before then.
+   */
+  settingsPending: [info: PendingMachineSettings];
   statusUploaded: [upload: StatusUpload];
   recordAdded: [event: RecordAddedEvent];
   readerAuthorized: [event: ReaderChangedEvent];
@@ -205,6 +220,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   readonly machine: string;
   /** Readings, part payments and tokens as seen in the unit's own receipts. */
   readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
+  /** The owner's pending proposal as last read, to report each one once. */
+  private pending?: PendingMachineSettings;
   /** Part orders seen unpaid in the unit's receipts and not seen paid since, by order id. */
   private readonly unpaid = new Map<bigint, PartOrderUnpaidEvent>();
 
@@ -298,6 +315,50 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     queue.start();
     return unit;
+  }
+
+  /** The owner's proposal waiting for this unit's consent or its delay, as last read; none when nothing is pending. */
+  get pendingSettings(): PendingMachineSettings | undefined {
+    return this.pending;
+  }
+
+  private async readPendingSettings(): Promise<void> {
+    const [proposed, effectiveAt] = await readContract(this.transport, this.options.contracts.maintenanceService, maintenanceServiceInterface, "pendingSettings", [this.machine]);
+    if ((effectiveAt as bigint) === 0n) {
+      this.pending = undefined;
+      return;
+    }
+    const t = proposed.thresholds;
+    const next: PendingMachineSettings = {
+      unit: proposed.unit as string,
+      provider: proposed.provider as string,
+      partPrice: proposed.partPrice as bigint,
+      tempThreshold: Number(t.tempThreshold),
+      tempCountThreshold: Number(t.tempCountThreshold),
+      vibraThreshold: Number(t.vibraThreshold),
+      vibraCountThreshold: Number(t.vibraCountThreshold),
+      effectiveAt: Number(effectiveAt),
+    };
+    const key = (p: PendingMachineSettings) => [p.effectiveAt, p.unit, p.provider, p.partPrice, p.tempThreshold, p.tempCountThreshold, p.vibraThreshold, p.vibraCountThreshold].join(":");
+    const seen = this.pending !== undefined && key(this.pending) === key(next);
+    this.pending = next;
+    if (!seen) this.safeEmit("settingsPending", next);
+  }
+
+  /**
+   * Queues the unit's consent to the owner's pending settings (`acceptSettings`), which then take
+   * effect at once; the unit re-reads its machine when it is mined. Resolves with the nonce.
+   */
+  async acceptPendingSettings(): Promise<number> {
+    if (this.closed) throw new UnitClosedError(this.address);
+    const entry = await this.queue.enqueue({
+      kind: "settings",
+      to: this.options.contracts.maintenanceService,
+      data: maintenanceServiceInterface.encodeFunctionData("acceptSettings", [this.machine]),
+      gasLimit: this.gas.batchBase,
+      meta: {},
+    });
+    return entry.nonce;
   }
 
   /** Part orders the unit saw left unpaid and has not seen paid, oldest first. */
@@ -667,6 +728,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     await this.state.setSettings(settings);
     this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold });
+    await this.readPendingSettings();
     if (this.options.funding !== false) {
       this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
       const [allowance] = await readContract(this.transport, dataToken, dataTokenInterface, "allowance", [this.address, maintenanceService]);
@@ -808,7 +870,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.skipped) this.safeEmit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
-    if (entry.kind === "readings" || entry.kind === "payment") await this.refreshQuietly("reading the machine and allowance after a batch");
+    if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings") await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
       this.ledger.earned += events.earned;
       this.ledger.spent += events.spent;

@@ -31,6 +31,7 @@ import {
   deploySuiteAtPaperThresholds,
   LOW_COUNT_THRESHOLD,
   MACHINE,
+  MACHINE_WALLET,
   PART_PRICE,
   reading,
   UNIT_TOKENS,
@@ -274,6 +275,35 @@ describe("iot/unit", function () {
       expect((await suite.service.partOrder(1n)).status).to.equal(1n); // Paid
       expect(await suite.token.balanceOf(providerWallet.address)).to.equal(PART_PRICE);
       expect(unit.ledger.spent).to.equal(PART_PRICE);
+    });
+  });
+
+  describe("settings the owner proposes (M2)", () => {
+    it("reports the owner's pending proposal and accepts it on request; until then batches pay the old price", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet } = suite.wallets;
+      await (await suite.service.setSettingsDelay(86_400)).wait(); // the fixture's delay is zero
+      const m = await suite.service.machineInfo(MACHINE);
+      const proposed = { unit: m.unit, provider: m.provider, partPrice: PART_PRICE * 2n, thresholds: { tempThreshold: 200, tempCountThreshold: 1, vibraThreshold: 100, vibraCountThreshold: 1 } };
+      const tx = await suite.service.connect(MACHINE_WALLET.connect(ethers.provider)).proposeSettings(MACHINE, proposed);
+      const effectiveAt = Number((await (await tx.wait())!.getBlock()).timestamp) + 86_400;
+      const unit = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
+      const pending = { unit: unitWallet.address, provider: providerWallet.address, partPrice: PART_PRICE * 2n, tempThreshold: 200, tempCountThreshold: 1, vibraThreshold: 100, vibraCountThreshold: 1, effectiveAt };
+      expect(unit.pendingSettings).to.deep.equal(pending);
+      const seen: unknown[] = [];
+      unit.on("settingsPending", (info) => seen.push(info));
+      const ordered: bigint[] = [];
+      unit.on("partOrdered", (o) => ordered.push(o.price));
+      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40)); // the fourth orders a part, at the old price
+      await unit.idle();
+      expect(seen).to.deep.equal([]); // the same proposal is reported once, on open
+      expect(ordered).to.deep.equal([PART_PRICE]);
+
+      expect(await unit.acceptPendingSettings()).to.equal(1);
+      await unit.idle();
+      expect(unit.pendingSettings).to.equal(undefined);
+      expect(unit.settings).to.include({ partPrice: (PART_PRICE * 2n).toString(), tempCountThreshold: 1, vibraCountThreshold: 1 });
+      expect((await suite.service.machineInfo(MACHINE)).partPrice).to.equal(PART_PRICE * 2n);
     });
   });
 
