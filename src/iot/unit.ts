@@ -24,7 +24,7 @@
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { getAddress, toBeHex } from "ethers";
+import { getAddress, toBeHex, zeroPadValue } from "ethers";
 import type { ContentStore } from "../offchain";
 import type { ReaderKey, StepListener } from "../offchain";
 import { readerKey } from "../offchain";
@@ -153,6 +153,9 @@ export interface PendingMachineSettings extends Omit<MachineSettings, "partPrice
   /** When anyone may put them into effect (Unix s). */
   effectiveAt: number;
 }
+
+/** `MaintenanceService.PartOrderStatus.Unpaid`. */
+const PART_ORDER_UNPAID = 2;
 
 /** Events of the unit. */
 export interface IoTUnitEvents {
@@ -367,12 +370,48 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   }
 
   /**
-   * Queues one `payPartOrder` per unpaid order the unit knows of (not already queued), paid from
-   * the unit's tokens under its allowance to MaintenanceService. Call it once the unit is funded;
-   * an order still unpayable reverts on its own and stays unpaid. Resolves with the nonces queued.
+   * Looks up on chain the part orders of this unit's machine that it was charged for and that are
+   * still unpaid (`PartOrderUnpaid` logs, then each order's status), so a unit that restarted
+   * knows them again. Resolves with what it now knows unpaid, oldest first.
+   */
+  async findUnpaidOrders(): Promise<PartOrderUnpaidEvent[]> {
+    const service = getAddress(this.options.contracts.maintenanceService);
+    const topic = (address: string) => zeroPadValue(address, 32);
+    const logs = await this.transport.request<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>("eth_getLogs", [
+      { address: service, topics: [maintenanceServiceInterface.getEvent("PartOrderUnpaid")!.topicHash, null, topic(this.machine), topic(this.address)], fromBlock: "0x0", toBlock: "latest" },
+    ]);
+    for (const log of logs) {
+      const parsed = maintenanceServiceInterface.parseLog(log);
+      if (parsed === null) continue;
+      const orderId = parsed.args.orderId as bigint;
+      const [order] = await readContract(this.transport, service, maintenanceServiceInterface, "partOrder", [orderId]);
+      if (Number(order.status) !== PART_ORDER_UNPAID) {
+        this.unpaid.delete(orderId);
+        continue;
+      }
+      if (!this.unpaid.has(orderId)) {
+        const tx = await this.transport.request<{ nonce: string } | null>("eth_getTransactionByHash", [log.transactionHash]);
+        this.unpaid.set(orderId, { txHash: log.transactionHash, blockNumber: Number(log.blockNumber), nonce: tx === null ? -1 : Number(tx.nonce), orderId, machine: parsed.args.machine as string, payer: parsed.args.payer as string, price: parsed.args.price as bigint });
+      }
+    }
+    return this.unpaidOrders;
+  }
+
+  /**
+   * Queues one `payPartOrder` per unpaid order of the unit (not already queued), paid from the
+   * unit's tokens under its allowance to MaintenanceService: the orders it saw in its receipts
+   * and, when the chain answers, those `findUnpaidOrders` finds (after a restart). Call it once the
+   * unit is funded; an order still unpayable reverts on its own and stays unpaid. Resolves with
+   * the nonces queued.
    */
   async payUnpaidOrders(): Promise<number[]> {
     if (this.closed) throw new UnitClosedError(this.address);
+    try {
+      await this.findUnpaidOrders();
+    } catch (error) {
+      // The chain is down: the orders seen in receipts are paid; the rest on a later call.
+      if (!isOutage(error)) throw error;
+    }
     const queued = new Set(this.queue.pending().filter((e) => e.kind === "payment").map((e) => String(e.meta.orderId)));
     const nonces: number[] = [];
     for (const order of this.unpaidOrders) {

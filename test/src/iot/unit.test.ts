@@ -265,16 +265,23 @@ describe("iot/unit", function () {
       expect((await suite.service.partOrder(1n)).status).to.equal(2n); // Unpaid
       expect(await suite.token.balanceOf(providerWallet.address)).to.equal(0n);
 
-      // Funded again, the unit pays what it owes, once.
+      // Restarted, the unit finds what it owes on chain; funded again, it pays it, once.
+      await unit.close();
+      units.splice(units.indexOf(unit), 1);
+      const restarted = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
+      restarted.on("partOrderPaid", (e) => paid.push([e.nonce, e.orderId, e.payer, e.provider, e.price]));
+      expect(restarted.unpaidOrders).to.deep.equal([]);
+      expect((await restarted.findUnpaidOrders()).map((o) => [o.nonce, o.orderId, o.payer, o.price])).to.deep.equal([[1, 1n, unitWallet.address, PART_PRICE]]);
       await (await suite.token.connect(strangerWallet.connect(ethers.provider)).transfer(unitWallet.address, PART_PRICE)).wait();
-      expect(await unit.payUnpaidOrders()).to.deep.equal([3]);
-      expect(await unit.payUnpaidOrders()).to.deep.equal([]); // already queued
-      await unit.idle();
+      expect(await restarted.payUnpaidOrders()).to.deep.equal([3]);
+      expect(await restarted.payUnpaidOrders()).to.deep.equal([]); // already queued
+      await restarted.idle();
       expect(paid).to.deep.equal([[3, 1n, unitWallet.address, providerWallet.address, PART_PRICE]]);
-      expect(unit.unpaidOrders).to.deep.equal([]);
+      expect(restarted.unpaidOrders).to.deep.equal([]);
+      expect(await restarted.findUnpaidOrders()).to.deep.equal([]);
       expect((await suite.service.partOrder(1n)).status).to.equal(1n); // Paid
       expect(await suite.token.balanceOf(providerWallet.address)).to.equal(PART_PRICE);
-      expect(unit.ledger.spent).to.equal(PART_PRICE);
+      expect(restarted.ledger.spent).to.equal(PART_PRICE);
     });
   });
 
