@@ -5,7 +5,8 @@
  *   DataToken → Summary implementation → Register(admin, summary) → EquipmentProviderRelationship
  *   implementation(register, token) → RelationshipFactory(admin, register, token, epr, rewards)
  *   → `register.setRelationshipFactory(factory)`;
- * - MaintenanceService(token) (BPIIoT Table 1), paid in the DataToken;
+ * - MaintenanceService(token, admin) (BPIIoT Table 1), paid in the DataToken; no REGISTRAR_ROLE
+ *   granted, machines register themselves;
  * - RecordLog (the community's record batches, anchored on the main chain).
  *
  * Roles: the deployer (system account 0) is admin of everything and a registrar of the Register
@@ -80,7 +81,8 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
       m.call(RelationshipFactory, "grantRole", [verifierRole, verifier], { id: `grantVerifier_${verifier}` });
     }
 
-    const MaintenanceService = m.contract("MaintenanceService", [DataToken]);
+    // No REGISTRAR_ROLE is granted: every machine registers itself (or is registered with its signature).
+    const MaintenanceService = m.contract("MaintenanceService", [DataToken, admin]);
 
     const RecordLog = m.contract("RecordLog", [admin]);
     const writerRole = m.staticCall(RecordLog, "WRITER_ROLE");

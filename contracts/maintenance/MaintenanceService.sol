@@ -4,6 +4,9 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 /**
@@ -18,16 +21,30 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
  *
  * @dev Machines are keyed by their own address (the paper's `addr2`, the identity BPIIoT's
  * Register contract maps names to), so records join with other contracts without a lookup
- * table and a unit needs no id besides the address it already knows. Registration is first
- * come, first served: the caller of {registerMachine} becomes the machine's owner; nothing
- * proves that the caller controls the machine, so deployments that need it should gate
- * registration through the identity register.
+ * table and a unit needs no id besides the address it already knows.
+ *
+ * A machine is registered by its own key (`msg.sender == machine`), by a holder of
+ * {REGISTRAR_ROLE}, or by anyone presenting an EIP-712 {RegisterMachine} signature of the machine
+ * key ({registerMachineWithSignature}). Whoever sends the transaction, the machine's owner is the
+ * machine's own account: nobody can squat a device's machine, and the deployer owns none.
  *
  * Roles are per machine, not global, so they live in the machine's record instead of
  * AccessControl: the owner configures the machine and may cancel its requests, the unit
  * reports readings and pays for parts, the provider accepts and completes service requests
  * addressed to it. A request remembers the provider it was addressed to; changing a machine's
- * provider leaves open requests with the old one until the owner cancels them.
+ * provider leaves open requests with the old one until the owner cancels them. The global roles
+ * are {REGISTRAR_ROLE} (registers machines, changes none) and the admin, who sets
+ * {settingsDelay} and grants roles.
+ *
+ * The unit pays for parts, so nobody but the unit changes what it pays at once: settings (unit,
+ * provider, part price, thresholds) the unit proposes apply at once; settings the owner proposes
+ * wait {settingsDelay} seconds, unless the unit accepts them earlier ({acceptSettings}). The
+ * unit sees a pending change ({pendingSettings}, {SettingsProposed}) and can stop reporting or
+ * lower its allowance before it takes effect.
+ *
+ * A part that cannot be paid does not revert the batch: its order is recorded `Unpaid` (event
+ * {PartOrderUnpaid}), every reading is counted and every service request raised, and the order
+ * is settled later with {payPartOrder}.
  *
  * Gas: a batch keeps its counts in memory and writes the machine's counters once. The unit's
  * address and both counters share one slot, the four thresholds a second one, and the
@@ -35,7 +52,7 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
  * several parts, the unit pays their total in one `transferFrom`, after all records are
  * written (checks-effects-interactions).
  */
-contract MaintenanceService {
+contract MaintenanceService is AccessControl, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @notice Readings above this temperature count towards a part order (paper: TempThreshold).
@@ -48,6 +65,21 @@ contract MaintenanceService {
     uint32 public constant DEFAULT_VIBRA_COUNT_THRESHOLD = 1000;
     /// @notice The largest count threshold: a count must still fit in 32 bits once it exceeds it.
     uint32 public constant MAX_COUNT_THRESHOLD = type(uint32).max - 1;
+    /// @notice The role that may register any machine (it configures none afterwards).
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice How long settings the owner proposes wait for the unit, unless the admin sets another delay.
+    uint32 public constant DEFAULT_SETTINGS_DELAY = 2 days;
+    /// @notice The longest {settingsDelay} the admin may set.
+    uint32 public constant MAX_SETTINGS_DELAY = 30 days;
+    /// @notice The EIP-712 domain name of machine registrations.
+    string public constant EIP712_NAME = "commchain MaintenanceService";
+    /// @notice The EIP-712 domain version of machine registrations.
+    string public constant EIP712_VERSION = "1";
+    /// @notice The EIP-712 type a machine key signs to have itself registered by someone else.
+    bytes32 public constant REGISTER_MACHINE_TYPEHASH =
+        // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
+        // solhint-disable-next-line gas-small-strings
+        keccak256("RegisterMachine(address machine,address unit,address provider,uint96 partPrice,uint256 deadline)");
 
     /**
      * @notice The rules that turn readings into service requests and part orders. Readings and
@@ -75,6 +107,27 @@ contract MaintenanceService {
         address provider;
         uint96 partPrice;
         address owner;
+    }
+
+    /// @notice What the owner or the unit may change on a machine: its parties, part price and thresholds.
+    struct Settings {
+        address unit;
+        address provider;
+        uint96 partPrice;
+        Thresholds thresholds;
+    }
+
+    /// @notice Settings the owner proposed, in force from `effectiveAt` or once the unit accepts them.
+    struct PendingSettings {
+        Settings settings;
+        uint48 effectiveAt;
+    }
+
+    /// @notice Whether a part order is paid. `None` marks an id that was never issued.
+    enum PartOrderStatus {
+        None,
+        Paid,
+        Unpaid
     }
 
     /// @notice Where a service request stands. `None` marks an id that was never issued.
@@ -109,6 +162,7 @@ contract MaintenanceService {
     struct PartOrder {
         address machine;
         uint48 orderedAt;
+        PartOrderStatus status;
         address payer;
         uint96 price;
         address provider;
@@ -131,11 +185,33 @@ contract MaintenanceService {
     mapping(address machine => Machine) private _machines;
     mapping(uint256 requestId => ServiceRequest) private _requests;
     mapping(uint256 orderId => PartOrder) private _orders;
+    mapping(address machine => PendingSettings) private _pending;
     uint256 private _requestCount;
     uint256 private _orderCount;
+    uint32 private _settingsDelay;
 
     /// @notice The token address given to the constructor is zero.
     error MaintenanceServiceInvalidToken(address token);
+    /// @notice The admin address given to the constructor is zero.
+    error MaintenanceServiceInvalidAdmin(address admin);
+    /// @notice `caller` is neither `machine` itself nor a holder of {REGISTRAR_ROLE}.
+    error MaintenanceServiceUnauthorizedRegistrar(address machine, address caller);
+    /// @notice The registration signature of `machine` expired at `deadline`.
+    error MaintenanceServiceExpiredSignature(address machine, uint256 deadline);
+    /// @notice The registration signature is not one of `machine`'s key (or its ERC-1271 contract).
+    error MaintenanceServiceInvalidSignature(address machine);
+    /// @notice `caller` is neither the owner nor the unit of `machine`, so it may not propose settings.
+    error MaintenanceServiceUnauthorizedProposer(address machine, address caller);
+    /// @notice `machine` has no pending settings.
+    error MaintenanceServiceNoPendingSettings(address machine);
+    /// @notice The pending settings of `machine` take effect at `effectiveAt`, not yet.
+    error MaintenanceServiceSettingsNotDue(address machine, uint48 effectiveAt);
+    /// @notice A settings delay above {MAX_SETTINGS_DELAY}.
+    error MaintenanceServiceInvalidSettingsDelay(uint256 delay, uint256 maxDelay);
+    /// @notice `caller` is neither the payer of part order `orderId` nor its machine's owner.
+    error MaintenanceServiceUnauthorizedPayer(uint256 orderId, address caller);
+    /// @notice Part order `orderId` is `current`, not `Unpaid`.
+    error MaintenanceServicePartOrderNotUnpaid(uint256 orderId, PartOrderStatus current);
     /// @notice A machine address is zero.
     error MaintenanceServiceInvalidMachine(address machine);
     /// @notice A unit address is zero.
@@ -171,15 +247,35 @@ contract MaintenanceService {
      */
     error MaintenanceServiceUnexpectedRequestStatus(uint256 requestId, RequestStatus current, bytes32 expectedStates);
 
-    /// @notice `owner` registered `machine`, reported by `unit` and served by `provider`.
+    /// @notice `proposer` (the owner) proposed `settings` for `machine`, in force from `effectiveAt` unless the unit accepts earlier.
+    event SettingsProposed(address indexed machine, address indexed proposer, Settings settings, uint48 effectiveAt);
+    /// @notice The unit of `machine` accepted its pending settings before their delay ran out.
+    event SettingsAccepted(address indexed machine, address indexed unit);
+    /// @notice The owner of `machine` withdrew its pending settings.
+    event SettingsCancelled(address indexed machine, address indexed owner);
+    /// @notice The admin set the delay of owner-proposed settings from `oldDelay` to `newDelay` seconds.
+    event SettingsDelayChanged(uint32 oldDelay, uint32 newDelay);
+    /// @notice Part order `orderId` could not be paid when it was ordered; it stays `Unpaid` until {payPartOrder}.
+    event PartOrderUnpaid(uint256 indexed orderId, address indexed machine, address indexed payer, uint256 price);
+    /// @notice `payer` paid the `price` of the formerly unpaid part order `orderId` to `provider`.
+    event PartOrderPaid(
+        uint256 indexed orderId,
+        address indexed machine,
+        address indexed provider,
+        address payer,
+        uint256 price
+    );
+    /// @notice `registeredBy` registered `machine`, owned by `owner` (the machine itself),
+    /// reported by `unit` and served by `provider`.
     event MachineRegistered(
         address indexed machine,
         address indexed owner,
         address indexed unit,
         address provider,
-        uint96 partPrice
+        uint96 partPrice,
+        address registeredBy
     );
-    /// @notice The owner of `machine` set its unit, provider and part price.
+    /// @notice The unit, provider and part price of `machine` took effect (also emitted with the thresholds by every settings change).
     event MachineUpdated(address indexed machine, address indexed unit, address indexed provider, uint96 partPrice);
     /// @notice The thresholds of `machine` were set (also emitted with the defaults at registration).
     event ThresholdsChanged(
@@ -205,7 +301,8 @@ contract MaintenanceService {
     event ServiceCompleted(uint256 indexed requestId, address indexed machine, address indexed provider);
     /// @notice `owner` cancelled service request `requestId` for `machine`.
     event ServiceCancelled(uint256 indexed requestId, address indexed machine, address indexed owner);
-    /// @notice Part order `orderId` for `machine` went to `provider`; `payer` paid `price` tokens.
+    /// @notice Part order `orderId` for `machine` went to `provider` at `price`, charged to `payer`
+    /// (paid in the same transaction unless {PartOrderUnpaid} follows).
     event PartOrdered(
         uint256 indexed orderId,
         address indexed machine,
@@ -214,88 +311,190 @@ contract MaintenanceService {
         uint256 price
     );
 
-    /// @param token_ the data token parts are paid in (ERC-20 with EIP-2612 permit)
-    constructor(IERC20 token_) {
+    /**
+     * @param token_ the data token parts are paid in (ERC-20 with EIP-2612 permit)
+     * @param admin the account that grants {REGISTRAR_ROLE} and sets {settingsDelay}
+     */
+    constructor(IERC20 token_, address admin) EIP712(EIP712_NAME, EIP712_VERSION) {
         if (address(token_) == address(0)) revert MaintenanceServiceInvalidToken(address(token_));
+        if (admin == address(0)) revert MaintenanceServiceInvalidAdmin(admin);
         TOKEN = token_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _settingsDelay = DEFAULT_SETTINGS_DELAY;
+        emit SettingsDelayChanged(0, DEFAULT_SETTINGS_DELAY);
     }
 
     /**
-     * @notice Register `machine`, with the caller as its owner and the paper's default thresholds.
-     * @dev Emits {MachineRegistered} and {ThresholdsChanged}.
-     * @param machine the machine's address (the paper's addr2)
+     * @notice Register `machine`, owned by itself, with the paper's default thresholds. Only the
+     * machine's own key or a holder of {REGISTRAR_ROLE} may; anyone else relays a signature of
+     * the machine with {registerMachineWithSignature}.
+     * @dev Reverts with {MaintenanceServiceUnauthorizedRegistrar} for another caller. Emits
+     * {MachineRegistered} and {ThresholdsChanged}.
+     * @param machine the machine's address (the paper's addr2), its owner from now on
      * @param unit the IoT unit that reports the machine's readings and pays for parts (addr1)
      * @param provider the service provider requests and orders go to (addr3)
      * @param partPrice the price of one spare part, in the token's smallest unit; zero for free parts
      */
     function registerMachine(address machine, address unit, address provider, uint96 partPrice) external {
-        if (machine == address(0)) revert MaintenanceServiceInvalidMachine(machine);
-        _checkParties(unit, provider);
-        Machine storage m = _machines[machine];
-        if (m.owner != address(0)) revert MaintenanceServiceMachineAlreadyRegistered(machine, m.owner);
-
-        m.owner = msg.sender;
-        m.unit = unit;
-        m.provider = provider;
-        m.partPrice = partPrice;
-        Thresholds memory defaults = Thresholds({
-            tempThreshold: DEFAULT_TEMP_THRESHOLD,
-            tempCountThreshold: DEFAULT_TEMP_COUNT_THRESHOLD,
-            vibraThreshold: DEFAULT_VIBRA_THRESHOLD,
-            vibraCountThreshold: DEFAULT_VIBRA_COUNT_THRESHOLD
-        });
-        m.thresholds = defaults;
-
-        emit MachineRegistered(machine, msg.sender, unit, provider, partPrice);
-        _emitThresholds(machine, defaults);
+        if (msg.sender != machine && !hasRole(REGISTRAR_ROLE, msg.sender)) {
+            revert MaintenanceServiceUnauthorizedRegistrar(machine, msg.sender);
+        }
+        _register(machine, unit, provider, partPrice);
     }
 
     /**
-     * @notice Set the unit, provider and part price of `machine`. Only its owner may.
-     * @dev Counts carry over to the new unit. Open service requests stay with the provider
-     * they were addressed to. Emits {MachineUpdated}.
-     * @param machine the registered machine
-     * @param unit the new IoT unit
-     * @param provider the new service provider
-     * @param partPrice the new price of one spare part
+     * @notice Register `machine` as {registerMachine} does, for anyone holding the machine key's
+     * EIP-712 {REGISTER_MACHINE_TYPEHASH} signature over exactly these parties, price and deadline.
+     * @dev The signature is checked with OpenZeppelin's SignatureChecker, so a machine that is a
+     * contract signs through ERC-1271. It cannot be replayed: a machine is registered once, and
+     * the deadline bounds how long an unused signature stays good. Reverts with
+     * {MaintenanceServiceExpiredSignature} after `deadline`, {MaintenanceServiceInvalidSignature}
+     * for a signature of another key or other values. Emits as {registerMachine}.
+     * @param machine the machine's address, which signed
+     * @param unit the IoT unit the machine signed for
+     * @param provider the service provider the machine signed for
+     * @param partPrice the part price the machine signed for
+     * @param deadline the last second (block timestamp) the signature is good for
+     * @param signature the machine's signature of the {RegisterMachine} struct
      */
-    function updateMachine(address machine, address unit, address provider, uint96 partPrice) external {
-        Machine storage m = _ownedMachine(machine);
-        _checkParties(unit, provider);
-        m.unit = unit;
-        m.provider = provider;
-        m.partPrice = partPrice;
-        emit MachineUpdated(machine, unit, provider, partPrice);
+    function registerMachineWithSignature(
+        address machine,
+        address unit,
+        address provider,
+        uint96 partPrice,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp > deadline) revert MaintenanceServiceExpiredSignature(machine, deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(REGISTER_MACHINE_TYPEHASH, machine, unit, provider, partPrice, deadline))
+        );
+        if (!SignatureChecker.isValidSignatureNow(machine, digest, signature)) {
+            revert MaintenanceServiceInvalidSignature(machine);
+        }
+        _register(machine, unit, provider, partPrice);
     }
 
     /**
-     * @notice Set the thresholds of `machine`. Only its owner may.
-     * @dev Counts are kept: lowering a count threshold below the current count makes the next
-     * reading fire, exactly as the paper's rule compares after every reading. Emits
+     * @notice Propose new settings (unit, provider, part price, thresholds) for `machine`. Only
+     * its owner or its unit may. The unit's own proposal applies at once; the owner's waits
+     * {settingsDelay} seconds or until the unit accepts it, and replaces any earlier proposal.
+     * @dev A delay of zero applies the owner's proposal at once too. Counts are kept: lowering a
+     * count threshold below the current count makes the next reading fire, exactly as the paper's
+     * rule compares after every reading. Open service requests stay with the provider they were
+     * addressed to. Reverts with {MaintenanceServiceUnknownMachine},
+     * {MaintenanceServiceUnauthorizedProposer}, {MaintenanceServiceInvalidUnit},
+     * {MaintenanceServiceInvalidProvider} or {MaintenanceServiceInvalidCountThreshold}. Emits
+     * {MachineUpdated} and {ThresholdsChanged} when the settings apply, {SettingsProposed} when
+     * they wait.
+     * @param machine the registered machine
+     * @param settings the new settings; both count thresholds in 1..{MAX_COUNT_THRESHOLD}
+     * @return effectiveAt when the settings take effect (now when they applied)
+     */
+    function proposeSettings(address machine, Settings calldata settings) external returns (uint48 effectiveAt) {
+        Machine storage m = _machines[machine];
+        address owner = m.owner;
+        if (owner == address(0)) revert MaintenanceServiceUnknownMachine(machine);
+        bool byUnit = msg.sender == m.unit;
+        if (!byUnit && msg.sender != owner) revert MaintenanceServiceUnauthorizedProposer(machine, msg.sender);
+        _checkSettings(settings);
+        effectiveAt = Time.timestamp();
+        if (byUnit || _settingsDelay == 0) {
+            _applySettings(machine, m, settings);
+            return effectiveAt;
+        }
+        effectiveAt += _settingsDelay;
+        _pending[machine] = PendingSettings({settings: settings, effectiveAt: effectiveAt});
+        emit SettingsProposed(machine, msg.sender, settings, effectiveAt);
+    }
+
+    /**
+     * @notice Accept the pending settings of `machine` now, before their delay runs out. Only
+     * its unit may.
+     * @dev Reverts with {MaintenanceServiceUnknownMachine}, {MaintenanceServiceUnauthorizedUnit}
+     * or {MaintenanceServiceNoPendingSettings}. Emits {SettingsAccepted}, {MachineUpdated} and
      * {ThresholdsChanged}.
      * @param machine the registered machine
-     * @param thresholds the new thresholds; both count thresholds in 1..{MAX_COUNT_THRESHOLD}
      */
-    function setThresholds(address machine, Thresholds calldata thresholds) external {
-        Machine storage m = _ownedMachine(machine);
-        uint32 tempCountThreshold = thresholds.tempCountThreshold;
-        uint32 vibraCountThreshold = thresholds.vibraCountThreshold;
-        if (
-            tempCountThreshold == 0 ||
-            vibraCountThreshold == 0 ||
-            tempCountThreshold > MAX_COUNT_THRESHOLD ||
-            vibraCountThreshold > MAX_COUNT_THRESHOLD
-        ) revert MaintenanceServiceInvalidCountThreshold(tempCountThreshold, vibraCountThreshold);
-        m.thresholds = thresholds;
-        _emitThresholds(machine, thresholds);
+    function acceptSettings(address machine) external {
+        Machine storage m = _unitMachine(machine);
+        Settings memory settings = _takePending(machine).settings;
+        emit SettingsAccepted(machine, msg.sender);
+        _applySettings(machine, m, settings);
+    }
+
+    /**
+     * @notice Put the pending settings of `machine` into effect once their delay has run out.
+     * Anyone may.
+     * @dev Reverts with {MaintenanceServiceNoPendingSettings} or
+     * {MaintenanceServiceSettingsNotDue}. Emits {MachineUpdated} and {ThresholdsChanged}.
+     * @param machine the machine with pending settings
+     */
+    function executeSettings(address machine) external {
+        PendingSettings storage pending = _pending[machine];
+        uint48 effectiveAt = pending.effectiveAt;
+        if (effectiveAt == 0) revert MaintenanceServiceNoPendingSettings(machine);
+        if (Time.timestamp() < effectiveAt) revert MaintenanceServiceSettingsNotDue(machine, effectiveAt);
+        Settings memory settings = _takePending(machine).settings;
+        _applySettings(machine, _machines[machine], settings);
+    }
+
+    /**
+     * @notice Withdraw the pending settings of `machine`. Only its owner may.
+     * @dev Reverts with {MaintenanceServiceUnknownMachine}, {MaintenanceServiceUnauthorizedOwner}
+     * or {MaintenanceServiceNoPendingSettings}. Emits {SettingsCancelled}.
+     * @param machine the registered machine
+     */
+    function cancelSettings(address machine) external {
+        _ownedMachine(machine);
+        _takePending(machine);
+        emit SettingsCancelled(machine, msg.sender);
+    }
+
+    /**
+     * @notice Set how long settings the owner proposes wait for the unit. Only the admin may.
+     * @dev Proposals already pending keep their time. Reverts with
+     * {MaintenanceServiceInvalidSettingsDelay} above {MAX_SETTINGS_DELAY}. Emits
+     * {SettingsDelayChanged}.
+     * @param delay the new delay, in seconds; zero applies the owner's proposals at once
+     */
+    function setSettingsDelay(uint32 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (delay > MAX_SETTINGS_DELAY) revert MaintenanceServiceInvalidSettingsDelay(delay, MAX_SETTINGS_DELAY);
+        emit SettingsDelayChanged(_settingsDelay, delay);
+        _settingsDelay = delay;
+    }
+
+    /**
+     * @notice Pay the unpaid part order `orderId` to the provider it went to, from the caller's
+     * tokens. Only the order's payer or its machine's owner may.
+     * @dev The caller must have approved this contract for the price. The order is marked paid
+     * before the transfer (checks-effects-interactions), so it is never paid twice. Reverts with
+     * {MaintenanceServiceUnknownPartOrder}, {MaintenanceServicePartOrderNotUnpaid},
+     * {MaintenanceServiceUnauthorizedPayer}, or the token's error. Emits {PartOrderPaid}.
+     * @param orderId the unpaid order
+     */
+    function payPartOrder(uint256 orderId) external {
+        PartOrder storage order = _orders[orderId];
+        PartOrderStatus status = order.status;
+        if (status == PartOrderStatus.None) revert MaintenanceServiceUnknownPartOrder(orderId);
+        if (status != PartOrderStatus.Unpaid) revert MaintenanceServicePartOrderNotUnpaid(orderId, status);
+        address machine = order.machine;
+        if (msg.sender != order.payer && msg.sender != _machines[machine].owner) {
+            revert MaintenanceServiceUnauthorizedPayer(orderId, msg.sender);
+        }
+        order.status = PartOrderStatus.Paid;
+        address provider = order.provider;
+        uint96 price = order.price;
+        emit PartOrderPaid(orderId, machine, provider, msg.sender, price);
+        TOKEN.safeTransferFrom(msg.sender, provider, price);
     }
 
     /**
      * @notice Report one reading of `machine`. Only its IoT unit may.
      * @dev Emits {ReadingsReported}, and {ServiceRequested} or {PartOrdered} when a count
      * fires. A part order pulls the part price from the caller with `transferFrom`, so the
-     * caller must have approved this contract; without allowance or balance the token's
-     * custom error bubbles up and nothing is recorded.
+     * caller must have approved this contract; without allowance or balance the reading still
+     * counts, the order is recorded `Unpaid` ({PartOrderUnpaid}) and {payPartOrder} settles it.
      * @param machine the registered machine
      * @param temp the temperature read
      * @param vibra the vibration frequency read
@@ -310,8 +509,9 @@ contract MaintenanceService {
     /**
      * @notice Report a batch of readings of `machine`, in the order they were taken. Only its
      * IoT unit may.
-     * @dev `temps[i]` and `vibras[i]` form reading `i`. The batch is one unit: if a part it
-     * orders cannot be paid, the whole batch reverts. Emits as {reportReading}.
+     * @dev `temps[i]` and `vibras[i]` form reading `i`. If the parts it orders cannot be paid,
+     * the batch still counts every reading and raises every request; its orders are recorded
+     * `Unpaid`. Emits as {reportReading}.
      * @param machine the registered machine
      * @param temps the temperatures read
      * @param vibras the vibration frequencies read
@@ -325,7 +525,7 @@ contract MaintenanceService {
      * {reportReadings}: the unit pays for parts without a separate `approve` transaction.
      * @dev The permit is tried and a failure ignored (OpenZeppelin's recommended pattern in
      * {IERC20Permit}): if someone front-ran it, the allowance is already set and the payment
-     * goes through; if the allowance is missing, `transferFrom` reverts with the token's error.
+     * goes through; if the allowance is missing, the batch's orders are recorded `Unpaid`.
      * @param machine the registered machine
      * @param temps the temperatures read
      * @param vibras the vibration frequencies read
@@ -453,7 +653,7 @@ contract MaintenanceService {
     }
 
     /**
-     * @notice Part order `orderId`: machine, payer, price, provider and time.
+     * @notice Part order `orderId`: machine, payment status, payer, price, provider and time.
      * @dev Reverts with {MaintenanceServiceUnknownPartOrder} for an id never issued.
      * @param orderId the order, from 1 to {partOrderCount}
      * @return order the order
@@ -461,6 +661,26 @@ contract MaintenanceService {
     function partOrder(uint256 orderId) external view returns (PartOrder memory order) {
         order = _orders[orderId];
         if (order.machine == address(0)) revert MaintenanceServiceUnknownPartOrder(orderId);
+    }
+
+    /**
+     * @notice The settings the owner proposed for `machine` and when they take effect.
+     * @dev `effectiveAt` is zero when nothing is pending.
+     * @param machine the machine
+     * @return settings the proposed settings
+     * @return effectiveAt when {executeSettings} may put them into effect; zero for none
+     */
+    function pendingSettings(address machine) external view returns (Settings memory settings, uint48 effectiveAt) {
+        PendingSettings storage pending = _pending[machine];
+        return (pending.settings, pending.effectiveAt);
+    }
+
+    /**
+     * @notice How long settings the owner proposes wait for the unit.
+     * @return delay the delay in seconds
+     */
+    function settingsDelay() external view returns (uint32 delay) {
+        return _settingsDelay;
     }
 
     /**
@@ -534,11 +754,17 @@ contract MaintenanceService {
         for (uint256 i = 0; i < tally.requests; ++i) {
             _requestService(machine, provider, unit, RequestOrigin.Vibration);
         }
+        uint256 firstOrder = _orderCount + 1;
         for (uint256 i = 0; i < tally.orders; ++i) {
             _orderPart(machine, provider, unit, price);
         }
-        if (tally.orders != 0 && price != 0) {
-            TOKEN.safeTransferFrom(unit, provider, uint256(price) * tally.orders);
+        // Orders are recorded paid before the transfer, so a token calling back finds nothing to
+        // pay again; a failed transfer reverts only itself, and the orders become unpaid.
+        if (tally.orders != 0 && price != 0 && !TOKEN.trySafeTransferFrom(unit, provider, uint256(price) * tally.orders)) {
+            for (uint256 id = firstOrder; id < firstOrder + tally.orders; ++id) {
+                _orders[id].status = PartOrderStatus.Unpaid;
+                emit PartOrderUnpaid(id, machine, unit, price);
+            }
         }
     }
 
@@ -565,11 +791,62 @@ contract MaintenanceService {
         _orders[orderId] = PartOrder({
             machine: machine,
             orderedAt: Time.timestamp(),
+            status: PartOrderStatus.Paid,
             payer: payer,
             price: price,
             provider: provider
         });
         emit PartOrdered(orderId, machine, provider, payer, price);
+    }
+
+    function _register(address machine, address unit, address provider, uint96 partPrice) private {
+        if (machine == address(0)) revert MaintenanceServiceInvalidMachine(machine);
+        _checkParties(unit, provider);
+        Machine storage m = _machines[machine];
+        if (m.owner != address(0)) revert MaintenanceServiceMachineAlreadyRegistered(machine, m.owner);
+
+        m.owner = machine;
+        m.unit = unit;
+        m.provider = provider;
+        m.partPrice = partPrice;
+        Thresholds memory defaults = Thresholds({
+            tempThreshold: DEFAULT_TEMP_THRESHOLD,
+            tempCountThreshold: DEFAULT_TEMP_COUNT_THRESHOLD,
+            vibraThreshold: DEFAULT_VIBRA_THRESHOLD,
+            vibraCountThreshold: DEFAULT_VIBRA_COUNT_THRESHOLD
+        });
+        m.thresholds = defaults;
+
+        emit MachineRegistered(machine, machine, unit, provider, partPrice, msg.sender);
+        _emitThresholds(machine, defaults);
+    }
+
+    function _checkSettings(Settings calldata settings) private pure {
+        _checkParties(settings.unit, settings.provider);
+        uint32 tempCountThreshold = settings.thresholds.tempCountThreshold;
+        uint32 vibraCountThreshold = settings.thresholds.vibraCountThreshold;
+        if (
+            tempCountThreshold == 0 ||
+            vibraCountThreshold == 0 ||
+            tempCountThreshold > MAX_COUNT_THRESHOLD ||
+            vibraCountThreshold > MAX_COUNT_THRESHOLD
+        ) revert MaintenanceServiceInvalidCountThreshold(tempCountThreshold, vibraCountThreshold);
+    }
+
+    function _applySettings(address machine, Machine storage m, Settings memory settings) private {
+        m.unit = settings.unit;
+        m.provider = settings.provider;
+        m.partPrice = settings.partPrice;
+        m.thresholds = settings.thresholds;
+        emit MachineUpdated(machine, settings.unit, settings.provider, settings.partPrice);
+        _emitThresholds(machine, settings.thresholds);
+    }
+
+    /// @dev Removes and returns the pending settings of `machine`; reverts when there are none.
+    function _takePending(address machine) private returns (PendingSettings memory pending) {
+        pending = _pending[machine];
+        if (pending.effectiveAt == 0) revert MaintenanceServiceNoPendingSettings(machine);
+        delete _pending[machine];
     }
 
     function _emitThresholds(address machine, Thresholds memory t) private {

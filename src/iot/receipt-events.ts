@@ -1,6 +1,6 @@
 /**
  * What a mined transaction of the unit did, read from its receipt's logs: readings applied,
- * service requests raised, parts ordered (MaintenanceService), records added and readers
+ * service requests raised, parts ordered and whether they were paid (MaintenanceService), records added and readers
  * authorized or revoked (the unit's EPRs), and tokens earned or spent (DataToken transfers to and
  * from the unit), and readers an EPR skipped because they hold no identity any more. Logs of other contracts, or of look-alike events elsewhere, are ignored: a log
  * counts only when its address is the contract the unit knows.
@@ -44,6 +44,23 @@ export interface PartOrderedEvent extends MinedAt {
   price: bigint;
 }
 
+/** A part order that could not be paid when it fired: the batch still applied; `payPartOrder` settles it. */
+export interface PartOrderUnpaidEvent extends MinedAt {
+  orderId: bigint;
+  machine: string;
+  payer: string;
+  price: bigint;
+}
+
+/** A formerly unpaid part order, paid by `payer`. */
+export interface PartOrderPaidEvent extends MinedAt {
+  orderId: bigint;
+  machine: string;
+  provider: string;
+  payer: string;
+  price: bigint;
+}
+
 export interface RecordAddedEvent extends MinedAt {
   epr: string;
   recordId: bigint;
@@ -69,6 +86,10 @@ export interface ReceiptEvents {
   readings: ReadingsAppliedEvent[];
   requests: ServiceRequestedEvent[];
   orders: PartOrderedEvent[];
+  /** Orders of this transaction left unpaid (no allowance or balance). */
+  unpaid: PartOrderUnpaidEvent[];
+  /** Unpaid orders this transaction paid. */
+  paid: PartOrderPaidEvent[];
   records: RecordAddedEvent[];
   authorized: ReaderChangedEvent[];
   revoked: ReaderChangedEvent[];
@@ -90,7 +111,7 @@ export interface KnownContracts {
 
 export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: KnownContracts): ReceiptEvents {
   const at: MinedAt = { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, nonce };
-  const result: ReceiptEvents = { readings: [], requests: [], orders: [], records: [], authorized: [], revoked: [], skipped: [], earned: 0n, spent: 0n };
+  const result: ReceiptEvents = { readings: [], requests: [], orders: [], unpaid: [], paid: [], records: [], authorized: [], revoked: [], skipped: [], earned: 0n, spent: 0n };
   const service = getAddress(known.maintenanceService);
   const token = getAddress(known.dataToken);
   const account = getAddress(known.account);
@@ -111,6 +132,12 @@ export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: 
         break;
       case "service.PartOrdered":
         result.orders.push({ ...at, orderId: a.orderId, machine: a.machine, provider: a.provider, payer: a.payer, price: a.price });
+        break;
+      case "service.PartOrderUnpaid":
+        result.unpaid.push({ ...at, orderId: a.orderId, machine: a.machine, payer: a.payer, price: a.price });
+        break;
+      case "service.PartOrderPaid":
+        result.paid.push({ ...at, orderId: a.orderId, machine: a.machine, provider: a.provider, payer: a.payer, price: a.price });
         break;
       case "token.Transfer":
         if (a.to === account && a.from !== account) result.earned += a.value as bigint;

@@ -24,7 +24,7 @@
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { getAddress, toBeHex } from "ethers";
+import { getAddress, toBeHex, zeroPadValue } from "ethers";
 import type { ContentStore } from "../offchain";
 import type { ReaderKey, StepListener } from "../offchain";
 import { readerKey } from "../offchain";
@@ -39,6 +39,8 @@ import { DEFAULT_BATCH, ReadingBatcher, toContractReading, type BatchPolicy } fr
 import {
   parseReceiptEvents,
   type PartOrderedEvent,
+  type PartOrderPaidEvent,
+  type PartOrderUnpaidEvent,
   type ReadingsAppliedEvent,
   type ReaderChangedEvent,
   type RecordAddedEvent,
@@ -144,6 +146,17 @@ export interface RevertedTransaction {
   meta: { [key: string]: JsonValue };
 }
 
+/** Settings the machine's owner proposed, waiting for the unit or for their delay. */
+export interface PendingMachineSettings extends Omit<MachineSettings, "partPrice"> {
+  unit: string;
+  partPrice: bigint;
+  /** When anyone may put them into effect (Unix s). */
+  effectiveAt: number;
+}
+
+/** `MaintenanceService.PartOrderStatus.Unpaid`. */
+const PART_ORDER_UNPAID = 2;
+
 /** Events of the unit. */
 export interface IoTUnitEvents {
   /** A reading batch was signed and queued durably. */
@@ -153,6 +166,20 @@ export interface IoTUnitEvents {
   readingsApplied: [event: ReadingsAppliedEvent];
   serviceRequested: [event: ServiceRequestedEvent];
   partOrdered: [event: PartOrderedEvent];
+  /**
+   * A part order could not be paid (no allowance or balance): its batch still applied, every
+   * reading and request is on chain; `payUnpaidOrders` settles it once the unit is funded.
+   */
+  partOrderUnpaid: [event: PartOrderUnpaidEvent];
+  /** An unpaid part order was paid. */
+  partOrderPaid: [event: PartOrderPaidEvent];
+  /**
+   * The machine's owner proposed settings that take effect at `effectiveAt` (Unix s) unless the
+   * unit accepts them earlier (`acceptPendingSettings`): seen when the unit reads the chain after
+   * each batch or an outage (one found on open is in `unit.pendingSettings`). A device program
+   * that does not agree stops reporting, or lowers its allowance, before then.
+   */
+  settingsPending: [info: PendingMachineSettings];
   statusUploaded: [upload: StatusUpload];
   recordAdded: [event: RecordAddedEvent];
   readerAuthorized: [event: ReaderChangedEvent];
@@ -196,6 +223,10 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   readonly machine: string;
   /** Readings, part payments and tokens as seen in the unit's own receipts. */
   readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
+  /** The owner's pending proposal as last read, to report each one once. */
+  private pending?: PendingMachineSettings;
+  /** Part orders seen unpaid in the unit's receipts and not seen paid since, by order id. */
+  private readonly unpaid = new Map<bigint, PartOrderUnpaidEvent>();
 
   private readonly batcher: ReadingBatcher;
   private readonly accumulator: StatusAccumulator;
@@ -287,6 +318,114 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     queue.start();
     return unit;
+  }
+
+  /** The owner's proposal waiting for this unit's consent or its delay, as last read; none when nothing is pending. */
+  get pendingSettings(): PendingMachineSettings | undefined {
+    return this.pending;
+  }
+
+  private async readPendingSettings(): Promise<void> {
+    const [proposed, effectiveAt] = await readContract(this.transport, this.options.contracts.maintenanceService, maintenanceServiceInterface, "pendingSettings", [this.machine]);
+    if ((effectiveAt as bigint) === 0n) {
+      this.pending = undefined;
+      return;
+    }
+    const t = proposed.thresholds;
+    const next: PendingMachineSettings = {
+      unit: proposed.unit as string,
+      provider: proposed.provider as string,
+      partPrice: proposed.partPrice as bigint,
+      tempThreshold: Number(t.tempThreshold),
+      tempCountThreshold: Number(t.tempCountThreshold),
+      vibraThreshold: Number(t.vibraThreshold),
+      vibraCountThreshold: Number(t.vibraCountThreshold),
+      effectiveAt: Number(effectiveAt),
+    };
+    const key = (p: PendingMachineSettings) => [p.effectiveAt, p.unit, p.provider, p.partPrice, p.tempThreshold, p.tempCountThreshold, p.vibraThreshold, p.vibraCountThreshold].join(":");
+    const seen = this.pending !== undefined && key(this.pending) === key(next);
+    this.pending = next;
+    if (!seen) this.safeEmit("settingsPending", next);
+  }
+
+  /**
+   * Queues the unit's consent to the owner's pending settings (`acceptSettings`), which then take
+   * effect at once; the unit re-reads its machine when it is mined. Resolves with the nonce.
+   */
+  async acceptPendingSettings(): Promise<number> {
+    if (this.closed) throw new UnitClosedError(this.address);
+    const entry = await this.queue.enqueue({
+      kind: "settings",
+      to: this.options.contracts.maintenanceService,
+      data: maintenanceServiceInterface.encodeFunctionData("acceptSettings", [this.machine]),
+      gasLimit: this.gas.batchBase,
+      meta: {},
+    });
+    return entry.nonce;
+  }
+
+  /** Part orders the unit saw left unpaid and has not seen paid, oldest first. */
+  get unpaidOrders(): PartOrderUnpaidEvent[] {
+    return [...this.unpaid.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1));
+  }
+
+  /**
+   * Looks up on chain the part orders of this unit's machine that it was charged for and that are
+   * still unpaid (`PartOrderUnpaid` logs, then each order's status), so a unit that restarted
+   * knows them again. Resolves with what it now knows unpaid, oldest first.
+   */
+  async findUnpaidOrders(): Promise<PartOrderUnpaidEvent[]> {
+    const service = getAddress(this.options.contracts.maintenanceService);
+    const topic = (address: string) => zeroPadValue(address, 32);
+    const logs = await this.transport.request<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>("eth_getLogs", [
+      { address: service, topics: [maintenanceServiceInterface.getEvent("PartOrderUnpaid")!.topicHash, null, topic(this.machine), topic(this.address)], fromBlock: "0x0", toBlock: "latest" },
+    ]);
+    for (const log of logs) {
+      const parsed = maintenanceServiceInterface.parseLog(log);
+      if (parsed === null) continue;
+      const orderId = parsed.args.orderId as bigint;
+      const [order] = await readContract(this.transport, service, maintenanceServiceInterface, "partOrder", [orderId]);
+      if (Number(order.status) !== PART_ORDER_UNPAID) {
+        this.unpaid.delete(orderId);
+        continue;
+      }
+      if (!this.unpaid.has(orderId)) {
+        const tx = await this.transport.request<{ nonce: string } | null>("eth_getTransactionByHash", [log.transactionHash]);
+        this.unpaid.set(orderId, { txHash: log.transactionHash, blockNumber: Number(log.blockNumber), nonce: tx === null ? -1 : Number(tx.nonce), orderId, machine: parsed.args.machine as string, payer: parsed.args.payer as string, price: parsed.args.price as bigint });
+      }
+    }
+    return this.unpaidOrders;
+  }
+
+  /**
+   * Queues one `payPartOrder` per unpaid order of the unit (not already queued), paid from the
+   * unit's tokens under its allowance to MaintenanceService: the orders it saw in its receipts
+   * and, when the chain answers, those `findUnpaidOrders` finds (after a restart). Call it once the
+   * unit is funded; an order still unpayable reverts on its own and stays unpaid. Resolves with
+   * the nonces queued.
+   */
+  async payUnpaidOrders(): Promise<number[]> {
+    if (this.closed) throw new UnitClosedError(this.address);
+    try {
+      await this.findUnpaidOrders();
+    } catch (error) {
+      // The chain is down: the orders seen in receipts are paid; the rest on a later call.
+      if (!isOutage(error)) throw error;
+    }
+    const queued = new Set(this.queue.pending().filter((e) => e.kind === "payment").map((e) => String(e.meta.orderId)));
+    const nonces: number[] = [];
+    for (const order of this.unpaidOrders) {
+      if (queued.has(order.orderId.toString())) continue;
+      const entry = await this.queue.enqueue({
+        kind: "payment",
+        to: this.options.contracts.maintenanceService,
+        data: maintenanceServiceInterface.encodeFunctionData("payPartOrder", [order.orderId]),
+        gasLimit: this.gas.batchBase + this.gas.payment,
+        meta: { orderId: order.orderId.toString(), price: order.price.toString() },
+      });
+      nonces.push(entry.nonce);
+    }
+    return nonces;
   }
 
   /** The EPRs the unit shares status data through. */
@@ -628,6 +767,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     await this.state.setSettings(settings);
     this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold });
+    await this.readPendingSettings();
     if (this.options.funding !== false) {
       this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
       const [allowance] = await readContract(this.transport, dataToken, dataTokenInterface, "allowance", [this.address, maintenanceService]);
@@ -755,13 +895,21 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.readings) this.safeEmit("readingsApplied", e);
     for (const e of events.requests) this.safeEmit("serviceRequested", e);
     for (const e of events.orders) this.safeEmit("partOrdered", e);
+    for (const e of events.unpaid) {
+      this.unpaid.set(e.orderId, e);
+      this.safeEmit("partOrderUnpaid", e);
+    }
+    for (const e of events.paid) {
+      this.unpaid.delete(e.orderId);
+      this.safeEmit("partOrderPaid", e);
+    }
     for (const e of events.records) this.safeEmit("recordAdded", e);
     for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
     for (const e of events.revoked) this.safeEmit("readerRevoked", e);
     for (const e of events.skipped) this.safeEmit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
-    if (entry.kind === "readings") await this.refreshQuietly("reading the machine and allowance after a batch");
+    if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings") await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
       this.ledger.earned += events.earned;
       this.ledger.spent += events.spent;

@@ -9,13 +9,14 @@
  *   authorize it: cross-community sharing;
  * - makes its own third party the community's verifier (the factory's VERIFIER_ROLE): the lab
  *   fetches records shared with it through the gateway and attests them, which pays the rewards;
- * - registers each device's machine in MaintenanceService (the device is its own machine and its
- *   unit, the community's provider its provider, part price `DEFAULT_PART_PRICE`), with the
- *   run's count thresholds when they are not Table 1's;
  * - creates the EPR of each device with the provider (`factory.createRelationship`);
  *
- * the `minter` seeds each device with DataToken so it can pay for every part it may order; and
- * both parties accept each EPR in their Summaries (each device from its own account, the provider
+ * each device registers its own machine in MaintenanceService from its own account (the device
+ * is its own machine, so it owns it, and its unit; the community's provider its provider, part
+ * price `DEFAULT_PART_PRICE`), and, as the unit, sets the run's count thresholds when they are
+ * not Table 1's (a unit's own settings apply at once; the deployer holds no role there and
+ * owns no machine); the `minter` seeds each device with DataToken so it can pay for every part it
+ * may order; and both parties accept each EPR in their Summaries (each device from its own account, the provider
  * for all of its devices), without which no reward flows. The devices do so before their IoT
  * units open, whose queues then start at the accounts' nonces.
  *
@@ -110,7 +111,7 @@ export function walletOf(p: Pick<Participant, "kind" | "community">, mnemonic: s
 /** What was set up on one community chain. */
 export interface ChainSetup {
   readonly chain: string;
-  /** Transactions sent (deployer and minter). */
+  /** Transactions sent (deployer, minter, provider and devices). */
   readonly transactions: number;
   /** Machines registered. */
   readonly machines: number;
@@ -178,21 +179,34 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
       ...[plan.provider, plan.thirdParty].map((p) => ({ what: `funding ${p.id}`, tx: Promise.resolve({ to: p.address, value: PARTICIPANT_FUNDING, data: "0x" }) })),
       ...registered.map((p) => ({ what: `registering ${p.id}`, tx: c.register.register.populateTransaction(p.id, p.address, PARTICIPANT_REGISTER_KIND[p.kind]), abi: abi.register })),
       { what: `making ${plan.thirdParty.id} the community's verifier`, tx: c.factory.VERIFIER_ROLE().then((role) => c.factory.grantRole.populateTransaction(role, plan.thirdParty.address)), abi: abi.factory },
-      ...devices.map((d) => ({ what: `registering the machine of device ${d.id}`, tx: c.maintenance.registerMachine.populateTransaction(d.address, d.address, plan.provider.address, DEFAULT_PART_PRICE), abi: abi.maintenance })),
     ];
     const seeds: Draft[] = devices.map((d) => ({ what: `seeding device ${d.id} with DataToken`, tx: token.mint.populateTransaction(d.address, seed), abi: abi.token }));
-    const [firstReceipts, seedReceipts] = await Promise.all([sendGroup(chain.name, deployer, first), sendGroup(chain.name, minter, seeds)]);
-    count(firstReceipts.length + seedReceipts.length);
-
-    // Group 2: the EPRs need the provider registered, the thresholds need the machines.
-    const thresholds = { tempThreshold: TABLE1_TEMP_THRESHOLD, tempCountThreshold: options.countThreshold, vibraThreshold: TABLE1_VIBRA_THRESHOLD, vibraCountThreshold: options.countThreshold };
-    const second: Draft[] = [
-      ...devices.map((d) => ({ what: `creating the EPR of device ${d.id} with ${plan.provider.id}`, tx: c.factory.createRelationship.populateTransaction(d.address, plan.provider.address), abi: abi.factory })),
-      ...(options.countThreshold === TABLE1_COUNT_THRESHOLD
-        ? []
-        : devices.map((d) => ({ what: `setting the thresholds of device ${d.id}'s machine`, tx: c.maintenance.setThresholds.populateTransaction(d.address, thresholds), abi: abi.maintenance }))),
+    const deviceSigners = new Map(devices.map((d) => [d.id, deviceWallet(d.id, options.topology, mnemonic).connect(provider)]));
+    // Each device registers its own machine: nobody else can (M2), and it owns it.
+    const machineOf = (d: { id: DeviceId; address: string }): Draft[] => [
+      { what: `device ${d.id} registering its machine`, tx: c.maintenance.registerMachine.populateTransaction(d.address, d.address, plan.provider.address, DEFAULT_PART_PRICE), abi: abi.maintenance },
     ];
-    const secondReceipts = await sendGroup(chain.name, deployer, second);
+    const [firstReceipts, seedReceipts, ...machineReceipts] = await Promise.all([
+      sendGroup(chain.name, deployer, first),
+      sendGroup(chain.name, minter, seeds),
+      ...devices.map((d) => sendGroup(chain.name, deviceSigners.get(d.id)!, machineOf(d))),
+    ]);
+    const machinesSent = machineReceipts.reduce((total, receipts) => total + receipts.length, 0);
+    count(firstReceipts.length + seedReceipts.length + machinesSent);
+
+    // Group 2: the EPRs need the provider registered, the thresholds need the machines. Each
+    // device sets its thresholds as its machine's unit, so they apply at once.
+    const thresholds = { tempThreshold: TABLE1_TEMP_THRESHOLD, tempCountThreshold: options.countThreshold, vibraThreshold: TABLE1_VIBRA_THRESHOLD, vibraCountThreshold: options.countThreshold };
+    const second: Draft[] = devices.map((d) => ({ what: `creating the EPR of device ${d.id} with ${plan.provider.id}`, tx: c.factory.createRelationship.populateTransaction(d.address, plan.provider.address), abi: abi.factory }));
+    const settingsOf = (d: { id: DeviceId; address: string }): Draft[] =>
+      options.countThreshold === TABLE1_COUNT_THRESHOLD
+        ? []
+        : [{ what: `device ${d.id} setting its machine's thresholds`, tx: c.maintenance.proposeSettings.populateTransaction(d.address, { unit: d.address, provider: plan.provider.address, partPrice: DEFAULT_PART_PRICE, thresholds }), abi: abi.maintenance }];
+    const [eprReceipts, ...settingsReceipts] = await Promise.all([
+      sendGroup(chain.name, deployer, second),
+      ...devices.map((d) => sendGroup(chain.name, deviceSigners.get(d.id)!, settingsOf(d))),
+    ]);
+    const secondReceipts = [...eprReceipts, ...settingsReceipts.flat()];
     count(secondReceipts.length);
 
     const eprs: Record<DeviceId, string> = {};
@@ -212,7 +226,7 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     const acceptances = await Promise.all([
       sendGroup(chain.name, providerSigner, devices.map((d) => accept(providerSummary, d, plan.provider.id))),
       ...devices.map(async (d) => {
-        const signer = deviceWallet(d.id, options.topology, mnemonic).connect(provider);
+        const signer = deviceSigners.get(d.id)!;
         return sendGroup(chain.name, signer, [accept(await summaryOf(d.address, signer), d, `device ${d.id}`)]);
       }),
     ]);
@@ -220,7 +234,7 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     count(thirdReceipts);
     return {
       chain: chain.name,
-      transactions: firstReceipts.length + seedReceipts.length + secondReceipts.length + thirdReceipts,
+      transactions: firstReceipts.length + seedReceipts.length + machinesSent + secondReceipts.length + thirdReceipts,
       machines: devices.length,
       eprs,
       registered: registered.map((p) => p.id),

@@ -52,24 +52,20 @@ describe("MaintenanceService: reportReadingsWithPermit", () => {
     await expect(tx).to.changeTokenBalances(token, [unit, provider], [-PART_PRICE, PART_PRICE]);
   });
 
-  it("with a bad permit and no allowance reverts with ERC20InsufficientAllowance, state unchanged", async () => {
-    const f = await loadFixture(deployUnapprovedUnitAtThreshold);
-    const before = await snapshot(f);
-    // Signed by the wrong account, then an expired one: both permits fail and are ignored.
-    const forged = await signPermit(f.token, f.stranger, f.spender, PART_PRICE, f.deadline);
-    const expiredDeadline = BigInt(await time.latest()) - 1n;
-    const expired = await signPermit(f.token, f.unit, f.spender, PART_PRICE, expiredDeadline);
-    for (const [sig, deadline] of [[forged, f.deadline], [expired, expiredDeadline]] as const) {
-      await expect(
-        f.service
-          .connect(f.unit)
-          .reportReadingsWithPermit(f.machine.address, [201], [0], PART_PRICE, deadline, sig.v, sig.r, sig.s),
-      )
-        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
-        .withArgs(f.spender, 0n, PART_PRICE);
+  it("with a bad permit and no allowance keeps the readings and records the order unpaid", async () => {
+    // Signed by the wrong account, or expired: the permit fails and is ignored.
+    for (const kind of ["forged", "expired"] as const) {
+      const f = await loadFixture(deployUnapprovedUnitAtThreshold);
+      const before = await snapshot(f);
+      const deadline = kind === "forged" ? f.deadline : BigInt(await time.latest()) - 1n;
+      const sig = await signPermit(f.token, kind === "forged" ? f.stranger : f.unit, f.spender, PART_PRICE, deadline);
+      const tx = f.service.connect(f.unit).reportReadingsWithPermit(f.machine.address, [201], [0], PART_PRICE, deadline, sig.v, sig.r, sig.s);
+      await expect(tx).to.emit(f.service, "PartOrderUnpaid").withArgs(1n, f.machine.address, f.unit.address, PART_PRICE);
+      const after = await snapshot(f);
+      expect(after.orders).to.equal(before.orders + 1n);
+      expect([after.unitBalance, after.providerBalance, after.allowance]).to.deep.equal([before.unitBalance, before.providerBalance, 0n]);
+      expect(await f.token.nonces(f.unit.address)).to.equal(0n);
     }
-    expect(await snapshot(f)).to.deep.equal(before);
-    expect(await f.token.nonces(f.unit.address)).to.equal(0n);
   });
 
   it("sets the allowance even when the batch orders nothing, for a later order", async () => {

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
+  changeAsUnit,
+  OrderStatus,
   Origin,
   PART_PRICE,
   Status,
@@ -242,11 +244,11 @@ describe("MaintenanceService: readings", () => {
 
     it("pays the provider and price in force when the order fires", async () => {
       const f = await loadFixture(deployFundedMachine);
-      const { service, token, owner, unit, provider, provider2, machine } = f;
+      const { service, token, unit, provider, provider2, machine } = f;
       await lowerCountThresholds(f);
       const { temps, vibras } = readings(4, HOT, CALM_VIBRA);
       await service.connect(unit).reportReadings(machine.address, temps, vibras);
-      await service.connect(owner).updateMachine(machine.address, unit.address, provider2.address, 3n);
+      await changeAsUnit(f, { provider: provider2.address, partPrice: 3n });
       const tx = await service.connect(unit).reportReading(machine.address, HOT, CALM_VIBRA);
       await expect(tx).to.emit(service, "PartOrdered").withArgs(1n, machine.address, provider2.address, unit.address, 3n);
       await expect(tx).to.changeTokenBalances(token, [unit, provider, provider2], [-3n, 0n, 3n]);
@@ -254,9 +256,9 @@ describe("MaintenanceService: readings", () => {
 
     it("with a zero part price records the order and moves no tokens", async () => {
       const f = await loadFixture(deployWithMachine);
-      const { service, token, owner, unit, provider, machine } = f;
+      const { service, token, unit, provider, machine } = f;
       await lowerCountThresholds(f);
-      await service.connect(owner).updateMachine(machine.address, unit.address, provider.address, 0n);
+      await changeAsUnit(f, { partPrice: 0n });
       const { temps, vibras } = readings(5, HOT, CALM_VIBRA);
       const tx = await service.connect(unit).reportReadings(machine.address, temps, vibras);
       expect(await eventArgs(service, tx, "PartOrdered")).to.deep.equal([
@@ -295,13 +297,9 @@ describe("MaintenanceService: readings", () => {
     });
 
     it("a batch mixing hot, vibrating and at-threshold readings counts and fires each kind on its own", async () => {
-      const { service, owner, unit, machine } = await loadFixture(deployFundedMachine);
-      await service.connect(owner).setThresholds(machine.address, {
-        tempThreshold: 200n,
-        tempCountThreshold: 10n,
-        vibraThreshold: 100n,
-        vibraCountThreshold: 4n,
-      });
+      const f = await loadFixture(deployFundedMachine);
+      const { service, unit, machine } = f;
+      await changeAsUnit(f, { thresholds: { tempThreshold: 200n, tempCountThreshold: 10n, vibraThreshold: 100n, vibraCountThreshold: 4n } });
       // 15 readings that all vibrate, every other one hot (8 hot), then two at a threshold
       // (one of them hot). Vibration fires at readings 5, 10 and 15; 9 hot never reach 11.
       const temps: number[] = [];
@@ -319,39 +317,109 @@ describe("MaintenanceService: readings", () => {
     });
   });
 
-  describe("payment failures", () => {
-    it("without allowance: reverts with ERC20InsufficientAllowance and leaves the state unchanged", async () => {
+  describe("payment failures: nothing is lost, the order is recorded unpaid", () => {
+    it("without allowance: counts every reading, raises the request, records the orders Unpaid, moves no tokens", async () => {
       const f = await loadFixture(deployWithMachine);
       await f.token.connect(f.minter).mint(f.unit.address, UNIT_FUNDS);
       await lowerCountThresholds(f);
       const warm = readings(4, HOT, VIBRATING);
       await f.service.connect(f.unit).reportReadings(f.machine.address, warm.temps, warm.vibras);
-      const before = await snapshot(f);
       const { temps, vibras } = readings(5, HOT, VIBRATING);
-      await expect(f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras))
-        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
-        .withArgs(await f.service.getAddress(), 0n, PART_PRICE);
-      await expect(f.service.connect(f.unit).reportReading(f.machine.address, HOT, CALM_VIBRA))
-        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
-        .withArgs(await f.service.getAddress(), 0n, PART_PRICE);
-      const after = await snapshot(f);
-      expect(after).to.deep.equal(before);
-      // The vibration count that would also have fired in the reverted batch did not.
-      expect(after.machine?.vibraCount).to.equal(4n);
-      expect(after.requests).to.equal(0n);
+      const tx = await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
+      await expect(tx).to.emit(f.service, "ReadingsReported").withArgs(f.machine.address, 5n, 4n, 4n);
+      await expect(tx).to.emit(f.service, "ServiceRequested").withArgs(1n, f.machine.address, f.provider.address, f.unit.address, Origin.Vibration);
+      await expect(tx).to.emit(f.service, "PartOrdered").withArgs(1n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
+      await expect(tx).to.emit(f.service, "PartOrderUnpaid").withArgs(1n, f.machine.address, f.unit.address, PART_PRICE);
+      await expect(tx).to.changeTokenBalances(f.token, [f.unit, f.provider], [0n, 0n]);
+      expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Unpaid);
+      // A single reading that orders a part is not lost either.
+      const single = await f.service.connect(f.unit).reportReading(f.machine.address, HOT, CALM_VIBRA);
+      await expect(single).to.emit(f.service, "PartOrderUnpaid").withArgs(2n, f.machine.address, f.unit.address, PART_PRICE);
+      expect(await f.service.partOrderCount()).to.equal(2n);
     });
 
-    it("without balance: reverts with ERC20InsufficientBalance and leaves the state unchanged", async () => {
+    it("without balance: records every order of the batch Unpaid, each with its own event", async () => {
       const f = await loadFixture(deployWithMachine);
       await f.token.connect(f.unit).approve(await f.service.getAddress(), UNIT_FUNDS);
       await f.token.connect(f.minter).mint(f.unit.address, PART_PRICE - 1n);
       await lowerCountThresholds(f);
-      const before = await snapshot(f);
+      const { temps, vibras } = readings(10, HOT, CALM_VIBRA);
+      const tx = await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
+      expect(await eventArgs(f.service, tx, "PartOrderUnpaid")).to.deep.equal([
+        [1n, f.machine.address, f.unit.address, PART_PRICE],
+        [2n, f.machine.address, f.unit.address, PART_PRICE],
+      ]);
+      await expect(tx).to.changeTokenBalances(f.token, [f.unit, f.provider], [0n, 0n]);
+      expect((await f.service.machineInfo(f.machine.address)).tempCount).to.equal(0n);
+    });
+
+    it("a paid order is recorded Paid and emits no PartOrderUnpaid", async () => {
+      const f = await loadFixture(deployFundedMachine);
+      await lowerCountThresholds(f);
       const { temps, vibras } = readings(5, HOT, CALM_VIBRA);
-      await expect(f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras))
-        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientBalance")
-        .withArgs(f.unit.address, PART_PRICE - 1n, PART_PRICE);
-      expect(await snapshot(f)).to.deep.equal(before);
+      const tx = await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
+      await expect(tx).not.to.emit(f.service, "PartOrderUnpaid");
+      expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Paid);
+    });
+  });
+
+  describe("payPartOrder", () => {
+    /** Two unpaid orders (ids 1 and 2) of the unit, which holds the tokens but approved none. */
+    async function deployWithUnpaidOrders() {
+      const f = await deployWithMachine();
+      await f.token.connect(f.minter).mint(f.unit.address, UNIT_FUNDS);
+      await lowerCountThresholds(f);
+      const { temps, vibras } = readings(10, HOT, CALM_VIBRA);
+      await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
+      return f;
+    }
+
+    it("lets the payer pay an unpaid order once funded: tokens to the provider, status Paid, PartOrderPaid", async () => {
+      const f = await loadFixture(deployWithUnpaidOrders);
+      await f.token.connect(f.unit).approve(await f.service.getAddress(), PART_PRICE);
+      const tx = await f.service.connect(f.unit).payPartOrder(2n);
+      await expect(tx).to.emit(f.service, "PartOrderPaid").withArgs(2n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
+      await expect(tx).to.changeTokenBalances(f.token, [f.unit, f.provider], [-PART_PRICE, PART_PRICE]);
+      expect((await f.service.partOrder(2n)).status).to.equal(OrderStatus.Paid);
+      expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Unpaid);
+    });
+
+    it("lets the machine's owner pay from its own tokens", async () => {
+      const f = await loadFixture(deployWithUnpaidOrders);
+      await f.token.connect(f.minter).mint(f.owner.address, PART_PRICE);
+      await f.token.connect(f.owner).approve(await f.service.getAddress(), PART_PRICE);
+      const tx = await f.service.connect(f.owner).payPartOrder(1n);
+      await expect(tx).to.emit(f.service, "PartOrderPaid").withArgs(1n, f.machine.address, f.provider.address, f.owner.address, PART_PRICE);
+      await expect(tx).to.changeTokenBalances(f.token, [f.owner, f.unit, f.provider], [-PART_PRICE, 0n, PART_PRICE]);
+    });
+
+    it("never pays an order twice, and refuses a paid one naming its status", async () => {
+      const f = await loadFixture(deployWithUnpaidOrders);
+      await f.token.connect(f.unit).approve(await f.service.getAddress(), UNIT_FUNDS);
+      await f.service.connect(f.unit).payPartOrder(1n);
+      await expect(f.service.connect(f.unit).payPartOrder(1n))
+        .to.be.revertedWithCustomError(f.service, "MaintenanceServicePartOrderNotUnpaid")
+        .withArgs(1n, OrderStatus.Paid);
+    });
+
+    it("rejects anyone but the payer and the owner, and an unknown order", async () => {
+      const f = await loadFixture(deployWithUnpaidOrders);
+      for (const caller of [f.provider, f.stranger]) {
+        await expect(f.service.connect(caller).payPartOrder(1n))
+          .to.be.revertedWithCustomError(f.service, "MaintenanceServiceUnauthorizedPayer")
+          .withArgs(1n, caller.address);
+      }
+      await expect(f.service.connect(f.unit).payPartOrder(3n))
+        .to.be.revertedWithCustomError(f.service, "MaintenanceServiceUnknownPartOrder")
+        .withArgs(3n);
+    });
+
+    it("still unfunded: reverts with the token's error and the order stays Unpaid", async () => {
+      const f = await loadFixture(deployWithUnpaidOrders);
+      await expect(f.service.connect(f.unit).payPartOrder(1n))
+        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
+        .withArgs(await f.service.getAddress(), 0n, PART_PRICE);
+      expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Unpaid);
     });
   });
 });

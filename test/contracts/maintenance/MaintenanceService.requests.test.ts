@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
+  changeAsUnit,
   Origin,
   Status,
   blockTime,
@@ -57,8 +58,8 @@ describe("MaintenanceService: service requests", () => {
     });
 
     it("rejects the provider and strangers, and an unknown machine", async () => {
-      const { service, owner, provider, stranger, machine } = await loadFixture(deployWithMachine);
-      for (const caller of [provider, stranger, machine]) {
+      const { service, owner, provider, stranger, machine, admin } = await loadFixture(deployWithMachine);
+      for (const caller of [provider, stranger, admin]) {
         await expect(service.connect(caller).requestService(machine.address))
           .to.be.revertedWithCustomError(service, "MaintenanceServiceUnauthorizedRequester")
           .withArgs(machine.address, caller.address);
@@ -84,9 +85,10 @@ describe("MaintenanceService: service requests", () => {
     });
 
     it("rejects anyone but the provider the request was addressed to", async () => {
-      const { service, owner, unit, stranger, provider2, machine } = await loadFixture(deployWithRequest);
+      const f = await loadFixture(deployWithRequest);
+      const { service, owner, unit, stranger, provider2 } = f;
       // A provider appointed after the request does not inherit it.
-      await service.connect(owner).updateMachine(machine.address, unit.address, provider2.address, 1n);
+      await changeAsUnit(f, { provider: provider2.address, partPrice: 1n });
       for (const caller of [owner, unit, stranger, provider2]) {
         await expect(service.connect(caller).acceptServiceRequest(1n))
           .to.be.revertedWithCustomError(service, "MaintenanceServiceUnauthorizedProvider")

@@ -20,20 +20,62 @@ export function statusBits(...statuses: bigint[]): string {
   return ethers.toBeHex(statuses.reduce((bits, s) => bits | (1n << s), 0n), 32);
 }
 
-/** A token, a service, and the parties of one machine; nothing registered. */
+/** The contract's default delay of settings the owner proposes (`DEFAULT_SETTINGS_DELAY`, 2 days). */
+export const SETTINGS_DELAY = 2n * 86_400n;
+
+/** `PartOrderStatus` of the contract, by name. */
+export const OrderStatus = { None: 0n, Paid: 1n, Unpaid: 2n } as const;
+
+/**
+ * A token, a service, and the parties of one machine; nothing registered. The machine owns
+ * itself once registered, so `owner` is the machine's own signer; `registrar` holds
+ * REGISTRAR_ROLE.
+ */
 export async function deployMaintenance() {
-  const [admin, minter, owner, unit, provider, machine, stranger, provider2, unit2] = await ethers.getSigners();
+  const [admin, minter, registrar, unit, provider, machine, stranger, provider2, unit2] = await ethers.getSigners();
   const token: DataToken = await ethers.deployContract("DataToken", [admin.address]);
   await token.grantRole(await token.MINTER_ROLE(), minter.address);
-  const service: MaintenanceService = await ethers.deployContract("MaintenanceService", [await token.getAddress()]);
-  return { token, service, admin, minter, owner, unit, provider, machine, stranger, provider2, unit2 };
+  const service: MaintenanceService = await ethers.deployContract("MaintenanceService", [await token.getAddress(), admin.address]);
+  await service.grantRole(await service.REGISTRAR_ROLE(), registrar.address);
+  return { token, service, admin, minter, registrar, owner: machine, unit, provider, machine, stranger, provider2, unit2 };
 }
 
-/** {deployMaintenance} with the machine registered by `owner` at {PART_PRICE}; the unit holds no tokens. */
+/** {deployMaintenance} with the machine registered by its own key at {PART_PRICE}; the unit holds no tokens. */
 export async function deployWithMachine() {
   const f = await deployMaintenance();
-  await f.service.connect(f.owner).registerMachine(f.machine.address, f.unit.address, f.provider.address, PART_PRICE);
+  await f.service.connect(f.machine).registerMachine(f.machine.address, f.unit.address, f.provider.address, PART_PRICE);
   return f;
+}
+
+type Fixture = Awaited<ReturnType<typeof deployMaintenance>>;
+export type SettingsInput = Parameters<MaintenanceService["proposeSettings"]>[1];
+
+/** The machine's current settings with `changes` applied, as `proposeSettings` takes them. */
+export async function settingsWith(
+  f: Pick<Fixture, "service" | "machine">,
+  changes: { unit?: string; provider?: string; partPrice?: bigint; thresholds?: Partial<Record<"tempThreshold" | "tempCountThreshold" | "vibraThreshold" | "vibraCountThreshold", bigint>> } = {},
+) {
+  const m = await f.service.machineInfo(f.machine.address);
+  const t = m.thresholds;
+  return {
+    unit: changes.unit ?? m.unit,
+    provider: changes.provider ?? m.provider,
+    partPrice: changes.partPrice ?? m.partPrice,
+    thresholds: {
+      tempThreshold: t.tempThreshold,
+      tempCountThreshold: t.tempCountThreshold,
+      vibraThreshold: t.vibraThreshold,
+      vibraCountThreshold: t.vibraCountThreshold,
+      ...changes.thresholds,
+    },
+  };
+}
+
+/** Changes the machine's settings as its unit (which consents, so they apply at once). */
+export async function changeAsUnit(f: Pick<Fixture, "service" | "machine" | "unit">, changes: Parameters<typeof settingsWith>[1]) {
+  const record = await f.service.machineInfo(f.machine.address);
+  const unit = (await ethers.getSigners()).find((s) => s.address === record.unit) ?? f.unit;
+  return f.service.connect(unit).proposeSettings(f.machine.address, await settingsWith(f, changes));
 }
 
 /** {deployWithMachine} with {UNIT_FUNDS} minted to the unit and the service approved for all of it. */
@@ -87,6 +129,7 @@ export async function snapshot(f: Awaited<ReturnType<typeof deployMaintenance>>)
     machine: registered ? plainMachine(await f.service.machineInfo(f.machine.address)) : null,
     requests: await f.service.serviceRequestCount(),
     orders: await f.service.partOrderCount(),
+    pending: (await f.service.pendingSettings(f.machine.address)).effectiveAt,
     unitBalance: await f.token.balanceOf(f.unit.address),
     providerBalance: await f.token.balanceOf(f.provider.address),
     allowance: await f.token.allowance(f.unit.address, await f.service.getAddress()),
@@ -124,10 +167,28 @@ export const LOW_COUNT_THRESHOLD = 4n;
  * not about Table 1's numbers: they stay fast under solidity-coverage.
  */
 export async function lowerCountThresholds(f: Awaited<ReturnType<typeof deployWithMachine>>): Promise<void> {
-  await f.service.connect(f.owner).setThresholds(f.machine.address, {
-    tempThreshold: DEFAULTS.temp,
-    tempCountThreshold: LOW_COUNT_THRESHOLD,
-    vibraThreshold: DEFAULTS.vibra,
-    vibraCountThreshold: LOW_COUNT_THRESHOLD,
+  await changeAsUnit(f, {
+    thresholds: { tempThreshold: DEFAULTS.temp, tempCountThreshold: LOW_COUNT_THRESHOLD, vibraThreshold: DEFAULTS.vibra, vibraCountThreshold: LOW_COUNT_THRESHOLD },
   });
+}
+
+/** The machine key's EIP-712 `RegisterMachine` signature, as `registerMachineWithSignature` takes it. */
+export async function signRegistration(
+  service: MaintenanceService,
+  signer: Awaited<ReturnType<typeof ethers.getSigners>>[number],
+  values: { unit: string; provider: string; partPrice: bigint; deadline: bigint },
+  machine: string = signer.address,
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = { name: "commchain MaintenanceService", version: "1", chainId, verifyingContract: await service.getAddress() };
+  const types = {
+    RegisterMachine: [
+      { name: "machine", type: "address" },
+      { name: "unit", type: "address" },
+      { name: "provider", type: "address" },
+      { name: "partPrice", type: "uint96" },
+      { name: "deadline", type: "uint256" },
+    ],
+  };
+  return signer.signTypedData(domain, types, { machine, ...values });
 }

@@ -36,9 +36,9 @@ describe("deploy/ Ignition modules", () => {
     expect(await MaintenanceService.token()).to.equal(token);
   });
 
-  it("CommunitySuite grants admin, registrar, minters, writer and the verifiers their roles, and no one else", async () => {
+  it("CommunitySuite grants admin, registrar, minters, writer and the verifiers their roles, and no one else (no MaintenanceService registrar)", async () => {
     const { suite, deployer, relayer, writer, minter, stranger } = await loadFixture(deployModules);
-    const { DataToken, Register, RelationshipFactory, RecordLog } = suite;
+    const { DataToken, Register, RelationshipFactory, RecordLog, MaintenanceService } = suite;
     const factory = await RelationshipFactory.getAddress();
     const holders = async (contract: { hasRole(role: string, account: string): Promise<boolean> }, role: string) => {
       const candidates = { deployer: deployer.address, relayer: relayer.address, writer: writer.address, minter: minter.address, stranger: stranger.address, factory, ...Object.fromEntries(VERIFIERS.map((v, i) => [`verifier${i}`, v])) };
@@ -47,10 +47,12 @@ describe("deploy/ Ignition modules", () => {
       return held;
     };
     const admin = ethers.ZeroHash;
-    for (const contract of [DataToken, Register, RelationshipFactory, RecordLog]) expect(await holders(contract, admin)).to.deep.equal(["deployer"]);
+    for (const contract of [DataToken, Register, RelationshipFactory, RecordLog, MaintenanceService]) expect(await holders(contract, admin)).to.deep.equal(["deployer"]);
     expect(await holders(DataToken, await DataToken.MINTER_ROLE())).to.deep.equal(["minter", "factory"]);
     expect(await holders(Register, await Register.REGISTRAR_ROLE())).to.deep.equal(["deployer"]);
     expect(await holders(RecordLog, await RecordLog.WRITER_ROLE())).to.deep.equal(["writer"]);
+    // Machines register themselves (M2): nobody, the deployer included, is a MaintenanceService registrar.
+    expect(await holders(MaintenanceService, await MaintenanceService.REGISTRAR_ROLE())).to.deep.equal([]);
     expect(await holders(RelationshipFactory, await RelationshipFactory.VERIFIER_ROLE())).to.deep.equal(["verifier0", "verifier1"]);
   });
 

@@ -119,11 +119,19 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     const unit = deviceWallet(DEVICE, [DEVICE]);
     const token = await (await ethers.getContractFactory("DataToken", deployer)).deploy(deployer.address);
     await token.waitForDeployment();
-    const service = await (await ethers.getContractFactory("MaintenanceService", deployer)).deploy(await token.getAddress());
+    const service = await (await ethers.getContractFactory("MaintenanceService", deployer)).deploy(await token.getAddress(), deployer.address);
     await service.waitForDeployment();
-    const machine = Wallet.createRandom().address;
-    await (await service.registerMachine(machine, unit.address, Wallet.createRandom().address, 0n)).wait();
-    await (await service.setThresholds(machine, { tempThreshold: 200, tempCountThreshold: COUNT_THRESHOLD, vibraThreshold: 100, vibraCountThreshold: COUNT_THRESHOLD })).wait();
+    // The deployer registers the machine as a registrar (the machine's key is thrown away) and
+    // sets no delay, so the machine's owner settings apply at once; the machine owns itself.
+    const machineKey = Wallet.createRandom().connect(connect());
+    const machine = machineKey.address;
+    await (await service.grantRole(await service.REGISTRAR_ROLE(), deployer.address)).wait();
+    await (await service.setSettingsDelay(0)).wait();
+    const serviceProvider = Wallet.createRandom().address;
+    await (await service.registerMachine(machine, unit.address, serviceProvider, 0n)).wait();
+    await (await deployer.sendTransaction({ to: machine, value: ethers.parseEther("1") })).wait();
+    const thresholds = { tempThreshold: 200, tempCountThreshold: COUNT_THRESHOLD, vibraThreshold: 100, vibraCountThreshold: COUNT_THRESHOLD };
+    await (await service.connect(machineKey).proposeSettings(machine, { unit: unit.address, provider: serviceProvider, partPrice: 0n, thresholds })).wait();
     const contracts = { maintenanceService: await service.getAddress(), dataToken: await token.getAddress() };
 
     // The unit, in its own process, reads a seeded sensor as fast as it can (far more readings than

@@ -27,7 +27,20 @@ export const LOW_COUNT_THRESHOLD = 3;
 export const TEMP_THRESHOLD = 200;
 export const VIBRA_THRESHOLD = 100;
 
-export const MACHINE = "0x00000000000000000000000000000000000a11ce";
+/**
+ * The machine's own key: it registers itself and owns itself (M2), in every deployment (its nonce
+ * does not matter, the unit's does). The unit is another key.
+ */
+export const MACHINE_WALLET = new Wallet(ethers.zeroPadValue("0x0a11ce", 32));
+export const MACHINE = MACHINE_WALLET.address;
+
+/** Sets the machine's thresholds as its owner (the fixture's delay is zero, so they apply at once). */
+export async function setMachineThresholds(suite: Pick<Suite, "service">, countThreshold: number): Promise<void> {
+  const machine = MACHINE_WALLET.connect(ethers.provider);
+  const m = await suite.service.machineInfo(MACHINE);
+  const thresholds = { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: countThreshold, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: countThreshold };
+  await (await suite.service.connect(machine).proposeSettings(MACHINE, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })).wait();
+}
 
 /** The accounts of one deployment: the unit's key, the provider's, two labs, a stranger and a verifier. */
 export interface SuiteWallets {
@@ -61,14 +74,17 @@ export interface Suite {
 
 /** Deploys and wires the suite; the unit's account has sent nothing (its nonce is 0). */
 export async function deploySuite(): Promise<Suite> {
-  const [admin, owner, minter] = await ethers.getSigners();
+  const [admin, , minter] = await ethers.getSigners();
   const wallets = freshWallets();
   const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet } = wallets;
-  for (const wallet of Object.values(wallets)) {
+  for (const wallet of [...Object.values(wallets), MACHINE_WALLET]) {
     await admin.sendTransaction({ to: wallet.address, value: ethers.parseEther("100") });
   }
   const token = await ethers.deployContract("DataToken", [admin.address]);
-  const service = await ethers.deployContract("MaintenanceService", [await token.getAddress()]);
+  const service = await ethers.deployContract("MaintenanceService", [await token.getAddress(), admin.address]);
+  // The unit tests configure the machine as its owner without waiting; the timelock itself is
+  // tested in test/contracts/maintenance and test/security/M2-machine-squatting.test.ts.
+  await service.setSettingsDelay(0);
   const summary = await ethers.deployContract("Summary");
   const register = await ethers.deployContract("Register", [admin.address, summary]);
   const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
@@ -88,13 +104,8 @@ export async function deploySuite(): Promise<Suite> {
   // out here so the unit's account starts at nonce 0.
   const providerSummary = await ethers.getContractAt("Summary", await register.summaryOf(providerWallet.address));
   await (await providerSummary.connect(providerWallet.connect(ethers.provider)).acceptRelationship(epr)).wait();
-  await service.connect(owner).registerMachine(MACHINE, unitWallet.address, providerWallet.address, PART_PRICE);
-  await service.connect(owner).setThresholds(MACHINE, {
-    tempThreshold: TEMP_THRESHOLD,
-    tempCountThreshold: LOW_COUNT_THRESHOLD,
-    vibraThreshold: VIBRA_THRESHOLD,
-    vibraCountThreshold: LOW_COUNT_THRESHOLD,
-  });
+  await (await service.connect(MACHINE_WALLET.connect(ethers.provider)).registerMachine(MACHINE, unitWallet.address, providerWallet.address, PART_PRICE)).wait();
+  await setMachineThresholds({ service }, LOW_COUNT_THRESHOLD);
   await token.connect(minter).mint(unitWallet.address, UNIT_TOKENS);
   return {
     token,
@@ -127,8 +138,7 @@ export async function deploySuiteAccepted(): Promise<Suite> {
 /** {deploySuite} with the paper's count thresholds (1000) restored on the machine. */
 export async function deploySuiteAtPaperThresholds(): Promise<Suite> {
   const suite = await deploySuite();
-  const [, owner] = await ethers.getSigners();
-  await suite.service.connect(owner).setThresholds(MACHINE, { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: 1000, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: 1000 });
+  await setMachineThresholds(suite, 1000);
   return suite;
 }
 

@@ -7,14 +7,13 @@ import { EPR_MAX_READERS_PER_RECORD } from "../../../src/iot/abi";
 import { batchGasLimit, maxFires, recordGasLimit, recordWithReadersGasLimit, DEFAULT_GAS } from "../../../src/iot/gas";
 import { statusRecordCall } from "../../../src/iot/status-record";
 import { IoTUnit } from "../../../src/iot/unit";
-import { deploySuite, Kind, MACHINE, PART_PRICE, reading, TEMP_THRESHOLD, VIBRA_THRESHOLD } from "./fixture";
+import { deploySuite, Kind, MACHINE, PART_PRICE, reading, setMachineThresholds } from "./fixture";
 import { tempDir } from "./helpers";
 
 async function deployWorstCase() {
   const suite = await deploySuite();
-  const [admin, owner, minter] = await ethers.getSigners();
-  void admin;
-  await suite.service.connect(owner).setThresholds(MACHINE, { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: 1, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: 1 });
+  const [, , minter] = await ethers.getSigners();
+  await setMachineThresholds(suite, 1);
   await suite.token.connect(minter).mint(suite.wallets.unit.address, PART_PRICE * 100n);
   return suite;
 }

@@ -146,7 +146,7 @@ describe("iot/tx-queue", function () {
     const wallet = await fundedWallet();
     const [admin] = await ethers.getSigners();
     const token = await ethers.deployContract("DataToken", [admin.address]);
-    const service = await ethers.deployContract("MaintenanceService", [await token.getAddress()]);
+    const service = await ethers.deployContract("MaintenanceService", [await token.getAddress(), admin.address]);
     const machine = Wallet.createRandom().address;
     const queue = await openQueue(wallet, new SwitchableTransport());
     const settled = collectSettled(queue);

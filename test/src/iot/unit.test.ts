@@ -31,6 +31,7 @@ import {
   deploySuiteAtPaperThresholds,
   LOW_COUNT_THRESHOLD,
   MACHINE,
+  MACHINE_WALLET,
   PART_PRICE,
   reading,
   UNIT_TOKENS,
@@ -241,20 +242,75 @@ describe("iot/unit", function () {
       expect(await suite.token.allowance(unitWallet.address, suite.contracts.maintenanceService)).to.equal(2n * PART_PRICE);
     });
 
-    it("reports a batch that could not pay as reverted, with its readings, and goes on", async () => {
+    it("keeps a batch that could not pay: readings and requests applied, the order unpaid, paid later once funded (M7)", async () => {
       const suite = await loadFixture(deploySuite);
-      const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
-      const unit = await openUnit(suite, { funding: false, batch: { size: 4, maxDelayMs: 60_000 } });
+      const { unit: unitWallet, provider: providerWallet, stranger: strangerWallet } = suite.wallets;
+      // The unit holds no tokens: it gave them all away before its queue opened (nonce 0).
+      await (await suite.token.connect(unitWallet.connect(ethers.provider)).transfer(strangerWallet.address, UNIT_TOKENS)).wait();
+      const unit = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
       const seen = record(unit);
-      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40));
+      const unpaid: unknown[][] = [];
+      const paid: unknown[][] = [];
+      unit.on("partOrderUnpaid", (e) => unpaid.push([e.nonce, e.orderId, e.payer, e.price]));
+      unit.on("partOrderPaid", (e) => paid.push([e.nonce, e.orderId, e.payer, e.provider, e.price]));
+      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 150)); // the fourth fires both counts
       for (let i = 4; i < 8; i++) await unit.record(reading(i, 80, 40));
       await unit.idle();
-      const service = suite.contracts.maintenanceService;
-      expect(seen.reverted.map(([r]) => [r.nonce, r.kind, r.reason, r.meta.readings])).to.deep.equal([
-        [0, "readings", `ERC20InsufficientAllowance(${service}, 0, ${PART_PRICE})`, 4],
-      ]);
-      expect(seen.readingsApplied.map(([e]) => e.nonce)).to.deep.equal([1]);
-      expect(await suite.service.partOrderCount()).to.equal(0n);
+      expect(seen.reverted).to.deep.equal([]);
+      expect(seen.readingsApplied.map(([e]) => [e.nonce, e.readings])).to.deep.equal([[1, 4], [2, 4]]);
+      expect(seen.serviceRequested.map(([e]) => [e.nonce, e.requestId])).to.deep.equal([[1, 1n]]);
+      expect(seen.partOrdered.map(([o]) => [o.nonce, o.orderId])).to.deep.equal([[1, 1n]]);
+      expect(unpaid).to.deep.equal([[1, 1n, unitWallet.address, PART_PRICE]]);
+      expect(unit.unpaidOrders.map((o) => o.orderId)).to.deep.equal([1n]);
+      expect((await suite.service.partOrder(1n)).status).to.equal(2n); // Unpaid
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(0n);
+
+      // Restarted, the unit finds what it owes on chain; funded again, it pays it, once.
+      await unit.close();
+      units.splice(units.indexOf(unit), 1);
+      const restarted = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
+      restarted.on("partOrderPaid", (e) => paid.push([e.nonce, e.orderId, e.payer, e.provider, e.price]));
+      expect(restarted.unpaidOrders).to.deep.equal([]);
+      expect((await restarted.findUnpaidOrders()).map((o) => [o.nonce, o.orderId, o.payer, o.price])).to.deep.equal([[1, 1n, unitWallet.address, PART_PRICE]]);
+      await (await suite.token.connect(strangerWallet.connect(ethers.provider)).transfer(unitWallet.address, PART_PRICE)).wait();
+      expect(await restarted.payUnpaidOrders()).to.deep.equal([3]);
+      expect(await restarted.payUnpaidOrders()).to.deep.equal([]); // already queued
+      await restarted.idle();
+      expect(paid).to.deep.equal([[3, 1n, unitWallet.address, providerWallet.address, PART_PRICE]]);
+      expect(restarted.unpaidOrders).to.deep.equal([]);
+      expect(await restarted.findUnpaidOrders()).to.deep.equal([]);
+      expect((await suite.service.partOrder(1n)).status).to.equal(1n); // Paid
+      expect(await suite.token.balanceOf(providerWallet.address)).to.equal(PART_PRICE);
+      expect(restarted.ledger.spent).to.equal(PART_PRICE);
+    });
+  });
+
+  describe("settings the owner proposes (M2)", () => {
+    it("reports the owner's pending proposal and accepts it on request; until then batches pay the old price", async () => {
+      const suite = await loadFixture(deploySuite);
+      const { unit: unitWallet, provider: providerWallet } = suite.wallets;
+      await (await suite.service.setSettingsDelay(86_400)).wait(); // the fixture's delay is zero
+      const m = await suite.service.machineInfo(MACHINE);
+      const proposed = { unit: m.unit, provider: m.provider, partPrice: PART_PRICE * 2n, thresholds: { tempThreshold: 200, tempCountThreshold: 1, vibraThreshold: 100, vibraCountThreshold: 1 } };
+      const tx = await suite.service.connect(MACHINE_WALLET.connect(ethers.provider)).proposeSettings(MACHINE, proposed);
+      const effectiveAt = Number((await (await tx.wait())!.getBlock()).timestamp) + 86_400;
+      const unit = await openUnit(suite, { batch: { size: 4, maxDelayMs: 60_000 } });
+      const pending = { unit: unitWallet.address, provider: providerWallet.address, partPrice: PART_PRICE * 2n, tempThreshold: 200, tempCountThreshold: 1, vibraThreshold: 100, vibraCountThreshold: 1, effectiveAt };
+      expect(unit.pendingSettings).to.deep.equal(pending);
+      const seen: unknown[] = [];
+      unit.on("settingsPending", (info) => seen.push(info));
+      const ordered: bigint[] = [];
+      unit.on("partOrdered", (o) => ordered.push(o.price));
+      for (let i = 0; i < 4; i++) await unit.record(reading(i, 250, 40)); // the fourth orders a part, at the old price
+      await unit.idle();
+      expect(seen).to.deep.equal([]); // the same proposal is reported once, on open
+      expect(ordered).to.deep.equal([PART_PRICE]);
+
+      expect(await unit.acceptPendingSettings()).to.equal(1);
+      await unit.idle();
+      expect(unit.pendingSettings).to.equal(undefined);
+      expect(unit.settings).to.include({ partPrice: (PART_PRICE * 2n).toString(), tempCountThreshold: 1, vibraCountThreshold: 1 });
+      expect((await suite.service.machineInfo(MACHINE)).partPrice).to.equal(PART_PRICE * 2n);
     });
   });
 
