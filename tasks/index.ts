@@ -10,6 +10,7 @@ import "./chains";
 import "./anchor";
 import "./deploy";
 import "./records";
+import "./economics";
 import "./start";
 import "./accounts";
 
@@ -19,6 +20,7 @@ export const COMMCHAIN_TASKS = [
   "chains:up", "chains:status", "chains:down", "chain-node",
   "deploy:all", "records:send", "records:verify", "anchor", "verify:record",
   "store:up", "store:status", "store:put", "store:get",
+  "economics:sampling",
   "start", "accounts:new",
 ] as const;
 

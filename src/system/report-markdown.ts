@@ -214,6 +214,22 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       ),
     ),
   );
+  const economics = report.economics;
+  const figure = (name: string) => `![${name}](${economics.files[name]})`;
+  lines.push(
+    section(
+      "Sampling-rate game (digital-twin market)",
+      `The optimal sampling-rate game of the digital-twin paper (§5, §6.2) with its parameters: ${n(economics.equilibria)} Nash equilibria (3 budgets × 1–15 sellers), ` +
+        `${economics.certified ? "every one certified" : "**not all certified**"} (largest gain from a unilateral deviation ${economics.maxDeviationGain.toExponential(2)}, three starts agree within ${economics.maxStartDisagreement.toExponential(2)}), ` +
+        `against uniform pricing at p = ${economics.priceRatio.toFixed(4)}·B. The equilibrium samples faster than uniform pricing from ` +
+        `${economics.crossings.map((c) => `${c.sellers ?? "never"} sellers at B = ${c.budget}`).join(", ")}. Details: [economics/report.md](${economics.files.report}), data: [sampling.json](${economics.files.json}).`,
+      markdownTable(
+        ["the paper claims", "ours", "our numbers"],
+        economics.claims.map((c) => [c.claim, c.holds === null ? "–" : c.holds ? "✓" : "✗", c.evidence]),
+      ),
+      ["fig9", "fig10", "fig11", "fig12"].map(figure).join(" "),
+    ),
+  );
   const stepRows = (steps: Readonly<Record<string, Distribution>>) => Object.entries(steps).map(([step, d]) => [step, String(d.p50), String(d.p95), String(d.max), n(d.samples)]);
   lines.push(
     section(

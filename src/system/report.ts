@@ -7,6 +7,7 @@ import type { PartitionDocument } from "../partition/document";
 import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
 import type { AttestationOutcome } from "./attestations";
+import type { EconomicsFacts } from "./economics";
 import type { FleetResult } from "./fleet";
 import type { StartOptions } from "./options";
 import type { ChainSetup, CommunityPlan } from "./participants";
@@ -150,6 +151,8 @@ export interface RunReport {
     readonly capped: number;
     readonly records: readonly AttestationOutcome[];
   };
+  /** The sampling-rate game (digital-twin paper §5, §6.2), its certificate and the paper's claims. */
+  readonly economics: EconomicsFacts;
   readonly checks: readonly RunCheck[];
   /** Seconds from the start of the run to the report (shutdown not included). */
   readonly seconds: number;
@@ -174,6 +177,7 @@ export interface RunFacts {
   readonly attestations: readonly AttestationOutcome[];
   readonly records: SendAndAnchorResult;
   readonly verification: VerificationResult;
+  readonly economics: EconomicsFacts;
   /** Block height of every chain at the end, by name. */
   readonly heights: Readonly<Record<string, number>>;
 }
@@ -246,6 +250,18 @@ export function runChecks(facts: RunFacts): RunCheck[] {
       required: true,
       passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
       detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
+    },
+    {
+      name: "every sampling-rate equilibrium is certified",
+      required: true,
+      passed: facts.economics.certified,
+      detail: `${facts.economics.equilibria} equilibria; largest deviation gain ${facts.economics.maxDeviationGain.toExponential(2)}, starts agree within ${facts.economics.maxStartDisagreement.toExponential(2)}`,
+    },
+    {
+      name: "the digital-twin paper's sampling-rate claims hold",
+      required: false,
+      passed: facts.economics.claims.every((c) => c.holds !== false),
+      detail: facts.economics.claims.map((c) => `${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`).join("; "),
     },
     {
       name: "verifiers attested shared records from the objects they fetched, and the rewards were paid",
@@ -392,6 +408,7 @@ export function buildRunReport(facts: RunFacts): RunReport {
       capped: attested.filter((a) => a.capped === true).length,
       records: attestations,
     },
+    economics: facts.economics,
     checks: runChecks(facts),
     seconds: facts.seconds,
   };

@@ -28,6 +28,8 @@ export interface RunPaths {
   readonly store: string;
   /** One state directory per IoT unit (queue, keyrings). */
   readonly units: string;
+  /** The sampling-rate game: sampling.json, report.md, fig9–12.svg. */
+  readonly economics: string;
   readonly charts: string;
   readonly reportMarkdown: string;
   readonly reportJson: string;
@@ -46,6 +48,7 @@ export function runPaths(dir: string): RunPaths {
     chains: path.join(root, "chains"),
     store: path.join(root, "store"),
     units: path.join(root, "units"),
+    economics: path.join(root, "economics"),
     charts: path.join(root, "charts"),
     reportMarkdown: path.join(root, "report.md"),
     reportJson: path.join(root, "report.json"),

@@ -19,6 +19,7 @@ import { writeTrafficLog } from "../trust/generate";
 import { sendAndAnchor } from "./anchoring";
 import { RunCheckError, RunInterruptedError, StartOptionError, StepFailedError } from "./errors";
 import { attestSharedRecords } from "./attestations";
+import { runEconomics } from "./economics";
 import { runFleet } from "./fleet";
 import type { StartOptions } from "./options";
 import { planParticipants, setUpParticipants } from "./participants";
@@ -288,6 +289,15 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
       },
     );
 
+    const economics = await step(
+      "economics",
+      "the sampling-rate game of the digital-twin market: certified equilibria against uniform pricing, Figs. 9–12",
+      () => runEconomics(paths.economics, paths.root),
+      (result) =>
+        `${result.equilibria} equilibria ${result.certified ? "certified" : "NOT certified"}; equilibrium above uniform pricing from ${result.crossings.map((c) => `${c.sellers ?? "never"} (B = ${c.budget})`).join(", ")} sellers; ` +
+        `${result.claims.filter((c) => c.holds === true).length}/${result.claims.length} of the paper's claims hold`,
+    );
+
     return step(
       "report",
       "report.md, report.json and charts",
@@ -312,6 +322,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
           attestations,
           records,
           verification,
+          economics,
           heights,
         });
         const files = await writeRunReport(paths, report, { anchorMs: records.anchorLatencyMs, shareMs: fleet.shareLatencyMs, readMs: verification.reads.filter((r) => r.ms !== undefined).map((r) => r.ms!) });

@@ -95,6 +95,7 @@ describe("system parts", () => {
             { chain: "community-1", device: "01", recordId: 0, reader: "community-2-lab", cross: true, expected: "refused", outcome: "refused", status: 403, code: "Forbidden" },
           ],
         },
+        economics: { equilibria: 45, certified: true, maxDeviationGain: -1e-12, maxStartDisagreement: 1e-12, claims: [{ id: "ne-higher-many", claim: "the equilibrium has the higher sampling rate above six sellers", holds: true, evidence: "" }] },
         attestations: [
           { chain: "community-1", device: "01", epr: "0x01", recordId: 0, verifier: "community-1-lab", verifierAddress: "0x02", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
           { chain: "community-2", device: "03", epr: "0x03", recordId: 1, verifier: "community-2-lab", verifierAddress: "0x04", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
@@ -103,8 +104,8 @@ describe("system parts", () => {
     const failed = (facts: RunFacts) => runChecks(facts).filter((c) => !c.passed).map((c) => c.name);
 
     it("all pass on a consistent run", () => {
-      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal([true, true, true, true, true, true, true, true]);
-      expect(runChecks(base()).filter((c) => !c.required).map((c) => c.name)).to.deep.equal(["service requests and part orders happened"]);
+      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal([true, true, true, true, true, true, true, true, true, true]);
+      expect(runChecks(base()).filter((c) => !c.required).map((c) => c.name)).to.deep.equal(["service requests and part orders happened", "the digital-twin paper's sampling-rate claims hold"]);
     });
 
     it("fail on what went wrong, naming it", () => {
@@ -121,6 +122,8 @@ describe("system parts", () => {
       f.verification.reads[1] = { ...f.verification.reads[1], outcome: "read", status: undefined };
       // An attestation whose verifier got nothing (the cap used up, say) is not a paid one.
       f.attestations[1] = { ...f.attestations[1], verificationReward: "0" };
+      (f as unknown as { economics: { certified: boolean; claims: { holds: boolean }[] } }).economics.certified = false;
+      (f as unknown as { economics: { claims: { holds: boolean }[] } }).economics.claims[0].holds = false;
       const facts = f as unknown as RunFacts;
       expect(failed(facts)).to.deep.equal([
         "records per chain sum to the copies the storage model places",
@@ -128,6 +131,8 @@ describe("system parts", () => {
         "sampled records verify as a light client",
         "a tampered proof is rejected",
         "an unauthorised reader is refused",
+        "every sampling-rate equilibrium is certified",
+        "the digital-twin paper's sampling-rate claims hold",
         "verifiers attested shared records from the objects they fetched, and the rewards were paid",
       ]);
       expect(runChecks(facts).at(-1)!.detail).to.equal("2/2 attested (2 with the plaintext checked), 1 paid both rewards");

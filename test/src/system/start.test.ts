@@ -136,6 +136,19 @@ describe("system: npm start end to end (small settings)", function () {
       expect(report.checks.filter((c) => !c.passed)).to.deep.equal([]);
     });
 
+    it("solves the sampling-rate game: files in economics/, certified, the paper's crossing, its section in the report", () => {
+      const paths = runPaths(runDir);
+      expect(fs.readdirSync(paths.economics).sort()).to.deep.equal(["fig10.svg", "fig11.svg", "fig12.svg", "fig9.svg", "report.md", "sampling.json"]);
+      const doc = JSON.parse(fs.readFileSync(path.join(paths.economics, "sampling.json"), "utf8")) as { equilibrium: { budget: number; sellers: number; rates: number[] }[] };
+      expect(doc.equilibrium.find((e) => e.budget === 200 && e.sellers === 7)!.rates[0]).to.be.closeTo(116.27, 0.01);
+      expect(report.economics).to.deep.include({ equilibria: 45, certified: true });
+      expect(report.economics.crossings.map((c) => c.sellers)).to.deep.equal([7, 7, 7]);
+      expect(report.checks.find((c) => c.name === "every sampling-rate equilibrium is certified")).to.deep.include({ passed: true, required: true });
+      const markdown = fs.readFileSync(paths.reportMarkdown, "utf8");
+      expect(markdown).to.contain("## Sampling-rate game (digital-twin market)");
+      for (const f of ["fig9", "fig10", "fig11", "fig12"]) expect(markdown).to.contain(`![${f}](economics/${f}.svg)`);
+    });
+
     it("gives every community of the partition a chain of its members", () => {
       const doc = readPartition(path.join(runDir, "partition", "partition.json"));
       expect(doc.chosen.communities).to.have.length(3);
@@ -269,15 +282,17 @@ describe("system: npm start end to end (small settings)", function () {
     const runDir = path.join(work, "interrupted");
     const abort = new AbortController();
     const gateways: string[] = [];
+    // The progress prefix of a step, "[ 7/12] units", from the table of steps.
+    const prefix = (step: (typeof STEPS)[number]) => `[${String(STEPS.indexOf(step) + 1).padStart(2)}/${STEPS.length}] ${step} `;
     const output = sink((line) => {
-      if (/^\[ 6\/11\] store .* done in/.test(line)) gateways.push(...(line.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []));
-      if (line.startsWith("[ 7/11] units ")) abort.abort();
+      if (line.startsWith(prefix("store")) && / done in/.test(line)) gateways.push(...(line.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []));
+      if (line.startsWith(prefix("units"))) abort.abort();
     });
     const error = await runSystem(resolveStartOptions({ ...SMALL, runDir, readingsPerDevice: 100_000 }), context(output, abort.signal)).catch((e: Error) => e);
     expect(error).to.be.instanceOf(RunInterruptedError);
     expect((error as RunInterruptedError).step).to.equal("units");
-    expect(output.lines.some((l) => /^\[ 7\/11\] units .* FAILED after/.test(l))).to.equal(true);
-    expect(output.lines.some((l) => /^\[11\/11\] shutdown .* done in/.test(l))).to.equal(true);
+    expect(output.lines.some((l) => l.startsWith(prefix("units")) && / FAILED after/.test(l))).to.equal(true);
+    expect(output.lines.some((l) => l.startsWith(prefix("shutdown")) && / done in/.test(l))).to.equal(true);
     expect(chainProcessesUnder(runDir)).to.deep.equal([]);
     expect(gateways).to.have.length(3);
     for (const url of gateways) expect(await answers(url), url).to.equal(false);

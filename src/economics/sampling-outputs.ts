@@ -1,0 +1,60 @@
+/** Writes `economics:sampling`'s files as one atomic set: sampling.json, report.md, fig9–12.svg. */
+import path from "node:path";
+import { writeFilesAtomic } from "../io/atomic-write";
+import { renderSvg } from "../report/charts";
+import { SAMPLING_FIGURES, samplingFigureSpec, type SamplingFigure } from "./sampling-charts";
+import { renderSamplingReport } from "./sampling-report";
+import type { SamplingStudy } from "./sampling-study";
+
+export const SAMPLING_FILES = { json: "sampling.json", report: "report.md" } as const;
+
+export type SamplingOutputs = { json: string; report: string } & Record<SamplingFigure, string>;
+
+/** The machine-readable document (issue 12's format): parameters, every equilibrium and every UPS point. */
+export function samplingDocument(study: SamplingStudy): object {
+  const o = study.options;
+  return {
+    parameters: { ...o.parameters, budgets: o.budgets, maxSellers: o.maxSellers, rawRates: o.rawRates, priceRatio: o.priceRatio, figurePriceRatios: o.figurePriceRatios, excludeInfeasible: o.excludeInfeasible, rawAsCap: o.rawAsCap },
+    certified: study.certified,
+    claims: study.claims,
+    crossings: study.crossings,
+    equilibrium: study.equilibrium.map((e) => ({
+      budget: e.budget,
+      sellers: e.sellerCount,
+      active: e.sellers,
+      excluded: e.excluded,
+      rates: e.rates,
+      utilities: e.utilities,
+      multipliers: e.multipliers,
+      iterations: e.iterations,
+      certificate: e.certificate,
+    })),
+    uniformPricing: study.uniformPricing.map((u) => ({
+      budget: u.budget,
+      sellers: u.sellers,
+      priceRatio: u.priceRatio,
+      price: u.price,
+      rates: u.rates,
+      profits: u.profits,
+      spend: u.spend,
+      overspend: u.overspend,
+    })),
+  };
+}
+
+/** Renders and writes the study's files into `outDir`; none is half-written if one fails. */
+export async function writeSamplingOutputs(outDir: string, study: SamplingStudy): Promise<SamplingOutputs> {
+  const figures = Object.fromEntries(SAMPLING_FIGURES.map((f) => [f, `${f}.svg`])) as Record<SamplingFigure, string>;
+  const svgs = await Promise.all(SAMPLING_FIGURES.map((f) => renderSvg(samplingFigureSpec(study, f))));
+  const paths = {
+    json: path.join(outDir, SAMPLING_FILES.json),
+    report: path.join(outDir, SAMPLING_FILES.report),
+    ...(Object.fromEntries(SAMPLING_FIGURES.map((f) => [f, path.join(outDir, figures[f])])) as Record<SamplingFigure, string>),
+  };
+  await writeFilesAtomic([
+    { path: paths.json, data: `${JSON.stringify(samplingDocument(study), null, 2)}\n` },
+    { path: paths.report, data: renderSamplingReport(study, figures) },
+    ...SAMPLING_FIGURES.map((f, i) => ({ path: paths[f], data: svgs[i] })),
+  ]);
+  return paths;
+}
