@@ -18,7 +18,7 @@ import {
 
 /** How the equilibrium is computed and certified. */
 export interface EquilibriumOptions {
-  /** Stop when no rate moved more than this in a round. */
+  /** Stop when no rate moved more than this (relative to the largest rate, at least 1) in a round. */
   readonly tolerance: number;
   readonly maxIterations: number;
   /** Grid points per seller for the deviation check. */
@@ -85,8 +85,11 @@ export interface Equilibrium {
 
 /** Finds the root of a decreasing function on [lo, hi] by bisection, to the last representable bit. */
 function bisectDecreasing(f: (x: number) => number, lo: number, hi: number): number {
-  for (let i = 0; i < 200 && hi - lo > 1e-13 * Math.max(1, hi); i++) {
+  // 1,100 halvings exhaust any double interval; stopping only when the midpoint stops moving keeps
+  // best responses exact to an ulp, so the iteration's changes are not swamped by bisection noise.
+  for (let i = 0; i < 1_100; i++) {
     const mid = (lo + hi) / 2;
+    if (mid <= lo || mid >= hi) break;
     if (f(mid) > 0) lo = mid;
     else hi = mid;
   }
@@ -139,7 +142,9 @@ export function iterateBestResponses(
     }
     // Recomputing the sum each round keeps rounding from drifting over thousands of updates.
     total = xi.reduce((a, b) => a + b, 0);
-    if (change <= options.tolerance) return { rates, iterations: round };
+    // Relative to the rates' scale: with rate bounds in the thousands an absolute 1e-10 is below
+    // what a double can resolve, and the iteration would never stop.
+    if (change <= options.tolerance * Math.max(1, ...rates)) return { rates, iterations: round };
   }
   throw new EquilibriumNotConvergedError(rates.length, budget, options.maxIterations, change);
 }
@@ -220,7 +225,11 @@ export function solveEquilibrium(
     const xi = rates.map((r) => satisfaction(p, r));
     const total = xi.reduce((a, b) => a + b, 0);
     const utilities = rates.map((r, i) => sellerUtility(p, r, total - xi[i], budget));
-    const worst = utilities.reduce((w, u, i) => (u < utilities[w] || (u === utilities[w] && i > w) ? i : w), 0);
+    // The lowest utility goes first; sellers within rounding of it tie, and of those the last to
+    // join goes, so a symmetric game drops sellers in reverse order of joining.
+    const lowest = Math.min(...utilities);
+    const tied = (u: number) => u - lowest <= 1e-9 * Math.max(1, Math.abs(lowest));
+    const worst = utilities.reduce((w, u, i) => (tied(u) ? i : w), 0);
     if (utilities[worst] < p.uMin) {
       if (!o.excludeInfeasible || sellers.length === 1) {
         throw new InfeasibleParticipationError(o.excludeInfeasible ? sellers[worst] : sellers[utilities.findIndex((u) => u < p.uMin)], utilities[worst], p.uMin, sellers.length, budget);

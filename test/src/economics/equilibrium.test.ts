@@ -123,6 +123,12 @@ describe("src/economics/equilibrium", () => {
         { numRuns: 40 },
       );
     });
+    it("a wide rate range (α1 = 0.001: rates up to 10,000) still converges and is certified", () => {
+      // fast-check found this one: with an absolute stopping tolerance it never stopped.
+      const p = { ...P, beta1: 2, beta2: 1, alpha1: 0.001, uMin: -1e9 };
+      const e = solveEquilibrium(p, 214.8899660747731, PAPER_RAW_RATES.slice(0, 9));
+      expect(e.certificate.holds).to.equal(true);
+    });
   });
 
   describe("errors", () => {
