@@ -128,9 +128,11 @@ export class LightClient {
     const rpc = this.options.rpc ?? rpcOf(provider);
     const tip = await this.mainTip(rpc);
     if (tip.number < this.nextMainBlock) return [];
-    const [anchoredLogs, resetLogs] = await Promise.all([
+    // Registrations and resets name the chains whose proven state reveals withheld checkpoint logs.
+    const [anchoredLogs, resetLogs, registeredLogs] = await Promise.all([
       this.hub.queryFilter(this.hub.filters.CheckpointAnchored(), this.nextMainBlock, tip.number),
       this.hub.queryFilter(this.hub.filters.ChainReset(), this.nextMainBlock, tip.number),
+      this.hub.queryFilter(this.hub.filters.ChainRegistered(), this.nextMainBlock, tip.number),
     ]);
     const added = anchoredLogs.map((event): Anchor => ({
       chainId: Number(event.args.chainId),
@@ -141,7 +143,7 @@ export class LightClient {
       parentHash: event.args.parentHash.toLowerCase() as HexHash,
       mainBlock: event.blockNumber,
     }));
-    const chains = new Set([...this.anchors.keys(), ...added.map((a) => a.chainId), ...resetLogs.map((e) => Number(e.args.chainId))]);
+    const chains = new Set([...this.anchors.keys(), ...added.map((a) => a.chainId), ...[...resetLogs, ...registeredLogs].map((e) => Number(e.args.chainId)), ...this.epochs.keys()]);
     const states = await this.proveHub(rpc, tip, [...chains], added);
 
     // Nothing is kept unless every log and every chain's state checked out.
@@ -166,7 +168,7 @@ export class LightClient {
 
   /** Chain ids with at least one anchor. */
   chains(): number[] {
-    return [...this.anchors.keys()].sort((a, b) => a - b);
+    return [...this.anchors.keys()].filter((id) => this.anchorsOf(id).length > 0).sort((a, b) => a - b);
   }
 
   /** The anchors of `chainId` of every epoch, oldest first. */
