@@ -116,7 +116,7 @@ task("verify:record", "Verifies a record of a community chain as a light client:
       const { record, anchor, batchId, index, root } = verdict.verified;
       console.log(`VALID record ${record.sequence} of ${verdict.chain}: ${record.from} -> ${record.to}, ${record.bytes} bytes at ${new Date(record.timestamp).toISOString()}`);
       console.log(`  batch ${batchId} leaf ${index}, root ${root}`);
-      console.log(`  anchor: chain ${anchor.chainId} epoch ${anchor.epoch} height ${anchor.height} block ${anchor.blockHash} (state root ${anchor.stateRoot}, main-chain block ${anchor.mainBlock})`);
+      console.log(`  anchor: chain ${anchor.chainId} height ${anchor.height} block ${anchor.blockHash} (state root ${anchor.stateRoot}, main-chain block ${anchor.mainBlock}, epoch ${anchor.epoch})`);
     } else {
       console.log(`INVALID record ${verdict.recordId} of ${verdict.chain}: ${verdict.reason}: ${verdict.message}`);
       process.exitCode = 1;

@@ -206,7 +206,8 @@ describe("AnchorHub", () => {
       const figures: Record<string, number> = {};
       for (const headersPerTx of [1, 16, 64]) figures[`${headersPerTx} headers/tx`] = Math.round(await perBlock(headersPerTx));
       console.log(`      AnchorHub gas per anchored block over ${blocks} blocks: ${JSON.stringify(figures)}`);
-      expect(figures["16 headers/tx"]).to.be.lessThan(figures["1 headers/tx"] / 4);
+      // the strict RLP walk of every header field (differential-fuzzed) costs ~10k gas a header
+      expect(figures["16 headers/tx"]).to.be.lessThan(figures["1 headers/tx"] / 3);
       expect(figures["64 headers/tx"]).to.be.lessThan(figures["16 headers/tx"]);
     });
   });
