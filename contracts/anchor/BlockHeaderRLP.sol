@@ -9,8 +9,11 @@ pragma solidity ^0.8.24;
  * header field before `difficulty` has a fixed size, so parentHash and stateRoot sit at fixed
  * offsets after the list prefix and only `difficulty` has to be skipped to reach `number`. The
  * prefix bytes of the fields passed over are checked so that a payload of another shape is
- * rejected instead of misread. Works for every fork's header (fields after `number` are never
- * read).
+ * rejected instead of misread. From `difficulty` on, every item up to the end of the list is
+ * walked as a canonical RLP byte string, so the parser accepts exactly the payloads a strict RLP
+ * decoder (ethereumjs RLP, checked by a differential fuzz test) reads as a list of at least
+ * {MIN_FIELDS} byte strings of a header's field sizes. Works for every fork's header (fields
+ * after `number` are checked for shape but not read).
  */
 library BlockHeaderRLP {
     /// @dev RLP prefix of a 32-byte string (parentHash, ommersHash, stateRoot, ...).
@@ -27,6 +30,14 @@ library BlockHeaderRLP {
     uint8 private constant SHORT_STRING_MAX = 0xb7;
     /// @dev Longest scalar a header number may take (uint256).
     uint256 private constant MAX_SCALAR_LENGTH = 32;
+    /// @dev First list prefix: header fields are byte strings, never lists.
+    uint8 private constant LIST_PREFIX = 0xc0;
+    /// @dev Longest string or list whose length is folded into the prefix byte.
+    uint256 private constant SHORT_LENGTH_MAX = 55;
+    /// @dev Fields of the oldest (Frontier) header: parentHash .. nonce.
+    uint256 private constant MIN_FIELDS = 15;
+    /// @dev Fields before `difficulty`, at fixed offsets.
+    uint256 private constant FIXED_FIELDS = 7;
 
     /// @dev Offsets relative to the start of the list payload.
     uint256 private constant PARENT_HASH_OFFSET = 0;
@@ -69,44 +80,70 @@ library BlockHeaderRLP {
         parentHash = bytes32(header[p + PARENT_HASH_OFFSET + 1:p + PARENT_HASH_OFFSET + HASH_ITEM_LENGTH]);
         stateRoot = bytes32(header[p + STATE_ROOT_OFFSET + 1:p + STATE_ROOT_OFFSET + HASH_ITEM_LENGTH]);
 
-        (bool difficultyOk, , uint256 next) = _scalar(header, p + DIFFICULTY_OFFSET);
-        if (!difficultyOk) return (false, 0, 0, 0);
-        bool numberOk;
-        (numberOk, number, ) = _scalar(header, next);
-        if (!numberOk) return (false, 0, 0, 0);
+        uint256 next = p + DIFFICULTY_OFFSET;
+        uint256 fields = FIXED_FIELDS;
+        while (next < header.length) {
+            (bool itemOk, uint256 start, uint256 end) = _string(header, next);
+            if (!itemOk) return (false, 0, 0, 0);
+            // difficulty and number are scalars of at most 32 bytes
+            if (fields < FIXED_FIELDS + 2 && end - start > MAX_SCALAR_LENGTH) return (false, 0, 0, 0);
+            if (fields == FIXED_FIELDS + 1) {
+                for (uint256 i = start; i < end; ++i) number = (number << 8) | uint8(header[i]);
+            }
+            next = end;
+            ++fields;
+        }
+        if (fields < MIN_FIELDS) return (false, 0, 0, 0);
         return (true, parentHash, stateRoot, number);
     }
 
-    /// @dev Offset of the list payload; false unless `header` is exactly one long RLP list.
+    /// @dev Offset of the list payload; false unless `header` is exactly one canonical long RLP list.
     function _listPayload(bytes calldata header) private pure returns (bool ok, uint256 payload) {
         if (header.length == 0) return (false, 0);
         uint8 prefix = uint8(header[0]);
         if (prefix < LONG_LIST_PREFIX) return (false, 0);
         uint256 lengthOfLength = prefix - (LONG_LIST_PREFIX - 1);
-        if (header.length < 1 + lengthOfLength) return (false, 0);
-        uint256 length = 0;
-        for (uint256 i = 1; i < lengthOfLength + 1; ++i) {
-            length = (length << 8) | uint8(header[i]);
-        }
+        (bool lengthOk, uint256 length) = _longLength(header, 1, lengthOfLength);
         payload = 1 + lengthOfLength;
-        return (payload + length == header.length, payload);
+        return (lengthOk && payload + length == header.length, payload);
     }
 
-    /// @dev An RLP scalar (single byte or short string of at most 32 bytes) at `offset`.
-    function _scalar(
-        bytes calldata header,
-        uint256 offset
-    ) private pure returns (bool ok, uint256 value, uint256 next) {
-        if (!(offset < header.length)) return (false, 0, 0);
+    /// @dev The canonical RLP byte string at `offset`: its content's start and end; false for a
+    /// list, a non-canonical encoding or one running past the end.
+    function _string(bytes calldata header, uint256 offset) private pure returns (bool ok, uint256 start, uint256 end) {
         uint8 prefix = uint8(header[offset]);
-        if (prefix < SHORT_STRING_PREFIX) return (true, prefix, offset + 1);
-        if (prefix > SHORT_STRING_MAX) return (false, 0, 0);
-        uint256 length = prefix - SHORT_STRING_PREFIX;
-        next = offset + 1 + length;
-        if (length > MAX_SCALAR_LENGTH || next > header.length) return (false, 0, 0);
-        for (uint256 i = offset + 1; i < next; ++i) {
-            value = (value << 8) | uint8(header[i]);
+        if (prefix < SHORT_STRING_PREFIX) return (true, offset, offset + 1);
+        if (prefix >= LIST_PREFIX) return (false, 0, 0);
+        uint256 length;
+        if (prefix <= SHORT_STRING_MAX) {
+            length = prefix - SHORT_STRING_PREFIX;
+            start = offset + 1;
+            // a single byte below 0x80 is its own encoding
+            if (length == 1 && start < header.length && uint8(header[start]) < SHORT_STRING_PREFIX) return (false, 0, 0);
+        } else {
+            uint256 lengthOfLength = prefix - SHORT_STRING_MAX;
+            bool lengthOk;
+            (lengthOk, length) = _longLength(header, offset + 1, lengthOfLength);
+            if (!lengthOk) return (false, 0, 0);
+            start = offset + 1 + lengthOfLength;
         }
-        return (true, value, next);
+        end = start + length;
+        if (end > header.length) return (false, 0, 0);
+        return (true, start, end);
+    }
+
+    /// @dev A long form's length of `lengthOfLength` bytes at `offset`: canonical (no leading zero,
+    /// above 55) and small enough to index calldata.
+    function _longLength(
+        bytes calldata header,
+        uint256 offset,
+        uint256 lengthOfLength
+    ) private pure returns (bool ok, uint256 length) {
+        if (lengthOfLength > 8 || header.length < offset + lengthOfLength) return (false, 0);
+        if (uint8(header[offset]) == 0) return (false, 0);
+        for (uint256 i = offset; i < offset + lengthOfLength; ++i) {
+            length = (length << 8) | uint8(header[i]);
+        }
+        return (length > SHORT_LENGTH_MAX, length);
     }
 }

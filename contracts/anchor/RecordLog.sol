@@ -154,16 +154,29 @@ contract RecordLog is AccessControl {
     }
 
     /**
-     * @notice Whether `leaf` is the leaf of record `recordId` under its batch's root.
-     * @dev The leaf is taken as given: compute it with {leafHash} to bind it to the record's
-     * fields and id. Reverts with {RecordLogUnknownRecord} for a record not written yet.
-     * @param recordId the record's id (its sequence number)
-     * @param leaf the record's leaf hash
+     * @notice Whether the record with id `recordId` and these fields is in its batch's tree.
+     * @dev The leaf is computed here from `recordId` and the fields (as {leafHash}), never taken
+     * as given: a sorted-pair Merkle proof does not fix a leaf's position, so a caller-supplied
+     * leaf of record A with A's proof would otherwise pass as any record B of the same batch.
+     * Reverts with {RecordLogUnknownRecord} for a record not written yet.
+     * @param recordId the record's id (its sequence number), bound into the leaf
+     * @param timestamp the communication's time, Unix milliseconds
+     * @param from the sending device's id
+     * @param to the receiving device's id
+     * @param size the bytes transferred
      * @param proof sibling hashes from the leaf up to the root
-     * @return true if `proof` leads from `leaf` to the root of the batch holding `recordId`
+     * @return true if `proof` leads from the record's leaf to the root of the batch holding `recordId`
      */
-    function verify(uint256 recordId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        return MerkleProof.verifyCalldata(proof, _storage().batches[batchOf(recordId)].root, leaf);
+    function verify(
+        uint64 recordId,
+        uint64 timestamp,
+        string calldata from,
+        string calldata to,
+        uint64 size,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        bytes32 root = _storage().batches[batchOf(recordId)].root;
+        return MerkleProof.verifyCalldata(proof, root, _leaf(recordId, timestamp, from, to, size));
     }
 
     /**
@@ -182,7 +195,7 @@ contract RecordLog is AccessControl {
         string calldata to,
         uint64 size
     ) external pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(sequence, timestamp, from, to, size))));
+        return _leaf(sequence, timestamp, from, to, size);
     }
 
     /// @notice The id the next record will get; also the number of records written.
@@ -195,6 +208,16 @@ contract RecordLog is AccessControl {
     /// @return the batch count
     function batchCount() external view returns (uint256) {
         return _storage().batchCount;
+    }
+
+    function _leaf(
+        uint64 sequence,
+        uint64 timestamp,
+        string calldata from,
+        string calldata to,
+        uint64 size
+    ) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(sequence, timestamp, from, to, size))));
     }
 
     function _storage() private pure returns (RecordLogStorage storage $) {

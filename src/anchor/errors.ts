@@ -24,6 +24,26 @@ export class TrustRootError extends AnchorError {}
 /** A community chain could not be anchored in a relay round. */
 export class RelayError extends AnchorError {}
 
+/**
+ * A community chain's blocks no longer link to the hub's last checkpoint (the chain was recreated
+ * or reorganised below it): anchoring cannot go on until an admin calls `AnchorHub.resetChain`.
+ */
+export class ChainResetNeededError extends RelayError {
+  constructor(
+    message: string,
+    /** The hub's epoch and checkpoint, and what the chain holds there. */
+    readonly details: {
+      readonly epoch: number;
+      readonly anchoredHeight: number;
+      readonly anchoredHash: string;
+      readonly localHash?: string;
+      readonly head: number;
+    },
+  ) {
+    super(message);
+  }
+}
+
 /** The untrusted full node could not produce a proof (it does not hold the record or batch). */
 export class ProverError extends AnchorError {}
 
@@ -37,7 +57,9 @@ export type VerificationFailure =
   | "storage-proof"
   | "wrong-root"
   | "record-mismatch"
-  | "merkle-proof";
+  | "merkle-proof"
+  | "stale-anchor"
+  | "main-chain-proof";
 
 /** A record failed light verification; `reason` says which check failed. */
 export class VerificationError extends AnchorError {
@@ -108,5 +130,22 @@ export class RecordMismatchError extends VerificationError {
 export class MerkleProofError extends VerificationError {
   constructor(message: string) {
     super("merkle-proof", message);
+  }
+}
+
+/** The checkpoint belongs to an earlier epoch of its chain: an admin reset the chain since. */
+export class StaleAnchorError extends VerificationError {
+  constructor(message: string) {
+    super("stale-anchor", message);
+  }
+}
+
+/**
+ * What the main chain's RPC said about the AnchorHub (its event logs, or a head not descending
+ * from the trusted main block) does not match the hub's state proven against the trusted block.
+ */
+export class MainChainProofError extends VerificationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("main-chain-proof", message, options);
   }
 }

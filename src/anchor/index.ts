@@ -5,6 +5,7 @@ export * from "./merkle";
 export * from "./batch-store";
 export * from "./record-writer";
 export * from "./record-log-layout";
+export * from "./anchor-hub-layout";
 export * from "./headers";
 export * from "./relay";
 export * from "./prover";

@@ -4,15 +4,24 @@
  * state, so a restarted relay resumes where the hub is), fetches the headers from there to the
  * chain's head and anchors them, at most `maxHeadersPerTx` per transaction. A chain that fails
  * is reported and retried after an exponential backoff; the other chains go on.
+ *
+ * With `confirmations` N it anchors only up to head − N, so a block is anchored once N blocks
+ * are built on it (0 suits automining local chains; clique or PoA chains need more). A chain
+ * whose blocks no longer match the hub's last checkpoint (recreated with a new genesis, or
+ * reorganised below the last anchor) is not retried with a backoff as if it were down: it is
+ * reported as `reset-needed`, naming the AnchorHub's `resetChain` that an admin must call; once
+ * that is done the next round anchors it again from the new trust root.
  */
 import type { ContractTransactionResponse, Interface } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
-import { RelayError, TrustRootError } from "./errors";
+import { ChainResetNeededError, RelayError, TrustRootError } from "./errors";
 import { fetchHeader, fetchHeaders, type RpcClient } from "./headers";
 import { registerTrustRoot } from "./trust-root";
 
 /** Headers per `anchor` transaction unless told otherwise (~10k gas each, well under a block). */
 export const DEFAULT_MAX_HEADERS_PER_TX = 64;
+/** Confirmations unless told otherwise: automining local chains do not reorganise. */
+export const DEFAULT_CONFIRMATIONS = 0;
 /** First retry delay of a failing chain unless told otherwise. */
 export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
 /** Longest retry delay of a failing chain unless told otherwise. */
@@ -39,6 +48,11 @@ export interface RelayOptions {
   /** Cap of headers per `anchor` transaction (default {@link DEFAULT_MAX_HEADERS_PER_TX}). */
   readonly maxHeadersPerTx?: number;
   /**
+   * Blocks that must be built on a block before it is anchored: the relay anchors up to
+   * head − confirmations (default {@link DEFAULT_CONFIRMATIONS}, right for automining chains).
+   */
+  readonly confirmations?: number;
+  /**
    * The AnchorHub connected to an account holding its DEFAULT_ADMIN_ROLE: chains unknown to the
    * hub are registered through it with their genesis block as trust root. Without it an unknown
    * chain fails (registering a trust root is then an admin's explicit act).
@@ -62,7 +76,7 @@ export interface AnchoredEvent {
 }
 
 /** What a round did for one chain. */
-export type ChainRoundStatus = "anchored" | "up-to-date" | "failed" | "waiting";
+export type ChainRoundStatus = "anchored" | "up-to-date" | "failed" | "waiting" | "reset-needed";
 
 /** The outcome of a round for one chain. */
 export interface ChainRound {
@@ -79,10 +93,23 @@ export interface ChainRound {
   /** Anchoring transactions sent this round. */
   readonly transactions: readonly string[];
   readonly error?: Error;
+  /** For `reset-needed`: the hub's chain epoch, the height and hash it anchored, and the chain's block there. */
+  readonly reset?: ResetNeeded;
   /** Consecutive failed rounds of this chain. */
   readonly failures: number;
   /** For failed and waiting chains: when the chain is tried again (ms since the epoch). */
   readonly retryAt?: number;
+}
+
+/** Why a chain cannot be anchored until an admin resets it on the hub. */
+export interface ResetNeeded {
+  readonly epoch: number;
+  readonly anchoredHeight: number;
+  readonly anchoredHash: string;
+  /** The chain's block at `anchoredHeight` (undefined when its head is below it). */
+  readonly localHash?: string;
+  /** The chain's head. */
+  readonly head: number;
 }
 
 interface Backoff {
@@ -95,11 +122,16 @@ export class Relay {
   private readonly backoff = new Map<string, Backoff>();
   private sending: Promise<unknown> = Promise.resolve();
   private readonly maxHeaders: number;
+  private readonly confirmations: number;
 
   constructor(private readonly options: RelayOptions) {
     this.maxHeaders = options.maxHeadersPerTx ?? DEFAULT_MAX_HEADERS_PER_TX;
     if (!Number.isInteger(this.maxHeaders) || this.maxHeaders < 1) {
       throw new RelayError(`maxHeadersPerTx must be a positive integer, got ${options.maxHeadersPerTx}`);
+    }
+    this.confirmations = options.confirmations ?? DEFAULT_CONFIRMATIONS;
+    if (!Number.isSafeInteger(this.confirmations) || this.confirmations < 0) {
+      throw new RelayError(`confirmations must be a non-negative integer, got ${options.confirmations}`);
     }
     const names = new Set<string>();
     for (const chain of options.chains) {
@@ -135,6 +167,12 @@ export class Relay {
       this.backoff.delete(chain.name);
       return { chain: chain.name, chainId: chain.chainId, ...outcome, registered: progress.registered, transactions: progress.transactions, failures: 0 };
     } catch (error) {
+      if (error instanceof ChainResetNeededError) {
+        // Not a chain that is down: retrying sooner or later changes nothing until an admin
+        // resets it, and the check is cheap, so it is checked again every round.
+        this.backoff.delete(chain.name);
+        return { chain: chain.name, chainId: chain.chainId, status: "reset-needed", registered: progress.registered, height: progress.height, transactions: progress.transactions, error, reset: error.details, failures: 0 };
+      }
       const failures = (state?.failures ?? 0) + 1;
       const initial = this.options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
       const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
@@ -174,17 +212,26 @@ export class Relay {
     let last = Number(await hub.lastAnchoredHeight(chain.chainId));
     progress.height = last;
     const head = Number(BigInt((await chain.rpc.send("eth_blockNumber", [])) as string));
-    if (head <= last) return { status: "up-to-date", height: last };
-
-    let previous = (await hub.checkpointAt(chain.chainId, last)).blockHash;
-    const local = await fetchHeader(chain.rpc, BigInt(last), chain.name);
-    if (local.hash !== previous) {
-      throw fail(`its block ${last} is ${local.hash} but the hub anchored ${previous}: the chain was reset or forked since`);
+    let previous = (await hub.checkpointAt(chain.chainId, last)).blockHash.toLowerCase();
+    const local = head < last ? undefined : await fetchHeader(chain.rpc, BigInt(last), chain.name);
+    if (local?.hash !== previous) {
+      const epoch = Number(await hub.epochOf(chain.chainId));
+      const details: ResetNeeded = { epoch, anchoredHeight: last, anchoredHash: previous, localHash: local?.hash, head };
+      const found = local === undefined ? `its head is block ${head}, below the last anchored block ${last} (${previous})` : `its block ${last} is ${local.hash} but the hub anchored ${previous}`;
+      throw new ChainResetNeededError(
+        `${chain.name} (chain ${chain.chainId}): ${found} in epoch ${epoch}: the chain was recreated or reorganised below the last anchor. ` +
+          `An admin must give it a new trust root with AnchorHub.resetChain(${chain.chainId}, height, blockHash) (npx hardhat anchor:reset --chain ${chain.name}); anchoring resumes in the next round after that`,
+        details,
+      );
     }
-    while (last < head) {
-      const to = Math.min(last + this.maxHeaders, head);
+    const target = head - this.confirmations;
+    if (target <= last) return { status: "up-to-date", height: last };
+
+    while (last < target) {
+      const to = Math.min(last + this.maxHeaders, target);
       const headers = await fetchHeaders(chain.rpc, BigInt(last + 1), BigInt(to), chain.name);
       if (headers[0].parentHash !== previous) {
+        // reorganised between two requests: the next round either goes on or reports reset-needed
         throw fail(`block ${last + 1}'s parent is ${headers[0].parentHash}, not the anchored block ${last} (${previous}): reorganised`);
       }
       const tip = headers[headers.length - 1];

@@ -46,6 +46,29 @@ export async function registerTrustRoot(registrar: AnchorHub, chain: TrustRootCh
   return root;
 }
 
+/** What {@link resetTrustRoot} did. */
+export interface TrustRootReset {
+  readonly epoch: number;
+  readonly height: number;
+  readonly blockHash: HexHash;
+}
+
+/**
+ * Gives the registered `chain` a new trust root on the hub (`resetChain`, a new epoch): its block
+ * `height` as its RPC serves it now, block 0 being checked against the recorded genesis. For a
+ * chain that was recreated or reorganised below its last anchor; `registrar` holds the hub's
+ * DEFAULT_ADMIN_ROLE.
+ */
+export async function resetTrustRoot(registrar: AnchorHub, chain: TrustRootChain, height = 0, send: HubSender = sendAndWait): Promise<TrustRootReset> {
+  if (!Number.isSafeInteger(height) || height < 0) throw new TrustRootError(`${chain.name} (chain ${chain.chainId}): the new trust root's height must be a non-negative integer, got ${height}`);
+  if (!(await registrar.isRegistered(chain.chainId))) {
+    throw new TrustRootError(`${chain.name} (chain ${chain.chainId}) is not registered on the AnchorHub: nothing to reset, the relay registers it`);
+  }
+  const blockHash = height === 0 ? await genesisTrustRoot(chain) : (await fetchHeader(chain.rpc, BigInt(height), chain.name)).hash;
+  await send(() => registrar.resetChain(chain.chainId, height, blockHash));
+  return { epoch: Number(await registrar.epochOf(chain.chainId)), height, blockHash };
+}
+
 async function sendAndWait(transaction: () => Promise<ContractTransactionResponse>): Promise<unknown> {
   const tx = await transaction();
   const receipt = await tx.wait();

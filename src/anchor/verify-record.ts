@@ -1,7 +1,9 @@
 /**
  * `verify:record` over a topology: a light client that loads the anchors of the main chain's
  * AnchorHub and checks one record of a community chain with proofs from that chain's full node
- * (its RPC and its batch store under `<dir>/batches/<chain>`).
+ * (its RPC and its batch store under `<dir>/batches/<chain>`). The hub's checkpoints are proven
+ * against a main-chain block the caller trusts (`options.trustedMainBlock`), by default the head
+ * at load (trust on first use).
  */
 import path from "node:path";
 import { AnchorHub__factory } from "../../typechain-types";
@@ -9,7 +11,7 @@ import { findChain, readTopology, topologyPath } from "../chains/topology";
 import { BatchStore, batchStoreDir } from "./batch-store";
 import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 import { AnchorError, VerificationError, type VerificationFailure } from "./errors";
-import { LightClient, type VerifiedRecord } from "./light-client";
+import { LightClient, type LightClientOptions, type VerifiedRecord } from "./light-client";
 import { FullNodeProver } from "./prover";
 import { chainProvider } from "./topology-providers";
 
@@ -23,7 +25,7 @@ export type RecordVerdict =
  * that fails a check, or that the full node cannot prove, is an invalid verdict; a broken setup
  * (no topology, unknown chain, contracts not deployed, main chain down) throws.
  */
-export async function verifyRecordInTopology(dir: string, chainName: string, recordId: number): Promise<RecordVerdict> {
+export async function verifyRecordInTopology(dir: string, chainName: string, recordId: number, options: LightClientOptions = {}): Promise<RecordVerdict> {
   const topology = readTopology(topologyPath(dir));
   const chain = findChain(topology, chainName);
   if (chain === undefined || chain === topology.main) {
@@ -37,7 +39,7 @@ export async function verifyRecordInTopology(dir: string, chainName: string, rec
   const main = chainProvider(topology.main);
   const community = chainProvider(chain);
   try {
-    const client = await LightClient.load(AnchorHub__factory.connect(hubAddress, main));
+    const client = await LightClient.load(AnchorHub__factory.connect(hubAddress, main), options);
     const prover = new FullNodeProver(community, recordLog, new BatchStore(batchStoreDir(path.resolve(dir), chain.name)));
     try {
       return { valid: true, chain: chain.name, verified: await client.verifyRecord(chain.chainId, recordLog, recordId, prover) };

@@ -79,7 +79,7 @@ export async function sendAndAnchor(options: SendAndAnchorOptions): Promise<Send
     const stop = new AbortController();
     const relaying = relay.run(options.intervalMs, stop.signal, (outcomes) => {
       rounds += 1;
-      if (outcomes.some((o) => o.status === "failed")) failedRounds += 1;
+      if (outcomes.some((o) => o.status === "failed" || o.status === "reset-needed")) failedRounds += 1;
     });
     let sent: SendRecordsResult;
     try {
@@ -97,7 +97,7 @@ export async function sendAndAnchor(options: SendAndAnchorOptions): Promise<Send
       await relaying;
     }
     const final = await relay.round();
-    const failed = final.filter((outcome): outcome is ChainRound & { error: Error } => outcome.status === "failed");
+    const failed = final.filter((outcome): outcome is ChainRound & { error: Error } => outcome.status === "failed" || outcome.status === "reset-needed");
     if (failed.length > 0) throw new StepFailedError("records", `the final anchor round failed: ${failed.map((f) => f.error.message).join("; ")}`);
 
     const anchorLatencyMs: number[] = [];

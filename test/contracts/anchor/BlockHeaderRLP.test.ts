@@ -6,12 +6,12 @@ const PARENT = ethers.keccak256(ethers.toUtf8Bytes("parent"));
 const STATE = ethers.keccak256(ethers.toUtf8Bytes("state"));
 const HASH = ethers.keccak256(ethers.toUtf8Bytes("other"));
 
-/** The fields of a header up to `extraData`, as RLP items (byte strings), in the header's order. */
+/** The fields of a Frontier header (up to `nonce`, the fewest a header has), as RLP items (byte strings), in the header's order. */
 function headerFields(number: bigint, difficulty = "0x"): string[] {
   return [
     PARENT, HASH, ethers.zeroPadValue("0x01", 20), STATE, HASH, HASH,
     ethers.zeroPadValue("0x", 256), difficulty, ethers.toBeArray(number).length === 0 ? "0x" : ethers.toBeHex(number),
-    ethers.toBeHex(30_000_000), "0x", ethers.toBeHex(1_700_000_000), "0x",
+    ethers.toBeHex(30_000_000), "0x", ethers.toBeHex(1_700_000_000), "0x", HASH, "0x0000000000000000",
   ];
 }
 

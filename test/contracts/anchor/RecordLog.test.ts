@@ -165,15 +165,16 @@ describe("RecordLog", () => {
       for (const batch of batches) {
         const t = tree(batch);
         for (const [i, record] of batch.entries()) {
-          expect(await log.verify(record.sequence, toHex(recordLeaf(record)), t.proofHex(i))).to.equal(true);
+          expect(await log.verify(record.sequence, record.timestamp, record.from, record.to, record.bytes, t.proofHex(i))).to.equal(true);
         }
       }
       const big = batches[2];
       const t = tree(big);
       // a record's proof against another record's id (another batch), and a tampered leaf
-      expect(await log.verify(0, toHex(recordLeaf(big[1])), t.proofHex(1))).to.equal(false);
-      expect(await log.verify(5, toHex(recordLeaf({ ...big[1], bytes: big[1].bytes + 1 })), t.proofHex(1))).to.equal(false);
-      await expect(log.verify(9, toHex(recordLeaf(big[0])), [])).to.be.revertedWithCustomError(log, "RecordLogUnknownRecord").withArgs(9n, 9n);
+      const other = big[1];
+      expect(await log.verify(0, other.timestamp, other.from, other.to, other.bytes, t.proofHex(1))).to.equal(false);
+      expect(await log.verify(other.sequence, other.timestamp, other.from, other.to, other.bytes + 1, t.proofHex(1))).to.equal(false);
+      await expect(log.verify(9, big[0].timestamp, big[0].from, big[0].to, big[0].bytes, [])).to.be.revertedWithCustomError(log, "RecordLogUnknownRecord").withArgs(9n, 9n);
     });
   });
 

@@ -80,9 +80,11 @@ describe("anchor/merkle", () => {
     const tree = MerkleTree.fromLeaves(batch.map(recordLeaf));
     await log.appendBatch(tree.rootHex, 0, batch.length, "ipfs://batch");
     for (let i = 0; i < batch.length; i++) {
-      expect(await log.verify(i, toHex(recordLeaf(batch[i])), tree.proofHex(i))).to.equal(true);
+      const r = batch[i];
+      expect(await log.verify(r.sequence, r.timestamp, r.from, r.to, r.bytes, tree.proofHex(i))).to.equal(true);
     }
-    expect(await log.verify(3, toHex(recordLeaf(batch[4])), tree.proofHex(3))).to.equal(false);
+    const r = batch[4];
+    expect(await log.verify(3, r.timestamp, r.from, r.to, r.bytes, tree.proofHex(3))).to.equal(false);
   });
 
   it("refuses an empty tree, a leaf of the wrong size and an index outside the tree", () => {

@@ -173,8 +173,8 @@ describe("anchor/relay", () => {
     await (await signer.sendTransaction({ to: ethers.ZeroAddress, value: 1n })).wait();
     await reset.mine(7);
     const [forked] = await new Relay({ hub: relayerHub, chains: [{ name: "community-1", chainId: a.chainId, rpc: reset.rpc }] }).round();
-    expect(forked.status).to.equal("failed");
-    expect(forked.error!.message).to.match(/^community-1 \(chain 31001\): its block 5 is 0x[0-9a-f]{64} but the hub anchored 0x[0-9a-f]{64}: the chain was reset or forked since$/);
+    expect(forked.status).to.equal("reset-needed");
+    expect(forked.error!.message).to.match(/^community-1 \(chain 31001\): its block 5 is 0x[0-9a-f]{64} but the hub anchored 0x[0-9a-f]{64} in epoch 0: the chain was recreated or reorganised below the last anchor\. An admin must give it a new trust root with AnchorHub\.resetChain\(31001, height, blockHash\)/);
   });
 
   it("explains a hub revert by its custom error", async () => {
