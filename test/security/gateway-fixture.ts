@@ -34,7 +34,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 /** A read request signed by `wallet` for the gateway at `url`, in the current format. */
-export async function signedRead(url: string, wallet: Wallet, cid: string, recordId: bigint | string = 7n): Promise<Record<string, unknown>> {
+export async function signedRead(url: string, wallet: { address: string; signMessage(message: string): Promise<string> }, cid: string, recordId: bigint | string = 7n): Promise<Record<string, unknown>> {
   const origin = new URL(url).origin;
   const expiry = Math.floor(Date.now() / 1000) + 60;
   const nonce = gatewayModule.newChallengeNonce();
