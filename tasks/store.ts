@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { startStoreCluster } from "../src/offchain/cluster";
-import { createdByFactory, onChainReadPredicate, startGateway, type Gateway } from "../src/offchain/gateway";
+import { communityReadPredicate, createdByFactory, startGateway, type Gateway } from "../src/offchain/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
 import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
 import { openContentStore } from "../src/offchain/open-store";
@@ -31,6 +31,7 @@ interface StoreUpArgs {
   host: string;
   gateway: boolean;
   gatewayPort: number;
+  gatewayUrl?: string;
   epr?: string;
   factory?: string;
   duration: number;
@@ -43,6 +44,7 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
   .addOptionalParam("host", "IPv4 address the nodes listen on", "127.0.0.1", types.string)
   .addFlag("gateway", "Also serve reads over HTTP, gated by EPR.canRead on the --network chain")
   .addOptionalParam("gatewayPort", "Gateway port (0: any free port)", 8701, types.int)
+  .addOptionalParam("gatewayUrl", "URL clients reach the gateway under, if not its listen address (e.g. with --host 0.0.0.0): read challenges must name it", undefined, types.string)
   .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (with --gateway; or use --factory)", undefined, types.string)
   .addOptionalParam("factory", "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr", undefined, types.string)
   .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
@@ -61,13 +63,17 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
       if (args.gateway) {
         gateway = await startGateway({
           store: cluster.nodes[0].store,
-          // The EPR must be trusted, its record must point at the CID, and canRead must say yes.
-          predicate: onChainReadPredicate({
+          // The EPR must be trusted, its record must point at the CID (first registered in that
+          // EPR), and canRead must say yes.
+          predicate: communityReadPredicate({
             runner: hre.ethers.provider,
+            provider: hre.ethers.provider,
             trusted: args.factory !== undefined ? createdByFactory(hre.ethers.provider, args.factory) : (trusted ?? []),
           }),
+          chainId: (await hre.ethers.provider.getNetwork()).chainId,
           host: args.host,
           port: args.gatewayPort,
+          origins: args.gatewayUrl === undefined ? [] : [args.gatewayUrl],
         });
         console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`);
       }

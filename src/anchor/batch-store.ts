@@ -11,7 +11,6 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { BatchStoreError } from "./errors";
 import { MerkleTree, type HexHash } from "./merkle";
 import { recordLeaf, validateRecord, type ChainRecord } from "./records";
@@ -64,9 +63,20 @@ export class BatchStore {
     return path.resolve(this.dir, `batch-${String(batchId).padStart(ID_WIDTH, "0")}.json`);
   }
 
-  /** The `file:` URI of batch `batchId`, the location written on chain by default. */
+  /**
+   * The location written on chain by default: a `file:` URI relative to the batch store's
+   * directory (`file:batch-00000012.json`), which {@link resolveLocation} turns back into a path.
+   * An absolute `file:///home/…` URI would publish the host's directory layout on chain (review L7).
+   */
   locationOf(batchId: number): string {
-    return pathToFileURL(this.pathOf(batchId)).href;
+    return `file:${path.basename(this.pathOf(batchId))}`;
+  }
+
+  /** The file a location of {@link locationOf} names, in this store's directory. */
+  resolveLocation(location: string): string {
+    const match = /^file:(batch-\d+\.json)$/.exec(location);
+    if (match === null) throw new BatchStoreError(`${location}: not a batch location of this store (file:batch-<id>.json)`);
+    return path.join(path.resolve(this.dir), match[1]);
   }
 
   /** Writes a batch atomically and returns its file. */

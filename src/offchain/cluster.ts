@@ -10,6 +10,10 @@
  * loopback addresses (the default kad-dht filter drops them, which makes a loopback DHT find
  * nothing). `allowQueryWithZeroPeers` lets the first node answer before it has any peer.
  *
+ * The network is private (libp2p pre-shared key, `swarm-key.ts`): a cluster generates its key
+ * once, in `<cluster dir>/swarm.key` (0600), and every node wraps each connection in it, so a node
+ * without the key can neither join the DHT nor fetch a block over bitswap.
+ *
  * Each node keeps its blocks, datastore and private key under its own directory, so peer ids and
  * content survive a restart. Libp2p and Helia are loaded with dynamic `import()` on start.
  */
@@ -19,6 +23,7 @@ import type { Helia } from "@helia/interface";
 import { HeliaStore, heliaPaths } from "./helia-store";
 import { parseCid } from "./cid";
 import { loadOrCreatePeerKey } from "./peer-identity";
+import { loadOrCreateSwarmKey } from "./swarm-key";
 import { StoreClusterConfigError, StoreClusterStartError } from "./errors";
 
 /** Kademlia protocol id of the commchain off-chain network. */
@@ -47,6 +52,11 @@ export interface StoreNodeOptions {
   protocol?: string;
   /** Timeout of a networked `get` without a caller signal. */
   getTimeoutMs?: number;
+  /**
+   * The store network's pre-shared key (text form, `swarm-key.ts`). Default: `<dir>/swarm.key`,
+   * created when missing — a node alone in a network of its own.
+   */
+  swarmKey?: Uint8Array;
 }
 
 export interface StoreNode {
@@ -118,6 +128,7 @@ export async function startStoreNode(options: StoreNodeOptions): Promise<StoreNo
     { FsDatastore },
     { multiaddr },
     { peerIdFromCID },
+    { preSharedKey },
   ] = await Promise.all([
     import("helia"),
     import("@libp2p/tcp"),
@@ -130,8 +141,10 @@ export async function startStoreNode(options: StoreNodeOptions): Promise<StoreNo
     import("datastore-fs"),
     import("@multiformats/multiaddr"),
     import("@libp2p/peer-id"),
+    import("@libp2p/pnet"),
   ]);
   const { privateKey, peerId } = await loadOrCreatePeerKey(dir);
+  const swarmKey = options.swarmKey ?? (await loadOrCreateSwarmKey(dir)).key;
   const paths = heliaPaths(dir);
   const helia = createHelia({
     blockstore: new FsBlockstore(paths.blocks),
@@ -142,6 +155,8 @@ export async function startStoreNode(options: StoreNodeOptions): Promise<StoreNo
       privateKey,
       addresses: { listen: [`/ip4/${host}/tcp/${port}`] },
       transports: [tcp()],
+      // Every connection is wrapped in the network's key first: strangers fail the handshake.
+      connectionProtector: preSharedKey({ psk: swarmKey }),
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       peerDiscovery: [],
@@ -226,6 +241,8 @@ function clusterNames(options: StoreClusterOptions): string[] {
 export async function startStoreCluster(options: StoreClusterOptions): Promise<StoreCluster> {
   const names = clusterNames(options);
   const root = path.resolve(options.dir);
+  await mkdir(root, { recursive: true });
+  const { key: swarmKey } = await loadOrCreateSwarmKey(root);
   const nodes: StoreNode[] = [];
   const stopAll = async (): Promise<void> => {
     // Reverse order: later nodes were bootstrapped from earlier ones.
@@ -241,6 +258,7 @@ export async function startStoreCluster(options: StoreClusterOptions): Promise<S
           host: options.host,
           protocol: options.protocol,
           getTimeoutMs: options.getTimeoutMs,
+          swarmKey,
           bootstrap: previous === undefined ? [] : [previous.multiaddrs[0]],
         }),
       );

@@ -213,6 +213,17 @@ export class OwnerRevocationError extends OffchainError {
   }
 }
 
+/** The store network's pre-shared key file is unreadable, malformed or readable by others. */
+export class SwarmKeyFileError extends OffchainError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`swarm key ${file} ${problem}`, options);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Gateway
 

@@ -2,24 +2,39 @@
  * Gated serving: the predicate p of the paper's `DHT.set(k, v, p)` (BPIIoT V.C). An HTTP
  * gateway in front of a content store hands an envelope to a reader only when
  *
- *   1. the reader proves it holds its Ethereum address, by an EIP-191 `personal_sign` of
- *      `commchain:read:<cid>:<recordId>:<expiry>` (expiry in Unix seconds, not past, not further
- *      ahead than the gateway's maximum TTL), and
+ *   1. the reader proves it holds its Ethereum address, by an EIP-191 `personal_sign` of the
+ *      read challenge ({@link readChallenge}): chain id, EPR, record id, CID, the gateway's origin,
+ *      an expiry (Unix seconds, not past, not further ahead than the gateway's maximum TTL) and a
+ *      random nonce of at least 128 bits, which the gateway accepts once (replay cache), and
  *   2. a predicate says this reader may read this record — on chain, the EPR contract's
- *      `canRead(recordId, reader)`.
+ *      `canRead(recordId, reader)`, the record's `uri` naming the CID, and the CID first
+ *      registered in that EPR ({@link cidFirstRegisteredIn}).
+ *
+ * The gate is advisory: CIDs are public on chain, so the boundary that protects the plaintext is
+ * the envelope's encryption. The gate keeps ciphertext away from parties the chain does not
+ * authorize (defense in depth, and the paper's access model), and the limits below keep a flood
+ * of requests signed with throwaway keys from turning into a flood of `eth_call`s on the chain.
  *
  * The gateway returns the stored envelope bytes unchanged, so the client checks them against
- * the CID itself and does not have to trust the gateway; the envelope's key wrapping still
- * decides who can decrypt. The gate keeps ciphertext away from parties the chain does not
- * authorize (defense in depth, and the paper's access model).
+ * the CID itself and does not have to trust the gateway.
  *
- * API: `POST /v1/read` with JSON `{ cid, recordId, eprAddress, reader, expiry, signature }`
+ * Front rules (`src/chains/rpc-auth.ts`): a request with an `Origin` header is refused 403,
+ * OPTIONS is 405 without CORS headers, and with `COMMCHAIN_RPC_TOKEN` set a bearer token is
+ * required (401). Each client (remote IP) has a token bucket and a concurrency cap; beyond them
+ * the answer is 429 with `Retry-After`. Predicate answers are cached for a few seconds.
+ *
+ * API: `POST /v1/read` with JSON
+ *   `{ cid, recordId, eprAddress, reader, chainId, origin, expiry, nonce, signature }`
  *   200 → envelope bytes (application/json)
- *   400 BadRequest · 401 BadSignature | Expired · 403 Forbidden · 404 NotFound ·
- *   413 TooLarge · 502 StoreUnavailable · 503 PredicateUnavailable — all as
- *   `{ "error": code, "detail": text }`.
- * `GET /health` → `{ "ok": true }`.
+ *   400 BadRequest · 401 BadSignature | Expired | Unauthorized · 403 Forbidden | WrongChain |
+ *   WrongOrigin | Replayed | Refused · 404 NotFound · 405 · 413 TooLarge · 429 TooManyRequests ·
+ *   500 Internal · 502 StoreUnavailable · 503 PredicateUnavailable | Busy — all as
+ *   `{ "error": code, "detail": text, "requestId": id }`. 5xx details are generic: the cause is
+ *   logged on the gateway's side under the request id, never sent to the client.
+ * `GET /v1/info` → `{ chainId, origin, maxChallengeTtlSeconds }` (what a client binds its
+ * challenge to). `GET /health` → `{ "ok": true }`.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -29,6 +44,7 @@ import { parseCid, verifyContent } from "./cid";
 import { decodeEnvelope, openEnvelope, timeStep, type SharingStep } from "./envelope";
 import { ContentNotFoundError, GatewayRequestError, InvalidCidError } from "./errors";
 import { recoverMessageSigner } from "../crypto/secp256k1";
+import { authHeaders, rpcToken, screenRequest } from "../chains/rpc-auth";
 
 /** What a predicate decides on. */
 export interface ReadRequest {
@@ -43,7 +59,8 @@ export interface ReadRequest {
 /** The paper's predicate p: may `reader` read record `recordId` (stored at `cid`)? */
 export type ReadPredicate = (request: ReadRequest) => Promise<boolean>;
 
-export const READ_CHALLENGE_PREFIX = "commchain:read";
+/** First line of a read challenge; the version changes whenever its fields do. */
+export const READ_CHALLENGE_PREFIX = "commchain:read:v2";
 /** Longest a signed read challenge may be valid for, unless the gateway is told otherwise. */
 export const DEFAULT_MAX_CHALLENGE_TTL_S = 300;
 /** Default validity of the challenges `fetchShared` signs. */
@@ -53,9 +70,49 @@ const MAX_REQUEST_BYTES = 16 * 1024;
 /** How long the gateway waits for the store to produce an envelope. */
 export const DEFAULT_GATEWAY_FETCH_TIMEOUT_MS = 30_000;
 
-/** The message a reader signs (EIP-191 personal_sign) to read `cid` as record `recordId`. */
-export function readChallenge(cid: string, recordId: bigint | number | string, expiry: number): string {
-  return `${READ_CHALLENGE_PREFIX}:${cid}:${BigInt(recordId).toString()}:${expiry}`;
+/** Bytes of randomness in a challenge nonce: 128 bits, so a nonce is never guessed or repeated. */
+export const CHALLENGE_NONCE_BYTES = 16;
+/** A nonce: 32 to 64 lowercase hex digits (128 to 256 bits). */
+const NONCE_PATTERN = /^[0-9a-f]{32,64}$/;
+/** Largest uint256: a record id above it cannot exist on chain. */
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** What a read challenge binds: a signature over it is good for one read, at one gateway, until `expiry`. */
+export interface ReadChallengeFields {
+  /** Chain id of the community chain the EPR lives on. */
+  chainId: bigint | number | string;
+  /** The EPR contract (any case; the challenge holds it checksummed). */
+  eprAddress: string;
+  recordId: bigint | number | string;
+  cid: string;
+  /** The gateway's origin (`http://host:port`), as `new URL(url).origin` gives it. */
+  origin: string;
+  /** Unix seconds. */
+  expiry: number;
+  /** Random hex, at least 128 bits ({@link newChallengeNonce}). */
+  nonce: string;
+}
+
+/** A fresh random nonce for a read challenge. */
+export function newChallengeNonce(): string {
+  return randomBytes(CHALLENGE_NONCE_BYTES).toString("hex");
+}
+
+/**
+ * The message a reader signs (EIP-191 personal_sign) to read `cid` as record `recordId`: one
+ * `name:value` field per line, so no field can run into the next (an origin holds colons).
+ */
+export function readChallenge(fields: ReadChallengeFields): string {
+  return [
+    READ_CHALLENGE_PREFIX,
+    `chain:${BigInt(fields.chainId).toString()}`,
+    `epr:${getAddress(fields.eprAddress)}`,
+    `record:${BigInt(fields.recordId).toString()}`,
+    `cid:${fields.cid}`,
+    `origin:${fields.origin}`,
+    `expiry:${fields.expiry}`,
+    `nonce:${fields.nonce}`,
+  ].join("\n");
 }
 
 /** The minimal ABI of the EPR used here (see `contracts/sharing/EquipmentProviderRelationship.sol`). */
@@ -165,6 +222,107 @@ export function onChainReadPredicate(options: { runner: ContractRunner; trusted:
   };
 }
 
+/** ABI of EPR's `RecordAdded` event, as `contracts/sharing/IEquipmentProviderRelationship.sol` declares it. */
+export const EPR_RECORD_ADDED_ABI = [
+  "event RecordAdded(uint256 indexed recordId, address indexed addedBy, bytes32 contentHash, bytes32 objectCommitment, string query, string uri, uint256 bonus)",
+] as const;
+const EPR_EVENT_INTERFACE = new Interface(EPR_RECORD_ADDED_ABI);
+const RECORD_ADDED_TOPIC = EPR_EVENT_INTERFACE.getEvent("RecordAdded")!.topicHash;
+
+/** The CID a record `uri` names, or undefined when it names none. */
+function cidOfUri(uri: string): string | undefined {
+  const match = /^(?:ipfs:\/\/|\/ipfs\/)?([A-Za-z0-9]+)$/.exec(uri);
+  if (match === null) return undefined;
+  try {
+    return parseCid(match[1]).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The part of an ethers provider {@link cidFirstRegisteredIn} uses. */
+export interface LogSource {
+  getBlockNumber(): Promise<number>;
+  getLogs(filter: { fromBlock: number; toBlock: number; topics: string[] }): Promise<readonly { address: string; data: string; topics: readonly string[] }[]>;
+}
+
+/**
+ * Which EPR a CID belongs to, and the predicate that holds when it is the request's EPR.
+ *
+ * The rule: a CID belongs to the trusted EPR whose `RecordAdded` event named it first on this
+ * chain (earliest block, then log index). Anyone party to *some* relationship can add a record in
+ * it whose `uri` is another device's CID (CIDs are public on chain), and the record, `canRead` and
+ * `uri` checks of that relationship all say yes; only the order of registration tells the
+ * uploader's record from the copy. The uploader's CID cannot be registered by anyone before it,
+ * since the CID is the hash of a fresh envelope (random key and nonce) that leaves the uploader
+ * only with the uploader's own `addRecord`, and the store network is private (PSK).
+ *
+ * The index is built from `RecordAdded` logs, scanned forward from the last block seen, so each
+ * log is read once; an unknown CID triggers one scan of the new blocks (concurrent lookups share
+ * it). A first registration never changes, so known CIDs cost no call. Events of contracts the
+ * gateway does not trust (any contract can emit the same topic) are ignored.
+ */
+export function cidFirstRegisteredIn(options: { provider: LogSource; trusted: TrustedEprs }): ReadPredicate & { owner(cid: string): Promise<string | undefined> } {
+  const isTrusted = trustCheck(options.trusted);
+  const trustedByAddress = new Map<string, Promise<boolean>>();
+  const firstEpr = new Map<string, string>();
+  let scannedTo = -1;
+  let scanning: Promise<void> | undefined;
+
+  const trustedEpr = (address: string): Promise<boolean> => {
+    let answer = trustedByAddress.get(address);
+    if (answer === undefined) {
+      answer = isTrusted(address);
+      trustedByAddress.set(address, answer);
+      // A failed check is asked again next time rather than remembered as a no.
+      answer.catch(() => trustedByAddress.delete(address));
+    }
+    return answer;
+  };
+
+  async function scan(): Promise<void> {
+    const latest = await options.provider.getBlockNumber();
+    if (latest <= scannedTo) return;
+    const logs = await options.provider.getLogs({ fromBlock: scannedTo + 1, toBlock: latest, topics: [RECORD_ADDED_TOPIC] });
+    for (const log of logs) {
+      let uri: string;
+      try {
+        uri = EPR_EVENT_INTERFACE.parseLog({ topics: [...log.topics], data: log.data })!.args.uri as string;
+      } catch {
+        continue; // the same topic with another layout: not an EPR of ours
+      }
+      const cid = cidOfUri(uri);
+      if (cid === undefined || firstEpr.has(cid)) continue;
+      const epr = getAddress(log.address);
+      if (await trustedEpr(epr)) firstEpr.set(cid, epr);
+    }
+    scannedTo = latest;
+  }
+
+  const refresh = (): Promise<void> => {
+    scanning ??= scan().finally(() => {
+      scanning = undefined;
+    });
+    return scanning;
+  };
+
+  const owner = async (cid: string): Promise<string | undefined> => {
+    const key = parseCid(cid).toString();
+    if (!firstEpr.has(key)) await refresh();
+    return firstEpr.get(key);
+  };
+  const predicate = async (request: ReadRequest): Promise<boolean> => (await owner(request.cid)) === request.eprAddress;
+  return Object.assign(predicate, { owner });
+}
+
+/**
+ * The gate of a community's gateway: {@link onChainReadPredicate} (trusted EPR, the record names
+ * the CID, the reader may read it) and {@link cidFirstRegisteredIn} (the CID is that EPR's own).
+ */
+export function communityReadPredicate(options: { runner: ContractRunner; provider: LogSource; trusted: TrustedEprs }): ReadPredicate {
+  return allOf(onChainReadPredicate(options), cidFirstRegisteredIn(options));
+}
+
 /** A predicate that holds when every one of `predicates` holds (checked in order, stopping at the first no). */
 export function allOf(...predicates: ReadPredicate[]): ReadPredicate {
   return async (request) => {
@@ -173,23 +331,75 @@ export function allOf(...predicates: ReadPredicate[]): ReadPredicate {
   };
 }
 
+/** Requests a client (remote IP) may make per second, on average, unless told otherwise. */
+export const DEFAULT_CLIENT_RATE_PER_SECOND = 20;
+/** Requests a client may make at once after being idle (the bucket's size). */
+export const DEFAULT_CLIENT_BURST = 40;
+/** Requests of one client the gateway works on at the same time; more are refused 429. */
+export const DEFAULT_CLIENT_CONCURRENCY = 8;
+/** Clients whose buckets the gateway remembers; the longest idle is forgotten first. */
+export const DEFAULT_MAX_TRACKED_CLIENTS = 10_000;
+/** How long a predicate answer is reused, in milliseconds. */
+export const DEFAULT_DECISION_CACHE_TTL_MS = 3_000;
+/** Predicate answers the cache holds; the least recently used goes first. */
+export const DEFAULT_DECISION_CACHE_SIZE = 10_000;
+/** Nonces the replay cache holds at most; when full of unexpired ones, new reads get 503 Busy. */
+export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
+
+/** Per-client limits of the gateway; see the `DEFAULT_CLIENT_*` constants. */
+export interface GatewayLimits {
+  ratePerSecond?: number;
+  burst?: number;
+  concurrency?: number;
+  maxTrackedClients?: number;
+}
+
 export interface GatewayOptions {
   store: ContentStore;
   predicate: ReadPredicate;
+  /** Chain id of the community chain whose EPRs the predicate asks: challenges must name it. */
+  chainId: bigint | number;
   /** Listen host. Default 127.0.0.1. */
   host?: string;
   /** Listen port. Default 0 (any free port). */
   port?: number;
+  /**
+   * Origins challenges may name besides the gateway's own listen URL: the URL clients reach it
+   * under (e.g. `http://store.example:8701` behind a proxy, or a LAN address when it listens on 0.0.0.0).
+   */
+  origins?: readonly string[];
   /** Longest validity a challenge may claim, in seconds. */
   maxChallengeTtlSeconds?: number;
   /** Clock in Unix seconds (tests pass a fixed one). */
   now?: () => number;
   fetchTimeoutMs?: number;
+  limits?: GatewayLimits;
+  /** Lifetime of a cached predicate answer, in milliseconds (0: no cache). */
+  decisionCacheTtlMs?: number;
+  decisionCacheSize?: number;
+  replayCacheSize?: number;
+  /** Bearer token required of every request; default `COMMCHAIN_RPC_TOKEN` (none when unset). */
+  token?: string;
+  /** Where the causes of 5xx answers are logged with their request id; default stderr. */
+  log?: (line: string) => void;
+}
+
+/** Counters of what the gateway refused, for benches and diagnostics. */
+export interface GatewayStats {
+  served: number;
+  /** Refused 429 by the per-client rate or concurrency limit. */
+  limited: number;
+  /** Refused 403 as a replayed nonce. */
+  replayed: number;
+  /** Predicate calls made (cache misses) and answers taken from the cache. */
+  predicateCalls: number;
+  cacheHits: number;
 }
 
 export interface Gateway {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
+  readonly stats: Readonly<GatewayStats>;
   /** Stops listening and drops open connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -200,6 +410,9 @@ class Refusal {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    readonly headers: Record<string, string> = {},
+    /** The internal cause of a 5xx, logged and never sent. */
+    readonly cause?: unknown,
   ) {}
 }
 
@@ -208,12 +421,23 @@ function field(body: Record<string, unknown>, name: string): unknown {
   return body[name];
 }
 
+/** What the gateway checks a read against besides the signature. */
+interface ReadContext {
+  nowSeconds: number;
+  maxTtl: number;
+  chainId: bigint;
+  origins: ReadonlySet<string>;
+}
+
+/** A checked read request: the predicate's question and the nonce to remember until `expiry`. */
+interface CheckedRead {
+  request: ReadRequest;
+  nonce: string;
+  expiry: number;
+}
+
 /** Parses and checks a read request body; returns the request the predicate sees. */
-function parseReadBody(
-  raw: Buffer,
-  nowSeconds: number,
-  maxTtl: number,
-): ReadRequest {
+function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
@@ -229,27 +453,39 @@ function parseReadBody(
     throw new Refusal(400, "BadRequest", (err as InvalidCidError).message);
   }
   const recordIdRaw = field(body, "recordId");
-  if (typeof recordIdRaw !== "string" || !/^\d{1,78}$/.test(recordIdRaw)) {
-    throw new Refusal(400, "BadRequest", `field "recordId" must be a decimal string, got ${JSON.stringify(recordIdRaw)}`);
+  if (typeof recordIdRaw !== "string" || !/^\d{1,78}$/.test(recordIdRaw) || BigInt(recordIdRaw) > MAX_UINT256) {
+    throw new Refusal(400, "BadRequest", `field "recordId" must be a decimal uint256 (at most 2^256-1)`);
   }
   const eprAddress = field(body, "eprAddress");
   const reader = field(body, "reader");
   for (const [name, value] of [["eprAddress", eprAddress], ["reader", reader]] as const) {
     if (typeof value !== "string" || !isAddress(value)) {
-      throw new Refusal(400, "BadRequest", `field "${name}" must be an Ethereum address, got ${JSON.stringify(value)}`);
+      throw new Refusal(400, "BadRequest", `field "${name}" must be an Ethereum address`);
     }
+  }
+  const chainIdRaw = field(body, "chainId");
+  if (typeof chainIdRaw !== "string" || !/^\d{1,78}$/.test(chainIdRaw)) {
+    throw new Refusal(400, "BadRequest", `field "chainId" must be a decimal string`);
+  }
+  const origin = field(body, "origin");
+  if (typeof origin !== "string" || origin.length > 256 || /[\s]/.test(origin)) {
+    throw new Refusal(400, "BadRequest", `field "origin" must be the gateway's origin (scheme://host:port)`);
+  }
+  const nonce = field(body, "nonce");
+  if (typeof nonce !== "string" || !NONCE_PATTERN.test(nonce)) {
+    throw new Refusal(400, "BadRequest", `field "nonce" must be 32 to 64 lowercase hex digits (at least 128 random bits)`);
   }
   const expiry = field(body, "expiry");
   if (typeof expiry !== "number" || !Number.isSafeInteger(expiry)) {
     throw new Refusal(400, "BadRequest", `field "expiry" must be an integer Unix time in seconds`);
   }
-  if (expiry < nowSeconds) throw new Refusal(401, "Expired", `the challenge expired at ${expiry}, it is now ${nowSeconds}`);
-  if (expiry > nowSeconds + maxTtl) {
-    throw new Refusal(401, "Expired", `expiry ${expiry} is more than ${maxTtl} s ahead; sign a shorter-lived challenge`);
+  if (expiry < context.nowSeconds) throw new Refusal(401, "Expired", `the challenge expired at ${expiry}, it is now ${context.nowSeconds}`);
+  if (expiry > context.nowSeconds + context.maxTtl) {
+    throw new Refusal(401, "Expired", `expiry ${expiry} is more than ${context.maxTtl} s ahead; sign a shorter-lived challenge`);
   }
   const signature = field(body, "signature");
   if (typeof signature !== "string") throw new Refusal(401, "BadSignature", `field "signature" must be a hex string`);
-  const message = readChallenge(cid, recordIdRaw, expiry);
+  const message = readChallenge({ chainId: chainIdRaw, eprAddress: eprAddress as string, recordId: recordIdRaw, cid, origin, expiry, nonce });
   let signer: string;
   try {
     signer = recoverMessageSigner(message, signature);
@@ -257,9 +493,16 @@ function parseReadBody(
     throw new Refusal(401, "BadSignature", `not a valid signature (${(err as Error).message.split(" (")[0]})`);
   }
   if (signer !== getAddress(reader as string)) {
-    throw new Refusal(401, "BadSignature", `"${message}" was signed by ${signer}, not by reader ${getAddress(reader as string)}`);
+    throw new Refusal(401, "BadSignature", `the challenge was signed by ${signer}, not by reader ${getAddress(reader as string)}`);
   }
-  return { cid, recordId: BigInt(recordIdRaw), eprAddress: getAddress(eprAddress as string), reader: signer };
+  // Checked after the signature, so the reason given is about a genuine challenge of the reader.
+  if (BigInt(chainIdRaw) !== context.chainId) {
+    throw new Refusal(403, "WrongChain", `the challenge is for chain ${chainIdRaw}; this gateway serves chain ${context.chainId}`);
+  }
+  if (!context.origins.has(origin)) {
+    throw new Refusal(403, "WrongOrigin", `the challenge is for gateway ${origin}; this gateway is ${[...context.origins].join(" or ")}`);
+  }
+  return { request: { cid, recordId: BigInt(recordIdRaw), eprAddress: getAddress(eprAddress as string), reader: signer }, nonce, expiry };
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -273,9 +516,124 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify(body));
+}
+
+/** Nonces seen, each until its challenge expires; bounded, and full means "busy", never "forget". */
+class ReplayCache {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly maxSize: number) {}
+
+  /** Records `nonce` until `expiry`; false when it was seen before. Throws 503 Busy when full. */
+  admit(nonce: string, expiry: number, nowSeconds: number): boolean {
+    const until = this.seen.get(nonce);
+    if (until !== undefined && until >= nowSeconds) return false;
+    if (this.seen.size >= this.maxSize) {
+      for (const [key, keyExpiry] of this.seen) if (keyExpiry < nowSeconds) this.seen.delete(key);
+      // Forgetting an unexpired nonce would let its request replay: refuse new reads instead.
+      if (this.seen.size >= this.maxSize) throw new Refusal(503, "Busy", "too many reads in flight; try again later", { "retry-after": "5" });
+    }
+    this.seen.set(nonce, expiry);
+    return true;
+  }
+}
+
+/** One client's token bucket and the number of its requests being worked on. */
+interface ClientState {
+  tokens: number;
+  refilledAt: number;
+  active: number;
+}
+
+/** Token bucket and concurrency cap per remote address. */
+class ClientLimiter {
+  private readonly clients = new Map<string, ClientState>();
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly concurrency: number,
+    private readonly maxClients: number,
+  ) {}
+
+  /** Takes a token and a slot for `client`, or throws 429 with the seconds to wait. */
+  acquire(client: string, nowMs: number): () => void {
+    let state = this.clients.get(client);
+    if (state === undefined) {
+      if (this.clients.size >= this.maxClients) this.evictIdle();
+      state = { tokens: this.burst, refilledAt: nowMs, active: 0 };
+    } else {
+      this.clients.delete(client); // re-inserted below: the map's order is least recently seen first
+      state.tokens = Math.min(this.burst, state.tokens + ((nowMs - state.refilledAt) / 1000) * this.rate);
+      state.refilledAt = nowMs;
+    }
+    this.clients.set(client, state);
+    if (state.active >= this.concurrency) {
+      throw new Refusal(429, "TooManyRequests", `more than ${this.concurrency} requests at once from ${client}`, { "retry-after": "1" });
+    }
+    if (state.tokens < 1) {
+      const wait = Math.max(1, Math.ceil((1 - state.tokens) / this.rate));
+      throw new Refusal(429, "TooManyRequests", `more than ${this.rate} requests per second from ${client}`, { "retry-after": String(wait) });
+    }
+    state.tokens -= 1;
+    state.active += 1;
+    const held = state;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      held.active -= 1;
+    };
+  }
+
+  private evictIdle(): void {
+    for (const [key, state] of this.clients) {
+      if (state.active === 0) {
+        this.clients.delete(key);
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * Predicate answers for a few seconds, least recently used first out; concurrent identical
+ * questions share one call. Failures are not cached.
+ */
+class DecisionCache {
+  private readonly answers = new Map<string, { at: number; answer: Promise<boolean> }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxSize: number,
+  ) {}
+
+  /** The cached answer for `key`, or `ask()`'s (then cached). `hit` tells which. */
+  get(key: string, nowMs: number, ask: () => Promise<boolean>): { hit: boolean; answer: Promise<boolean> } {
+    const cached = this.answers.get(key);
+    if (cached !== undefined && nowMs - cached.at < this.ttlMs) {
+      this.answers.delete(key);
+      this.answers.set(key, cached);
+      return { hit: true, answer: cached.answer };
+    }
+    const answer = ask();
+    if (this.ttlMs > 0) {
+      const entry = { at: nowMs, answer };
+      this.answers.delete(key);
+      this.answers.set(key, entry);
+      answer.catch(() => {
+        if (this.answers.get(key) === entry) this.answers.delete(key);
+      });
+      while (this.answers.size > this.maxSize) this.answers.delete(this.answers.keys().next().value as string);
+    }
+    return { hit: false, answer };
+  }
+}
+
+/** The remote address a request came from, IPv4-mapped addresses as plain IPv4. */
+function clientAddress(req: http.IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "unknown";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
 /** Starts the gateway; `close()` it when done. */
@@ -283,46 +641,104 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const maxTtl = options.maxChallengeTtlSeconds ?? DEFAULT_MAX_CHALLENGE_TTL_S;
   const fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_GATEWAY_FETCH_TIMEOUT_MS;
+  const chainId = BigInt(options.chainId);
+  const token = options.token ?? rpcToken();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const limits = options.limits ?? {};
+  const limiter = new ClientLimiter(
+    limits.ratePerSecond ?? DEFAULT_CLIENT_RATE_PER_SECOND,
+    limits.burst ?? DEFAULT_CLIENT_BURST,
+    limits.concurrency ?? DEFAULT_CLIENT_CONCURRENCY,
+    limits.maxTrackedClients ?? DEFAULT_MAX_TRACKED_CLIENTS,
+  );
+  const decisions = new DecisionCache(options.decisionCacheTtlMs ?? DEFAULT_DECISION_CACHE_TTL_MS, options.decisionCacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
+  const replays = new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE);
+  const stats: GatewayStats = { served: 0, limited: 0, replayed: 0, predicateCalls: 0, cacheHits: 0 };
+  const origins = new Set<string>();
 
   async function handleRead(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const request = parseReadBody(await readBody(req), now(), maxTtl);
+    const { request, nonce, expiry } = parseReadBody(await readBody(req), { nowSeconds: now(), maxTtl, chainId, origins });
+    if (!replays.admit(nonce, expiry, now())) {
+      stats.replayed += 1;
+      throw new Refusal(403, "Replayed", `nonce ${nonce} was already used; sign a new challenge for each read`);
+    }
+    // The cache key holds every input of the predicate; the chain is fixed per gateway but named
+    // so that a cache shared across gateways could never mix chains.
+    const key = `${chainId}/${request.eprAddress}/${request.recordId}/${request.reader}/${request.cid}`;
+    const decision = decisions.get(key, Date.now(), () => {
+      stats.predicateCalls += 1;
+      return options.predicate(request);
+    });
+    if (decision.hit) stats.cacheHits += 1;
     let allowed: boolean;
     try {
-      allowed = await options.predicate(request);
+      allowed = await decision.answer;
     } catch (err) {
-      throw new Refusal(503, "PredicateUnavailable", `the access predicate failed: ${(err as Error).message}`);
+      throw new Refusal(503, "PredicateUnavailable", "the access predicate could not be evaluated", {}, err);
     }
     if (!allowed) {
       throw new Refusal(
         403,
         "Forbidden",
-        `${request.reader} may not read record ${request.recordId} of EPR ${request.eprAddress}`,
+        `${request.reader} may not read record ${request.recordId} of EPR ${request.eprAddress} at ${request.cid} ` +
+          `(not a reader, the record names another CID, or the CID was first registered in another EPR)`,
       );
     }
     let bytes: Uint8Array;
     try {
       bytes = await options.store.get(request.cid, { signal: AbortSignal.timeout(fetchTimeoutMs) });
     } catch (err) {
-      if (err instanceof ContentNotFoundError) throw new Refusal(404, "NotFound", `no content ${request.cid} in ${options.store.name}`);
-      throw new Refusal(502, "StoreUnavailable", (err as Error).message);
+      if (err instanceof ContentNotFoundError) throw new Refusal(404, "NotFound", `no content ${request.cid} in this store`);
+      throw new Refusal(502, "StoreUnavailable", "the content store failed", {}, err);
     }
+    stats.served += 1;
     res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
     res.end(Buffer.from(bytes));
   }
 
   const server = http.createServer((req, res) => {
+    const requestId = randomUUID();
+    const refuse = (err: unknown): void => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const refusal = err instanceof Refusal ? err : new Refusal(500, "Internal", "internal error", {}, err);
+      if (refusal.status >= 500) {
+        const cause = refusal.cause ?? err;
+        log(`gateway ${requestId} ${refusal.status} ${refusal.code}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+      }
+      const detail = refusal.status >= 500 ? `${refusal.detail}; the gateway logged the cause as request ${requestId}` : refusal.detail;
+      sendJson(res, refusal.status, { error: refusal.code, detail, requestId }, { ...refusal.headers, "x-request-id": requestId });
+    };
+    const screened = screenRequest(req.method, req.headers, token);
+    if (screened !== undefined) {
+      req.resume();
+      refuse(new Refusal(screened.status, screened.status === 401 ? "Unauthorized" : "Refused", screened.message, screened.headers));
+      return;
+    }
     const route = `${req.method} ${(req.url ?? "").split("?")[0]}`;
-    const work =
-      route === "POST /v1/read"
-        ? handleRead(req, res)
-        : route === "GET /health"
-          ? Promise.resolve(sendJson(res, 200, { ok: true, store: options.store.name }))
-          : Promise.reject(new Refusal(404, "NoSuchRoute", `${route} (use POST /v1/read)`));
-    work.catch((err: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (err instanceof Refusal) return sendJson(res, err.status, { error: err.code, detail: err.detail });
-      sendJson(res, 500, { error: "Internal", detail: (err as Error).message });
-    });
+    let release: (() => void) | undefined;
+    let work: Promise<void>;
+    if (route === "POST /v1/read") {
+      try {
+        release = limiter.acquire(clientAddress(req), Date.now());
+        res.once("close", release);
+        work = handleRead(req, res);
+      } catch (err) {
+        if (err instanceof Refusal && err.status === 429) stats.limited += 1;
+        req.resume();
+        work = Promise.reject(err);
+      }
+    } else if (route === "GET /v1/info") {
+      work = Promise.resolve(sendJson(res, 200, { chainId: chainId.toString(), origin: [...origins][0], maxChallengeTtlSeconds: maxTtl }));
+    } else if (route === "GET /health") {
+      work = Promise.resolve(sendJson(res, 200, { ok: true }));
+    } else {
+      req.resume();
+      work = Promise.reject(new Refusal(404, "NoSuchRoute", `${route} (use POST /v1/read)`));
+    }
+    work.catch(refuse).finally(() => release?.());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -333,9 +749,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  origins.add(new URL(url).origin);
+  for (const extra of options.origins ?? []) origins.add(new URL(extra).origin);
   let closed = false;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
+    stats,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -369,8 +789,64 @@ export type GatewayStepListener = (step: GatewayReadStep, ms: number) => void;
 export interface FetchEnvelopeOptions {
   /** Validity of the signed read challenge, in seconds (default {@link DEFAULT_CHALLENGE_TTL_S}). */
   ttlSeconds?: number;
+  /** Chain id to sign for; default what the gateway's `GET /v1/info` says (asked once per gateway). */
+  chainId?: bigint | number;
+  /** Times a 429 is retried after its `Retry-After` (default {@link DEFAULT_RATE_LIMIT_RETRIES}). */
+  retries?: number;
+  /** Bearer token to send; default `COMMCHAIN_RPC_TOKEN`. */
+  token?: string;
   signal?: AbortSignal;
   onStep?: GatewayStepListener;
+}
+
+/** Times `fetchSharedEnvelope` retries a read the gateway's limiter refused (429). */
+export const DEFAULT_RATE_LIMIT_RETRIES = 5;
+/** Longest `Retry-After` the client honours, in seconds. */
+const MAX_RETRY_AFTER_S = 10;
+
+/** The chain ids gateways said they serve, by origin. */
+const gatewayChainIds = new Map<string, Promise<bigint>>();
+
+/** The chain id the gateway at `origin` serves (its `GET /v1/info`), asked once per origin. */
+function gatewayChainId(origin: string, headers: Record<string, string>, signal?: AbortSignal): Promise<bigint> {
+  let answer = gatewayChainIds.get(origin);
+  if (answer === undefined) {
+    answer = (async () => {
+      const response = await fetch(new URL("/v1/info", origin), { headers, signal });
+      const body = (await response.json()) as { chainId?: string; error?: string; detail?: string };
+      if (!response.ok || typeof body.chainId !== "string") {
+        throw new GatewayRequestError(response.status, body.error ?? "Unknown", body.detail ?? "GET /v1/info gave no chain id");
+      }
+      return BigInt(body.chainId);
+    })();
+    gatewayChainIds.set(origin, answer);
+    answer.catch(() => gatewayChainIds.delete(origin));
+  }
+  return answer;
+}
+
+/** Throws the gateway's refusal as a `GatewayRequestError`. */
+function refusalOf(status: number, bytes: Uint8Array): GatewayRequestError {
+  let code = "Unknown";
+  let detail = Buffer.from(bytes).toString("utf8");
+  try {
+    const parsed = JSON.parse(detail) as { error?: string; detail?: string };
+    code = parsed.error ?? code;
+    detail = parsed.detail ?? detail;
+  } catch {
+    // Not our gateway's JSON: keep the raw text as the detail.
+  }
+  return new GatewayRequestError(status, code, detail);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
 }
 
 async function timeAsync<T>(step: GatewayReadStep, onStep: GatewayStepListener | undefined, run: () => Promise<T>): Promise<T> {
@@ -395,39 +871,46 @@ export async function fetchSharedEnvelope(
   options: FetchEnvelopeOptions = {},
 ): Promise<Uint8Array> {
   parseCid(cid);
-  const expiry = Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? DEFAULT_CHALLENGE_TTL_S);
-  const signature = await timeAsync("sign", options.onStep, () => readerWallet.signMessage(readChallenge(cid, recordId, expiry)));
-  return timeAsync("get", options.onStep, async () => {
-    const body = {
-      cid,
-      recordId: BigInt(recordId).toString(),
-      eprAddress,
-      reader: readerWallet.address,
-      expiry,
-      signature,
-    };
-    const response = await fetch(new URL("/v1/read", gatewayUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: options.signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) {
-      let code = "Unknown";
-      let detail = Buffer.from(bytes).toString("utf8");
-      try {
-        const parsed = JSON.parse(detail) as { error?: string; detail?: string };
-        code = parsed.error ?? code;
-        detail = parsed.detail ?? detail;
-      } catch {
-        // Not our gateway's JSON: keep the raw text as the detail.
+  const origin = new URL(gatewayUrl).origin;
+  const headers = authHeaders(options.token ?? rpcToken());
+  const chainId = options.chainId ?? (await gatewayChainId(origin, headers, options.signal));
+  const retries = options.retries ?? DEFAULT_RATE_LIMIT_RETRIES;
+  for (let attempt = 0; ; attempt += 1) {
+    // A fresh nonce each attempt: the gateway accepts a nonce once, even when it refused the read.
+    const expiry = Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? DEFAULT_CHALLENGE_TTL_S);
+    const nonce = newChallengeNonce();
+    const challenge = readChallenge({ chainId, eprAddress, recordId, cid, origin, expiry, nonce });
+    const signature = await timeAsync("sign", options.onStep, () => readerWallet.signMessage(challenge));
+    const outcome = await timeAsync("get", options.onStep, async (): Promise<{ bytes: Uint8Array } | { retryAfterS: number }> => {
+      const body = {
+        cid,
+        recordId: BigInt(recordId).toString(),
+        eprAddress,
+        reader: readerWallet.address,
+        chainId: BigInt(chainId).toString(),
+        origin,
+        expiry,
+        nonce,
+        signature,
+      };
+      const response = await fetch(new URL("/v1/read", gatewayUrl), {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: options.signal,
+      });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (response.status === 429 && attempt < retries) {
+        const after = Number(response.headers.get("retry-after") ?? "1");
+        return { retryAfterS: Number.isFinite(after) ? Math.min(Math.max(after, 0), MAX_RETRY_AFTER_S) : 1 };
       }
-      throw new GatewayRequestError(response.status, code, detail);
-    }
-    await verifyContent(cid, bytes);
-    return bytes;
-  });
+      if (!response.ok) throw refusalOf(response.status, bytes);
+      await verifyContent(cid, bytes);
+      return { bytes };
+    });
+    if ("bytes" in outcome) return outcome.bytes;
+    await sleep(outcome.retryAfterS * 1000 * (0.5 + Math.random() / 2), options.signal);
+  }
 }
 
 /**

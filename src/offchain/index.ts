@@ -12,6 +12,7 @@ export type { ContentStore, StoreCallOptions } from "./store";
 export * from "./helia-store";
 export * from "./kubo-store";
 export * from "./peer-identity";
+export * from "./swarm-key";
 export * from "./cluster";
 export * from "./ecies";
 export * from "./envelope";

@@ -45,7 +45,8 @@ function checkSecret(secret: bigint, what = "secret"): void {
 
 function checkScheme(n: number, t: number): void {
   if (!Number.isInteger(n) || !Number.isInteger(t)) throw new InvalidThresholdError(n, t, "n and t must be integers");
-  if (t < 0) throw new InvalidThresholdError(n, t, "t must be at least 0");
+  // t = 0 makes f constant: every share is the secret itself, so one holder learns it (review L7).
+  if (t < 1) throw new InvalidThresholdError(n, t, "t must be at least 1 (with t = 0 every share equals the secret)");
   if (n < t + 1) throw new InvalidThresholdError(n, t, `n must be at least t+1 = ${t + 1}`);
 }
 

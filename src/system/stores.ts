@@ -1,15 +1,15 @@
 /**
  * The off-chain side of a run (BPIIoT IV.C, V.C): one embedded Helia store node per community,
  * all in one private DHT, and in front of each a gateway that serves an envelope only to a reader
- * the community chain's EPR authorizes (`onChainReadPredicate`, EPRs of the community's own
- * relationship factory only).
+ * the community chain's EPR authorizes (`communityReadPredicate`: EPRs of the community's own
+ * relationship factory only, the record names the CID, the CID was first registered in that EPR).
  */
 import type { JsonRpcProvider } from "ethers";
 import { chainProvider } from "../anchor/topology-providers";
 import type { Topology } from "../chains/topology";
 import { contractAddress } from "../deploy/contracts";
 import { UnknownChainError } from "../deploy/errors";
-import { createdByFactory, onChainReadPredicate, startGateway, startStoreCluster, type Gateway, type StoreCluster, type StoreNode } from "../offchain";
+import { communityReadPredicate, createdByFactory, startGateway, startStoreCluster, type Gateway, type StoreCluster, type StoreNode } from "../offchain";
 
 /** A community's store node and gateway. */
 export interface CommunityStore {
@@ -45,9 +45,10 @@ export async function startRunStores(topology: Topology, dir: string): Promise<R
     for (const chain of topology.communities) {
       const provider = chainProvider(chain);
       providers.push(provider);
-      const predicate = onChainReadPredicate({ runner: provider, trusted: createdByFactory(provider, contractAddress(chain, "RelationshipFactory")) });
+      const trusted = createdByFactory(provider, contractAddress(chain, "RelationshipFactory"));
+      const predicate = communityReadPredicate({ runner: provider, provider, trusted });
       const node = cluster.node(chain.name);
-      communities.push({ chain: chain.name, node, gateway: await startGateway({ store: node.store, predicate }) });
+      communities.push({ chain: chain.name, node, gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId }) });
     }
   } catch (error) {
     await close();

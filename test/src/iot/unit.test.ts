@@ -393,7 +393,7 @@ describe("iot/unit", function () {
       expect(await suite.epr.canRead(0, labWallet.address)).to.equal(true);
       expect(await suite.epr.canRead(0, otherLabWallet.address)).to.equal(false);
 
-      gateway = await startGateway({ store: store!, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: createdByFactory(ethers.provider, await suite.factory.getAddress()) }) });
+      gateway = await startGateway({ store: store!, chainId: (await ethers.provider.getNetwork()).chainId, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: createdByFactory(ethers.provider, await suite.factory.getAddress()) }) });
       for (const source of [{ store: store! }, { gateway: gateway.url }]) {
         const steps: ReaderStep[] = [];
         const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: labWallet, source, onStep: (s) => steps.push(s) });
@@ -441,7 +441,7 @@ describe("iot/unit", function () {
       expect(stillReads.snapshot.sequence).to.equal(3);
       expect(await suite.epr.canRead(2, labWallet.address)).to.equal(false);
       expect(await suite.epr.canRead(2, otherLabWallet.address)).to.equal(true);
-      gateway = await startGateway({ store: store!, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [eprAddress] }) });
+      gateway = await startGateway({ store: store!, chainId: (await ethers.provider.getNetwork()).chainId, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [eprAddress] }) });
       const refused = await expectRejects(readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: labWallet, source: { gateway: gateway.url } }), GatewayRequestError);
       expect(refused.status).to.equal(403);
       // The device's own records, listed by the provider.

@@ -12,9 +12,11 @@ import {
   fetchShared,
   fetchSharedEnvelope,
   onChainReadPredicate,
+  newChallengeNonce,
   readChallenge,
   startGateway,
   type Gateway,
+  type GatewayOptions,
   type GatewayReadStep,
   type ReadPredicate,
   type ReadRequest,
@@ -32,19 +34,33 @@ const outsider = new Wallet(id("gateway-test outsider"));
 const EPR = "0x00000000000000000000000000000000000e9a01";
 const RECORD_ID = 7n;
 
-/** Posts a raw read request and returns status and JSON body. */
+const CHAIN_ID = 31337n;
+/** Origin of the gateway the test started last: what its challenges name. */
+let activeOrigin = "";
+
+/** Starts a gateway for chain CHAIN_ID and remembers its origin for `signedBody`. */
+async function start(options: Omit<GatewayOptions, "chainId"> & { chainId?: bigint }): Promise<Gateway> {
+  const gateway = await startGateway({ chainId: CHAIN_ID, ...options });
+  activeOrigin = new URL(gateway.url).origin;
+  return gateway;
+}
+
+/** Posts a raw read request and returns status and JSON body (without the per-request id). */
 async function postRead(gateway: Gateway, body: object): Promise<{ status: number; json: Record<string, string> }> {
   const response = await fetch(`${gateway.url}/v1/read`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, string> };
+  const json = (await response.json()) as Record<string, string>;
+  delete json.requestId;
+  return { status: response.status, json };
 }
 
 async function signedBody(wallet: Wallet, cid: string, expiry: number, reader = wallet.address): Promise<object> {
-  const signature = await wallet.signMessage(readChallenge(cid, RECORD_ID, expiry));
-  return { cid, recordId: RECORD_ID.toString(), eprAddress: EPR, reader, expiry, signature };
+  const nonce = newChallengeNonce();
+  const signature = await wallet.signMessage(readChallenge({ chainId: CHAIN_ID, eprAddress: EPR, recordId: RECORD_ID, cid, origin: activeOrigin, expiry, nonce }));
+  return { cid, recordId: RECORD_ID.toString(), eprAddress: EPR, reader, chainId: CHAIN_ID.toString(), origin: activeOrigin, expiry, nonce, signature };
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -86,7 +102,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   });
 
   it("serves an authorized reader, who decrypts and checks the on-chain hash", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const plaintext = await fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider, {
       expectedHash: record.plaintextHash,
     });
@@ -97,7 +113,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   });
 
   it("reports each step of a read to onStep, in order, with its duration", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const steps: [GatewayReadStep, number][] = [];
     const plaintext = await fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider, {
       expectedHash: record.plaintextHash,
@@ -109,7 +125,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   });
 
   it("fetchSharedEnvelope hands back the stored envelope still sealed, after checking it against the CID", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const steps: GatewayReadStep[] = [];
     const bytes = await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider, { onStep: (step) => steps.push(step) });
     expect(Buffer.from(bytes)).to.deep.equal(Buffer.from(await store.get(record.cid)));
@@ -119,7 +135,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   });
 
   it("answers 403 with a JSON error when the predicate refuses the reader", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const error = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
     expect(error.status).to.equal(403);
     expect(error.code).to.equal("Forbidden");
@@ -127,12 +143,17 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     const raw = await postRead(gateway, await signedBody(outsider, record.cid, nowSeconds() + 30));
     expect(raw).to.deep.equal({
       status: 403,
-      json: { error: "Forbidden", detail: `${outsider.address} may not read record 7 of EPR ${ethers.getAddress(EPR)}` },
+      json: {
+        error: "Forbidden",
+        detail:
+          `${outsider.address} may not read record 7 of EPR ${ethers.getAddress(EPR)} at ${record.cid} ` +
+          `(not a reader, the record names another CID, or the CID was first registered in another EPR)`,
+      },
     });
   });
 
   it("refuses a signature by someone other than the claimed reader, without asking the predicate", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const forged = await postRead(gateway, await signedBody(outsider, record.cid, nowSeconds() + 30, provider.address));
     expect(forged.status).to.equal(401);
     expect(forged.json.error).to.equal("BadSignature");
@@ -149,7 +170,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
 
   it("refuses expired challenges and challenges valid for longer than the gateway allows", async function () {
     const fixedNow = 1_800_000_000;
-    gateway = await startGateway({ store, predicate: standIn, now: () => fixedNow, maxChallengeTtlSeconds: 120 });
+    gateway = await start({ store, predicate: standIn, now: () => fixedNow, maxChallengeTtlSeconds: 120 });
     const expired = await postRead(gateway, await signedBody(provider, record.cid, fixedNow - 1));
     expect(expired).to.deep.equal({
       status: 401,
@@ -167,7 +188,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   });
 
   it("answers 400 for malformed requests, 404 for unknown content, 503 when the predicate fails", async function () {
-    gateway = await startGateway({ store, predicate: standIn });
+    gateway = await start({ store, predicate: standIn });
     const noCid = await postRead(gateway, { recordId: "7" });
     expect(noCid).to.deep.equal({ status: 400, json: { error: "BadRequest", detail: 'field "cid" is missing' } });
     const badRecord = await postRead(gateway, { ...(await signedBody(provider, record.cid, nowSeconds() + 30)), recordId: "-1" });
@@ -179,16 +200,18 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     expect(missing.json.error).to.equal("NotFound");
     await gateway.close();
 
-    gateway = await startGateway({
+    gateway = await start({
       store,
       predicate: async () => {
         throw new Error("chain RPC down");
       },
+      log: () => undefined,
     });
     const error = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider), GatewayRequestError);
     expect(error.status).to.equal(503);
     expect(error.code).to.equal("PredicateUnavailable");
-    expect(error.detail).to.contain("chain RPC down");
+    // L5: the cause is logged on the gateway's side, not sent to the client.
+    expect(error.detail).to.not.contain("chain RPC down");
   });
 
   it("the client rejects bytes that do not match the CID, whatever the gateway says", async function () {
@@ -199,7 +222,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
-      const error = await expectRejects(fetchShared(url, record.cid, RECORD_ID, EPR, provider), ContentIntegrityError);
+      const error = await expectRejects(fetchShared(url, record.cid, RECORD_ID, EPR, provider, { chainId: CHAIN_ID }), ContentIntegrityError);
       expect(error.cid).to.equal(record.cid);
     } finally {
       liar.closeAllConnections();
@@ -312,7 +335,7 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
 
     it("gates the gateway: the chain's yes serves, its no is a 403, a CID the record does not name is a 403", async function () {
       const other = await new SharingKeyring(device.signingKey.publicKey).write(store, utf8("not record 7"));
-      gateway = await startGateway({ store, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [EPR] }) });
+      gateway = await start({ store, predicate: onChainReadPredicate({ runner: ethers.provider, trusted: [EPR] }) });
       const plaintext = await fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider, {
         expectedHash: record.plaintextHash,
       });

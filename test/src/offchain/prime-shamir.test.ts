@@ -81,7 +81,7 @@ describe("prime-field Shamir sharing and secure sum (BPIIoT V.Aâ€“B, formulas 2â
     fc.assert(
       fc.property(
         fc.array(fc.bigInt({ min: 0n, max: P - 1n }), { minLength: 1, maxLength: 6 }),
-        fc.nat({ max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
         fc.nat({ max: 3 }),
         (inputs, t, extraNodes) => {
           const n = Math.max(inputs.length, t + 1) + extraNodes;
