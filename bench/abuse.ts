@@ -18,7 +18,7 @@
  *     signature over a valid challenge for the device's record) go at once over HTTP.
  *
  * Run: npx hardhat run bench/abuse.ts (npm run bench:abuse)
- * Env: BENCH_FLOOD (requests, default 1000), BENCH_TXS (device transactions of the baseline, default 40).
+ * Env: BENCH_FLOOD (requests, default 1000), BENCH_TXS (device transactions of the baseline, default 100).
  * Progress goes to stderr; the last stdout line is one JSON object.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -48,7 +48,7 @@ import { planParticipants, setUpParticipants } from "../src/system";
 import { writeTrafficLog } from "../src/trust/generate";
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1000);
-const TXS = Number(process.env.BENCH_TXS ?? 40);
+const TXS = Number(process.env.BENCH_TXS ?? 100);
 const GOAL_RATIO = 2;
 /** The workload the chains are planned from (as bench/sharing-latency.ts): two communities of 12 devices. */
 const WORKLOAD = { devices: 24, groups: 2, overlap: 0, records: 4_000, seed: 1 };

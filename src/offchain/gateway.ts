@@ -185,24 +185,31 @@ function uriNamesCid(uri: string, cid: string): boolean {
  */
 export function eprRecordPointsTo(runner: ContractRunner): ReadPredicate {
   // A record's uri never changes once the record exists (the EPR has no setter for it, and the
-  // local chains do not reorg), so it is asked once per record: a flood of requests for one
-  // record, each with a fresh reader key, costs the chain no record(id) call after the first.
-  const uris = new BoundedMap<string, string>(DEFAULT_DECISION_CACHE_SIZE);
+  // local chains do not reorg), so it is asked once per record, concurrent questions sharing the
+  // call: a flood of requests for one record, each with a fresh reader key, costs the chain one
+  // record(id) call in all. An unknown record (the getter reverts) is not remembered: it may be
+  // added later.
+  const uris = new BoundedMap<string, Promise<string | undefined>>(DEFAULT_DECISION_CACHE_SIZE);
+  const ask = async (eprAddress: string, recordId: bigint): Promise<string | undefined> => {
+    const epr = new Contract(eprAddress, EPR_GATE_INTERFACE, runner);
+    try {
+      return ((await epr.record(recordId)) as { uri: string }).uri;
+    } catch (err) {
+      if (isRevert(err)) return undefined;
+      throw err;
+    }
+  };
   return async (request) => {
     const key = `${request.eprAddress}/${request.recordId}`;
     let uri = uris.get(key);
     if (uri === undefined) {
-      const epr = new Contract(request.eprAddress, EPR_GATE_INTERFACE, runner);
-      try {
-        uri = ((await epr.record(request.recordId)) as { uri: string }).uri;
-      } catch (err) {
-        // Not cached: the record may be added later.
-        if (isRevert(err)) return false;
-        throw err;
-      }
-      uris.set(key, uri);
+      const asked = ask(request.eprAddress, request.recordId);
+      uri = asked;
+      uris.set(key, asked);
+      asked.then((answer) => answer === undefined && uris.delete(key, asked), () => uris.delete(key, asked));
     }
-    return uriNamesCid(uri, request.cid);
+    const answer = await uri;
+    return answer !== undefined && uriNamesCid(answer, request.cid);
   };
 }
 
@@ -222,6 +229,11 @@ class BoundedMap<K, V> {
     this.entries.set(key, value);
     while (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value as K);
   }
+
+  /** Removes `key` if it still maps to `value` (not a newer entry). */
+  delete(key: K, value: V): void {
+    if (this.entries.get(key) === value) this.entries.delete(key);
+  }
 }
 
 /** ABI of the relationship factory's registry of the EPRs it created. */
@@ -231,15 +243,20 @@ const FACTORY_GATE_INTERFACE = new Interface(FACTORY_IS_RELATIONSHIP_ABI);
 /**
  * A trust check for `eprCanRead`: the EPR was created by the relationship factory at `factory`.
  * The factory never forgets an EPR it created, so a yes is remembered and only a no (or an
- * address not asked yet) goes to the chain.
+ * address not asked yet) goes to the chain again.
  */
 export function createdByFactory(runner: ContractRunner, factory: string): (eprAddress: string) => Promise<boolean> {
   const contract = new Contract(factory, FACTORY_GATE_INTERFACE, runner);
-  const created = new BoundedMap<string, true>(DEFAULT_DECISION_CACHE_SIZE);
-  return async (eprAddress) => {
-    if (created.get(eprAddress) === true) return true;
-    const answer = (await contract.isRelationship(eprAddress)) as boolean;
-    if (answer) created.set(eprAddress, true);
+  // Concurrent questions about one address share the call; a no or a failure is forgotten.
+  const created = new BoundedMap<string, Promise<boolean>>(DEFAULT_DECISION_CACHE_SIZE);
+  return (eprAddress) => {
+    let answer = created.get(eprAddress);
+    if (answer === undefined) {
+      const asked = contract.isRelationship(eprAddress) as Promise<boolean>;
+      answer = asked;
+      created.set(eprAddress, asked);
+      asked.then((yes) => !yes && created.delete(eprAddress, asked), () => created.delete(eprAddress, asked));
+    }
     return answer;
   };
 }
