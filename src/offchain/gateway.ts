@@ -67,6 +67,8 @@ export const DEFAULT_MAX_CHALLENGE_TTL_S = 300;
 export const DEFAULT_CHALLENGE_TTL_S = 60;
 /** Largest request body the gateway reads. */
 const MAX_REQUEST_BYTES = 16 * 1024;
+/** How long a client may take to send a request's headers and body. */
+const REQUEST_TIMEOUT_MS = 10_000;
 /** How long the gateway waits for the store to produce an envelope. */
 export const DEFAULT_GATEWAY_FETCH_TIMEOUT_MS = 30_000;
 
@@ -182,27 +184,81 @@ function uriNamesCid(uri: string, cid: string): boolean {
  * could name any CID next to that record id. An unknown record id (the getter reverts) is a no.
  */
 export function eprRecordPointsTo(runner: ContractRunner): ReadPredicate {
-  return async (request) => {
-    const epr = new Contract(request.eprAddress, EPR_GATE_INTERFACE, runner);
-    let pointer: { uri: string };
+  // A record's uri never changes once the record exists (the EPR has no setter for it, and the
+  // local chains do not reorg), so it is asked once per record, concurrent questions sharing the
+  // call: a flood of requests for one record, each with a fresh reader key, costs the chain one
+  // record(id) call in all. An unknown record (the getter reverts) is not remembered: it may be
+  // added later.
+  const uris = new BoundedMap<string, Promise<string | undefined>>(DEFAULT_DECISION_CACHE_SIZE);
+  const ask = async (eprAddress: string, recordId: bigint): Promise<string | undefined> => {
+    const epr = new Contract(eprAddress, EPR_GATE_INTERFACE, runner);
     try {
-      pointer = (await epr.record(request.recordId)) as { uri: string };
+      return ((await epr.record(recordId)) as { uri: string }).uri;
     } catch (err) {
-      if (isRevert(err)) return false;
+      if (isRevert(err)) return undefined;
       throw err;
     }
-    return uriNamesCid(pointer.uri, request.cid);
   };
+  return async (request) => {
+    const key = `${request.eprAddress}/${request.recordId}`;
+    let uri = uris.get(key);
+    if (uri === undefined) {
+      const asked = ask(request.eprAddress, request.recordId);
+      uri = asked;
+      uris.set(key, asked);
+      asked.then((answer) => answer === undefined && uris.delete(key, asked), () => uris.delete(key, asked));
+    }
+    const answer = await uri;
+    return answer !== undefined && uriNamesCid(answer, request.cid);
+  };
+}
+
+/**
+ * A map that holds at most `maxSize` entries, dropping the oldest first: for answers that never
+ * change (a record's uri, an EPR created by the factory), kept from growing without bound.
+ */
+class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+  constructor(private readonly maxSize: number) {}
+
+  get(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: K, value: V): void {
+    this.entries.set(key, value);
+    while (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
+  /** Removes `key` if it still maps to `value` (not a newer entry). */
+  delete(key: K, value: V): void {
+    if (this.entries.get(key) === value) this.entries.delete(key);
+  }
 }
 
 /** ABI of the relationship factory's registry of the EPRs it created. */
 export const FACTORY_IS_RELATIONSHIP_ABI = ["function isRelationship(address relationship) view returns (bool)"] as const;
 const FACTORY_GATE_INTERFACE = new Interface(FACTORY_IS_RELATIONSHIP_ABI);
 
-/** A trust check for `eprCanRead`: the EPR was created by the relationship factory at `factory`. */
+/**
+ * A trust check for `eprCanRead`: the EPR was created by the relationship factory at `factory`.
+ * The factory never forgets an EPR it created, so a yes is remembered and only a no (or an
+ * address not asked yet) goes to the chain again.
+ */
 export function createdByFactory(runner: ContractRunner, factory: string): (eprAddress: string) => Promise<boolean> {
   const contract = new Contract(factory, FACTORY_GATE_INTERFACE, runner);
-  return async (eprAddress) => (await contract.isRelationship(eprAddress)) as boolean;
+  // Concurrent questions about one address share the call; a no or a failure is forgotten.
+  const created = new BoundedMap<string, Promise<boolean>>(DEFAULT_DECISION_CACHE_SIZE);
+  return (eprAddress) => {
+    let answer = created.get(eprAddress);
+    if (answer === undefined) {
+      const asked = contract.isRelationship(eprAddress) as Promise<boolean>;
+      answer = asked;
+      created.set(eprAddress, asked);
+      asked.then((yes) => !yes && created.delete(eprAddress, asked), () => created.delete(eprAddress, asked));
+    }
+    return answer;
+  };
 }
 
 /**
@@ -722,12 +778,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let work: Promise<void>;
     if (route === "POST /v1/read") {
       try {
+        // The limiter decides before a byte of the body is read: a refused request costs no
+        // parsing, no signature recovery and no chain call.
         release = limiter.acquire(clientAddress(req), Date.now());
         res.once("close", release);
+        const declared = Number(req.headers["content-length"] ?? 0);
+        // Refused unread, and the connection closed rather than the body drained.
+        if (declared > MAX_REQUEST_BYTES) throw new Refusal(413, "TooLarge", `request body of ${declared} bytes is over ${MAX_REQUEST_BYTES} bytes`, { connection: "close" });
         work = handleRead(req, res);
       } catch (err) {
         if (err instanceof Refusal && err.status === 429) stats.limited += 1;
-        req.resume();
+        // Not read: drained so a keep-alive connection stays usable (a too large one is closed instead).
+        if (!(err instanceof Refusal && err.status === 413)) req.resume();
         work = Promise.reject(err);
       }
     } else if (route === "GET /v1/info") {
@@ -740,6 +802,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     work.catch(refuse).finally(() => release?.());
   });
+  // A client that sends its headers or body slowly holds one of its concurrency slots only this
+  // long (the body is at most 16 KiB).
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
