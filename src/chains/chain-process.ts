@@ -1,9 +1,13 @@
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { CHAIN_DIR_ENV } from "./chain-node";
 import { ChainError, ChainStartError } from "./errors";
 import { rpcCall, RpcError } from "./rpc";
+import { commandLine, isProcessAlive, isProcessGone } from "../io/processes";
+
+// Re-exported: callers that stop chains ask these of chain processes.
+export { isProcessAlive, isProcessGone } from "../io/processes";
 
 /** The file name of a chain's process log inside its data directory. */
 export const NODE_LOG_FILE = "node.log";
@@ -50,26 +54,6 @@ export function launchChain(launch: ChainLaunch): number {
   }
 }
 
-/** The command line of a live process, or undefined when there is none (or it is a zombie). */
-function commandLine(pid: number): string[] | undefined {
-  if (fs.existsSync("/proc/self/cmdline")) {
-    try {
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((arg) => arg !== "");
-      return args.length === 0 ? undefined : args;
-    } catch {
-      return undefined;
-    }
-  }
-  // No /proc (macOS): ask ps; arguments with spaces are not split back, which the exact
-  // `--chain-dir <dir>` match below tolerates only for directories without spaces.
-  try {
-    const text = execFileSync("ps", ["-p", String(pid), "-o", "args="], { encoding: "utf8" }).trim();
-    return text === "" ? undefined : text.split(/\s+/);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether `pid` is alive and is the chain process of `chainDir` (not a reused pid). */
 export function isChainProcess(pid: number | null | undefined, chainDir: string): boolean {
   if (pid === null || pid === undefined) return false;
@@ -77,28 +61,6 @@ export function isChainProcess(pid: number | null | undefined, chainDir: string)
   if (args === undefined) return false;
   const at = args.indexOf("--chain-dir");
   return at >= 0 && args[at + 1] === chainDir && args.includes("chain-node");
-}
-
-/** Whether any live process has this pid. */
-export function isProcessAlive(pid: number): boolean {
-  return commandLine(pid) !== undefined;
-}
-
-/**
- * Whether the process has finished exiting. Its command line vanishes when its memory is released,
- * which comes before its files (and listening sockets) are closed; only the zombie state, or no
- * process at all, means its port is free again.
- */
-export function isProcessGone(pid: number): boolean {
-  if (!fs.existsSync("/proc/self/stat")) return commandLine(pid) === undefined;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The state follows the command name, which is in parentheses and may itself contain ") ".
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state === "Z" || state === "X";
-  } catch {
-    return true;
-  }
 }
 
 /** How stopping a chain process ended. */

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { syncDirectorySync } from "../io/atomic-write";
-import { isProcessGone } from "./chain-process";
+import { acquireLockFile, lockFileOf, releaseLockFile } from "../io/lock-file";
 import { JournalError, JournalLockedError, JournalWriteError } from "./errors";
 
 /** The file name of a chain's block journal inside its data directory. */
@@ -226,55 +226,17 @@ const NODE_FS: JournalFs = {
 
 /** The lock file beside a journal that names the one process appending to it. */
 export function journalLockFile(file: string): string {
-  return `${file}.lock`;
+  return lockFileOf(file);
 }
 
-/**
- * Takes the single-writer lock of a journal: creates `<journal>.lock` exclusively (O_EXCL) with
- * this pid in it. A lock whose pid is no longer running (a writer killed with SIGKILL) is stale
- * and taken over; a live holder is an error naming the lock file and its pid. Two starters racing
- * for the same stale lock are told apart by the exclusive create: one wins, the other sees the
- * winner's live pid.
- */
-export function acquireJournalLock(file: string, isGone: (pid: number) => boolean = isProcessGone): void {
-  const lock = journalLockFile(file);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(lock, "wx", 0o644);
-      try {
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let text: string;
-    try {
-      text = fs.readFileSync(lock, "utf8");
-    } catch (error) {
-      // Released between our create and our read: try again.
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) continue;
-      throw error;
-    }
-    const pid = Number(text.trim());
-    // An empty or garbled lock is a writer killed between create and write: stale as well.
-    const live = Number.isSafeInteger(pid) && pid > 0 && !isGone(pid);
-    if (live || attempt >= 3) throw new JournalLockedError(file, lock, Number.isSafeInteger(pid) && pid > 0 ? pid : undefined);
-    fs.rmSync(lock, { force: true });
-  }
+/** Takes the single-writer lock of a journal (see {@link acquireLockFile}); a live holder is a {@link JournalLockedError}. */
+export function acquireJournalLock(file: string, isGone?: (pid: number) => boolean): void {
+  acquireLockFile(file, (lock, pid) => new JournalLockedError(file, lock, pid), { isGone });
 }
 
-/** Removes the lock if this process holds it (a lock another writer took over is left alone). */
+/** Releases a journal's lock if this process holds it. */
 export function releaseJournalLock(file: string): void {
-  const lock = journalLockFile(file);
-  try {
-    if (Number(fs.readFileSync(lock, "utf8").trim()) === process.pid) fs.rmSync(lock, { force: true });
-  } catch {
-    // no lock: nothing to release
-  }
+  releaseLockFile(file);
 }
 
 /** Options of {@link JournalWriter.open}. */

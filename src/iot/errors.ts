@@ -120,6 +120,34 @@ export class QueueClosedError extends IoTError {
   }
 }
 
+/** A second writer of a transaction queue: another live process holds its lock file. */
+export class QueueLockedError extends IoTError {
+  constructor(
+    readonly file: string,
+    readonly lockFile: string,
+    readonly pid: number | undefined,
+  ) {
+    super(
+      `transaction queue ${file} is locked by ${pid === undefined ? "another process" : `process ${pid}`} (${lockFile}): one unit process at a time uses a queue; ` +
+        "stop that one first, or remove the lock file if that pid is not a unit",
+    );
+  }
+}
+
+/**
+ * An append to a transaction queue that did not reach the disk (ENOSPC, EIO) and could not be cut
+ * back: the file may end in a partial line, so the queue takes no more lines until it is reopened
+ * (which drops that line: it was never acknowledged).
+ */
+export class QueueWriteError extends IoTError {
+  constructor(
+    readonly file: string,
+    cause: Error,
+  ) {
+    super(`transaction queue ${file}: an append failed (${(cause as NodeJS.ErrnoException).code ?? cause.message}) and could not be cut back; reopen the queue`, { cause });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sensors
 

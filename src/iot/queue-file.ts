@@ -6,20 +6,22 @@
  *   {"type":"resign", "nonce":7, "hash":…, "raw":…, "maxFeePerGas":…, …}         same nonce, new fees
  *   {"type":"done", "nonce":7, "hash":…, "status":"applied", "blockNumber":…}
  *
- * Why this shape: a line is appended with one `write` and made durable with `fdatasync` before
- * the caller hears of it, so a crash leaves at most the last line half-written, and that line was
+ * Why this shape: a line is appended (every byte of it: a short write is continued) and made
+ * durable with `fdatasync` before the caller hears of it, so a crash leaves at most the last line half-written, and that line was
  * never acknowledged: it is dropped (and the file truncated to the last whole line) on the next
  * open. Any other damage is an error naming the line. Nonces are the entries' ids: `tx` lines
  * carry consecutive nonces from `baseNonce`, so the file also persists the account's nonce
  * counter. `done` lines come in nonce order (the sender settles strictly in order), so the done
  * entries are always a prefix; `compact()` drops that prefix by writing a new file beside the old
- * one and renaming it over (atomic on POSIX), never by editing in place.
+ * one and renaming it over (atomic on POSIX), never by editing in place. One process at a time
+ * holds a queue: `open` takes `<queue>.lock` (see src/io/lock-file.ts) until `close`.
  */
 import { mkdir, open, readFile, truncate, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, keccak256 } from "ethers";
 import { writeFileAtomic } from "../io/atomic-write";
-import { QueueClosedError, QueueConflictError, QueueFormatError } from "./errors";
+import { acquireLockFile, releaseLockFile } from "../io/lock-file";
+import { QueueClosedError, QueueConflictError, QueueFormatError, QueueLockedError, QueueWriteError } from "./errors";
 
 /** The unit's files (queue, state) are its own: readable by its user only. */
 export const UNIT_FILE_MODE = { mode: 0o600 } as const;
@@ -261,8 +263,33 @@ const serialize = (line: QueueLine): string => `${JSON.stringify(line)}\n`;
  * One queue file, open for appending. All writes are serialized, so lines never interleave and
  * `compact()` never races an append.
  */
+/** The calls a queue appends with; injectable so tests can make the disk fail or write short. */
+export interface QueueFs {
+  /** Writes `buffer` from `offset` at the end of the file; resolves to the bytes written (maybe fewer). */
+  write(handle: FileHandle, buffer: Buffer, offset: number): Promise<number>;
+  datasync(handle: FileHandle): Promise<void>;
+  truncate(handle: FileHandle, length: number): Promise<void>;
+}
+
+const NODE_QUEUE_FS: QueueFs = {
+  write: async (handle, buffer, offset) => (await handle.write(buffer, offset, buffer.length - offset)).bytesWritten,
+  datasync: (handle) => handle.datasync(),
+  truncate: (handle, length) => handle.truncate(length),
+};
+
+/** Options of {@link QueueFile.open}. */
+export interface QueueFileOptions {
+  /** The append calls (default node:fs). */
+  fs?: QueueFs;
+  /** Whether a pid has exited, for stale-lock detection (default: /proc, or ps). */
+  isGone?: (pid: number) => boolean;
+}
+
 export class QueueFile {
   private handle: FileHandle | undefined;
+  /** Bytes known to be on disk: where a failed append is cut back to. */
+  private size: number;
+  private failure: QueueWriteError | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly byNonce = new Map<number, QueueEntry>();
   private firstPending: number;
@@ -275,8 +302,11 @@ export class QueueFile {
     readonly header: QueueHeader,
     handle: FileHandle,
     entries: QueueEntry[],
+    size: number,
+    private readonly io: QueueFs,
   ) {
     this.handle = handle;
+    this.size = size;
     for (const entry of entries) this.byNonce.set(entry.nonce, entry);
     this.next = header.baseNonce + entries.length;
     const pending = entries.find((e) => e.done === undefined);
@@ -287,11 +317,36 @@ export class QueueFile {
   /**
    * Opens `file`, or creates it with `create` as its header when it does not exist (without
    * `create`, a missing file is an error: the caller must ask the chain for the nonce first).
-   * A torn last line is dropped and the file truncated to its last whole line.
+   * A torn last line is dropped and the file truncated to its last whole line. The queue's lock
+   * is held from here to `close`: a queue another live process holds is a `QueueLockedError`.
    */
   static async open(
     file: string,
     create?: { chainId: number; account: string; baseNonce: number },
+    options: QueueFileOptions = {},
+  ): Promise<{ queue: QueueFile; report: QueueOpenReport }> {
+    if (create !== undefined) await mkdir(path.dirname(file), { recursive: true });
+    try {
+      acquireLockFile(file, (lock, pid) => new QueueLockedError(file, lock, pid), { isGone: options.isGone });
+    } catch (err) {
+      // No directory, so no queue: the same answer as a missing file.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && create === undefined) {
+        throw new QueueConflictError(file, "does not exist and no chain id and starting nonce were given to create it");
+      }
+      throw err;
+    }
+    try {
+      return await QueueFile.openLocked(file, create, options.fs ?? NODE_QUEUE_FS);
+    } catch (err) {
+      releaseLockFile(file);
+      throw err;
+    }
+  }
+
+  private static async openLocked(
+    file: string,
+    create: { chainId: number; account: string; baseNonce: number } | undefined,
+    io: QueueFs,
   ): Promise<{ queue: QueueFile; report: QueueOpenReport }> {
     let text: string | undefined;
     try {
@@ -310,10 +365,10 @@ export class QueueFile {
         account: getAddress(create.account),
         baseNonce: create.baseNonce,
       };
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, serialize(header), UNIT_FILE_MODE);
+      const text = serialize(header);
+      await writeFileAtomic(file, text, UNIT_FILE_MODE);
       const handle = await open(file, "a");
-      return { queue: new QueueFile(file, header, handle, []), report: { created: true } };
+      return { queue: new QueueFile(file, header, handle, [], Buffer.byteLength(text), io), report: { created: true } };
     }
 
     const { header, entries, torn, keepBytes } = QueueFile.parse(file, text);
@@ -323,7 +378,7 @@ export class QueueFile {
       await truncate(file, keepBytes);
     }
     const handle = await open(file, "a");
-    return { queue: new QueueFile(file, header, handle, entries), report: { created: false, torn } };
+    return { queue: new QueueFile(file, header, handle, entries, keepBytes, io), report: { created: false, torn } };
   }
 
   /** Parses a whole queue file; exported through `open` only, static for tests of the format. */
@@ -474,6 +529,7 @@ export class QueueFile {
       this.handle = undefined;
       await writeFileAtomic(this.file, text, UNIT_FILE_MODE);
       this.handle = await open(this.file, "a");
+      this.size = Buffer.byteLength(text);
       for (const [nonce, entry] of this.byNonce) if (entry.done !== undefined) this.byNonce.delete(nonce);
       Object.assign(this.header, header);
       this.doneSinceCompaction = 0;
@@ -485,8 +541,13 @@ export class QueueFile {
     return this.locked(async () => {
       const handle = this.handle;
       this.handle = undefined;
+      if (this.closed) return;
       this.closed = true;
-      await handle?.close();
+      try {
+        await handle?.close();
+      } finally {
+        releaseLockFile(this.file);
+      }
     }, true);
   }
 
@@ -496,12 +557,32 @@ export class QueueFile {
     return entry;
   }
 
+  /**
+   * Appends `text` and waits for the disk. A write or flush that fails (ENOSPC, EIO) cuts the
+   * file back to what was on disk before and rejects: the caller was not told the line is there,
+   * and it is not. If even the cut fails, the file may end in part of the line, so this queue
+   * takes no more lines (a next line would be glued to it); reopening drops the partial line.
+   */
   private async write(text: string): Promise<void> {
     const handle = this.handle;
     if (handle === undefined) throw new QueueClosedError(this.file);
-    await handle.write(text);
-    // fdatasync: the appended bytes and the file size are durable; the caller may now rely on it.
-    await handle.datasync();
+    if (this.failure !== undefined) throw this.failure;
+    const bytes = Buffer.from(text);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await this.io.write(handle, bytes, written);
+      // fdatasync: the appended bytes and the file size are durable; the caller may now rely on it.
+      await this.io.datasync(handle);
+    } catch (err) {
+      try {
+        await this.io.truncate(handle, this.size);
+      } catch {
+        this.failure = new QueueWriteError(this.file, err as Error);
+        throw this.failure;
+      }
+      throw err;
+    }
+    this.size += bytes.length;
   }
 
   private locked<T>(run: () => Promise<T>, allowClosed = false): Promise<T> {

@@ -176,7 +176,8 @@ describe("iot/queue-file", () => {
     }
     const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.type, l.nonce ?? l.baseNonce])).to.deep.equal([["queue", 13], ["tx", 13], ["resign", 13], ["tx", 14]]);
-    expect(await readdir(path.dirname(file))).to.deep.equal(["queue.ndjson"]);
+    // No temporary file is left behind; the open queue's lock stays.
+    expect((await readdir(path.dirname(file))).sort()).to.deep.equal(["queue.ndjson", "queue.ndjson.lock"]);
     // Appending goes on after compaction, and a reopen sees the same pending entries.
     const [next] = await appendEntries(queue, 1, 5);
     expect(next.nonce).to.equal(15);
