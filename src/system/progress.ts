@@ -16,6 +16,7 @@ export const STEPS = [
   "units",
   "records",
   "verification",
+  "security",
   "economics",
   "report",
   "shutdown",

@@ -214,6 +214,41 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       ),
     ),
   );
+  const security = report.security;
+  lines.push(
+    section(
+      "Security probes",
+      `After the load, the run asked its own system what an attacker on the local network would ask (README, "Security model"): every chain was sent the methods that sign with a node's keys, ` +
+        `a request from a web page (\`Origin: https://attacker.example\`) and a CORS preflight; its latest block's time was compared with the wall clock; its journal's lock was tried; ` +
+        `an account holding no role asked each community's Register for a registrar-only kind and DataToken for a mint (\`eth_call\`: nothing was sent); and each gateway got a burst of throwaway requests at once.`,
+      markdownTable(
+        ["chain", "signing methods refused", "foreign Origin", "OPTIONS", "CORS header", "clock vs wall clock", "journal's second writer"],
+        security.chains.map((c) => [
+          c.chain,
+          `${c.signing.filter((m) => m.refused).length}/${c.signing.length}`,
+          String(c.originStatus),
+          String(c.preflightStatus),
+          c.cors ? "**sent**" : "none",
+          `${c.clockOffsetS >= 0 ? "+" : ""}${c.clockOffsetS} s`,
+          c.journalLocked === null ? "external" : c.journalLocked ? "refused" : `**not refused** (${c.journalDetail ?? ""})`,
+        ]),
+      ),
+      markdownTable(
+        ["community", "register as ServiceProvider", "mint 1 DT", "DataToken supply", "gateway burst", "refused (429)"],
+        security.unprivileged.map((u) => {
+          const burst = security.gateways.find((g) => g.chain === u.chain);
+          return [
+            u.chain,
+            u.registerRevert?.split("(")[0] ?? "**would pass**",
+            u.mintRevert?.split("(")[0] ?? "**would pass**",
+            u.supplyBefore === u.supplyAfter ? "unchanged" : `**${u.supplyBefore} → ${u.supplyAfter}**`,
+            burst === undefined ? "–" : n(burst.sent),
+            burst === undefined ? "–" : n(burst.limited),
+          ];
+        }),
+      ),
+    ),
+  );
   const economics = report.economics;
   const figure = (name: string) => `![${name}](${economics.files[name]})`;
   lines.push(

@@ -3,6 +3,7 @@
  * what the steps returned. Pure: no I/O here (see `report-files.ts`). Token amounts are decimal
  * strings of the token's smallest unit (18 decimals), so nothing is rounded.
  */
+import { MAX_CLOCK_AHEAD_S, type SecurityFacts } from "./security";
 import type { PartitionDocument } from "../partition/document";
 import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
@@ -153,6 +154,8 @@ export interface RunReport {
   };
   /** The sampling-rate game (digital-twin paper §5, §6.2), its certificate and the paper's claims. */
   readonly economics: EconomicsFacts;
+  /** What the security probes found (src/system/security.ts). */
+  readonly security: SecurityFacts;
   readonly checks: readonly RunCheck[];
   /** Seconds from the start of the run to the report (shutdown not included). */
   readonly seconds: number;
@@ -178,6 +181,8 @@ export interface RunFacts {
   readonly records: SendAndAnchorResult;
   readonly verification: VerificationResult;
   readonly economics: EconomicsFacts;
+  /** The security probes after the load (chains, contracts, gateways). */
+  readonly security: SecurityFacts;
   /** Block height of every chain at the end, by name. */
   readonly heights: Readonly<Record<string, number>>;
 }
@@ -207,71 +212,123 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const attestations = facts.attestations;
   const attested = attestations.filter((a) => a.outcome === "attested");
   const rewarded = attested.filter((a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n);
+  return [...resultChecks(), ...securityChecks(facts.security)];
+
+  function resultChecks(): RunCheck[] {
+    return [
+      {
+        name: "every community has a chain",
+        required: true,
+        passed: facts.topology.communities.length === facts.partition.chosen.communities.length,
+        detail: `${facts.partition.chosen.communities.length} communities, ${facts.topology.communities.length} community chains`,
+      },
+      {
+        name: "records per chain sum to the copies the storage model places",
+        required: true,
+        passed: perChain === facts.records.summary.copies && (community === undefined || facts.records.summary.storageCount === community.count),
+        detail: `${perChain} records on the chains, ${facts.records.summary.copies} copies placed; formula 1 count ${facts.records.summary.storageCount}, partition's community count ${community?.count ?? "n/a"}`,
+      },
+      {
+        name: "service requests and part orders happened",
+        required: false,
+        passed: facts.fleet.counts.serviceRequests > 0 && facts.fleet.counts.partOrders > 0,
+        detail: `${facts.fleet.counts.serviceRequests} service requests, ${facts.fleet.counts.partOrders} part orders`,
+      },
+      {
+        name: "sampled records verify as a light client",
+        required: true,
+        passed: v.records.length > 0 && invalid.length === 0 && crossCopies.every((c) => c.valid),
+        detail: `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
+          (invalid.length > 0 ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}` : ""),
+      },
+      {
+        name: "a tampered proof is rejected",
+        required: true,
+        passed: v.tampered !== undefined && !v.tampered.valid,
+        detail: v.tampered === undefined ? "no proof to tamper with" : v.tampered.valid ? `${v.tampered.tampering}: accepted` : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
+      },
+      {
+        name: "third parties read shared data through the gateways",
+        required: true,
+        passed: readsOk.length > 0 && readsOk.every((r) => r.outcome === "read"),
+        detail: `${readsOk.filter((r) => r.outcome === "read").length}/${readsOk.length} reads (${readsOk.filter((r) => r.cross).length} cross-community)`,
+      },
+      {
+        name: "an unauthorised reader is refused",
+        required: true,
+        passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
+        detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
+      },
+      {
+        name: "every sampling-rate equilibrium is certified",
+        required: true,
+        passed: facts.economics.certified,
+        detail: `${facts.economics.equilibria} equilibria; largest deviation gain ${facts.economics.maxDeviationGain.toExponential(2)}, starts agree within ${facts.economics.maxStartDisagreement.toExponential(2)}`,
+      },
+      {
+        name: "the digital-twin paper's sampling-rate claims hold",
+        required: false,
+        passed: facts.economics.claims.every((c) => c.holds !== false),
+        detail: facts.economics.claims.map((c) => `${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`).join("; "),
+      },
+      {
+        name: "verifiers attested shared records from the objects they fetched, and the rewards were paid",
+        required: true,
+        passed: attestations.length > 0 && attested.length === attestations.length && rewarded.length === attested.length,
+        detail:
+          attestations.length === 0
+            ? "no record to attest"
+            : `${attested.length}/${attestations.length} attested (${attested.filter((a) => a.checkedPlaintext === true).length} with the plaintext checked), ${rewarded.length} paid both rewards` +
+              (attested.length < attestations.length ? `; FAILED: ${attestations.filter((a) => a.outcome !== "attested").map((a) => `${a.chain} ${a.device}#${a.recordId} (${a.detail})`).join(", ")}` : ""),
+      },
+    ];
+  }
+}
+
+/** The checks of the security probes: each a promise of README's security model. */
+export function securityChecks(security: SecurityFacts): RunCheck[] {
+  const chains = security.chains;
+  const signingOpen = chains.flatMap((c) => c.signing.filter((s) => !s.refused).map((s) => `${c.chain} ${s.method} (${s.detail})`));
+  const pageOpen = chains.filter((c) => c.originStatus !== 403 || c.cors);
+  const ahead = chains.filter((c) => c.clockOffsetS > MAX_CLOCK_AHEAD_S);
+  const local = chains.filter((c) => c.journalLocked !== null);
+  const unlocked = local.filter((c) => c.journalLocked !== true);
+  const free = security.unprivileged.filter((u) => !u.registerRevert?.startsWith("RegisterKindNeedsRegistrar(") || !u.mintRevert?.startsWith("AccessControlUnauthorizedAccount(") || u.supplyBefore !== u.supplyAfter);
+  const flooded = security.gateways.filter((g) => g.limited * 2 < g.sent);
+  const offsets = chains.map((c) => c.clockOffsetS);
   return [
     {
-      name: "every community has a chain",
+      name: "no chain signs for anyone, and none answers a web page",
       required: true,
-      passed: facts.topology.communities.length === facts.partition.chosen.communities.length,
-      detail: `${facts.partition.chosen.communities.length} communities, ${facts.topology.communities.length} community chains`,
-    },
-    {
-      name: "records per chain sum to the copies the storage model places",
-      required: true,
-      passed: perChain === facts.records.summary.copies && (community === undefined || facts.records.summary.storageCount === community.count),
-      detail: `${perChain} records on the chains, ${facts.records.summary.copies} copies placed; formula 1 count ${facts.records.summary.storageCount}, partition's community count ${community?.count ?? "n/a"}`,
-    },
-    {
-      name: "service requests and part orders happened",
-      required: false,
-      passed: facts.fleet.counts.serviceRequests > 0 && facts.fleet.counts.partOrders > 0,
-      detail: `${facts.fleet.counts.serviceRequests} service requests, ${facts.fleet.counts.partOrders} part orders`,
-    },
-    {
-      name: "sampled records verify as a light client",
-      required: true,
-      passed: v.records.length > 0 && invalid.length === 0 && crossCopies.every((c) => c.valid),
-      detail: `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
-        (invalid.length > 0 ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}` : ""),
-    },
-    {
-      name: "a tampered proof is rejected",
-      required: true,
-      passed: v.tampered !== undefined && !v.tampered.valid,
-      detail: v.tampered === undefined ? "no proof to tamper with" : v.tampered.valid ? `${v.tampered.tampering}: accepted` : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
-    },
-    {
-      name: "third parties read shared data through the gateways",
-      required: true,
-      passed: readsOk.length > 0 && readsOk.every((r) => r.outcome === "read"),
-      detail: `${readsOk.filter((r) => r.outcome === "read").length}/${readsOk.length} reads (${readsOk.filter((r) => r.cross).length} cross-community)`,
-    },
-    {
-      name: "an unauthorised reader is refused",
-      required: true,
-      passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
-      detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
-    },
-    {
-      name: "every sampling-rate equilibrium is certified",
-      required: true,
-      passed: facts.economics.certified,
-      detail: `${facts.economics.equilibria} equilibria; largest deviation gain ${facts.economics.maxDeviationGain.toExponential(2)}, starts agree within ${facts.economics.maxStartDisagreement.toExponential(2)}`,
-    },
-    {
-      name: "the digital-twin paper's sampling-rate claims hold",
-      required: false,
-      passed: facts.economics.claims.every((c) => c.holds !== false),
-      detail: facts.economics.claims.map((c) => `${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`).join("; "),
-    },
-    {
-      name: "verifiers attested shared records from the objects they fetched, and the rewards were paid",
-      required: true,
-      passed: attestations.length > 0 && attested.length === attestations.length && rewarded.length === attested.length,
+      passed: chains.length > 0 && signingOpen.length === 0 && pageOpen.length === 0,
       detail:
-        attestations.length === 0
-          ? "no record to attest"
-          : `${attested.length}/${attestations.length} attested (${attested.filter((a) => a.checkedPlaintext === true).length} with the plaintext checked), ${rewarded.length} paid both rewards` +
-            (attested.length < attestations.length ? `; FAILED: ${attestations.filter((a) => a.outcome !== "attested").map((a) => `${a.chain} ${a.device}#${a.recordId} (${a.detail})`).join(", ")}` : ""),
+        `${chains.length} chains: ${chains.reduce((t, c) => t + c.signing.filter((s) => s.refused).length, 0)}/${chains.reduce((t, c) => t + c.signing.length, 0)} signing calls refused; ` +
+        `a foreign Origin got ${[...new Set(chains.map((c) => c.originStatus))].join("/")}, OPTIONS ${[...new Set(chains.map((c) => c.preflightStatus))].join("/")}, ${chains.some((c) => c.cors) ? "WITH" : "no"} CORS header` +
+        (signingOpen.length > 0 ? `; ANSWERED: ${signingOpen.join(", ")}` : ""),
+    },
+    {
+      name: `no chain's clock ran more than ${MAX_CLOCK_AHEAD_S} s ahead of the wall clock under the run's load`,
+      required: true,
+      passed: chains.length > 0 && ahead.length === 0,
+      detail: `latest block minus wall clock: ${chains.map((c) => `${c.chain} ${c.clockOffsetS >= 0 ? "+" : ""}${c.clockOffsetS} s`).join(", ")}` + (offsets.length > 0 ? `; largest ${Math.max(...offsets)} s` : ""),
+    },
+    {
+      name: "a second writer of a running chain's journal is refused",
+      required: true,
+      passed: local.length > 0 && unlocked.length === 0,
+      detail: `${local.length - unlocked.length}/${local.length} journals held by their chain process` + (unlocked.length > 0 ? `; NOT held: ${unlocked.map((c) => `${c.chain} (${c.journalDetail})`).join(", ")}` : ""),
+    },
+    {
+      name: "an account holding no role can neither take a registrar's kind nor mint DataToken",
+      required: true,
+      passed: security.unprivileged.length > 0 && free.length === 0,
+      detail: security.unprivileged.map((u) => `${u.chain}: register as ServiceProvider → ${u.registerRevert ?? "WOULD PASS"}, mint → ${u.mintRevert?.split("(")[0] ?? "WOULD PASS"}, supply ${u.supplyBefore === u.supplyAfter ? "unchanged" : `${u.supplyBefore} → ${u.supplyAfter}`}`).join("; "),
+    },
+    {
+      name: "each gateway's limiter refuses most of a burst of throwaway requests",
+      required: true,
+      passed: security.gateways.length > 0 && flooded.length === 0,
+      detail: security.gateways.map((g) => `${g.chain}: ${g.limited}/${g.sent} refused 429 (${Object.entries(g.statuses).map(([status, count]) => `${count}× ${status}`).join(", ")})`).join("; "),
     },
   ];
 }
@@ -409,6 +466,7 @@ export function buildRunReport(facts: RunFacts): RunReport {
       records: attestations,
     },
     economics: facts.economics,
+    security: facts.security,
     checks: runChecks(facts),
     seconds: facts.seconds,
   };

@@ -24,9 +24,10 @@ import { runFleet } from "./fleet";
 import type { StartOptions } from "./options";
 import { planParticipants, setUpParticipants } from "./participants";
 import { StepReporter, type ProgressSink, type StepName } from "./progress";
-import { buildRunReport, type RunReport } from "./report";
+import { buildRunReport, securityChecks, type RunReport } from "./report";
 import { rewriteRunReport, writeRunReport, type RunReportFiles } from "./report-files";
 import { prepareRunDir, runPaths, type RunPaths } from "./run-dir";
+import { GATEWAY_BURST, probeSecurity } from "./security";
 import { startRunStores, type RunStores } from "./stores";
 import { verifyRun } from "./verification";
 
@@ -289,6 +290,13 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
       },
     );
 
+    const security = await step(
+      "security",
+      `probing as an attacker on the local network: signing methods, web pages and clocks on every chain, unprivileged calls, a ${GATEWAY_BURST}-request burst per gateway`,
+      (progress) => probeSecurity({ topology, chainsDir: paths.chains, stores, onProgress: progress }),
+      (result) => securityChecks(result).map((c) => `${c.passed ? "✓" : "✗"} ${c.name}`).join("; "),
+    );
+
     const economics = await step(
       "economics",
       "the sampling-rate game of the digital-twin market: certified equilibria against uniform pricing, Figs. 9–12",
@@ -323,6 +331,7 @@ export async function runSystem(options: StartOptions, context: RunContext): Pro
           records,
           verification,
           economics,
+          security,
           heights,
         });
         const files = await writeRunReport(paths, report, { anchorMs: records.anchorLatencyMs, shareMs: fleet.shareLatencyMs, readMs: verification.reads.filter((r) => r.ms !== undefined).map((r) => r.ms!) });

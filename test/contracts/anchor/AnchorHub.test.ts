@@ -186,7 +186,7 @@ describe("AnchorHub", () => {
     });
   });
 
-  describe("gas", () => {
+  describe("gas [gas]", () => {
     it("anchoring many blocks per transaction costs far less per block than one transaction per block", async () => {
       const blocks = 64;
       const perBlock = async (headersPerTx: number) => {

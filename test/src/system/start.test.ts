@@ -265,6 +265,26 @@ describe("system: npm start end to end (small settings)", function () {
       expect(check).to.deep.include({ required: true, passed: true });
     });
 
+    it("probes itself as a local attacker would: no chain signs or answers a page, clocks on time, journals held, no free roles, gateways limit", () => {
+      const security = report.security;
+      expect(security.chains.map((c) => c.chain).sort()).to.deep.equal(["community-1", "community-2", "community-3", "main"]);
+      for (const chain of security.chains) {
+        expect(chain.signing.filter((s) => !s.refused), chain.chain).to.deep.equal([]);
+        expect(chain, chain.chain).to.deep.include({ originStatus: 403, cors: false, journalLocked: true });
+        expect(chain.clockOffsetS, chain.chain).to.be.at.most(2);
+      }
+      expect(security.unprivileged).to.have.length(3);
+      for (const u of security.unprivileged) {
+        expect(u.registerRevert, u.chain).to.match(/^RegisterKindNeedsRegistrar\(0x[0-9a-fA-F]{40}, 1\)$/);
+        expect(u.mintRevert, u.chain).to.match(/^AccessControlUnauthorizedAccount\(/);
+        expect(u.supplyAfter, u.chain).to.equal(u.supplyBefore);
+      }
+      for (const g of security.gateways) expect(g.limited * 2, g.chain).to.be.at.least(g.sent);
+      const checks = report.checks.slice(-5);
+      expect(checks.map((c) => [c.required, c.passed])).to.deep.equal(Array(5).fill([true, true]));
+      expect(fs.readFileSync(runPaths(runDir).reportMarkdown, "utf8")).to.contain("## Security probes");
+    });
+
     it("refuses a run directory that holds something else, leaving it as it was", async () => {
       const stranger = path.join(work, "not-a-run");
       fs.mkdirSync(stranger);
