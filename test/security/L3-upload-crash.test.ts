@@ -140,4 +140,40 @@ describe("security L3: a status upload survives kill -9 between store.put and th
       expect(QueueFile.parse(file, fs.readFileSync(file, "utf8")).entries.filter((e) => e.kind === "record")).to.have.length(1);
     });
   }
+
+  it("a store that fails mid-upload keeps the snapshot: the next upload puts it first, under its own sequence", async () => {
+    const suite = await loadFixture(deploySuite);
+    const eprAddress = await suite.epr.getAddress();
+    const store = await openHeliaStore({ dir: path.join(dir, "failing", "store") });
+    closing.push(store);
+    const unit = await open(suite, path.join(dir, "failing", "unit"), store);
+    closing.push(unit);
+    const put = store.put.bind(store);
+    let failures = 1;
+    store.put = async (bytes, options) => {
+      if (failures-- > 0) throw new Error("store down");
+      return put(bytes, options);
+    };
+    for (let i = 0; i < 3; i++) await unit.record(reading(i, 90, 50));
+    let failed: unknown;
+    await unit.uploadStatus().catch((error: unknown) => (failed = error));
+    expect((failed as Error).message).to.equal("store down");
+    expect(unit.pendingStatusReadings).to.equal(0);
+
+    for (let i = 3; i < 5; i++) await unit.record(reading(i, 95, 60));
+    const uploads = await unit.uploadStatus();
+    expect(uploads.map((u) => [u.sequence, u.snapshot.window.readings])).to.deep.equal([
+      [1, 3],
+      [2, 2],
+    ]);
+    await unit.idle();
+    expect(await suite.epr.recordCount()).to.equal(2n);
+    for (const [recordId, count] of [
+      [0, 3],
+      [1, 2],
+    ]) {
+      const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId, reader: suite.wallets.provider, source: { store } });
+      expect(read.snapshot.window.readings, `record ${recordId}`).to.equal(count);
+    }
+  });
 });
