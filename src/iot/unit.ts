@@ -19,7 +19,7 @@
  * now (a permit's nonce, the Register check of a reader) is skipped or deferred while it is down.
  *
  * Files in `stateDir`: `queue.ndjson` (the queue), `unit.json` (upload count, authorizations,
- * revocation intents, readers' moves, cached machine settings), `keyrings/<epr>.json` (readers per
+ * revocation intents, the upload intent, readers' moves, cached machine settings), `keyrings/<epr>.json` (readers per
  * relationship; public keys only).
  */
 import { EventEmitter } from "node:events";
