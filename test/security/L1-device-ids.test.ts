@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { TopologyError } from "../../src/chains/errors";
+import { validateTopology } from "../../src/chains/topology";
 import { PartitionKeyError, validatePartition } from "../../src/partition/document";
 import * as fleet from "../../src/system/fleet";
 import { TrafficRecordError } from "../../src/trust/errors";
@@ -96,6 +98,29 @@ describe("security L1: device ids cannot escape the run directory or exceed Regi
     it("accepts a 64-byte id and ordinary ids", () => {
       const document = validatePartition(partitionOf(ACCEPTED), "partition.json");
       expect(document.graph.nodes).to.deep.equal(ACCEPTED);
+    });
+  });
+
+  describe("topology.json reading", () => {
+    const topologyOf = (devices: string[]) => ({
+      version: 1,
+      devices,
+      main: { name: "main", chainId: 31000, rpc: "http://127.0.0.1:8600", members: [], contracts: {}, external: false, port: 8600, pid: null, dataDir: "main" },
+      communities: [{ name: "community-1", chainId: 31001, rpc: "http://127.0.0.1:8601", members: devices, contracts: {}, external: false, port: 8601, pid: null, dataDir: "community-1" }],
+    });
+
+    REFUSED.forEach(({ name, id, problem }) => {
+      it(`refuses ${name} naming the file and the field path`, () => {
+        expect(() => validateTopology(topologyOf(["a", id]), "topology.json"))
+          .to.throw(TopologyError, "topology.json")
+          .with.property("message")
+          .that.matches(problem)
+          .and.contains("devices[1]");
+      });
+    });
+
+    it("accepts a 64-byte id and ordinary ids", () => {
+      expect(validateTopology(topologyOf(ACCEPTED), "topology.json").devices).to.deep.equal(ACCEPTED);
     });
   });
 
