@@ -6,11 +6,13 @@
  * File `<dir>/batch-<id>.json`:
  * `{ "version": 1, "chainId": 31001, "recordLog": "0x…", "batchId": 3, "firstSequence": 768,
  *    "root": "0x…", "records": [[timestamp, from, to, bytes], …] }` — record `i` has sequence
- * `firstSequence + i`. Files are written atomically (temp file in the same directory, fsync,
- * rename), so a reader never sees half a batch.
+ * `firstSequence + i`. Files are written with `writeFileAtomic` (temp file in the same directory,
+ * fsync, rename, fsync of the directory), so a reader never sees half a batch and a written batch
+ * survives a crash.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../io/atomic-write";
 import { BatchStoreError } from "./errors";
 import { MerkleTree, type HexHash } from "./merkle";
 import { recordLeaf, validateRecord, type ChainRecord } from "./records";
@@ -91,21 +93,10 @@ export class BatchStore {
       root: batch.root,
       records: batch.records.map((r) => [r.timestamp, r.from, r.to, r.bytes]),
     };
-    await fs.mkdir(this.dir, { recursive: true });
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const handle = await fs.open(temp, "w");
-    try {
-      await handle.writeFile(JSON.stringify(body));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.rename(temp, file);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
+    // The shared atomic writer also fsyncs the directory after the rename (review L7): without
+    // that, a power cut after `write` returned could drop the new directory entry, and the batch
+    // whose root is already on chain would be missing from the store.
+    await writeFileAtomic(file, JSON.stringify(body));
     return file;
   }
 

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomicSync } from "../io/atomic-write";
+import { checkDeviceId } from "../trust/device-id";
 import { TopologyError } from "./errors";
 
 /** A device id as it appears in partition.json (`graph.nodes`). */
@@ -240,6 +241,9 @@ function stringList(value: unknown, key: string, fail: Fail): string[] {
   const seen = new Set<string>();
   list.forEach((item, i) => {
     if (typeof item !== "string" || item === "") fail(`${key}[${i}]`, `must be a non-empty string, got ${JSON.stringify(item)}`);
+    // Device ids become unit state directories and on-chain identities (review L1).
+    const problem = checkDeviceId(item as string);
+    if (problem !== undefined) fail(`${key}[${i}]`, `device id ${problem}`);
     if (seen.has(item as string)) fail(`${key}[${i}]`, `${JSON.stringify(item)} appears twice`);
     seen.add(item as string);
   });

@@ -2,7 +2,9 @@
  * What an IoT unit remembers across restarts besides its transaction queue: how many status
  * snapshots it uploaded (their sequence numbers), which readers it authorized on which records
  * (so revoking a reader can withdraw every one of them), the revocations it decided but may not
- * have queued yet (durable intents, finished on the next open after a crash), which readers moved
+ * have queued yet (durable intents, finished on the next open after a crash), the status snapshot
+ * it is uploading (an intent too: written before the envelope goes to the store, removed once its
+ * record is queued for every EPR), which readers moved
  * their identity to another account and how far it has followed the Register's `AccountChanged`
  * events, and the last machine settings it read from the chain (thresholds and part price, used
  * while the chain is down).
@@ -42,6 +44,11 @@ export interface UnitStateFile {
    * revoke. Written before anything else of a revocation happens, removed once every revoke is queued.
    */
   revocations?: Record<string, Record<string, number[]>>;
+  /**
+   * The status upload begun and not known to be queued for every EPR: written, with the upload
+   * count, before anything of the upload reaches the store; removed once every record is queued.
+   */
+  upload?: UploadIntent;
   /** Readers that moved their identity: previous account → the account it moved to. */
   moves?: Record<string, string>;
   /** The next block whose `AccountChanged` events the unit has not looked at yet. */
@@ -54,6 +61,14 @@ export interface RevocationIntent {
   epr: string;
   reader: string;
   records: number[];
+}
+
+/** An upload intent: put snapshot `sequence` (its canonical JSON, `status`) on each of `eprs`. */
+export interface UploadIntent {
+  sequence: number;
+  /** The snapshot's canonical bytes as text (`encodeStatus`), so a resumed upload has the same contentHash. */
+  status: string;
+  eprs: string[];
 }
 
 /** The unit's state, kept in `file`. */
@@ -89,6 +104,13 @@ export class UnitState {
       const value = content[field];
       if (value !== undefined && (typeof value !== "object" || value === null)) throw new UnitStateError(file, `field "${field}" must be an object`);
     }
+    const upload = content.upload;
+    if (
+      upload !== undefined &&
+      (typeof upload !== "object" || upload === null || !Number.isSafeInteger(upload.sequence) || typeof upload.status !== "string" || !Array.isArray(upload.eprs) || !upload.eprs.every((e) => typeof e === "string"))
+    ) {
+      throw new UnitStateError(file, `field "upload" must be { sequence, status, eprs }`);
+    }
     if (content.identityCursor !== undefined && !(Number.isSafeInteger(content.identityCursor) && content.identityCursor >= 0)) {
       throw new UnitStateError(file, `field "identityCursor" must be a non-negative integer`);
     }
@@ -103,11 +125,31 @@ export class UnitState {
     return this.content.settings;
   }
 
-  /** Records one more upload; returns its sequence number. */
-  async nextUpload(): Promise<number> {
-    this.content.uploads++;
+  /**
+   * Begins upload number `uploads + 1`: the snapshot `statusOf(sequence)` returns (canonical
+   * JSON) is saved as the upload intent together with the new count, in one write, so a crash
+   * leaves either nothing of the upload or all of what is needed to finish it.
+   */
+  async startUpload(statusOf: (sequence: number) => string, eprs: readonly string[]): Promise<UploadIntent> {
+    const sequence = this.content.uploads + 1;
+    const intent: UploadIntent = { sequence, status: statusOf(sequence), eprs: eprs.map((e) => getAddress(e)) };
+    this.content.uploads = sequence;
+    this.content.upload = intent;
     await this.save();
-    return this.content.uploads;
+    return { ...intent, eprs: [...intent.eprs] };
+  }
+
+  /** The upload begun and not finished, if any. */
+  pendingUpload(): UploadIntent | undefined {
+    const upload = this.content.upload;
+    return upload === undefined ? undefined : { ...upload, eprs: [...upload.eprs] };
+  }
+
+  /** Forgets the finished upload intent. */
+  async finishUpload(): Promise<void> {
+    if (this.content.upload === undefined) return;
+    delete this.content.upload;
+    await this.save();
   }
 
   async setSettings(settings: MachineSettings): Promise<void> {

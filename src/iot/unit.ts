@@ -19,7 +19,7 @@
  * now (a permit's nonce, the Register check of a reader) is skipped or deferred while it is down.
  *
  * Files in `stateDir`: `queue.ndjson` (the queue), `unit.json` (upload count, authorizations,
- * revocation intents, readers' moves, cached machine settings), `keyrings/<epr>.json` (readers per
+ * revocation intents, the upload intent, readers' moves, cached machine settings), `keyrings/<epr>.json` (readers per
  * relationship; public keys only).
  */
 import { EventEmitter } from "node:events";
@@ -48,11 +48,11 @@ import {
 } from "./receipt-events";
 import { RelationshipKeyrings, type RelationshipConfig } from "./relationships";
 import { checkReading, type SensorReading, type SensorSource } from "./sensors";
-import { encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "./status";
+import { decodeStatus, encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "./status";
 import { statusRecordCall } from "./status-record";
 import { isOutage, toTransport, type ChainEndpoint, type ChainTransport } from "./transport";
 import { TransactionQueue, type OfflineSigner, type SettledEntry, type TransactionQueueOptions } from "./tx-queue";
-import { UnitState, type MachineSettings, type RevocationIntent } from "./unit-state";
+import { UnitState, type MachineSettings, type RevocationIntent, type UploadIntent } from "./unit-state";
 
 /** The unit's key: an ethers `Wallet` (signs offline, exposes its public key for the keyrings). */
 export type UnitWallet = OfflineSigner & TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
@@ -194,6 +194,8 @@ export interface IoTUnitEvents {
   readerMoved: [info: { previous: string; next: string; eprs: string[]; rewrapped: boolean }];
   /** A revocation a crash interrupted was finished on open: `queued` are the revokes queued now. */
   revocationResumed: [info: RevocationIntent & { queued: number[] }];
+  /** A status upload a crash or a failed store interrupted was finished: `queued` are the nonces of the records queued now. */
+  uploadResumed: [info: { sequence: number; eprs: string[]; queued: number[] }];
   /** The token ledger changed (a reward came in, a part was paid). */
   balance: [ledger: TokenLedger];
   reverted: [info: RevertedTransaction];
@@ -316,6 +318,9 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       }
       // The chain is down: cached settings (if any) serve until it is back.
     }
+    // A status upload a crash cut short is finished now (it needs the store, not the chain); if
+    // the store is down too, the intent stays on disk and the next `uploadStatus` finishes it.
+    await unit.resumeUploadQuietly();
     queue.start();
     return unit;
   }
@@ -459,8 +464,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         await this.uploadStatus();
         this.autoUploadAt = every;
       } catch (error) {
-        // The readings themselves are queued; a failed upload (store down) is retried after the
-        // next `statusEvery` readings, with those readings in the snapshot too.
+        // The readings themselves are queued, and the snapshot is kept as an upload intent: a
+        // failed upload (store down) is finished first by the next one, after `statusEvery` readings.
         this.autoUploadAt = this.accumulator.count + every;
         this.safeEmit("failure", { operation: "automatic status upload", error: error as Error });
       }
@@ -518,44 +523,96 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     return this.sharingLock(async () => {
       // The readings a snapshot summarizes reach the chain before its record does.
       await this.batcher.flush();
-      if (this.accumulator.count === 0) return [];
+      if (this.accumulator.count === 0 && this.state.pendingUpload() === undefined) return [];
       // A reader that moved its identity since the last upload gets nothing under its old key.
       await this.followIdentitiesQuietly("following readers' identities before an upload");
+      // A snapshot a crash or a failed store left unfinished goes first, under its own sequence.
+      const resumed = await this.finishPendingUpload(options.onStep);
+      if (this.accumulator.count === 0) return resumed;
       const eprs = (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr);
-      const sequence = await this.state.nextUpload();
-      const snapshot = this.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!;
-      const plaintext = encodeStatus(snapshot);
-      const query = statusQuery(snapshot);
-      const uploads: StatusUpload[] = [];
-      for (const epr of eprs) {
-        const { provider } = keyrings.relationship(epr);
-        const shared = await keyrings.keyring(epr).write(sharing.store, plaintext, options.onStep);
-        await sharing.store.pin(shared.cid);
-        // The digest of the bytes as the store holds them, read back: what a verifier that fetches
-        // the object will compute.
-        const digest = objectDigest(await sharing.store.get(shared.cid));
-        const commitment = objectCommitment(digest);
-        const uri = `ipfs://${shared.cid}`;
-        const thirdParties = shared.readers.filter((a) => a !== this.address && a !== provider.address);
-        const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, objectCommitment: commitment, thirdParties }, this.gas);
-        const entry = await this.queue.enqueue({
-          kind: "record",
-          to: epr,
-          data: call.data,
-          gasLimit: call.gasLimit,
-          // Every third party the snapshot was sealed for; the settle hook authorizes those the
-          // transaction did not (see `settleReaders`).
-          meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, objectCommitment: commitment, sequence, authorize: thirdParties },
-        });
-        const upload: StatusUpload = {
-          epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, objectDigest: digest, objectCommitment: commitment, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot,
-        };
-        uploads.push(upload);
-        this.safeEmit("statusUploaded", upload);
-      }
+      // Review L3: the snapshot exists only in memory until here, and `store.put` and the
+      // record's enqueue are two steps, so a crash between them lost it. It is now saved as an
+      // intent (with the upload count, one write) before anything reaches the store, and the
+      // accumulator starts afresh only then; the intent is finished on the next open or upload.
+      // Finishing re-seals and re-puts the snapshot (a fresh object key, so a new CID) rather
+      // than remembering the first CID: the envelope a crash left in the store is merely an
+      // orphan, and no half-done state (put but not pinned, pinned but not queued) needs a case.
+      const intent = await this.state.startUpload(
+        (sequence) => new TextDecoder().decode(encodeStatus(this.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!)),
+        eprs,
+      );
       this.accumulator.reset();
-      return uploads;
+      return [...resumed, ...(await this.carryOutUpload(intent, options.onStep))];
     });
+  }
+
+  private async resumeUploadQuietly(): Promise<void> {
+    if (this.keyrings === undefined || this.state.pendingUpload() === undefined) return;
+    try {
+      await this.sharingLock(() => this.finishPendingUpload());
+    } catch (error) {
+      this.safeEmit("failure", { operation: "finishing an interrupted status upload", error: error as Error });
+    }
+  }
+
+  /** Finishes the upload intent left by a crash or a failed store, if any; resolves with its uploads. */
+  private async finishPendingUpload(onStep?: StepListener): Promise<StatusUpload[]> {
+    const intent = this.state.pendingUpload();
+    if (intent === undefined) return [];
+    const uploads = await this.carryOutUpload(intent, onStep);
+    this.safeEmit("uploadResumed", { sequence: intent.sequence, eprs: intent.eprs, queued: uploads.map((u) => u.nonce) });
+    return uploads;
+  }
+
+  /**
+   * Seals, stores and pins the intent's snapshot for each of its EPRs whose record is not queued
+   * yet, queues the record, and removes the intent. Resolves with the uploads it queued now.
+   */
+  private async carryOutUpload(intent: UploadIntent, onStep?: StepListener): Promise<StatusUpload[]> {
+    const sharing = this.options.sharing!;
+    const keyrings = this.requireKeyrings();
+    const plaintext = new TextEncoder().encode(intent.status);
+    const snapshot = decodeStatus(plaintext);
+    const query = statusQuery(snapshot);
+    const sequence = intent.sequence;
+    const queued = new Set(
+      this.queue
+        .entries()
+        .filter((e) => e.kind === "record" && e.meta.sequence === sequence)
+        .map((e) => getAddress(e.meta.epr as string)),
+    );
+    const uploads: StatusUpload[] = [];
+    const current = new Set(keyrings.eprs.map((e) => getAddress(e)));
+    for (const epr of intent.eprs) {
+      // An EPR dropped from the unit's relationships since a crash gets nothing: the unit holds no keyring for it.
+      if (queued.has(epr) || !current.has(epr)) continue;
+      const { provider } = keyrings.relationship(epr);
+      const shared = await keyrings.keyring(epr).write(sharing.store, plaintext, onStep);
+      await sharing.store.pin(shared.cid);
+      // The digest of the bytes as the store holds them, read back: what a verifier that fetches
+      // the object will compute.
+      const digest = objectDigest(await sharing.store.get(shared.cid));
+      const commitment = objectCommitment(digest);
+      const uri = `ipfs://${shared.cid}`;
+      const thirdParties = shared.readers.filter((a) => a !== this.address && a !== provider.address);
+      const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, objectCommitment: commitment, thirdParties }, this.gas);
+      const entry = await this.queue.enqueue({
+        kind: "record",
+        to: epr,
+        data: call.data,
+        gasLimit: call.gasLimit,
+        // Every third party the snapshot was sealed for; the settle hook authorizes those the
+        // transaction did not (see `settleReaders`).
+        meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, objectCommitment: commitment, sequence, authorize: thirdParties },
+      });
+      const upload: StatusUpload = {
+        epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, objectDigest: digest, objectCommitment: commitment, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot,
+      };
+      uploads.push(upload);
+      this.safeEmit("statusUploaded", upload);
+    }
+    await this.state.finishUpload();
+    return uploads;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../io/atomic-write";
+import { checkDeviceId } from "../trust/device-id";
 import { PartitionError } from "./errors";
 import type { KCliqueLevel } from "./percolation";
 import type { StorageCost } from "./storage";
@@ -200,6 +201,10 @@ class Validator {
     const list = this.array(value, key);
     list.forEach((id, i) => {
       this.string(id, `${key}[${i}]`);
+      // Checked here too, not only in the log reader: a hand-edited partition.json names the
+      // devices whose state directories and on-chain identities the run creates.
+      const problem = checkDeviceId(id as string);
+      if (problem !== undefined) this.fail(`${key}[${i}]`, `device id ${problem}`);
       if (known !== undefined && !known.has(id as string)) this.fail(`${key}[${i}]`, `device ${JSON.stringify(id)} is not in graph.nodes`);
     });
     return list as DeviceId[];

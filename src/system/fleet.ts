@@ -25,6 +25,7 @@ import { DEFAULT_PART_PRICE } from "../../deploy/defaults";
 import { maxFires } from "../iot/gas";
 import { maxPartOrders, type CommunityPlan } from "./participants";
 import type { RunStores } from "./stores";
+import { assertDeviceId } from "../trust/device-id";
 
 /** How often a unit's sender polls for the receipt of what it sent: the local chains mine at once. */
 const RECEIPT_POLL_MS = 20;
@@ -37,6 +38,15 @@ const BATCH_MAX_DELAY_MS = 60_000;
  * nodes' DHT traffic, the gateways) while 40-odd units take turns.
  */
 const YIELD_EVERY = 50;
+
+/**
+ * The state directory of `device`'s unit under `stateDir`. The id is checked again although the
+ * log reader and partition.json reader already did: a topology or plan built some other way must
+ * not make `path.join` write a queue or keyring outside the run directory (`../../x`).
+ */
+export function unitStateDir(stateDir: string, device: DeviceId): string {
+  return path.join(stateDir, assertDeviceId(device, `unit state directory under ${stateDir}`));
+}
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
@@ -294,7 +304,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
             chainId: resolved.chainId,
             contracts: resolved.contracts,
             machine: resolved.wallet.address,
-            stateDir: path.join(options.stateDir, device),
+            stateDir: unitStateDir(options.stateDir, device),
             batch: { size: options.readingBatch, maxDelayMs: BATCH_MAX_DELAY_MS },
             sharing: { store: options.stores.of(plan.chain).node.store, relationships: [{ epr, provider: plan.provider.publicKey }], readerKeyOf: (account) => participantKeys.get(account) },
             funding,

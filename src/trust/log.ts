@@ -4,6 +4,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { CsvError, parse } from "csv-parse";
+import { checkDeviceId } from "./device-id";
 import { TrafficLogError, TrafficLogSyntaxError, TrafficRecordError, TrustError } from "./errors";
 import { buildTrustGraph, PairCounter, spanHoursOf } from "./graph";
 import type { LogSummary, TrafficRecord, TrustGraph } from "./types";
@@ -32,7 +33,6 @@ const DIGITS = /^\d+$/;
 // ISO-8601 calendar date, optionally with time (T or space), fraction and zone.
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Parses a log timestamp: Unix milliseconds (digits only) or ISO-8601. An ISO time without a
@@ -122,9 +122,8 @@ function toRecord(file: string, line: number, row: string[], columns: Record<Col
   const device = (column: "from" | "to"): string => {
     const id = field(column);
     if (id === "") throw new TrafficRecordError(file, line, column, "is empty: a device id is required");
-    if (CONTROL_CHARACTER.test(id)) {
-      throw new TrafficRecordError(file, line, column, `${JSON.stringify(id)} contains a control character`);
-    }
+    const problem = checkDeviceId(id);
+    if (problem !== undefined) throw new TrafficRecordError(file, line, column, problem);
     return id;
   };
   const from = device("from");

@@ -6,6 +6,11 @@ import { expect } from "chai";
 import { share } from "../../src/offchain/prime-shamir";
 import { InvalidThresholdError } from "../../src/offchain/errors";
 import { BatchStore } from "../../src/anchor/batch-store";
+import { MerkleTree } from "../../src/anchor/merkle";
+import { recordLeaf } from "../../src/anchor/records";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 
 describe("security L7: prime-field Shamir refuses degenerate thresholds", function () {
   it("refuses t = 0, which would hand every holder the secret", function () {
@@ -29,5 +34,56 @@ describe("security L7: batch locations on chain name no host path", function () 
     const location = new BatchStore(dir).locationOf(3);
     expect(location).to.not.contain("/home/operator");
     expect(location).to.match(/^file:batch-0+3\.json$/);
+  });
+});
+
+// Review L7: BatchStore.write renamed its temp file into place but never fsynced the directory,
+// so after a power cut the batch (whose root is already on chain) could be missing. Run against
+// 7c073a0 this fails: the log holds the rename and no directory sync.
+describe("security L7: a written batch's directory entry is flushed after the rename", function () {
+  const originalOpen = fsp.open;
+  const originalRename = fsp.rename;
+  let dir: string;
+  let log: string[];
+
+  beforeEach(async function () {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), "commchain-L7-"));
+    log = [];
+    // Every fs/promises call the store and the atomic writer make goes through these properties,
+    // so wrapping them records the order of renames and directory syncs without a fake file system.
+    fsp.rename = async (from, to) => {
+      await originalRename(from, to);
+      log.push(`rename ${path.basename(String(to))}`);
+    };
+    fsp.open = async (file, ...rest) => {
+      const handle = await originalOpen(file, ...rest);
+      if ((await handle.stat()).isDirectory()) {
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          await sync();
+          log.push(`sync directory ${String(file)}`);
+        };
+      }
+      return handle;
+    };
+  });
+
+  afterEach(async function () {
+    fsp.open = originalOpen;
+    fsp.rename = originalRename;
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it("fsyncs the store's directory after renaming the batch file into place", async function () {
+    const store = new BatchStore(path.join(dir, "batches", "c1"));
+    const record = { sequence: 0, timestamp: 1_700_000_000_000, from: "a", to: "b", bytes: 1 };
+    const root = MerkleTree.fromLeaves([recordLeaf(record)]).rootHex;
+    const file = await store.write({ chainId: 31001, recordLog: "0x" + "11".repeat(20), batchId: 0, firstSequence: 0, root, records: [record] });
+
+    const renamed = log.indexOf(`rename ${path.basename(file)}`);
+    const synced = log.indexOf(`sync directory ${path.dirname(file)}`);
+    expect(renamed, log.join("; ")).to.be.at.least(0);
+    expect(synced, log.join("; ")).to.be.greaterThan(renamed);
+    expect((await store.read(0)).root).to.equal(root);
   });
 });
