@@ -14,7 +14,7 @@ import { CHAIN_ID, startChain, writeBurstGenesis } from "../../security/chain-fi
 import { storeWithRecord } from "../../security/gateway-fixture";
 import { killChainProcessesUnder, tempDir } from "../chains/helpers";
 
-const entry = (name: string, rpc: string): ChainEntry => ({ name, chainId: CHAIN_ID, rpc, members: [], contracts: {} });
+const entry = (name: string, rpc: string): ChainEntry => ({ name, chainId: CHAIN_ID, rpc, members: [], contracts: {}, external: false });
 
 /** A JSON-RPC endpoint that answers everything with a result and CORS: what an unscreened node does. */
 async function openNode(): Promise<{ rpc: string; close: () => Promise<void> }> {
