@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   setInterval(() => undefined, 60_000);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+// `hardhat test` loads every file under test/: run only when started as a process.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
