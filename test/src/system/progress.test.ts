@@ -13,11 +13,11 @@ describe("system/progress", () => {
     const result = await reporter.run("partition", "dividing", async () => 42, (n) => `${n} communities`);
     expect(result).to.equal(42);
     const text = s.out.join("");
-    expect(text).to.match(/^\[ 2\/12\] partition     dividing\n\[ 2\/12\] partition     done in \d+\.\d s: 42 communities\n$/);
+    expect(text).to.match(/^\[ 2\/13\] partition     dividing\n\[ 2\/13\] partition     done in \d+\.\d s: 42 communities\n$/);
     expect(reporter.steps).to.have.length(1);
     expect(reporter.steps[0]).to.deep.include({ step: "partition", status: "done" });
     expect(reporter.steps[0].seconds).to.be.at.least(0);
-    expect(STEPS).to.have.length(12);
+    expect(STEPS).to.have.length(13);
   });
 
   it("records a failed step, says so, and rethrows its error", async () => {
@@ -27,7 +27,7 @@ describe("system/progress", () => {
     const thrown = await reporter.run("chains", "starting", async () => Promise.reject(failure), () => "").catch((e: unknown) => e);
     expect(thrown).to.equal(failure);
     expect(reporter.steps.map((t) => [t.step, t.status])).to.deep.equal([["chains", "failed"]]);
-    expect(s.out.join("")).to.match(/\[ 3\/12\] chains        FAILED after \d+\.\d s: chain community-2 did not come up\n$/);
+    expect(s.out.join("")).to.match(/\[ 3\/13\] chains        FAILED after \d+\.\d s: chain community-2 did not come up\n$/);
   });
 
   it("on a terminal, running counts rewrite one line, cleared before the done line", async () => {
@@ -37,10 +37,10 @@ describe("system/progress", () => {
       progress("1 reading");
       progress("2 readings");
     }, () => "ok");
-    const counts = s.out.filter((t) => t.startsWith("\r\x1b[K[ 7/12] units"));
-    expect(counts.map((t) => t.replace(/\d+\.\d s/, "T"))).to.deep.equal(["\r\x1b[K[ 7/12] units         T  1 reading", "\r\x1b[K[ 7/12] units         T  2 readings"]);
+    const counts = s.out.filter((t) => t.startsWith("\r\x1b[K[ 7/13] units"));
+    expect(counts.map((t) => t.replace(/\d+\.\d s/, "T"))).to.deep.equal(["\r\x1b[K[ 7/13] units         T  1 reading", "\r\x1b[K[ 7/13] units         T  2 readings"]);
     expect(s.out.at(-2)).to.equal("\r\x1b[K");
-    expect(s.out.at(-1)).to.match(/^\[ 7\/12\] units         done in \d+\.\d s: ok\n$/);
+    expect(s.out.at(-1)).to.match(/^\[ 7\/13\] units         done in \d+\.\d s: ok\n$/);
   });
 
   it("elsewhere, prints running counts at most every few seconds (none for a quick step)", async () => {
