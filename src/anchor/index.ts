@@ -12,9 +12,7 @@ export * from "./prover";
 export * from "./light-client";
 export * from "./deploy";
 // The names of the hub and the logs in topology.json belong to deploy:all, which records them.
-export { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 export * from "./duration";
-export * from "./topology-providers";
 export * from "./trust-root";
 export * from "./topology-relay";
 export * from "./verify-record";

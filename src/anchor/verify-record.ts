@@ -9,11 +9,11 @@ import path from "node:path";
 import { AnchorHub__factory } from "../../typechain-types";
 import { findChain, readTopology, topologyPath } from "../chains/topology";
 import { BatchStore, batchStoreDir } from "./batch-store";
-import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../deploy/contract-names";
+import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../chains/contract-names";
 import { AnchorError, VerificationError, type VerificationFailure } from "./errors";
 import { LightClient, type LightClientOptions, type VerifiedRecord } from "./light-client";
 import { FullNodeProver } from "./prover";
-import { chainProvider } from "./topology-providers";
+import { chainProvider } from "../chains/providers";
 
 /** The outcome of verifying one record. */
 export type RecordVerdict =

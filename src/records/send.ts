@@ -28,11 +28,12 @@ import { formatPlacement, type PlacedCopy } from "./placements";
 import { RateLimiter, systemClock, type Clock } from "./rate";
 import { BatchRootPool } from "./root-pool";
 import type { RecordRouter } from "./router";
+import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** Log records between progress reports. */
 const PROGRESS_EVERY = 256;
 /** How long the probe of a chain that failed may take before the chain counts as down. */
-const PROBE_TIMEOUT_MS = 3_000;
+const PROBE_TIMEOUT_MS = CHAIN_TIMEOUTS.probe;
 
 /** A community chain records are written to. */
 export interface RecordChain {

@@ -9,19 +9,11 @@
  *   on chain): each community's own third party, and the next community's (cross-community);
  *   a reader whose authorization was revoked is refused (403).
  */
+import { chainProvider, RECORD_LOG_CONTRACT } from "../chains";
 import { performance } from "node:perf_hooks";
 import type { JsonRpcProvider } from "ethers";
 import { AnchorHub__factory } from "../../typechain-types";
-import {
-  BatchStore,
-  FullNodeProver,
-  LightClient,
-  VerificationError,
-  batchStoreDir,
-  chainProvider,
-  verifyRecordProof,
-  type RecordProof,
-} from "../anchor";
+import { BatchStore, FullNodeProver, LightClient, VerificationError, batchStoreDir, verifyRecordProof, type RecordProof } from "../anchor";
 import type { Topology } from "../chains/topology";
 import { anchorHub, contractAddress } from "../deploy/contracts";
 import { readStatus, type ReaderStep } from "../iot";
@@ -130,7 +122,7 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
     const provers = new Map(
       options.topology.communities.map((chain) => [
         chain.name,
-        { chain, recordLog: contractAddress(chain, "RecordLog"), prover: new FullNodeProver(provider(chain), contractAddress(chain, "RecordLog"), new BatchStore(batchStoreDir(options.chainsDir, chain.name))) },
+        { chain, recordLog: contractAddress(chain, RECORD_LOG_CONTRACT), prover: new FullNodeProver(provider(chain), contractAddress(chain, RECORD_LOG_CONTRACT), new BatchStore(batchStoreDir(options.chainsDir, chain.name))) },
       ]),
     );
     const check = async (chainName: string, recordId: number): Promise<RecordCheck> => {

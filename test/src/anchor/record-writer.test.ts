@@ -1,19 +1,11 @@
+import { chainProvider } from "../../../src/chains";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  BatchStore,
-  MerkleTree,
-  RecordFormatError,
-  RecordWriter,
-  RecordWriterError,
-  deployRecordLog,
-  recordLeaf,
-} from "../../../src/anchor";
+import { BatchStore, MerkleTree, RecordFormatError, RecordWriter, RecordWriterError, deployRecordLog, recordLeaf } from "../../../src/anchor";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
 import hre from "hardhat";
-import { chainProvider } from "../../../src/anchor";
 import { communications, expectReject, inProcessChain, tempDir } from "./fixtures";
 
 describe("anchor/record-writer", () => {

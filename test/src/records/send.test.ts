@@ -1,10 +1,11 @@
+import { chainProvider } from "../../../src/chains";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre from "hardhat";
 import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
-import { DEFAULT_BATCH_SIZE as WRITER_BATCH_SIZE, chainProvider, type ChainRecord } from "../../../src/anchor";
+import { DEFAULT_BATCH_SIZE as WRITER_BATCH_SIZE, type ChainRecord } from "../../../src/anchor";
 import { freePort } from "../../../src/chains/ports";
 import { writeTopology, type Topology } from "../../../src/chains/topology";
 import { evaluateStorage, pairTableFromCounts } from "../../../src/partition/storage";
