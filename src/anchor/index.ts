@@ -1,10 +1,5 @@
 /** Anchoring community chains on the main chain, and light verification of their records. */
 export * from "./errors";
-export * from "./records";
-export * from "./merkle";
-export * from "./batch-store";
-export * from "./record-writer";
-export * from "./record-log-layout";
 export * from "./anchor-hub-layout";
 export * from "./headers";
 export * from "./relay";

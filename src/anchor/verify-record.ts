@@ -8,7 +8,7 @@
 import path from "node:path";
 import { AnchorHub__factory } from "../../typechain-types";
 import { findChain, readTopology, topologyPath } from "../chains/topology";
-import { BatchStore, batchStoreDir } from "./batch-store";
+import { BatchStore, batchStoreDir } from "../records/batch-store";
 import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../chains/contract-names";
 import { AnchorError, VerificationError, type VerificationFailure } from "./errors";
 import { LightClient, type LightClientOptions, type VerifiedRecord } from "./light-client";

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
-import { BatchStore, batchStoreDir } from "../anchor/batch-store";
+import { BatchStore, batchStoreDir } from "./batch-store";
 import { RECORD_LOG_CONTRACT } from "../chains/contract-names";
 import { chainProvider, roleWallet } from "../chains/providers";
 import { writeFileAtomicSync } from "../io/atomic-write";

@@ -14,10 +14,10 @@
  */
 import type { Signer, TransactionReceipt } from "ethers";
 import { RecordLog__factory } from "../../typechain-types";
-import type { BatchStore } from "../anchor/batch-store";
-import { RecordWriter } from "../anchor/record-writer";
-import type { HexHash } from "../anchor/merkle";
-import type { ChainRecord, Communication } from "../anchor/records";
+import type { BatchStore } from "./batch-store";
+import { RecordWriter } from "./record-writer";
+import type { HexHash } from "./merkle";
+import type { ChainRecord, Communication } from "./record";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { streamTrafficLog } from "../trust/log";
 import { writeFileAtomic } from "../io/atomic-write";

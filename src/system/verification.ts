@@ -9,11 +9,12 @@
  *   on chain): each community's own third party, and the next community's (cross-community);
  *   a reader whose authorization was revoked is refused (403).
  */
+import { BatchStore, batchStoreDir } from "../records";
 import { chainProvider, RECORD_LOG_CONTRACT } from "../chains";
 import { performance } from "node:perf_hooks";
 import type { JsonRpcProvider } from "ethers";
 import { AnchorHub__factory } from "../../typechain-types";
-import { BatchStore, FullNodeProver, LightClient, VerificationError, batchStoreDir, verifyRecordProof, type RecordProof } from "../anchor";
+import { FullNodeProver, LightClient, VerificationError, verifyRecordProof, type RecordProof } from "../anchor";
 import type { Topology } from "../chains/topology";
 import { anchorHub, contractAddress } from "../deploy/contracts";
 import { readStatus, type ReaderStep } from "../iot";
