@@ -9,7 +9,7 @@
  * JSON-RPC requests it sent to the chain) and `{ type: "close" }`. Started, it sends
  * `{ type: "ready", url }`.
  */
-import { chainProvider } from "../src/anchor/topology-providers";
+import { chainProvider } from "../src/chains/providers";
 import { communityReadPredicate, createdByFactory, startGateway } from "../src/offchain/gateway";
 import { openHeliaStore } from "../src/offchain/helia-store";
 

@@ -30,7 +30,7 @@ import { Worker } from "node:worker_threads";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
 import { getAddress, id as keccakId, Wallet, type JsonRpcProvider } from "ethers";
-import { chainProvider } from "../src/anchor/topology-providers";
+import { chainProvider } from "../src/chains/providers";
 import { deviceWallet } from "../src/chains/accounts";
 import { chainsDown } from "../src/chains/down";
 import { LocalSender } from "../src/chains/local-sender";

@@ -4,8 +4,8 @@
  * Run: npx ts-node bench/anchor-merkle.ts [records per size, default 40000]
  * Prints one line per size and method, then one JSON object on the last line.
  */
+import { MerkleTree, RECORD_LEAF_TYPES, recordLeaf, recordLeafValues, type ChainRecord } from "../src/records";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { MerkleTree, RECORD_LEAF_TYPES, recordLeaf, recordLeafValues, type ChainRecord } from "../src/anchor";
 
 const total = Number(process.argv[2] ?? 40_000);
 const sizes = [256, 1024, 2048];

@@ -6,11 +6,12 @@
  * Run: ANCHOR_BENCH_RECORDS=40000 npx hardhat run bench/anchor-writer.ts
  * Prints one line per batch size, then one JSON object on the last line.
  */
+import { BatchStore, RecordWriter, type Communication } from "../src/records";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
-import { BatchStore, RecordWriter, deployRecordLog, type Communication } from "../src/anchor";
+import { deployRecordLog } from "../src/anchor";
 
 const total = Number(process.env.ANCHOR_BENCH_RECORDS ?? 40_000);
 const sizes = [256, 1024, 2048];

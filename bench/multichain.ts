@@ -17,25 +17,14 @@
  * BENCH_WORKERS (hashing threads, default: the CPUs), BENCH_ANCHOR_SECONDS (load while measuring
  * anchor latency, 12), BENCH_REPEATS (runs of each throughput, the best counts; 2). Progress goes to stderr; the last stdout line is one JSON object.
  */
+import { chainProvider, roleWallet } from "../src/chains";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import type { JsonRpcProvider, TransactionReceipt } from "ethers";
-import {
-  BatchStore,
-  MerkleTree,
-  Relay,
-  RecordWriter,
-  chainProvider,
-  deployAnchorHub,
-  deployRecordLog,
-  recordLeaf,
-  roleWallet,
-  type AnchoredEvent,
-  type ChainRecord,
-  type Communication,
-} from "../src/anchor";
+import { BatchStore, MerkleTree, RecordWriter, recordLeaf, type ChainRecord, type Communication } from "../src/records";
+import { Relay, deployAnchorHub, deployRecordLog, type AnchoredEvent } from "../src/anchor";
 import { systemWallet } from "../src/chains/accounts";
 import { chainsDown } from "../src/chains/down";
 import { JOURNAL_FILE } from "../src/chains/journal";

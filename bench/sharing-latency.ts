@@ -49,7 +49,7 @@ import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
 import { getAddress, type JsonRpcProvider, type HDNodeWallet } from "ethers";
 import { EquipmentProviderRelationship__factory, type EquipmentProviderRelationship } from "../typechain-types";
-import { chainProvider } from "../src/anchor/topology-providers";
+import { chainProvider } from "../src/chains/providers";
 import { deviceWallet } from "../src/chains/accounts";
 import { LocalSender } from "../src/chains/local-sender";
 import { chainsDown } from "../src/chains/down";

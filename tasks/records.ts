@@ -7,6 +7,7 @@ import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/net
 import { DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT } from "../src/records/defaults";
 import { RecordsOptionError } from "../src/records/errors";
 import { placementsPath } from "../src/records/placements";
+import { readTopology, topologyPath } from "../src/chains/topology";
 import type { SendSummary } from "../src/records/send";
 
 // The modules below use the TypeChain factories, which exist only after `hardhat compile`;
@@ -120,11 +121,19 @@ task("records:verify", "Verifies every copy of one traffic-log record as a light
     if (placement === undefined) throw new RecordsOptionError("--line", `${file} has no record at log line ${args.line} (the header, a skipped row, or past the end)`);
     console.log(`line ${placement.line}: ${placement.from} -> ${placement.to}, ${placement.cross ? "cross-chain" : "intra-chain"}, ${placement.records.length} cop${placement.records.length === 1 ? "y" : "ies"}`);
     const verdicts = [];
-    for (const [chain, record] of placement.records) {
-      const verdict = await anchorModule().verifyRecordInTopology(dir, chain, record);
-      verdicts.push(verdict);
-      if (verdict.valid) console.log(`  VALID   ${chain} record ${record} (batch ${verdict.verified.batchId}, anchored height ${verdict.verified.anchor.height})`);
-      else console.log(`  INVALID ${chain} record ${record}: ${verdict.reason}: ${verdict.message}`);
+    // One light client for every copy: the main chain's anchors are loaded once.
+    const { TopologyVerifier } = anchorModule();
+    const topologyFile = topologyPath(dir);
+    const verifier = await TopologyVerifier.open(readTopology(topologyFile), dir, { topologyFile });
+    try {
+      for (const [chain, record] of placement.records) {
+        const verdict = await verifier.verify(chain, record);
+        verdicts.push(verdict);
+        if (verdict.valid) console.log(`  VALID   ${chain} record ${record} (batch ${verdict.verified.batchId}, anchored height ${verdict.verified.anchor.height})`);
+        else console.log(`  INVALID ${chain} record ${record}: ${verdict.reason}: ${verdict.message}`);
+      }
+    } finally {
+      verifier.close();
     }
     if (verdicts.some((v) => !v.valid)) process.exitCode = 1;
     return { placement, verdicts };

@@ -5,7 +5,7 @@
  * Mirrors the layout documented in `contracts/anchor/AnchorHub.sol`.
  */
 import { AbiCoder, keccak256, toBeHex } from "ethers";
-import type { HexHash } from "./merkle";
+import type { HexHash } from "../records/merkle";
 
 /** `keccak256(abi.encode(uint256(keccak256("commchain.storage.AnchorHub")) - 1)) & ~bytes32(uint256(0xff))`. */
 export const ANCHOR_HUB_STORAGE_SLOT: HexHash = "0x1f340cbc9f91a32a94128af80ece6542dc326b6f54f5becaef51291108b6a800";

@@ -1,5 +1,5 @@
 /** Durations as tasks take them: `500ms`, `1s`, `1.5s`, `2m`, `1h`, or plain milliseconds. */
-import { RecordFormatError } from "./errors";
+import { RecordFormatError } from "../records/errors";
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 

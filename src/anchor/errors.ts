@@ -6,14 +6,9 @@
 
 import { CommchainError } from "../errors";
 
+
 /** Base class of every error raised by `src/anchor`. */
 export class AnchorError extends CommchainError {}
-
-/** A record, batch file or argument does not have the expected shape. */
-export class RecordFormatError extends AnchorError {}
-
-/** A batch file of the batch store is missing or does not match what it should hold. */
-export class BatchStoreError extends AnchorError {}
 
 /** A block fetched over RPC is missing or its header does not hash to the RPC's `hash`. */
 export class BlockHeaderError extends AnchorError {}

@@ -9,7 +9,7 @@ import { createBlockHeaderFromRPC, type JSONRPCBlock } from "@ethereumjs/block";
 import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
 import { bytesToHex } from "@ethereumjs/util";
 import { BlockHeaderError } from "./errors";
-import type { HexHash } from "./merkle";
+import type { HexHash } from "../records/merkle";
 
 /** What the relay needs of a JSON-RPC endpoint: ethers' `JsonRpcApiProvider.send` has this shape. */
 export interface RpcClient {

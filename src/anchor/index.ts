@@ -1,10 +1,5 @@
 /** Anchoring community chains on the main chain, and light verification of their records. */
 export * from "./errors";
-export * from "./records";
-export * from "./merkle";
-export * from "./batch-store";
-export * from "./record-writer";
-export * from "./record-log-layout";
 export * from "./anchor-hub-layout";
 export * from "./headers";
 export * from "./relay";
@@ -12,9 +7,7 @@ export * from "./prover";
 export * from "./light-client";
 export * from "./deploy";
 // The names of the hub and the logs in topology.json belong to deploy:all, which records them.
-export { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT } from "../deploy/contract-names";
 export * from "./duration";
-export * from "./topology-providers";
 export * from "./trust-root";
 export * from "./topology-relay";
 export * from "./verify-record";

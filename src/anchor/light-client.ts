@@ -17,31 +17,18 @@
  *
  * Every failure is a {@link VerificationError} whose `reason` names the check.
  */
+import { RecordFormatError } from "../records/errors";
 import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { getAddress, type Provider } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
-import {
-  AccountProofError,
-  BlockMismatchError,
-  ChainNotAnchoredError,
-  MerkleProofError,
-  RecordFormatError,
-  RecordMismatchError,
-  RecordNeverWrittenError,
-  RecordNotAnchoredError,
-  StorageProofError,
-  WrongRootError,
-  AnchorError,
-  MainChainProofError,
-  StaleAnchorError,
-} from "./errors";
+import { AccountProofError, BlockMismatchError, ChainNotAnchoredError, MerkleProofError, RecordMismatchError, RecordNeverWrittenError, RecordNotAnchoredError, StorageProofError, WrongRootError, AnchorError, MainChainProofError, StaleAnchorError } from "./errors";
 import { checkpointSlots, decodeHubChainState, hubChainSlot, type HubChainState } from "./anchor-hub-layout";
 import { fetchHeader, fetchHeaders, headerFromRpc, type BlockHeader, type RpcClient } from "./headers";
-import { equalBytes, fromHex, processProof, toHex, type HexHash } from "./merkle";
+import { equalBytes, fromHex, processProof, toHex, type HexHash } from "../records/merkle";
 import type { AccountProof, RecordProof, RecordProver } from "./prover";
-import { decodeBatchRange, decodeCounters, recordSlots, countersSlot } from "./record-log-layout";
-import { recordLeaf, validateRecord, type ChainRecord } from "./records";
+import { decodeBatchRange, decodeCounters, recordSlots, countersSlot } from "../records/record-log-layout";
+import { recordLeaf, validateRecord, type ChainRecord } from "../records/record";
 
 /** A community chain's checkpoint as anchored on the main chain. */
 export interface Anchor {

@@ -5,14 +5,15 @@
  * RecordLog slots holding the batch's root and range and the log's counters at block H. Nothing
  * here is trusted: the light client checks it all against a main-chain anchor.
  */
+import { RecordFormatError } from "../records/errors";
 import { Interface } from "ethers";
 import { RecordLog__factory } from "../../typechain-types";
-import type { BatchStore } from "./batch-store";
-import { ProverError, RecordFormatError } from "./errors";
+import type { BatchStore } from "../records/batch-store";
+import { ProverError } from "./errors";
 import type { RpcClient } from "./headers";
-import { MerkleTree, type HexHash } from "./merkle";
-import { decodeCounters, recordSlots, countersSlot } from "./record-log-layout";
-import { recordLeaf, type ChainRecord } from "./records";
+import { MerkleTree, type HexHash } from "../records/merkle";
+import { decodeCounters, recordSlots, countersSlot } from "../records/record-log-layout";
+import { recordLeaf, type ChainRecord } from "../records/record";
 
 /** One storage slot's EIP-1186 proof. */
 export interface StorageProof {

@@ -6,12 +6,12 @@
 import type { JsonRpcProvider } from "ethers";
 import { AnchorHub__factory } from "../../typechain-types";
 import type { Topology } from "../chains/topology";
-import { ANCHOR_HUB_CONTRACT } from "../deploy/contract-names";
+import { ANCHOR_HUB_CONTRACT } from "../chains/contract-names";
 import { AnchorError } from "./errors";
 import { Relay, type AnchoredEvent } from "./relay";
 import { findChain } from "../chains/topology";
 import { resetTrustRoot, type TrustRootReset } from "./trust-root";
-import { chainProvider, roleWallet } from "./topology-providers";
+import { chainProvider, roleWallet } from "../chains/providers";
 
 /** Options of {@link relayForTopology}. */
 export interface TopologyRelayOptions {

@@ -9,7 +9,7 @@ import type { ContractTransactionResponse } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
 import { TrustRootError } from "./errors";
 import { fetchHeader, type RpcClient } from "./headers";
-import type { HexHash } from "./merkle";
+import type { HexHash } from "../records/merkle";
 
 /** A community chain whose trust root is registered. */
 export interface TrustRootChain {

@@ -17,3 +17,7 @@ export * from "./networks";
 export * from "./up";
 export * from "./down";
 export * from "./status";
+export * from "./timeouts";
+export * from "./providers";
+export * from "./contract-names";
+export * from "./revert";

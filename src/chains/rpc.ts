@@ -1,6 +1,7 @@
 import { FetchRequest } from "ethers";
 import { ChainError } from "./errors";
 import { authHeaders } from "./rpc-auth";
+import { CHAIN_TIMEOUTS } from "./timeouts";
 
 /** A JSON-RPC call that failed: unreachable endpoint, timeout, HTTP error or an error response. */
 export class RpcError extends ChainError {
@@ -19,7 +20,7 @@ export class RpcError extends ChainError {
  * provider because status and start-up polling must fail fast on a dead endpoint, where ethers
  * retries network detection in the background.
  */
-export async function rpcCall<T = unknown>(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000): Promise<T> {
+export async function rpcCall<T = unknown>(url: string, method: string, params: unknown[] = [], timeoutMs: number = CHAIN_TIMEOUTS.probe): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {

@@ -19,7 +19,7 @@ import {
   type Register,
 } from "../../typechain-types";
 import { allChains, type ChainEntry, type Topology } from "../chains/topology";
-import { ANCHOR_HUB_CONTRACT, type CommunityContractName, type MainContractName } from "./contract-names";
+import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT, type CommunityContractName, type MainContractName } from "../chains/contract-names";
 import { MissingContractError, UnknownChainError } from "./errors";
 
 /** The contracts of a community chain a client works with. */
@@ -56,7 +56,7 @@ export function communityContracts(topology: Topology, chainName: string, runner
     register: Register__factory.connect(contractAddress(chain, "Register"), runner),
     factory: RelationshipFactory__factory.connect(contractAddress(chain, "RelationshipFactory"), runner),
     maintenance: MaintenanceService__factory.connect(contractAddress(chain, "MaintenanceService"), runner),
-    recordLog: RecordLog__factory.connect(contractAddress(chain, "RecordLog"), runner),
+    recordLog: RecordLog__factory.connect(contractAddress(chain, RECORD_LOG_CONTRACT), runner),
   };
 }
 

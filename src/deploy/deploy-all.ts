@@ -16,8 +16,8 @@ import fs from "node:fs";
 import { isAddress } from "ethers";
 import type { ArtifactResolver, DeploymentParameters } from "@nomicfoundation/ignition-core";
 import { AnchorHub__factory, Register__factory } from "../../typechain-types";
-import { describeError } from "../anchor/relay";
-import { chainProvider } from "../anchor/topology-providers";
+import { describeError } from "../chains/revert";
+import { chainProvider } from "../chains/providers";
 import { registerTrustRoot } from "../anchor/trust-root";
 import { projectMnemonic, refuseDevelopmentMnemonic, systemWallet } from "../chains/accounts";
 import { RpcError, rpcCall } from "../chains/rpc";
@@ -25,14 +25,16 @@ import { chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntr
 import { communitySuiteModule } from "../../deploy/CommunitySuite";
 import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS } from "../../deploy/defaults";
 import { mainAnchoringModule } from "../../deploy/MainAnchoring";
-import { chainSigningProvider, systemAccounts } from "./chain-provider";
-import { ANCHOR_HUB_CONTRACT, COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "./contract-names";
+import { chainSigningProvider, systemAccounts } from "../chains/providers";
+import { ANCHOR_HUB_CONTRACT, COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../chains/contract-names";
 import { ChainDeployError, ChainUnreachableError, DeployArgumentError, DeployError, DeployIncompleteError } from "./errors";
 import { memberAccounts, registerMembers } from "./members";
-import { deployModule, deploymentDir, type ModuleDeploymentOutcome } from "./module-deployment";
+import type { ChainDeployment, ModuleDeploymentOutcome, TrustRootOutcome } from "./deployment";
+import { deployModule, deploymentDir } from "./module-deployment";
+import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** How long a chain may take to answer its first request before it counts as not running. */
-export const REACHABILITY_TIMEOUT_MS = 5_000;
+export const REACHABILITY_TIMEOUT_MS = CHAIN_TIMEOUTS.probe;
 
 /** Options of {@link deployAll}. */
 export interface DeployAllOptions {
@@ -63,27 +65,6 @@ export interface DeployProgress {
   /** Ignition steps finished in this run and to run in all, while a module deploys. */
   readonly done?: number;
   readonly total?: number;
-}
-
-/** What happened with a community's trust root on the AnchorHub. */
-export interface TrustRootOutcome {
-  /** True when registered by this run, false when the hub knew the chain already. */
-  readonly registeredNow: boolean;
-  /** The trust root registered now (block 0's hash). */
-  readonly root?: string;
-}
-
-/** What `deploy:all` did on one chain: its module's deployment, plus the chain's own steps. */
-export interface ChainDeployment extends Omit<ModuleDeploymentOutcome, "moduleId"> {
-  readonly chain: string;
-  readonly chainId: number;
-  readonly rpc: string;
-  /** The Ignition module deployed on the chain. */
-  readonly module: string;
-  /** Community chains: member devices registered now and before. */
-  readonly members?: { readonly registered: readonly string[]; readonly already: readonly string[] };
-  /** Community chains: the trust root on the main chain's AnchorHub. */
-  readonly trustRoot?: TrustRootOutcome;
 }
 
 /** What `deploy:all` did. */

@@ -3,7 +3,7 @@
  * contract) and says what is wrong, so the message alone tells a user what to do.
  */
 import { CommchainError } from "../errors";
-import type { ChainDeployment } from "./deploy-all";
+import type { ChainDeployment } from "./deployment";
 
 /** Base class of every error raised by `src/deploy`. */
 export class DeployError extends CommchainError {}

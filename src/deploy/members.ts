@@ -8,7 +8,7 @@
  */
 import { ZeroAddress, type Signer } from "ethers";
 import type { Register } from "../../typechain-types";
-import { describeError } from "../anchor/relay";
+import { describeError } from "../chains/revert";
 import { deviceWallet, projectMnemonic } from "../chains/accounts";
 import type { ChainEntry, DeviceId, Topology } from "../chains/topology";
 import { MemberRegistrationError } from "./errors";

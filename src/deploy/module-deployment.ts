@@ -20,6 +20,7 @@ import {
 } from "@nomicfoundation/ignition-core";
 import { errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
 import type { ChainEntry } from "../chains/topology";
+import type { ModuleDeploymentOutcome } from "./deployment";
 import { DeploymentJournalError, IgnitionDeploymentError } from "./errors";
 
 /** The folder of a chain's Ignition deployments, inside its data directory. */
@@ -64,23 +65,6 @@ export interface ModuleDeploymentInput<ModuleIdT extends string, ContractNameT e
   readonly accounts: string[];
   readonly artifactResolver: ArtifactResolver;
   readonly onProgress?: (progress: ModuleProgress) => void;
-}
-
-/** What a module deployment did. */
-export interface ModuleDeploymentOutcome {
-  readonly moduleId: string;
-  readonly deploymentId: string;
-  readonly deploymentDir: string;
-  /** Every contract of the module by name (the future id without the module prefix). */
-  readonly contracts: Readonly<Record<string, string>>;
-  /** Contracts deployed by this run (empty on a re-run). */
-  readonly deployed: readonly string[];
-  /** Transactions this run sent. */
-  readonly transactions: number;
-  /** True when a journal of an earlier run was continued. */
-  readonly resumed: boolean;
-  /** Where a journal whose contracts were gone from the chain was moved, if one was. */
-  readonly discardedJournal?: string;
 }
 
 /** A recorded contract without code on the chain. */

@@ -1,5 +1,5 @@
 /** The table `deploy:all` prints at the end: one row per chain, what it holds and what this run did. */
-import type { ChainDeployment } from "./deploy-all";
+import type { ChainDeployment } from "./deployment";
 
 /** Column headers of {@link deploySummaryRows}. */
 export const SUMMARY_HEADERS = ["chain", "chain id", "module", "contracts", "deployed now", "txs", "members", "trust root"] as const;

@@ -11,6 +11,7 @@
  */
 import { authHeaders } from "../chains/rpc-auth";
 import { ChainRequestError, ChainUnavailableError } from "./errors";
+import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** One JSON-RPC endpoint. */
 export interface ChainTransport {
@@ -43,7 +44,7 @@ export interface SendLike {
 export type ChainEndpoint = string | ChainTransport | Eip1193Like | SendLike;
 
 /** How long one HTTP request may take before the chain counts as unreachable. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = CHAIN_TIMEOUTS.request;
 
 /**
  * Error codes of Node's network stack that mean "nobody answered": the chain is down or

@@ -3,7 +3,7 @@
  * in its help before anything is compiled.
  */
 
-/** Records per batch: RecordWriter's default (a test keeps the two equal). */
+/** Records per batch that {@link RecordWriter.write} flushes at, and `records:send`'s default. */
 export const DEFAULT_BATCH_SIZE = 1024;
 /** Batches a chain may have queued or unconfirmed before the log waits for it. */
 export const DEFAULT_IN_FLIGHT = 4;

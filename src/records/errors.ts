@@ -7,6 +7,12 @@ import { CommchainError } from "../errors";
 /** Base class of every error raised by `src/records`. */
 export class RecordsError extends CommchainError {}
 
+/** A record, batch file or argument does not have the expected shape. */
+export class RecordFormatError extends RecordsError {}
+
+/** A batch file of the batch store is missing or does not match what it should hold. */
+export class BatchStoreError extends RecordsError {}
+
 /** An option of `records:send` has a bad value. */
 export class RecordsOptionError extends RecordsError {
   constructor(

@@ -8,8 +8,8 @@
  */
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { HexHash } from "../anchor/merkle";
-import type { ChainRecord } from "../anchor/records";
+import type { HexHash } from "./merkle";
+import type { ChainRecord } from "./record";
 import { RecordsError, RecordsOptionError } from "./errors";
 import type { RootAnswer, RootJob } from "./root-worker";
 

@@ -3,8 +3,8 @@
  * The hashing is the same code the RecordWriter runs on the main thread (`recordLeaf`, `MerkleTree`).
  */
 import { parentPort } from "node:worker_threads";
-import { MerkleTree } from "../anchor/merkle";
-import { recordLeaf, type ChainRecord } from "../anchor/records";
+import { MerkleTree } from "./merkle";
+import { recordLeaf, type ChainRecord } from "./record";
 
 /** A job: the records of one batch. */
 export interface RootJob {

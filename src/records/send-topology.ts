@@ -5,9 +5,9 @@
  */
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
-import { BatchStore, batchStoreDir } from "../anchor/batch-store";
-import { RECORD_LOG_CONTRACT } from "../deploy/contract-names";
-import { chainProvider, roleWallet } from "../anchor/topology-providers";
+import { BatchStore, batchStoreDir } from "./batch-store";
+import { RECORD_LOG_CONTRACT } from "../chains/contract-names";
+import { chainProvider, roleWallet } from "../chains/providers";
 import { writeFileAtomicSync } from "../io/atomic-write";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { readTopology, topologyPath, type ChainEntry } from "../chains/topology";
@@ -15,9 +15,10 @@ import { ChainDownError, RecordsSetupError } from "./errors";
 import { placementsPath, summaryPath } from "./placements";
 import { RecordRouter } from "./router";
 import { writeLogRecords, type RecordChain, type SendSummary, type WriteLogRecordsOptions } from "./send";
+import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** How long a chain may take to answer the check before it counts as down. */
-const CHECK_TIMEOUT_MS = 5_000;
+const CHECK_TIMEOUT_MS = CHAIN_TIMEOUTS.probe;
 
 /** Options of {@link sendRecords}: those of {@link writeLogRecords} that are not derived from the directory. */
 export interface SendRecordsOptions extends Omit<WriteLogRecordsOptions, "router" | "chains" | "placementsFile"> {

@@ -14,10 +14,10 @@
  */
 import type { Signer, TransactionReceipt } from "ethers";
 import { RecordLog__factory } from "../../typechain-types";
-import type { BatchStore } from "../anchor/batch-store";
-import { RecordWriter } from "../anchor/record-writer";
-import type { HexHash } from "../anchor/merkle";
-import type { ChainRecord, Communication } from "../anchor/records";
+import type { BatchStore } from "./batch-store";
+import { RecordWriter } from "./record-writer";
+import type { HexHash } from "./merkle";
+import type { ChainRecord, Communication } from "./record";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { streamTrafficLog } from "../trust/log";
 import { writeFileAtomic } from "../io/atomic-write";
@@ -28,11 +28,12 @@ import { formatPlacement, type PlacedCopy } from "./placements";
 import { RateLimiter, systemClock, type Clock } from "./rate";
 import { BatchRootPool } from "./root-pool";
 import type { RecordRouter } from "./router";
+import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** Log records between progress reports. */
 const PROGRESS_EVERY = 256;
 /** How long the probe of a chain that failed may take before the chain counts as down. */
-const PROBE_TIMEOUT_MS = 3_000;
+const PROBE_TIMEOUT_MS = CHAIN_TIMEOUTS.probe;
 
 /** A community chain records are written to. */
 export interface RecordChain {

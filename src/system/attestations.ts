@@ -8,7 +8,7 @@
  */
 import { getAddress, type Interface, type JsonRpcProvider, type TransactionReceipt } from "ethers";
 import { EquipmentProviderRelationship__factory, RelationshipFactory__factory } from "../../typechain-types";
-import { chainProvider } from "../anchor/topology-providers";
+import { chainProvider } from "../chains/providers";
 import type { Topology } from "../chains/topology";
 import { contractAddress } from "../deploy/contracts";
 import { prepareAttestation } from "../iot";

@@ -26,7 +26,7 @@
 import { parseEther, type HDNodeWallet, type JsonRpcProvider } from "ethers";
 import { DEFAULT_PART_PRICE } from "../../deploy/defaults";
 import { DataToken__factory, MaintenanceService__factory, RelationshipFactory__factory, Register__factory, Summary__factory } from "../../typechain-types";
-import { chainProvider } from "../anchor/topology-providers";
+import { chainProvider } from "../chains/providers";
 import { deviceWallet, participantWallet, projectMnemonic, systemWallet, type ParticipantKind } from "../chains/accounts";
 import type { ChainEntry, DeviceId, Topology } from "../chains/topology";
 import { communityContracts } from "../deploy/contracts";

@@ -15,8 +15,8 @@
  */
 import path from "node:path";
 import { Wallet, type Interface } from "ethers";
-import { describeError } from "../anchor/relay";
-import { chainProvider } from "../anchor/topology-providers";
+import { describeError } from "../chains/revert";
+import { chainProvider } from "../chains/providers";
 import { JournalLockedError } from "../chains/errors";
 import { JOURNAL_FILE, acquireJournalLock, releaseJournalLock } from "../chains/journal";
 import { NODE_SIGNING_METHODS } from "../chains/node-signing";

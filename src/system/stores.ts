@@ -5,7 +5,7 @@
  * relationship factory only, the record names the CID, the CID was first registered in that EPR).
  */
 import type { JsonRpcProvider } from "ethers";
-import { chainProvider } from "../anchor/topology-providers";
+import { chainProvider } from "../chains/providers";
 import type { Topology } from "../chains/topology";
 import { contractAddress } from "../deploy/contracts";
 import { UnknownChainError } from "../deploy/errors";

@@ -5,7 +5,7 @@
  * each. Transactions that depend on each other go in successive groups.
  */
 import type { ContractTransaction, Interface, Signer, TransactionReceipt } from "ethers";
-import { describeError } from "../anchor/relay";
+import { describeError } from "../chains/revert";
 import { ParticipantSetupError } from "./errors";
 
 /** One transaction of a group: what it does (for messages) and the transaction itself. */

@@ -10,20 +10,9 @@
  *   a reader whose authorization was revoked is refused (403).
  */
 import { performance } from "node:perf_hooks";
-import type { JsonRpcProvider } from "ethers";
-import { AnchorHub__factory } from "../../typechain-types";
-import {
-  BatchStore,
-  FullNodeProver,
-  LightClient,
-  VerificationError,
-  batchStoreDir,
-  chainProvider,
-  verifyRecordProof,
-  type RecordProof,
-} from "../anchor";
+import { TopologyVerifier, VerificationError, verifyRecordProof, type RecordProof } from "../anchor";
 import type { Topology } from "../chains/topology";
-import { anchorHub, contractAddress } from "../deploy/contracts";
+import { chainProvider } from "../chains/providers";
 import { readStatus, type ReaderStep } from "../iot";
 import { GatewayRequestError } from "../offchain";
 import { readPlacements, type SendSummary } from "../records";
@@ -116,31 +105,19 @@ export function sampleRecordIds(total: number, sample: number, seed: number, str
 
 /** Verifies the run's records and shares; never throws for a failed check (it is in the result). */
 export async function verifyRun(options: VerifyRunOptions): Promise<VerificationResult> {
-  const providers: JsonRpcProvider[] = [];
-  const provider = (chain: Topology["main"]) => {
-    const p = chainProvider(chain);
-    providers.push(p);
-    return p;
-  };
   let checked = 0;
   const tick = () => options.onProgress?.(++checked);
+  const verifier = await TopologyVerifier.open(options.topology, options.chainsDir);
   try {
-    const client = await LightClient.load(AnchorHub__factory.connect(await anchorHub(options.topology).getAddress(), provider(options.topology.main)));
+    const client = verifier.client;
     const anchorsHeld = client.chains().reduce((sum, id) => sum + client.anchorsOf(id).length, 0);
-    const provers = new Map(
-      options.topology.communities.map((chain) => [
-        chain.name,
-        { chain, recordLog: contractAddress(chain, "RecordLog"), prover: new FullNodeProver(provider(chain), contractAddress(chain, "RecordLog"), new BatchStore(batchStoreDir(options.chainsDir, chain.name))) },
-      ]),
-    );
     const check = async (chainName: string, recordId: number): Promise<RecordCheck> => {
-      const { chain, recordLog, prover } = provers.get(chainName)!;
       try {
-        const verified = await client.verifyRecord(chain.chainId, recordLog, recordId, prover);
-        return { chain: chainName, recordId, valid: true, batchId: verified.batchId, anchorHeight: verified.anchor.height };
-      } catch (error) {
-        if (error instanceof VerificationError) return { chain: chainName, recordId, valid: false, reason: error.reason, message: error.message };
-        throw error;
+        const verdict = await verifier.verify(chainName, recordId);
+        if (verdict.valid) return { chain: chainName, recordId, valid: true, batchId: verdict.verified.batchId, anchorHeight: verdict.verified.anchor.height };
+        // A full node that cannot prove a record of its own run is a broken run, not a verdict.
+        if (verdict.reason === "prover") throw new Error(verdict.message);
+        return { chain: chainName, recordId, valid: false, reason: verdict.reason, message: verdict.message };
       } finally {
         tick();
       }
@@ -165,25 +142,21 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
       if (crossRecords.length >= CROSS_RECORDS_CHECKED) break;
     }
 
-    const tampered = await tamperedCheck(client, provers, records);
+    const tampered = await tamperedCheck(verifier, records);
     if (tampered !== undefined) tick();
     const { reads, readStepsMs } = await shareReads(options, tick);
     return { anchorsHeld, records, crossRecords, tampered, reads, readStepsMs };
   } finally {
-    for (const p of providers) p.destroy();
+    verifier.close();
   }
 }
 
 /** A valid proof of the first verified record with the record's byte count changed: the Merkle proof must no longer lead to the root. */
-async function tamperedCheck(
-  client: LightClient,
-  provers: Map<string, { chain: Topology["main"]; recordLog: string; prover: FullNodeProver }>,
-  records: readonly RecordCheck[],
-): Promise<(RecordCheck & { tampering: string }) | undefined> {
+async function tamperedCheck(verifier: TopologyVerifier, records: readonly RecordCheck[]): Promise<(RecordCheck & { tampering: string }) | undefined> {
   const target = records.find((r) => r.valid);
   if (target === undefined) return undefined;
-  const { chain, recordLog, prover } = provers.get(target.chain)!;
-  const anchor = client.latestAnchor(chain.chainId)!;
+  const { chain, recordLog, prover } = verifier.prover(target.chain);
+  const anchor = verifier.client.latestAnchor(chain.chainId)!;
   const proof = await prover.proveRecord(target.recordId, anchor.height);
   const forged = JSON.parse(JSON.stringify(proof)) as { -readonly [K in keyof RecordProof]: RecordProof[K] } & { inclusion: { record: { bytes: number } } };
   forged.inclusion.record.bytes += 1;

@@ -7,27 +7,14 @@
  * community chain, chains:up again: the same block hashes and the records still verify →
  * chains:down. Every chain process is stopped in `after`, also when a step fails.
  */
+import { BatchStore, batchStoreDir, type ChainRecord } from "../../src/records";
+import { chainProvider } from "../../src/chains";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { getBytes, hexlify } from "ethers";
 import hre from "hardhat";
-import {
-  BatchStore,
-  FullNodeProver,
-  LightClient,
-  VerificationError,
-  batchStoreDir,
-  chainProvider,
-  verifyRecordInTopology,
-  verifyRecordProof,
-  type Anchor,
-  type ChainRecord,
-  type ChainRound,
-  type RecordProof,
-  type RecordVerdict,
-  type VerificationFailure,
-} from "../../src/anchor";
+import { FullNodeProver, LightClient, VerificationError, verifyRecordInTopology, verifyRecordProof, type Anchor, type ChainRound, type RecordProof, type RecordVerdict, type VerificationFailure } from "../../src/anchor";
 import { isProcessGone } from "../../src/chains/chain-process";
 import { chainsDown } from "../../src/chains/down";
 import { rpcCall } from "../../src/chains/rpc";

@@ -11,7 +11,7 @@ import http from "node:http";
 import path from "node:path";
 import { expect } from "chai";
 import { parseEther } from "ethers";
-import { chainProvider } from "../../src/anchor/topology-providers";
+import { chainProvider } from "../../src/chains/providers";
 import { systemWallet } from "../../src/chains/accounts";
 import { RpcError, rpcCall } from "../../src/chains/rpc";
 import { RPC_TOKEN_ENV } from "../../src/chains/rpc-auth";

@@ -1,7 +1,7 @@
+import { MerkleTree, recordLeaf, type ChainRecord } from "../../src/records";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { MerkleTree, recordLeaf, type ChainRecord } from "../../src/anchor";
 import { communications } from "../src/anchor/fixtures";
 
 async function deployWithBatch() {

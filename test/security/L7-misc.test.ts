@@ -5,9 +5,9 @@
 import { expect } from "chai";
 import { share } from "../../src/offchain/prime-shamir";
 import { InvalidThresholdError } from "../../src/offchain/errors";
-import { BatchStore } from "../../src/anchor/batch-store";
-import { MerkleTree } from "../../src/anchor/merkle";
-import { recordLeaf } from "../../src/anchor/records";
+import { BatchStore } from "../../src/records/batch-store";
+import { MerkleTree } from "../../src/records/merkle";
+import { recordLeaf } from "../../src/records/record";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

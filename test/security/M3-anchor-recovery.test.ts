@@ -1,14 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  FullNodeProver,
-  LightClient,
-  Relay,
-  RecordWriter,
-  StaleAnchorError,
-  fetchHeader,
-  resetTrustRoot,
-} from "../../src/anchor";
+import { RecordWriter } from "../../src/records";
+import { FullNodeProver, LightClient, Relay, StaleAnchorError, fetchHeader, resetTrustRoot } from "../../src/anchor";
 import { community, communications, expectReject, mainHub, tempDir, type TestCommunity } from "../src/anchor/fixtures";
 
 /** A chain recreated with the same chain id: another genesis-time history from block 1 on. */

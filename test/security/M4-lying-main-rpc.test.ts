@@ -1,8 +1,9 @@
+import { RecordWriter } from "../../src/records";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { BrowserProvider, type Eip1193Provider } from "ethers";
 import { AnchorHub__factory } from "../../typechain-types";
-import { LightClient, MainChainProofError, Relay, RecordWriter, fetchHeader } from "../../src/anchor";
+import { LightClient, MainChainProofError, Relay, fetchHeader } from "../../src/anchor";
 import { community, communications, expectReject, mainHub, tempDir, type TestCommunity } from "../src/anchor/fixtures";
 
 type Log = { data: string; topics: string[] };

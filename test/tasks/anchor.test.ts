@@ -4,6 +4,8 @@
  * are written with a RecordWriter, `anchor` relays checkpoints (one round, a chain down and back,
  * --watch) and `verify:record` checks records from the main chain's anchors only.
  */
+import { BatchStore, RecordWriter, batchStoreDir } from "../../src/records";
+import { chainProvider } from "../../src/chains";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,15 +17,7 @@ import { chainsDown } from "../../src/chains/down";
 import { chainsUp } from "../../src/chains/up";
 import { chainDataDir, readTopology, topologyPath, type Topology } from "../../src/chains/topology";
 import { writePartition, type PartitionDocument } from "../../src/partition/document";
-import {
-  BatchStore,
-  RecordWriter,
-  batchStoreDir,
-  chainProvider,
-  verifyRecordInTopology,
-  type ChainRound,
-  type RecordVerdict,
-} from "../../src/anchor";
+import { verifyRecordInTopology, type ChainRound, type RecordVerdict } from "../../src/anchor";
 import type { DeployAllResult } from "../../src/deploy";
 import { AnchorHub__factory } from "../../typechain-types";
 import { communications, tempDir } from "../src/anchor/fixtures";

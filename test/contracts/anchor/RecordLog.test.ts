@@ -1,10 +1,10 @@
+import { MerkleTree, recordLeaf, toHex, type ChainRecord } from "../../../src/records";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { MerkleTree, recordLeaf, toHex, type ChainRecord } from "../../../src/anchor";
-import { batchRangeSlot, batchRootSlot, countersSlot } from "../../../src/anchor/record-log-layout";
-import { RECORD_LEAF_TYPES, recordLeafValues } from "../../../src/anchor/records";
+import { batchRangeSlot, batchRootSlot, countersSlot } from "../../../src/records/record-log-layout";
+import { RECORD_LEAF_TYPES, recordLeafValues } from "../../../src/records/record";
 
 const LOCATION = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
 /** A realistic file: location, as a batch store under a project directory writes it. */

@@ -1,5 +1,6 @@
+import { RecordFormatError } from "../../../src/records";
 import { expect } from "chai";
-import { RecordFormatError, parseDuration } from "../../../src/anchor";
+import { parseDuration } from "../../../src/anchor";
 
 describe("anchor/duration", () => {
   it("reads milliseconds, seconds, minutes and hours", () => {

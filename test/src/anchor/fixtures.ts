@@ -3,6 +3,7 @@
  * instance with its own chain id, so no ports and no processes), record generators, and a
  * community + main chain pair with a RecordLog, an AnchorHub and a batch store.
  */
+import { BatchStore, type Communication } from "../../../src/records";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +14,7 @@ import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/pro
 import { BrowserProvider, type Signer } from "ethers";
 import type { EthereumProvider, HardhatNetworkAccountConfig } from "hardhat/types";
 import type { AnchorHub, RecordLog } from "../../../typechain-types";
-import { BatchStore, deployAnchorHub, deployRecordLog, type Communication, type RpcClient } from "../../../src/anchor";
+import { deployAnchorHub, deployRecordLog, type RpcClient } from "../../../src/anchor";
 
 /** An in-process chain. */
 export interface TestChain {

@@ -1,18 +1,7 @@
+import { RecordWriter, type ChainRecord } from "../../../src/records";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  FullNodeProver,
-  LightClient,
-  Relay,
-  RecordWriter,
-  VerificationError,
-  fetchHeader,
-  verifyRecordProof,
-  type Anchor,
-  type ChainRecord,
-  type RecordProof,
-  type VerificationFailure,
-} from "../../../src/anchor";
+import { FullNodeProver, LightClient, Relay, VerificationError, fetchHeader, verifyRecordProof, type Anchor, type RecordProof, type VerificationFailure } from "../../../src/anchor";
 import { community, communications, expectReject, mainHub, tempDir, type TestCommunity } from "./fixtures";
 
 /** A copy of `proof` changed by `change` (proofs are plain JSON). */

@@ -6,12 +6,13 @@
  * and chains that are down or die during the deployment (named in the error, resumed after
  * `chains:up`).
  */
+import { COMMUNITY_CONTRACT_NAMES } from "../../../src/chains";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { parseEther } from "ethers";
 import hre from "hardhat";
-import { chainProvider } from "../../../src/anchor/topology-providers";
+import { chainProvider } from "../../../src/chains/providers";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { stopChainProcess } from "../../../src/chains/chain-process";
 import { chainsDown } from "../../../src/chains/down";
@@ -20,17 +21,7 @@ import { rpcCall } from "../../../src/chains/rpc";
 import { allChains, chainDataDir, readTopology, topologyPath, type ChainEntry, type Topology } from "../../../src/chains/topology";
 import { chainsUp } from "../../../src/chains/up";
 import { writePartition } from "../../../src/partition/document";
-import {
-  anchorHub,
-  ChainDeployError,
-  ChainUnreachableError,
-  COMMUNITY_CONTRACT_NAMES,
-  communityContracts,
-  DeployIncompleteError,
-  IgnitionDeploymentError,
-  deploymentDir,
-  type DeployAllResult,
-} from "../../../src/deploy";
+import { anchorHub, ChainDeployError, ChainUnreachableError, communityContracts, DeployIncompleteError, IgnitionDeploymentError, deploymentDir, type DeployAllResult } from "../../../src/deploy";
 import { DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
 import { killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "../chains/helpers";
 import { rejection } from "../../helpers/rejection";

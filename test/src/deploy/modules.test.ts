@@ -3,13 +3,13 @@
  * BPIIoT suite, every role the brief lists, parameters and their defaults, and the future ids
  * that become topology.json's contract names.
  */
+import { COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../../../src/chains";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { communitySuiteModule } from "../../../deploy/CommunitySuite";
 import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
 import MainAnchoring from "../../../deploy/MainAnchoring";
-import { COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../../../src/deploy";
 import type { RelationshipFactory } from "../../../typechain-types";
 import { deployModules, VERIFIERS } from "./fixtures";
 

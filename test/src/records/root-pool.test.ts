@@ -1,5 +1,5 @@
+import { MerkleTree, recordLeaf, type ChainRecord } from "../../../src/records";
 import { expect } from "chai";
-import { MerkleTree, recordLeaf, type ChainRecord } from "../../../src/anchor";
 import { BatchRootPool, RecordsError, RecordsOptionError } from "../../../src/records";
 import { communications } from "../anchor/fixtures";
 

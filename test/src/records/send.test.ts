@@ -1,16 +1,16 @@
+import { chainProvider } from "../../../src/chains";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre from "hardhat";
 import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
-import { DEFAULT_BATCH_SIZE as WRITER_BATCH_SIZE, chainProvider, type ChainRecord } from "../../../src/anchor";
+import type { ChainRecord } from "../../../src/records";
 import { freePort } from "../../../src/chains/ports";
 import { writeTopology, type Topology } from "../../../src/chains/topology";
 import { evaluateStorage, pairTableFromCounts } from "../../../src/partition/storage";
 import {
   ChainDownError,
-  DEFAULT_BATCH_SIZE,
   RecordRouter,
   RecordsInterruptedError,
   RecordsSetupError,
@@ -126,10 +126,6 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     logFile = writeLog(path.join(dir, "traffic.csv"), rows);
   });
   after(() => cleanup?.());
-
-  it("uses RecordWriter's batch size by default", () => {
-    expect(DEFAULT_BATCH_SIZE).to.equal(WRITER_BATCH_SIZE);
-  });
 
   describe("a complete run, then again", () => {
     let full: TestCommunity[];

@@ -1,8 +1,8 @@
+import { BatchStore, BatchStoreError, MerkleTree, RecordFormatError, recordLeaf, type StoredBatch } from "../../../src/records";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { BatchStore, BatchStoreError, MerkleTree, RecordFormatError, recordLeaf, type StoredBatch } from "../../../src/anchor";
-import { communications, expectReject, tempDir } from "./fixtures";
+import { communications, expectReject, tempDir } from "../anchor/fixtures";
 
 function batch(batchId: number, firstSequence: number, count: number): StoredBatch {
   const records = communications(count, firstSequence).map((c, i) => ({ ...c, sequence: firstSequence + i }));

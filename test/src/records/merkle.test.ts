@@ -2,20 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
 import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import {
-  MerkleTree,
-  RECORD_LEAF_TYPES,
-  RecordFormatError,
-  fromHex,
-  hashPair,
-  processProof,
-  recordLeaf,
-  recordLeafValues,
-  toHex,
-  verifyProof,
-  type ChainRecord,
-} from "../../../src/anchor";
-import { communications } from "./fixtures";
+import { MerkleTree, RECORD_LEAF_TYPES, RecordFormatError, fromHex, hashPair, processProof, recordLeaf, recordLeafValues, toHex, verifyProof, type ChainRecord } from "../../../src/records";
+import { communications } from "../anchor/fixtures";
 
 function records(count: number, first = 0): ChainRecord[] {
   return communications(count, first).map((c, i) => ({ ...c, sequence: first + i }));

@@ -15,7 +15,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../io/atomic-write";
 import { BatchStoreError } from "./errors";
 import { MerkleTree, type HexHash } from "./merkle";
-import { recordLeaf, validateRecord, type ChainRecord } from "./records";
+import { recordLeaf, validateRecord, type ChainRecord } from "./record";
 
 /** Current batch file format version. */
 export const BATCH_FILE_VERSION = 1;

@@ -13,12 +13,11 @@ import { JsonRpcProvider, Transaction, type Signer, type TransactionResponse } f
 import { RecordLog__factory, type RecordLog } from "../../typechain-types";
 import { sentTransaction } from "../chains/local-sender";
 import type { BatchStore, StoredBatch } from "./batch-store";
-import { AnchorError, RecordFormatError } from "./errors";
+import { RecordFormatError, RecordsError } from "./errors";
 import { MerkleTree, type HexHash } from "./merkle";
-import { recordLeaf, validateRecord, type ChainRecord, type Communication } from "./records";
+import { DEFAULT_BATCH_SIZE } from "./defaults";
+import { recordLeaf, validateRecord, type ChainRecord, type Communication } from "./record";
 
-/** Records per batch that {@link RecordWriter.write} flushes at, unless told otherwise. */
-export const DEFAULT_BATCH_SIZE = 1024;
 /** RecordLog's `count` is a uint32. */
 const MAX_BATCH_SIZE = 2 ** 32 - 1;
 
@@ -82,7 +81,7 @@ interface QueuedBatch {
 }
 
 /** The writer stopped because a batch could not be appended; reopen it to continue. */
-export class RecordWriterError extends AnchorError {}
+export class RecordWriterError extends RecordsError {}
 
 /** Appends communications to a RecordLog in batches. One writer per RecordLog at a time. */
 export class RecordWriter {

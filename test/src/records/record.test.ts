@@ -2,16 +2,7 @@ import { expect } from "chai";
 import { AbiCoder, hexlify, keccak256 } from "ethers";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import {
-  RECORD_LEAF_TYPES,
-  RecordFormatError,
-  encodeRecord,
-  recordLeaf,
-  recordLeafValues,
-  toHex,
-  validateRecord,
-  type ChainRecord,
-} from "../../../src/anchor";
+import { RECORD_LEAF_TYPES, RecordFormatError, encodeRecord, recordLeaf, recordLeafValues, toHex, validateRecord, type ChainRecord } from "../../../src/records";
 
 const record: ChainRecord = { sequence: 7, timestamp: 1_700_000_123_456, from: "03", to: "17", bytes: 512 };
 

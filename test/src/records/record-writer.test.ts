@@ -1,20 +1,13 @@
+import { BatchStore, MerkleTree, RecordFormatError, RecordWriter, RecordWriterError, recordLeaf } from "../../../src/records";
+import { chainProvider } from "../../../src/chains";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  BatchStore,
-  MerkleTree,
-  RecordFormatError,
-  RecordWriter,
-  RecordWriterError,
-  deployRecordLog,
-  recordLeaf,
-} from "../../../src/anchor";
+import { deployRecordLog } from "../../../src/anchor";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
 import hre from "hardhat";
-import { chainProvider } from "../../../src/anchor";
-import { communications, expectReject, inProcessChain, tempDir } from "./fixtures";
+import { communications, expectReject, inProcessChain, tempDir } from "../anchor/fixtures";
 
 describe("anchor/record-writer", () => {
   let dir: string;
