@@ -32,6 +32,10 @@ library BlockHeaderRLP {
     uint256 private constant MAX_SCALAR_LENGTH = 32;
     /// @dev First list prefix: header fields are byte strings, never lists.
     uint8 private constant LIST_PREFIX = 0xc0;
+    /// @dev First prefix of a byte string longer than 55 bytes (its length follows in big-endian).
+    uint8 private constant LONG_STRING_PREFIX = 0xb8;
+    /// @dev Last prefix of a byte string: every prefix above it starts a list.
+    uint8 private constant LONG_STRING_MAX = 0xbf;
     /// @dev Longest string or list whose length is folded into the prefix byte.
     uint256 private constant SHORT_LENGTH_MAX = 55;
     /// @dev Fields of the oldest (Frontier) header: parentHash .. nonce.
@@ -113,9 +117,9 @@ library BlockHeaderRLP {
     function _string(bytes calldata header, uint256 offset) private pure returns (bool ok, uint256 start, uint256 end) {
         uint8 prefix = uint8(header[offset]);
         if (prefix < SHORT_STRING_PREFIX) return (true, offset, offset + 1);
-        if (prefix >= LIST_PREFIX) return (false, 0, 0);
+        if (prefix > LONG_STRING_MAX) return (false, 0, 0);
         uint256 length;
-        if (prefix <= SHORT_STRING_MAX) {
+        if (prefix < LONG_STRING_PREFIX) {
             length = prefix - SHORT_STRING_PREFIX;
             start = offset + 1;
             // a single byte below 0x80 is its own encoding
