@@ -9,8 +9,8 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
  * never from a layer above: the rule below is generated from this list.
  */
 const LAYERS = [
-  ["errors.ts", "io", "crypto"],
-  ["trust"],
+  ["errors.ts", "util", "io", "crypto"],
+  ["traffic"],
   ["partition"],
   ["report", "chains"],
   ["economics", "offchain", "records"],

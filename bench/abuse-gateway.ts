@@ -10,8 +10,8 @@
  * `{ type: "ready", url }`.
  */
 import { chainProvider } from "../src/chains/providers";
-import { communityReadPredicate, createdByFactory, startGateway } from "../src/offchain/gateway";
-import { openHeliaStore } from "../src/offchain/helia-store";
+import { communityReadPredicate, createdByFactory, startGateway } from "../src/offchain/gateway/gateway";
+import { openHeliaStore } from "../src/offchain/stores/helia-store";
 
 /** What the bench passes (JSON in argv[2]). */
 interface GatewayLaunch {

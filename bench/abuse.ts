@@ -39,13 +39,13 @@ import { readTopology, topologyPath, type ChainEntry } from "../src/chains/topol
 import { deployAll } from "../src/deploy";
 import { contractAddress } from "../src/deploy/contracts";
 import { eprInterface, objectCommitment, objectDigest, recordGasLimit } from "../src/iot";
-import { newChallengeNonce, readChallenge } from "../src/offchain/gateway";
-import { openHeliaStore } from "../src/offchain/helia-store";
-import { SharingKeyring } from "../src/offchain/keyring";
+import { newChallengeNonce, readChallenge } from "../src/offchain/gateway/gateway";
+import { openHeliaStore } from "../src/offchain/stores/helia-store";
+import { SharingKeyring } from "../src/offchain/envelopes/keyring";
 import { writePartition } from "../src/partition/document";
 import { runPartition } from "../src/partition/pipeline";
 import { planParticipants, setUpParticipants } from "../src/system";
-import { writeTrafficLog } from "../src/trust/generate";
+import { writeTrafficLog } from "../src/traffic/generate";
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1000);
 const TXS = Number(process.env.BENCH_TXS ?? 100);

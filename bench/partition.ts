@@ -21,9 +21,9 @@ import { partitionTrustGraph, type PartitionRun } from "../src/partition/pipelin
 import { evaluateStorage, pairTableFromGraph } from "../src/partition/storage";
 import { applyThreshold } from "../src/partition/threshold";
 import { writePartitionOutputs } from "../src/report/outputs";
-import { writeTrafficLog } from "../src/trust/generate";
-import { readTrafficLog } from "../src/trust/log";
-import type { TrustGraph } from "../src/trust/types";
+import { writeTrafficLog } from "../src/traffic/generate";
+import { readTrafficLog } from "../src/traffic/log";
+import type { TrustGraph } from "../src/traffic/types";
 import { runOracle } from "../test/oracle/networkx";
 
 const GOALS = { paperParseToReportMs: 1_000, largeEndToEndMs: 20_000, largeMaxRssMB: 2_048, percolationSpeedup: 10 };

@@ -14,11 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Wallet } from "ethers";
-import { openHeliaStore } from "../src/offchain/helia-store";
-import { readerOf, READ_STEPS, WRITE_STEPS, type SharingStep } from "../src/offchain/envelope";
-import { readSharedRecord, writeSharedRecord } from "../src/offchain/shared-record";
-import { recoverKey, splitKey } from "../src/offchain/key-shares";
-import { secureSum } from "../src/offchain/prime-shamir";
+import { openHeliaStore } from "../src/offchain/stores/helia-store";
+import { readerOf, READ_STEPS, WRITE_STEPS, type SharingStep } from "../src/offchain/envelopes/envelope";
+import { readSharedRecord, writeSharedRecord } from "../src/offchain/envelopes/shared-record";
+import { recoverKey, splitKey } from "../src/crypto/key-shares";
+import { secureSum } from "../src/crypto/prime-shamir";
 
 const SIZES = [1024, 64 * 1024, 512 * 1024];
 const READER_COUNTS = [1, 5, 10];

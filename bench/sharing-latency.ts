@@ -61,7 +61,7 @@ import { decodeEnvelope, fetchSharedEnvelope, openEnvelope, SharingKeyring, type
 import { writePartition } from "../src/partition/document";
 import { runPartition } from "../src/partition/pipeline";
 import { planParticipants, setUpParticipants, startRunStores, walletOf, distribution, type CommunityPlan, type Distribution, type RunStores } from "../src/system";
-import { writeTrafficLog } from "../src/trust/generate";
+import { writeTrafficLog } from "../src/traffic/generate";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const MAX_SENSORS = Number(process.env.BENCH_MAX_SENSORS ?? 10);

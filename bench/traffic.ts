@@ -6,8 +6,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { writeTrafficLog, type TrafficOptions } from "../src/trust/generate";
-import { readTrafficLog } from "../src/trust/log";
+import { writeTrafficLog, type TrafficOptions } from "../src/traffic/generate";
+import { readTrafficLog } from "../src/traffic/log";
 
 interface Figures {
   devices: number;

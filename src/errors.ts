@@ -1,6 +1,6 @@
 /**
  * The root of every error the project throws on purpose. Each domain has its own base class
- * (`TrustError`, `PartitionError`, `ChainError`, …) extending this one, so a caller can catch
+ * (`TrafficError`, `PartitionError`, `ChainError`, …) extending this one, so a caller can catch
  * "anything commchain rejected" in one place and tell it from a bug; messages name the bad input.
  */
 export class CommchainError extends Error {

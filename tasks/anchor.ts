@@ -3,7 +3,7 @@ import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/networks";
 import { readTopology, topologyPath } from "../src/chains/topology";
-import { parseDuration } from "../src/anchor/duration";
+import { parseDuration } from "../src/util/duration";
 import { DEFAULT_CONFIRMATIONS, DEFAULT_MAX_HEADERS_PER_TX, type ChainRound } from "../src/anchor/relay";
 
 // The modules below use the TypeChain factories, which exist only after `hardhat compile`;

@@ -2,7 +2,7 @@ import path from "node:path";
 import { formatEther } from "ethers";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { DEFAULT_BONUS_REFUND_DELAY, DEFAULT_REWARD_CAP, DEFAULT_REWARD_PERIOD, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../deploy/defaults";
+import { DEFAULT_BONUS_REFUND_DELAY, DEFAULT_REWARD_CAP, DEFAULT_REWARD_PERIOD, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../ignition/modules/defaults";
 import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/networks";
 import { parseAddressList, parseSeconds, parseTokenAmount } from "../src/deploy/arguments";
 import type { DeployProgress } from "../src/deploy/deploy-all";

@@ -3,9 +3,9 @@
 import path from "node:path";
 import { SingleBar } from "cli-progress";
 import { task, types } from "hardhat/config";
-import { TrafficOptionsError } from "../src/trust/errors";
-import { DEFAULT_TRAFFIC_OPTIONS, writeTrafficLog, type TrafficPlan } from "../src/trust/generate";
-import { parseTimestamp } from "../src/trust/log";
+import { TrafficOptionsError } from "../src/traffic/errors";
+import { DEFAULT_TRAFFIC_OPTIONS, writeTrafficLog, type TrafficPlan } from "../src/traffic/generate";
+import { parseTimestamp } from "../src/traffic/log";
 
 /** Below this many records the log is written in well under a second: no progress bar. */
 const PROGRESS_BAR_FROM_RECORDS = 200_000;

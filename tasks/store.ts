@@ -2,11 +2,11 @@ import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { startStoreCluster } from "../src/offchain/cluster";
-import { communityReadPredicate, createdByFactory, startGateway, type Gateway } from "../src/offchain/gateway";
+import { startStoreCluster } from "../src/offchain/stores/cluster";
+import { communityReadPredicate, createdByFactory, startGateway, type Gateway } from "../src/offchain/gateway/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
-import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/store-status";
-import { openContentStore } from "../src/offchain/open-store";
+import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/stores/store-status";
+import { openContentStore } from "../src/offchain/stores/open-store";
 import { writeFileAtomic } from "../src/io/atomic-write";
 
 const DEFAULT_STORE_DIR = path.join(".commchain", "store");

@@ -7,7 +7,6 @@ export * from "./prover";
 export * from "./light-client";
 export * from "./deploy";
 // The names of the hub and the logs in topology.json belong to deploy:all, which records them.
-export * from "./duration";
 export * from "./trust-root";
 export * from "./topology-relay";
 export * from "./verify-record";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { DevelopmentMnemonicError, MnemonicError, MnemonicFileError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
+import { DevelopmentMnemonicError, MnemonicError, MnemonicFileError, UnlistedDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
 import type { ChainEntry, DeviceId, Topology } from "./topology";
 
 /**
@@ -148,7 +148,7 @@ export function deviceIds(devices: DeviceList): readonly DeviceId[] {
 /** A device's account index: its position in the device list. */
 export function deviceIndex(deviceId: DeviceId, devices: DeviceList): number {
   const index = deviceIds(devices).indexOf(deviceId);
-  if (index < 0) throw new UnknownDeviceError(deviceId);
+  if (index < 0) throw new UnlistedDeviceError(deviceId);
   return index;
 }
 

@@ -20,8 +20,42 @@ export class TopologyError extends ChainError {
   }
 }
 
+/**
+ * A chain does not answer: connection refused or reset, DNS failure, timeout, a reply that is not
+ * JSON-RPC, or another chain on its port. Every layer that reaches a chain raises this one class:
+ * the IoT queue treats it as an outage and retries, `records:send` and `deploy:all` stop and say
+ * how to go on (`advice`).
+ */
+export class ChainUnreachableError extends ChainError {
+  /** The chain's name in the topology, when the caller knows it. */
+  readonly chain?: string;
+  /** What to do about it, e.g. which task to run again. */
+  readonly advice?: string;
+
+  constructor(
+    readonly rpc: string,
+    readonly problem: string,
+    options: { chain?: string; advice?: string; cause?: unknown } = {},
+  ) {
+    const where = options.chain === undefined ? `at ${rpc}` : `${options.chain} (${rpc})`;
+    super(`chain ${where} is down: ${problem}${options.advice === undefined ? "" : `; ${options.advice}`}`, { cause: options.cause });
+    this.chain = options.chain;
+    this.advice = options.advice;
+  }
+
+  /** The RPC URL (the IoT transport's name for it). */
+  get endpoint(): string {
+    return this.rpc;
+  }
+
+  /** What went wrong (the IoT transport's name for it). */
+  get reason(): string {
+    return this.problem;
+  }
+}
+
 /** The partition file given to `chains:up` cannot be used to plan chains. */
-export class PartitionInputError extends ChainError {
+export class PartitionFileError extends ChainError {
   constructor(
     readonly file: string,
     readonly key: string,
@@ -146,7 +180,7 @@ export class GenesisError extends ChainError {
 }
 
 /** A device id is not in the device list accounts are derived from. */
-export class UnknownDeviceError extends ChainError {
+export class UnlistedDeviceError extends ChainError {
   constructor(readonly deviceId: string) {
     super(`device ${JSON.stringify(deviceId)} is not in the partition's device list (graph.nodes)`);
   }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomicSync } from "../io/atomic-write";
-import { checkDeviceId } from "../trust/device-id";
+import { checkDeviceId } from "../traffic/device-id";
 import { TopologyError } from "./errors";
 
 /** A device id as it appears in partition.json (`graph.nodes`). */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { readPartition } from "../partition/document";
 import { projectMnemonic, refuseDevelopmentMnemonic } from "./accounts";
 import { isChainProcess, launchChain, NODE_LOG_FILE, stopChainProcess, waitForChain } from "./chain-process";
-import { ChainStartError, ExternalChainError, PartitionInputError, PortInUseError, StaleChainDataError } from "./errors";
+import { ChainStartError, ExternalChainError, PartitionFileError, PortInUseError, StaleChainDataError } from "./errors";
 import { buildGenesis, GENESIS_FILE, summarizeGenesis, writeGenesis } from "./genesis";
 import { JOURNAL_FILE } from "./journal";
 import { planTopology, type ExternalChain } from "./plan";
@@ -140,7 +140,7 @@ async function assertPortFree(chain: ChainEntry): Promise<void> {
 
 async function planFromPartition(dir: string, options: ChainsUpOptions): Promise<Topology> {
   if (options.partition === undefined) {
-    throw new PartitionInputError(topologyPath(dir), "", "does not exist and no partition was given to plan the chains from (--partition)");
+    throw new PartitionFileError(topologyPath(dir), "", "does not exist and no partition was given to plan the chains from (--partition)");
   }
   const partition = path.resolve(options.partition);
   const doc = readPartition(partition);
@@ -162,7 +162,7 @@ function reuseTopology(file: string, options: ChainsUpOptions): Topology {
   const planned = JSON.stringify(doc.chosen.communities);
   const running = JSON.stringify(topology.communities.map((chain) => chain.members));
   if (planned !== running || JSON.stringify(doc.graph.nodes) !== JSON.stringify(topology.devices)) {
-    throw new PartitionInputError(
+    throw new PartitionFileError(
       partition,
       "chosen.communities",
       `differs from the chains of ${file}; stop them (chains:down) and use another --dir to run this partition`,

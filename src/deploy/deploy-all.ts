@@ -22,12 +22,16 @@ import { registerTrustRoot } from "../anchor/trust-root";
 import { projectMnemonic, refuseDevelopmentMnemonic, systemWallet } from "../chains/accounts";
 import { RpcError, rpcCall } from "../chains/rpc";
 import { chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../chains/topology";
-import { communitySuiteModule } from "../../deploy/CommunitySuite";
-import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS } from "../../deploy/defaults";
-import { mainAnchoringModule } from "../../deploy/MainAnchoring";
+import { communitySuiteModule } from "../../ignition/modules/CommunitySuite";
+import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS } from "../../ignition/modules/defaults";
+import { mainAnchoringModule } from "../../ignition/modules/MainAnchoring";
 import { chainSigningProvider, systemAccounts } from "../chains/providers";
 import { ANCHOR_HUB_CONTRACT, COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../chains/contract-names";
-import { ChainDeployError, ChainUnreachableError, DeployArgumentError, DeployError, DeployIncompleteError } from "./errors";
+import { ChainDeployError, DeployArgumentError, DeployError, DeployIncompleteError } from "./errors";
+import { ChainUnreachableError } from "../chains/errors";
+
+/** What deploy:all says when a chain is down: a re-run resumes what completed. */
+const DEPLOY_ADVICE = "start the chains with `npx hardhat chains:up` and run deploy:all again";
 import { memberAccounts, registerMembers } from "./members";
 import type { ChainDeployment, ModuleDeploymentOutcome, TrustRootOutcome } from "./deployment";
 import { deployModule, deploymentDir } from "./module-deployment";
@@ -258,9 +262,9 @@ async function assertReachable(context: Context, chain: ChainEntry): Promise<voi
   try {
     answer = await rpcCall<string>(chain.rpc, "eth_chainId", [], REACHABILITY_TIMEOUT_MS);
   } catch (error) {
-    throw new ChainUnreachableError(chain.name, chain.rpc, `does not answer (${error instanceof RpcError ? error.problem : (error as Error).message})`);
+    throw new ChainUnreachableError(chain.rpc, error instanceof RpcError ? error.problem : (error as Error).message, { chain: chain.name, advice: DEPLOY_ADVICE, cause: error });
   }
-  if (Number(answer) !== chain.chainId) throw new ChainUnreachableError(chain.name, chain.rpc, `answers with chain id ${Number(answer)}, not ${chain.chainId}`);
+  if (Number(answer) !== chain.chainId) throw new ChainUnreachableError(chain.rpc, `answers with chain id ${Number(answer)}, not ${chain.chainId} (another chain is on this port)`, { chain: chain.name, advice: DEPLOY_ADVICE });
   // A local entry chains:up did not create (no genesis recorded) may be any chain with that id.
   refuseDevelopmentMnemonic(context.topology, context.mnemonic, topologyPath(context.dir), Number(answer));
 }

@@ -8,17 +8,6 @@ import type { ChainDeployment } from "./deployment";
 /** Base class of every error raised by `src/deploy`. */
 export class DeployError extends CommchainError {}
 
-/** A chain does not answer on its RPC URL, or answers with another chain id. */
-export class ChainUnreachableError extends DeployError {
-  constructor(
-    readonly chain: string,
-    readonly rpc: string,
-    readonly problem: string,
-  ) {
-    super(`chain ${chain} at ${rpc} ${problem}; start the chains with \`npx hardhat chains:up\` and run deploy:all again`);
-  }
-}
-
 /** Deploying or wiring one chain failed part way; what completed is kept and a re-run resumes. */
 export class ChainDeployError extends DeployError {
   constructor(

@@ -29,20 +29,6 @@ export class UnitClosedError extends IoTError {
 // ---------------------------------------------------------------------------------------------
 // Chain
 
-/**
- * The chain could not be reached: connection refused or reset, DNS failure, timeout. The queue
- * treats it as an outage and retries; elsewhere it is thrown to the caller.
- */
-export class ChainUnavailableError extends IoTError {
-  constructor(
-    readonly endpoint: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`chain at ${endpoint} is unavailable: ${reason}`, options);
-  }
-}
-
 /** The chain answered a JSON-RPC request with an error (not an outage). */
 export class ChainRequestError extends IoTError {
   constructor(

@@ -13,7 +13,7 @@
  */
 import { createReadStream } from "node:fs";
 import { parse } from "csv-parse";
-import { createRandom, type Random } from "../trust/random";
+import { createRandom, type Random } from "../util/random";
 import { IoTConfigError, SensorReadingError } from "./errors";
 
 /** One reading of the machine's sensors. */

@@ -5,12 +5,13 @@
  * (connection refused, timeout: retry later) from an answer (a revert, "nonce too low": act on
  * it), and ethers folds both into retries of its own (a `JsonRpcProvider` whose node is down keeps
  * re-detecting the network and logging). A transport gives the raw answer or a
- * `ChainUnavailableError`, nothing else. Adapters accept an RPC URL (fetch with a timeout), an
+ * `ChainUnreachableError`, nothing else. Adapters accept an RPC URL (fetch with a timeout), an
  * EIP-1193 provider (Hardhat's in-process `network.provider`) or anything with ethers'
  * `send(method, params)` (a `JsonRpcProvider`, Hardhat's `ethers.provider`).
  */
 import { authHeaders } from "../chains/rpc-auth";
-import { ChainRequestError, ChainUnavailableError } from "./errors";
+import { ChainRequestError } from "./errors";
+import { ChainUnreachableError } from "../chains/errors";
 import { CHAIN_TIMEOUTS } from "../chains/timeouts";
 
 /** One JSON-RPC endpoint. */
@@ -18,7 +19,7 @@ export interface ChainTransport {
   /** Where requests go, for messages (a URL or "in-process"). */
   readonly endpoint: string;
   /**
-   * Sends one request. Resolves with the result; rejects with `ChainUnavailableError` when the
+   * Sends one request. Resolves with the result; rejects with `ChainUnreachableError` when the
    * chain cannot be reached and `ChainRequestError` when it answered with an error.
    */
   request<T = unknown>(method: string, params?: readonly unknown[], options?: RequestOptions): Promise<T>;
@@ -73,7 +74,7 @@ const ETHERS_OUTAGE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]
 /** Whether `error` (or any error in its `cause` chain) says the chain could not be reached. */
 export function isOutage(error: unknown): boolean {
   for (let e = error as { code?: unknown; name?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 8; e = e.cause as typeof e, depth++) {
-    if (e instanceof ChainUnavailableError) return true;
+    if (e instanceof ChainUnreachableError) return true;
     if (typeof e.code === "string" && (OUTAGE_CODES.has(e.code) || ETHERS_OUTAGE_CODES.has(e.code))) return true;
     if (e.name === "TimeoutError" || e.name === "AbortError") return true;
     if (typeof e.message === "string" && /\b(ECONNREFUSED|ECONNRESET|socket hang up|fetch failed)\b/.test(e.message)) return true;
@@ -99,8 +100,8 @@ function rpcErrorOf(error: unknown): { code?: number | string; message: string; 
 
 /** Wraps whatever a client library threw into the two errors of a transport. */
 export function toTransportError(endpoint: string, method: string, error: unknown): Error {
-  if (error instanceof ChainUnavailableError || error instanceof ChainRequestError) return error;
-  if (isOutage(error)) return new ChainUnavailableError(endpoint, (error as Error)?.message ?? String(error), { cause: error });
+  if (error instanceof ChainUnreachableError || error instanceof ChainRequestError) return error;
+  if (isOutage(error)) return new ChainUnreachableError(endpoint, (error as Error)?.message ?? String(error), { cause: error });
   const { code, message, data } = rpcErrorOf(error);
   return new ChainRequestError(endpoint, method, code, message, data, { cause: error });
 }
@@ -128,7 +129,7 @@ export function httpTransport(url: string, options: { timeoutMs?: number } = {})
           body = JSON.parse(text) as typeof body;
         } catch {
           // A proxy or a starting node answering with a non-JSON page is not the chain yet.
-          throw new ChainUnavailableError(url, `HTTP ${response.status} with a body that is not JSON-RPC: ${text.slice(0, 80)}`);
+          throw new ChainUnreachableError(url, `HTTP ${response.status} with a body that is not JSON-RPC: ${text.slice(0, 80)}`);
         }
       } catch (error) {
         throw toTransportError(url, method, error);

@@ -727,7 +727,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * keyrings (nothing sealed afterwards is wrapped for it), the new key joins them when
    * `sharing.readerKeyOf` knows it, and the authorizations are remembered under the new account
    * (the EPR authorizes identities, so on chain they followed already). Emits `readerMoved` for
-   * each. Needs `contracts.register`; throws `ChainUnavailableError` while the chain is down.
+   * each. Needs `contracts.register`; throws `ChainUnreachableError` while the chain is down.
    */
   async followIdentities(): Promise<{ previous: string; next: string }[]> {
     const register = this.options.contracts.register;
@@ -796,7 +796,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     return keyrings.keyring(epr ?? keyrings.eprs[0]).readers();
   }
 
-  /** The unit's DataToken balance on chain (throws `ChainUnavailableError` while it is down). */
+  /** The unit's DataToken balance on chain (throws `ChainUnreachableError` while it is down). */
   async balance(): Promise<bigint> {
     const [balance] = await readContract(this.transport, this.options.contracts.dataToken, dataTokenInterface, "balanceOf", [this.address]);
     return balance as bigint;
@@ -805,7 +805,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   /**
    * Reads the machine's settings (thresholds, part price) and the unit's allowance from the
    * chain; they decide gas limits, threshold counts in snapshots and when to sign a permit.
-   * Throws `ChainUnavailableError` while the chain is down (cached settings stay in use).
+   * Throws `ChainUnreachableError` while the chain is down (cached settings stay in use).
    */
   async refreshChainView(): Promise<void> {
     const { maintenanceService, dataToken } = this.options.contracts;

@@ -237,27 +237,3 @@ export class GatewayRequestError extends OffchainError {
     super(`gateway refused the read (${status} ${code}): ${detail}`);
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Secret sharing
-
-/** `n` and `t` do not describe a valid threshold scheme. */
-export class InvalidThresholdError extends OffchainError {
-  constructor(
-    readonly n: number,
-    readonly t: number,
-    readonly reason: string,
-  ) {
-    super(`invalid sharing parameters n=${n}, t=${t}: ${reason}`);
-  }
-}
-
-/** Shares given to a reconstruction or an operation are inconsistent (too few, duplicates, mismatched). */
-export class ShareError extends OffchainError {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`shares ${field}: ${reason}`);
-  }
-}

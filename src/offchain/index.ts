@@ -7,19 +7,16 @@
  * is opened.
  */
 export * from "./errors";
-export * from "./cid";
-export type { ContentStore, StoreCallOptions } from "./store";
-export * from "./helia-store";
-export * from "./kubo-store";
-export * from "./peer-identity";
-export * from "./swarm-key";
-export * from "./cluster";
-export * from "./ecies";
-export * from "./envelope";
-export * from "./keyring";
-export * from "./shared-record";
-export * from "./gateway";
-export * from "./key-shares";
-export * from "./prime-shamir";
-export * from "./key-custody";
-export * from "./open-store";
+export * from "./stores/cid";
+export type { ContentStore, StoreCallOptions } from "./stores/store";
+export * from "./stores/helia-store";
+export * from "./stores/kubo-store";
+export * from "./stores/peer-identity";
+export * from "./stores/swarm-key";
+export * from "./stores/cluster";
+export * from "./envelopes/envelope";
+export * from "./envelopes/keyring";
+export * from "./envelopes/shared-record";
+export * from "./gateway/gateway";
+export * from "./envelopes/key-custody";
+export * from "./stores/open-store";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../io/atomic-write";
-import { checkDeviceId } from "../trust/device-id";
+import { checkDeviceId } from "../traffic/device-id";
 import { PartitionError } from "./errors";
 import type { KCliqueLevel } from "./percolation";
 import type { StorageCost } from "./storage";

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { readTrafficLog } from "../trust/log";
-import type { DeviceId, LogSummary, TrustGraph } from "../trust/types";
+import { readTrafficLog } from "../traffic/log";
+import type { DeviceId, LogSummary, TrustGraph } from "../traffic/types";
 import {
   PARTITION_VERSION,
   STRENGTH_UNIT,

@@ -1,5 +1,5 @@
 import type Graph from "graphology-types";
-import type { DeviceId } from "../trust/types";
+import type { DeviceId } from "../traffic/types";
 import { PartitionError } from "./errors";
 
 // The storage model of the dividing paper (formula 1), exactly as DESIGN.md states it: every

@@ -2,8 +2,8 @@
 // edges weaker than T are dropped, and T must leave every device (but the exempt ones, the
 // paper's "individual special devices") at least one edge.
 import { UndirectedGraph } from "graphology";
-import { ThresholdError } from "../trust/errors";
-import type { DeviceId, TrustEdge, TrustGraph, TrustNode } from "../trust/types";
+import { ThresholdError } from "../traffic/errors";
+import type { DeviceId, TrustEdge, TrustGraph, TrustNode } from "../traffic/types";
 
 /** A device that cannot be covered: it has no edge at all (nothing any threshold can keep). */
 export class IsolatedDeviceError extends ThresholdError {

@@ -48,18 +48,6 @@ export class RecordsSetupError extends RecordsError {
   }
 }
 
-/** A community chain does not answer, or stopped answering while records were sent to it. */
-export class ChainDownError extends RecordsError {
-  constructor(
-    readonly chain: string,
-    readonly rpc: string,
-    readonly problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`chain ${chain} (${rpc}) is down: ${problem}; start it (npx hardhat chains:up) and run records:send again, it resumes where the chain is`, options);
-  }
-}
-
 /**
  * A chain's RecordLog already holds records that are not the ones this log places on it (another
  * log, another partition, or records written by something else), so resuming would misnumber them.
@@ -72,3 +60,6 @@ export class ResumeMismatchError extends RecordsError {
     super(`chain ${chain}: cannot resume: ${problem}`);
   }
 }
+
+/** What `records:send` says when a chain is down: a re-run resumes where each chain is. */
+export const RESUME_ADVICE = "start it (npx hardhat chains:up) and run records:send again, it resumes where the chain is";

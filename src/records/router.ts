@@ -8,7 +8,7 @@
  * `hostless`. A record between such a device and a community device goes on the community
  * device's chain only; a record between two such devices goes on no chain (`chains` is empty).
  */
-import type { DeviceId } from "../trust/types";
+import type { DeviceId } from "../traffic/types";
 import { chainIndex, placeRecord, placementCost, type ChainIndex } from "../partition/storage";
 import { RecordsError } from "./errors";
 

@@ -11,7 +11,8 @@ import { chainProvider, roleWallet } from "../chains/providers";
 import { writeFileAtomicSync } from "../io/atomic-write";
 import { rpcCall, RpcError } from "../chains/rpc";
 import { readTopology, topologyPath, type ChainEntry } from "../chains/topology";
-import { ChainDownError, RecordsSetupError } from "./errors";
+import { RecordsSetupError, RESUME_ADVICE } from "./errors";
+import { ChainUnreachableError } from "../chains/errors";
 import { placementsPath, summaryPath } from "./placements";
 import { RecordRouter } from "./router";
 import { writeLogRecords, type RecordChain, type SendSummary, type WriteLogRecordsOptions } from "./send";
@@ -76,7 +77,7 @@ async function checkChain(file: string, chain: ChainEntry, recordLog: string): P
       rpcCall<string>(chain.rpc, "eth_getCode", [recordLog, "latest"], CHECK_TIMEOUT_MS),
     ]);
   } catch (error) {
-    if (error instanceof RpcError) throw new ChainDownError(chain.name, chain.rpc, error.problem, { cause: error });
+    if (error instanceof RpcError) throw new ChainUnreachableError(chain.rpc, error.problem, { chain: chain.name, advice: RESUME_ADVICE, cause: error });
     throw error;
   }
   if (chainId !== chain.chainId) throw new RecordsSetupError(file, `${chain.name}: ${chain.rpc} answers with chain id ${chainId}, not ${chain.chainId}`);

@@ -19,11 +19,12 @@ import { RecordWriter } from "./record-writer";
 import type { HexHash } from "./merkle";
 import type { ChainRecord, Communication } from "./record";
 import { rpcCall, RpcError } from "../chains/rpc";
-import { streamTrafficLog } from "../trust/log";
+import { streamTrafficLog } from "../traffic/log";
 import { writeFileAtomic } from "../io/atomic-write";
-import type { TrafficRecord } from "../trust/types";
+import type { TrafficRecord } from "../traffic/types";
 import { APPEND_BATCH_GAS_LIMIT, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT, DEFAULT_MAX_BATCH_AGE_MS } from "./defaults";
-import { ChainDownError, RecordsError, RecordsOptionError, ResumeMismatchError, UnknownLogDeviceError } from "./errors";
+import { RecordsError, RecordsOptionError, RESUME_ADVICE, ResumeMismatchError, UnknownLogDeviceError } from "./errors";
+import { ChainUnreachableError } from "../chains/errors";
 import { formatPlacement, type PlacedCopy } from "./placements";
 import { RateLimiter, systemClock, type Clock } from "./rate";
 import { BatchRootPool } from "./root-pool";
@@ -503,7 +504,7 @@ function describeRecord(record: Communication): string {
   return `${record.from} -> ${record.to} at ${record.timestamp} (${record.bytes} bytes)`;
 }
 
-/** A {@link ChainDownError} when the chain no longer answers, else the failure itself. */
+/** A {@link ChainUnreachableError} when the chain no longer answers, else the failure itself. */
 async function describeFailure(chain: RecordChain, error: unknown): Promise<Error> {
   if (chain.rpc === undefined) return error as Error;
   try {
@@ -511,6 +512,6 @@ async function describeFailure(chain: RecordChain, error: unknown): Promise<Erro
     return error as Error;
   } catch (probe) {
     if (!(probe instanceof RpcError)) return error as Error;
-    return new ChainDownError(chain.name, chain.rpc, probe.problem, { cause: error });
+    return new ChainUnreachableError(chain.rpc, probe.problem, { chain: chain.name, advice: RESUME_ADVICE, cause: error });
   }
 }

@@ -1,6 +1,6 @@
 import type { ChosenPartition } from "../partition/document";
 import { compareDeviceIds } from "../partition/order";
-import type { DeviceId } from "../trust/types";
+import type { DeviceId } from "../traffic/types";
 
 /** A device's place in the trust-graph chart and the community it is drawn with. */
 export interface PlacedDevice {

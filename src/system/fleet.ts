@@ -21,11 +21,11 @@ import type { DeviceId, Topology } from "../chains/topology";
 import { IoTUnit, SyntheticSensor, unitChainFromTopology, type IoTUnitEvents } from "../iot";
 import { WRITE_STEPS, type SharingStep } from "../offchain";
 import { RunInterruptedError } from "./errors";
-import { DEFAULT_PART_PRICE } from "../../deploy/defaults";
+import { DEFAULT_PART_PRICE } from "../../ignition/modules/defaults";
 import { maxFires } from "../iot/gas";
 import { maxPartOrders, type CommunityPlan } from "./participants";
 import type { RunStores } from "./stores";
-import { assertDeviceId } from "../trust/device-id";
+import { assertDeviceId } from "../traffic/device-id";
 
 /** How often a unit's sender polls for the receipt of what it sent: the local chains mine at once. */
 const RECEIPT_POLL_MS = 20;

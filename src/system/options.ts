@@ -3,7 +3,7 @@
  * The defaults are the paper's factory (44 devices, 48,667 records) with machines run long
  * enough that Table 1's count thresholds (1000) fire service requests and part orders.
  */
-import { DEFAULT_TRAFFIC_OPTIONS } from "../trust/generate";
+import { DEFAULT_TRAFFIC_OPTIONS } from "../traffic/generate";
 import { StartOptionError } from "./errors";
 
 /** Table 1's TempCountThreshold and VibraCountThreshold (MaintenanceService's defaults). */

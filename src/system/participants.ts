@@ -24,7 +24,7 @@
  * of several); its machine and EPR live there.
  */
 import { parseEther, type HDNodeWallet, type JsonRpcProvider } from "ethers";
-import { DEFAULT_PART_PRICE } from "../../deploy/defaults";
+import { DEFAULT_PART_PRICE } from "../../ignition/modules/defaults";
 import { DataToken__factory, MaintenanceService__factory, RelationshipFactory__factory, Register__factory, Summary__factory } from "../../typechain-types";
 import { chainProvider } from "../chains/providers";
 import { deviceWallet, participantWallet, projectMnemonic, systemWallet, type ParticipantKind } from "../chains/accounts";

@@ -15,7 +15,7 @@ import { chainsUp } from "../chains/up";
 import { deployAll } from "../deploy";
 import { runPartition } from "../partition/pipeline";
 import { writePartitionOutputs } from "../report/outputs";
-import { writeTrafficLog } from "../trust/generate";
+import { writeTrafficLog } from "../traffic/generate";
 import { sendAndAnchor } from "./anchoring";
 import { RunCheckError, RunInterruptedError, StartOptionError, StepFailedError } from "./errors";
 import { attestSharedRecords } from "./attestations";

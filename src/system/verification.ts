@@ -16,7 +16,7 @@ import { chainProvider } from "../chains/providers";
 import { readStatus, type ReaderStep } from "../iot";
 import { GatewayRequestError } from "../offchain";
 import { readPlacements, type SendSummary } from "../records";
-import { createRandom } from "../trust/random";
+import { createRandom } from "../util/random";
 import type { SharedStatusRecord } from "./fleet";
 import { walletOf, type CommunityPlan, type Participant } from "./participants";
 import type { RunStores } from "./stores";

@@ -23,7 +23,7 @@ import { chainsUp } from "../../src/chains/up";
 import { writePartition, type PartitionDocument } from "../../src/partition/document";
 import { runPartition } from "../../src/partition/pipeline";
 import { readPlacements, type Placement, type SendSummary } from "../../src/records";
-import { writeTrafficLog } from "../../src/trust/generate";
+import { writeTrafficLog } from "../../src/traffic/generate";
 import { AnchorHub__factory, RecordLog__factory } from "../../typechain-types";
 import { killChainProcessesUnder } from "../src/chains/helpers";
 import { tempDir } from "../src/anchor/fixtures";

@@ -6,8 +6,8 @@ import { TopologyError } from "../../src/chains/errors";
 import { validateTopology } from "../../src/chains/topology";
 import { PartitionKeyError, validatePartition } from "../../src/partition/document";
 import * as fleet from "../../src/system/fleet";
-import { TrafficRecordError } from "../../src/trust/errors";
-import { readTrafficLog } from "../../src/trust/log";
+import { TrafficRecordError } from "../../src/traffic/errors";
+import { readTrafficLog } from "../../src/traffic/log";
 import { rejection } from "../helpers/rejection";
 
 // Review L1: ids from traffic.csv and partition.json were only checked for control characters,

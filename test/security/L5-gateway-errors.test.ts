@@ -2,10 +2,10 @@
 // recordId of 78 digits above 2^256 - 1 reached the predicate and came back 503 instead of 400.
 // Run against a9c0a2f these fail (the RPC URL is in the answer; the oversized id gives 503).
 import { expect } from "chai";
-import { startGateway, type Gateway } from "../../src/offchain/gateway";
-import type { ContentStore } from "../../src/offchain/store";
-import type { HeliaStore } from "../../src/offchain/helia-store";
-import type { SharedRecord } from "../../src/offchain/shared-record";
+import { startGateway, type Gateway } from "../../src/offchain/gateway/gateway";
+import type { ContentStore } from "../../src/offchain/stores/store";
+import type { HeliaStore } from "../../src/offchain/stores/helia-store";
+import type { SharedRecord } from "../../src/offchain/envelopes/shared-record";
 import { CHAIN_ID, post, reader, signedRead, storeWithRecord } from "./gateway-fixture";
 
 const SECRET_RPC = "http://10.1.2.3:8545/secret-path";

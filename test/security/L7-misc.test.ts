@@ -3,8 +3,8 @@
 // absolute host path. Run against a9c0a2f these fail: share(secret, 3, 0) returned three copies
 // of the secret, and the location was file:///<absolute path>.
 import { expect } from "chai";
-import { share } from "../../src/offchain/prime-shamir";
-import { InvalidThresholdError } from "../../src/offchain/errors";
+import { share } from "../../src/crypto/prime-shamir";
+import { InvalidThresholdError } from "../../src/crypto/errors";
 import { BatchStore } from "../../src/records/batch-store";
 import { MerkleTree } from "../../src/records/merkle";
 import { recordLeaf } from "../../src/records/record";

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { startStoreCluster, startStoreNode, type StoreCluster, type StoreNode } from "../../src/offchain/cluster";
+import { startStoreCluster, startStoreNode, type StoreCluster, type StoreNode } from "../../src/offchain/stores/cluster";
 import { ContentNotFoundError } from "../../src/offchain/errors";
 import { expectRejects, tempDir, text, utf8 } from "../src/offchain/helpers";
 

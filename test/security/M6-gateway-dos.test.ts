@@ -4,10 +4,10 @@
 // read asks the chain, and Origin and the token are not checked.
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { fetchSharedEnvelope, startGateway, type Gateway, type ReadPredicate } from "../../src/offchain/gateway";
+import { fetchSharedEnvelope, startGateway, type Gateway, type ReadPredicate } from "../../src/offchain/gateway/gateway";
 import { RPC_TOKEN_ENV } from "../../src/chains/rpc-auth";
-import type { HeliaStore } from "../../src/offchain/helia-store";
-import type { SharedRecord } from "../../src/offchain/shared-record";
+import type { HeliaStore } from "../../src/offchain/stores/helia-store";
+import type { SharedRecord } from "../../src/offchain/envelopes/shared-record";
 import { CHAIN_ID, EPR, post, reader, signedRead, storeWithRecord } from "./gateway-fixture";
 
 describe("security M6: the gateway limits each client and caches predicate answers", function () {

@@ -1,10 +1,10 @@
 // Shared by the gateway security tests (no tests here): a store holding one sealed record, and a
 // raw signed read request in the current challenge format.
 import { Wallet, id } from "ethers";
-import * as gatewayModule from "../../src/offchain/gateway";
-import { SharingKeyring } from "../../src/offchain/keyring";
-import { openHeliaStore, type HeliaStore } from "../../src/offchain/helia-store";
-import type { SharedRecord } from "../../src/offchain/shared-record";
+import * as gatewayModule from "../../src/offchain/gateway/gateway";
+import { SharingKeyring } from "../../src/offchain/envelopes/keyring";
+import { openHeliaStore, type HeliaStore } from "../../src/offchain/stores/helia-store";
+import type { SharedRecord } from "../../src/offchain/envelopes/shared-record";
 import { tempDir, utf8 } from "../src/offchain/helpers";
 
 export const CHAIN_ID = 31337n;

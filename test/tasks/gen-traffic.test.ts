@@ -3,8 +3,8 @@ import hre from "hardhat";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { TrafficOptionsError } from "../../src/trust/errors";
-import { writeTrafficLog } from "../../src/trust/generate";
+import { TrafficOptionsError } from "../../src/traffic/errors";
+import { writeTrafficLog } from "../../src/traffic/generate";
 import { rejection } from "../helpers/rejection";
 
 describe("task gen-traffic", () => {

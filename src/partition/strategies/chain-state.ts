@@ -1,4 +1,4 @@
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 import { chainIndex, type PairTable } from "../storage";
 
 /** "No chain": the `into` or `from` of `estimateMove` when the move has no such step. */

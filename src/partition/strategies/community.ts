@@ -1,4 +1,4 @@
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 import type { ChosenPartition } from "../document";
 import type { KCliqueLevel } from "../percolation";
 import { PartitionError } from "../errors";

@@ -1,5 +1,5 @@
 import type Graph from "graphology-types";
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 import { canonicalCommunities } from "../order";
 import type { Grouping } from "./grouping";
 

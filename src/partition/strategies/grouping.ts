@@ -1,4 +1,4 @@
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 
 /** A named way of dividing the devices into chains (groups may overlap). */
 export interface Grouping {

@@ -1,7 +1,7 @@
 import type Graph from "graphology-types";
 import louvain from "graphology-communities-louvain";
-import { createRandom } from "../../trust/random";
-import type { DeviceId } from "../../trust/types";
+import { createRandom } from "../../util/random";
+import type { DeviceId } from "../../traffic/types";
 import { canonicalCommunities } from "../order";
 import type { Grouping } from "./grouping";
 

@@ -1,8 +1,8 @@
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 import { PartitionError } from "../errors";
 import { canonicalCommunities, compareDeviceIds } from "../order";
 import type { Grouping } from "./grouping";
-import { createRandom } from "../../trust/random";
+import { createRandom } from "../../util/random";
 
 /** Room for this many draws per group count in the PRNG stream numbers (Louvain uses stream 0). */
 const DRAWS_PER_GROUP_COUNT = 1000;

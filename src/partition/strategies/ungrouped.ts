@@ -1,4 +1,4 @@
-import type { DeviceId } from "../../trust/types";
+import type { DeviceId } from "../../traffic/types";
 import { compareDeviceIds } from "../order";
 import type { Grouping } from "./grouping";
 

@@ -13,7 +13,7 @@ import {
   SYSTEM_ROLES,
   systemWallet,
 } from "../../../src/chains/accounts";
-import { MnemonicError, UnknownDeviceError, UnknownParticipantError, UnknownRoleError } from "../../../src/chains/errors";
+import { MnemonicError, UnlistedDeviceError, UnknownParticipantError, UnknownRoleError } from "../../../src/chains/errors";
 import { partitionDocument } from "./helpers";
 
 const DEVICES = ["01", "02", "03", "04", "05"];
@@ -43,7 +43,7 @@ describe("src/chains/accounts", () => {
   });
 
   it("names an unknown device", () => {
-    expect(() => deviceWallet("99", DEVICES)).to.throw(UnknownDeviceError, 'device "99" is not in the partition\'s device list (graph.nodes)');
+    expect(() => deviceWallet("99", DEVICES)).to.throw(UnlistedDeviceError, 'device "99" is not in the partition\'s device list (graph.nodes)');
   });
 
   it("puts system roles on their own branch m/44'/60'/1'/0/<role index>", () => {
@@ -76,7 +76,7 @@ describe("src/chains/accounts", () => {
     expect(bridgeOnFirst).to.deep.equal(bridgeOnSecond);
     expect(bridgeOnFirst?.address).to.equal(deviceWallet("03", DEVICES).address);
     expect(HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey).to.equal(bridgeOnFirst?.privateKey);
-    expect(() => chainAccounts({ members: ["01", "zz"] }, DEVICES)).to.throw(UnknownDeviceError, '"zz"');
+    expect(() => chainAccounts({ members: ["01", "zz"] }, DEVICES)).to.throw(UnlistedDeviceError, '"zz"');
   });
 
   it("puts each community's provider and third party on their own branch m/44'/60'/2'/0, two indexes per community", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PartitionInputError } from "../../../src/chains/errors";
+import { PartitionFileError } from "../../../src/chains/errors";
 import { communityChainName, MAIN_CHAIN, planTopology } from "../../../src/chains/plan";
 import { validateTopology } from "../../../src/chains/topology";
 
@@ -38,17 +38,17 @@ describe("src/chains/plan", () => {
 
   it("rejects a partition without communities, a member outside graph.nodes and an unknown external chain", () => {
     expect(() => planTopology(DEVICES, [], { mainChainId: 1, ports: [1], partition: "p.json" })).to.throw(
-      PartitionInputError,
+      PartitionFileError,
       "p.json: chosen.communities: has no community, so there is no chain to run",
     );
     expect(() => planTopology(DEVICES, [["a", "x"]], { mainChainId: 1, ports: [1, 2], partition: "p.json" })).to.throw(
-      PartitionInputError,
+      PartitionFileError,
       'p.json: chosen.communities[0][1]: device "x" is not in graph.nodes',
     );
     expect(() => planTopology(DEVICES, COMMUNITIES, { mainChainId: 1, ports: [1, 2, 3], external: { "community-3": { rpc: "http://h:1", chainId: 5 } } })).to.throw(
-      PartitionInputError,
+      PartitionFileError,
       "external chain community-3 is not one of main, community-1, community-2",
     );
-    expect(() => planTopology(DEVICES, COMMUNITIES, { mainChainId: 0, ports: [1, 2, 3] })).to.throw(PartitionInputError, "main chain id must be a positive integer, got 0");
+    expect(() => planTopology(DEVICES, COMMUNITIES, { mainChainId: 0, ports: [1, 2, 3] })).to.throw(PartitionFileError, "main chain id must be a positive integer, got 0");
   });
 });

@@ -9,7 +9,8 @@ import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpe
 import { planTopology } from "../../../src/chains/plan";
 import { freePorts } from "../../../src/chains/ports";
 import { topologyPath, writeTopology } from "../../../src/chains/topology";
-import { ChainUnreachableError, deployAll, DeployArgumentError, DeployIncompleteError } from "../../../src/deploy";
+import { deployAll, DeployArgumentError, DeployIncompleteError } from "../../../src/deploy";
+import { ChainUnreachableError } from "../../../src/chains/errors";
 import { tempDir } from "../anchor/fixtures";
 import { rejection } from "../../helpers/rejection";
 
@@ -35,7 +36,7 @@ describe("deploy/deploy-all on bad input", () => {
     expect(error.failures.every((failure) => failure instanceof ChainUnreachableError)).to.equal(true);
     expect(error.failures.map((failure) => failure.message)).to.deep.equal(
       ["main", "community-1", "community-2"].map(
-        (name, i) => `chain ${name} at ${rpcs[i]} does not answer (unreachable (ECONNREFUSED)); start the chains with \`npx hardhat chains:up\` and run deploy:all again`,
+        (name, i) => `chain ${name} (${rpcs[i]}) is down: unreachable (ECONNREFUSED); start the chains with \`npx hardhat chains:up\` and run deploy:all again`,
       ),
     );
     expect(error.completed).to.deep.equal([]);

@@ -21,8 +21,9 @@ import { rpcCall } from "../../../src/chains/rpc";
 import { allChains, chainDataDir, readTopology, topologyPath, type ChainEntry, type Topology } from "../../../src/chains/topology";
 import { chainsUp } from "../../../src/chains/up";
 import { writePartition } from "../../../src/partition/document";
-import { anchorHub, ChainDeployError, ChainUnreachableError, communityContracts, DeployIncompleteError, IgnitionDeploymentError, deploymentDir, type DeployAllResult } from "../../../src/deploy";
-import { DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
+import { anchorHub, ChainDeployError, communityContracts, DeployIncompleteError, IgnitionDeploymentError, deploymentDir, type DeployAllResult } from "../../../src/deploy";
+import { ChainUnreachableError } from "../../../src/chains/errors";
+import { DEFAULT_VERIFICATION_REWARD } from "../../../ignition/modules/defaults";
 import { killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "../chains/helpers";
 import { rejection } from "../../helpers/rejection";
 import { runTask } from "../../helpers/run-task";
@@ -240,7 +241,7 @@ describe("deploy:all on chains:up chains", function () {
       const { failures, completed } = failure as DeployIncompleteError;
       expect(failures.map((f) => f.constructor)).to.deep.equal([ChainUnreachableError, ChainDeployError]);
       expect(failures[0].message).to.equal(
-        `chain community-1 at ${down.rpc} does not answer (unreachable (ECONNREFUSED)); start the chains with \`npx hardhat chains:up\` and run deploy:all again`,
+        `chain community-1 (${down.rpc}) is down: unreachable (ECONNREFUSED); start the chains with \`npx hardhat chains:up\` and run deploy:all again`,
       );
       expect(failures[1].message).to.match(new RegExp(`^chain community-2 \\(${killed.rpc.replace(/\./g, "\\.")}\\): Ignition deployment of CommunitySuite failed: `));
       expect(completed.map((c) => c.chain)).to.deep.equal(["main"]);

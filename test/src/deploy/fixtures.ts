@@ -4,8 +4,8 @@
  * topology naming the deployed contracts.
  */
 import hre, { ethers } from "hardhat";
-import { communitySuiteModule } from "../../../deploy/CommunitySuite";
-import MainAnchoring from "../../../deploy/MainAnchoring";
+import { communitySuiteModule } from "../../../ignition/modules/CommunitySuite";
+import MainAnchoring from "../../../ignition/modules/MainAnchoring";
 import { planTopology } from "../../../src/chains/plan";
 import type { Topology } from "../../../src/chains/topology";
 import type { AnchorHub, DataToken, MaintenanceService, RecordLog, RelationshipFactory, Register } from "../../../typechain-types";

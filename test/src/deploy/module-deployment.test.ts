@@ -7,7 +7,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
-import { mainAnchoringModule } from "../../../deploy/MainAnchoring";
+import { mainAnchoringModule } from "../../../ignition/modules/MainAnchoring";
 import { DeploymentJournalError, deployModule, deploymentDir, deploymentId, missingRecordedCode, type ModuleProgress } from "../../../src/deploy";
 import { inProcessChain, tempDir, type TestChain } from "../anchor/fixtures";
 

@@ -7,9 +7,9 @@ import { COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../../../src/chai
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { communitySuiteModule } from "../../../deploy/CommunitySuite";
-import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
-import MainAnchoring from "../../../deploy/MainAnchoring";
+import { communitySuiteModule } from "../../../ignition/modules/CommunitySuite";
+import { DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../ignition/modules/defaults";
+import MainAnchoring from "../../../ignition/modules/MainAnchoring";
 import type { RelationshipFactory } from "../../../typechain-types";
 import { deployModules, VERIFIERS } from "./fixtures";
 

@@ -1,7 +1,7 @@
 // Shared helpers of the IoT unit tests (no tests here).
 import { ethers, network } from "hardhat";
 import { Wallet } from "ethers";
-import { ChainUnavailableError } from "../../../src/iot/errors";
+import { ChainUnreachableError } from "../../../src/chains/errors";
 import { providerTransport, type ChainTransport, type RequestOptions } from "../../../src/iot/transport";
 
 export { expectRejects, tempDir } from "../offchain/helpers";
@@ -31,13 +31,13 @@ export class SwitchableTransport implements ChainTransport {
 
   async request<T>(method: string, params: readonly unknown[] = [], options?: RequestOptions): Promise<T> {
     this.calls.push(method);
-    if (this.down) throw new ChainUnavailableError(this.endpoint, "connect ECONNREFUSED (simulated)");
+    if (this.down) throw new ChainUnreachableError(this.endpoint, "connect ECONNREFUSED (simulated)");
     const result = await this.inner.request<T>(method, params, options);
     if (method === "eth_sendRawTransaction") {
       this.accepted.push(params[0] as string);
       if (this.failAfterSend) {
         this.down = true;
-        throw new ChainUnavailableError(this.endpoint, "socket hang up (simulated, after the chain took the transaction)");
+        throw new ChainUnreachableError(this.endpoint, "socket hang up (simulated, after the chain took the transaction)");
       }
     }
     return result;

@@ -3,7 +3,8 @@ import { expect } from "chai";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { network } from "hardhat";
-import { ChainRequestError, ChainUnavailableError } from "../../../src/iot/errors";
+import { ChainRequestError } from "../../../src/iot/errors";
+import { ChainUnreachableError } from "../../../src/chains/errors";
 import { httpTransport, isOutage, providerTransport, toTransport } from "../../../src/iot/transport";
 import { freePort } from "../../../src/chains/ports";
 import { expectRejects } from "./helpers";
@@ -25,7 +26,7 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; clos
 describe("iot/transport", () => {
   it("calls a refused connection an outage", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const error = await expectRejects(httpTransport(url).request("eth_chainId"), ChainUnavailableError);
+    const error = await expectRejects(httpTransport(url).request("eth_chainId"), ChainUnreachableError);
     expect(error.endpoint).to.equal(url);
     expect(isOutage(error)).to.equal(true);
   });
@@ -33,7 +34,7 @@ describe("iot/transport", () => {
   it("calls a request that times out an outage", async () => {
     const server = await serve(() => undefined); // never answers
     try {
-      const error = await expectRejects(httpTransport(server.url, { timeoutMs: 50 }).request("eth_chainId"), ChainUnavailableError);
+      const error = await expectRejects(httpTransport(server.url, { timeoutMs: 50 }).request("eth_chainId"), ChainUnreachableError);
       expect(isOutage(error)).to.equal(true);
     } finally {
       await server.close();
@@ -43,7 +44,7 @@ describe("iot/transport", () => {
   it("calls an answer that is not JSON-RPC an outage (a proxy page, a node still starting)", async () => {
     const server = await serve((_req, res) => res.writeHead(502).end("<html>bad gateway</html>"));
     try {
-      const error = await expectRejects(httpTransport(server.url).request("eth_chainId"), ChainUnavailableError);
+      const error = await expectRejects(httpTransport(server.url).request("eth_chainId"), ChainUnreachableError);
       expect(error.reason).to.contain("HTTP 502");
     } finally {
       await server.close();
@@ -74,7 +75,7 @@ describe("iot/transport", () => {
       expect(await transport.request("eth_chainId")).to.equal("0x7a69");
       const abort = new AbortController();
       abort.abort();
-      await expectRejects(transport.request("eth_chainId", [], { signal: abort.signal }), ChainUnavailableError);
+      await expectRejects(transport.request("eth_chainId", [], { signal: abort.signal }), ChainUnreachableError);
     } finally {
       await server.close();
     }

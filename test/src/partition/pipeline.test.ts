@@ -9,9 +9,9 @@ import { readPartition, type PartitionDocument } from "../../../src/partition/do
 import { PartitionInputError, partitionTrustGraph, runPartition, type PartitionRun } from "../../../src/partition/pipeline";
 import { NoCommunityError } from "../../../src/partition/strategies/community";
 import { writePartitionOutputs, type PartitionOutputs } from "../../../src/report/outputs";
-import { TrafficLogError, TrafficRecordError } from "../../../src/trust/errors";
-import { writeTrafficLog } from "../../../src/trust/generate";
-import type { TrustGraph } from "../../../src/trust/types";
+import { TrafficLogError, TrafficRecordError } from "../../../src/traffic/errors";
+import { writeTrafficLog } from "../../../src/traffic/generate";
+import type { TrustGraph } from "../../../src/traffic/types";
 import { rejection } from "../../helpers/rejection";
 
 const DESIGN_STRATEGIES = [

@@ -10,7 +10,7 @@ import { louvainGrouping } from "../../../src/partition/strategies/louvain";
 import { optimizeGrouping } from "../../../src/partition/strategies/optimized";
 import { GroupCountError, randomGrouping, randomGroupings } from "../../../src/partition/strategies/random";
 import { ungroupedGrouping } from "../../../src/partition/strategies/ungrouped";
-import type { TrustGraph } from "../../../src/trust/types";
+import type { TrustGraph } from "../../../src/traffic/types";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 

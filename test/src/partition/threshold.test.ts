@@ -8,9 +8,9 @@ import {
   strongestEdges,
   ThresholdDisconnectsError,
 } from "../../../src/partition/threshold";
-import { ThresholdError } from "../../../src/trust/errors";
-import { buildTrustGraph } from "../../../src/trust/graph";
-import type { TrustGraph } from "../../../src/trust/types";
+import { ThresholdError } from "../../../src/traffic/errors";
+import { buildTrustGraph } from "../../../src/traffic/graph";
+import type { TrustGraph } from "../../../src/traffic/types";
 
 // Span 2 h, so weight = count / 2:
 //   a–b 20 → 10   a–c 16 → 8   b–c 12 → 6   c–d 6 → 3   d–e 10 → 5   e–f 2 → 1

@@ -6,11 +6,11 @@ import { Wallet } from "ethers";
 import hre from "hardhat";
 import { normalizeHardhatNetworkAccountsConfig } from "hardhat/internal/core/providers/util";
 import type { ChainRecord } from "../../../src/records";
+import { ChainUnreachableError } from "../../../src/chains/errors";
 import { freePort } from "../../../src/chains/ports";
 import { writeTopology, type Topology } from "../../../src/chains/topology";
 import { evaluateStorage, pairTableFromCounts } from "../../../src/partition/storage";
 import {
-  ChainDownError,
   RecordRouter,
   RecordsInterruptedError,
   RecordsSetupError,
@@ -309,7 +309,7 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     try {
       await expectReject(
         writeLogRecords({ log: logFile, router, chains: chainsGiven, placementsFile: path.join(dir, "down.ndjson") }),
-        ChainDownError,
+        ChainUnreachableError,
         new RegExp(`^chain community-2 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\); start it \\(npx hardhat chains:up\\) and run records:send again`),
       );
     } finally {
@@ -347,6 +347,6 @@ describe("records/send: sendRecords over a chains directory", () => {
 
   it("names a community chain that is down before writing anything", async () => {
     const rpc = await topologyWith({ RecordLog: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
-    await expectReject(sendRecords({ dir, log: path.join(dir, "traffic.csv") }), ChainDownError, new RegExp(`^chain community-1 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\)`));
+    await expectReject(sendRecords({ dir, log: path.join(dir, "traffic.csv") }), ChainUnreachableError, new RegExp(`^chain community-1 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\)`));
   });
 });

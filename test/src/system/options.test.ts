@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DEFAULT_TRAFFIC_OPTIONS } from "../../../src/trust/generate";
+import { DEFAULT_TRAFFIC_OPTIONS } from "../../../src/traffic/generate";
 import { DEFAULT_START_OPTIONS, StartOptionError, TABLE1_COUNT_THRESHOLD, resolveStartOptions, type StartOptions } from "../../../src/system";
 
 function refusal(given: Partial<StartOptions>): StartOptionError {

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { NODE_SIGNING_METHODS } from "../../../src/chains/node-signing";
 import type { ChainEntry } from "../../../src/chains/topology";
-import { startGateway, type Gateway } from "../../../src/offchain/gateway";
+import { startGateway, type Gateway } from "../../../src/offchain/gateway/gateway";
 import { securityChecks } from "../../../src/system/report";
 import { burstGateway, probeChain, MAX_CLOCK_AHEAD_S, type SecurityFacts } from "../../../src/system/security";
 import { CHAIN_ID, startChain, writeBurstGenesis } from "../../security/chain-fixture";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
-import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../deploy/defaults";
+import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../ignition/modules/defaults";
 import { readPartition } from "../../../src/partition/document";
 import {
   RUN_MARKER_FILE,
