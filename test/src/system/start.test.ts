@@ -309,7 +309,7 @@ describe("system: npm start end to end (small settings)", function () {
       if (line.startsWith(prefix("units"))) abort.abort();
     });
     const error = await runSystem(resolveStartOptions({ ...SMALL, runDir, readingsPerDevice: 100_000 }), context(output, abort.signal)).catch((e: Error) => e);
-    expect(error).to.be.instanceOf(RunInterruptedError);
+    expect(error, (error as Error).message).to.be.instanceOf(RunInterruptedError);
     expect((error as RunInterruptedError).step).to.equal("units");
     expect(output.lines.some((l) => l.startsWith(prefix("units")) && / FAILED after/.test(l))).to.equal(true);
     expect(output.lines.some((l) => l.startsWith(prefix("shutdown")) && / done in/.test(l))).to.equal(true);
