@@ -1,7 +1,8 @@
 /**
- * The off-chain store of commchain: content stores (embedded Helia, Kubo), the DHT cluster of
- * store nodes, envelopes (AES-256-GCM + ECIES-wrapped keys per reader), the keyring that rotates
- * keys on revocation, the predicate-gated gateway, Shamir key shares and prime-field secure sum.
+ * The off-chain store of commchain: content stores (`stores/`: embedded Helia, Kubo, the DHT
+ * cluster of store nodes), envelopes (`envelopes/`: AES-256-GCM + ECIES-wrapped keys per reader,
+ * the keyring that rotates keys on revocation, key custody as Shamir shares on the store nodes)
+ * and the predicate-gated gateway (`gateway/`). The ciphers and sharing schemes are in `src/crypto`.
  *
  * Importing this module loads neither Helia nor libp2p: they are imported when a store or node
  * is opened.
