@@ -9,11 +9,20 @@ import {IMaintenanceService} from "./IMaintenanceService.sol";
  * move a machine's temperature and vibration counts against its thresholds, and when a count
  * fires (a service request or a part order) and resets.
  * @dev Internal functions only, so the compiler inlines them into {MaintenanceService}: nothing
- * to deploy or link. A report opens a {Tally} from the machine's record ({open}), counts every
+ * to deploy or link. A machine starts with the paper's thresholds ({defaultThresholds}) and any
+ * thresholds set later pass {checkCountThresholds}. A report opens a {Tally} from the machine's record ({open}), counts every
  * reading in memory ({count}, {countAll}) and writes the two counters back once ({save}); what
  * fired is left in the tally for the service to record and pay.
  */
 library MaintenanceReadings {
+    /// @notice The paper's TempThreshold: readings above this temperature count towards a part order.
+    int32 internal constant DEFAULT_TEMP_THRESHOLD = 200;
+    /// @notice The paper's TempCountThreshold: a part is ordered when the temperature count exceeds it.
+    uint32 internal constant DEFAULT_TEMP_COUNT_THRESHOLD = 1000;
+    /// @notice The paper's VibraThreshold: readings above this vibration frequency count towards a service request.
+    uint32 internal constant DEFAULT_VIBRA_THRESHOLD = 100;
+    /// @notice The paper's VibraCountThreshold: service is requested when the vibration count exceeds it.
+    uint32 internal constant DEFAULT_VIBRA_COUNT_THRESHOLD = 1000;
     /// @notice The largest count threshold: a count must still fit in 32 bits once it exceeds it.
     uint32 internal constant MAX_COUNT_THRESHOLD = type(uint32).max - 1;
 
@@ -106,16 +115,32 @@ library MaintenanceReadings {
     }
 
     /**
-     * @notice Whether both count thresholds are in 1..{MAX_COUNT_THRESHOLD}.
-     * @param tempCountThreshold the temperature count threshold
-     * @param vibraCountThreshold the vibration count threshold
-     * @return true if a machine may use them
+     * @notice The paper's thresholds, which every machine starts with.
+     * @return thresholds the defaults
      */
-    function validCountThresholds(uint32 tempCountThreshold, uint32 vibraCountThreshold) internal pure returns (bool) {
+    function defaultThresholds() internal pure returns (IMaintenanceService.Thresholds memory thresholds) {
         return
-            tempCountThreshold != 0 &&
-            vibraCountThreshold != 0 &&
-            !(tempCountThreshold > MAX_COUNT_THRESHOLD) &&
-            !(vibraCountThreshold > MAX_COUNT_THRESHOLD);
+            IMaintenanceService.Thresholds({
+                tempThreshold: DEFAULT_TEMP_THRESHOLD,
+                tempCountThreshold: DEFAULT_TEMP_COUNT_THRESHOLD,
+                vibraThreshold: DEFAULT_VIBRA_THRESHOLD,
+                vibraCountThreshold: DEFAULT_VIBRA_COUNT_THRESHOLD
+            });
+    }
+
+    /**
+     * @notice Revert with {IMaintenanceService-MaintenanceServiceInvalidCountThreshold} unless both
+     * count thresholds of `t` are in 1..{MAX_COUNT_THRESHOLD}.
+     * @param t the thresholds a machine is to use
+     */
+    function checkCountThresholds(IMaintenanceService.Thresholds calldata t) internal pure {
+        uint32 tempCountThreshold = t.tempCountThreshold;
+        uint32 vibraCountThreshold = t.vibraCountThreshold;
+        if (
+            tempCountThreshold == 0 ||
+            vibraCountThreshold == 0 ||
+            tempCountThreshold > MAX_COUNT_THRESHOLD ||
+            vibraCountThreshold > MAX_COUNT_THRESHOLD
+        ) revert IMaintenanceService.MaintenanceServiceInvalidCountThreshold(tempCountThreshold, vibraCountThreshold);
     }
 }

@@ -30,13 +30,13 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     using MaintenanceReadings for MaintenanceReadings.Tally;
 
     /// @notice Readings above this temperature count towards a part order (paper: TempThreshold).
-    int32 public constant DEFAULT_TEMP_THRESHOLD = 200;
+    int32 public constant DEFAULT_TEMP_THRESHOLD = MaintenanceReadings.DEFAULT_TEMP_THRESHOLD;
     /// @notice A part is ordered when more hot readings than this have been counted (paper: TempCountThreshold).
-    uint32 public constant DEFAULT_TEMP_COUNT_THRESHOLD = 1000;
+    uint32 public constant DEFAULT_TEMP_COUNT_THRESHOLD = MaintenanceReadings.DEFAULT_TEMP_COUNT_THRESHOLD;
     /// @notice Readings above this vibration frequency count towards a service request (paper: VibraThreshold).
-    uint32 public constant DEFAULT_VIBRA_THRESHOLD = 100;
+    uint32 public constant DEFAULT_VIBRA_THRESHOLD = MaintenanceReadings.DEFAULT_VIBRA_THRESHOLD;
     /// @notice Service is requested when more vibrating readings than this have been counted (paper: VibraCountThreshold).
-    uint32 public constant DEFAULT_VIBRA_COUNT_THRESHOLD = 1000;
+    uint32 public constant DEFAULT_VIBRA_COUNT_THRESHOLD = MaintenanceReadings.DEFAULT_VIBRA_COUNT_THRESHOLD;
     /// @notice The largest count threshold: a count must still fit in 32 bits once it exceeds it.
     uint32 public constant MAX_COUNT_THRESHOLD = MaintenanceReadings.MAX_COUNT_THRESHOLD;
     /// @notice The role that may register any machine (it configures none afterwards).
@@ -385,12 +385,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
         m.unit = unit;
         m.provider = provider;
         m.partPrice = partPrice;
-        Thresholds memory defaults = Thresholds({
-            tempThreshold: DEFAULT_TEMP_THRESHOLD,
-            tempCountThreshold: DEFAULT_TEMP_COUNT_THRESHOLD,
-            vibraThreshold: DEFAULT_VIBRA_THRESHOLD,
-            vibraCountThreshold: DEFAULT_VIBRA_COUNT_THRESHOLD
-        });
+        Thresholds memory defaults = MaintenanceReadings.defaultThresholds();
         m.thresholds = defaults;
 
         emit MachineRegistered(machine, machine, unit, provider, partPrice, msg.sender);
@@ -399,11 +394,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
     function _checkSettings(Settings calldata settings) private pure {
         _checkParties(settings.unit, settings.provider);
-        uint32 tempCountThreshold = settings.thresholds.tempCountThreshold;
-        uint32 vibraCountThreshold = settings.thresholds.vibraCountThreshold;
-        if (!MaintenanceReadings.validCountThresholds(tempCountThreshold, vibraCountThreshold)) {
-            revert MaintenanceServiceInvalidCountThreshold(tempCountThreshold, vibraCountThreshold);
-        }
+        MaintenanceReadings.checkCountThresholds(settings.thresholds);
     }
 
     function _applySettings(address machine, Machine storage m, Settings memory settings) private {
