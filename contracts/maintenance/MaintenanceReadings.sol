@@ -10,9 +10,9 @@ import {IMaintenanceService} from "./IMaintenanceService.sol";
  * fires (a service request or a part order) and resets.
  * @dev Internal functions only, so the compiler inlines them into {MaintenanceService}: nothing
  * to deploy or link. A machine starts with the paper's thresholds ({defaultThresholds}) and any
- * thresholds set later pass {checkCountThresholds}. A report opens a {Tally} from the machine's record ({open}), counts every
- * reading in memory ({count}, {countAll}) and writes the two counters back once ({save}); what
- * fired is left in the tally for the service to record and pay.
+ * thresholds set later pass {checkCountThresholds}. A report opens a {Tally} from the machine's
+ * record ({open}), counts every reading in memory ({count}, {countAll}) and writes the two
+ * counters back once ({save}); what fired is left in the tally for the service to record and pay.
  */
 library MaintenanceReadings {
     /// @notice The paper's TempThreshold: readings above this temperature count towards a part order.
@@ -106,7 +106,10 @@ library MaintenanceReadings {
      * @return tempCount the machine's temperature count now
      * @return vibraCount the machine's vibration count now
      */
-    function save(Tally memory tally, IMaintenanceService.Machine storage m) internal returns (uint32 tempCount, uint32 vibraCount) {
+    function save(
+        Tally memory tally,
+        IMaintenanceService.Machine storage m
+    ) internal returns (uint32 tempCount, uint32 vibraCount) {
         // Both counts are at most their count threshold after counting, or unchanged: they fit.
         tempCount = uint32(tally.tempCount);
         vibraCount = uint32(tally.vibraCount);
