@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IRecordLog} from "./IRecordLog.sol";
 
 /**
  * @title RecordLog
@@ -22,7 +23,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
  * `batchSlot(b) + 1` packs `firstSequence` (bits 0-63) and `count` (bits 64-95), and
  * `RECORD_LOG_STORAGE_SLOT + 1` packs `nextSequence` (bits 0-63) and `batchCount` (bits 64-127).
  */
-contract RecordLog is AccessControl {
+contract RecordLog is IRecordLog, AccessControl {
     /// @notice Role of the community's relay or gateway, the only accounts that append batches.
     bytes32 public constant WRITER_ROLE = keccak256("WRITER_ROLE");
 
@@ -34,18 +35,6 @@ contract RecordLog is AccessControl {
     bytes32 public constant RECORD_LOG_STORAGE_SLOT =
         0x342c992932cf04a6278e44713ba6aac075ba528a96d799c2e66035121d76ca00;
 
-    /// @notice One batch of records as kept on chain.
-    /// @param root Merkle root of the batch's record leaves
-    /// @param firstSequence sequence number (record id) of the batch's first record
-    /// @param count number of records in the batch
-    /// @param location URI where the batch's records can be fetched (`file:`, `ipfs://<CID>`, ...)
-    struct Batch {
-        bytes32 root;
-        uint64 firstSequence;
-        uint32 count;
-        string location;
-    }
-
     /// @custom:storage-location erc7201:commchain.storage.RecordLog
     struct RecordLogStorage {
         mapping(uint256 batchId => Batch) batches;
@@ -53,51 +42,16 @@ contract RecordLog is AccessControl {
         uint64 batchCount;
     }
 
-    /// @notice A batch was appended with an empty Merkle root, which marks "no batch" for provers.
-    error RecordLogZeroRoot(uint256 batchId);
-    /// @notice A batch was appended without records.
-    error RecordLogEmptyBatch(uint256 batchId);
-    /// @notice A batch's first sequence number is not the log's next one (another writer won the race).
-    error RecordLogSequenceMismatch(uint256 expected, uint256 given);
-    /// @notice A batch's location is empty or longer than {MAX_LOCATION_LENGTH}.
-    error RecordLogInvalidLocation(uint256 length, uint256 maxLength);
-    /// @notice No batch has this id yet.
-    error RecordLogUnknownBatch(uint256 batchId, uint256 batchCount);
-    /// @notice No record has this id yet.
-    error RecordLogUnknownRecord(uint256 recordId, uint256 nextSequence);
-
-    /// @notice A batch of records was appended.
-    /// @param batchId the batch's id (0, 1, 2, ...)
-    /// @param root Merkle root of the batch's record leaves
-    /// @param firstSequence record id of the batch's first record
-    /// @param count number of records in the batch
-    /// @param location URI where the batch's records can be fetched
-    /// @param writer the account that appended the batch
-    event BatchAppended(
-        uint256 indexed batchId,
-        bytes32 indexed root,
-        uint64 firstSequence,
-        uint32 count,
-        string location,
-        address indexed writer
-    );
-
     /// @param admin the account that may grant and revoke {WRITER_ROLE}
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /**
-     * @notice Append a batch of `count` records whose leaves have Merkle root `root`.
+     * @inheritdoc IRecordLog
      * @dev Reverts with {AccessControlUnauthorizedAccount} unless the caller holds
-     * {WRITER_ROLE}, {RecordLogSequenceMismatch} unless `firstSequence` is {nextSequence} (the
-     * writer built its leaves on these sequence numbers), {RecordLogEmptyBatch},
-     * {RecordLogZeroRoot} and {RecordLogInvalidLocation}.
-     * @param root Merkle root of the batch's record leaves
-     * @param firstSequence record id of the batch's first record; must equal {nextSequence}
-     * @param count number of records in the batch
-     * @param location URI where the batch's records can be fetched
-     * @return batchId the new batch's id
+     * {WRITER_ROLE}, otherwise as {IRecordLog-appendBatch}; a location is at most
+     * {MAX_LOCATION_LENGTH} bytes long.
      */
     function appendBatch(
         bytes32 root,
@@ -121,12 +75,7 @@ contract RecordLog is AccessControl {
         emit BatchAppended(batchId, root, firstSequence, count, location, msg.sender);
     }
 
-    /**
-     * @notice The batch with id `batchId`.
-     * @dev Reverts with {RecordLogUnknownBatch} for an id not appended yet.
-     * @param batchId the batch's id
-     * @return the batch's root, first record id, record count and location
-     */
+    /// @inheritdoc IRecordLog
     function batch(uint256 batchId) external view returns (Batch memory) {
         RecordLogStorage storage $ = _storage();
         if (!(batchId < $.batchCount)) revert RecordLogUnknownBatch(batchId, $.batchCount);
@@ -134,11 +83,9 @@ contract RecordLog is AccessControl {
     }
 
     /**
-     * @notice The id of the batch that holds record `recordId`.
+     * @inheritdoc IRecordLog
      * @dev Binary search over the batches' contiguous sequence ranges. Reverts with
      * {RecordLogUnknownRecord} for a record not written yet.
-     * @param recordId the record's id (its sequence number)
-     * @return batchId the batch's id
      */
     function batchOf(uint256 recordId) public view returns (uint256 batchId) {
         RecordLogStorage storage $ = _storage();
@@ -153,20 +100,7 @@ contract RecordLog is AccessControl {
         return low;
     }
 
-    /**
-     * @notice Whether the record with id `recordId` and these fields is in its batch's tree.
-     * @dev The leaf is computed here from `recordId` and the fields (as {leafHash}), never taken
-     * as given: a sorted-pair Merkle proof does not fix a leaf's position, so a caller-supplied
-     * leaf of record A with A's proof would otherwise pass as any record B of the same batch.
-     * Reverts with {RecordLogUnknownRecord} for a record not written yet.
-     * @param recordId the record's id (its sequence number), bound into the leaf
-     * @param timestamp the communication's time, Unix milliseconds
-     * @param from the sending device's id
-     * @param to the receiving device's id
-     * @param size the bytes transferred
-     * @param proof sibling hashes from the leaf up to the root
-     * @return true if `proof` leads from the record's leaf to the root of the batch holding `recordId`
-     */
+    /// @inheritdoc IRecordLog
     function verify(
         uint64 recordId,
         uint64 timestamp,
@@ -179,15 +113,7 @@ contract RecordLog is AccessControl {
         return MerkleProof.verifyCalldata(proof, root, _leaf(recordId, timestamp, from, to, size));
     }
 
-    /**
-     * @notice The Merkle leaf of a record, as the off-chain writer computes it.
-     * @param sequence the record's id (chain-local sequence number)
-     * @param timestamp the communication's time, Unix milliseconds
-     * @param from the sending device's id
-     * @param to the receiving device's id
-     * @param size the bytes transferred
-     * @return the leaf hash
-     */
+    /// @inheritdoc IRecordLog
     function leafHash(
         uint64 sequence,
         uint64 timestamp,
@@ -198,14 +124,12 @@ contract RecordLog is AccessControl {
         return _leaf(sequence, timestamp, from, to, size);
     }
 
-    /// @notice The id the next record will get; also the number of records written.
-    /// @return the next sequence number
+    /// @inheritdoc IRecordLog
     function nextSequence() external view returns (uint256) {
         return _storage().nextSequence;
     }
 
-    /// @notice The number of batches appended; also the id the next batch will get.
-    /// @return the batch count
+    /// @inheritdoc IRecordLog
     function batchCount() external view returns (uint256) {
         return _storage().batchCount;
     }
