@@ -20,7 +20,7 @@ import { percolateAll } from "../src/partition/percolation";
 import { partitionTrustGraph, type PartitionRun } from "../src/partition/pipeline";
 import { evaluateStorage, pairTableFromGraph } from "../src/partition/storage";
 import { applyThreshold } from "../src/partition/threshold";
-import { writePartitionOutputs } from "../src/report/outputs";
+import { writePartitionOutputs } from "../src/report/partition/outputs";
 import { writeTrafficLog } from "../src/traffic/generate";
 import { readTrafficLog } from "../src/traffic/log";
 import type { TrustGraph } from "../src/traffic/types";

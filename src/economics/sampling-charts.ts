@@ -1,8 +1,7 @@
 /** Figs. 9–12 of the paper as vega-lite specs: rates and profit per seller against the seller count. */
 import type { TopLevelSpec } from "vega-lite";
+import { VEGA_LITE_SCHEMA } from "../report/kit/vega";
 import { meanProfit, meanRate, priceLabel, type SamplingStudy, type StudyEquilibrium, type StudyPricing } from "./sampling-study";
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 /** The four figures, by file stem. */
 export type SamplingFigure = "fig9" | "fig10" | "fig11" | "fig12";
@@ -17,7 +16,7 @@ interface Datum {
 
 function lineChart(title: string, subtitle: string, yTitle: string, values: Datum[]): TopLevelSpec {
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title: { text: title, subtitle },
     width: 520,
     height: 300,

@@ -1,7 +1,6 @@
 /** Writes `economics:sampling`'s files as one atomic set: sampling.json, report.md, fig9–12.svg. */
-import path from "node:path";
-import { writeFilesAtomic } from "../io/atomic-write";
-import { renderSvg } from "../report/charts";
+import { formatJsonFile, writeFileSet, type SetFile } from "../report/kit/file-set";
+import { renderSvg } from "../report/kit/vega";
 import { SAMPLING_FIGURES, samplingFigureSpec, type SamplingFigure } from "./sampling-charts";
 import { renderSamplingReport } from "./sampling-report";
 import type { SamplingStudy } from "./sampling-study";
@@ -46,15 +45,9 @@ export function samplingDocument(study: SamplingStudy): object {
 export async function writeSamplingOutputs(outDir: string, study: SamplingStudy): Promise<SamplingOutputs> {
   const figures = Object.fromEntries(SAMPLING_FIGURES.map((f) => [f, `${f}.svg`])) as Record<SamplingFigure, string>;
   const svgs = await Promise.all(SAMPLING_FIGURES.map((f) => renderSvg(samplingFigureSpec(study, f))));
-  const paths = {
-    json: path.join(outDir, SAMPLING_FILES.json),
-    report: path.join(outDir, SAMPLING_FILES.report),
-    ...(Object.fromEntries(SAMPLING_FIGURES.map((f) => [f, path.join(outDir, figures[f])])) as Record<SamplingFigure, string>),
-  };
-  await writeFilesAtomic([
-    { path: paths.json, data: `${JSON.stringify(samplingDocument(study), null, 2)}\n` },
-    { path: paths.report, data: renderSamplingReport(study, figures) },
-    ...SAMPLING_FIGURES.map((f, i) => ({ path: paths[f], data: svgs[i] })),
-  ]);
-  return paths;
+  return writeFileSet(outDir, {
+    json: { file: SAMPLING_FILES.json, data: formatJsonFile(samplingDocument(study)) },
+    report: { file: SAMPLING_FILES.report, data: renderSamplingReport(study, figures) },
+    ...(Object.fromEntries(SAMPLING_FIGURES.map((f, i) => [f, { file: figures[f], data: svgs[i] }])) as Record<SamplingFigure, SetFile>),
+  });
 }

@@ -1,9 +1,9 @@
 /** report.md of `economics:sampling`: Figs. 9–12 as tables, the paper's claims ✓/✗, crossings, certificates. */
-import { markdownTable } from "../report/markdown";
+import { formatExponential, formatFixed, formatInteger, heading, markdownDocument, markdownTable, section } from "../report/kit/markdown";
 import type { SamplingFigure } from "./sampling-charts";
 import { meanProfit, meanRate, priceLabel, type SamplingStudy } from "./sampling-study";
 
-const f2 = (x: number) => x.toFixed(2);
+const f2 = (x: number) => formatFixed(x, 2);
 const verdict = (holds: boolean | null) => (holds === null ? "– (not testable here)" : holds ? "✓" : "✗");
 
 function figureTable(study: SamplingStudy, budgets: readonly number[], ratios: readonly number[], rate: boolean): string {
@@ -39,66 +39,39 @@ export function renderSamplingReport(study: SamplingStudy, figures: Record<Sampl
   const worstClosed = Math.max(...study.equilibrium.map((e) => e.certificate.closedFormGap ?? 0));
   const worstKkt = Math.max(...study.equilibrium.map((e) => e.certificate.kktResidual));
   const excluded = study.equilibrium.filter((e) => e.excluded.length > 0);
-  const lines = [
-    "# Optimal sampling rate: Nash equilibrium against uniform pricing",
-    "",
+  return markdownDocument([
+    heading("Optimal sampling rate: Nash equilibrium against uniform pricing"),
     "The game of §5 of *Secure sharing of big digital twin data* (equations 1–13), solved by best responses and certified.",
-    "",
     `Parameters: β1 = ${p.beta1}, β2 = ${p.beta2}, α1 = ${p.alpha1}, α2 = ${p.alpha2}, ε = ${p.epsilon}, ` +
       `C_eMin = ${p.ceMin}, C_eMax = ${p.ceMax}, U_min = ${p.uMin}; budgets ${o.budgets.join(", ")}; 1–${o.maxSellers} sellers; ` +
       `raw rates R = (${o.rawRates.slice(0, o.maxSellers).join(", ")}) ${o.rawAsCap ? "as each seller's cap" : "as the starting point"}; ` +
       `UPS at ${priceLabel(o.priceRatio)}.`,
-    "",
-    "## The paper's claims against ours",
-    "",
-    markdownTable(
-      ["claim (§6.2)", "ours", "our numbers"],
-      study.claims.map((c) => [c.claim, verdict(c.holds), c.evidence]),
+    section(
+      "The paper's claims against ours",
+      markdownTable(
+        ["claim (§6.2)", "ours", "our numbers"],
+        study.claims.map((c) => [c.claim, verdict(c.holds), c.evidence]),
+      ),
     ),
-    "",
-    "## Where the equilibrium overtakes uniform pricing",
-    "",
-    "The first seller count from which the equilibrium's rate is above UPS's (and stays above).",
-    "",
-    markdownTable(
-      ["budget", "price", "crossing"],
-      study.crossings.map((c) => [String(c.budget), priceLabel(c.priceRatio), c.sellers === null ? "never" : `${c.sellers - 1} → ${c.sellers}`]),
+    section(
+      "Where the equilibrium overtakes uniform pricing",
+      "The first seller count from which the equilibrium's rate is above UPS's (and stays above).",
+      markdownTable(
+        ["budget", "price", "crossing"],
+        study.crossings.map((c) => [String(c.budget), priceLabel(c.priceRatio), c.sellers === null ? "never" : `${c.sellers - 1} → ${c.sellers}`]),
+      ),
     ),
-    "",
-    "## Certificate",
-    "",
-    `Every equilibrium ${study.certified ? "is certified" : "is **not** certified (see sampling.json)"}: ` +
-      `largest utility gain from a unilateral deviation on a ${study.equilibrium[0].certificate.gridPoints.toLocaleString("en-US")}-point grid ${worstGain <= 0 ? "≤ 0 (no seller gains)" : worstGain.toExponential(2)}; ` +
-      `starts (given, lowest, highest) agree within ${worstStart.toExponential(2)}; closed form within ${worstClosed.toExponential(2)}; ` +
-      `KKT residual ${worstKkt.toExponential(2)}.`,
-    ...(excluded.length === 0
-      ? []
-      : ["", `Dropped as infeasible (U < U_min): ${excluded.map((e) => `B=${e.budget} n=${e.sellerCount}: sellers ${e.excluded.join(", ")}`).join("; ")}.`]),
-    "",
-    `## Fig. 9: sampling rate by price (B = ${b0})`,
-    "",
-    `![Fig. 9](${figures.fig9})`,
-    "",
-    figureTable(study, [b0], figRatios, true),
-    "",
-    `## Fig. 10: sampling rate by budget (UPS at ${priceLabel(o.priceRatio)})`,
-    "",
-    `![Fig. 10](${figures.fig10})`,
-    "",
-    figureTable(study, o.budgets, [o.priceRatio], true),
-    "",
-    `## Fig. 11: profit per seller by price (B = ${b0})`,
-    "",
-    `![Fig. 11](${figures.fig11})`,
-    "",
-    figureTable(study, [b0], figRatios, false),
-    "",
-    `## Fig. 12: profit per seller by budget (UPS at ${priceLabel(o.priceRatio)})`,
-    "",
-    `![Fig. 12](${figures.fig12})`,
-    "",
-    figureTable(study, o.budgets, [o.priceRatio], false),
-    "",
-  ];
-  return lines.join("\n");
+    section(
+      "Certificate",
+      `Every equilibrium ${study.certified ? "is certified" : "is **not** certified (see sampling.json)"}: ` +
+        `largest utility gain from a unilateral deviation on a ${formatInteger(study.equilibrium[0].certificate.gridPoints)}-point grid ${worstGain <= 0 ? "≤ 0 (no seller gains)" : formatExponential(worstGain)}; ` +
+        `starts (given, lowest, highest) agree within ${formatExponential(worstStart)}; closed form within ${formatExponential(worstClosed)}; ` +
+        `KKT residual ${formatExponential(worstKkt)}.`,
+      ...(excluded.length === 0 ? [] : [`Dropped as infeasible (U < U_min): ${excluded.map((e) => `B=${e.budget} n=${e.sellerCount}: sellers ${e.excluded.join(", ")}`).join("; ")}.`]),
+    ),
+    section(`Fig. 9: sampling rate by price (B = ${b0})`, `![Fig. 9](${figures.fig9})`, figureTable(study, [b0], figRatios, true)),
+    section(`Fig. 10: sampling rate by budget (UPS at ${priceLabel(o.priceRatio)})`, `![Fig. 10](${figures.fig10})`, figureTable(study, o.budgets, [o.priceRatio], true)),
+    section(`Fig. 11: profit per seller by price (B = ${b0})`, `![Fig. 11](${figures.fig11})`, figureTable(study, [b0], figRatios, false)),
+    section(`Fig. 12: profit per seller by budget (UPS at ${priceLabel(o.priceRatio)})`, `![Fig. 12](${figures.fig12})`, figureTable(study, o.budgets, [o.priceRatio], false)),
+  ]);
 }

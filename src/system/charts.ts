@@ -1,12 +1,13 @@
 /**
- * The run's own charts (vega-lite, rendered to SVG by `renderSvg` of src/report): throughput per
+ * The run's own charts (vega-lite, rendered to SVG by `renderSvg` of src/report/kit): throughput per
  * chain, and the latency of anchoring and of sharing. The trust graph and the storage by strategy
  * are the partition's charts (`writePartitionOutputs`).
  */
 import type { TopLevelSpec } from "vega-lite";
+import { formatInteger, formatNumber } from "../report/kit/markdown";
+import { VEGA_LITE_SCHEMA } from "../report/kit/vega";
 import type { RunReport } from "./report";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** Transaction kinds in stacking order, with their colours. */
 const KINDS = ["deploy", "participants", "units", "records", "anchors"] as const;
 const KIND_COLOURS = ["#bab0ac", "#76b7b2", "#59a14f", "#4e79a7", "#f28e2b"];
@@ -22,8 +23,8 @@ export function throughputSpec(report: RunReport): TopLevelSpec {
   const rates = report.records.perChain.map((c) => ({ chain: c.chain, rate: c.recordsPerSecond, records: c.records }));
   const transactions = chains.flatMap((c) => KINDS.map((kind) => ({ chain: c.name, kind, transactions: c.transactions[kind] })));
   return {
-    $schema: SCHEMA,
-    title: { text: "Throughput per chain", subtitle: `${report.records.copies.toLocaleString("en-US")} record copies at ${report.records.recordsPerSecond.toLocaleString("en-US")} records/s overall` },
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: "Throughput per chain", subtitle: `${formatInteger(report.records.copies)} record copies at ${formatNumber(report.records.recordsPerSecond, 3)} records/s overall` },
     hconcat: [
       {
         title: "records/s while records were sent",
@@ -71,7 +72,7 @@ export function latencySpec(samples: LatencySamples, relayIntervalMs: number): T
   const READ = "steps 3–6";
   const sharing = [...samples.shareMs.map((ms) => ({ phase: SHARE, ms })), ...samples.readMs.map((ms) => ({ phase: READ, ms }))];
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title: { text: "Latency", subtitle: `relay every ${relayIntervalMs} ms; sharing after the digital-twin paper's Fig. 8` },
     hconcat: [
       {

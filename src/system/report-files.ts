@@ -1,7 +1,7 @@
 /** Writes a run's report: report.json, report.md and the run's charts, as one set (atomically). */
 import path from "node:path";
-import { writeFilesAtomic } from "../io/atomic-write";
-import { renderSvg } from "../report/charts";
+import { formatJsonFile, writeFileSet } from "../report/kit/file-set";
+import { renderSvg } from "../report/kit/vega";
 import { latencySpec, throughputSpec, type LatencySamples } from "./charts";
 import type { RunReport } from "./report";
 import { renderRunReport, type RunCharts } from "./report-markdown";
@@ -29,18 +29,12 @@ export function runCharts(paths: RunPaths): RunCharts {
 export async function writeRunReport(paths: RunPaths, report: RunReport, samples: LatencySamples): Promise<RunReportFiles> {
   const charts = runCharts(paths);
   const [throughput, latency] = await Promise.all([renderSvg(throughputSpec(report)), renderSvg(latencySpec(samples, report.options.relayIntervalMs))]);
-  const files = {
-    json: paths.reportJson,
-    markdown: paths.reportMarkdown,
-    throughput: path.join(paths.root, charts.throughput),
-    latency: path.join(paths.root, charts.latency),
-  };
-  await writeFilesAtomic([
-    { path: files.json, data: `${JSON.stringify(report, null, 2)}\n` },
-    { path: files.markdown, data: renderRunReport(report, charts) },
-    { path: files.throughput, data: throughput },
-    { path: files.latency, data: latency },
-  ]);
+  const files = await writeFileSet(paths.root, {
+    json: { file: paths.reportJson, data: formatJsonFile(report) },
+    markdown: { file: paths.reportMarkdown, data: renderRunReport(report, charts) },
+    throughput: { file: charts.throughput, data: throughput },
+    latency: { file: charts.latency, data: latency },
+  });
   return { json: files.json, markdown: files.markdown, charts: [files.throughput, files.latency] };
 }
 
@@ -49,8 +43,8 @@ export async function writeRunReport(paths: RunPaths, report: RunReport, samples
  * (the report itself, the shutdown) end after the report was first written.
  */
 export async function rewriteRunReport(paths: RunPaths, report: RunReport): Promise<void> {
-  await writeFilesAtomic([
-    { path: paths.reportJson, data: `${JSON.stringify(report, null, 2)}\n` },
-    { path: paths.reportMarkdown, data: renderRunReport(report, runCharts(paths)) },
-  ]);
+  await writeFileSet(paths.root, {
+    json: { file: paths.reportJson, data: formatJsonFile(report) },
+    markdown: { file: paths.reportMarkdown, data: renderRunReport(report, runCharts(paths)) },
+  });
 }

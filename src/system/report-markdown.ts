@@ -1,6 +1,6 @@
 /** report.md of a run: every figure of report.json as tables, with the charts. Pure. */
 import { formatEther } from "ethers";
-import { formatInteger, formatRatio, markdownTable } from "../report/markdown";
+import { formatExponential, formatFixed, formatInteger, formatNumber, formatRatio, heading, markdownDocument, markdownTable, section } from "../report/kit/markdown";
 import type { Distribution, RunReport } from "./report";
 
 /** Chart files of a run, relative to the run directory. */
@@ -14,16 +14,11 @@ export interface RunCharts {
 const n = formatInteger;
 
 function tokens(wei: string): string {
-  const value = Number(formatEther(wei));
-  return `${value.toLocaleString("en-US", { maximumFractionDigits: 2 })} CDT`;
+  return `${formatNumber(Number(formatEther(wei)), 2)} CDT`;
 }
 
 function ms(d: Distribution): string {
   return d.samples === 0 ? "–" : `${d.p50} / ${d.p95} / ${d.max} ms (${d.samples})`;
-}
-
-function section(title: string, ...blocks: string[]): string {
-  return [`## ${title}`, ...blocks].join("\n\n");
 }
 
 /** The Markdown report of a run. */
@@ -35,9 +30,9 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
   const community = report.partition.storage.find((s) => s.strategy === "community");
   const lines: string[] = [];
   lines.push(
-    `# commchain run`,
+    heading("commchain run"),
     `${failed > 0 ? "**Some checks FAILED**" : warnings > 0 ? `All required checks passed (${warnings} warning${warnings === 1 ? "" : "s"})` : "All checks passed"} — ${n(report.traffic.devices)} devices in ${communities.length} communities, ` +
-      `${n(report.records.records)} records on ${communities.length + 1} chains, ${report.seconds.toFixed(1)} s (generated ${report.generatedAt}).`,
+      `${n(report.records.records)} records on ${communities.length + 1} chains, ${formatFixed(report.seconds, 1)} s (generated ${report.generatedAt}).`,
   );
   lines.push(
     section(
@@ -83,7 +78,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       "Steps",
       markdownTable(
         ["step", "status", "seconds"],
-        report.steps.map((s) => [s.step, s.status, s.seconds.toFixed(1)]),
+        report.steps.map((s) => [s.step, s.status, formatFixed(s.seconds, 1)]),
         ["left", "left", "right"],
       ),
     ),
@@ -156,7 +151,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     section(
       "Records and anchors",
       `${n(report.records.records)} log records (${n(report.records.intra)} intra-chain, ${n(report.records.cross)} cross-chain) → ${n(report.records.copies)} copies; ` +
-        `formula 1 count ${n(report.records.storageCount)}; ${report.records.seconds.toFixed(1)} s, ${n(report.records.recordsPerSecond)} records/s. ` +
+        `formula 1 count ${n(report.records.storageCount)}; ${formatFixed(report.records.seconds, 1)} s, ${n(report.records.recordsPerSecond)} records/s. ` +
         `Relay: ${n(report.anchors.rounds)} rounds (${n(report.anchors.failedRounds)} with a failed chain), ${n(report.anchors.transactions)} anchor transactions.`,
       markdownTable(
         ["chain", "records", "batches", "gas/record", "records/s", "anchored height", "anchor txs", "headers"],
@@ -255,8 +250,8 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     section(
       "Sampling-rate game (digital-twin market)",
       `The optimal sampling-rate game of the digital-twin paper (§5, §6.2) with its parameters: ${n(economics.equilibria)} Nash equilibria (3 budgets × 1–15 sellers), ` +
-        `${economics.certified ? "every one certified" : "**not all certified**"} (largest gain from a unilateral deviation ${economics.maxDeviationGain.toExponential(2)}, three starts agree within ${economics.maxStartDisagreement.toExponential(2)}), ` +
-        `against uniform pricing at p = ${economics.priceRatio.toFixed(4)}·B. The equilibrium samples faster than uniform pricing from ` +
+        `${economics.certified ? "every one certified" : "**not all certified**"} (largest gain from a unilateral deviation ${formatExponential(economics.maxDeviationGain)}, three starts agree within ${formatExponential(economics.maxStartDisagreement)}), ` +
+        `against uniform pricing at p = ${formatFixed(economics.priceRatio, 4)}·B. The equilibrium samples faster than uniform pricing from ` +
         `${economics.crossings.map((c) => `${c.sellers ?? "never"} sellers at B = ${c.budget}`).join(", ")}. Details: [economics/report.md](${economics.files.report}), data: [sampling.json](${economics.files.json}).`,
       markdownTable(
         ["the paper claims", "ours", "our numbers"],
@@ -277,5 +272,5 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       `![latency](${charts.latency})`,
     ),
   );
-  return `${lines.join("\n\n")}\n`;
+  return markdownDocument(lines);
 }

@@ -5,6 +5,7 @@
  */
 import { MAX_CLOCK_AHEAD_S, type SecurityFacts } from "./security";
 import type { PartitionDocument } from "../partition/document";
+import { formatExponential } from "../report/kit/markdown";
 import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
 import type { AttestationOutcome } from "./attestations";
@@ -263,7 +264,7 @@ export function runChecks(facts: RunFacts): RunCheck[] {
         name: "every sampling-rate equilibrium is certified",
         required: true,
         passed: facts.economics.certified,
-        detail: `${facts.economics.equilibria} equilibria; largest deviation gain ${facts.economics.maxDeviationGain.toExponential(2)}, starts agree within ${facts.economics.maxStartDisagreement.toExponential(2)}`,
+        detail: `${facts.economics.equilibria} equilibria; largest deviation gain ${formatExponential(facts.economics.maxDeviationGain)}, starts agree within ${formatExponential(facts.economics.maxStartDisagreement)}`,
       },
       {
         name: "the digital-twin paper's sampling-rate claims hold",

@@ -8,7 +8,7 @@ import { UndirectedGraph } from "graphology";
 import { readPartition, type PartitionDocument } from "../../../src/partition/document";
 import { PartitionInputError, partitionTrustGraph, runPartition, type PartitionRun } from "../../../src/partition/pipeline";
 import { NoCommunityError } from "../../../src/partition/strategies/community";
-import { writePartitionOutputs, type PartitionOutputs } from "../../../src/report/outputs";
+import { writePartitionOutputs, type PartitionOutputs } from "../../../src/report/partition/outputs";
 import { TrafficLogError, TrafficRecordError } from "../../../src/traffic/errors";
 import { writeTrafficLog } from "../../../src/traffic/generate";
 import type { TrustGraph } from "../../../src/traffic/types";

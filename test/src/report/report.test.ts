@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import type { PartitionDocument } from "../../../src/partition/document";
-import { MAX_CHARTED_DEVICES, renderSvg, storageSpec, trustGraphSpec } from "../../../src/report/charts";
-import { layoutTrustGraph } from "../../../src/report/layout";
-import { formatInteger, markdownTable } from "../../../src/report/markdown";
-import { writePartitionOutputs } from "../../../src/report/outputs";
-import { renderReport } from "../../../src/report/report";
+import { formatInteger, markdownTable } from "../../../src/report/kit/markdown";
+import { renderSvg } from "../../../src/report/kit/vega";
+import { MAX_CHARTED_DEVICES, storageSpec, trustGraphSpec } from "../../../src/report/partition/charts";
+import { layoutTrustGraph } from "../../../src/report/partition/layout";
+import { writePartitionOutputs } from "../../../src/report/partition/outputs";
+import { renderReport } from "../../../src/report/partition/report";
 
 // Nine devices: communities A = {1,2,3,4} and B = {4,5,6,7}, device 4 bridges them, devices 8
 // and 9 are uncovered.

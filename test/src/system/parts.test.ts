@@ -19,7 +19,7 @@ import {
   type RunFacts,
   type RunReport,
 } from "../../../src/system";
-import { renderSvg } from "../../../src/report/charts";
+import { renderSvg } from "../../../src/report/kit/vega";
 
 const chain = (name: string, members: string[]) => ({ name, chainId: 1, rpc: "http://127.0.0.1:1", members, contracts: {}, external: false });
 const TOPOLOGY = {

@@ -1,14 +1,15 @@
+/** The partition report's charts as vega-lite specs: the trust graph (Figure 2) and storage by strategy (Figure 3). */
 import type { TopLevelSpec } from "vega-lite";
-import type { PartitionDocument } from "../partition/document";
+import type { PartitionDocument } from "../../partition/document";
+import { formatInteger } from "../kit/markdown";
+import { VEGA_LITE_SCHEMA } from "../kit/vega";
 import { layoutTrustGraph } from "./layout";
-import { formatInteger } from "./markdown";
 
 /** Above this many devices the trust-graph chart draws communities instead of devices. */
 export const MAX_CHARTED_DEVICES = 300;
 /** The community-level summary draws at most this many communities (the largest). */
 export const MAX_CHARTED_COMMUNITIES = 40;
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const SIZE = 640;
 /** Room around the outermost device for its label. */
 const MARGIN = 0.3;
@@ -74,7 +75,7 @@ function deviceChart(doc: PartitionDocument): TopLevelSpec {
   }));
   const axes = position(placed);
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title: {
       text: `Trust graph: ${doc.graph.nodes.length} devices, threshold ${threshold} ${doc.threshold.unit}`,
       subtitle: `chosen k = ${doc.chosen.k}: ${doc.chosen.communities.length} communities, bridges ${doc.chosen.interChainNodes.join(", ") || "none"}`,
@@ -140,7 +141,7 @@ function communityChart(doc: PartitionDocument): TopLevelSpec {
   const nodes = shown.map(({ index, members }, slot) => ({ ...centres[slot], label: `C${index} (${members.length})`, members: members.length }));
   const axes = position(nodes);
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title: {
       text: `Trust graph summary: the ${shown.length} largest of ${doc.chosen.communities.length} communities`,
       subtitle: `${doc.graph.nodes.length} devices are too many to draw one by one; edges sum the strength between communities (threshold ${doc.threshold.value} ${doc.threshold.unit})`,
@@ -177,7 +178,7 @@ export function storageSpec(doc: PartitionDocument): TopLevelSpec {
     { strategy: s.name, measure: "cross", value: s.cross },
   ]);
   return {
-    $schema: SCHEMA,
+    $schema: VEGA_LITE_SCHEMA,
     title: { text: "Storage by grouping strategy (formula 1)", subtitle: `${formatInteger(doc.log.records)} records, ${formatInteger(doc.log.devices)} devices` },
     width: { step: 44 },
     height: 320,
@@ -191,21 +192,4 @@ export function storageSpec(doc: PartitionDocument): TopLevelSpec {
       tooltip: [{ field: "strategy" }, { field: "measure" }, { field: "value", format: "," }],
     },
   } as TopLevelSpec;
-}
-
-/**
- * Renders a vega-lite spec to SVG headless: compiled by vega-lite, rendered by vega's View with
- * no renderer attached. The two packages are ESM with top-level await, so they are loaded with a
- * real dynamic import (require() cannot load them).
- */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vegaLite, vega] = await Promise.all([import("vega-lite"), import("vega")]);
-  // Warnings go to the console otherwise; the specs here are fixed, so only errors matter.
-  const logger = vega.logger(vega.Error);
-  const view = new vega.View(vega.parse(vegaLite.compile(spec, { logger }).spec), { renderer: "none", logLevel: vega.Error });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }

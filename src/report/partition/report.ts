@@ -1,5 +1,6 @@
-import type { PartitionDocument, StrategyOutcome } from "../partition/document";
-import { formatInteger, formatPercent, formatRatio, markdownTable } from "./markdown";
+/** report.md of a partition run: the paper's Tables I and II beside ours, the communities, the threshold, the charts. Pure. */
+import type { PartitionDocument, StrategyOutcome } from "../../partition/document";
+import { formatInteger, formatPercent, formatRatio, heading, markdownDocument, markdownTable, section } from "../kit/markdown";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper";
 
 /** File names of the charts the report links to (written beside it). */
@@ -184,44 +185,18 @@ function optimizedSection(doc: PartitionDocument): string {
  */
 export function renderReport(doc: PartitionDocument, charts: ReportCharts = { trustGraph: "trust-graph.svg", storage: "storage.svg" }): string {
   const { log } = doc;
-  const sections = [
-    `# Partition report: ${log.file}`,
-    "",
+  return markdownDocument([
+    heading(`Partition report: ${log.file}`),
     `${formatInteger(log.records)} records between ${formatInteger(log.devices)} devices over ${log.spanHours} h` +
       (log.skipped !== undefined ? ` (${formatInteger(log.skipped)} invalid rows skipped)` : "") +
       `. Storage is counted with formula 1 of the dividing paper: a record costs the size of the chain that stores it, ` +
       `or the sizes of both chains when it crosses chains; the undivided ledger costs records × devices.`,
-    "",
-    "## Grouping strategies (Table I)",
-    "",
-    tableI(doc),
-    "",
-    "## Storage by method (Table II)",
-    "",
-    tableII(doc),
-    "",
-    "## Threshold",
-    "",
-    thresholdSection(doc),
-    "",
-    "## Clique percolation by k",
-    "",
-    byKTable(doc),
-    "",
-    "## Chosen partition",
-    "",
-    chosenSection(doc),
-    "",
-    "## Optimized strategy",
-    "",
-    optimizedSection(doc),
-    "",
-    "## Charts",
-    "",
-    `![Trust graph](${charts.trustGraph})`,
-    "",
-    `![Storage by strategy](${charts.storage})`,
-    "",
-  ];
-  return sections.join("\n");
+    section("Grouping strategies (Table I)", tableI(doc)),
+    section("Storage by method (Table II)", tableII(doc)),
+    section("Threshold", thresholdSection(doc)),
+    section("Clique percolation by k", byKTable(doc)),
+    section("Chosen partition", chosenSection(doc)),
+    section("Optimized strategy", optimizedSection(doc)),
+    section("Charts", `![Trust graph](${charts.trustGraph})`, `![Storage by strategy](${charts.storage})`),
+  ]);
 }

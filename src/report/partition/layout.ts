@@ -1,6 +1,7 @@
-import type { ChosenPartition } from "../partition/document";
-import { compareDeviceIds } from "../partition/order";
-import type { DeviceId } from "../traffic/types";
+/** Where the trust-graph chart draws each device: clustered by community, bridges between, the uncovered outside. */
+import type { ChosenPartition } from "../../partition/document";
+import { compareDeviceIds } from "../../partition/order";
+import type { DeviceId } from "../../traffic/types";
 
 /** A device's place in the trust-graph chart and the community it is drawn with. */
 export interface PlacedDevice {
