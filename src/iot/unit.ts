@@ -24,190 +24,39 @@
  */
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { getAddress, toBeHex, zeroPadValue } from "ethers";
-import type { ContentStore } from "../offchain";
+import { getAddress, toBeHex } from "ethers";
 import type { ReaderKey, StepListener } from "../offchain";
 import { readerKey } from "../offchain";
 import { dataTokenInterface, eprInterface, maintenanceServiceInterface, registerInterface } from "./abi";
 import { objectCommitment, objectDigest } from "./attestation";
 import { readContract } from "./chain-read";
-import { IoTConfigError, UnitClosedError, UnregisteredReaderError } from "./errors";
-import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit, type TypedDataSigner } from "./funding";
-import { batchGasLimit, DEFAULT_GAS, type GasSchedule } from "./gas";
+import { IoTConfigError, UnregisteredReaderError } from "./errors";
+import { batchGasLimit, type GasSchedule } from "./gas";
 import type { JsonValue, QueueEntry } from "./queue-file";
-import { DEFAULT_BATCH, ReadingBatcher, toContractReading, type BatchPolicy } from "./readings";
-import {
-  parseReceiptEvents,
-  type PartOrderedEvent,
-  type PartOrderPaidEvent,
-  type PartOrderUnpaidEvent,
-  type ReadingsAppliedEvent,
-  type ReaderChangedEvent,
-  type RecordAddedEvent,
-  type ServiceRequestedEvent,
-} from "./receipt-events";
-import { RelationshipKeyrings, type RelationshipConfig } from "./relationships";
-import { checkReading, type SensorReading, type SensorSource } from "./sensors";
-import { decodeStatus, encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "./status";
+import { DEFAULT_BATCH, ReadingBatcher, toContractReading } from "./readings";
+import type { PartOrderUnpaidEvent, ReaderChangedEvent, ReceiptEvents } from "./receipt-events";
+import { RelationshipKeyrings } from "./relationships";
+import { checkReading, type SensorReading } from "./sensors";
+import { decodeStatus, encodeStatus, StatusAccumulator, statusQuery } from "./status";
 import { statusRecordCall } from "./status-record";
-import { isOutage, toTransport, type ChainEndpoint, type ChainTransport } from "./transport";
-import { TransactionQueue, type OfflineSigner, type SettledEntry, type TransactionQueueOptions } from "./tx-queue";
+import { isOutage, toTransport, type ChainTransport } from "./transport";
+import { TransactionQueue, type SettledEntry } from "./tx-queue";
 import { UnitState, type MachineSettings, type RevocationIntent, type UploadIntent } from "./unit-state";
+import { UnitContext } from "./unit/context";
+import { PartFunding } from "./unit/part-funding";
+import type { IoTUnitEvents, IoTUnitOptions, PendingMachineSettings, StatusUpload, TokenLedger } from "./unit/types";
 
-/** The unit's key: an ethers `Wallet` (signs offline, exposes its public key for the keyrings). */
-export type UnitWallet = OfflineSigner & TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
-
-/** The contracts the unit talks to on its chain. */
-export interface UnitContracts {
-  maintenanceService: string;
-  dataToken: string;
-  /** Checked before a third party is added as a reader (it must be registered). Optional. */
-  register?: string;
-}
-
-/** Off-chain status sharing. */
-export interface SharingOptions {
-  /** Where envelopes go (`openHeliaStore`, `openKuboStore`, a cluster node). */
-  store: ContentStore;
-  /** The device's EPRs with their providers' public keys. */
-  relationships: readonly RelationshipConfig[];
-  /** Upload a status snapshot every this many readings (0 or missing: only on `uploadStatus()`). */
-  statusEvery?: number;
-  /**
-   * The public key of a reader's new account, when a reader moves its identity (`AccountChanged`
-   * in the Register): later snapshots are wrapped for it. Missing, or answering undefined: the
-   * old key is dropped and the unit reports `readerMoved` with `rewrapped: false`, for the
-   * application to `shareWith` the new key once it knows it.
-   */
-  readerKeyOf?: (account: string) => Promise<string | undefined> | string | undefined;
-}
-
-export interface IoTUnitOptions {
-  wallet: UnitWallet;
-  /** The community chain: an RPC URL, an EIP-1193 provider, an ethers provider, or a transport. */
-  chain: ChainEndpoint;
-  /** The chain id (asked of the chain the first time when missing). */
-  chainId?: number;
-  contracts: UnitContracts;
-  /** The machine's address in MaintenanceService (the unit must be its registered unit). */
-  machine: string;
-  /** Directory of the unit's queue, state and keyrings. */
-  stateDir: string;
-  sensor?: SensorSource;
-  batch?: Partial<BatchPolicy>;
-  /** Permit policy; `false` never signs permits (the unit is approved some other way). Defaults from the part price. */
-  funding?: Partial<FundingPolicy> | false;
-  sharing?: SharingOptions;
-  queue?: Pick<TransactionQueueOptions, "retry" | "pollIntervalMs" | "resendAfterMs" | "compactEvery" | "fees" | "startNonce" | "nonceUsedGraceMs">;
-  gas?: Partial<GasSchedule>;
-  /** Timeout of one RPC request when `chain` is a URL. */
-  requestTimeoutMs?: number;
-}
-
-/** A status snapshot uploaded and its pointer queued for the EPR. */
-export interface StatusUpload {
-  epr: string;
-  cid: string;
-  uri: string;
-  /** keccak-256 of the snapshot's bytes: the EPR record's contentHash. */
-  contentHash: string;
-  /** keccak-256 of the stored envelope: what a verifier reveals to attest the record. */
-  objectDigest: string;
-  /** The commitment to `objectDigest` the record carries. */
-  objectCommitment: string;
-  query: string;
-  sequence: number;
-  /** Addresses the data key was wrapped for. */
-  readers: string[];
-  /**
-   * Nonce of the queued record transaction: `addRecordWithReaders` authorizing the third-party
-   * readers with the record (`addRecord` when there are none).
-   */
-  nonce: number;
-  snapshot: StatusSnapshot;
-}
-
-/** The unit's token account as far as it has seen: from its own transactions' receipts. */
-export interface TokenLedger {
-  /** Tokens received (upload rewards). */
-  earned: bigint;
-  /** Tokens paid (parts). */
-  spent: bigint;
-  /** The balance on chain right after the last change, when the chain could be asked. */
-  balance?: bigint;
-}
-
-/** A queued transaction that was mined and reverted. */
-export interface RevertedTransaction {
-  nonce: number;
-  hash: string;
-  kind: string;
-  reason: string;
-  meta: { [key: string]: JsonValue };
-}
-
-/** Settings the machine's owner proposed, waiting for the unit or for their delay. */
-export interface PendingMachineSettings extends Omit<MachineSettings, "partPrice"> {
-  unit: string;
-  partPrice: bigint;
-  /** When anyone may put them into effect (Unix s). */
-  effectiveAt: number;
-}
-
-/** `MaintenanceService.PartOrderStatus.Unpaid`. */
-const PART_ORDER_UNPAID = 2;
-
-/** Events of the unit. */
-export interface IoTUnitEvents {
-  /** A reading batch was signed and queued durably. */
-  batchQueued: [info: { nonce: number; readings: number; permit: boolean }];
-  /** A permit was signed and rides on the batch with nonce `batchNonce`. */
-  permitSigned: [info: { value: bigint; nonce: bigint; deadline: bigint; batchNonce: number }];
-  readingsApplied: [event: ReadingsAppliedEvent];
-  serviceRequested: [event: ServiceRequestedEvent];
-  partOrdered: [event: PartOrderedEvent];
-  /**
-   * A part order could not be paid (no allowance or balance): its batch still applied, every
-   * reading and request is on chain; `payUnpaidOrders` settles it once the unit is funded.
-   */
-  partOrderUnpaid: [event: PartOrderUnpaidEvent];
-  /** An unpaid part order was paid. */
-  partOrderPaid: [event: PartOrderPaidEvent];
-  /**
-   * The machine's owner proposed settings that take effect at `effectiveAt` (Unix s) unless the
-   * unit accepts them earlier (`acceptPendingSettings`): seen when the unit reads the chain after
-   * each batch or an outage (one found on open is in `unit.pendingSettings`). A device program
-   * that does not agree stops reporting, or lowers its allowance, before then.
-   */
-  settingsPending: [info: PendingMachineSettings];
-  statusUploaded: [upload: StatusUpload];
-  recordAdded: [event: RecordAddedEvent];
-  readerAuthorized: [event: ReaderChangedEvent];
-  readerRevoked: [event: ReaderChangedEvent];
-  /** A reader named for a record held no identity any more and was left out of it by the EPR. */
-  readerSkipped: [event: ReaderChangedEvent];
-  /**
-   * A reader moved its identity from `previous` to `next`: the old key gets nothing sealed from
-   * now on, the authorizations are the new account's; `rewrapped` when the new key was found
-   * (`sharing.readerKeyOf`) and later snapshots are sealed for it.
-   */
-  readerMoved: [info: { previous: string; next: string; eprs: string[]; rewrapped: boolean }];
-  /** A revocation a crash interrupted was finished on open: `queued` are the revokes queued now. */
-  revocationResumed: [info: RevocationIntent & { queued: number[] }];
-  /** A status upload a crash or a failed store interrupted was finished: `queued` are the nonces of the records queued now. */
-  uploadResumed: [info: { sequence: number; eprs: string[]; queued: number[] }];
-  /** The token ledger changed (a reward came in, a part was paid). */
-  balance: [ledger: TokenLedger];
-  reverted: [info: RevertedTransaction];
-  outage: [info: { error: Error; attempt: number; retryInMs: number }];
-  recovered: [info: { downForMs: number }];
-  /** The queue stopped on an error retrying cannot fix; see `TransactionQueue.resume`. */
-  stalled: [error: Error];
-  /** Background work failed (a delayed flush, an automatic upload, a listener that threw). */
-  failure: [info: { operation: string; error: Error }];
-  /** The sensor source ended (`run()` resolves next). */
-  sensorEnded: [];
-}
+export type {
+  IoTUnitEvents,
+  IoTUnitOptions,
+  PendingMachineSettings,
+  RevertedTransaction,
+  SharingOptions,
+  StatusUpload,
+  TokenLedger,
+  UnitContracts,
+  UnitWallet,
+} from "./unit/types";
 
 /** A serial lock: sharing changes, uploads and follow-ups run one at a time. */
 function serialLock(): <T>(run: () => Promise<T>) => Promise<T> {
@@ -227,18 +76,15 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
   /** The owner's pending proposal as last read, to report each one once. */
   private pending?: PendingMachineSettings;
-  /** Part orders seen unpaid in the unit's receipts and not seen paid since, by order id. */
-  private readonly unpaid = new Map<bigint, PartOrderUnpaidEvent>();
 
   private readonly batcher: ReadingBatcher;
   private readonly accumulator: StatusAccumulator;
   private readonly gas: GasSchedule;
+  private readonly ctx: UnitContext;
+  private readonly funding: PartFunding;
   private readonly sharingLock = serialLock();
-  private fundingPolicy: FundingPolicy | undefined;
-  private allowance: bigint | undefined;
   private sensorAbort: AbortController | undefined;
   private running: Promise<void> | undefined;
-  private closed = false;
   /** Readings at which the next automatic upload is due (pushed back after a failed one). */
   private autoUploadAt: number;
 
@@ -251,18 +97,23 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     private readonly keyrings: RelationshipKeyrings | undefined,
   ) {
     super();
-    this.address = getAddress(options.wallet.address);
-    this.machine = getAddress(options.machine);
-    this.gas = { ...DEFAULT_GAS, ...options.gas };
+    this.ctx = new UnitContext(options, transport, queue, state, keyrings, this);
+    this.address = this.ctx.address;
+    this.machine = this.ctx.machine;
+    this.gas = this.ctx.gas;
+    this.funding = new PartFunding(this.ctx, (operation) => this.refreshQuietly(operation));
+    // The order in which a mined transaction is reported (listeners observe it).
+    this.ctx.onSettled((settled, events) => this.reportApplied(settled, events));
+    this.ctx.onSettled(this.funding.settle);
+    this.ctx.onSettled((settled, events) => this.settleRest(settled, events));
     this.batcher = new ReadingBatcher(
       { ...DEFAULT_BATCH, ...options.batch },
       (batch) => this.enqueueBatch(batch),
-      (error) => this.safeEmit("failure", { operation: "flush of a batch on its max delay", error: error as Error }),
+      (error) => this.ctx.emit("failure", { operation: "flush of a batch on its max delay", error: error as Error }),
     );
     this.autoUploadAt = options.sharing?.statusEvery ?? 0;
     const settings = state.settings;
     this.accumulator = new StatusAccumulator({ temperature: settings?.tempThreshold ?? 200, vibration: settings?.vibraThreshold ?? 100 });
-    if (options.funding !== false && settings !== undefined) this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
   }
 
   /**
@@ -297,14 +148,14 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       chainId: options.chainId,
     });
     const unit = new IoTUnit(options, transport, queue, state, keyrings);
-    queue.onSettled = (settled) => unit.handleSettled(settled);
-    queue.on("outage", (info) => unit.safeEmit("outage", info));
+    queue.onSettled = (settled) => unit.ctx.settle(settled);
+    queue.on("outage", (info) => unit.ctx.emit("outage", info));
     queue.on("recovered", (info) => {
-      unit.safeEmit("recovered", info);
+      unit.ctx.emit("recovered", info);
       // A unit opened while the chain was down has not read its machine's settings yet.
       void unit.refreshQuietly("reading the chain after an outage");
     });
-    queue.on("stalled", (error) => unit.safeEmit("stalled", error));
+    queue.on("stalled", (error) => unit.ctx.emit("stalled", error));
     try {
       // Before anything is sent: a revocation a crash cut short is finished first.
       await unit.resumeRevocations();
@@ -350,7 +201,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     const key = (p: PendingMachineSettings) => [p.effectiveAt, p.unit, p.provider, p.partPrice, p.tempThreshold, p.tempCountThreshold, p.vibraThreshold, p.vibraCountThreshold].join(":");
     const seen = this.pending !== undefined && key(this.pending) === key(next);
     this.pending = next;
-    if (!seen) this.safeEmit("settingsPending", next);
+    if (!seen) this.ctx.emit("settingsPending", next);
   }
 
   /**
@@ -358,7 +209,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * effect at once; the unit re-reads its machine when it is mined. Resolves with the nonce.
    */
   async acceptPendingSettings(): Promise<number> {
-    if (this.closed) throw new UnitClosedError(this.address);
+    this.ctx.assertOpen();
     const entry = await this.queue.enqueue({
       kind: "settings",
       to: this.options.contracts.maintenanceService,
@@ -371,66 +222,23 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
 
   /** Part orders the unit saw left unpaid and has not seen paid, oldest first. */
   get unpaidOrders(): PartOrderUnpaidEvent[] {
-    return [...this.unpaid.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1));
+    return this.funding.unpaidOrders;
   }
 
   /**
    * Looks up on chain the part orders of this unit's machine that it was charged for and that are
-   * still unpaid (`PartOrderUnpaid` logs, then each order's status), so a unit that restarted
-   * knows them again. Resolves with what it now knows unpaid, oldest first.
+   * still unpaid, so a unit that restarted knows them again (`PartFunding.findUnpaidOrders`).
    */
-  async findUnpaidOrders(): Promise<PartOrderUnpaidEvent[]> {
-    const service = getAddress(this.options.contracts.maintenanceService);
-    const topic = (address: string) => zeroPadValue(address, 32);
-    const logs = await this.transport.request<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>("eth_getLogs", [
-      { address: service, topics: [maintenanceServiceInterface.getEvent("PartOrderUnpaid")!.topicHash, null, topic(this.machine), topic(this.address)], fromBlock: "0x0", toBlock: "latest" },
-    ]);
-    for (const log of logs) {
-      const parsed = maintenanceServiceInterface.parseLog(log);
-      if (parsed === null) continue;
-      const orderId = parsed.args.orderId as bigint;
-      const [order] = await readContract(this.transport, service, maintenanceServiceInterface, "partOrder", [orderId]);
-      if (Number(order.status) !== PART_ORDER_UNPAID) {
-        this.unpaid.delete(orderId);
-        continue;
-      }
-      if (!this.unpaid.has(orderId)) {
-        const tx = await this.transport.request<{ nonce: string } | null>("eth_getTransactionByHash", [log.transactionHash]);
-        this.unpaid.set(orderId, { txHash: log.transactionHash, blockNumber: Number(log.blockNumber), nonce: tx === null ? -1 : Number(tx.nonce), orderId, machine: parsed.args.machine as string, payer: parsed.args.payer as string, price: parsed.args.price as bigint });
-      }
-    }
-    return this.unpaidOrders;
+  findUnpaidOrders(): Promise<PartOrderUnpaidEvent[]> {
+    return this.funding.findUnpaidOrders();
   }
 
   /**
-   * Queues one `payPartOrder` per unpaid order of the unit (not already queued), paid from the
-   * unit's tokens under its allowance to MaintenanceService: the orders it saw in its receipts
-   * and, when the chain answers, those `findUnpaidOrders` finds (after a restart). Call it once the
-   * unit is funded; an order still unpayable reverts on its own and stays unpaid. Resolves with
-   * the nonces queued.
+   * Queues one `payPartOrder` per unpaid order of the unit not already queued; call it once the
+   * unit is funded (`PartFunding.payUnpaidOrders`). Resolves with the nonces queued.
    */
-  async payUnpaidOrders(): Promise<number[]> {
-    if (this.closed) throw new UnitClosedError(this.address);
-    try {
-      await this.findUnpaidOrders();
-    } catch (error) {
-      // The chain is down: the orders seen in receipts are paid; the rest on a later call.
-      if (!isOutage(error)) throw error;
-    }
-    const queued = new Set(this.queue.pending().filter((e) => e.kind === "payment").map((e) => String(e.meta.orderId)));
-    const nonces: number[] = [];
-    for (const order of this.unpaidOrders) {
-      if (queued.has(order.orderId.toString())) continue;
-      const entry = await this.queue.enqueue({
-        kind: "payment",
-        to: this.options.contracts.maintenanceService,
-        data: maintenanceServiceInterface.encodeFunctionData("payPartOrder", [order.orderId]),
-        gasLimit: this.gas.batchBase + this.gas.payment,
-        meta: { orderId: order.orderId.toString(), price: order.price.toString() },
-      });
-      nonces.push(entry.nonce);
-    }
-    return nonces;
+  payUnpaidOrders(): Promise<number[]> {
+    return this.funding.payUnpaidOrders();
   }
 
   /** The EPRs the unit shares status data through. */
@@ -454,7 +262,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * `sharing.statusEvery` readings have accumulated.
    */
   async record(reading: SensorReading): Promise<void> {
-    if (this.closed) throw new UnitClosedError(this.address);
+    this.ctx.assertOpen();
     checkReading(this.options.sensor?.name ?? "reading", "", reading);
     this.accumulator.add(reading);
     await this.batcher.add(reading);
@@ -467,7 +275,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         // The readings themselves are queued, and the snapshot is kept as an upload intent: a
         // failed upload (store down) is finished first by the next one, after `statusEvery` readings.
         this.autoUploadAt = this.accumulator.count + every;
-        this.safeEmit("failure", { operation: "automatic status upload", error: error as Error });
+        this.ctx.emit("failure", { operation: "automatic status upload", error: error as Error });
       }
     }
   }
@@ -498,7 +306,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         this.running = undefined;
         this.sensorAbort = undefined;
       }
-      this.safeEmit("sensorEnded");
+      this.ctx.emit("sensorEnded");
     })();
     return this.running;
   }
@@ -551,7 +359,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     try {
       await this.sharingLock(() => this.finishPendingUpload());
     } catch (error) {
-      this.safeEmit("failure", { operation: "finishing an interrupted status upload", error: error as Error });
+      this.ctx.emit("failure", { operation: "finishing an interrupted status upload", error: error as Error });
     }
   }
 
@@ -560,7 +368,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     const intent = this.state.pendingUpload();
     if (intent === undefined) return [];
     const uploads = await this.carryOutUpload(intent, onStep);
-    this.safeEmit("uploadResumed", { sequence: intent.sequence, eprs: intent.eprs, queued: uploads.map((u) => u.nonce) });
+    this.ctx.emit("uploadResumed", { sequence: intent.sequence, eprs: intent.eprs, queued: uploads.map((u) => u.nonce) });
     return uploads;
   }
 
@@ -609,7 +417,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
         epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, objectDigest: digest, objectCommitment: commitment, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot,
       };
       uploads.push(upload);
-      this.safeEmit("statusUploaded", upload);
+      this.ctx.emit("statusUploaded", upload);
     }
     await this.state.finishUpload();
     return uploads;
@@ -682,7 +490,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       const intents = this.state.revocations();
       for (const intent of intents) {
         const queued = await this.carryOut(intent);
-        this.safeEmit("revocationResumed", { ...intent, queued });
+        this.ctx.emit("revocationResumed", { ...intent, queued });
       }
       return intents;
     });
@@ -778,7 +586,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
     this.state.moveReader(previous, next);
     await this.state.save();
-    this.safeEmit("readerMoved", { previous, next, eprs, rewrapped: newKey !== undefined && eprs.length > 0 });
+    this.ctx.emit("readerMoved", { previous, next, eprs, rewrapped: newKey !== undefined && eprs.length > 0 });
   }
 
   /** `followIdentities` for callers that go on while the chain is down (an upload, say). */
@@ -786,7 +594,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     try {
       await this.followIdentities();
     } catch (error) {
-      if (!isOutage(error)) this.safeEmit("failure", { operation, error: error as Error });
+      if (!isOutage(error)) this.ctx.emit("failure", { operation, error: error as Error });
     }
   }
 
@@ -808,7 +616,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * Throws `ChainUnreachableError` while the chain is down (cached settings stay in use).
    */
   async refreshChainView(): Promise<void> {
-    const { maintenanceService, dataToken } = this.options.contracts;
+    const { maintenanceService } = this.options.contracts;
     const [info] = await readContract(this.transport, maintenanceService, maintenanceServiceInterface, "machineInfo", [this.machine]);
     const t = info.thresholds;
     const settings: MachineSettings = {
@@ -825,11 +633,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     await this.state.setSettings(settings);
     this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold });
     await this.readPendingSettings();
-    if (this.options.funding !== false) {
-      this.fundingPolicy = this.policyFor(BigInt(settings.partPrice));
-      const [allowance] = await readContract(this.transport, dataToken, dataTokenInterface, "allowance", [this.address, maintenanceService]);
-      this.allowance = allowance as bigint;
-    }
+    await this.funding.refresh(settings);
   }
 
   /** Resolves when every reading taken so far is queued and every queued transaction is mined. */
@@ -843,25 +647,20 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * closes the queue. With `drain`, first waits until everything queued is mined.
    */
   async close(options: { drain?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
+    if (this.ctx.isClosed) return;
     this.stop();
     await this.running?.catch(() => undefined);
     try {
       await this.batcher.flush();
       if (options.drain === true) await this.queue.idle();
     } finally {
-      this.closed = true;
+      this.ctx.markClosed();
       this.batcher.stop();
       await this.queue.close();
     }
   }
 
   // -------------------------------------------------------------------------------------------
-
-  private policyFor(partPrice: bigint): FundingPolicy {
-    const funding = this.options.funding;
-    return checkFundingPolicy({ ...defaultFundingPolicy(partPrice), ...(funding === false ? {} : funding) });
-  }
 
   private requireKeyrings(): RelationshipKeyrings {
     if (this.keyrings === undefined) throw new IoTConfigError("sharing", "the unit was opened without a store and relationships");
@@ -882,41 +681,11 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
   }
 
-  /** A pending entry carrying a permit: its nonce is spent only once it is mined. */
-  private permitInFlight(): boolean {
-    return this.queue.pending().some((e) => e.kind === "readings" && e.meta.permit !== undefined);
-  }
-
-  /** Signs a permit if the allowance seen is low and none is in flight; undefined when not needed or not possible now. */
-  private async maybePermit(): Promise<SignedPermit | undefined> {
-    // While the sender sees an outage, asking the chain would only hold the readings up (up to a
-    // request timeout each); the permit rides on a batch after the outage.
-    if (this.options.funding === false || this.permitInFlight() || this.queue.down) return undefined;
-    if (this.allowance === undefined) await this.refreshQuietly("reading the allowance for a permit");
-    const policy = this.fundingPolicy;
-    if (policy === undefined || this.allowance === undefined || !needsPermit(this.allowance, policy)) return undefined;
-    const { dataToken, maintenanceService } = this.options.contracts;
-    try {
-      const [nonce] = await readContract(this.transport, dataToken, dataTokenInterface, "nonces", [this.address]);
-      const domain = await readContract(this.transport, dataToken, dataTokenInterface, "eip712Domain");
-      const deadline = BigInt(Math.floor(Date.now() / 1000) + policy.permitTtlSeconds);
-      return await signPermit(
-        this.options.wallet,
-        { name: domain.name as string, version: domain.version as string, chainId: domain.chainId as bigint, verifyingContract: domain.verifyingContract as string },
-        { spender: maintenanceService, value: policy.target, nonce: nonce as bigint, deadline },
-      );
-    } catch (error) {
-      // The chain is down: the permit nonce cannot be read; a later batch carries the permit.
-      if (isOutage(error)) return undefined;
-      throw error;
-    }
-  }
-
   private async enqueueBatch(batch: SensorReading[]): Promise<void> {
     const readings = batch.map(toContractReading);
     const temps = readings.map((r) => r.temp);
     const vibras = readings.map((r) => r.vibra);
-    const permit = await this.maybePermit();
+    const permit = await this.funding.maybePermit();
     const { maintenanceService } = this.options.contracts;
     const data = permit !== undefined
       ? maintenanceServiceInterface.encodeFunctionData("reportReadingsWithPermit", [this.machine, temps, vibras, permit.value, permit.deadline, permit.v, permit.r, permit.s])
@@ -933,37 +702,27 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       gasLimit: batchGasLimit(readings.length, settings, permit !== undefined, this.gas),
       meta,
     });
-    if (permit !== undefined) this.safeEmit("permitSigned", { value: permit.value, nonce: permit.nonce, deadline: permit.deadline, batchNonce: entry.nonce });
-    this.safeEmit("batchQueued", { nonce: entry.nonce, readings: readings.length, permit: permit !== undefined });
+    if (permit !== undefined) this.ctx.emit("permitSigned", { value: permit.value, nonce: permit.nonce, deadline: permit.deadline, batchNonce: entry.nonce });
+    this.ctx.emit("batchQueued", { nonce: entry.nonce, readings: readings.length, permit: permit !== undefined });
   }
 
-  /** The queue's settle hook: report what the transaction did and queue its follow-ups. */
-  private async handleSettled(settled: SettledEntry): Promise<void> {
+  /** Settle handler: a revert, and the readings and service requests a transaction applied. */
+  private reportApplied(settled: SettledEntry, events: ReceiptEvents): void {
     const { entry, receipt, status } = settled;
-    const events = parseReceiptEvents(receipt, entry.nonce, {
-      account: this.address,
-      maintenanceService: this.options.contracts.maintenanceService,
-      dataToken: this.options.contracts.dataToken,
-      eprs: this.relationships,
-    });
     if (status === "reverted") {
-      this.safeEmit("reverted", { nonce: entry.nonce, hash: receipt.transactionHash, kind: entry.kind, reason: settled.reason ?? "reverted", meta: entry.meta });
+      this.ctx.emit("reverted", { nonce: entry.nonce, hash: receipt.transactionHash, kind: entry.kind, reason: settled.reason ?? "reverted", meta: entry.meta });
     }
-    for (const e of events.readings) this.safeEmit("readingsApplied", e);
-    for (const e of events.requests) this.safeEmit("serviceRequested", e);
-    for (const e of events.orders) this.safeEmit("partOrdered", e);
-    for (const e of events.unpaid) {
-      this.unpaid.set(e.orderId, e);
-      this.safeEmit("partOrderUnpaid", e);
-    }
-    for (const e of events.paid) {
-      this.unpaid.delete(e.orderId);
-      this.safeEmit("partOrderPaid", e);
-    }
-    for (const e of events.records) this.safeEmit("recordAdded", e);
-    for (const e of events.authorized) this.safeEmit("readerAuthorized", e);
-    for (const e of events.revoked) this.safeEmit("readerRevoked", e);
-    for (const e of events.skipped) this.safeEmit("readerSkipped", e);
+    for (const e of events.readings) this.ctx.emit("readingsApplied", e);
+    for (const e of events.requests) this.ctx.emit("serviceRequested", e);
+  }
+
+  /** Settle handler (until the parts take them): records and readers, then the chain view and the ledger. */
+  private async settleRest(settled: SettledEntry, events: ReceiptEvents): Promise<void> {
+    const { entry, status } = settled;
+    for (const e of events.records) this.ctx.emit("recordAdded", e);
+    for (const e of events.authorized) this.ctx.emit("readerAuthorized", e);
+    for (const e of events.revoked) this.ctx.emit("readerRevoked", e);
+    for (const e of events.skipped) this.ctx.emit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
     if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings") await this.refreshQuietly("reading the machine and allowance after a batch");
@@ -973,9 +732,9 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       try {
         this.ledger.balance = await this.balance();
       } catch (error) {
-        if (!isOutage(error)) this.safeEmit("failure", { operation: "reading the token balance", error: error as Error });
+        if (!isOutage(error)) this.ctx.emit("failure", { operation: "reading the token balance", error: error as Error });
       }
-      this.safeEmit("balance", { ...this.ledger });
+      this.ctx.emit("balance", { ...this.ledger });
     }
   }
 
@@ -1040,24 +799,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     try {
       await this.refreshChainView();
     } catch (error) {
-      if (!isOutage(error)) this.safeEmit("failure", { operation, error: error as Error });
-    }
-  }
-
-  /**
-   * Emits without letting a listener's exception escape into the queue's settle hook (which
-   * would stall the queue) or the sensor loop: it is reported as a `failure` instead.
-   */
-  private safeEmit<K extends keyof IoTUnitEvents>(event: K, ...args: IoTUnitEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: IoTUnitEvents[K]) => boolean)(event, ...args);
-    } catch (error) {
-      if (event === "failure") return;
-      try {
-        this.emit("failure", { operation: `listener of ${String(event)}`, error: error as Error });
-      } catch {
-        // A failing failure listener has nowhere left to report to.
-      }
+      if (!isOutage(error)) this.ctx.emit("failure", { operation, error: error as Error });
     }
   }
 }
