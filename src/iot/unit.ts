@@ -43,6 +43,7 @@ import { isOutage, toTransport, type ChainTransport } from "./transport";
 import { TransactionQueue, type SettledEntry } from "./tx-queue";
 import { UnitState, type MachineSettings, type RevocationIntent, type UploadIntent } from "./unit-state";
 import { UnitContext } from "./unit/context";
+import { ChainView } from "./unit/chain-view";
 import { PartFunding } from "./unit/part-funding";
 import type { IoTUnitEvents, IoTUnitOptions, PendingMachineSettings, StatusUpload, TokenLedger } from "./unit/types";
 
@@ -72,16 +73,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   /** The unit's account (MaintenanceService unit, EPR device). */
   readonly address: string;
   readonly machine: string;
-  /** Readings, part payments and tokens as seen in the unit's own receipts. */
-  readonly ledger: TokenLedger = { earned: 0n, spent: 0n };
-  /** The owner's pending proposal as last read, to report each one once. */
-  private pending?: PendingMachineSettings;
 
   private readonly batcher: ReadingBatcher;
   private readonly accumulator: StatusAccumulator;
   private readonly gas: GasSchedule;
   private readonly ctx: UnitContext;
   private readonly funding: PartFunding;
+  private readonly view: ChainView;
   private readonly sharingLock = serialLock();
   private sensorAbort: AbortController | undefined;
   private running: Promise<void> | undefined;
@@ -101,11 +99,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     this.address = this.ctx.address;
     this.machine = this.ctx.machine;
     this.gas = this.ctx.gas;
-    this.funding = new PartFunding(this.ctx, (operation) => this.refreshQuietly(operation));
+    this.funding = new PartFunding(this.ctx, (operation) => this.view.refreshQuietly(operation));
+    this.view = new ChainView(this.ctx, this.funding, (settings) => this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold }));
     // The order in which a mined transaction is reported (listeners observe it).
     this.ctx.onSettled((settled, events) => this.reportApplied(settled, events));
     this.ctx.onSettled(this.funding.settle);
     this.ctx.onSettled((settled, events) => this.settleRest(settled, events));
+    this.ctx.onSettled(this.view.settle);
     this.batcher = new ReadingBatcher(
       { ...DEFAULT_BATCH, ...options.batch },
       (batch) => this.enqueueBatch(batch),
@@ -153,7 +153,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     queue.on("recovered", (info) => {
       unit.ctx.emit("recovered", info);
       // A unit opened while the chain was down has not read its machine's settings yet.
-      void unit.refreshQuietly("reading the chain after an outage");
+      void unit.view.refreshQuietly("reading the chain after an outage");
     });
     queue.on("stalled", (error) => unit.ctx.emit("stalled", error));
     try {
@@ -176,48 +176,22 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     return unit;
   }
 
-  /** The owner's proposal waiting for this unit's consent or its delay, as last read; none when nothing is pending. */
-  get pendingSettings(): PendingMachineSettings | undefined {
-    return this.pending;
+  /** Readings, part payments and tokens as seen in the unit's own receipts. */
+  get ledger(): TokenLedger {
+    return this.view.ledger;
   }
 
-  private async readPendingSettings(): Promise<void> {
-    const [proposed, effectiveAt] = await readContract(this.transport, this.options.contracts.maintenanceService, maintenanceServiceInterface, "pendingSettings", [this.machine]);
-    if ((effectiveAt as bigint) === 0n) {
-      this.pending = undefined;
-      return;
-    }
-    const t = proposed.thresholds;
-    const next: PendingMachineSettings = {
-      unit: proposed.unit as string,
-      provider: proposed.provider as string,
-      partPrice: proposed.partPrice as bigint,
-      tempThreshold: Number(t.tempThreshold),
-      tempCountThreshold: Number(t.tempCountThreshold),
-      vibraThreshold: Number(t.vibraThreshold),
-      vibraCountThreshold: Number(t.vibraCountThreshold),
-      effectiveAt: Number(effectiveAt),
-    };
-    const key = (p: PendingMachineSettings) => [p.effectiveAt, p.unit, p.provider, p.partPrice, p.tempThreshold, p.tempCountThreshold, p.vibraThreshold, p.vibraCountThreshold].join(":");
-    const seen = this.pending !== undefined && key(this.pending) === key(next);
-    this.pending = next;
-    if (!seen) this.ctx.emit("settingsPending", next);
+  /** The owner's proposal waiting for this unit's consent or its delay, as last read; none when nothing is pending. */
+  get pendingSettings(): PendingMachineSettings | undefined {
+    return this.view.pendingSettings;
   }
 
   /**
    * Queues the unit's consent to the owner's pending settings (`acceptSettings`), which then take
    * effect at once; the unit re-reads its machine when it is mined. Resolves with the nonce.
    */
-  async acceptPendingSettings(): Promise<number> {
-    this.ctx.assertOpen();
-    const entry = await this.queue.enqueue({
-      kind: "settings",
-      to: this.options.contracts.maintenanceService,
-      data: maintenanceServiceInterface.encodeFunctionData("acceptSettings", [this.machine]),
-      gasLimit: this.gas.batchBase,
-      meta: {},
-    });
-    return entry.nonce;
+  acceptPendingSettings(): Promise<number> {
+    return this.view.acceptPendingSettings();
   }
 
   /** Part orders the unit saw left unpaid and has not seen paid, oldest first. */
@@ -248,7 +222,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
 
   /** The machine's settings as last read from the chain (cached across restarts). */
   get settings(): MachineSettings | undefined {
-    return this.state.settings;
+    return this.view.settings;
   }
 
   /** Readings summarized since the last status upload. */
@@ -605,9 +579,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   }
 
   /** The unit's DataToken balance on chain (throws `ChainUnreachableError` while it is down). */
-  async balance(): Promise<bigint> {
-    const [balance] = await readContract(this.transport, this.options.contracts.dataToken, dataTokenInterface, "balanceOf", [this.address]);
-    return balance as bigint;
+  balance(): Promise<bigint> {
+    return this.view.balance();
   }
 
   /**
@@ -615,25 +588,8 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * chain; they decide gas limits, threshold counts in snapshots and when to sign a permit.
    * Throws `ChainUnreachableError` while the chain is down (cached settings stay in use).
    */
-  async refreshChainView(): Promise<void> {
-    const { maintenanceService } = this.options.contracts;
-    const [info] = await readContract(this.transport, maintenanceService, maintenanceServiceInterface, "machineInfo", [this.machine]);
-    const t = info.thresholds;
-    const settings: MachineSettings = {
-      tempThreshold: Number(t.tempThreshold),
-      tempCountThreshold: Number(t.tempCountThreshold),
-      vibraThreshold: Number(t.vibraThreshold),
-      vibraCountThreshold: Number(t.vibraCountThreshold),
-      partPrice: (info.partPrice as bigint).toString(),
-      provider: info.provider as string,
-    };
-    if (getAddress(info.unit as string) !== this.address) {
-      throw new IoTConfigError("wallet", `${this.address} is not the unit of machine ${this.machine} (MaintenanceService names ${info.unit as string})`);
-    }
-    await this.state.setSettings(settings);
-    this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold });
-    await this.readPendingSettings();
-    await this.funding.refresh(settings);
+  refreshChainView(): Promise<void> {
+    return this.view.refresh();
   }
 
   /** Resolves when every reading taken so far is queued and every queued transaction is mined. */
@@ -716,7 +672,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.requests) this.ctx.emit("serviceRequested", e);
   }
 
-  /** Settle handler (until the parts take them): records and readers, then the chain view and the ledger. */
+  /** Settle handler (until status sharing takes it): records and readers. */
   private async settleRest(settled: SettledEntry, events: ReceiptEvents): Promise<void> {
     const { entry, status } = settled;
     for (const e of events.records) this.ctx.emit("recordAdded", e);
@@ -724,18 +680,6 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     for (const e of events.revoked) this.ctx.emit("readerRevoked", e);
     for (const e of events.skipped) this.ctx.emit("readerSkipped", e);
     if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
-    // Thresholds and part price may have changed, and the allowance moves with every part paid.
-    if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings") await this.refreshQuietly("reading the machine and allowance after a batch");
-    if (events.earned > 0n || events.spent > 0n) {
-      this.ledger.earned += events.earned;
-      this.ledger.spent += events.spent;
-      try {
-        this.ledger.balance = await this.balance();
-      } catch (error) {
-        if (!isOutage(error)) this.ctx.emit("failure", { operation: "reading the token balance", error: error as Error });
-      }
-      this.ctx.emit("balance", { ...this.ledger });
-    }
   }
 
   /**
@@ -788,18 +732,5 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       }
       await this.state.save();
     });
-  }
-
-  /**
-   * `refreshChainView` for background callers (the settle hook, a recovery): an outage is
-   * expected and ignored, anything else (the machine got another unit) is reported as a failure,
-   * never thrown into the queue, which would stall it.
-   */
-  private async refreshQuietly(operation: string): Promise<void> {
-    try {
-      await this.refreshChainView();
-    } catch (error) {
-      if (!isOutage(error)) this.ctx.emit("failure", { operation, error: error as Error });
-    }
   }
 }
