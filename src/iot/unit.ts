@@ -45,6 +45,7 @@ import { UnitState, type MachineSettings, type RevocationIntent, type UploadInte
 import { UnitContext } from "./unit/context";
 import { ChainView } from "./unit/chain-view";
 import { PartFunding } from "./unit/part-funding";
+import { ReadingPipeline } from "./unit/reading-pipeline";
 import type { IoTUnitEvents, IoTUnitOptions, PendingMachineSettings, StatusUpload, TokenLedger } from "./unit/types";
 
 export type {
@@ -74,17 +75,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   readonly address: string;
   readonly machine: string;
 
-  private readonly batcher: ReadingBatcher;
-  private readonly accumulator: StatusAccumulator;
   private readonly gas: GasSchedule;
   private readonly ctx: UnitContext;
   private readonly funding: PartFunding;
   private readonly view: ChainView;
+  private readonly readings: ReadingPipeline;
   private readonly sharingLock = serialLock();
-  private sensorAbort: AbortController | undefined;
-  private running: Promise<void> | undefined;
-  /** Readings at which the next automatic upload is due (pushed back after a failed one). */
-  private autoUploadAt: number;
 
   private constructor(
     private readonly options: IoTUnitOptions,
@@ -100,20 +96,14 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     this.machine = this.ctx.machine;
     this.gas = this.ctx.gas;
     this.funding = new PartFunding(this.ctx, (operation) => this.view.refreshQuietly(operation));
-    this.view = new ChainView(this.ctx, this.funding, (settings) => this.accumulator.setThresholds({ temperature: settings.tempThreshold, vibration: settings.vibraThreshold }));
+    this.readings = new ReadingPipeline(this.ctx, this.funding, () => this.uploadStatus());
+    this.view = new ChainView(this.ctx, this.funding, this.readings.followSettings);
     // The order in which a mined transaction is reported (listeners observe it).
-    this.ctx.onSettled((settled, events) => this.reportApplied(settled, events));
+    this.ctx.onSettled((settled) => this.reportRevert(settled));
+    this.ctx.onSettled(this.readings.settle);
     this.ctx.onSettled(this.funding.settle);
     this.ctx.onSettled((settled, events) => this.settleRest(settled, events));
     this.ctx.onSettled(this.view.settle);
-    this.batcher = new ReadingBatcher(
-      { ...DEFAULT_BATCH, ...options.batch },
-      (batch) => this.enqueueBatch(batch),
-      (error) => this.ctx.emit("failure", { operation: "flush of a batch on its max delay", error: error as Error }),
-    );
-    this.autoUploadAt = options.sharing?.statusEvery ?? 0;
-    const settings = state.settings;
-    this.accumulator = new StatusAccumulator({ temperature: settings?.tempThreshold ?? 200, vibration: settings?.vibraThreshold ?? 100 });
   }
 
   /**
@@ -227,7 +217,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
 
   /** Readings summarized since the last status upload. */
   get pendingStatusReadings(): number {
-    return this.accumulator.count;
+    return this.readings.accumulator.count;
   }
 
   /**
@@ -235,28 +225,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * batch (a full batch is signed and queued before this resolves). May upload a snapshot when
    * `sharing.statusEvery` readings have accumulated.
    */
-  async record(reading: SensorReading): Promise<void> {
-    this.ctx.assertOpen();
-    checkReading(this.options.sensor?.name ?? "reading", "", reading);
-    this.accumulator.add(reading);
-    await this.batcher.add(reading);
-    const every = this.options.sharing?.statusEvery ?? 0;
-    if (every > 0 && this.accumulator.count >= this.autoUploadAt) {
-      try {
-        await this.uploadStatus();
-        this.autoUploadAt = every;
-      } catch (error) {
-        // The readings themselves are queued, and the snapshot is kept as an upload intent: a
-        // failed upload (store down) is finished first by the next one, after `statusEvery` readings.
-        this.autoUploadAt = this.accumulator.count + every;
-        this.ctx.emit("failure", { operation: "automatic status upload", error: error as Error });
-      }
-    }
+  record(reading: SensorReading): Promise<void> {
+    return this.readings.record(reading);
   }
 
   /** Signs and queues the readings waiting in the current batch. */
   flush(): Promise<void> {
-    return this.batcher.flush();
+    return this.readings.flush();
   }
 
   /**
@@ -264,30 +239,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    * last partial batch is queued before it resolves.
    */
   run(): Promise<void> {
-    const sensor = this.options.sensor;
-    if (sensor === undefined) return Promise.reject(new IoTConfigError("sensor", "no sensor source was given"));
-    if (this.running !== undefined) return this.running;
-    const abort = new AbortController();
-    this.sensorAbort = abort;
-    this.running = (async () => {
-      try {
-        for await (const reading of sensor.readings(abort.signal)) {
-          if (abort.signal.aborted) break;
-          await this.record(reading);
-        }
-      } finally {
-        await this.batcher.flush();
-        this.running = undefined;
-        this.sensorAbort = undefined;
-      }
-      this.ctx.emit("sensorEnded");
-    })();
-    return this.running;
+    return this.readings.run();
   }
 
   /** Stops reading the sensor (`run()` resolves after queueing the last batch). */
   stop(): void {
-    this.sensorAbort?.abort();
+    this.readings.stop();
   }
 
   /**
@@ -304,13 +261,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     if (sharing === undefined || keyrings === undefined) return Promise.reject(new IoTConfigError("sharing", "the unit was opened without a store and relationships"));
     return this.sharingLock(async () => {
       // The readings a snapshot summarizes reach the chain before its record does.
-      await this.batcher.flush();
-      if (this.accumulator.count === 0 && this.state.pendingUpload() === undefined) return [];
+      await this.readings.flush();
+      if (this.readings.accumulator.count === 0 && this.state.pendingUpload() === undefined) return [];
       // A reader that moved its identity since the last upload gets nothing under its old key.
       await this.followIdentitiesQuietly("following readers' identities before an upload");
       // A snapshot a crash or a failed store left unfinished goes first, under its own sequence.
       const resumed = await this.finishPendingUpload(options.onStep);
-      if (this.accumulator.count === 0) return resumed;
+      if (this.readings.accumulator.count === 0) return resumed;
       const eprs = (options.eprs ?? keyrings.eprs).map((e) => keyrings.relationship(e).epr);
       // Review L3: the snapshot exists only in memory until here, and `store.put` and the
       // record's enqueue are two steps, so a crash between them lost it. It is now saved as an
@@ -320,10 +277,10 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       // than remembering the first CID: the envelope a crash left in the store is merely an
       // orphan, and no half-done state (put but not pinned, pinned but not queued) needs a case.
       const intent = await this.state.startUpload(
-        (sequence) => new TextDecoder().decode(encodeStatus(this.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!)),
+        (sequence) => new TextDecoder().decode(encodeStatus(this.readings.accumulator.snapshot({ device: this.address, machine: this.machine, sequence })!)),
         eprs,
       );
-      this.accumulator.reset();
+      this.readings.accumulator.reset();
       return [...resumed, ...(await this.carryOutUpload(intent, options.onStep))];
     });
   }
@@ -594,7 +551,7 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
 
   /** Resolves when every reading taken so far is queued and every queued transaction is mined. */
   async idle(): Promise<void> {
-    await this.batcher.flush();
+    await this.readings.flush();
     await this.queue.idle();
   }
 
@@ -604,14 +561,14 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
    */
   async close(options: { drain?: boolean } = {}): Promise<void> {
     if (this.ctx.isClosed) return;
-    this.stop();
-    await this.running?.catch(() => undefined);
+    this.readings.stop();
+    await this.readings.ended();
     try {
-      await this.batcher.flush();
+      await this.readings.flush();
       if (options.drain === true) await this.queue.idle();
     } finally {
       this.ctx.markClosed();
-      this.batcher.stop();
+      this.readings.shutdown();
       await this.queue.close();
     }
   }
@@ -637,39 +594,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
     }
   }
 
-  private async enqueueBatch(batch: SensorReading[]): Promise<void> {
-    const readings = batch.map(toContractReading);
-    const temps = readings.map((r) => r.temp);
-    const vibras = readings.map((r) => r.vibra);
-    const permit = await this.funding.maybePermit();
-    const { maintenanceService } = this.options.contracts;
-    const data = permit !== undefined
-      ? maintenanceServiceInterface.encodeFunctionData("reportReadingsWithPermit", [this.machine, temps, vibras, permit.value, permit.deadline, permit.v, permit.r, permit.s])
-      : readings.length === 1
-        ? maintenanceServiceInterface.encodeFunctionData("reportReading", [this.machine, temps[0], vibras[0]])
-        : maintenanceServiceInterface.encodeFunctionData("reportReadings", [this.machine, temps, vibras]);
-    const settings = this.state.settings;
-    const meta: { [key: string]: JsonValue } = { readings: readings.length, from: batch[0].time, to: batch[batch.length - 1].time };
-    if (permit !== undefined) meta.permit = { value: permit.value.toString(), nonce: permit.nonce.toString(), deadline: permit.deadline.toString() };
-    const entry = await this.queue.enqueue({
-      kind: "readings",
-      to: maintenanceService,
-      data,
-      gasLimit: batchGasLimit(readings.length, settings, permit !== undefined, this.gas),
-      meta,
-    });
-    if (permit !== undefined) this.ctx.emit("permitSigned", { value: permit.value, nonce: permit.nonce, deadline: permit.deadline, batchNonce: entry.nonce });
-    this.ctx.emit("batchQueued", { nonce: entry.nonce, readings: readings.length, permit: permit !== undefined });
-  }
-
-  /** Settle handler: a revert, and the readings and service requests a transaction applied. */
-  private reportApplied(settled: SettledEntry, events: ReceiptEvents): void {
+  /** Settle handler, the first: a revert is reported before anything else the receipt says. */
+  private reportRevert(settled: SettledEntry): void {
     const { entry, receipt, status } = settled;
     if (status === "reverted") {
       this.ctx.emit("reverted", { nonce: entry.nonce, hash: receipt.transactionHash, kind: entry.kind, reason: settled.reason ?? "reverted", meta: entry.meta });
     }
-    for (const e of events.readings) this.ctx.emit("readingsApplied", e);
-    for (const e of events.requests) this.ctx.emit("serviceRequested", e);
   }
 
   /** Settle handler (until status sharing takes it): records and readers. */
