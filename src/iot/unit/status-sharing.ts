@@ -124,7 +124,7 @@ export class StatusSharing {
         data: call.data,
         gasLimit: call.gasLimit,
         // Every third party the snapshot was sealed for; the settle hook authorizes those the
-        // transaction did not (see `settleReaders`).
+        // transaction did not (see `ReaderAccess.settleReaders`).
         meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, objectCommitment: commitment, sequence, authorize: thirdParties },
       });
       const upload: StatusUpload = {
