@@ -1,46 +1,22 @@
 /**
  * Progress of the main job: one line when a step starts, one when it ends (with its elapsed
  * time and what it did), and counts while a long step runs. On a terminal the running counts
- * rewrite one line; elsewhere (a log file, CI) they are printed at most every few seconds.
+ * rewrite one line; elsewhere (a log file, CI) they are printed at most every few seconds. The
+ * steps are numbered from the table of steps (steps/index.ts), the shutdown last.
  */
 import { performance } from "node:perf_hooks";
+import type { ProgressSink, StepProgress, StepTiming as BaseStepTiming } from "./step-timing";
+import { MAIN_STEPS, SHUTDOWN_STEP } from "./steps";
 
-/** The steps of a run, in order. */
-export const STEPS = [
-  "traffic",
-  "partition",
-  "chains",
-  "deploy",
-  "participants",
-  "store",
-  "units",
-  "records",
-  "verification",
-  "security",
-  "economics",
-  "report",
-  "shutdown",
-] as const;
+/** The steps of a run, in order: the table's, then the shutdown. */
+export const STEPS: readonly StepName[] = [...MAIN_STEPS.map((step) => step.name), SHUTDOWN_STEP];
 
-export type StepName = (typeof STEPS)[number];
+export type StepName = (typeof MAIN_STEPS)[number]["name"] | typeof SHUTDOWN_STEP;
 
 /** How a step went. */
-export interface StepTiming {
-  readonly step: StepName;
-  readonly status: "done" | "failed";
-  readonly seconds: number;
-}
+export type StepTiming = BaseStepTiming<StepName>;
 
-/** Where progress goes. */
-export interface ProgressSink {
-  /** Writes `text` (no newline added). */
-  write(text: string): void;
-  /** True on a terminal: running counts rewrite their line. */
-  readonly tty: boolean;
-}
-
-/** Reports counts while a step runs. */
-export type StepProgress = (counts: string) => void;
+export type { ProgressSink, StepProgress };
 
 /** On a non-terminal sink, running counts are printed at most this often. */
 const PLAIN_PROGRESS_EVERY_MS = 5_000;
