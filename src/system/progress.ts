@@ -20,10 +20,11 @@ export type { ProgressSink, StepProgress };
 
 /** On a non-terminal sink, running counts are printed at most this often. */
 const PLAIN_PROGRESS_EVERY_MS = 5_000;
+const MS_PER_SECOND = 1_000;
 const STEP_WIDTH = Math.max(...STEPS.map((s) => s.length));
 
 function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / MS_PER_SECOND).toFixed(1)} s`;
 }
 
 /** Runs the steps of a run one after the other, printing and timing each. */
@@ -41,7 +42,7 @@ export class StepReporter {
 
   /** Seconds since the reporter was created (the run's start). */
   get elapsedSeconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return (performance.now() - this.started) / MS_PER_SECOND;
   }
 
   /** A line that belongs to no step (a warning, the final summary). */
@@ -72,12 +73,12 @@ export class StepReporter {
     try {
       const result = await action(progress);
       const ms = performance.now() - start;
-      this.timings.push({ step: name, status: "done", seconds: ms / 1000 });
+      this.timings.push({ step: name, status: "done", seconds: ms / MS_PER_SECOND });
       this.line(`${prefix}  done in ${seconds(ms)}: ${summary(result)}`);
       return result;
     } catch (error) {
       const ms = performance.now() - start;
-      this.timings.push({ step: name, status: "failed", seconds: ms / 1000 });
+      this.timings.push({ step: name, status: "failed", seconds: ms / MS_PER_SECOND });
       this.line(`${prefix}  FAILED after ${seconds(ms)}: ${(error as Error).message}`);
       throw error;
     }

@@ -6,6 +6,9 @@ import type { Step } from "./step";
 import type { TrafficLog } from "./traffic";
 import { figure } from "./text";
 
+/** Decimals of the storage ratio on the done line. */
+const RATIO_DIGITS = 3;
+
 /** The partition of the run and the files written for it. */
 export interface RunPartition {
   readonly document: PartitionDocument;
@@ -22,6 +25,6 @@ export const partitionStep: Step<"partition", { readonly traffic: TrafficLog }, 
   },
   summary: ({ document: doc }) => {
     const community = doc.strategies.find((s) => s.name === "community");
-    return `${doc.log.devices} devices, ${figure(doc.log.records)} records → ${doc.chosen.communities.length} communities (k = ${doc.chosen.k}, sizes ${doc.chosen.communities.map((c) => c.length).join(", ")}), storage ratio ${community?.storageRatio.toFixed(3) ?? "–"}`;
+    return `${doc.log.devices} devices, ${figure(doc.log.records)} records → ${doc.chosen.communities.length} communities (k = ${doc.chosen.k}, sizes ${doc.chosen.communities.map((c) => c.length).join(", ")}), storage ratio ${community?.storageRatio.toFixed(RATIO_DIGITS) ?? "–"}`;
   },
 };
