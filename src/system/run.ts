@@ -13,8 +13,6 @@ import { runPaths, type RunPaths } from "./run-dir";
 import { CleanupStack, MAIN_STEPS, shutdownStep, type AnyStep, type RunContext, type RunState, type StepContext } from "./steps";
 import { relative } from "./steps/text";
 
-export type { RunContext } from "./steps";
-
 /** A finished run. */
 export interface RunOutcome {
   readonly paths: RunPaths;
@@ -59,8 +57,7 @@ export async function runSystem(options: StartOptions, environment: RunContext):
     failure = error instanceof StepFailedError ? error : new StepFailedError(current, (error as Error).message, { cause: error });
   }
   try {
-    const shutdown = shutdownStep;
-    await reporter.run(shutdown.name, shutdown.title(cleanups), () => shutdown.run(cleanups), (stopped) => shutdown.summary(stopped, options, paths));
+    await reporter.run(shutdownStep.name, shutdownStep.title(cleanups), () => shutdownStep.run(cleanups), (stopped) => shutdownStep.summary(stopped, options, paths));
   } catch (error) {
     failure ??= error;
   }
