@@ -1,7 +1,8 @@
 /**
  * The main job of commchain (`npm start`): the whole system on one machine, from a traffic log
- * to a verified and reported run, and its building blocks (participants, stores, the fleet of
- * IoT units, records with anchors, verification, the report).
+ * to a verified and reported run: the table of its steps (steps/), the runner (run.ts) and their
+ * building blocks (participants, stores, the fleet of IoT units, records with anchors,
+ * verification, the report).
  */
 export * from "./errors";
 export * from "./options";
@@ -18,4 +19,5 @@ export * from "./report";
 export * from "./charts";
 export * from "./report-markdown";
 export * from "./report-files";
+export * from "./steps";
 export * from "./run";

@@ -1,53 +1,30 @@
 /**
  * Progress of the main job: one line when a step starts, one when it ends (with its elapsed
  * time and what it did), and counts while a long step runs. On a terminal the running counts
- * rewrite one line; elsewhere (a log file, CI) they are printed at most every few seconds.
+ * rewrite one line; elsewhere (a log file, CI) they are printed at most every few seconds. The
+ * steps are numbered from the table of steps (steps/index.ts), the shutdown last.
  */
 import { performance } from "node:perf_hooks";
+import type { ProgressSink, StepProgress, StepTiming as BaseStepTiming } from "./step-timing";
+import { MAIN_STEPS, SHUTDOWN_STEP } from "./steps";
 
-/** The steps of a run, in order. */
-export const STEPS = [
-  "traffic",
-  "partition",
-  "chains",
-  "deploy",
-  "participants",
-  "store",
-  "units",
-  "records",
-  "verification",
-  "security",
-  "economics",
-  "report",
-  "shutdown",
-] as const;
+/** The steps of a run, in order: the table's, then the shutdown. */
+export const STEPS: readonly StepName[] = [...MAIN_STEPS.map((step) => step.name), SHUTDOWN_STEP];
 
-export type StepName = (typeof STEPS)[number];
+export type StepName = (typeof MAIN_STEPS)[number]["name"] | typeof SHUTDOWN_STEP;
 
 /** How a step went. */
-export interface StepTiming {
-  readonly step: StepName;
-  readonly status: "done" | "failed";
-  readonly seconds: number;
-}
+export type StepTiming = BaseStepTiming<StepName>;
 
-/** Where progress goes. */
-export interface ProgressSink {
-  /** Writes `text` (no newline added). */
-  write(text: string): void;
-  /** True on a terminal: running counts rewrite their line. */
-  readonly tty: boolean;
-}
-
-/** Reports counts while a step runs. */
-export type StepProgress = (counts: string) => void;
+export type { ProgressSink, StepProgress };
 
 /** On a non-terminal sink, running counts are printed at most this often. */
 const PLAIN_PROGRESS_EVERY_MS = 5_000;
+const MS_PER_SECOND = 1_000;
 const STEP_WIDTH = Math.max(...STEPS.map((s) => s.length));
 
 function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / MS_PER_SECOND).toFixed(1)} s`;
 }
 
 /** Runs the steps of a run one after the other, printing and timing each. */
@@ -65,7 +42,7 @@ export class StepReporter {
 
   /** Seconds since the reporter was created (the run's start). */
   get elapsedSeconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return (performance.now() - this.started) / MS_PER_SECOND;
   }
 
   /** A line that belongs to no step (a warning, the final summary). */
@@ -96,12 +73,12 @@ export class StepReporter {
     try {
       const result = await action(progress);
       const ms = performance.now() - start;
-      this.timings.push({ step: name, status: "done", seconds: ms / 1000 });
+      this.timings.push({ step: name, status: "done", seconds: ms / MS_PER_SECOND });
       this.line(`${prefix}  done in ${seconds(ms)}: ${summary(result)}`);
       return result;
     } catch (error) {
       const ms = performance.now() - start;
-      this.timings.push({ step: name, status: "failed", seconds: ms / 1000 });
+      this.timings.push({ step: name, status: "failed", seconds: ms / MS_PER_SECOND });
       this.line(`${prefix}  FAILED after ${seconds(ms)}: ${(error as Error).message}`);
       throw error;
     }

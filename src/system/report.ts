@@ -13,7 +13,7 @@ import type { EconomicsFacts } from "./economics";
 import type { FleetResult } from "./fleet";
 import type { StartOptions } from "./options";
 import type { ChainSetup, CommunityPlan } from "./participants";
-import type { StepTiming } from "./progress";
+import type { StepTiming } from "./step-timing";
 import type { CrossRecordCheck, RecordCheck, ShareRead, VerificationResult } from "./verification";
 
 /** The current report.json format version. */
