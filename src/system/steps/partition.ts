@@ -1,7 +1,7 @@
 /** Step 2, partition: the trust graph of the log, its threshold, k-clique communities and the storage strategies. */
 import { runPartition } from "../../partition/pipeline";
 import type { PartitionDocument } from "../../partition/document";
-import { writePartitionOutputs, type PartitionOutputs } from "../../report/outputs";
+import { writePartitionOutputs, type PartitionOutputs } from "../../report/partition/outputs";
 import type { Step } from "./step";
 import type { TrafficLog } from "./traffic";
 import { figure } from "./text";
