@@ -153,9 +153,12 @@ library MaintenanceOrders {
      * @param requestId the request
      */
     function checkCancellable(IMaintenanceService.RequestStatus status, uint256 requestId) internal pure {
-        bytes32 cancellable = statusBit(IMaintenanceService.RequestStatus.Requested) |
-            statusBit(IMaintenanceService.RequestStatus.Accepted);
-        if (statusBit(status) & cancellable == 0) {
+        if (
+            status != IMaintenanceService.RequestStatus.Requested &&
+            status != IMaintenanceService.RequestStatus.Accepted
+        ) {
+            bytes32 cancellable = statusBit(IMaintenanceService.RequestStatus.Requested) |
+                statusBit(IMaintenanceService.RequestStatus.Accepted);
             revert IMaintenanceService.MaintenanceServiceUnexpectedRequestStatus(requestId, status, cancellable);
         }
     }
