@@ -86,8 +86,31 @@ library MaintenanceReadings {
     }
 
     /**
+     * @notice Revert unless `temps` and `vibras` are a batch of readings: as many of each, and at
+     * least one.
+     * @dev Reverts with {IMaintenanceService-MaintenanceServiceReadingsLengthMismatch} or
+     * {IMaintenanceService-MaintenanceServiceEmptyBatch}.
+     * @param machine the machine the batch is for
+     * @param temps the temperatures read
+     * @param vibras the vibration frequencies read
+     * @return readings the number of readings in the batch
+     */
+    function checkBatch(
+        address machine,
+        int32[] calldata temps,
+        uint32[] calldata vibras
+    ) internal pure returns (uint256 readings) {
+        readings = temps.length;
+        uint256 vibraReadings = vibras.length;
+        if (readings != vibraReadings) {
+            revert IMaintenanceService.MaintenanceServiceReadingsLengthMismatch(readings, vibraReadings);
+        }
+        if (readings == 0) revert IMaintenanceService.MaintenanceServiceEmptyBatch(machine);
+    }
+
+    /**
      * @notice Count readings `(temps[i], vibras[i])` in order, as {count} does one.
-     * @dev The caller checks that both arrays have the same length.
+     * @dev The caller checks that both arrays have the same length ({checkBatch}).
      * @param tally the open tally
      * @param temps the temperatures read
      * @param vibras the vibration frequencies read, as many as `temps`

@@ -6,15 +6,18 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {IMaintenanceService} from "./IMaintenanceService.sol";
+import {MaintenanceMachines} from "./MaintenanceMachines.sol";
+import {MaintenanceOrders} from "./MaintenanceOrders.sol";
 import {MaintenanceReadings} from "./MaintenanceReadings.sol";
 
 /**
  * @title MaintenanceService
  * @notice BPIIoT's `maintenanceService` for many machines at once, as {IMaintenanceService}
- * describes it; the counting rule is {MaintenanceReadings}.
+ * describes it. Its rules are internal libraries: counting readings {MaintenanceReadings}, who
+ * may act on a machine and with which settings {MaintenanceMachines}, part orders and service
+ * requests {MaintenanceOrders}; the contract keeps the state and moves the tokens.
  * @dev Roles are per machine, not global, so they live in the machine's record instead of
  * AccessControl. The global roles are {REGISTRAR_ROLE} (registers machines, changes none) and
  * the admin, who sets {settingsDelay} and grants roles.
@@ -50,10 +53,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     /// @notice The EIP-712 domain version of machine registrations.
     string public constant EIP712_VERSION = "1";
     /// @notice The EIP-712 type a machine key signs to have itself registered by someone else.
-    bytes32 public constant REGISTER_MACHINE_TYPEHASH =
-        // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
-        // solhint-disable-next-line gas-small-strings
-        keccak256("RegisterMachine(address machine,address unit,address provider,uint96 partPrice,uint256 deadline)");
+    bytes32 public constant REGISTER_MACHINE_TYPEHASH = MaintenanceMachines.REGISTER_MACHINE_TYPEHASH;
 
     /// @notice Settings the owner proposed, in force from `effectiveAt` or once the unit accepts them.
     struct PendingSettings {
@@ -103,22 +103,17 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     ) external {
         if (block.timestamp > deadline) revert MaintenanceServiceExpiredSignature(machine, deadline);
         bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(REGISTER_MACHINE_TYPEHASH, machine, unit, provider, partPrice, deadline))
+            MaintenanceMachines.registrationHash(machine, unit, provider, partPrice, deadline)
         );
-        if (!SignatureChecker.isValidSignatureNow(machine, digest, signature)) {
-            revert MaintenanceServiceInvalidSignature(machine);
-        }
+        MaintenanceMachines.checkSignature(machine, digest, signature);
         _register(machine, unit, provider, partPrice);
     }
 
     /// @inheritdoc IMaintenanceService
     function proposeSettings(address machine, Settings calldata settings) external returns (uint48 effectiveAt) {
         Machine storage m = _machines[machine];
-        address owner = m.owner;
-        if (owner == address(0)) revert MaintenanceServiceUnknownMachine(machine);
-        bool byUnit = msg.sender == m.unit;
-        if (!byUnit && msg.sender != owner) revert MaintenanceServiceUnauthorizedProposer(machine, msg.sender);
-        _checkSettings(settings);
+        bool byUnit = MaintenanceMachines.checkProposer(m, machine, msg.sender);
+        MaintenanceMachines.checkSettings(settings);
         effectiveAt = Time.timestamp();
         if (byUnit || _settingsDelay == 0) {
             _applySettings(machine, m, settings);
@@ -139,10 +134,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
     /// @inheritdoc IMaintenanceService
     function executeSettings(address machine) external {
-        PendingSettings storage pending = _pending[machine];
-        uint48 effectiveAt = pending.effectiveAt;
-        if (effectiveAt == 0) revert MaintenanceServiceNoPendingSettings(machine);
-        if (Time.timestamp() < effectiveAt) revert MaintenanceServiceSettingsNotDue(machine, effectiveAt);
+        MaintenanceMachines.checkDue(machine, _pending[machine].effectiveAt);
         Settings memory settings = _takePending(machine).settings;
         _applySettings(machine, _machines[machine], settings);
     }
@@ -168,13 +160,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     /// @inheritdoc IMaintenanceService
     function payPartOrder(uint256 orderId) external {
         PartOrder storage order = _orders[orderId];
-        PartOrderStatus status = order.status;
-        if (status == PartOrderStatus.None) revert MaintenanceServiceUnknownPartOrder(orderId);
-        if (status != PartOrderStatus.Unpaid) revert MaintenanceServicePartOrderNotUnpaid(orderId, status);
-        address machine = order.machine;
-        if (msg.sender != order.payer && msg.sender != _machines[machine].owner) {
-            revert MaintenanceServiceUnauthorizedPayer(orderId, msg.sender);
-        }
+        address machine = MaintenanceOrders.checkPayable(order, orderId, msg.sender, _machines);
         order.status = PartOrderStatus.Paid;
         address provider = order.provider;
         uint96 price = order.price;
@@ -214,16 +200,14 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     /// @inheritdoc IMaintenanceService
     function requestService(address machine) external returns (uint256 requestId) {
         Machine storage m = _machines[machine];
-        if (m.owner == address(0)) revert MaintenanceServiceUnknownMachine(machine);
-        if (msg.sender != m.owner && msg.sender != m.unit) {
-            revert MaintenanceServiceUnauthorizedRequester(machine, msg.sender);
-        }
+        MaintenanceMachines.checkRequester(m, machine, msg.sender);
         return _requestService(machine, m.provider, msg.sender, RequestOrigin.Manual);
     }
 
     /// @inheritdoc IMaintenanceService
     function acceptServiceRequest(uint256 requestId) external {
-        ServiceRequest storage request = _providerRequest(requestId, RequestStatus.Requested);
+        ServiceRequest storage request = _requests[requestId];
+        MaintenanceOrders.checkProviderStep(request, requestId, msg.sender, RequestStatus.Requested);
         request.status = RequestStatus.Accepted;
         request.acceptedAt = Time.timestamp();
         emit ServiceAccepted(requestId, request.machine, msg.sender);
@@ -231,7 +215,8 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
     /// @inheritdoc IMaintenanceService
     function completeServiceRequest(uint256 requestId) external {
-        ServiceRequest storage request = _providerRequest(requestId, RequestStatus.Accepted);
+        ServiceRequest storage request = _requests[requestId];
+        MaintenanceOrders.checkProviderStep(request, requestId, msg.sender, RequestStatus.Accepted);
         request.status = RequestStatus.Completed;
         request.completedAt = Time.timestamp();
         emit ServiceCompleted(requestId, request.machine, msg.sender);
@@ -242,14 +227,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
         ServiceRequest storage request = _existingRequest(requestId);
         address machine = request.machine;
         if (msg.sender != _machines[machine].owner) revert MaintenanceServiceUnauthorizedOwner(machine, msg.sender);
-        RequestStatus status = request.status;
-        if (status != RequestStatus.Requested && status != RequestStatus.Accepted) {
-            revert MaintenanceServiceUnexpectedRequestStatus(
-                requestId,
-                status,
-                _statusBit(RequestStatus.Requested) | _statusBit(RequestStatus.Accepted)
-            );
-        }
+        MaintenanceOrders.checkCancellable(request.status, requestId);
         request.status = RequestStatus.Cancelled;
         request.cancelledAt = Time.timestamp();
         emit ServiceCancelled(requestId, machine, msg.sender);
@@ -305,9 +283,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
     function _reportBatch(address machine, int32[] calldata temps, uint32[] calldata vibras) private {
         Machine storage m = _unitMachine(machine);
-        uint256 readings = temps.length;
-        if (readings != vibras.length) revert MaintenanceServiceReadingsLengthMismatch(readings, vibras.length);
-        if (readings == 0) revert MaintenanceServiceEmptyBatch(machine);
+        uint256 readings = MaintenanceReadings.checkBatch(machine, temps, vibras);
         MaintenanceReadings.Tally memory tally = MaintenanceReadings.open(m);
         tally.countAll(temps, vibras);
         _close(machine, m, tally, readings);
@@ -336,7 +312,8 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
         }
         // Orders are recorded paid before the transfer, so a token calling back finds nothing to
         // pay again; a failed transfer reverts only itself, and the orders become unpaid.
-        if (tally.orders != 0 && price != 0 && !TOKEN.trySafeTransferFrom(unit, provider, uint256(price) * tally.orders)) {
+        uint256 amount = MaintenanceOrders.batchPrice(price, tally.orders);
+        if (amount != 0 && !TOKEN.trySafeTransferFrom(unit, provider, amount)) {
             for (uint256 id = firstOrder; id < firstOrder + tally.orders; ++id) {
                 _orders[id].status = PartOrderStatus.Unpaid;
                 emit PartOrderUnpaid(id, machine, unit, price);
@@ -351,35 +328,20 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
         RequestOrigin origin
     ) private returns (uint256 requestId) {
         requestId = ++_requestCount;
-        ServiceRequest storage request = _requests[requestId];
-        request.machine = machine;
-        request.requestedAt = Time.timestamp();
-        request.provider = provider;
-        request.status = RequestStatus.Requested;
-        request.origin = origin;
-        request.requester = requester;
+        _requests[requestId] = MaintenanceOrders.openedRequest(machine, provider, requester, origin);
         emit ServiceRequested(requestId, machine, provider, requester, origin);
     }
 
     /// @dev Records the order; the caller pays for all orders of a report in one transfer.
     function _orderPart(address machine, address provider, address payer, uint96 price) private {
         uint256 orderId = ++_orderCount;
-        _orders[orderId] = PartOrder({
-            machine: machine,
-            orderedAt: Time.timestamp(),
-            status: PartOrderStatus.Paid,
-            payer: payer,
-            price: price,
-            provider: provider
-        });
+        _orders[orderId] = MaintenanceOrders.paidOrder(machine, provider, payer, price);
         emit PartOrdered(orderId, machine, provider, payer, price);
     }
 
     function _register(address machine, address unit, address provider, uint96 partPrice) private {
-        if (machine == address(0)) revert MaintenanceServiceInvalidMachine(machine);
-        _checkParties(unit, provider);
         Machine storage m = _machines[machine];
-        if (m.owner != address(0)) revert MaintenanceServiceMachineAlreadyRegistered(machine, m.owner);
+        MaintenanceMachines.checkRegistration(m, machine, unit, provider);
 
         m.owner = machine;
         m.unit = unit;
@@ -390,11 +352,6 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
         emit MachineRegistered(machine, machine, unit, provider, partPrice, msg.sender);
         _emitThresholds(machine, defaults);
-    }
-
-    function _checkSettings(Settings calldata settings) private pure {
-        _checkParties(settings.unit, settings.provider);
-        MaintenanceReadings.checkCountThresholds(settings.thresholds);
     }
 
     function _applySettings(address machine, Machine storage m, Settings memory settings) private {
@@ -425,40 +382,16 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
 
     function _unitMachine(address machine) private view returns (Machine storage m) {
         m = _machines[machine];
-        address unit = m.unit;
-        if (unit == address(0)) revert MaintenanceServiceUnknownMachine(machine);
-        if (msg.sender != unit) revert MaintenanceServiceUnauthorizedUnit(machine, msg.sender);
+        MaintenanceMachines.checkUnit(m, machine, msg.sender);
     }
 
     function _ownedMachine(address machine) private view returns (Machine storage m) {
         m = _machines[machine];
-        address owner = m.owner;
-        if (owner == address(0)) revert MaintenanceServiceUnknownMachine(machine);
-        if (msg.sender != owner) revert MaintenanceServiceUnauthorizedOwner(machine, msg.sender);
+        MaintenanceMachines.checkOwner(m, machine, msg.sender);
     }
 
     function _existingRequest(uint256 requestId) private view returns (ServiceRequest storage request) {
         request = _requests[requestId];
-        if (request.status == RequestStatus.None) revert MaintenanceServiceUnknownRequest(requestId);
-    }
-
-    function _providerRequest(
-        uint256 requestId,
-        RequestStatus expected
-    ) private view returns (ServiceRequest storage request) {
-        request = _existingRequest(requestId);
-        if (msg.sender != request.provider) revert MaintenanceServiceUnauthorizedProvider(requestId, msg.sender);
-        if (request.status != expected) {
-            revert MaintenanceServiceUnexpectedRequestStatus(requestId, request.status, _statusBit(expected));
-        }
-    }
-
-    function _checkParties(address unit, address provider) private pure {
-        if (unit == address(0)) revert MaintenanceServiceInvalidUnit(unit);
-        if (provider == address(0)) revert MaintenanceServiceInvalidProvider(provider);
-    }
-
-    function _statusBit(RequestStatus status) private pure returns (bytes32) {
-        return bytes32(1 << uint8(status));
+        MaintenanceOrders.checkKnown(request, requestId);
     }
 }
