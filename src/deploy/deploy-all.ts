@@ -27,7 +27,7 @@ import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS } from "../../ign
 import { mainAnchoringModule } from "../../ignition/modules/MainAnchoring";
 import { chainSigningProvider, systemAccounts } from "../chains/providers";
 import { ANCHOR_HUB_CONTRACT, COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../chains/contract-names";
-import { ChainDeployError, DeployArgumentError, DeployError, DeployIncompleteError } from "./errors";
+import { ChainDeployError, DeployArgumentError, DeployError, DeployIncompleteError, type DeployFailure } from "./errors";
 import { ChainUnreachableError } from "../chains/errors";
 
 /** What deploy:all says when a chain is down: a re-run resumes what completed. */
@@ -110,7 +110,7 @@ export async function deployAll(options: DeployAllOptions): Promise<DeployAllRes
   const communities = topology.communities.map((chain) => deployCommunity(context, chain, parameters, verifiers, main));
   const outcomes = await Promise.allSettled([main.then(({ deployment }) => deployment), ...communities]);
 
-  const failures: DeployError[] = [];
+  const failures: DeployFailure[] = [];
   const deployments: ChainDeployment[] = [];
   outcomes.forEach((outcome, i) => {
     const chain = i === 0 ? topology.main : topology.communities[i - 1];
@@ -278,8 +278,8 @@ async function stage<T>(chain: ChainEntry, name: string, action: () => Promise<T
   }
 }
 
-function asDeployError(error: unknown, chain: ChainEntry, stageName: string): DeployError {
-  if (error instanceof DeployError) return error;
+function asDeployError(error: unknown, chain: ChainEntry, stageName: string): DeployFailure {
+  if (error instanceof DeployError || error instanceof ChainUnreachableError) return error;
   return new ChainDeployError(chain.name, chain.rpc, stageName, firstLine(describeError(error)), { cause: error });
 }
 

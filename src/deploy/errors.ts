@@ -3,10 +3,14 @@
  * contract) and says what is wrong, so the message alone tells a user what to do.
  */
 import { CommchainError } from "../errors";
+import type { ChainUnreachableError } from "../chains/errors";
 import type { ChainDeployment } from "./deployment";
 
 /** Base class of every error raised by `src/deploy`. */
 export class DeployError extends CommchainError {}
+
+/** Why one chain's deployment did not finish: its own failure, or the chain not answering. */
+export type DeployFailure = DeployError | ChainUnreachableError;
 
 /** Deploying or wiring one chain failed part way; what completed is kept and a re-run resumes. */
 export class ChainDeployError extends DeployError {
@@ -58,7 +62,7 @@ export class MemberRegistrationError extends DeployError {
 export class DeployIncompleteError extends DeployError {
   constructor(
     readonly topologyFile: string,
-    readonly failures: readonly DeployError[],
+    readonly failures: readonly DeployFailure[],
     readonly completed: readonly ChainDeployment[],
   ) {
     const names = completed.map((deployment) => deployment.chain);
