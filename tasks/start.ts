@@ -24,7 +24,7 @@ interface StartArgs {
 
 const D = DEFAULT_START_OPTIONS;
 
-// The summary stays here until src/system (another part of issue 10) has a place for its formatting.
+// This summary belongs beside RunOutcome in src/system; it stays here while that folder is being restructured.
 /** The run's closing lines: what ran, the verification verdicts, where the report is. */
 function formatOutcome(outcome: RunOutcome): string {
   const report = outcome.report;
