@@ -1,12 +1,13 @@
-import { subtask, task, types } from "hardhat/config";
+import { subtask, types } from "hardhat/config";
 import { TASK_NODE, TASK_NODE_CREATE_SERVER, TASK_NODE_GET_PROVIDER } from "hardhat/builtin-tasks/task-names";
 import type { EthereumProvider, JsonRpcServer } from "hardhat/types";
 import { assertChainDirEnv, CHAIN_DIR_ENV } from "../src/chains/chain-node";
 import { closeOnExit, openPersistentProvider } from "../src/chains/journaled-provider";
 import { rpcToken } from "../src/chains/rpc-auth";
 import { screenHardhatServer } from "../src/chains/rpc-front";
+import { commchainTask } from "./kit";
 
-task("chain-node", "Runs one persistent commchain chain (hardhat node + block journal); chains:up starts these, you normally do not")
+commchainTask("chain-node", "Runs one persistent commchain chain (hardhat node + block journal); chains:up starts these, you normally do not")
   .addParam("chainDir", `The chain's data directory (genesis.json, journal.ndjson); must equal the ${CHAIN_DIR_ENV} environment variable`, undefined, types.string)
   .addOptionalParam("port", "TCP port to serve JSON-RPC on, on 127.0.0.1", 8545, types.int)
   .setAction(async (args: { chainDir: string; port: number }, hre) => {

@@ -1,30 +1,15 @@
-import path from "node:path";
 import { formatEther } from "ethers";
-import { task, types } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { types } from "hardhat/config";
 import { DEFAULT_BONUS_REFUND_DELAY, DEFAULT_REWARD_CAP, DEFAULT_REWARD_PERIOD, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../ignition/modules/defaults";
-import { CHAINS_DIR_ENV, chainsDir, DEFAULT_CHAINS_DIR } from "../src/chains/networks";
 import { parseAddressList, parseSeconds, parseTokenAmount } from "../src/deploy/arguments";
-import type { DeployProgress } from "../src/deploy/deploy-all";
+import { formatDeployProgress, formatDeploySummary } from "../src/deploy/summary";
+import { chainsDirParam, commchainTask, deployModule, resolveChainsDir } from "./kit";
 
-// src/deploy uses the TypeChain factories and Ignition, which exist (and are worth loading) only
-// when a task runs: hardhat.config.ts loads this file before any compile.
-type DeployModule = typeof import("../src/deploy");
-const deployModule = (): DeployModule => require("../src/deploy") as DeployModule;
-
-function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
-  return dir === undefined ? chainsDir(hre.config.paths.root) : path.resolve(dir);
-}
-
-function progressLine({ chain, message, done, total }: DeployProgress): string {
-  return `${chain}: ${message}${total === undefined || total === 0 ? "" : ` [${done}/${total}]`}`;
-}
-
-task(
+commchainTask(
   "deploy:all",
   "Deploys the contracts of every chain of topology.json with Hardhat Ignition (AnchorHub on main; DataToken, Register, RelationshipFactory, MaintenanceService, RecordLog on each community), registers every member device and each community's trust root; resumable, a re-run deploys nothing",
 )
-  .addOptionalParam("dir", `Chains directory (topology.json; each chain's Ignition journal goes to <dir>/<chain>/ignition/); default $${CHAINS_DIR_ENV} or ${DEFAULT_CHAINS_DIR} in the project`, undefined, types.string)
+  .addOptionalParam(...chainsDirParam("topology.json; each chain's Ignition journal goes to <dir>/<chain>/ignition/"))
   .addOptionalParam("verifiers", "Comma-separated accounts granted VERIFIER_ROLE on every community's RelationshipFactory", "", types.string)
   .addOptionalParam("uploadReward", "DataToken (whole tokens) minted to a device for each of its records a verifier attests", formatEther(DEFAULT_UPLOAD_REWARD), types.string)
   .addOptionalParam("verificationReward", "DataToken (whole tokens) minted to the verifier that attests a record", formatEther(DEFAULT_VERIFICATION_REWARD), types.string)
@@ -38,11 +23,11 @@ task(
     const rewardPeriod = parseSeconds(args.rewardPeriod, "--reward-period");
     const bonusRefundDelay = parseSeconds(args.bonusRefundDelay, "--bonus-refund-delay");
     await hre.run("compile", { quiet: true });
-    const { deployAll, formatDeploySummary, DeployIncompleteError } = deployModule();
+    const { deployAll, DeployIncompleteError } = deployModule();
     const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
     try {
       const result = await deployAll({
-        dir: resolveDir(args.dir, hre),
+        dir: resolveChainsDir(args.dir, hre),
         artifactResolver: new HardhatArtifactResolver(hre),
         verifiers: parseAddressList(args.verifiers),
         uploadReward,
@@ -50,7 +35,7 @@ task(
         rewardCap,
         rewardPeriod,
         bonusRefundDelay,
-        onProgress: (progress) => console.log(progressLine(progress)),
+        onProgress: (progress) => console.log(formatDeployProgress(progress)),
       });
       console.log(`\n${formatDeploySummary(result.chains)}`);
       console.log(`AnchorHub ${result.hub}; topology: ${result.topologyFile}`);

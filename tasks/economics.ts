@@ -1,8 +1,9 @@
 // `npx hardhat economics:sampling`: the sampling-rate game of the digital-twin market paper
 // (§5, §6.2) — certified Nash equilibria against uniform pricing, Figs. 9–12. Parses, calls, prints.
 import path from "node:path";
-import { task, types } from "hardhat/config";
-import { optionName, parseSamplingArgs, runSamplingStudy, SAMPLING_ARG_DEFAULTS, writeSamplingOutputs, type SamplingArgs } from "../src/economics";
+import { types } from "hardhat/config";
+import { formatSamplingSummary, optionName, parseSamplingArgs, runSamplingStudy, SAMPLING_ARG_DEFAULTS, writeSamplingOutputs, type SamplingArgs } from "../src/economics";
+import { commchainTask, shown } from "./kit";
 
 const HELP: Record<keyof SamplingArgs, string> = {
   budgets: "Comma-separated buyer budgets B",
@@ -22,12 +23,7 @@ const HELP: Record<keyof SamplingArgs, string> = {
   rawAsCap: "Treat each raw rate as that seller's hardware maximum, not only as its starting rate",
 };
 
-function shown(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-}
-
-const definition = task("economics:sampling", "Solves the optimal sampling-rate game (certified Nash equilibrium) against uniform pricing, writing sampling.json, report.md and fig9–12.svg")
+const definition = commchainTask("economics:sampling", "Solves the optimal sampling-rate game (certified Nash equilibrium) against uniform pricing, writing sampling.json, report.md and fig9–12.svg")
   .addOptionalParam("out", "Directory for sampling.json, report.md and fig9.svg … fig12.svg", path.join("out", "sampling"), types.string);
 for (const key of Object.keys(HELP) as (keyof SamplingArgs)[]) {
   const fallback = SAMPLING_ARG_DEFAULTS[key];
@@ -37,14 +33,6 @@ for (const key of Object.keys(HELP) as (keyof SamplingArgs)[]) {
 definition.setAction(async (args: SamplingArgs & { out: string }) => {
   const study = runSamplingStudy(parseSamplingArgs(args));
   const outputs = await writeSamplingOutputs(path.resolve(args.out), study);
-  const o = study.options;
-  console.log(
-    [
-      `Sampling-rate game: ${o.budgets.length} budgets × ${o.maxSellers} seller counts, ${study.certified ? "every equilibrium certified" : "NOT every equilibrium certified"}`,
-      ...study.crossings.filter((c) => c.priceRatio === o.priceRatio).map((c) => `  B = ${c.budget}: equilibrium rate above UPS from ${c.sellers ?? "never"} sellers`),
-      ...study.claims.map((c) => `  ${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`),
-      ...Object.values(outputs).map((file) => `  wrote ${shown(file)}`),
-    ].join("\n"),
-  );
+  console.log(formatSamplingSummary(study, Object.values(outputs).map(shown)));
   return { study, outputs };
 });

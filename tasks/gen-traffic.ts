@@ -1,11 +1,13 @@
 // `npx hardhat gen-traffic`: writes the synthetic factory traffic log. Parses, calls
-// src/trust/generate, prints; the workload itself lives in the library.
+// src/traffic/generate, prints; the workload itself lives in the library.
 import path from "node:path";
 import { SingleBar } from "cli-progress";
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
 import { TrafficOptionsError } from "../src/traffic/errors";
+import { describeTrafficPlan } from "../src/traffic/format";
 import { DEFAULT_TRAFFIC_OPTIONS, writeTrafficLog, type TrafficPlan } from "../src/traffic/generate";
 import { parseTimestamp } from "../src/traffic/log";
+import { commchainTask, optionalCount, shown } from "./kit";
 
 /** Below this many records the log is written in well under a second: no progress bar. */
 const PROGRESS_BAR_FROM_RECORDS = 200_000;
@@ -22,27 +24,7 @@ interface GenTrafficArgs {
   out: string;
 }
 
-function autoOrInteger(option: string, text: string): number | undefined {
-  if (text.trim().toLowerCase() === "auto") return undefined;
-  if (!/^\d+$/.test(text.trim())) throw new TrafficOptionsError(option, `must be "auto" or an integer ≥ 0, got "${text}"`);
-  return Number(text);
-}
-
-function describe(file: string, plan: TrafficPlan): string {
-  const { options } = plan;
-  const sizes = plan.groups.map((members) => members.length);
-  return [
-    `Wrote ${file}`,
-    `  ${options.records.toLocaleString("en-US")} records, ${options.devices} devices (${plan.devices[0]}…${plan.devices[plan.devices.length - 1]}), seed ${options.seed}`,
-    `  ${plan.groups.length} cells of ${Math.min(...sizes)}–${Math.max(...sizes)} devices, ${plan.bridges.length} bridge devices` +
-      (plan.bridges.length > 0 && plan.bridges.length <= 10 ? ` (${plan.bridges.join(", ")})` : ""),
-    `  ${plan.pairs.filter((pair) => pair.kind === "light").length} light pairs between cells, ${plan.hubs.length} hubs, ${plan.quiet.length} quiet devices`,
-    `  span ${options.spanHours} h from ${new Date(options.start).toISOString()}; every in-cell pair ≥ ${plan.heartbeat} records ` +
-      `(${plan.heartbeat / options.spanHours}/h), every light pair fewer`,
-  ].join("\n");
-}
-
-task("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV) shaped as the dividing paper's 44-device experiment")
+commchainTask("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV) shaped as the dividing paper's 44-device experiment")
   .addOptionalParam("nodes", "Devices; ids 01…N zero-padded to the width of N", DEFAULT_TRAFFIC_OPTIONS.devices, types.int)
   .addOptionalParam("records", "Records in the log, exactly", DEFAULT_TRAFFIC_OPTIONS.records, types.int)
   .addOptionalParam("groups", 'Work cells with heavy traffic inside ("auto" = devices / 9)', "auto", types.string)
@@ -66,8 +48,8 @@ task("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV) shaped 
       plan = await writeTrafficLog(file, {
         devices: args.nodes,
         records: args.records,
-        groups: autoOrInteger("groups", args.groups),
-        overlap: autoOrInteger("overlap", args.overlap),
+        groups: optionalCount(args.groups, { option: "groups", word: "auto", error: TrafficOptionsError }),
+        overlap: optionalCount(args.overlap, { option: "overlap", word: "auto", error: TrafficOptionsError }),
         background: args.background,
         spanHours: args.span,
         start,
@@ -77,7 +59,6 @@ task("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV) shaped 
     } finally {
       bar?.stop();
     }
-    const relative = path.relative(process.cwd(), file);
-    console.log(describe(relative.startsWith("..") || path.isAbsolute(relative) ? file : relative, plan));
+    console.log(describeTrafficPlan(shown(file), plan));
     return { file, plan };
   });

@@ -2,10 +2,12 @@
 // partition.json + report.md + charts. Parses, calls src/partition and src/report, prints.
 import path from "node:path";
 import { SingleBar } from "cli-progress";
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
+import { formatPartitionSummary } from "../src/partition/format";
 import { DEFAULT_SEED, PartitionInputError, runPartition, type PartitionStage } from "../src/partition/pipeline";
 import { DEFAULT_MIN_CHAIN_SIZE } from "../src/partition/strategies/optimized";
-import { writePartitionOutputs } from "../src/report/outputs";
+import { writePartitionOutputs } from "../src/report/partition/outputs";
+import { commchainTask, listItems, optionalNumber, shown } from "./kit";
 
 /** Logs at least this big get a progress bar (about 300,000 records). */
 const PROGRESS_BAR_FROM_BYTES = 8 * 1024 * 1024;
@@ -32,23 +34,7 @@ interface PartitionArgs {
   skipInvalid: boolean;
 }
 
-/** A number option that also accepts a word meaning "not set" (e.g. "auto"). */
-function optionalNumber(option: string, text: string, unset: string, integer: boolean): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed.toLowerCase() === unset) return undefined;
-  const value = Number(trimmed);
-  if (trimmed === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new PartitionInputError(option, `must be "${unset}" or ${integer ? "an integer" : "a number"}, got "${text}"`);
-  }
-  return value;
-}
-
-function shown(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-}
-
-task("partition", "Divides the devices of a traffic log into community chains (k-clique percolation) and compares grouping strategies by storage")
+commchainTask("partition", "Divides the devices of a traffic log into community chains (k-clique percolation) and compares grouping strategies by storage")
   .addOptionalParam("log", "Traffic log (CSV: timestamp,from,to[,bytes])", "traffic.csv", types.string)
   .addOptionalParam("out", "Directory for partition.json, report.md, trust-graph.svg and storage.svg", "out", types.string)
   .addOptionalParam("threshold", 'Edge strength threshold in records/hour ("auto" = largest T leaving every non-exempt device an edge)', "auto", types.string)
@@ -59,13 +45,10 @@ task("partition", "Divides the devices of a traffic log into community chains (k
   .addOptionalParam("intensity", 'Weighted clique percolation: keep k-cliques whose geometric mean strength is ≥ this ("off" = unweighted)', "off", types.string)
   .addFlag("skipInvalid", "Skip invalid log rows (counted in partition.json) instead of stopping at the first")
   .setAction(async (args: PartitionArgs) => {
-    const threshold = optionalNumber("--threshold", args.threshold, "auto", false);
-    const k = optionalNumber("--k", args.k, "auto", true);
-    const intensity = optionalNumber("--intensity", args.intensity, "off", false);
-    const exempt = args.exempt
-      .split(",")
-      .map((id) => id.trim())
-      .filter((id) => id !== "");
+    const threshold = optionalNumber(args.threshold, { option: "--threshold", word: "auto", error: PartitionInputError });
+    const k = optionalNumber(args.k, { option: "--k", word: "auto", integer: true, error: PartitionInputError });
+    const intensity = optionalNumber(args.intensity, { option: "--intensity", word: "off", error: PartitionInputError });
+    const exempt = listItems(args.exempt);
     const logFile = args.log;
 
     // The bar counts bytes while the log is read, then the stages after it (their own progress
@@ -101,18 +84,7 @@ task("partition", "Divides the devices of a traffic log into community chains (k
       bar?.stop();
       bar = undefined;
 
-      const doc = run.document;
-        const ratio = (name: string) => doc.strategies.find((s) => s.name === name)?.storageRatio.toPrecision(3) ?? "-";
-      console.log(
-        [
-          `Partitioned ${shown(logFile)}: ${doc.log.records.toLocaleString("en-US")} records, ${doc.log.devices} devices`,
-          `  threshold ${doc.threshold.value} ${doc.threshold.unit} (${doc.threshold.auto ? "auto" : "given"})`,
-          `  chosen k = ${doc.chosen.k}: ${doc.chosen.communities.length} communities, ` +
-            `${doc.chosen.interChainNodes.length} inter-chain devices, ${doc.chosen.uncovered.length} uncovered`,
-          `  storage ratio: community ${ratio("community")}, optimized ${ratio("optimized")} (ungrouped = 1)`,
-          ...Object.values(outputs).map((file) => `  wrote ${shown(file)}`),
-        ].join("\n"),
-      );
+      console.log(formatPartitionSummary(shown(logFile), run.document, Object.values(outputs).map(shown)));
       return { ...run, outputs };
     } finally {
       bar?.stop();

@@ -1,16 +1,10 @@
 // `npm start` (`npx hardhat start`): the whole system on embedded defaults. Parses, calls
 // src/system, prints; the steps themselves live in the library.
 import path from "node:path";
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
 import { DEFAULT_START_OPTIONS, TABLE1_COUNT_THRESHOLD } from "../src/system/options";
-
-// src/system uses the TypeChain factories and Ignition, which exist (and are worth loading) only
-// when the task runs: hardhat.config.ts loads this file before anything is compiled.
-type SystemModule = typeof import("../src/system");
-const systemModule = (): SystemModule => require("../src/system") as SystemModule;
-
-/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-const INTERRUPTED_EXIT_CODE = 130;
+import type { RunOutcome } from "../src/system";
+import { commchainTask, INTERRUPTED_EXIT_CODE, onInterrupt, relativeToCwd, systemModule } from "./kit";
 
 interface StartArgs {
   log?: string;
@@ -30,7 +24,20 @@ interface StartArgs {
 
 const D = DEFAULT_START_OPTIONS;
 
-task(
+// This summary belongs beside RunOutcome in src/system; it stays here while that folder is being restructured.
+/** The run's closing lines: what ran, the verification verdicts, where the report is. */
+function formatOutcome(outcome: RunOutcome): string {
+  const report = outcome.report;
+  return [
+    "",
+    `commchain ran in ${report.seconds.toFixed(1)} s: ${report.traffic.devices} devices, ${report.chains.communities.length} communities, ` +
+      `${report.units.serviceRequests} service requests, ${report.units.partOrders} part orders, ${report.records.copies.toLocaleString("en-US")} record copies, ` +
+      `${report.verification.valid} records VALID, tampered proof ${report.verification.tampered?.valid === false ? "INVALID" : "accepted"}`,
+    `report: ${relativeToCwd(outcome.files.markdown)} (also report.json and charts/ in ${relativeToCwd(outcome.paths.root)})`,
+  ].join("\n");
+}
+
+commchainTask(
   "start",
   "Runs the whole system: traffic log → partition → chains → contracts → participants → store network → IoT units → records + anchors → light verification and gated sharing → report (Markdown, JSON, charts), then stops everything",
 )
@@ -67,18 +74,13 @@ task(
     });
     const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
     const abort = new AbortController();
-    let interrupts = 0;
-    const onInterrupt = () => {
-      interrupts += 1;
-      if (interrupts === 1) {
-        process.stderr.write("\nCtrl-C: stopping after what is running now, then shutting everything down (Ctrl-C again to leave at once)\n");
-        abort.abort();
-        return;
-      }
-      process.stderr.write(`\nleaving without shutting down: stop the chains with npx hardhat chains:down --dir ${path.join(options.runDir, "chains")}\n`);
-      process.exit(INTERRUPTED_EXIT_CODE);
-    };
-    process.on("SIGINT", onInterrupt);
+    const release = onInterrupt(abort, {
+      notice: () => process.stderr.write("\nCtrl-C: stopping after what is running now, then shutting everything down (Ctrl-C again to leave at once)\n"),
+      again: () => {
+        process.stderr.write(`\nleaving without shutting down: stop the chains with npx hardhat chains:down --dir ${path.join(options.runDir, "chains")}\n`);
+        process.exit(INTERRUPTED_EXIT_CODE);
+      },
+    });
     try {
       const outcome = await system.runSystem(options, {
         projectRoot: hre.config.paths.root,
@@ -87,16 +89,7 @@ task(
         sink: { write: (text) => process.stdout.write(text), tty: process.stdout.isTTY === true },
         signal: abort.signal,
       });
-      const report = outcome.report;
-      console.log(
-        [
-          "",
-          `commchain ran in ${report.seconds.toFixed(1)} s: ${report.traffic.devices} devices, ${report.chains.communities.length} communities, ` +
-            `${report.units.serviceRequests} service requests, ${report.units.partOrders} part orders, ${report.records.copies.toLocaleString("en-US")} record copies, ` +
-            `${report.verification.valid} records VALID, tampered proof ${report.verification.tampered?.valid === false ? "INVALID" : "accepted"}`,
-          `report: ${path.relative(process.cwd(), outcome.files.markdown)} (also report.json and charts/ in ${path.relative(process.cwd(), outcome.paths.root) || "."})`,
-        ].join("\n"),
-      );
+      console.log(formatOutcome(outcome));
       return outcome;
     } catch (error) {
       const interrupted = error instanceof system.RunInterruptedError || abort.signal.aborted;
@@ -104,6 +97,6 @@ task(
       process.exitCode = interrupted ? INTERRUPTED_EXIT_CODE : 1;
       return undefined;
     } finally {
-      process.off("SIGINT", onInterrupt);
+      release();
     }
   });

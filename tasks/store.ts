@@ -1,28 +1,20 @@
 import path from "node:path";
 import { readFile } from "node:fs/promises";
-import { task, types } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { types } from "hardhat/config";
 import { startStoreCluster } from "../src/offchain/stores/cluster";
 import { communityReadPredicate, createdByFactory, startGateway, type Gateway } from "../src/offchain/gateway/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
 import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/stores/store-status";
 import { openContentStore } from "../src/offchain/stores/open-store";
+import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
+import { commchainTask, optionalList, projectPath, untilInterrupted } from "./kit";
 
 const DEFAULT_STORE_DIR = path.join(".commchain", "store");
 const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
 const LOCAL_DIR_HELP = `Standalone Helia store directory, used unless --ipfs-api is given; default ${DEFAULT_LOCAL_STORE_DIR} in the project`;
 const IPFS_API_HELP = "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";
 const DIR_HELP = `Store directory: one sub-directory per node (peer.key, blocks/, datastore/); default ${DEFAULT_STORE_DIR} in the project`;
-
-function resolveDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
-  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_STORE_DIR) : path.resolve(dir);
-}
-
-function splitList(text: string | undefined): string[] | undefined {
-  const items = (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
-  return items.length === 0 ? undefined : items;
-}
 
 interface StoreUpArgs {
   dir?: string;
@@ -37,7 +29,7 @@ interface StoreUpArgs {
   duration: number;
 }
 
-task("store:up", "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C")
+commchainTask("store:up", "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C")
   .addOptionalParam("dir", DIR_HELP, undefined, types.string)
   .addOptionalParam("count", "Number of nodes, named node-1 … node-<count> (ignored when --names is given)", 3, types.int)
   .addOptionalParam("names", "Node names, comma-separated (e.g. community-1,community-2,community-3)", undefined, types.string)
@@ -49,9 +41,9 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
   .addOptionalParam("factory", "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr", undefined, types.string)
   .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
   .setAction(async (args: StoreUpArgs, hre) => {
-    const dir = resolveDir(args.dir, hre);
-    const names = splitList(args.names);
-    const trusted = splitList(args.epr);
+    const dir = projectPath(args.dir, hre, DEFAULT_STORE_DIR);
+    const names = optionalList(args.names);
+    const trusted = optionalList(args.epr);
     if (args.gateway && trusted === undefined && args.factory === undefined) {
       throw new StoreClusterConfigError("epr", "--gateway needs the EPRs it may ask: --epr 0x…,0x… or --factory 0x…");
     }
@@ -59,7 +51,7 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
     const cluster = await startStoreCluster({ dir, names, count: names === undefined ? args.count : undefined, host: args.host });
     let gateway: Gateway | undefined;
     try {
-      for (const node of cluster.nodes) console.log(`${node.name.padEnd(16)} ${node.peerId}  ${node.multiaddrs.join(" ")}`);
+      if (cluster.nodes.length > 0) console.log(formatStoreNodes(cluster.nodes));
       if (args.gateway) {
         gateway = await startGateway({
           store: cluster.nodes[0].store,
@@ -79,12 +71,7 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
       }
       const file = await writeClusterFile(cluster, gateway?.url);
       console.log(`cluster file ${file}; ${args.duration > 0 ? `stopping in ${args.duration} s` : "Ctrl-C stops"}`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-        if (args.duration > 0) setTimeout(stop, args.duration * 1000);
-      });
+      await untilInterrupted(args.duration * 1000);
     } finally {
       console.log("stopping …");
       await gateway?.close();
@@ -94,26 +81,22 @@ task("store:up", "Starts the off-chain store cluster (one embedded Helia node pe
     console.log("stopped");
   });
 
-task("store:status", "Prints the store nodes under --dir: peer id, blocks held, listen addresses if running")
+commchainTask("store:status", "Prints the store nodes under --dir: peer id, blocks held, listen addresses if running")
   .addOptionalParam("dir", DIR_HELP, undefined, types.string)
   .addFlag("json", "Print JSON instead of a table")
   .setAction(async (args: { dir?: string; json: boolean }, hre) => {
-    const status = await storeStatus(resolveDir(args.dir, hre));
+    const status = await storeStatus(projectPath(args.dir, hre, DEFAULT_STORE_DIR));
     console.log(args.json ? JSON.stringify(status, null, 2) : formatStoreStatus(status));
     return status;
   });
 
-function localDir(dir: string | undefined, hre: HardhatRuntimeEnvironment): string {
-  return dir === undefined ? path.join(hre.config.paths.root, DEFAULT_LOCAL_STORE_DIR) : path.resolve(dir);
-}
-
-task("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private")
+commchainTask("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private")
   .addParam("file", "File to store", undefined, types.inputFile)
   .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
   .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
   .addFlag("pin", "Pin the object so garbage collection keeps it")
   .setAction(async (args: { file: string; dir?: string; ipfsApi?: string; pin: boolean }, hre) => {
-    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR) });
     try {
       const cid = await store.put(await readFile(args.file));
       if (args.pin) await store.pin(cid);
@@ -124,13 +107,13 @@ task("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints it
     }
   });
 
-task("store:get", "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)")
+commchainTask("store:get", "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)")
   .addParam("cid", "CID of the object (CIDv1 raw, bafkrei…)", undefined, types.string)
   .addOptionalParam("out", "File to write (atomically); prints the bytes as UTF-8 when omitted", undefined, types.string)
   .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
   .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
   .setAction(async (args: { cid: string; out?: string; dir?: string; ipfsApi?: string }, hre) => {
-    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: localDir(args.dir, hre) });
+    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR) });
     try {
       const bytes = await store.get(args.cid);
       if (args.out === undefined) process.stdout.write(Buffer.from(bytes).toString("utf8") + "\n");

@@ -10,3 +10,4 @@ export * from "./deploy";
 export * from "./trust-root";
 export * from "./topology-relay";
 export * from "./verify-record";
+export * from "./format";

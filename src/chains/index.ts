@@ -21,3 +21,4 @@ export * from "./timeouts";
 export * from "./providers";
 export * from "./contract-names";
 export * from "./revert";
+export * from "./format";

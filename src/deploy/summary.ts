@@ -1,5 +1,14 @@
-/** The table `deploy:all` prints at the end: one row per chain, what it holds and what this run did. */
+/**
+ * What `deploy:all` prints: a line per step while it runs, and at the end the table with one row
+ * per chain, what it holds and what this run did.
+ */
+import type { DeployProgress } from "./deploy-all";
 import type { ChainDeployment } from "./deployment";
+
+/** A progress line: the chain, the step, and Ignition's count of finished steps while a module deploys. */
+export function formatDeployProgress({ chain, message, done, total }: DeployProgress): string {
+  return `${chain}: ${message}${total === undefined || total === 0 ? "" : ` [${done}/${total}]`}`;
+}
 
 /** Column headers of {@link deploySummaryRows}. */
 export const SUMMARY_HEADERS = ["chain", "chain id", "module", "contracts", "deployed now", "txs", "members", "trust root"] as const;

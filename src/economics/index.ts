@@ -8,3 +8,4 @@ export * from "./sampling-charts";
 export * from "./sampling-report";
 export * from "./sampling-outputs";
 export * from "./sampling-options";
+export * from "./format";

@@ -15,6 +15,7 @@ export * from "./stores/kubo-store";
 export * from "./stores/peer-identity";
 export * from "./stores/swarm-key";
 export * from "./stores/cluster";
+export * from "./stores/format";
 export * from "./envelopes/envelope";
 export * from "./envelopes/keyring";
 export * from "./envelopes/shared-record";

@@ -15,3 +15,4 @@ export * from "./rate";
 export * from "./send";
 export * from "./send-topology";
 export * from "./root-pool";
+export * from "./format";

@@ -3,7 +3,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 
 /**
  * The error `promise` rejects with (the test fails if it resolves). Run through a task, the
- * library's typed error arrives wrapped in the HardhatPluginError that tasks/index.ts hands to
+ * library's typed error arrives wrapped in the HardhatPluginError that commchainTask (tasks/kit) hands to
  * Hardhat's CLI; this unwraps it, so tests assert the library error either way.
  */
 export async function rejection(promise: Promise<unknown>): Promise<Error> {
