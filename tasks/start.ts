@@ -3,7 +3,7 @@
 import path from "node:path";
 import { types } from "hardhat/config";
 import { DEFAULT_START_OPTIONS, TABLE1_COUNT_THRESHOLD } from "../src/system/options";
-import type { RunOutcome } from "../src/system";
+import { formatOutcome } from "../src/system/format";
 import { commchainTask, INTERRUPTED_EXIT_CODE, onInterrupt, relativeToCwd, systemModule } from "./kit";
 
 interface StartArgs {
@@ -23,19 +23,6 @@ interface StartArgs {
 }
 
 const D = DEFAULT_START_OPTIONS;
-
-// This summary belongs beside RunOutcome in src/system; it stays here while that folder is being restructured.
-/** The run's closing lines: what ran, the verification verdicts, where the report is. */
-function formatOutcome(outcome: RunOutcome): string {
-  const report = outcome.report;
-  return [
-    "",
-    `commchain ran in ${report.seconds.toFixed(1)} s: ${report.traffic.devices} devices, ${report.chains.communities.length} communities, ` +
-      `${report.units.serviceRequests} service requests, ${report.units.partOrders} part orders, ${report.records.copies.toLocaleString("en-US")} record copies, ` +
-      `${report.verification.valid} records VALID, tampered proof ${report.verification.tampered?.valid === false ? "INVALID" : "accepted"}`,
-    `report: ${relativeToCwd(outcome.files.markdown)} (also report.json and charts/ in ${relativeToCwd(outcome.paths.root)})`,
-  ].join("\n");
-}
 
 commchainTask(
   "start",
@@ -89,7 +76,7 @@ commchainTask(
         sink: { write: (text) => process.stdout.write(text), tty: process.stdout.isTTY === true },
         signal: abort.signal,
       });
-      console.log(formatOutcome(outcome));
+      console.log(formatOutcome(outcome, relativeToCwd));
       return outcome;
     } catch (error) {
       const interrupted = error instanceof system.RunInterruptedError || abort.signal.aborted;

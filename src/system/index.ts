@@ -21,3 +21,4 @@ export * from "./report-markdown";
 export * from "./report-files";
 export * from "./steps";
 export * from "./run";
+export * from "./format";
