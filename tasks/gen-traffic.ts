@@ -1,13 +1,12 @@
 // `npx hardhat gen-traffic`: writes the synthetic factory traffic log. Parses, calls
 // src/traffic/generate, prints; the workload itself lives in the library.
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import { types } from "hardhat/config";
 import { TrafficOptionsError } from "../src/traffic/errors";
 import { describeTrafficPlan } from "../src/traffic/format";
 import { DEFAULT_TRAFFIC_OPTIONS, writeTrafficLog, type TrafficPlan } from "../src/traffic/generate";
 import { parseTimestamp } from "../src/traffic/log";
-import { commchainTask, optionalCount, shown } from "./kit";
+import { commchainTask, optionalCount, shown, TaskProgress } from "./kit";
 
 /** Below this many records the log is written in well under a second: no progress bar. */
 const PROGRESS_BAR_FROM_RECORDS = 200_000;
@@ -38,11 +37,8 @@ commchainTask("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV
     const start = parseTimestamp(args.start.trim());
     if (typeof start === "string") throw new TrafficOptionsError("start", start);
     const file = path.resolve(args.out);
-    const bar =
-      args.records >= PROGRESS_BAR_FROM_RECORDS
-        ? new SingleBar({ format: "gen-traffic [{bar}] {percentage}% | {value}/{total} records", stream: process.stderr })
-        : undefined;
-    bar?.start(args.records, 0);
+    const bar = args.records >= PROGRESS_BAR_FROM_RECORDS ? new TaskProgress("gen-traffic [{bar}] {percentage}% | {value}/{total} records") : undefined;
+    bar?.show(0, args.records);
     let plan: TrafficPlan;
     try {
       plan = await writeTrafficLog(file, {
@@ -54,7 +50,7 @@ commchainTask("gen-traffic", "Writes a seeded synthetic factory traffic log (CSV
         spanHours: args.span,
         start,
         seed: args.seed,
-        onProgress: (written) => bar?.update(written),
+        onProgress: (written) => bar?.show(written, args.records),
       });
     } finally {
       bar?.stop();

@@ -1,13 +1,12 @@
 // `npx hardhat partition`: log → trust graph → threshold → k-clique communities → strategies →
 // partition.json + report.md + charts. Parses, calls src/partition and src/report, prints.
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import { types } from "hardhat/config";
 import { formatPartitionSummary } from "../src/partition/format";
 import { DEFAULT_SEED, PartitionInputError, runPartition, type PartitionStage } from "../src/partition/pipeline";
 import { DEFAULT_MIN_CHAIN_SIZE } from "../src/partition/strategies/optimized";
 import { writePartitionOutputs } from "../src/report/partition/outputs";
-import { commchainTask, listItems, optionalNumber, shown } from "./kit";
+import { commchainTask, listItems, optionalNumber, shown, TaskProgress } from "./kit";
 
 /** Logs at least this big get a progress bar (about 300,000 records). */
 const PROGRESS_BAR_FROM_BYTES = 8 * 1024 * 1024;
@@ -53,11 +52,10 @@ commchainTask("partition", "Divides the devices of a traffic log into community 
 
     // The bar counts bytes while the log is read, then the stages after it (their own progress
     // is not measurable from outside, except the optimisation rounds shown as detail).
-    let bar: SingleBar | undefined;
+    const bar = new TaskProgress("partition [{bar}] {percentage}% | {stage} {detail}");
     const stage = (name: PartitionStage | "write") => {
-      if (bar === undefined || name === "read") return;
-      bar.setTotal(STAGES_AFTER_READ.length);
-      bar.update(STAGES_AFTER_READ.indexOf(name), { stage: STAGE_LABELS[name], detail: "" });
+      if (!bar.shown || name === "read") return;
+      bar.show(STAGES_AFTER_READ.indexOf(name), STAGES_AFTER_READ.length, { stage: STAGE_LABELS[name], detail: "" });
     };
     try {
       const run = await runPartition(logFile, {
@@ -70,23 +68,18 @@ commchainTask("partition", "Divides the devices of a traffic log into community 
         skipInvalid: args.skipInvalid,
         onStage: stage,
         onReadProgress: (bytesRead, totalBytes) => {
-          if (bar === undefined && totalBytes >= PROGRESS_BAR_FROM_BYTES) {
-            bar = new SingleBar({ format: "partition [{bar}] {percentage}% | {stage} {detail}", stream: process.stderr, hideCursor: true });
-            bar.start(totalBytes, 0, { stage: STAGE_LABELS.read, detail: "" });
-          }
-          bar?.update(bytesRead);
+          if (bar.shown || totalBytes >= PROGRESS_BAR_FROM_BYTES) bar.show(bytesRead, totalBytes, { stage: STAGE_LABELS.read, detail: "" });
         },
-        onOptimizeRound: (round, count) => bar?.update({ detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
+        onOptimizeRound: (round, count) => bar.detail({ detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
       });
       stage("write");
       const outputs = await writePartitionOutputs(path.resolve(args.out), run.document);
-      bar?.update(STAGES_AFTER_READ.length);
-      bar?.stop();
-      bar = undefined;
+      if (bar.shown) bar.show(STAGES_AFTER_READ.length, STAGES_AFTER_READ.length);
+      bar.stop();
 
       console.log(formatPartitionSummary(shown(logFile), run.document, Object.values(outputs).map(shown)));
       return { ...run, outputs };
     } finally {
-      bar?.stop();
+      bar.stop();
     }
   });

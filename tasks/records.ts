@@ -1,5 +1,4 @@
 import os from "node:os";
-import { SingleBar } from "cli-progress";
 import { types } from "hardhat/config";
 import { formatCopyVerdict } from "../src/anchor/format";
 import { readTopology, topologyPath } from "../src/chains/topology";
@@ -7,7 +6,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT } from "../src/records/defaults";
 import { RecordsOptionError } from "../src/records/errors";
 import { describePlacement, formatSendSummary } from "../src/records/format";
 import { placementsPath } from "../src/records/placements";
-import { anchorModule, chainsDirParam, commchainTask, exitInterrupted, onInterrupt, optionalNumber, recordsModule, resolveChainsDir } from "./kit";
+import { anchorModule, chainsDirParam, commchainTask, exitInterrupted, onInterrupt, optionalNumber, recordsModule, resolveChainsDir, TaskProgress } from "./kit";
 
 /** Hashing workers by default: a core is left to the sender's main thread, at most 4 are worth it. */
 const DEFAULT_WORKERS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
@@ -28,7 +27,7 @@ commchainTask("records:send", "Replays a traffic log onto the community chains: 
     const dir = resolveChainsDir(args.dir, hre);
     const stop = new AbortController();
     const release = onInterrupt(stop, { notice: () => process.stderr.write("\nstopping: writing what was read, then exiting (run records:send again to resume)\n") });
-    let bar: SingleBar | undefined;
+    const bar = new TaskProgress("records:send [{bar}] {percentage}% | {value}/{total} records | {confirmed} confirmed | {speed} records/s");
     try {
       const { summary, summaryFile } = await recordsModule().sendRecords({
         dir,
@@ -40,28 +39,20 @@ commchainTask("records:send", "Replays a traffic log onto the community chains: 
         skipUnknown: args.skipUnknown,
         skipInvalid: args.skipInvalid,
         signal: stop.signal,
-        onProgress: (p) => {
-          if (bar === undefined) {
-            bar = new SingleBar({ format: "records:send [{bar}] {percentage}% | {value}/{total} records | {confirmed} confirmed | {speed} records/s", stream: process.stderr, hideCursor: true });
-            bar.start(p.total, 0, { confirmed: 0, speed: 0 });
-          }
-          bar.update(p.records, { confirmed: p.confirmed, speed: p.elapsedMs > 0 ? Math.round((p.confirmed * 1000) / p.elapsedMs) : 0 });
-        },
+        onProgress: (p) => bar.show(p.records, p.total, { confirmed: p.confirmed, speed: p.elapsedMs > 0 ? Math.round((p.confirmed * 1000) / p.elapsedMs) : 0 }),
       });
-      bar?.stop();
-      bar = undefined;
+      bar.stop();
       console.log(formatSendSummary(summary, summaryFile));
       return summary;
     } catch (error) {
       // Ctrl-C is a way to stop, not a failure to report with a stack trace.
       if (!(error instanceof recordsModule().RecordsInterruptedError)) throw error;
-      bar?.stop();
-      bar = undefined;
+      bar.stop();
       console.log(error.message);
       exitInterrupted();
       return undefined;
     } finally {
-      bar?.stop();
+      bar.stop();
       release();
     }
   });

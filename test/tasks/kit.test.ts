@@ -11,7 +11,7 @@ import { CommchainError } from "../../src/errors";
 import { PartitionInputError } from "../../src/partition/pipeline";
 import { RecordsOptionError } from "../../src/records/errors";
 import { TrafficOptionsError } from "../../src/traffic/errors";
-import { chainsDirHelp, forCli, lazyModule, listItems, onInterrupt, optionalCount, optionalList, optionalNumber, relativeToCwd, shown, untilInterrupted } from "../../tasks/kit";
+import { chainsDirHelp, forCli, lazyModule, listItems, onInterrupt, optionalCount, optionalList, optionalNumber, relativeToCwd, shown, TaskProgress, untilInterrupted } from "../../tasks/kit";
 
 /** The listeners `register` adds for `signal`, to call them without sending the process a signal. */
 function addedListeners(signal: NodeJS.Signals, register: () => void): (() => void)[] {
@@ -134,6 +134,24 @@ describe("tasks/kit", () => {
         expect((error as HardhatPluginError).message).to.equal(message);
         expect((error as HardhatPluginError).parent).to.be.instanceOf(CommchainError);
       }
+    });
+  });
+
+  describe("TaskProgress", () => {
+    it("shows no bar until the first figure, takes it off on stop, and stops twice safely", () => {
+      const bar = new TaskProgress("test [{bar}] {value}/{total} {stage}");
+      expect(bar.shown).to.equal(false);
+      bar.detail({ stage: "before any figure" });
+      expect(bar.shown).to.equal(false);
+      bar.show(1, 10, { stage: "read" });
+      expect(bar.shown).to.equal(true);
+      bar.show(2, 4, { stage: "count" });
+      bar.detail({ stage: "round 1" });
+      expect(bar.shown).to.equal(true);
+      bar.stop();
+      expect(bar.shown).to.equal(false);
+      bar.stop();
+      expect(bar.shown).to.equal(false);
     });
   });
 });
