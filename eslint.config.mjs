@@ -20,12 +20,30 @@ const LAYERS = [
 ];
 
 const zones = LAYERS.flatMap((layer, i) => {
-  const above = LAYERS.slice(i + 1).flat().map((folder) => `./src/${folder}`);
-  return above.length === 0 ? [] : layer.map((folder) => ({ target: `./src/${folder}`, from: above, message: `src/${folder} is below these in the layers (README, "Layers")` }));
+  const above = LAYERS.slice(i + 1)
+    .flat()
+    .map((folder) => `./src/${folder}`);
+  return above.length === 0
+    ? []
+    : layer.map((folder) => ({
+        target: `./src/${folder}`,
+        from: above,
+        message: `src/${folder} is below these in the layers (README, "Layers")`,
+      }));
 });
 
 export default tseslint.config(
-  { ignores: ["typechain-types/**", "node_modules/**", "artifacts/**", "cache/**", "coverage/**", "out/**", "ignition/deployments/**"] },
+  {
+    ignores: [
+      "typechain-types/**",
+      "node_modules/**",
+      "artifacts/**",
+      "cache/**",
+      "coverage/**",
+      "out/**",
+      "ignition/deployments/**",
+    ],
+  },
   {
     files: ["**/*.ts"],
     languageOptions: { parser: tseslint.parser, parserOptions: { ecmaVersion: "latest", sourceType: "module" } },
@@ -44,7 +62,17 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     rules: {
       // The library never reaches up into the tasks, the scripts or the benchmarks.
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/tasks/**", "**/scripts/**", "**/bench/**"], message: "src/ never imports a task, a script or a benchmark" }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/tasks/**", "**/scripts/**", "**/bench/**"],
+              message: "src/ never imports a task, a script or a benchmark",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -29,12 +29,18 @@ async function main(): Promise<void> {
   const rpc: Record<string, number> = {};
   provider.on("debug", (event: { action: string; payload?: { method: string } | { method: string }[] }) => {
     if (event.action !== "sendRpcPayload" || event.payload === undefined) return;
-    for (const { method } of Array.isArray(event.payload) ? event.payload : [event.payload]) rpc[method] = (rpc[method] ?? 0) + 1;
+    for (const { method } of Array.isArray(event.payload) ? event.payload : [event.payload])
+      rpc[method] = (rpc[method] ?? 0) + 1;
   });
   const store = await openHeliaStore({ dir: launch.storeDir });
   const trusted = createdByFactory(provider, launch.factory);
   const predicate = communityReadPredicate({ runner: provider, provider, trusted });
-  const gateway = await startGateway({ store, predicate, chainId: launch.chainId, log: (line) => process.stderr.write(`${line}\n`) });
+  const gateway = await startGateway({
+    store,
+    predicate,
+    chainId: launch.chainId,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   process.on("message", (message: { type: string }) => {
     if (message.type === "stats") {
       process.send!({ type: "stats", stats: { ...gateway.stats }, rpc: { ...rpc }, cpu: process.cpuUsage() });

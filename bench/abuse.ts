@@ -109,7 +109,10 @@ class GatewayProcess {
   static start(chain: ChainEntry, factory: string, storeDir: string): Promise<GatewayProcess> {
     const launch = { name: chain.name, rpc: chain.rpc, chainId: chain.chainId, factory, storeDir };
     // Hardhat loaded ts-node in this process (and set its env); the child registers it the same way.
-    const child = fork(path.join(__dirname, "abuse-gateway.ts"), [JSON.stringify(launch)], { execArgv: ["-r", "ts-node/register"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(__dirname, "abuse-gateway.ts"), [JSON.stringify(launch)], {
+      execArgv: ["-r", "ts-node/register"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     return new Promise((resolve, reject) => {
       child.once("error", reject);
       child.once("exit", (code) => reject(new Error(`the gateway process exited with ${code} before it was ready`)));
@@ -142,7 +145,11 @@ class GatewayProcess {
 
 /** The difference of two RPC counters. */
 function rpcDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([method, n]) => [method, n - (before[method] ?? 0)]).filter(([, n]) => (n as number) > 0));
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([method, n]) => [method, n - (before[method] ?? 0)])
+      .filter(([, n]) => (n as number) > 0),
+  );
 }
 
 async function main(): Promise<void> {
@@ -171,7 +178,15 @@ async function main(): Promise<void> {
     const partitionFile = path.join(work, "partition.json");
     await writePartition(partitionFile, document);
     log(`chains: main + ${document.chosen.communities.length} communities (chains:up, one process each)`);
-    await chainsUp({ dir, partition: partitionFile, basePort: 0, mainChainId: MAIN_CHAIN_ID, timeoutMs: 120_000, projectRoot: hre.config.paths.root, configFile: hre.config.paths.configFile });
+    await chainsUp({
+      dir,
+      partition: partitionFile,
+      basePort: 0,
+      mainChainId: MAIN_CHAIN_ID,
+      timeoutMs: 120_000,
+      projectRoot: hre.config.paths.root,
+      configFile: hre.config.paths.configFile,
+    });
     log("deploying the contracts, setting up the participants");
     await deployAll({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
     const topology = readTopology(topologyPath(dir));
@@ -188,7 +203,10 @@ async function main(): Promise<void> {
     // The device's envelope, in the store the gateway serves.
     const storeDir = path.join(work, "store");
     const store = await openHeliaStore({ dir: storeDir });
-    const record = await new SharingKeyring(wallet.signingKey.publicKey).write(store, new TextEncoder().encode("status snapshot"));
+    const record = await new SharingKeyring(wallet.signingKey.publicKey).write(
+      store,
+      new TextEncoder().encode("status snapshot"),
+    );
     const commitment = objectCommitment(objectDigest(await store.get(record.cid)));
     await store.close();
     const uri = `ipfs://${record.cid}`;
@@ -198,9 +216,21 @@ async function main(): Promise<void> {
     const write = async (): Promise<{ ms: number; recordId: bigint }> => {
       sequence += 1;
       const query = `status?sequence=${sequence}`;
-      const data = eprInterface.encodeFunctionData("addRecord", [query, keccakId(`snapshot ${sequence}`), uri, commitment, 0n]);
+      const data = eprInterface.encodeFunctionData("addRecord", [
+        query,
+        keccakId(`snapshot ${sequence}`),
+        uri,
+        commitment,
+        0n,
+      ]);
       const start = performance.now();
-      const sent = await sender.sendTransaction({ to: eprAddress, data, nonce: nonce++, gasLimit: recordGasLimit(query.length, uri.length), ...FEES });
+      const sent = await sender.sendTransaction({
+        to: eprAddress,
+        data,
+        nonce: nonce++,
+        gasLimit: recordGasLimit(query.length, uri.length),
+        ...FEES,
+      });
       const receipt = await sent.wait();
       const ms = performance.now() - start;
       const added = receipt!.logs.find((l) => l.address === eprAddress && l.topics[0] === RECORD_ADDED_TOPIC);
@@ -225,8 +255,28 @@ async function main(): Promise<void> {
       Array.from({ length: FLOOD }, async () => {
         const key = Wallet.createRandom();
         const challengeNonce = newChallengeNonce();
-        const signature = await key.signMessage(readChallenge({ chainId: chain.chainId, eprAddress, recordId, cid: record.cid, origin, expiry, nonce: challengeNonce }));
-        return JSON.stringify({ cid: record.cid, recordId: recordId.toString(), eprAddress, reader: key.address, chainId: String(chain.chainId), origin, expiry, nonce: challengeNonce, signature });
+        const signature = await key.signMessage(
+          readChallenge({
+            chainId: chain.chainId,
+            eprAddress,
+            recordId,
+            cid: record.cid,
+            origin,
+            expiry,
+            nonce: challengeNonce,
+          }),
+        );
+        return JSON.stringify({
+          cid: record.cid,
+          recordId: recordId.toString(),
+          eprAddress,
+          reader: key.address,
+          chainId: String(chain.chainId),
+          origin,
+          expiry,
+          nonce: challengeNonce,
+          signature,
+        });
       }),
     );
 
@@ -236,7 +286,9 @@ async function main(): Promise<void> {
     const floodStart = performance.now();
     const worker = new Worker(FLOOD_WORKER, { eval: true, workerData: { url: `${gateway.url}/v1/read`, bodies } });
     const flood = new Promise<{ statuses: Record<string, number>; ms: number }>((resolve, reject) => {
-      worker.once("message", (statuses: Record<string, number>) => resolve({ statuses, ms: performance.now() - floodStart }));
+      worker.once("message", (statuses: Record<string, number>) =>
+        resolve({ statuses, ms: performance.now() - floodStart }),
+      );
       worker.once("error", reject);
     });
     // The device writes for as long as the flood lasts; only transactions sent while it was in
@@ -266,7 +318,8 @@ async function main(): Promise<void> {
     const refused = Object.fromEntries(Object.entries(statuses).filter(([status]) => status !== "200"));
     const result = {
       bench: "abuse",
-      setup: "chains:up chain processes (journaled), gateway in its own process over HTTP, device via ethers JSON-RPC, flood from a worker thread",
+      setup:
+        "chains:up chain processes (journaled), gateway in its own process over HTTP, device via ethers JSON-RPC, flood from a worker thread",
       flood: FLOOD,
       transactions: { baseline: baseline.length, underFlood: underFlood.length },
       txLatencyMs: {

@@ -44,7 +44,8 @@ interface Rate {
 }
 
 const lean = (batch: ChainRecord[]) => MerkleTree.fromLeaves(batch.map(recordLeaf)).rootHex;
-const oz = (batch: ChainRecord[]) => StandardMerkleTree.of(batch.map(recordLeafValues), [...RECORD_LEAF_TYPES], { sortLeaves: false }).root;
+const oz = (batch: ChainRecord[]) =>
+  StandardMerkleTree.of(batch.map(recordLeafValues), [...RECORD_LEAF_TYPES], { sortLeaves: false }).root;
 
 const all = records(total);
 const figures: Record<string, { lean: Rate; openzeppelin: Rate; speedup: number }> = {};
@@ -55,6 +56,15 @@ for (const size of sizes) {
   const l = measure(all, size, lean, roots);
   const o = measure(all, size, oz, roots);
   figures[String(size)] = { lean: l, openzeppelin: o, speedup: Math.round((l.cpu / o.cpu) * 10) / 10 };
-  console.log(`batch ${size}: lean ${l.wall} records/s (${l.cpu} per CPU second), @openzeppelin/merkle-tree ${o.wall} records/s (${o.cpu} per CPU second); same roots`);
+  console.log(
+    `batch ${size}: lean ${l.wall} records/s (${l.cpu} per CPU second), @openzeppelin/merkle-tree ${o.wall} records/s (${o.cpu} per CPU second); same roots`,
+  );
 }
-console.log(JSON.stringify({ bench: "anchor-merkle", unit: "records/s (leaf hash + tree): wall clock and per CPU second", records: total, batches: figures }));
+console.log(
+  JSON.stringify({
+    bench: "anchor-merkle",
+    unit: "records/s (leaf hash + tree): wall clock and per CPU second",
+    records: total,
+    batches: figures,
+  }),
+);

@@ -28,12 +28,18 @@ function communications(count: number): Communication[] {
 async function main(): Promise<void> {
   const [admin, writer] = await ethers.getSigners();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commchain-anchor-bench-"));
-  const figures: Record<string, { recordsPerSecond: number; recordsPerCpuSecond: number; batches: number; gasPerRecord: number }> = {};
+  const figures: Record<
+    string,
+    { recordsPerSecond: number; recordsPerCpuSecond: number; batches: number; gasPerRecord: number }
+  > = {};
   try {
     const input = communications(total);
     for (const size of sizes) {
       const log = await deployRecordLog(admin, [writer.address]);
-      const rw = await RecordWriter.open(writer, await log.getAddress(), new BatchStore(path.join(dir, String(size))), { batchSize: size, gasLimit: 2_000_000n });
+      const rw = await RecordWriter.open(writer, await log.getAddress(), new BatchStore(path.join(dir, String(size))), {
+        batchSize: size,
+        gasLimit: 2_000_000n,
+      });
       const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();
       const batches = await rw.write(input);
@@ -47,12 +53,22 @@ async function main(): Promise<void> {
         batches: batches.length,
         gasPerRecord: Math.round(gas / total),
       };
-      console.log(`batch ${size}: ${figures[String(size)].recordsPerSecond} records/s (${figures[String(size)].recordsPerCpuSecond} per CPU second, chain included), ${batches.length} batches, ${figures[String(size)].gasPerRecord} gas/record`);
+      console.log(
+        `batch ${size}: ${figures[String(size)].recordsPerSecond} records/s (${figures[String(size)].recordsPerCpuSecond} per CPU second, chain included), ${batches.length} batches, ${figures[String(size)].gasPerRecord} gas/record`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ bench: "anchor-writer", records: total, cpus: os.cpus().length, load: os.loadavg()[0], batches: figures }));
+  console.log(
+    JSON.stringify({
+      bench: "anchor-writer",
+      records: total,
+      cpus: os.cpus().length,
+      load: os.loadavg()[0],
+      batches: figures,
+    }),
+  );
 }
 
 main().catch((error) => {

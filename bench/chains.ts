@@ -21,7 +21,10 @@ const CHAIN_ID = 31001;
 
 async function chainProvider(chainDir: string): Promise<EthereumProvider> {
   const config = structuredClone(hre.config) as HardhatConfig;
-  config.networks.hardhat = { ...hre.config.networks.hardhat, ...chainNodeNetwork(chainDir) } as HardhatConfig["networks"]["hardhat"];
+  config.networks.hardhat = {
+    ...hre.config.networks.hardhat,
+    ...chainNodeNetwork(chainDir),
+  } as HardhatConfig["networks"]["hardhat"];
   return createProvider(config, "hardhat", hre.artifacts);
 }
 
@@ -32,7 +35,8 @@ async function sendAll(provider: EthereumProvider, signed: readonly string[]): P
 }
 
 async function head(provider: EthereumProvider): Promise<string> {
-  return ((await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { hash: string }).hash;
+  return ((await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { hash: string })
+    .hash;
 }
 
 const FSYNC_PROBES = 500;
@@ -44,7 +48,9 @@ function journalBytesPerBlock(chainDir: string): number {
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "commchain-bench-chains-"));
   try {
-    const genesis = buildGenesis({ name: "bench", chainId: CHAIN_ID, members: DEVICES }, DEVICES, { timestamp: Math.floor(Date.now() / 1000) });
+    const genesis = buildGenesis({ name: "bench", chainId: CHAIN_ID, members: DEVICES }, DEVICES, {
+      timestamp: Math.floor(Date.now() / 1000),
+    });
     const plainDir = path.join(work, "plain");
     const journaledDir = path.join(work, "journaled");
     for (const dir of [plainDir, journaledDir]) {
@@ -106,7 +112,7 @@ async function main(): Promise<void> {
       journalOverheadPercent: Math.round((plainTps / journaledTps - 1) * 1000) / 10,
       journalBytesPerBlock: journalBytesPerBlock(journaledDir),
       fdatasyncMicros: Math.round(fsyncMicros),
-      journalOverheadMicrosPerBlock: Math.round((journaledSeconds - plainSeconds) * 1e6 / TRANSACTIONS),
+      journalOverheadMicrosPerBlock: Math.round(((journaledSeconds - plainSeconds) * 1e6) / TRANSACTIONS),
       replaySeconds: Math.round(replaySeconds * 100) / 100,
       replayBlocksPerSecond: Math.round(TRANSACTIONS / replaySeconds),
       replayedHeadEqual: replayedHead === originalHead,

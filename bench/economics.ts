@@ -26,7 +26,9 @@ async function main(): Promise<void> {
       if (!result.certified) throw new Error("an equilibrium of the default study is not certified");
       study.push(t1 - t0);
       files.push(t2 - t1);
-      console.log(`run ${i + 1}: study ${(t1 - t0).toFixed(0)} ms (45 certified equilibria), files ${(t2 - t1).toFixed(0)} ms (JSON, report, 4 SVG)`);
+      console.log(
+        `run ${i + 1}: study ${(t1 - t0).toFixed(0)} ms (45 certified equilibria), files ${(t2 - t1).toFixed(0)} ms (JSON, report, 4 SVG)`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

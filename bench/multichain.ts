@@ -137,12 +137,17 @@ async function writeRecords(
   pace?: () => Promise<void>,
   onCommit?: (block: number, at: number) => void,
 ): Promise<WriteOutcome> {
-  const writer = await RecordWriter.open(roleWallet("writer", c.provider), c.recordLog, new BatchStore(path.join(c.storeRoot, String(batchSize))), {
-    batchSize,
-    pipeline,
-    gasLimit: APPEND_BATCH_GAS_LIMIT,
-    batchRoot: pool === undefined ? undefined : (records) => pool.root(records),
-  });
+  const writer = await RecordWriter.open(
+    roleWallet("writer", c.provider),
+    c.recordLog,
+    new BatchStore(path.join(c.storeRoot, String(batchSize))),
+    {
+      batchSize,
+      pipeline,
+      gasLimit: APPEND_BATCH_GAS_LIMIT,
+      batchRoot: pool === undefined ? undefined : (records) => pool.root(records),
+    },
+  );
   const inFlight: Promise<TransactionReceipt>[] = [];
   const confirm = (receipt: TransactionReceipt | null) => {
     if (receipt === null || receipt.status !== 1) throw new Error(`${c.entry.name}: a batch failed`);
@@ -150,7 +155,8 @@ async function writeRecords(
     return receipt;
   };
   for (let done = 0; done < count; done += batchSize) {
-    for (const communication of communications(c.index, Math.min(batchSize, count - done), c.written + done)) writer.append(communication);
+    for (const communication of communications(c.index, Math.min(batchSize, count - done), c.written + done))
+      writer.append(communication);
     const flushed = writer.flush();
     inFlight.push(flushed.then((batch) => batch!.tx.wait()).then(confirm));
     // keep a few batches beyond the pipeline queued, so the chain never waits for the sender
@@ -159,7 +165,13 @@ async function writeRecords(
   }
   const receipts = await Promise.all(inFlight);
   c.written += count;
-  return { chain: c.entry.name, records: count, transactions: receipts.length, seconds: (now() - started) / 1000, receipts };
+  return {
+    chain: c.entry.name,
+    records: count,
+    transactions: receipts.length,
+    seconds: (now() - started) / 1000,
+    receipts,
+  };
 }
 
 interface ThroughputFigures {
@@ -179,7 +191,13 @@ interface ThroughputFigures {
 }
 
 /** Writes `count` records to each of `chains` at once; aggregate and per-chain rates, CPU spent. */
-async function throughput(chains: readonly Community[], count: number, batchSize: number, pipeline: number, pool: BatchRootPool | undefined): Promise<ThroughputFigures> {
+async function throughput(
+  chains: readonly Community[],
+  count: number,
+  batchSize: number,
+  pipeline: number,
+  pool: BatchRootPool | undefined,
+): Promise<ThroughputFigures> {
   const chainCpu = chains.map((c) => processCpuSeconds(c.entry.pid as number));
   const cpu = process.cpuUsage();
   const mainCpu = process.threadCpuUsage();
@@ -196,11 +214,17 @@ async function throughput(chains: readonly Community[], count: number, batchSize
     records: total,
     seconds: round(seconds, 2),
     recordsPerSecond: Math.round(total / seconds),
-    perChain: outcomes.map((o) => ({ chain: o.chain, recordsPerSecond: Math.round(o.records / o.seconds), seconds: round(o.seconds, 2) })),
+    perChain: outcomes.map((o) => ({
+      chain: o.chain,
+      recordsPerSecond: Math.round(o.records / o.seconds),
+      seconds: round(o.seconds, 2),
+    })),
     senderCpuMsPer1000: round((used.user + used.system) / total, 1),
     mainThreadCpuMsPer1000: round((usedByMain.user + usedByMain.system) / total, 1),
     mainThreadBusy: round(busy, 2),
-    chainCpuMsPerTransaction: chains.map((c, i) => round(((processCpuSeconds(c.entry.pid as number) - chainCpu[i]) * 1000) / outcomes[i].transactions, 2)),
+    chainCpuMsPerTransaction: chains.map((c, i) =>
+      round(((processCpuSeconds(c.entry.pid as number) - chainCpu[i]) * 1000) / outcomes[i].transactions, 2),
+    ),
   };
 }
 
@@ -250,7 +274,20 @@ function fdatasyncMicros(dir: string, bytes: number): number {
  * relay anchors every RELAY_INTERVAL_MS; a batch's latency runs from its receipt to the anchor
  * transaction (mined on the main chain) whose height covers its block.
  */
-async function anchorLatency(topology: Topology, chains: readonly Community[], hubAddress: string, pool: BatchRootPool): Promise<{ samples: number; p50Ms: number; p95Ms: number; maxMs: number; anchors: number; roundP50Ms: number; roundMaxMs: number }> {
+async function anchorLatency(
+  topology: Topology,
+  chains: readonly Community[],
+  hubAddress: string,
+  pool: BatchRootPool,
+): Promise<{
+  samples: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  anchors: number;
+  roundP50Ms: number;
+  roundMaxMs: number;
+}> {
   const main = chainProvider(topology.main);
   const hub = AnchorHub__factory.connect(hubAddress, roleWallet("relayer", main));
   const registrar = AnchorHub__factory.connect(hubAddress, roleWallet("deployer", main));
@@ -258,7 +295,17 @@ async function anchorLatency(topology: Topology, chains: readonly Community[], h
   const commits: { chain: string; block: number; at: number }[] = [];
   const anchored: { chain: string; to: number; at: number }[] = [];
   const onAnchored = (event: AnchoredEvent) => anchored.push({ chain: event.chain, to: event.to, at: now() });
-  const relay = new Relay({ hub, registrar, chains: chains.map((c) => ({ name: c.entry.name, chainId: c.entry.chainId, rpc: c.provider, genesisHash: c.entry.genesis?.hash })), onAnchored });
+  const relay = new Relay({
+    hub,
+    registrar,
+    chains: chains.map((c) => ({
+      name: c.entry.name,
+      chainId: c.entry.chainId,
+      rpc: c.provider,
+      genesisHash: c.entry.genesis?.hash,
+    })),
+    onAnchored,
+  });
   // catch up first: the latency is that of new records, not of the backlog of the runs before
   await relay.round();
   const stop = new AbortController();
@@ -280,11 +327,14 @@ async function anchorLatency(topology: Topology, chains: readonly Community[], h
           next += ANCHOR_BATCH_EVERY_MS;
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - now())));
         };
-        await writeRecords(c, ANCHOR_BATCH * batches, ANCHOR_BATCH, IN_FLIGHT, pool, now(), pace, (block, at) => commits.push({ chain: c.entry.name, block, at }));
+        await writeRecords(c, ANCHOR_BATCH * batches, ANCHOR_BATCH, IN_FLIGHT, pool, now(), pace, (block, at) =>
+          commits.push({ chain: c.entry.name, block, at }),
+        );
       }),
     );
     // wait until the last batches are anchored too (a few relay rounds at most)
-    const covered = () => commits.every((commit) => anchored.some((a) => a.chain === commit.chain && a.to >= commit.block));
+    const covered = () =>
+      commits.every((commit) => anchored.some((a) => a.chain === commit.chain && a.to >= commit.block));
     const until = now() + 10 * RELAY_INTERVAL_MS;
     while (!covered() && now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
   } finally {
@@ -298,7 +348,10 @@ async function anchorLatency(topology: Topology, chains: readonly Community[], h
     // a receipt handled after the anchor that covers its block counts as anchored at once
     if (anchor !== undefined) latencies.push(Math.max(0, anchor.at - commit.at));
   }
-  if (latencies.length < commits.length) log(`  ${commits.length - latencies.length} batches were not anchored within ${10 * RELAY_INTERVAL_MS} ms after the load`);
+  if (latencies.length < commits.length)
+    log(
+      `  ${commits.length - latencies.length} batches were not anchored within ${10 * RELAY_INTERVAL_MS} ms after the load`,
+    );
   const anchors = anchored.length;
   return {
     samples: latencies.length,
@@ -329,18 +382,31 @@ async function main(): Promise<void> {
   try {
     await writePartition(partitionFile, partition());
     log(`starting main + 3 community chains (chainsUp, free ports) in ${dir}`);
-    await chainsUp({ dir, partition: partitionFile, basePort: 0, mainChainId: MAIN_CHAIN_ID, timeoutMs: 240_000, projectRoot: hre.config.paths.root, configFile: hre.config.paths.configFile, onProgress: (line) => log(`  ${line}`) });
+    await chainsUp({
+      dir,
+      partition: partitionFile,
+      basePort: 0,
+      mainChainId: MAIN_CHAIN_ID,
+      timeoutMs: 240_000,
+      projectRoot: hre.config.paths.root,
+      configFile: hre.config.paths.configFile,
+      onProgress: (line) => log(`  ${line}`),
+    });
     const topology = readTopology(topologyPath(dir));
 
     log("deploying the AnchorHub and a RecordLog per community");
     const main = chainProvider(topology.main);
     providers.push(main);
-    const hub = await (await deployAnchorHub(roleWallet("deployer", main), [systemWallet("relayer").address])).getAddress();
+    const hub = await (
+      await deployAnchorHub(roleWallet("deployer", main), [systemWallet("relayer").address])
+    ).getAddress();
     const chains: Community[] = [];
     for (const [index, entry] of topology.communities.entries()) {
       const provider = chainProvider(entry);
       providers.push(provider);
-      const recordLog = await (await deployRecordLog(roleWallet("deployer", provider), [systemWallet("writer").address])).getAddress();
+      const recordLog = await (
+        await deployRecordLog(roleWallet("deployer", provider), [systemWallet("writer").address])
+      ).getAddress();
       chains.push({ entry, index, provider, recordLog, storeRoot: path.join(work, "batches", entry.name), written: 0 });
     }
 
@@ -350,23 +416,39 @@ async function main(): Promise<void> {
 
     // The machine is shared: one chain and three chains are measured in turn, REPEATS times each,
     // and the best run of each counts, so that a burst of someone else's load does not decide the ratio.
-    const compare = async (what: string, count: number, batchSize: number, pipeline: number, hashing: BatchRootPool | undefined) => {
+    const compare = async (
+      what: string,
+      count: number,
+      batchSize: number,
+      pipeline: number,
+      hashing: BatchRootPool | undefined,
+    ) => {
       let one: ThroughputFigures | undefined;
       let three: ThroughputFigures | undefined;
       for (let run = 1; run <= REPEATS; run++) {
         const a = await throughput(chains.slice(0, 1), count, batchSize, pipeline, hashing);
         const b = await throughput(chains, count, batchSize, pipeline, hashing);
-        log(`  ${what}, run ${run}: one chain ${a.recordsPerSecond}/s; three chains ${b.recordsPerSecond}/s (${b.perChain.map((c) => c.recordsPerSecond).join(" + ")})`);
+        log(
+          `  ${what}, run ${run}: one chain ${a.recordsPerSecond}/s; three chains ${b.recordsPerSecond}/s (${b.perChain.map((c) => c.recordsPerSecond).join(" + ")})`,
+        );
         if (one === undefined || a.recordsPerSecond > one.recordsPerSecond) one = a;
         if (three === undefined || b.recordsPerSecond > three.recordsPerSecond) three = b;
       }
       return { one: one as ThroughputFigures, three: three as ThroughputFigures };
     };
 
-    log(`batched: ${RECORDS} records per chain in batches of ${BATCH}, ${IN_FLIGHT} in flight, on one chain then on 3 at once (best of ${REPEATS})`);
+    log(
+      `batched: ${RECORDS} records per chain in batches of ${BATCH}, ${IN_FLIGHT} in flight, on one chain then on 3 at once (best of ${REPEATS})`,
+    );
     const { one: oneBatched, three: threeBatched } = await compare("records", RECORDS, BATCH, IN_FLIGHT, pool);
     log(`small batches: ${SMALL_BATCH_RECORDS} records per chain in batches of ${SMALL_BATCH}`);
-    const { one: oneSmall, three: threeSmall } = await compare("records", SMALL_BATCH_RECORDS, SMALL_BATCH, IN_FLIGHT, pool);
+    const { one: oneSmall, three: threeSmall } = await compare(
+      "records",
+      SMALL_BATCH_RECORDS,
+      SMALL_BATCH,
+      IN_FLIGHT,
+      pool,
+    );
     log(`one record per transaction: ${TRANSACTIONS} transactions per chain, ${TX_PIPELINE} in flight`);
     const { one: oneTx, three: threeTx } = await compare("transactions", TRANSACTIONS, 1, TX_PIPELINE, undefined);
 
@@ -375,9 +457,13 @@ async function main(): Promise<void> {
     for (const size of GAS_BATCH_SIZES) gas[String(size)] = await gasPerRecord(chains[0], size);
     log(`  ${GAS_BATCH_SIZES.map((size) => `${size}: ${gas[String(size)]}`).join(", ")}`);
 
-    log(`anchor latency: batches of ${ANCHOR_BATCH} every ${ANCHOR_BATCH_EVERY_MS} ms on 3 chains for ${ANCHOR_SECONDS} s, relay every ${RELAY_INTERVAL_MS} ms`);
+    log(
+      `anchor latency: batches of ${ANCHOR_BATCH} every ${ANCHOR_BATCH_EVERY_MS} ms on 3 chains for ${ANCHOR_SECONDS} s, relay every ${RELAY_INTERVAL_MS} ms`,
+    );
     const anchor = await anchorLatency(topology, chains, hub, pool);
-    log(`  p50 ${anchor.p50Ms} ms, p95 ${anchor.p95Ms} ms over ${anchor.samples} batches; a relay round takes ${anchor.roundP50Ms} ms (p50), at most ${anchor.roundMaxMs} ms`);
+    log(
+      `  p50 ${anchor.p50Ms} ms, p95 ${anchor.p95Ms} ms over ${anchor.samples} batches; a relay round takes ${anchor.roundP50Ms} ms (p50), at most ${anchor.roundMaxMs} ms`,
+    );
 
     // Where the time goes.
     const hashMicros = hashMicrosPerRecord();
@@ -415,7 +501,11 @@ async function main(): Promise<void> {
     );
 
     const speedup = round(threeBatched.recordsPerSecond / oneBatched.recordsPerSecond, 2);
-    const goal = (value: number, target: number, atLeast: boolean) => ({ value, goal: `${atLeast ? ">=" : "<="} ${target}`, met: atLeast ? value >= target : value <= target });
+    const goal = (value: number, target: number, atLeast: boolean) => ({
+      value,
+      goal: `${atLeast ? ">=" : "<="} ${target}`,
+      met: atLeast ? value >= target : value <= target,
+    });
     const figures = {
       bench: "multichain",
       cpus: os.availableParallelism(),
@@ -425,8 +515,17 @@ async function main(): Promise<void> {
       batchSize: BATCH,
       inFlight: IN_FLIGHT,
       batched: { oneChain: oneBatched, threeChains: threeBatched, speedup },
-      smallBatches: { batchSize: SMALL_BATCH, oneChain: oneSmall, threeChains: threeSmall, speedup: round(threeSmall.recordsPerSecond / oneSmall.recordsPerSecond, 2) },
-      transactions: { oneChain: oneTx, threeChains: threeTx, speedup: round(threeTx.recordsPerSecond / oneTx.recordsPerSecond, 2) },
+      smallBatches: {
+        batchSize: SMALL_BATCH,
+        oneChain: oneSmall,
+        threeChains: threeSmall,
+        speedup: round(threeSmall.recordsPerSecond / oneSmall.recordsPerSecond, 2),
+      },
+      transactions: {
+        oneChain: oneTx,
+        threeChains: threeTx,
+        speedup: round(threeTx.recordsPerSecond / oneTx.recordsPerSecond, 2),
+      },
       gasPerRecord: gas,
       anchorLatency: { relayIntervalMs: RELAY_INTERVAL_MS, ...anchor },
       whereTheTimeGoes: detail,
@@ -434,9 +533,17 @@ async function main(): Promise<void> {
         oneChainRecordsPerSecond: goal(oneBatched.recordsPerSecond, GOALS.oneChainRecordsPerSecond, true),
         threeChainSpeedup: goal(speedup, GOALS.threeChainSpeedup, true),
         // the same target where each record is its own transaction, as in the paper's single/multi-chain comparison
-        threeChainSpeedupOneRecordPerTransaction: goal(round(threeTx.recordsPerSecond / oneTx.recordsPerSecond, 2), GOALS.threeChainSpeedup, true),
+        threeChainSpeedupOneRecordPerTransaction: goal(
+          round(threeTx.recordsPerSecond / oneTx.recordsPerSecond, 2),
+          GOALS.threeChainSpeedup,
+          true,
+        ),
         gasPerRecordAtBatch256: goal(gas["256"], GOALS.gasPerRecordAtBatch256, false),
-        anchorLatencyP95Ms: { value: anchor.p95Ms, goal: `< ${GOALS.anchorLatencyP95Ms}`, met: anchor.p95Ms < GOALS.anchorLatencyP95Ms },
+        anchorLatencyP95Ms: {
+          value: anchor.p95Ms,
+          goal: `< ${GOALS.anchorLatencyP95Ms}`,
+          met: anchor.p95Ms < GOALS.anchorLatencyP95Ms,
+        },
       },
     };
     console.log(JSON.stringify(figures));

@@ -55,7 +55,10 @@ async function measure<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: 
 }
 
 /** Log file → trust graph → partition → outputs, keeping the graph for the percolation comparison. */
-async function parseToReport(file: string, outDir: string): Promise<{ graph: TrustGraph; run: PartitionRun; stagesMs: Record<string, number> }> {
+async function parseToReport(
+  file: string,
+  outDir: string,
+): Promise<{ graph: TrustGraph; run: PartitionRun; stagesMs: Record<string, number> }> {
   let start = performance.now();
   const { graph, summary } = await readTrafficLog(file);
   const read = performance.now() - start;
@@ -63,7 +66,9 @@ async function parseToReport(file: string, outDir: string): Promise<{ graph: Tru
   start = performance.now();
   await writePartitionOutputs(outDir, run.document);
   const write = performance.now() - start;
-  const stagesMs = Object.fromEntries(Object.entries({ read, ...run.timings, write }).map(([stage, ms]) => [stage, round(ms)]));
+  const stagesMs = Object.fromEntries(
+    Object.entries({ read, ...run.timings, write }).map(([stage, ms]) => [stage, round(ms)]),
+  );
   return { graph, run, stagesMs };
 }
 
@@ -84,13 +89,28 @@ function comparePercolation(name: string, graph: TrustGraph, threshold: number) 
   const thresholded = applyThreshold(graph, threshold);
   const { ms: oursMs, result: levels } = bestOf(PERCOLATION_RUNS, () => percolateAll(thresholded, { kMin: 3 }));
   const ks = levels.map((l) => l.k);
-  log(`[${name}] percolateAll k = ${ks[0]}…${ks[ks.length - 1]} on ${thresholded.order} nodes, ${thresholded.size} edges: ${round(oursMs)} ms; networkx …`);
+  log(
+    `[${name}] percolateAll k = ${ks[0]}…${ks[ks.length - 1]} on ${thresholded.order} nodes, ${thresholded.size} edges: ${round(oursMs)} ms; networkx …`,
+  );
   const edges = thresholded.mapEdges((_e, _a, u, v) => [u, v] as const);
   const [oracle] = runOracle([{ op: "k_clique_communities", nodes: thresholded.nodes(), edges, ks }]);
   const networkxMs = oracle.seconds * 1000;
-  const same = levels.every((l) => JSON.stringify(l.communities.map((c) => [...c].sort()).sort()) === JSON.stringify((oracle.byK?.[l.k] ?? []).map((c) => [...c].sort()).sort()));
+  const same = levels.every(
+    (l) =>
+      JSON.stringify(l.communities.map((c) => [...c].sort()).sort()) ===
+      JSON.stringify((oracle.byK?.[l.k] ?? []).map((c) => [...c].sort()).sort()),
+  );
   log(`[${name}] networkx: ${round(networkxMs)} ms (${round(networkxMs / oursMs)}× slower), same communities: ${same}`);
-  return { graph: name, nodes: thresholded.order, edges: thresholded.size, ks, oursMs: round(oursMs), networkxMs: round(networkxMs), speedup: round(networkxMs / oursMs), sameCommunities: same };
+  return {
+    graph: name,
+    nodes: thresholded.order,
+    edges: thresholded.size,
+    ks,
+    oursMs: round(oursMs),
+    networkxMs: round(networkxMs),
+    speedup: round(networkxMs / oursMs),
+    sameCommunities: same,
+  };
 }
 
 async function main(): Promise<void> {
@@ -125,7 +145,9 @@ async function main(): Promise<void> {
     const table = pairTableFromGraph(large.result.graph);
     const community = largeDoc.strategies.find((st) => st.name === "community")!;
     const storage = bestOf(PERCOLATION_RUNS, () => evaluateStorage(table, community.groups));
-    log(`[large] evaluateStorage (community, ${table.u.length} pairs, ${table.records} records): ${round(storage.ms)} ms`);
+    log(
+      `[large] evaluateStorage (community, ${table.u.length} pairs, ${table.records} records): ${round(storage.ms)} ms`,
+    );
 
     // 3. Percolation against networkx.
     const percolation = [

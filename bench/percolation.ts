@@ -33,7 +33,16 @@ const SIZES: { name: string; options: PlantedOptions; networkxRepeat: number }[]
   },
   {
     name: "devices-10000",
-    options: { nodes: 10_000, minGroup: 5, maxGroup: 15, inside: 0.85, bridges: 400, bridgeLinks: 4, noise: 3_000, seed: 2 },
+    options: {
+      nodes: 10_000,
+      minGroup: 5,
+      maxGroup: 15,
+      inside: 0.85,
+      bridges: 400,
+      bridgeLinks: 4,
+      noise: 3_000,
+      seed: 2,
+    },
     networkxRepeat: 1,
   },
 ];
@@ -73,7 +82,9 @@ function benchmark(name: string, graph: WeightedGraph, networkxRepeat: number) {
   const all = fastestCall(() => percolateAll(graph, { kMin: 3 }));
   const levels: KCliqueLevel[] = all.result;
   const ks = levels.map((level) => level.k);
-  log(`[${name}] percolateAll k = ${ks[0]}…${ks[ks.length - 1]}: ${round(all.ms)} ms, ${cliques} maximal cliques of ≥ 3 nodes`);
+  log(
+    `[${name}] percolateAll k = ${ks[0]}…${ks[ks.length - 1]}: ${round(all.ms)} ms, ${cliques} maximal cliques of ≥ 3 nodes`,
+  );
   const perK: Record<string, number> = {};
   let perKTotal = 0;
   for (const k of ks) {
@@ -86,7 +97,9 @@ function benchmark(name: string, graph: WeightedGraph, networkxRepeat: number) {
   }
   log(`[${name}] kCliqueCommunities for each k: ${round(perKTotal)} ms`);
   const weighted = fastestCall(() => percolateAll(graph, { kMin: 3, intensity: INTENSITY }));
-  log(`[${name}] weighted percolateAll (I = ${INTENSITY}): ${round(weighted.ms)} ms, k up to ${weighted.result[weighted.result.length - 1].k}`);
+  log(
+    `[${name}] weighted percolateAll (I = ${INTENSITY}): ${round(weighted.ms)} ms, k up to ${weighted.result[weighted.result.length - 1].k}`,
+  );
 
   log(`[${name}] networkx k_clique_communities for k = ${ks.join(", ")} …`);
   const [oracle] = runOracle([
@@ -125,7 +138,9 @@ function main(): void {
     results.push(benchmark(name, planted(options), networkxRepeat));
   }
   const timing = { statistic: "fastest call", minCalls: MIN_CALLS, minMs: MIN_MS };
-  process.stdout.write(`${JSON.stringify({ benchmark: "percolation", timing, intensity: INTENSITY, sizes: results })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: "percolation", timing, intensity: INTENSITY, sizes: results })}\n`,
+  );
 }
 
 main();

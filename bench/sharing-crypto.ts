@@ -52,11 +52,14 @@ async function main(): Promise<void> {
           const record = await writeSharedRecord(store, plaintext, readers.slice(0, count), { onStep: add });
           add("write", performance.now() - start);
           start = performance.now();
-          await readSharedRecord(store, record.cid, wallets[count - 1].privateKey, record.plaintextHash, { onStep: add });
+          await readSharedRecord(store, record.cid, wallets[count - 1].privateKey, record.plaintextHash, {
+            onStep: add,
+          });
           add("read", performance.now() - start);
         }
         const row: Record<string, unknown> = { bytes: size, readers: count };
-        for (const step of [...WRITE_STEPS, ...READ_STEPS, "write", "read"] as const) row[step] = round3(median(samples.get(step) ?? [0]));
+        for (const step of [...WRITE_STEPS, ...READ_STEPS, "write", "read"] as const)
+          row[step] = round3(median(samples.get(step) ?? [0]));
         cases.push(row);
         console.log(
           `${String(size).padStart(7)} B ${String(count).padStart(2)} readers  write ${String(row.write).padStart(8)} ms  read ${String(row.read).padStart(8)} ms  (wrap ${row.wrap}, put ${row.put}, get ${row.get}, unwrap ${row.unwrap})`,
@@ -91,7 +94,9 @@ async function main(): Promise<void> {
       recoverKey3: round3(median(recoverMs)),
       secureSum10Parties_t3: round3(median(sumMs)),
     };
-    console.log(`splitKey (n=5, t=2) ${figures.splitKey5of3} ms, recoverKey ${figures.recoverKey3} ms, secureSum (10 parties, t=3) ${figures.secureSum10Parties_t3} ms`);
+    console.log(
+      `splitKey (n=5, t=2) ${figures.splitKey5of3} ms, recoverKey ${figures.recoverKey3} ms, secureSum (10 parties, t=3) ${figures.secureSum10Parties_t3} ms`,
+    );
     console.log(JSON.stringify(figures));
   } finally {
     await store.close();

@@ -8,7 +8,13 @@ import { attestationDomain, objectCommitment, signAttestation } from "../src/iot
 
 const Kind = { Device: 0, ServiceProvider: 1, ThirdParty: 2 } as const;
 const REWARD = ethers.parseEther("1");
-const REWARDS = { uploadReward: REWARD, verificationReward: REWARD, capPerPeriod: 1000n * REWARD, period: 86_400n, bonusRefundDelay: 7n * 86_400n };
+const REWARDS = {
+  uploadReward: REWARD,
+  verificationReward: REWARD,
+  capPerPeriod: 1000n * REWARD,
+  period: 86_400n,
+  bonusRefundDelay: 7n * 86_400n,
+};
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
   const receipt = await (await tx).wait();
@@ -29,7 +35,11 @@ async function main() {
   const register = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
   const eprImplementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
   const factory = await ethers.deployContract("RelationshipFactory", [
-    admin.address, register, token, eprImplementation, REWARDS,
+    admin.address,
+    register,
+    token,
+    eprImplementation,
+    REWARDS,
   ]);
   await (await register.setRelationshipFactory(factory)).wait();
   await (await token.grantRole(await token.MINTER_ROLE(), factory)).wait();
@@ -39,11 +49,16 @@ async function main() {
 
   const registerSelf = await gasOf(register.connect(device).register("robot-arm-01", device.address, Kind.Device));
   const registerByRegistrar = await gasOf(
-    register.connect(registrar).register("maintainer-acme", provider.address, Kind.ServiceProvider));
+    register.connect(registrar).register("maintainer-acme", provider.address, Kind.ServiceProvider),
+  );
   await gasOf(register.connect(registrar).register("university-lab", lab.address, Kind.ThirdParty));
-  const createRelationship = await gasOf(factory.connect(provider).createRelationship(device.address, provider.address));
+  const createRelationship = await gasOf(
+    factory.connect(provider).createRelationship(device.address, provider.address),
+  );
   const epr = await ethers.getContractAt(
-    "EquipmentProviderRelationship", await factory.relationshipOf(device.address, provider.address));
+    "EquipmentProviderRelationship",
+    await factory.relationshipOf(device.address, provider.address),
+  );
   for (const party of [device, provider]) {
     const summary = await ethers.getContractAt("Summary", await register.summaryOf(party.address));
     await (await summary.connect(party).acceptRelationship(epr)).wait();
@@ -67,20 +82,38 @@ async function main() {
   await gasOf(register.connect(registrar).register("second-lab", lab2, Kind.ThirdParty));
   await gasOf(register.connect(registrar).register("third-lab", lab3, Kind.ThirdParty));
   const addRecordByDevice = await gasOf(epr.connect(device).addRecord(query, hash, uri, commitment, 0n));
-  const addRecordWithOneReader = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address]));
-  const addRecordWithThreeReaders = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address, lab2, lab3]));
-  const addRecordWithThreeLinkedReaders = await gasOf(epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address, lab2, lab3]));
+  const addRecordWithOneReader = await gasOf(
+    epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address]),
+  );
+  const addRecordWithThreeReaders = await gasOf(
+    epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address, lab2, lab3]),
+  );
+  const addRecordWithThreeLinkedReaders = await gasOf(
+    epr.connect(device).addRecordWithReaders(query, hash, uri, commitment, 0n, [lab.address, lab2, lab3]),
+  );
   // An attestation: the verifier's EIP-712 signature, checked on chain, then both rewards minted.
   const domain = await attestationDomain(ethers.provider, await epr.getAddress());
-  const signed = (recordId: bigint) => signAttestation(verifier, domain, { recordId, uri, contentHash: hash, objectDigest: digest });
+  const signed = (recordId: bigint) =>
+    signAttestation(verifier, domain, { recordId, uri, contentHash: hash, objectDigest: digest });
   const attest = await gasOf(epr.connect(verifier).attest(0, digest, await signed(0n)));
   const attestWithBonus = await gasOf(epr.connect(verifier).attest(1, digest, await signed(1n)));
 
   const figures = {
     bench: "sharing-gas",
-    registerSelf, registerByRegistrar, createRelationship,
-    addRecord, addRecordWithBonus, authorize, authorizeSecondRecord, revoke, attest, attestWithBonus,
-    addRecordByDevice, addRecordWithOneReader, addRecordWithThreeReaders, addRecordWithThreeLinkedReaders,
+    registerSelf,
+    registerByRegistrar,
+    createRelationship,
+    addRecord,
+    addRecordWithBonus,
+    authorize,
+    authorizeSecondRecord,
+    revoke,
+    attest,
+    attestWithBonus,
+    addRecordByDevice,
+    addRecordWithOneReader,
+    addRecordWithThreeReaders,
+    addRecordWithThreeLinkedReaders,
     // The two-step path it replaces, for a reader whose Summary lists the EPR already.
     addRecordThenAuthorize: addRecordByDevice + authorizeSecondRecord,
     fullSummaryDeployment: await deploymentGas(summaryImplementation),

@@ -56,11 +56,29 @@ import { chainsDown } from "../src/chains/down";
 import { readTopology, topologyPath, type Topology } from "../src/chains/topology";
 import { chainsUp } from "../src/chains/up";
 import { deployAll } from "../src/deploy";
-import { eprInterface, encodeStatus, objectCommitment, objectDigest, recordWithReadersGasLimit, statusQuery, StatusAccumulator, SyntheticSensor } from "../src/iot";
+import {
+  eprInterface,
+  encodeStatus,
+  objectCommitment,
+  objectDigest,
+  recordWithReadersGasLimit,
+  statusQuery,
+  StatusAccumulator,
+  SyntheticSensor,
+} from "../src/iot";
 import { decodeEnvelope, fetchSharedEnvelope, openEnvelope, SharingKeyring, type SharingStep } from "../src/offchain";
 import { writePartition } from "../src/partition/document";
 import { runPartition } from "../src/partition/pipeline";
-import { planParticipants, setUpParticipants, startRunStores, walletOf, distribution, type CommunityPlan, type Distribution, type RunStores } from "../src/system";
+import {
+  planParticipants,
+  setUpParticipants,
+  startRunStores,
+  walletOf,
+  distribution,
+  type CommunityPlan,
+  type Distribution,
+  type RunStores,
+} from "../src/system";
 import { writeTrafficLog } from "../src/traffic/generate";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -126,7 +144,11 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   const accumulator = new StatusAccumulator({ temperature: 200, vibration: 100 });
   for (let i = 0; i < READINGS_PER_SNAPSHOT; i++) accumulator.add(sensor.machine.next());
   sensor.shared += 1;
-  const snapshot = accumulator.snapshot({ device: sensor.wallet.address, machine: sensor.wallet.address, sequence: sensor.shared })!;
+  const snapshot = accumulator.snapshot({
+    device: sensor.wallet.address,
+    machine: sensor.wallet.address,
+    sequence: sensor.shared,
+  })!;
   const plaintext = encodeStatus(snapshot);
   payloadBytes = plaintext.length;
   const query = statusQuery(snapshot);
@@ -144,7 +166,14 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   // 2: one transaction: the pointer and hash on chain with the reader authorized on the record, mined
   const fees = { maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
   const gasLimit = recordWithReadersGasLimit(query.length, uri.length, 1);
-  const data = eprInterface.encodeFunctionData("addRecordWithReaders", [query, record.plaintextHash, uri, commitment, 0n, [reader.address]]);
+  const data = eprInterface.encodeFunctionData("addRecordWithReaders", [
+    query,
+    record.plaintextHash,
+    uri,
+    commitment,
+    0n,
+    [reader.address],
+  ]);
   const added = await sensor.sender.sendTransaction({ to: sensor.epr, data, nonce: sensor.nonce++, gasLimit, ...fees });
   const receipt = await added.wait();
   // The record id is RecordAdded's first indexed argument: read from its topic, rather than every
@@ -160,7 +189,8 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   marks.push(performance.now());
   const pointer = await view.record(latest);
   marks.push(performance.now());
-  if (latest !== recordId || pointer.uri !== uri) throw new Error(`${sensor.id}: the chain's latest record is ${latest} (${pointer.uri}), not ${recordId} (${uri})`);
+  if (latest !== recordId || pointer.uri !== uri)
+    throw new Error(`${sensor.id}: the chain's latest record is ${latest} (${pointer.uri}), not ${recordId} (${uri})`);
   const cid = pointer.uri.slice("ipfs://".length);
 
   // 5: the envelope, through the gateway of the data's community or the reader's own store node
@@ -173,7 +203,8 @@ async function share(setup: Setup, sensor: Sensor, via: Via): Promise<Sample> {
   // 6: decode, unwrap, decrypt, verify against the hash on chain
   const opened = openEnvelope(decodeEnvelope(bytes), reader, pointer.contentHash);
   marks.push(performance.now());
-  if (Buffer.compare(Buffer.from(opened), Buffer.from(plaintext)) !== 0) throw new Error(`${sensor.id}: the reader did not get the plaintext shared`);
+  if (Buffer.compare(Buffer.from(opened), Buffer.from(plaintext)) !== 0)
+    throw new Error(`${sensor.id}: the reader did not get the plaintext shared`);
 
   const steps = Object.fromEntries(STEPS.map((step, i) => [step, marks[i + 1] - marks[i]])) as Record<Step, number>;
   return { steps, writeSteps, endToEnd: marks.at(-1)! - marks[0] };
@@ -184,7 +215,10 @@ function summarize(samples: readonly Sample[]) {
   const pick = (d: Distribution) => ({ p50: d.p50, p95: d.p95, max: d.max });
   const steps = Object.fromEntries(STEPS.map((step) => [step, pick(distribution(samples.map((s) => s.steps[step])))]));
   const writeSteps = Object.fromEntries(
-    (["hash", "encrypt", "wrap", "encode", "put"] as const).map((step) => [step, pick(distribution(samples.map((s) => s.writeSteps[step] ?? 0)))]),
+    (["hash", "encrypt", "wrap", "encode", "put"] as const).map((step) => [
+      step,
+      pick(distribution(samples.map((s) => s.writeSteps[step] ?? 0))),
+    ]),
   );
   return { samples: samples.length, endToEnd: pick(distribution(samples.map((s) => s.endToEnd))), steps, writeSteps };
 }
@@ -239,7 +273,10 @@ async function sweep(setup: Setup, via: Via) {
   for (let sensors = MIN_SENSORS; sensors <= MAX_SENSORS; sensors++) {
     const samples: Sample[] = [];
     const cpu = await cpuOf(setup, async () => {
-      for (let r = 0; r < ROUNDS; r++) samples.push(...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))));
+      for (let r = 0; r < ROUNDS; r++)
+        samples.push(
+          ...(await Promise.all(setup.sensors.slice(0, sensors).map((sensor) => share(setup, sensor, via)))),
+        );
       return samples.length;
     })();
     const level = { sensors, ...summarize(samples), cpu };
@@ -260,14 +297,26 @@ async function setUp(work: string): Promise<{ setup: Setup; dir: string }> {
   const { document } = await runPartition(logFile, { seed: WORKLOAD.seed });
   const partitionFile = path.join(work, "partition.json");
   await writePartition(partitionFile, document);
-  log(`chains: main + ${document.chosen.communities.length} communities (${document.chosen.communities.map((c) => c.length).join(", ")} devices)`);
-  await chainsUp({ dir, partition: partitionFile, basePort: 0, mainChainId: MAIN_CHAIN_ID, timeoutMs: 120_000, projectRoot: hre.config.paths.root, configFile: hre.config.paths.configFile });
+  log(
+    `chains: main + ${document.chosen.communities.length} communities (${document.chosen.communities.map((c) => c.length).join(", ")} devices)`,
+  );
+  await chainsUp({
+    dir,
+    partition: partitionFile,
+    basePort: 0,
+    mainChainId: MAIN_CHAIN_ID,
+    timeoutMs: 120_000,
+    projectRoot: hre.config.paths.root,
+    configFile: hre.config.paths.configFile,
+  });
   log("deploying the contracts");
   await deployAll({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
   const topology = readTopology(topologyPath(dir));
   const plan = planParticipants(topology);
   if (plan.length < 2 || plan[0].devices.length < MAX_SENSORS) {
-    throw new Error(`the workload gave ${plan.length} communities, the first with ${plan[0]?.devices.length ?? 0} devices: ${MAX_SENSORS} sensors and a second community are needed`);
+    throw new Error(
+      `the workload gave ${plan.length} communities, the first with ${plan[0]?.devices.length ?? 0} devices: ${MAX_SENSORS} sensors and a second community are needed`,
+    );
   }
   log("participants: providers, labs, machines, EPRs");
   const setups = await setUpParticipants({ topology, plan, countThreshold: 1000, readingsPerDevice: 1 });
@@ -297,7 +346,10 @@ async function setUp(work: string): Promise<{ setup: Setup; dir: string }> {
       shared: 0,
     });
   }
-  return { setup: { topology, plan, stores, provider, sensors, reader, readerSigner: new LocalSender(reader, provider) }, dir };
+  return {
+    setup: { topology, plan, stores, provider, sensors, reader, readerSigner: new LocalSender(reader, provider) },
+    dir,
+  };
 }
 
 async function main(): Promise<void> {
@@ -322,7 +374,8 @@ async function main(): Promise<void> {
   try {
     ({ setup, dir } = await setUp(work));
     // Warm up every path once (first connections, first DHT lookups) before measuring.
-    for (const via of ["gateway", "dht"] as const) await Promise.all(setup.sensors.map((sensor) => share(setup!, sensor, via)));
+    for (const via of ["gateway", "dht"] as const)
+      await Promise.all(setup.sensors.map((sensor) => share(setup!, sensor, via)));
     const modes: Partial<Record<Via, Awaited<ReturnType<typeof sweep>>>> = {};
     for (const via of VIA === "both" ? (["gateway", "dht"] as const) : [VIA]) modes[via] = await sweep(setup, via);
     const atGoal = (via: Via) => modes[via]?.find((level) => level.sensors === GOAL.sensors);
@@ -337,7 +390,10 @@ async function main(): Promise<void> {
       readersPerEnvelope: 3,
       steps: STEPS,
       modes,
-      goal: { ...GOAL, description: `p95 end to end < ${GOAL.p95Ms} ms with ${GOAL.sensors} sensors sharing at once, through the ${GOAL.via}` },
+      goal: {
+        ...GOAL,
+        description: `p95 end to end < ${GOAL.p95Ms} ms with ${GOAL.sensors} sensors sharing at once, through the ${GOAL.via}`,
+      },
       p95AtGoalMs: goalLevel?.endToEnd.p95 ?? null,
       met: goalLevel !== undefined && goalLevel.endToEnd.p95 < GOAL.p95Ms,
       dhtMet: atGoal("dht") === undefined ? null : atGoal("dht")!.endToEnd.p95 < GOAL.p95Ms,

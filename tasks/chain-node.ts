@@ -7,8 +7,16 @@ import { rpcToken } from "../src/chains/rpc-auth";
 import { screenHardhatServer } from "../src/chains/rpc-front";
 import { commchainTask } from "./kit";
 
-commchainTask("chain-node", "Runs one persistent commchain chain (hardhat node + block journal); chains:up starts these, you normally do not")
-  .addParam("chainDir", `The chain's data directory (genesis.json, journal.ndjson); must equal the ${CHAIN_DIR_ENV} environment variable`, undefined, types.string)
+commchainTask(
+  "chain-node",
+  "Runs one persistent commchain chain (hardhat node + block journal); chains:up starts these, you normally do not",
+)
+  .addParam(
+    "chainDir",
+    `The chain's data directory (genesis.json, journal.ndjson); must equal the ${CHAIN_DIR_ENV} environment variable`,
+    undefined,
+    types.string,
+  )
   .addOptionalParam("port", "TCP port to serve JSON-RPC on, on 127.0.0.1", 8545, types.int)
   .setAction(async (args: { chainDir: string; port: number }, hre) => {
     assertChainDirEnv(args.chainDir);
@@ -17,25 +25,33 @@ commchainTask("chain-node", "Runs one persistent commchain chain (hardhat node +
 
 // Hardhat's documented hook for the provider behind `hardhat node`: in a chain process the
 // provider replays the chain's journal before the server listens, then journals every block.
-subtask(TASK_NODE_GET_PROVIDER).setAction(async (args: { forkUrl?: string; forkBlockNumber?: number }, _hre, runSuper): Promise<EthereumProvider> => {
-  const chainDir = process.env[CHAIN_DIR_ENV];
-  if (chainDir !== undefined) assertChainDirEnv(chainDir, args.forkUrl);
-  const provider = (await runSuper(args)) as EthereumProvider;
-  if (chainDir === undefined) return provider;
-  const persistent = await openPersistentProvider(provider, { chainDir, log: (line) => console.log(line) });
-  // The journal's single-writer lock lives as long as this process.
-  closeOnExit(persistent);
-  return persistent;
-});
+subtask(TASK_NODE_GET_PROVIDER).setAction(
+  async (args: { forkUrl?: string; forkBlockNumber?: number }, _hre, runSuper): Promise<EthereumProvider> => {
+    const chainDir = process.env[CHAIN_DIR_ENV];
+    if (chainDir !== undefined) assertChainDirEnv(chainDir, args.forkUrl);
+    const provider = (await runSuper(args)) as EthereumProvider;
+    if (chainDir === undefined) return provider;
+    const persistent = await openPersistentProvider(provider, { chainDir, log: (line) => console.log(line) });
+    // The journal's single-writer lock lives as long as this process.
+    closeOnExit(persistent);
+    return persistent;
+  },
+);
 
 // Hardhat's documented hook for the server behind `hardhat node`: in a chain process every
 // request is screened first (no Origin header, no CORS preflight, the COMMCHAIN_RPC_TOKEN bearer
 // token when set), over HTTP and for websocket upgrades alike.
-subtask(TASK_NODE_CREATE_SERVER).setAction(async (args: { hostname: string; port: number; provider: EthereumProvider }, _hre, runSuper): Promise<JsonRpcServer> => {
-  // Read before the server exists: a malformed token stops the chain from starting at all.
-  const token = process.env[CHAIN_DIR_ENV] === undefined ? undefined : rpcToken();
-  const server = (await runSuper(args)) as JsonRpcServer;
-  if (process.env[CHAIN_DIR_ENV] === undefined) return server;
-  screenHardhatServer(server, token);
-  return server;
-});
+subtask(TASK_NODE_CREATE_SERVER).setAction(
+  async (
+    args: { hostname: string; port: number; provider: EthereumProvider },
+    _hre,
+    runSuper,
+  ): Promise<JsonRpcServer> => {
+    // Read before the server exists: a malformed token stops the chain from starting at all.
+    const token = process.env[CHAIN_DIR_ENV] === undefined ? undefined : rpcToken();
+    const server = (await runSuper(args)) as JsonRpcServer;
+    if (process.env[CHAIN_DIR_ENV] === undefined) return server;
+    screenHardhatServer(server, token);
+    return server;
+  },
+);

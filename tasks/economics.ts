@@ -2,7 +2,15 @@
 // (§5, §6.2) — certified Nash equilibria against uniform pricing, Figs. 9–12. Parses, calls, prints.
 import path from "node:path";
 import { types } from "hardhat/config";
-import { formatSamplingSummary, optionName, parseSamplingArgs, runSamplingStudy, SAMPLING_ARG_DEFAULTS, writeSamplingOutputs, type SamplingArgs } from "../src/economics";
+import {
+  formatSamplingSummary,
+  optionName,
+  parseSamplingArgs,
+  runSamplingStudy,
+  SAMPLING_ARG_DEFAULTS,
+  writeSamplingOutputs,
+  type SamplingArgs,
+} from "../src/economics";
 import { commchainTask, shown } from "./kit";
 
 const HELP: Record<keyof SamplingArgs, string> = {
@@ -23,8 +31,15 @@ const HELP: Record<keyof SamplingArgs, string> = {
   rawAsCap: "Treat each raw rate as that seller's hardware maximum, not only as its starting rate",
 };
 
-const definition = commchainTask("economics:sampling", "Solves the optimal sampling-rate game (certified Nash equilibrium) against uniform pricing, writing sampling.json, report.md and fig9–12.svg")
-  .addOptionalParam("out", "Directory for sampling.json, report.md and fig9.svg … fig12.svg", path.join("out", "sampling"), types.string);
+const definition = commchainTask(
+  "economics:sampling",
+  "Solves the optimal sampling-rate game (certified Nash equilibrium) against uniform pricing, writing sampling.json, report.md and fig9–12.svg",
+).addOptionalParam(
+  "out",
+  "Directory for sampling.json, report.md and fig9.svg … fig12.svg",
+  path.join("out", "sampling"),
+  types.string,
+);
 for (const key of Object.keys(HELP) as (keyof SamplingArgs)[]) {
   const fallback = SAMPLING_ARG_DEFAULTS[key];
   if (typeof fallback === "boolean") definition.addFlag(key, HELP[key]);

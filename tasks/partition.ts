@@ -11,7 +11,13 @@ import { commchainTask, listItems, optionalNumber, shown, TaskProgress } from ".
 /** Logs at least this big get a progress bar (about 300,000 records). */
 const PROGRESS_BAR_FROM_BYTES = 8 * 1024 * 1024;
 
-const STAGES_AFTER_READ: (PartitionStage | "write")[] = ["threshold", "percolation", "strategies", "optimization", "write"];
+const STAGES_AFTER_READ: (PartitionStage | "write")[] = [
+  "threshold",
+  "percolation",
+  "strategies",
+  "optimization",
+  "write",
+];
 const STAGE_LABELS: Record<PartitionStage | "write", string> = {
   read: "reading the log",
   threshold: "threshold",
@@ -33,20 +39,61 @@ interface PartitionArgs {
   skipInvalid: boolean;
 }
 
-commchainTask("partition", "Divides the devices of a traffic log into community chains (k-clique percolation) and compares grouping strategies by storage")
+commchainTask(
+  "partition",
+  "Divides the devices of a traffic log into community chains (k-clique percolation) and compares grouping strategies by storage",
+)
   .addOptionalParam("log", "Traffic log (CSV: timestamp,from,to[,bytes])", "traffic.csv", types.string)
-  .addOptionalParam("out", "Directory for partition.json, report.md, trust-graph.svg and storage.svg", "out", types.string)
-  .addOptionalParam("threshold", 'Edge strength threshold in records/hour ("auto" = largest T leaving every non-exempt device an edge)', "auto", types.string)
-  .addOptionalParam("k", 'Clique size of the chosen partition ("auto" = largest k whose communities cover every non-exempt device)', "auto", types.string)
-  .addOptionalParam("exempt", "Comma-separated device ids allowed to stay uncovered (special devices)", "", types.string)
-  .addOptionalParam("minChainSize", "Smallest chain the optimized strategy keeps (4 = smallest BFT validator set)", DEFAULT_MIN_CHAIN_SIZE, types.int)
+  .addOptionalParam(
+    "out",
+    "Directory for partition.json, report.md, trust-graph.svg and storage.svg",
+    "out",
+    types.string,
+  )
+  .addOptionalParam(
+    "threshold",
+    'Edge strength threshold in records/hour ("auto" = largest T leaving every non-exempt device an edge)',
+    "auto",
+    types.string,
+  )
+  .addOptionalParam(
+    "k",
+    'Clique size of the chosen partition ("auto" = largest k whose communities cover every non-exempt device)',
+    "auto",
+    types.string,
+  )
+  .addOptionalParam(
+    "exempt",
+    "Comma-separated device ids allowed to stay uncovered (special devices)",
+    "",
+    types.string,
+  )
+  .addOptionalParam(
+    "minChainSize",
+    "Smallest chain the optimized strategy keeps (4 = smallest BFT validator set)",
+    DEFAULT_MIN_CHAIN_SIZE,
+    types.int,
+  )
   .addOptionalParam("seed", "Seed of the random groupings and Louvain", DEFAULT_SEED, types.int)
-  .addOptionalParam("intensity", 'Weighted clique percolation: keep k-cliques whose geometric mean strength is ≥ this ("off" = unweighted)', "off", types.string)
+  .addOptionalParam(
+    "intensity",
+    'Weighted clique percolation: keep k-cliques whose geometric mean strength is ≥ this ("off" = unweighted)',
+    "off",
+    types.string,
+  )
   .addFlag("skipInvalid", "Skip invalid log rows (counted in partition.json) instead of stopping at the first")
   .setAction(async (args: PartitionArgs) => {
-    const threshold = optionalNumber(args.threshold, { option: "--threshold", word: "auto", error: PartitionInputError });
+    const threshold = optionalNumber(args.threshold, {
+      option: "--threshold",
+      word: "auto",
+      error: PartitionInputError,
+    });
     const k = optionalNumber(args.k, { option: "--k", word: "auto", integer: true, error: PartitionInputError });
-    const intensity = optionalNumber(args.intensity, { option: "--intensity", word: "off", error: PartitionInputError });
+    const intensity = optionalNumber(args.intensity, {
+      option: "--intensity",
+      word: "off",
+      error: PartitionInputError,
+    });
     const exempt = listItems(args.exempt);
     const logFile = args.log;
 
@@ -68,9 +115,11 @@ commchainTask("partition", "Divides the devices of a traffic log into community 
         skipInvalid: args.skipInvalid,
         onStage: stage,
         onReadProgress: (bytesRead, totalBytes) => {
-          if (bar.shown || totalBytes >= PROGRESS_BAR_FROM_BYTES) bar.show(bytesRead, totalBytes, { stage: STAGE_LABELS.read, detail: "" });
+          if (bar.shown || totalBytes >= PROGRESS_BAR_FROM_BYTES)
+            bar.show(bytesRead, totalBytes, { stage: STAGE_LABELS.read, detail: "" });
         },
-        onOptimizeRound: (round, count) => bar.detail({ detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
+        onOptimizeRound: (round, count) =>
+          bar.detail({ detail: `round ${round}, count ${count.toLocaleString("en-US")}` }),
       });
       stage("write");
       const outputs = await writePartitionOutputs(path.resolve(args.out), run.document);

@@ -28,19 +28,64 @@ commchainTask(
   "start",
   "Runs the whole system: traffic log → partition → chains → contracts → participants → store network → IoT units → records + anchors → light verification and gated sharing → report (Markdown, JSON, charts), then stops everything",
 )
-  .addOptionalParam("log", "A traffic log (CSV: timestamp,from,to[,bytes]) to run on instead of generating the factory workload", undefined, types.string)
-  .addOptionalParam("runDir", "Directory of the run (an earlier run there is stopped and replaced; a directory holding anything else is refused)", D.runDir, types.string)
+  .addOptionalParam(
+    "log",
+    "A traffic log (CSV: timestamp,from,to[,bytes]) to run on instead of generating the factory workload",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "runDir",
+    "Directory of the run (an earlier run there is stopped and replaced; a directory holding anything else is refused)",
+    D.runDir,
+    types.string,
+  )
   .addOptionalParam("devices", "Devices of the generated workload", D.devices, types.int)
   .addOptionalParam("records", "Records of the generated workload", D.records, types.int)
-  .addOptionalParam("groups", 'Work cells of the generated workload ("auto" = devices / 9, as gen-traffic)', "auto", types.string)
-  .addOptionalParam("readingsPerDevice", "Sensor readings each IoT unit takes (temperature and vibration)", D.readingsPerDevice, types.int)
-  .addOptionalParam("uploadsPerDevice", "Status snapshots each unit shares through its EPR (at least 2: the first with its own community's third party, the later ones also with another community's)", D.uploadsPerDevice, types.int)
-  .addOptionalParam("countThreshold", `TempCountThreshold and VibraCountThreshold of every machine (Table 1: ${TABLE1_COUNT_THRESHOLD}); lower it for short runs so requests and orders still happen`, D.countThreshold, types.int)
-  .addOptionalParam("seed", "Seed of the workload, the random strategies, the sensors and the verification sample", D.seed, types.int)
+  .addOptionalParam(
+    "groups",
+    'Work cells of the generated workload ("auto" = devices / 9, as gen-traffic)',
+    "auto",
+    types.string,
+  )
+  .addOptionalParam(
+    "readingsPerDevice",
+    "Sensor readings each IoT unit takes (temperature and vibration)",
+    D.readingsPerDevice,
+    types.int,
+  )
+  .addOptionalParam(
+    "uploadsPerDevice",
+    "Status snapshots each unit shares through its EPR (at least 2: the first with its own community's third party, the later ones also with another community's)",
+    D.uploadsPerDevice,
+    types.int,
+  )
+  .addOptionalParam(
+    "countThreshold",
+    `TempCountThreshold and VibraCountThreshold of every machine (Table 1: ${TABLE1_COUNT_THRESHOLD}); lower it for short runs so requests and orders still happen`,
+    D.countThreshold,
+    types.int,
+  )
+  .addOptionalParam(
+    "seed",
+    "Seed of the workload, the random strategies, the sensors and the verification sample",
+    D.seed,
+    types.int,
+  )
   .addFlag("keepChains", "Leave the chains running at the end (stop them with chains:down --dir <run-dir>/chains)")
-  .addOptionalParam("verifySample", "Records the light client verifies on each community chain", D.verifySample, types.int)
+  .addOptionalParam(
+    "verifySample",
+    "Records the light client verifies on each community chain",
+    D.verifySample,
+    types.int,
+  )
   .addOptionalParam("readingBatch", "Readings per MaintenanceService transaction", D.readingBatch, types.int)
-  .addOptionalParam("relayInterval", "Milliseconds between the relay's anchor rounds while records are sent", D.relayIntervalMs, types.int)
+  .addOptionalParam(
+    "relayInterval",
+    "Milliseconds between the relay's anchor rounds while records are sent",
+    D.relayIntervalMs,
+    types.int,
+  )
   .setAction(async (args: StartArgs, hre) => {
     await hre.run("compile", { quiet: true });
     const system = systemModule();
@@ -62,9 +107,14 @@ commchainTask(
     const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
     const abort = new AbortController();
     const release = onInterrupt(abort, {
-      notice: () => process.stderr.write("\nCtrl-C: stopping after what is running now, then shutting everything down (Ctrl-C again to leave at once)\n"),
+      notice: () =>
+        process.stderr.write(
+          "\nCtrl-C: stopping after what is running now, then shutting everything down (Ctrl-C again to leave at once)\n",
+        ),
       again: () => {
-        process.stderr.write(`\nleaving without shutting down: stop the chains with npx hardhat chains:down --dir ${path.join(options.runDir, "chains")}\n`);
+        process.stderr.write(
+          `\nleaving without shutting down: stop the chains with npx hardhat chains:down --dir ${path.join(options.runDir, "chains")}\n`,
+        );
         process.exit(INTERRUPTED_EXIT_CODE);
       },
     });

@@ -4,7 +4,12 @@ import { types } from "hardhat/config";
 import { startStoreCluster } from "../src/offchain/stores/cluster";
 import { communityReadPredicate, createdByFactory, startGateway, type Gateway } from "../src/offchain/gateway/gateway";
 import { StoreClusterConfigError } from "../src/offchain/errors";
-import { formatStoreStatus, removeClusterFile, storeStatus, writeClusterFile } from "../src/offchain/stores/store-status";
+import {
+  formatStoreStatus,
+  removeClusterFile,
+  storeStatus,
+  writeClusterFile,
+} from "../src/offchain/stores/store-status";
 import { openContentStore } from "../src/offchain/stores/open-store";
 import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
@@ -13,7 +18,8 @@ import { commchainTask, optionalList, projectPath, untilInterrupted } from "./ki
 const DEFAULT_STORE_DIR = path.join(".commchain", "store");
 const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
 const LOCAL_DIR_HELP = `Standalone Helia store directory, used unless --ipfs-api is given; default ${DEFAULT_LOCAL_STORE_DIR} in the project`;
-const IPFS_API_HELP = "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";
+const IPFS_API_HELP =
+  "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";
 const DIR_HELP = `Store directory: one sub-directory per node (peer.key, blocks/, datastore/); default ${DEFAULT_STORE_DIR} in the project`;
 
 interface StoreUpArgs {
@@ -29,16 +35,44 @@ interface StoreUpArgs {
   duration: number;
 }
 
-commchainTask("store:up", "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C")
+commchainTask(
+  "store:up",
+  "Starts the off-chain store cluster (one embedded Helia node per community, Kademlia DHT over TCP) in the foreground until Ctrl-C",
+)
   .addOptionalParam("dir", DIR_HELP, undefined, types.string)
-  .addOptionalParam("count", "Number of nodes, named node-1 … node-<count> (ignored when --names is given)", 3, types.int)
-  .addOptionalParam("names", "Node names, comma-separated (e.g. community-1,community-2,community-3)", undefined, types.string)
+  .addOptionalParam(
+    "count",
+    "Number of nodes, named node-1 … node-<count> (ignored when --names is given)",
+    3,
+    types.int,
+  )
+  .addOptionalParam(
+    "names",
+    "Node names, comma-separated (e.g. community-1,community-2,community-3)",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("host", "IPv4 address the nodes listen on", "127.0.0.1", types.string)
   .addFlag("gateway", "Also serve reads over HTTP, gated by EPR.canRead on the --network chain")
   .addOptionalParam("gatewayPort", "Gateway port (0: any free port)", 8701, types.int)
-  .addOptionalParam("gatewayUrl", "URL clients reach the gateway under, if not its listen address (e.g. with --host 0.0.0.0): read challenges must name it", undefined, types.string)
-  .addOptionalParam("epr", "EPR contract addresses the gateway trusts, comma-separated (with --gateway; or use --factory)", undefined, types.string)
-  .addOptionalParam("factory", "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr", undefined, types.string)
+  .addOptionalParam(
+    "gatewayUrl",
+    "URL clients reach the gateway under, if not its listen address (e.g. with --host 0.0.0.0): read challenges must name it",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "epr",
+    "EPR contract addresses the gateway trusts, comma-separated (with --gateway; or use --factory)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "factory",
+    "Relationship factory whose EPRs the gateway trusts (isRelationship), instead of --epr",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
   .setAction(async (args: StoreUpArgs, hre) => {
     const dir = projectPath(args.dir, hre, DEFAULT_STORE_DIR);
@@ -48,7 +82,12 @@ commchainTask("store:up", "Starts the off-chain store cluster (one embedded Heli
       throw new StoreClusterConfigError("epr", "--gateway needs the EPRs it may ask: --epr 0x…,0x… or --factory 0x…");
     }
     console.log(`starting ${names?.length ?? args.count} store node(s) in ${dir} …`);
-    const cluster = await startStoreCluster({ dir, names, count: names === undefined ? args.count : undefined, host: args.host });
+    const cluster = await startStoreCluster({
+      dir,
+      names,
+      count: names === undefined ? args.count : undefined,
+      host: args.host,
+    });
     let gateway: Gateway | undefined;
     try {
       if (cluster.nodes.length > 0) console.log(formatStoreNodes(cluster.nodes));
@@ -67,7 +106,9 @@ commchainTask("store:up", "Starts the off-chain store cluster (one embedded Heli
           port: args.gatewayPort,
           origins: args.gatewayUrl === undefined ? [] : [args.gatewayUrl],
         });
-        console.log(`gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`);
+        console.log(
+          `gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`,
+        );
       }
       const file = await writeClusterFile(cluster, gateway?.url);
       console.log(`cluster file ${file}; ${args.duration > 0 ? `stopping in ${args.duration} s` : "Ctrl-C stops"}`);
@@ -90,13 +131,19 @@ commchainTask("store:status", "Prints the store nodes under --dir: peer id, bloc
     return status;
   });
 
-commchainTask("store:put", "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private")
+commchainTask(
+  "store:put",
+  "Stores a file (at most 1 MiB, as one raw block) and prints its CID; encrypt first for anything private",
+)
   .addParam("file", "File to store", undefined, types.inputFile)
   .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
   .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
   .addFlag("pin", "Pin the object so garbage collection keeps it")
   .setAction(async (args: { file: string; dir?: string; ipfsApi?: string; pin: boolean }, hre) => {
-    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR) });
+    const store = await openContentStore({
+      ipfsApi: args.ipfsApi,
+      dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR),
+    });
     try {
       const cid = await store.put(await readFile(args.file));
       if (args.pin) await store.pin(cid);
@@ -107,13 +154,24 @@ commchainTask("store:put", "Stores a file (at most 1 MiB, as one raw block) and 
     }
   });
 
-commchainTask("store:get", "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)")
+commchainTask(
+  "store:get",
+  "Fetches an object by CID, checks it hashes to the CID, and writes it to --out (or prints it)",
+)
   .addParam("cid", "CID of the object (CIDv1 raw, bafkrei…)", undefined, types.string)
-  .addOptionalParam("out", "File to write (atomically); prints the bytes as UTF-8 when omitted", undefined, types.string)
+  .addOptionalParam(
+    "out",
+    "File to write (atomically); prints the bytes as UTF-8 when omitted",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
   .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
   .setAction(async (args: { cid: string; out?: string; dir?: string; ipfsApi?: string }, hre) => {
-    const store = await openContentStore({ ipfsApi: args.ipfsApi, dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR) });
+    const store = await openContentStore({
+      ipfsApi: args.ipfsApi,
+      dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR),
+    });
     try {
       const bytes = await store.get(args.cid);
       if (args.out === undefined) process.stdout.write(Buffer.from(bytes).toString("utf8") + "\n");

@@ -120,14 +120,30 @@ contract AnchorHub is IAnchorHub, AccessControl {
         if (!chain.registered) revert AnchorHubUnknownChain(chainId);
         uint256 last = chain.lastHeight;
         if (!(height > last)) revert AnchorHubHeightNotIncreasing(chainId, last, height);
-        if (headers.length != height - last) revert AnchorHubHeaderCountMismatch(chainId, height - last, headers.length);
+        if (headers.length != height - last)
+            revert AnchorHubHeaderCountMismatch(chainId, height - last, headers.length);
 
         mapping(uint256 => StoredCheckpoint) storage checkpoints = _storage().checkpoints[chainId][chain.epoch];
-        (bytes32 parentHash, bytes32 stateRoot) = _link(chainId, height, blockHash, checkpoints[last].blockHash, headers);
+        (bytes32 parentHash, bytes32 stateRoot) = _link(
+            chainId,
+            height,
+            blockHash,
+            checkpoints[last].blockHash,
+            headers
+        );
 
         chain.lastHeight = SafeCast.toUint64(height);
         checkpoints[height] = StoredCheckpoint({blockHash: blockHash, stateRoot: stateRoot, parentHash: parentHash});
-        emit CheckpointAnchored(chainId, height, chain.epoch, blockHash, stateRoot, parentHash, headers.length, msg.sender);
+        emit CheckpointAnchored(
+            chainId,
+            height,
+            chain.epoch,
+            blockHash,
+            stateRoot,
+            parentHash,
+            headers.length,
+            msg.sender
+        );
     }
 
     /// @inheritdoc IAnchorHub
@@ -147,7 +163,11 @@ contract AnchorHub is IAnchorHub, AccessControl {
     }
 
     /// @inheritdoc IAnchorHub
-    function checkpointInEpoch(uint256 chainId, uint256 epoch, uint256 height) external view returns (Checkpoint memory) {
+    function checkpointInEpoch(
+        uint256 chainId,
+        uint256 epoch,
+        uint256 height
+    ) external view returns (Checkpoint memory) {
         uint256 current = _registered(chainId).epoch;
         if (epoch > current) revert AnchorHubUnknownEpoch(chainId, epoch, current);
         if (_storage().checkpoints[chainId][epoch][height].blockHash == bytes32(0)) {
@@ -205,13 +225,14 @@ contract AnchorHub is IAnchorHub, AccessControl {
     function _checkpoint(uint256 chainId, uint256 epoch, uint256 height) private view returns (Checkpoint memory) {
         StoredCheckpoint storage stored = _storage().checkpoints[chainId][epoch][height];
         if (stored.blockHash == bytes32(0)) revert AnchorHubNoCheckpoint(chainId, height);
-        return Checkpoint({
-            height: height,
-            epoch: epoch,
-            blockHash: stored.blockHash,
-            stateRoot: stored.stateRoot,
-            parentHash: stored.parentHash
-        });
+        return
+            Checkpoint({
+                height: height,
+                epoch: epoch,
+                blockHash: stored.blockHash,
+                stateRoot: stored.stateRoot,
+                parentHash: stored.parentHash
+            });
     }
 
     function _storage() private pure returns (AnchorHubStorage storage $) {

@@ -123,7 +123,8 @@ library BlockHeaderRLP {
             length = prefix - SHORT_STRING_PREFIX;
             start = offset + 1;
             // a single byte below 0x80 is its own encoding
-            if (length == 1 && start < header.length && uint8(header[start]) < SHORT_STRING_PREFIX) return (false, 0, 0);
+            if (length == 1 && start < header.length && uint8(header[start]) < SHORT_STRING_PREFIX)
+                return (false, 0, 0);
         } else {
             uint256 lengthOfLength = prefix - SHORT_STRING_MAX;
             bool lengthOk;

@@ -169,7 +169,11 @@ interface IAnchorHub {
      * @param height the block number
      * @return the checkpoint
      */
-    function checkpointInEpoch(uint256 chainId, uint256 epoch, uint256 height) external view returns (Checkpoint memory);
+    function checkpointInEpoch(
+        uint256 chainId,
+        uint256 epoch,
+        uint256 height
+    ) external view returns (Checkpoint memory);
 
     /**
      * @notice The chain's current epoch: 0 at registration, one more at each {resetChain}.

@@ -46,7 +46,12 @@ interface IRegister {
     /// @param previousAccount the account the identity mapped to before
     /// @param newAccount the account it maps to now
     /// @param id the identity string
-    event AccountChanged(bytes32 indexed idHash, address indexed previousAccount, address indexed newAccount, string id);
+    event AccountChanged(
+        bytes32 indexed idHash,
+        address indexed previousAccount,
+        address indexed newAccount,
+        string id
+    );
 
     /// @notice The relationship factory trusted by every Summary of this Register was set.
     /// @param factory the factory's address

@@ -17,8 +17,9 @@ import {MaintenanceReadings} from "./MaintenanceReadings.sol";
  */
 library MaintenanceMachines {
     /// @notice The EIP-712 type a machine key signs to have itself registered by someone else.
-    bytes32 internal constant REGISTER_MACHINE_TYPEHASH =
-        // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
+    bytes32
+        internal
+        constant REGISTER_MACHINE_TYPEHASH = // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
         // solhint-disable-next-line gas-small-strings
         keccak256("RegisterMachine(address machine,address unit,address provider,uint96 partPrice,uint256 deadline)");
 

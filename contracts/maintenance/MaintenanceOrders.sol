@@ -157,8 +157,9 @@ library MaintenanceOrders {
             status != IMaintenanceService.RequestStatus.Requested &&
             status != IMaintenanceService.RequestStatus.Accepted
         ) {
-            bytes32 cancellable = statusBit(IMaintenanceService.RequestStatus.Requested) |
-                statusBit(IMaintenanceService.RequestStatus.Accepted);
+            bytes32 cancellable =
+                statusBit(IMaintenanceService.RequestStatus.Requested) |
+                    statusBit(IMaintenanceService.RequestStatus.Accepted);
             revert IMaintenanceService.MaintenanceServiceUnexpectedRequestStatus(requestId, status, cancellable);
         }
     }

@@ -371,13 +371,7 @@ contract MaintenanceService is IMaintenanceService, AccessControl, EIP712 {
     }
 
     function _emitThresholds(address machine, Thresholds memory t) private {
-        emit ThresholdsChanged(
-            machine,
-            t.tempThreshold,
-            t.tempCountThreshold,
-            t.vibraThreshold,
-            t.vibraCountThreshold
-        );
+        emit ThresholdsChanged(machine, t.tempThreshold, t.tempCountThreshold, t.vibraThreshold, t.vibraCountThreshold);
     }
 
     function _unitMachine(address machine) private view returns (Machine storage m) {

@@ -84,8 +84,9 @@ contract EquipmentProviderRelationship is
     /// @notice The EIP-712 domain version of every relationship's attestations.
     string public constant EIP712_VERSION = "1";
     /// @notice The EIP-712 type hash of an attestation.
-    bytes32 public constant ATTESTATION_TYPEHASH =
-        // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
+    bytes32
+        public
+        constant ATTESTATION_TYPEHASH = // The type string is EIP-712's, hashed at compile time: its length costs nothing at run time.
         // solhint-disable-next-line gas-small-strings
         keccak256("Attestation(uint256 recordId,string uri,bytes32 contentHash,bytes32 objectDigest)");
 
@@ -533,7 +534,8 @@ contract EquipmentProviderRelationship is
     }
 
     function _requireAccepted(ISummary summary) private view {
-        if (!summary.isAccepted(address(this))) revert RelationshipNotAccepted(address(summary), summary.statusOf(address(this)));
+        if (!summary.isAccepted(address(this)))
+            revert RelationshipNotAccepted(address(summary), summary.statusOf(address(this)));
     }
 
     function _onlyDevice() private view returns (address device_) {

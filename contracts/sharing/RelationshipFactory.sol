@@ -48,8 +48,7 @@ contract RelationshipFactory is IRelationshipFactory, AccessControl {
     uint64 private _period;
     uint64 private _bonusRefundDelay;
     mapping(address relationship => Usage) private _usage;
-    mapping(address deviceSummary => mapping(address providerSummary => address relationship))
-        private _relationships;
+    mapping(address deviceSummary => mapping(address providerSummary => address relationship)) private _relationships;
     mapping(address relationship => bool created) private _created;
 
     /**

@@ -56,7 +56,10 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const writer = m.getAccount(systemAccountIndex("writer"));
     const minter = m.getAccount(systemAccountIndex("minter"));
     const uploadReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.uploadReward, DEFAULT_UPLOAD_REWARD);
-    const verificationReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.verificationReward, DEFAULT_VERIFICATION_REWARD);
+    const verificationReward = m.getParameter(
+      COMMUNITY_SUITE_PARAMETERS.verificationReward,
+      DEFAULT_VERIFICATION_REWARD,
+    );
     const rewardCap = m.getParameter(COMMUNITY_SUITE_PARAMETERS.rewardCap, DEFAULT_REWARD_CAP);
     const rewardPeriod = m.getParameter(COMMUNITY_SUITE_PARAMETERS.rewardPeriod, DEFAULT_REWARD_PERIOD);
     const bonusRefundDelay = m.getParameter(COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay, DEFAULT_BONUS_REFUND_DELAY);
@@ -64,9 +67,23 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const DataToken = m.contract("DataToken", [admin]);
     const SummaryImplementation = m.contract("Summary", [], { id: "SummaryImplementation" });
     const Register = m.contract("Register", [admin, SummaryImplementation]);
-    const RelationshipImplementation = m.contract("EquipmentProviderRelationship", [Register, DataToken], { id: "RelationshipImplementation" });
-    const rewards = { uploadReward, verificationReward, capPerPeriod: rewardCap, period: rewardPeriod, bonusRefundDelay };
-    const RelationshipFactory = m.contract("RelationshipFactory", [admin, Register, DataToken, RelationshipImplementation, rewards]);
+    const RelationshipImplementation = m.contract("EquipmentProviderRelationship", [Register, DataToken], {
+      id: "RelationshipImplementation",
+    });
+    const rewards = {
+      uploadReward,
+      verificationReward,
+      capPerPeriod: rewardCap,
+      period: rewardPeriod,
+      bonusRefundDelay,
+    };
+    const RelationshipFactory = m.contract("RelationshipFactory", [
+      admin,
+      Register,
+      DataToken,
+      RelationshipImplementation,
+      rewards,
+    ]);
     m.call(Register, "setRelationshipFactory", [RelationshipFactory]);
 
     // Role ids are read from the contracts rather than recomputed here, so a renamed role
@@ -88,7 +105,15 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const writerRole = m.staticCall(RecordLog, "WRITER_ROLE");
     m.call(RecordLog, "grantRole", [writerRole, writer], { id: "grantWriterToWriter" });
 
-    return { DataToken, SummaryImplementation, Register, RelationshipImplementation, RelationshipFactory, MaintenanceService, RecordLog };
+    return {
+      DataToken,
+      SummaryImplementation,
+      Register,
+      RelationshipImplementation,
+      RelationshipFactory,
+      MaintenanceService,
+      RecordLog,
+    };
   });
 }
 

@@ -45,7 +45,11 @@ export function hubChainSlot(chainId: number | bigint): HexHash {
 }
 
 /** Slots of `checkpoints[chainId][epoch][height]` (a mapping at the namespace's second slot). */
-export function checkpointSlots(chainId: number | bigint, epoch: number | bigint, height: number | bigint): CheckpointSlots {
+export function checkpointSlots(
+  chainId: number | bigint,
+  epoch: number | bigint,
+  height: number | bigint,
+): CheckpointSlots {
   const base = mappingSlot(height, mappingSlot(epoch, mappingSlot(chainId, slotPlus(ANCHOR_HUB_STORAGE_SLOT, 1n))));
   return { blockHash: base, stateRoot: slotPlus(base, 1n), parentHash: slotPlus(base, 2n) };
 }

@@ -6,7 +6,6 @@
 
 import { CommchainError } from "../errors";
 
-
 /** Base class of every error raised by `src/anchor`. */
 export class AnchorError extends CommchainError {}
 

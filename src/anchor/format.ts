@@ -11,7 +11,8 @@ import type { RecordVerdict } from "./verify-record";
 export function formatRound(round: ChainRound, now: number, watching: boolean): string {
   const name = `${round.chain} (${round.chainId})`.padEnd(22);
   const registered = round.registered ? "registered, " : "";
-  const retry = round.retryAt === undefined ? "" : `retry in ${Math.max(0, Math.round((round.retryAt - now) / 100) / 10)}s`;
+  const retry =
+    round.retryAt === undefined ? "" : `retry in ${Math.max(0, Math.round((round.retryAt - now) / 100) / 10)}s`;
   switch (round.status) {
     case "anchored":
       return `${name} ${registered}anchored blocks ${round.from}..${round.to} in ${round.transactions.length} tx, height ${round.height}`;
@@ -38,7 +39,8 @@ export function formatReset(chain: string, reset: TrustRootReset): string {
 
 /** `verify:record`'s verdict: VALID with the record, its batch and the anchor used, or INVALID with the reason. */
 export function formatVerdict(verdict: RecordVerdict): string {
-  if (!verdict.valid) return `INVALID record ${verdict.recordId} of ${verdict.chain}: ${verdict.reason}: ${verdict.message}`;
+  if (!verdict.valid)
+    return `INVALID record ${verdict.recordId} of ${verdict.chain}: ${verdict.reason}: ${verdict.message}`;
   const { record, anchor, batchId, index, root } = verdict.verified;
   return [
     `VALID record ${record.sequence} of ${verdict.chain}: ${record.from} -> ${record.to}, ${record.bytes} bytes at ${new Date(record.timestamp).toISOString()}`,

@@ -35,7 +35,8 @@ export function headerHardfork(block: Record<string, unknown>): Hardfork {
   if (block.requestsHash !== undefined) return Hardfork.Prague;
   if (block.parentBeaconBlockRoot !== undefined) return Hardfork.Cancun;
   if (block.withdrawalsRoot !== undefined) return Hardfork.Shanghai;
-  if (block.baseFeePerGas !== undefined) return BigInt(String(block.difficulty ?? "0x0")) === 0n ? Hardfork.Paris : Hardfork.London;
+  if (block.baseFeePerGas !== undefined)
+    return BigInt(String(block.difficulty ?? "0x0")) === 0n ? Hardfork.Paris : Hardfork.London;
   return Hardfork.Berlin;
 }
 
@@ -49,11 +50,16 @@ export function headerFromRpc(block: JSONRPCBlock, chain = "chain"): BlockHeader
   try {
     header = createBlockHeaderFromRPC(block, { common, skipConsensusFormatValidation: true });
   } catch (error) {
-    throw new BlockHeaderError(`${chain} block ${block.number}: cannot build its header (${(error as Error).message})`, { cause: error });
+    throw new BlockHeaderError(
+      `${chain} block ${block.number}: cannot build its header (${(error as Error).message})`,
+      { cause: error },
+    );
   }
   const hash = bytesToHex(header.hash()) as HexHash;
   if (hash !== block.hash.toLowerCase()) {
-    throw new BlockHeaderError(`${chain} block ${block.number}: header hashes to ${hash} but the node reports ${block.hash}`);
+    throw new BlockHeaderError(
+      `${chain} block ${block.number}: header hashes to ${hash} but the node reports ${block.hash}`,
+    );
   }
   return {
     number: header.number,
@@ -68,7 +74,8 @@ export function headerFromRpc(block: JSONRPCBlock, chain = "chain"): BlockHeader
 export async function fetchHeader(rpc: RpcClient, height: bigint | "latest", chain = "chain"): Promise<BlockHeader> {
   const tag = height === "latest" ? "latest" : `0x${height.toString(16)}`;
   const block = (await rpc.send("eth_getBlockByNumber", [tag, false])) as JSONRPCBlock | null;
-  if (block === null || block === undefined) throw new BlockHeaderError(`${chain} has no block ${height === "latest" ? "latest" : height.toString()}`);
+  if (block === null || block === undefined)
+    throw new BlockHeaderError(`${chain} has no block ${height === "latest" ? "latest" : height.toString()}`);
   return headerFromRpc(block, chain);
 }
 

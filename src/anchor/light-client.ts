@@ -22,7 +22,20 @@ import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { getAddress, type Provider } from "ethers";
 import type { AnchorHub } from "../../typechain-types";
-import { AccountProofError, BlockMismatchError, ChainNotAnchoredError, MerkleProofError, RecordMismatchError, RecordNeverWrittenError, RecordNotAnchoredError, StorageProofError, WrongRootError, AnchorError, MainChainProofError, StaleAnchorError } from "./errors";
+import {
+  AccountProofError,
+  BlockMismatchError,
+  ChainNotAnchoredError,
+  MerkleProofError,
+  RecordMismatchError,
+  RecordNeverWrittenError,
+  RecordNotAnchoredError,
+  StorageProofError,
+  WrongRootError,
+  AnchorError,
+  MainChainProofError,
+  StaleAnchorError,
+} from "./errors";
 import { checkpointSlots, decodeHubChainState, hubChainSlot, type HubChainState } from "./anchor-hub-layout";
 import { fetchHeader, fetchHeaders, headerFromRpc, type BlockHeader, type RpcClient } from "./headers";
 import { equalBytes, fromHex, processProof, toHex, type HexHash } from "../records/merkle";
@@ -111,7 +124,8 @@ export class LightClient {
    */
   async sync(): Promise<Anchor[]> {
     const provider = this.hub.runner?.provider;
-    if (provider === null || provider === undefined) throw new AnchorError("the light client's AnchorHub must be connected to a main-chain provider");
+    if (provider === null || provider === undefined)
+      throw new AnchorError("the light client's AnchorHub must be connected to a main-chain provider");
     const rpc = this.options.rpc ?? rpcOf(provider);
     const tip = await this.mainTip(rpc);
     if (tip.number < this.nextMainBlock) return [];
@@ -130,7 +144,12 @@ export class LightClient {
       parentHash: event.args.parentHash.toLowerCase() as HexHash,
       mainBlock: event.blockNumber,
     }));
-    const chains = new Set([...this.anchors.keys(), ...added.map((a) => a.chainId), ...[...resetLogs, ...registeredLogs].map((e) => Number(e.args.chainId)), ...this.epochs.keys()]);
+    const chains = new Set([
+      ...this.anchors.keys(),
+      ...added.map((a) => a.chainId),
+      ...[...resetLogs, ...registeredLogs].map((e) => Number(e.args.chainId)),
+      ...this.epochs.keys(),
+    ]);
     const states = await this.proveHub(rpc, tip, [...chains], added);
 
     // Nothing is kept unless every log and every chain's state checked out.
@@ -139,7 +158,8 @@ export class LightClient {
     for (const [chainId, state] of states) {
       const current = (anchors.get(chainId) ?? []).filter((a) => a.epoch === state.epoch).at(-1);
       // lastHeight equals trustedHeight only while the epoch holds no checkpoint yet
-      const complete = state.lastHeight === state.trustedHeight ? current === undefined : current?.height === state.lastHeight;
+      const complete =
+        state.lastHeight === state.trustedHeight ? current === undefined : current?.height === state.lastHeight;
       if (!complete) {
         throw new MainChainProofError(
           `the main chain's RPC withheld CheckpointAnchored logs: chain ${chainId} is proven anchored up to block ${state.lastHeight} in epoch ${state.epoch} at main block ${tip.number}, the logs reach ${current === undefined ? "no block of that epoch" : `block ${current.height}`}`,
@@ -171,7 +191,9 @@ export class LightClient {
   /** The newest anchor of `chainId` in its current epoch, if any. */
   latestAnchor(chainId: number): Anchor | undefined {
     const epoch = this.epochOf(chainId);
-    return this.anchorsOf(chainId).filter((a) => a.epoch === epoch).at(-1);
+    return this.anchorsOf(chainId)
+      .filter((a) => a.epoch === epoch)
+      .at(-1);
   }
 
   /**
@@ -179,18 +201,28 @@ export class LightClient {
    * chain's latest anchor (or its anchor at `at.height`), with proofs from `prover`. Throws a
    * {@link VerificationError} saying why a record is rejected.
    */
-  async verifyRecord(chainId: number, recordLog: string, recordId: number, prover: RecordProver, at: { readonly height?: number } = {}): Promise<VerifiedRecord> {
+  async verifyRecord(
+    chainId: number,
+    recordLog: string,
+    recordId: number,
+    prover: RecordProver,
+    at: { readonly height?: number } = {},
+  ): Promise<VerifiedRecord> {
     let anchor: Anchor | undefined;
     if (at.height === undefined) {
       anchor = this.latestAnchor(chainId);
       if (anchor === undefined) {
-        if (this.epochOf(chainId) > 0) throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored on the AnchorHub since its reset to epoch ${this.epochOf(chainId)}`);
+        if (this.epochOf(chainId) > 0)
+          throw new ChainNotAnchoredError(
+            `chain ${chainId} has no checkpoint anchored on the AnchorHub since its reset to epoch ${this.epochOf(chainId)}`,
+          );
         throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored on the AnchorHub yet`);
       }
     } else {
       const matching = this.anchorsOf(chainId).filter((a) => a.height === at.height);
       anchor = matching.find((a) => a.epoch === this.epochOf(chainId)) ?? matching.at(-1);
-      if (anchor === undefined) throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored at block ${at.height}`);
+      if (anchor === undefined)
+        throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored at block ${at.height}`);
     }
     this.assertCurrent(anchor);
     const proof = await prover.proveRecord(recordId, anchor.height);
@@ -219,9 +251,13 @@ export class LightClient {
     if (given !== undefined) {
       if (this.trusted !== undefined) return this.trusted;
       const block = await rpc.send("eth_getBlockByHash", [given, false]);
-      if (block === null || block === undefined) throw new MainChainProofError(`the main chain's RPC has no block ${given} (the trusted main block)`);
+      if (block === null || block === undefined)
+        throw new MainChainProofError(`the main chain's RPC has no block ${given} (the trusted main block)`);
       const header = headerFromRpc(block as Parameters<typeof headerFromRpc>[0], "main chain");
-      if (header.hash !== given.toLowerCase()) throw new MainChainProofError(`the main chain's RPC answered block ${header.hash} for the trusted main block ${given}`);
+      if (header.hash !== given.toLowerCase())
+        throw new MainChainProofError(
+          `the main chain's RPC answered block ${header.hash} for the trusted main block ${given}`,
+        );
       return trustedOf(header);
     }
     const head = await fetchHeader(rpc, "latest", "main chain");
@@ -232,18 +268,29 @@ export class LightClient {
     }
     if (head.number < BigInt(pinned.number)) throw reorganised(pinned, `a head at block ${head.number}`);
     const linked = await fetchHeaders(rpc, BigInt(pinned.number), head.number, "main chain").catch((error: unknown) => {
-      throw new MainChainProofError(`the main chain's head ${head.hash} does not descend from the pinned main block ${pinned.number} (${pinned.hash}): ${(error as Error).message}`, { cause: error });
+      throw new MainChainProofError(
+        `the main chain's head ${head.hash} does not descend from the pinned main block ${pinned.number} (${pinned.hash}): ${(error as Error).message}`,
+        { cause: error },
+      );
     });
     if (linked[0].hash !== pinned.hash) throw reorganised(pinned, linked[0].hash);
     return trustedOf(linked[linked.length - 1]);
   }
 
   /** Proves the hub's state of `chainIds` and the checkpoints of `added` at `tip`; returns the states. */
-  private async proveHub(rpc: RpcClient, tip: TrustedMainBlock, chainIds: number[], added: readonly Anchor[]): Promise<Map<number, HubChainState>> {
+  private async proveHub(
+    rpc: RpcClient,
+    tip: TrustedMainBlock,
+    chainIds: number[],
+    added: readonly Anchor[],
+  ): Promise<Map<number, HubChainState>> {
     const states = new Map<number, HubChainState>();
     if (chainIds.length === 0) return states;
     const hubAddress = await this.hub.getAddress();
-    const slots = [...chainIds.map((id) => hubChainSlot(id)), ...added.flatMap((a) => Object.values(checkpointSlots(a.chainId, a.epoch, a.height)))];
+    const slots = [
+      ...chainIds.map((id) => hubChainSlot(id)),
+      ...added.flatMap((a) => Object.values(checkpointSlots(a.chainId, a.epoch, a.height))),
+    ];
     const proof = (await rpc.send("eth_getProof", [hubAddress, slots, `0x${tip.number.toString(16)}`])) as AccountProof;
     const fail = (message: string, options?: { cause?: unknown }) => new MainChainProofError(message, options);
     const storageRoot = await provenStorageRoot(fromHex(tip.stateRoot), hubAddress, proof, {
@@ -253,10 +300,14 @@ export class LightClient {
       account: fail,
       storage: fail,
     });
-    const slot = (key: HexHash, what: string) => provenSlot(storageRoot, proof, key, what, { what: "AnchorHub", server: "the main chain's RPC", storage: fail });
+    const slot = (key: HexHash, what: string) =>
+      provenSlot(storageRoot, proof, key, what, { what: "AnchorHub", server: "the main chain's RPC", storage: fail });
     for (const chainId of chainIds) {
       const state = decodeHubChainState(await slot(hubChainSlot(chainId), `chain ${chainId}'s state on the hub`));
-      if (!state.registered) throw new MainChainProofError(`the main chain's RPC served AnchorHub logs of chain ${chainId}, which is not registered on the hub at the trusted main block ${tip.number}`);
+      if (!state.registered)
+        throw new MainChainProofError(
+          `the main chain's RPC served AnchorHub logs of chain ${chainId}, which is not registered on the hub at the trusted main block ${tip.number}`,
+        );
       states.set(chainId, state);
     }
     for (const anchor of added) {
@@ -265,7 +316,9 @@ export class LightClient {
       for (const field of ["blockHash", "stateRoot", "parentHash"] as const) {
         const proven = toHex(wordBytes(await slot(stored[field], `${where}'s ${field}`)));
         if (proven !== anchor[field]) {
-          throw new MainChainProofError(`${where} says ${field} ${anchor[field]}, but the hub holds ${proven} at the trusted main block ${tip.number}: the main chain's RPC forged the log`);
+          throw new MainChainProofError(
+            `${where} says ${field} ${anchor[field]}, but the hub holds ${proven} at the trusted main block ${tip.number}: the main chain's RPC forged the log`,
+          );
         }
       }
     }
@@ -286,7 +339,8 @@ function reorganised(pinned: TrustedMainBlock, found: string): MainChainProofErr
 /** The JSON-RPC of an ethers provider (JsonRpcProvider, BrowserProvider and Hardhat's all have `send`). */
 function rpcOf(provider: Provider): RpcClient {
   const send = (provider as Partial<RpcClient>).send;
-  if (typeof send !== "function") throw new AnchorError("the light client's main-chain provider has no JSON-RPC send(); pass options.rpc");
+  if (typeof send !== "function")
+    throw new AnchorError("the light client's main-chain provider has no JSON-RPC send(); pass options.rpc");
   return { send: (method, params) => send.call(provider, method, params) };
 }
 
@@ -294,10 +348,18 @@ function rpcOf(provider: Provider): RpcClient {
  * Checks `proof` of record `recordId` of the RecordLog at `recordLog` against `anchor`; resolves
  * to the verified record or throws a {@link VerificationError}.
  */
-export async function verifyRecordProof(anchor: Anchor, recordLog: string, recordId: number, proof: RecordProof): Promise<VerifiedRecord> {
-  if (!Number.isSafeInteger(recordId) || recordId < 0) throw new RecordFormatError(`record id must be a non-negative integer, got ${recordId}`);
+export async function verifyRecordProof(
+  anchor: Anchor,
+  recordLog: string,
+  recordId: number,
+  proof: RecordProof,
+): Promise<VerifiedRecord> {
+  if (!Number.isSafeInteger(recordId) || recordId < 0)
+    throw new RecordFormatError(`record id must be a non-negative integer, got ${recordId}`);
   if (proof.blockNumber !== anchor.height) {
-    throw new BlockMismatchError(`the proof is made at block ${proof.blockNumber} but the anchor of chain ${anchor.chainId} is at block ${anchor.height}`);
+    throw new BlockMismatchError(
+      `the proof is made at block ${proof.blockNumber} but the anchor of chain ${anchor.chainId} is at block ${anchor.height}`,
+    );
   }
   const storageRoot = await verifyAccount(anchor, recordLog, proof.account);
   const slotValue = async (slot: HexHash, what: string) => verifyStorage(storageRoot, proof.account, slot, what);
@@ -306,13 +368,17 @@ export async function verifyRecordProof(anchor: Anchor, recordLog: string, recor
   if (recordId >= counters.nextSequence) {
     const where = `chain ${anchor.chainId} held ${counters.nextSequence} records at its anchored block ${anchor.height}`;
     if (proof.latestNextSequence > recordId) {
-      throw new RecordNotAnchoredError(`record ${recordId} was written after the last anchor: ${where}; anchor the chain again`);
+      throw new RecordNotAnchoredError(
+        `record ${recordId} was written after the last anchor: ${where}; anchor the chain again`,
+      );
     }
     throw new RecordNeverWrittenError(`record ${recordId} was never written: ${where}`);
   }
   const inclusion = proof.inclusion;
   if (inclusion === null) {
-    throw new RecordMismatchError(`the full node served no record ${recordId} though chain ${anchor.chainId} held ${counters.nextSequence} records at block ${anchor.height}`);
+    throw new RecordMismatchError(
+      `the full node served no record ${recordId} though chain ${anchor.chainId} held ${counters.nextSequence} records at block ${anchor.height}`,
+    );
   }
 
   const slots = recordSlots(inclusion.batchId);
@@ -320,14 +386,20 @@ export async function verifyRecordProof(anchor: Anchor, recordLog: string, recor
   const range = decodeBatchRange(await slotValue(slots.range, `batch ${inclusion.batchId}'s range`));
   const last = range.firstSequence + range.count - 1;
   if (range.count === 0 || recordId < range.firstSequence || recordId > last) {
-    throw new RecordMismatchError(`record ${recordId} is not in batch ${inclusion.batchId}, which holds ${range.count === 0 ? "nothing" : `records ${range.firstSequence}..${last}`}`);
+    throw new RecordMismatchError(
+      `record ${recordId} is not in batch ${inclusion.batchId}, which holds ${range.count === 0 ? "nothing" : `records ${range.firstSequence}..${last}`}`,
+    );
   }
   if (inclusion.index !== recordId - range.firstSequence) {
-    throw new RecordMismatchError(`record ${recordId} is leaf ${recordId - range.firstSequence} of batch ${inclusion.batchId}, the full node says ${inclusion.index}`);
+    throw new RecordMismatchError(
+      `record ${recordId} is leaf ${recordId - range.firstSequence} of batch ${inclusion.batchId}, the full node says ${inclusion.index}`,
+    );
   }
   const provenRoot = toHex(wordBytes(root));
   if (inclusion.root.toLowerCase() !== provenRoot) {
-    throw new WrongRootError(`batch ${inclusion.batchId}'s root is ${provenRoot} at the anchored block, the full node claims ${inclusion.root}`);
+    throw new WrongRootError(
+      `batch ${inclusion.batchId}'s root is ${provenRoot} at the anchored block, the full node claims ${inclusion.root}`,
+    );
   }
 
   const record = inclusion.record;
@@ -341,12 +413,17 @@ export async function verifyRecordProof(anchor: Anchor, recordLog: string, recor
   }
   const leafProof = inclusion.leafProof.map((node, i) => {
     const bytes = hexOrNull(node);
-    if (bytes === null || bytes.length !== HASH_BYTES) throw new MerkleProofError(`Merkle proof node ${i} of record ${recordId} is not a 32-byte hash: ${JSON.stringify(node)}`);
+    if (bytes === null || bytes.length !== HASH_BYTES)
+      throw new MerkleProofError(
+        `Merkle proof node ${i} of record ${recordId} is not a 32-byte hash: ${JSON.stringify(node)}`,
+      );
     return bytes;
   });
   const reached = processProof(recordLeaf(record), leafProof);
   if (!equalBytes(reached, wordBytes(root))) {
-    throw new MerkleProofError(`record ${recordId}'s Merkle proof leads to ${toHex(reached)}, not to batch ${inclusion.batchId}'s root ${provenRoot}`);
+    throw new MerkleProofError(
+      `record ${recordId}'s Merkle proof leads to ${toHex(reached)}, not to batch ${inclusion.batchId}'s root ${provenRoot}`,
+    );
   }
   return { record, batchId: inclusion.batchId, index: inclusion.index, root: provenRoot, anchor };
 }
@@ -359,7 +436,8 @@ async function verifyAccount(anchor: Anchor, recordLog: string, account: Account
   } catch {
     throw new AccountProofError(`the account proof is for ${JSON.stringify(account.address)}, not an address`);
   }
-  if (address !== getAddress(recordLog)) throw new AccountProofError(`the account proof is for ${address}, not the RecordLog ${getAddress(recordLog)}`);
+  if (address !== getAddress(recordLog))
+    throw new AccountProofError(`the account proof is for ${address}, not the RecordLog ${getAddress(recordLog)}`);
   return provenStorageRoot(fromHex(anchor.stateRoot), address, account, {
     what: "RecordLog",
     state: `chain ${anchor.chainId}'s anchored state root ${anchor.stateRoot}`,
@@ -370,8 +448,17 @@ async function verifyAccount(anchor: Anchor, recordLog: string, account: Account
 }
 
 /** Checks the storage proof of `slot`; returns the proven value. */
-async function verifyStorage(storageRoot: Uint8Array, account: AccountProof, slot: HexHash, what: string): Promise<bigint> {
-  return provenSlot(storageRoot, account, slot, what, { what: "RecordLog", server: "the full node", storage: (m, o) => new StorageProofError(m, o) });
+async function verifyStorage(
+  storageRoot: Uint8Array,
+  account: AccountProof,
+  slot: HexHash,
+  what: string,
+): Promise<bigint> {
+  return provenSlot(storageRoot, account, slot, what, {
+    what: "RecordLog",
+    server: "the full node",
+    storage: (m, o) => new StorageProofError(m, o),
+  });
 }
 
 /** Builds the error of a failed proof check. */
@@ -394,8 +481,14 @@ interface ProofContext {
  * `@ethereumjs/mpt`; returns the proven storage root. Shared by record proofs (against an
  * anchored community state root) and hub proofs (against a trusted main-chain state root).
  */
-async function provenStorageRoot(stateRoot: Uint8Array, address: string, account: AccountProof, context: ProofContext): Promise<Uint8Array> {
-  if (typeof account !== "object" || account === null) throw context.account(`${context.server} served no account proof of the ${context.what}`);
+async function provenStorageRoot(
+  stateRoot: Uint8Array,
+  address: string,
+  account: AccountProof,
+  context: ProofContext,
+): Promise<Uint8Array> {
+  if (typeof account !== "object" || account === null)
+    throw context.account(`${context.server} served no account proof of the ${context.what}`);
   const nodes = proofNodes(account.accountProof, "account proof", (m) => context.account(m));
   let value: Uint8Array | null;
   try {
@@ -405,31 +498,47 @@ async function provenStorageRoot(stateRoot: Uint8Array, address: string, account
   }
   if (value === null) throw context.account(`no account ${address} (the ${context.what}) under ${context.state}`);
   const fields = RLP.decode(value) as Uint8Array[];
-  if (!Array.isArray(fields) || fields.length !== ACCOUNT_FIELDS) throw context.account(`account ${address}'s proven value is not an account`);
+  if (!Array.isArray(fields) || fields.length !== ACCOUNT_FIELDS)
+    throw context.account(`account ${address}'s proven value is not an account`);
   const storageRoot = fields[STORAGE_ROOT_FIELD];
   if (typeof account.storageHash !== "string" || toHex(storageRoot) !== account.storageHash.toLowerCase()) {
-    throw context.account(`account ${address}'s proven storage root is ${toHex(storageRoot)}, ${context.server} claims ${account.storageHash}`);
+    throw context.account(
+      `account ${address}'s proven storage root is ${toHex(storageRoot)}, ${context.server} claims ${account.storageHash}`,
+    );
   }
   return storageRoot;
 }
 
 /** Checks the storage proof of `slot` against `storageRoot`; returns the proven value. */
-async function provenSlot(storageRoot: Uint8Array, account: AccountProof, slot: HexHash, what: string, context: Pick<ProofContext, "what" | "server" | "storage">): Promise<bigint> {
-  const entry = (Array.isArray(account.storageProof) ? account.storageProof : []).find((p) => typeof p.key === "string" && QUANTITY.test(p.key) && BigInt(p.key) === BigInt(slot));
+async function provenSlot(
+  storageRoot: Uint8Array,
+  account: AccountProof,
+  slot: HexHash,
+  what: string,
+  context: Pick<ProofContext, "what" | "server" | "storage">,
+): Promise<bigint> {
+  const entry = (Array.isArray(account.storageProof) ? account.storageProof : []).find(
+    (p) => typeof p.key === "string" && QUANTITY.test(p.key) && BigInt(p.key) === BigInt(slot),
+  );
   if (entry === undefined) throw context.storage(`${context.server} gave no storage proof for slot ${slot} (${what})`);
   const nodes = proofNodes(entry.proof, `storage proof of ${what}`, (m) => context.storage(m));
   let value: Uint8Array | null;
   try {
     value = await verifyMerkleProof(fromHex(slot), nodes, { root: storageRoot, useKeyHashing: true });
   } catch (error) {
-    throw context.storage(`the storage proof of ${what} (slot ${slot}) does not lead to the ${context.what}'s storage root ${toHex(storageRoot)}`, { cause: error });
+    throw context.storage(
+      `the storage proof of ${what} (slot ${slot}) does not lead to the ${context.what}'s storage root ${toHex(storageRoot)}`,
+      { cause: error },
+    );
   }
   const proven = value === null ? 0n : bytesToBigInt(RLP.decode(value) as Uint8Array);
   if (typeof entry.value !== "string" || !QUANTITY.test(entry.value)) {
     throw context.storage(`${context.server}'s value of ${what} is not hex: ${JSON.stringify(entry.value)}`);
   }
   if (BigInt(entry.value) !== proven) {
-    throw context.storage(`${what} (slot ${slot}) is proven to be ${proven}, ${context.server} claims ${BigInt(entry.value)}`);
+    throw context.storage(
+      `${what} (slot ${slot}) is proven to be ${proven}, ${context.server} claims ${BigInt(entry.value)}`,
+    );
   }
   return proven;
 }

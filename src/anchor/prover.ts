@@ -80,8 +80,10 @@ export class FullNodeProver implements RecordProver {
   ) {}
 
   async proveRecord(recordId: number, blockNumber: number): Promise<RecordProof> {
-    if (!Number.isSafeInteger(recordId) || recordId < 0) throw new RecordFormatError(`record id must be a non-negative integer, got ${recordId}`);
-    if (!Number.isSafeInteger(blockNumber) || blockNumber < 0) throw new RecordFormatError(`block number must be a non-negative integer, got ${blockNumber}`);
+    if (!Number.isSafeInteger(recordId) || recordId < 0)
+      throw new RecordFormatError(`record id must be a non-negative integer, got ${recordId}`);
+    if (!Number.isSafeInteger(blockNumber) || blockNumber < 0)
+      throw new RecordFormatError(`block number must be a non-negative integer, got ${blockNumber}`);
     const tag = `0x${blockNumber.toString(16)}`;
     const [chainId, counters, latest] = await Promise.all([
       this.rpc.send("eth_chainId", []).then((id) => Number(BigInt(id as string))),
@@ -96,11 +98,15 @@ export class FullNodeProver implements RecordProver {
       const batch = await this.store.read(batchId);
       const onChain = (await this.call("batch", [batchId], tag)) as { root: string };
       if (onChain.root.toLowerCase() !== batch.root) {
-        throw new ProverError(`batch ${batchId} in ${this.store.dir} has root ${batch.root} but the RecordLog holds ${onChain.root}`);
+        throw new ProverError(
+          `batch ${batchId} in ${this.store.dir} has root ${batch.root} but the RecordLog holds ${onChain.root}`,
+        );
       }
       const index = recordId - batch.firstSequence;
       if (index < 0 || index >= batch.records.length) {
-        throw new ProverError(`batch ${batchId} in ${this.store.dir} holds records ${batch.firstSequence}..${batch.firstSequence + batch.records.length - 1}, not ${recordId}`);
+        throw new ProverError(
+          `batch ${batchId} in ${this.store.dir} holds records ${batch.firstSequence}..${batch.firstSequence + batch.records.length - 1}, not ${recordId}`,
+        );
       }
       const tree = MerkleTree.fromLeaves(batch.records.map(recordLeaf));
       inclusion = { batchId, index, root: batch.root, record: batch.records[index], leafProof: tree.proofHex(index) };
@@ -108,7 +114,15 @@ export class FullNodeProver implements RecordProver {
       slots = [s.root, s.range, s.counters];
     }
     const account = (await this.rpc.send("eth_getProof", [this.recordLog, slots, tag])) as AccountProof;
-    return { chainId, recordLog: this.recordLog, recordId, blockNumber, inclusion, latestNextSequence: latest.nextSequence, account };
+    return {
+      chainId,
+      recordLog: this.recordLog,
+      recordId,
+      blockNumber,
+      inclusion,
+      latestNextSequence: latest.nextSequence,
+      account,
+    };
   }
 
   private async storageAt(slot: string, tag: string): Promise<bigint> {

@@ -160,26 +160,57 @@ export class Relay {
   private async roundFor(chain: RelayedChain, now: number): Promise<ChainRound> {
     const state = this.backoff.get(chain.name);
     if (state !== undefined && state.retryAt > now) {
-      return { chain: chain.name, chainId: chain.chainId, status: "waiting", registered: false, transactions: [], failures: state.failures, retryAt: state.retryAt };
+      return {
+        chain: chain.name,
+        chainId: chain.chainId,
+        status: "waiting",
+        registered: false,
+        transactions: [],
+        failures: state.failures,
+        retryAt: state.retryAt,
+      };
     }
     const progress: Progress = { registered: false, transactions: [] };
     try {
       const outcome = await this.anchorChain(chain, progress);
       this.backoff.delete(chain.name);
-      return { chain: chain.name, chainId: chain.chainId, ...outcome, registered: progress.registered, transactions: progress.transactions, failures: 0 };
+      return {
+        chain: chain.name,
+        chainId: chain.chainId,
+        ...outcome,
+        registered: progress.registered,
+        transactions: progress.transactions,
+        failures: 0,
+      };
     } catch (error) {
       if (error instanceof ChainResetNeededError) {
         // Not a chain that is down: retrying sooner or later changes nothing until an admin
         // resets it, and the check is cheap, so it is checked again every round.
         this.backoff.delete(chain.name);
-        return { chain: chain.name, chainId: chain.chainId, status: "reset-needed", registered: progress.registered, height: progress.height, transactions: progress.transactions, error, reset: error.details, failures: 0 };
+        return {
+          chain: chain.name,
+          chainId: chain.chainId,
+          status: "reset-needed",
+          registered: progress.registered,
+          height: progress.height,
+          transactions: progress.transactions,
+          error,
+          reset: error.details,
+          failures: 0,
+        };
       }
       const failures = (state?.failures ?? 0) + 1;
       const initial = this.options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
       const max = this.options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
       const retryAt = now + Math.min(initial * 2 ** (failures - 1), max);
       this.backoff.set(chain.name, { failures, retryAt });
-      const wrapped = error instanceof RelayError || error instanceof TrustRootError ? error : new RelayError(`${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`, { cause: error });
+      const wrapped =
+        error instanceof RelayError || error instanceof TrustRootError
+          ? error
+          : new RelayError(
+              `${chain.name} (chain ${chain.chainId}): ${describeError(error, this.options.hub.interface)}`,
+              { cause: error },
+            );
       return {
         chain: chain.name,
         chainId: chain.chainId,
@@ -196,7 +227,10 @@ export class Relay {
     }
   }
 
-  private async anchorChain(chain: RelayedChain, progress: Progress): Promise<Pick<ChainRound, "status" | "height" | "from" | "to">> {
+  private async anchorChain(
+    chain: RelayedChain,
+    progress: Progress,
+  ): Promise<Pick<ChainRound, "status" | "height" | "from" | "to">> {
     const { hub } = this.options;
     const fail = (problem: string) => new RelayError(`${chain.name} (chain ${chain.chainId}): ${problem}`);
     const remoteId = Number(BigInt((await chain.rpc.send("eth_chainId", [])) as string));
@@ -205,9 +239,12 @@ export class Relay {
     if (!(await hub.isRegistered(chain.chainId))) {
       const registrar = this.options.registrar;
       if (registrar === undefined) {
-        throw fail(`not registered on the AnchorHub at ${await hub.getAddress()}; an admin must register its trust root first`);
+        throw fail(
+          `not registered on the AnchorHub at ${await hub.getAddress()}; an admin must register its trust root first`,
+        );
       }
-      progress.registered = (await registerTrustRoot(registrar, chain, (transaction) => this.send(transaction))) !== undefined;
+      progress.registered =
+        (await registerTrustRoot(registrar, chain, (transaction) => this.send(transaction))) !== undefined;
     }
 
     let last = Number(await hub.lastAnchoredHeight(chain.chainId));
@@ -217,8 +254,17 @@ export class Relay {
     const local = head < last ? undefined : await fetchHeader(chain.rpc, BigInt(last), chain.name);
     if (local?.hash !== previous) {
       const epoch = Number(await hub.epochOf(chain.chainId));
-      const details: ResetNeeded = { epoch, anchoredHeight: last, anchoredHash: previous, localHash: local?.hash, head };
-      const found = local === undefined ? `its head is block ${head}, below the last anchored block ${last} (${previous})` : `its block ${last} is ${local.hash} but the hub anchored ${previous}`;
+      const details: ResetNeeded = {
+        epoch,
+        anchoredHeight: last,
+        anchoredHash: previous,
+        localHash: local?.hash,
+        head,
+      };
+      const found =
+        local === undefined
+          ? `its head is block ${head}, below the last anchored block ${last} (${previous})`
+          : `its block ${last} is ${local.hash} but the hub anchored ${previous}`;
       throw new ChainResetNeededError(
         `${chain.name} (chain ${chain.chainId}): ${found} in epoch ${epoch}: the chain was recreated or reorganised below the last anchor. ` +
           `An admin must give it a new trust root with AnchorHub.resetChain(${chain.chainId}, height, blockHash) (npx hardhat anchor:reset --chain ${chain.name}); anchoring resumes in the next round after that`,
@@ -233,15 +279,32 @@ export class Relay {
       const headers = await fetchHeaders(chain.rpc, BigInt(last + 1), BigInt(to), chain.name);
       if (headers[0].parentHash !== previous) {
         // reorganised between two requests: the next round either goes on or reports reset-needed
-        throw fail(`block ${last + 1}'s parent is ${headers[0].parentHash}, not the anchored block ${last} (${previous}): reorganised`);
+        throw fail(
+          `block ${last + 1}'s parent is ${headers[0].parentHash}, not the anchored block ${last} (${previous}): reorganised`,
+        );
       }
       const tip = headers[headers.length - 1];
-      const receipt = await this.send(() => hub.anchor(chain.chainId, to, tip.hash, headers.map((h) => h.rlp)));
+      const receipt = await this.send(() =>
+        hub.anchor(
+          chain.chainId,
+          to,
+          tip.hash,
+          headers.map((h) => h.rlp),
+        ),
+      );
       progress.transactions.push(receipt.hash);
       progress.from ??= last + 1;
       progress.to = to;
       progress.height = to;
-      this.options.onAnchored?.({ chain: chain.name, chainId: chain.chainId, from: last + 1, to, blockHash: tip.hash, tx: receipt.hash, gasUsed: receipt.gasUsed });
+      this.options.onAnchored?.({
+        chain: chain.name,
+        chainId: chain.chainId,
+        from: last + 1,
+        to,
+        blockHash: tip.hash,
+        tx: receipt.hash,
+        gasUsed: receipt.gasUsed,
+      });
       last = to;
       previous = tip.hash;
     }

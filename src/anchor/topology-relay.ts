@@ -37,13 +37,18 @@ export interface TopologyRelay {
 export function relayForTopology(topology: Topology, options: TopologyRelayOptions = {}): TopologyRelay {
   const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
   if (hubAddress === undefined) {
-    throw new AnchorError(`topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`);
+    throw new AnchorError(
+      `topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`,
+    );
   }
   if (topology.communities.length === 0) throw new AnchorError("topology.json: there is no community chain to anchor");
   const main = chainProvider(topology.main);
   const providers: JsonRpcProvider[] = [main];
   const hub = AnchorHub__factory.connect(hubAddress, roleWallet("relayer", main, options.mnemonic));
-  const registrar = options.register === false ? undefined : AnchorHub__factory.connect(hubAddress, roleWallet("deployer", main, options.mnemonic));
+  const registrar =
+    options.register === false
+      ? undefined
+      : AnchorHub__factory.connect(hubAddress, roleWallet("deployer", main, options.mnemonic));
   const chains = topology.communities.map((chain) => {
     const provider = chainProvider(chain);
     providers.push(provider);
@@ -67,18 +72,32 @@ export function relayForTopology(topology: Topology, options: TopologyRelayOptio
  * `height` (0: its genesis, checked against the hash topology.json recorded), sent by the
  * deployer, the hub's admin.
  */
-export async function resetTopologyChain(topology: Topology, chainName: string, height = 0, mnemonic?: string): Promise<TrustRootReset> {
+export async function resetTopologyChain(
+  topology: Topology,
+  chainName: string,
+  height = 0,
+  mnemonic?: string,
+): Promise<TrustRootReset> {
   const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
-  if (hubAddress === undefined) throw new AnchorError(`topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`);
+  if (hubAddress === undefined)
+    throw new AnchorError(
+      `topology.json: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`,
+    );
   const chain = findChain(topology, chainName);
   if (chain === undefined || chain === topology.main) {
-    throw new AnchorError(`topology.json: no community chain ${JSON.stringify(chainName)} (chains: ${topology.communities.map((c) => c.name).join(", ")})`);
+    throw new AnchorError(
+      `topology.json: no community chain ${JSON.stringify(chainName)} (chains: ${topology.communities.map((c) => c.name).join(", ")})`,
+    );
   }
   const main = chainProvider(topology.main);
   const provider = chainProvider(chain);
   try {
     const registrar = AnchorHub__factory.connect(hubAddress, roleWallet("deployer", main, mnemonic));
-    return await resetTrustRoot(registrar, { name: chain.name, chainId: chain.chainId, rpc: provider, genesisHash: chain.genesis?.hash }, height);
+    return await resetTrustRoot(
+      registrar,
+      { name: chain.name, chainId: chain.chainId, rpc: provider, genesisHash: chain.genesis?.hash },
+      height,
+    );
   } finally {
     main.destroy();
     provider.destroy();

@@ -39,7 +39,11 @@ export async function genesisTrustRoot(chain: TrustRootChain): Promise<HexHash> 
  * `registrar` is the hub connected to an account holding its DEFAULT_ADMIN_ROLE. Returns the trust
  * root registered now, or undefined when the chain was registered before.
  */
-export async function registerTrustRoot(registrar: AnchorHub, chain: TrustRootChain, send: HubSender = sendAndWait): Promise<HexHash | undefined> {
+export async function registerTrustRoot(
+  registrar: AnchorHub,
+  chain: TrustRootChain,
+  send: HubSender = sendAndWait,
+): Promise<HexHash | undefined> {
   if (await registrar.isRegistered(chain.chainId)) return undefined;
   const root = await genesisTrustRoot(chain);
   await send(() => registrar.registerChain(chain.chainId, 0, root));
@@ -59,12 +63,23 @@ export interface TrustRootReset {
  * chain that was recreated or reorganised below its last anchor; `registrar` holds the hub's
  * DEFAULT_ADMIN_ROLE.
  */
-export async function resetTrustRoot(registrar: AnchorHub, chain: TrustRootChain, height = 0, send: HubSender = sendAndWait): Promise<TrustRootReset> {
-  if (!Number.isSafeInteger(height) || height < 0) throw new TrustRootError(`${chain.name} (chain ${chain.chainId}): the new trust root's height must be a non-negative integer, got ${height}`);
+export async function resetTrustRoot(
+  registrar: AnchorHub,
+  chain: TrustRootChain,
+  height = 0,
+  send: HubSender = sendAndWait,
+): Promise<TrustRootReset> {
+  if (!Number.isSafeInteger(height) || height < 0)
+    throw new TrustRootError(
+      `${chain.name} (chain ${chain.chainId}): the new trust root's height must be a non-negative integer, got ${height}`,
+    );
   if (!(await registrar.isRegistered(chain.chainId))) {
-    throw new TrustRootError(`${chain.name} (chain ${chain.chainId}) is not registered on the AnchorHub: nothing to reset, the relay registers it`);
+    throw new TrustRootError(
+      `${chain.name} (chain ${chain.chainId}) is not registered on the AnchorHub: nothing to reset, the relay registers it`,
+    );
   }
-  const blockHash = height === 0 ? await genesisTrustRoot(chain) : (await fetchHeader(chain.rpc, BigInt(height), chain.name)).hash;
+  const blockHash =
+    height === 0 ? await genesisTrustRoot(chain) : (await fetchHeader(chain.rpc, BigInt(height), chain.name)).hash;
   await send(() => registrar.resetChain(chain.chainId, height, blockHash));
   return { epoch: Number(await registrar.epochOf(chain.chainId)), height, blockHash };
 }

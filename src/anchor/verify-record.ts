@@ -19,16 +19,25 @@ import { chainProvider } from "../chains/providers";
 /** The outcome of verifying one record. */
 export type RecordVerdict =
   | { readonly valid: true; readonly chain: string; readonly verified: VerifiedRecord }
-  | { readonly valid: false; readonly chain: string; readonly recordId: number; readonly reason: VerificationFailure | "prover"; readonly message: string };
+  | {
+      readonly valid: false;
+      readonly chain: string;
+      readonly recordId: number;
+      readonly reason: VerificationFailure | "prover";
+      readonly message: string;
+    };
 
 /** A community chain of the topology with its RecordLog; throws {@link AnchorError} naming the file otherwise. */
 function communityOf(topology: Topology, file: string, chainName: string): { chain: ChainEntry; recordLog: string } {
   const chain = findChain(topology, chainName);
   if (chain === undefined || chain === topology.main) {
-    throw new AnchorError(`${file}: no community chain ${JSON.stringify(chainName)} (chains: ${topology.communities.map((c) => c.name).join(", ")})`);
+    throw new AnchorError(
+      `${file}: no community chain ${JSON.stringify(chainName)} (chains: ${topology.communities.map((c) => c.name).join(", ")})`,
+    );
   }
   const recordLog = chain.contracts[RECORD_LOG_CONTRACT];
-  if (recordLog === undefined) throw new AnchorError(`${file}: ${chain.name}.contracts.${RECORD_LOG_CONTRACT} is missing; run deploy:all first`);
+  if (recordLog === undefined)
+    throw new AnchorError(`${file}: ${chain.name}.contracts.${RECORD_LOG_CONTRACT} is missing; run deploy:all first`);
   return { chain, recordLog };
 }
 
@@ -59,10 +68,15 @@ export class TopologyVerifier {
   }
 
   /** Loads the anchors of the main chain's AnchorHub; throws if the hub is not deployed or the main chain is down. */
-  static async open(topology: Topology, chainsDir: string, options: TopologyVerifierOptions = {}): Promise<TopologyVerifier> {
+  static async open(
+    topology: Topology,
+    chainsDir: string,
+    options: TopologyVerifierOptions = {},
+  ): Promise<TopologyVerifier> {
     const file = options.topologyFile ?? topologyPath(chainsDir);
     const hubAddress = topology.main.contracts[ANCHOR_HUB_CONTRACT];
-    if (hubAddress === undefined) throw new AnchorError(`${file}: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; run deploy:all first`);
+    if (hubAddress === undefined)
+      throw new AnchorError(`${file}: main.contracts.${ANCHOR_HUB_CONTRACT} is missing; run deploy:all first`);
     const main = chainProvider(topology.main);
     try {
       const client = await LightClient.load(AnchorHub__factory.connect(hubAddress, main), options);
@@ -80,7 +94,11 @@ export class TopologyVerifier {
       const { chain, recordLog } = communityOf(this.topology, this.file, chainName);
       const provider = chainProvider(chain);
       this.providers.push(provider);
-      entry = { chain, recordLog, prover: new FullNodeProver(provider, recordLog, new BatchStore(batchStoreDir(this.chainsDir, chain.name))) };
+      entry = {
+        chain,
+        recordLog,
+        prover: new FullNodeProver(provider, recordLog, new BatchStore(batchStoreDir(this.chainsDir, chain.name))),
+      };
       this.provers.set(chainName, entry);
     }
     return entry;
@@ -94,12 +112,23 @@ export class TopologyVerifier {
   async verify(chainName: string, recordId: number): Promise<RecordVerdict> {
     const { chain, recordLog, prover } = this.prover(chainName);
     try {
-      return { valid: true, chain: chain.name, verified: await this.client.verifyRecord(chain.chainId, recordLog, recordId, prover) };
+      return {
+        valid: true,
+        chain: chain.name,
+        verified: await this.client.verifyRecord(chain.chainId, recordLog, recordId, prover),
+      };
     } catch (error) {
-      if (error instanceof VerificationError) return { valid: false, chain: chain.name, recordId, reason: error.reason, message: error.message };
+      if (error instanceof VerificationError)
+        return { valid: false, chain: chain.name, recordId, reason: error.reason, message: error.message };
       if (this.client.latestAnchor(chain.chainId) !== undefined) {
         // the anchors are in hand: whatever else failed is the full node's side
-        return { valid: false, chain: chain.name, recordId, reason: "prover", message: `the full node could not prove record ${recordId}: ${(error as Error).message}` };
+        return {
+          valid: false,
+          chain: chain.name,
+          recordId,
+          reason: "prover",
+          message: `the full node could not prove record ${recordId}: ${(error as Error).message}`,
+        };
       }
       throw error;
     }
@@ -115,7 +144,12 @@ export class TopologyVerifier {
  * Verifies record `recordId` of community chain `chainName` of the topology in `dir` (see
  * {@link TopologyVerifier.verify}); opens a verifier for the one record and closes it.
  */
-export async function verifyRecordInTopology(dir: string, chainName: string, recordId: number, options: LightClientOptions = {}): Promise<RecordVerdict> {
+export async function verifyRecordInTopology(
+  dir: string,
+  chainName: string,
+  recordId: number,
+  options: LightClientOptions = {},
+): Promise<RecordVerdict> {
   const file = topologyPath(dir);
   const topology = readTopology(file);
   // The setup is checked before anything is asked of the main chain: the chain, then the hub, then its log.

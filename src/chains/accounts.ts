@@ -1,6 +1,13 @@
 import fs from "node:fs";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { DevelopmentMnemonicError, MnemonicError, MnemonicFileError, UnlistedDeviceError, UnknownParticipantError, UnknownRoleError } from "./errors";
+import {
+  DevelopmentMnemonicError,
+  MnemonicError,
+  MnemonicFileError,
+  UnlistedDeviceError,
+  UnknownParticipantError,
+  UnknownRoleError,
+} from "./errors";
 import type { ChainEntry, DeviceId, Topology } from "./topology";
 
 /**
@@ -56,7 +63,8 @@ export const PARTICIPANT_KINDS = ["provider", "thirdParty"] as const;
 export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
 
 /** Where device indexes come from: the device list itself, a partition document, or a topology. */
-export type DeviceList = readonly DeviceId[] | { graph: { nodes: readonly DeviceId[] } } | { devices: readonly DeviceId[] };
+export type DeviceList =
+  readonly DeviceId[] | { graph: { nodes: readonly DeviceId[] } } | { devices: readonly DeviceId[] };
 
 /** One funded account of a chain. */
 export interface ChainAccount {
@@ -81,7 +89,11 @@ export function projectMnemonic(env: NodeJS.ProcessEnv = process.env): string {
   const file = env[MNEMONIC_FILE_ENV]?.trim();
   const hasPhrase = phrase !== undefined && phrase !== "";
   const hasFile = file !== undefined && file !== "";
-  if (hasPhrase && hasFile) throw new MnemonicFileError(file, `is named by ${MNEMONIC_FILE_ENV} while ${MNEMONIC_ENV} is set too; set only one`);
+  if (hasPhrase && hasFile)
+    throw new MnemonicFileError(
+      file,
+      `is named by ${MNEMONIC_FILE_ENV} while ${MNEMONIC_ENV} is set too; set only one`,
+    );
   if (hasFile) return readMnemonicFile(file);
   if (!hasPhrase) return DEFAULT_MNEMONIC;
   if (!Mnemonic.isValidMnemonic(phrase)) throw new MnemonicError(MNEMONIC_ENV);
@@ -94,11 +106,17 @@ export function readMnemonicFile(file: string): string {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    throw new MnemonicFileError(file, `cannot be read (${(error as NodeJS.ErrnoException).code}); create one with npx hardhat accounts:new --out ${file}`);
+    throw new MnemonicFileError(
+      file,
+      `cannot be read (${(error as NodeJS.ErrnoException).code}); create one with npx hardhat accounts:new --out ${file}`,
+    );
   }
   if (!stat.isFile()) throw new MnemonicFileError(file, "is not a regular file");
   if ((stat.mode & 0o077) !== 0) {
-    throw new MnemonicFileError(file, `is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}); run chmod 600 ${file}`);
+    throw new MnemonicFileError(
+      file,
+      `is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}); run chmod 600 ${file}`,
+    );
   }
   const phrase = fs.readFileSync(file, "utf8").trim();
   if (!Mnemonic.isValidMnemonic(phrase)) throw new MnemonicError(`${file} (${MNEMONIC_FILE_ENV})`);
@@ -119,7 +137,8 @@ export function isDevelopmentMnemonic(mnemonic: string): boolean {
  * of its own passes. `source` names the topology file or option in the error.
  */
 export function refuseDevelopmentMnemonic(
-  chains: readonly (Pick<ChainEntry, "name" | "external"> & Partial<Pick<ChainEntry, "chainId" | "genesis">>)[] | Topology,
+  chains:
+    readonly (Pick<ChainEntry, "name" | "external"> & Partial<Pick<ChainEntry, "chainId" | "genesis">>)[] | Topology,
   mnemonic: string,
   source: string,
   chainId?: number,
@@ -128,13 +147,17 @@ export function refuseDevelopmentMnemonic(
   const list = "main" in chains ? [chains.main, ...chains.communities] : chains;
   const external = list.find((chain) => chain.external);
   if (external !== undefined) {
-    throw new DevelopmentMnemonicError(`chain ${external.name}${external.chainId === undefined ? "" : ` (chain id ${external.chainId})`} is external in ${source}`);
+    throw new DevelopmentMnemonicError(
+      `chain ${external.name}${external.chainId === undefined ? "" : ` (chain id ${external.chainId})`} is external in ${source}`,
+    );
   }
   if (chainId === undefined) return;
   // chains:up records the genesis of every chain it creates; an entry without one was written by hand.
   const created = list.filter((chain) => !chain.external && chain.genesis !== undefined);
   if (!created.some((chain) => chain.chainId === chainId)) {
-    throw new DevelopmentMnemonicError(`chain id ${chainId} is not a chain chains:up created (${source} records the genesis of ${created.map((c) => c.chainId).join(", ") || "none"})`);
+    throw new DevelopmentMnemonicError(
+      `chain id ${chainId} is not a chain chains:up created (${source} records the genesis of ${created.map((c) => c.chainId).join(", ") || "none"})`,
+    );
   }
 }
 
@@ -153,7 +176,11 @@ export function deviceIndex(deviceId: DeviceId, devices: DeviceList): number {
 }
 
 /** The wallet of a device (the same on every chain it belongs to). */
-export function deviceWallet(deviceId: DeviceId, devices: DeviceList, mnemonic: string = projectMnemonic()): HDNodeWallet {
+export function deviceWallet(
+  deviceId: DeviceId,
+  devices: DeviceList,
+  mnemonic: string = projectMnemonic(),
+): HDNodeWallet {
   return branch(mnemonic, DEVICE_HD_PATH).deriveChild(deviceIndex(deviceId, devices));
 }
 
@@ -170,21 +197,36 @@ export function systemWallet(role: SystemRole | string, mnemonic: string = proje
  * position>` on {@link PARTICIPANT_HD_PATH}, so community 1's provider is `m/44'/60'/2'/0/0`, its
  * third party `…/1`, community 2's provider `…/2`, and so on.
  */
-export function participantWallet(kind: ParticipantKind, community: number, mnemonic: string = projectMnemonic()): HDNodeWallet {
+export function participantWallet(
+  kind: ParticipantKind,
+  community: number,
+  mnemonic: string = projectMnemonic(),
+): HDNodeWallet {
   const position = (PARTICIPANT_KINDS as readonly string[]).indexOf(kind);
   if (position < 0) throw new UnknownParticipantError(kind, community, `the kinds are ${PARTICIPANT_KINDS.join(", ")}`);
-  if (!Number.isSafeInteger(community) || community < 1) throw new UnknownParticipantError(kind, community, "the community number must be an integer ≥ 1");
+  if (!Number.isSafeInteger(community) || community < 1)
+    throw new UnknownParticipantError(kind, community, "the community number must be an integer ≥ 1");
   return branch(mnemonic, PARTICIPANT_HD_PATH).deriveChild((community - 1) * PARTICIPANT_KINDS.length + position);
 }
 
 /** The wallet at `index` on the device or system branch of the mnemonic. */
-export function accountWallet(kind: ChainAccount["kind"], index: number, mnemonic: string = projectMnemonic()): HDNodeWallet {
+export function accountWallet(
+  kind: ChainAccount["kind"],
+  index: number,
+  mnemonic: string = projectMnemonic(),
+): HDNodeWallet {
   return branch(mnemonic, kind === "system" ? SYSTEM_HD_PATH : DEVICE_HD_PATH).deriveChild(index);
 }
 
 /** The accounts funded on a chain: every system role, then every member in the chain's order. */
-export function chainAccounts(chain: { members: readonly DeviceId[] }, devices: DeviceList, mnemonic: string = projectMnemonic()): ChainAccount[] {
-  const system = SYSTEM_ROLES.map((role, index) => account("system", role, index, SYSTEM_HD_PATH, systemWallet(role, mnemonic)));
+export function chainAccounts(
+  chain: { members: readonly DeviceId[] },
+  devices: DeviceList,
+  mnemonic: string = projectMnemonic(),
+): ChainAccount[] {
+  const system = SYSTEM_ROLES.map((role, index) =>
+    account("system", role, index, SYSTEM_HD_PATH, systemWallet(role, mnemonic)),
+  );
   const members = chain.members.map((id) => {
     const wallet = deviceWallet(id, devices, mnemonic);
     return account("device", id, wallet.index, DEVICE_HD_PATH, wallet);
@@ -192,7 +234,13 @@ export function chainAccounts(chain: { members: readonly DeviceId[] }, devices: 
   return [...system, ...members];
 }
 
-function account(kind: ChainAccount["kind"], name: string, index: number, base: string, wallet: HDNodeWallet): ChainAccount {
+function account(
+  kind: ChainAccount["kind"],
+  name: string,
+  index: number,
+  base: string,
+  wallet: HDNodeWallet,
+): ChainAccount {
   return { kind, name, index, path: `${base}/${index}`, address: wallet.address, privateKey: wallet.privateKey };
 }
 

@@ -38,7 +38,11 @@ export function chainNodeNetwork(chainDir: string, mnemonic: string = projectMne
 }
 
 /** The genesis accounts with their private keys, checking the mnemonic still derives each address. */
-export function genesisKeys(genesis: ChainGenesis, file: string, mnemonic: string): { privateKey: string; balance: string }[] {
+export function genesisKeys(
+  genesis: ChainGenesis,
+  file: string,
+  mnemonic: string,
+): { privateKey: string; balance: string }[] {
   return genesis.accounts.map((account, i) => {
     const wallet = accountWallet(account.kind, account.index, mnemonic);
     if (wallet.address.toLowerCase() !== account.address.toLowerCase()) {
@@ -67,5 +71,6 @@ export function assertChainDirEnv(chainDir: string, forkUrl?: string): void {
         `(the config reads the genesis at load time; got ${env === undefined ? "nothing" : env}); use chains:up`,
     );
   }
-  if (forkUrl !== undefined) throw new ChainError(`chain ${path.basename(chainDir)} is persistent and cannot fork ${forkUrl}`);
+  if (forkUrl !== undefined)
+    throw new ChainError(`chain ${path.basename(chainDir)} is persistent and cannot fork ${forkUrl}`);
 }

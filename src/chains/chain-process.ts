@@ -41,13 +41,27 @@ export function launchChain(launch: ChainLaunch): number {
   try {
     const child = spawn(
       process.execPath,
-      [require.resolve("hardhat/internal/cli/cli"), "--config", launch.configFile, "chain-node", "--chain-dir", launch.chainDir, "--port", String(launch.port)],
+      [
+        require.resolve("hardhat/internal/cli/cli"),
+        "--config",
+        launch.configFile,
+        "chain-node",
+        "--chain-dir",
+        launch.chainDir,
+        "--port",
+        String(launch.port),
+      ],
       { cwd: launch.projectRoot, env, detached: true, stdio: ["ignore", log, log] },
     );
     // A spawn failure is reported by the caller when the chain does not come up.
     child.on("error", () => undefined);
     child.unref();
-    if (child.pid === undefined) throw new ChainStartError(launch.chain, path.join(launch.chainDir, NODE_LOG_FILE), `could not spawn ${process.execPath}`);
+    if (child.pid === undefined)
+      throw new ChainStartError(
+        launch.chain,
+        path.join(launch.chainDir, NODE_LOG_FILE),
+        `could not spawn ${process.execPath}`,
+      );
     return child.pid;
   } finally {
     fs.closeSync(log);
@@ -73,7 +87,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Stops the chain process `pid` of `chainDir`: SIGTERM, then SIGKILL after `graceMs`. A pid that
  * is dead or now belongs to another process is left alone ("not-running" / "foreign").
  */
-export async function stopChainProcess(pid: number | null | undefined, chainDir: string, graceMs = 5_000): Promise<StopOutcome> {
+export async function stopChainProcess(
+  pid: number | null | undefined,
+  chainDir: string,
+  graceMs = 5_000,
+): Promise<StopOutcome> {
   if (pid === null || pid === undefined) return "not-running";
   if (!isChainProcess(pid, chainDir)) return isProcessAlive(pid) ? "foreign" : "not-running";
   signal(pid, "SIGTERM");
@@ -130,17 +148,29 @@ export async function waitForChain(target: ChainReadiness): Promise<void> {
   };
   for (;;) {
     if (target.process !== undefined && !isChainProcess(target.process.pid, target.process.chainDir)) {
-      throw new ChainStartError(target.chain, logFile, withTail(`its process ${target.process.pid} exited before answering`));
+      throw new ChainStartError(
+        target.chain,
+        logFile,
+        withTail(`its process ${target.process.pid} exited before answering`),
+      );
     }
     try {
       const answer = Number(await rpcCall<string>(target.rpc, "eth_chainId", [], 1_000));
       if (answer === target.chainId) return;
-      throw new ChainStartError(target.chain, logFile, `${target.rpc} answers with chain id ${answer}, not ${target.chainId}`);
+      throw new ChainStartError(
+        target.chain,
+        logFile,
+        `${target.rpc} answers with chain id ${answer}, not ${target.chainId}`,
+      );
     } catch (error) {
       if (!(error instanceof RpcError)) throw error;
     }
     if (Date.now() >= deadline) {
-      throw new ChainStartError(target.chain, logFile, withTail(`${target.rpc} did not answer eth_chainId within ${Math.round(target.timeoutMs / 1000)} s`));
+      throw new ChainStartError(
+        target.chain,
+        logFile,
+        withTail(`${target.rpc} did not answer eth_chainId within ${Math.round(target.timeoutMs / 1000)} s`),
+      );
     }
     await sleep(2 * POLL_MS);
   }

@@ -38,7 +38,9 @@ export class ChainUnreachableError extends ChainError {
     options: { chain?: string; advice?: string; cause?: unknown } = {},
   ) {
     const where = options.chain === undefined ? `at ${rpc}` : `${options.chain} (${rpc})`;
-    super(`chain ${where} is down: ${problem}${options.advice === undefined ? "" : `; ${options.advice}`}`, { cause: options.cause });
+    super(`chain ${where} is down: ${problem}${options.advice === undefined ? "" : `; ${options.advice}`}`, {
+      cause: options.cause,
+    });
     this.chain = options.chain;
     this.advice = options.advice;
   }
@@ -71,7 +73,9 @@ export class StaleChainDataError extends ChainError {
     readonly file: string,
     readonly topologyFile: string,
   ) {
-    super(`${file} exists but ${topologyFile} does not: chain data of an earlier run; remove its directory or use another --dir`);
+    super(
+      `${file} exists but ${topologyFile} does not: chain data of an earlier run; remove its directory or use another --dir`,
+    );
   }
 }
 
@@ -216,7 +220,7 @@ export class DevelopmentMnemonicError extends ChainError {
     super(
       `${problem}, and no project mnemonic is set: the development mnemonic is public, so anyone could take its accounts there. ` +
         "Create your own with `npx hardhat accounts:new` (writes .commchain/mnemonic, mode 0600), then set " +
-        "COMMCHAIN_MNEMONIC_FILE=.commchain/mnemonic (or COMMCHAIN_MNEMONIC=\"<the 12 or 24 words>\") and fund the new accounts",
+        'COMMCHAIN_MNEMONIC_FILE=.commchain/mnemonic (or COMMCHAIN_MNEMONIC="<the 12 or 24 words>") and fund the new accounts',
     );
   }
 }
@@ -272,6 +276,8 @@ export class MineCapError extends ChainError {
     readonly cap: number,
     readonly chain: string,
   ) {
-    super(`hardhat_mine of ${count} blocks is refused on persistent chain ${chain}: at most ${cap} blocks per call (MAX_MINE_BLOCKS); mine in several calls`);
+    super(
+      `hardhat_mine of ${count} blocks is refused on persistent chain ${chain}: at most ${cap} blocks per call (MAX_MINE_BLOCKS); mine in several calls`,
+    );
   }
 }

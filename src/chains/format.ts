@@ -10,7 +10,10 @@ const pid = (value: number | null) => (value === null ? "" : ` (pid ${value})`);
 /** A line per chain (name, chain id, RPC, what was done, pid), then the topology file. */
 export function formatChainsUp(result: ChainsUpResult): string {
   return [
-    ...result.chains.map((chain) => `${chain.name.padEnd(14)} ${String(chain.chainId).padEnd(8)} ${chain.rpc.padEnd(24)} ${chain.action}${pid(chain.pid)}`),
+    ...result.chains.map(
+      (chain) =>
+        `${chain.name.padEnd(14)} ${String(chain.chainId).padEnd(8)} ${chain.rpc.padEnd(24)} ${chain.action}${pid(chain.pid)}`,
+    ),
     `topology: ${result.topologyFile}`,
   ].join("\n");
 }

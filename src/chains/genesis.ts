@@ -61,7 +61,11 @@ export interface GenesisOptions {
 }
 
 /** The genesis of a chain: its system accounts and members, each funded with the same balance. */
-export function buildGenesis(chain: { name: string; chainId: number; members: readonly DeviceId[] }, devices: DeviceList, options: GenesisOptions): ChainGenesis {
+export function buildGenesis(
+  chain: { name: string; chainId: number; members: readonly DeviceId[] },
+  devices: DeviceList,
+  options: GenesisOptions,
+): ChainGenesis {
   const balance = (options.balance ?? GENESIS_DEFAULTS.balance).toString();
   return {
     version: 1,
@@ -72,7 +76,13 @@ export function buildGenesis(chain: { name: string; chainId: number; members: re
     blockGasLimit: options.blockGasLimit ?? GENESIS_DEFAULTS.blockGasLimit,
     initialBaseFeePerGas: (options.initialBaseFeePerGas ?? GENESIS_DEFAULTS.initialBaseFeePerGas).toString(),
     coinbase: options.coinbase ?? GENESIS_DEFAULTS.coinbase,
-    accounts: chainAccounts(chain, devices, options.mnemonic).map(({ kind, name, index, address }) => ({ kind, name, index, address, balance })),
+    accounts: chainAccounts(chain, devices, options.mnemonic).map(({ kind, name, index, address }) => ({
+      kind,
+      name,
+      index,
+      address,
+      balance,
+    })),
   };
 }
 
@@ -102,7 +112,11 @@ export function readGenesis(file: string): ChainGenesis {
     value = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new GenesisError(file, "", code === "ENOENT" ? "does not exist" : `cannot be read as JSON (${(error as Error).message})`);
+    throw new GenesisError(
+      file,
+      "",
+      code === "ENOENT" ? "does not exist" : `cannot be read as JSON (${(error as Error).message})`,
+    );
   }
   const fail = (key: string, problem: string): never => {
     throw new GenesisError(file, key, problem);
@@ -111,16 +125,19 @@ export function readGenesis(file: string): ChainGenesis {
   if (value.version !== 1) fail("version", `must be 1, got ${JSON.stringify(value.version)}`);
   if (typeof value.chain !== "string" || value.chain === "") fail("chain", "must be the chain's name");
   for (const key of ["chainId", "timestamp", "blockGasLimit"] as const) {
-    if (!Number.isSafeInteger(value[key]) || (value[key] as number) <= 0) fail(key, `must be a positive integer, got ${JSON.stringify(value[key])}`);
+    if (!Number.isSafeInteger(value[key]) || (value[key] as number) <= 0)
+      fail(key, `must be a positive integer, got ${JSON.stringify(value[key])}`);
   }
   if (typeof value.hardfork !== "string" || value.hardfork === "") fail("hardfork", "must be a hardfork name");
   if (!isDecimal(value.initialBaseFeePerGas)) fail("initialBaseFeePerGas", "must be a decimal string of wei");
   if (!isAddress(value.coinbase)) fail("coinbase", "must be an address");
   if (!Array.isArray(value.accounts)) fail("accounts", "must be an array");
   (value.accounts as Record<string, unknown>[]).forEach((account, i) => {
-    if (account?.kind !== "system" && account?.kind !== "device") fail(`accounts[${i}].kind`, 'must be "system" or "device"');
+    if (account?.kind !== "system" && account?.kind !== "device")
+      fail(`accounts[${i}].kind`, 'must be "system" or "device"');
     if (typeof account.name !== "string") fail(`accounts[${i}].name`, "must be a string");
-    if (!Number.isSafeInteger(account.index) || (account.index as number) < 0) fail(`accounts[${i}].index`, "must be a non-negative integer");
+    if (!Number.isSafeInteger(account.index) || (account.index as number) < 0)
+      fail(`accounts[${i}].index`, "must be a non-negative integer");
     if (!isAddress(account.address)) fail(`accounts[${i}].address`, "must be an address");
     if (!isDecimal(account.balance)) fail(`accounts[${i}].balance`, "must be a decimal string of wei");
   });

@@ -134,7 +134,12 @@ export function* journalRecords(file: string): Generator<JournalRecord, JournalT
     } else {
       checkBlock(record, file, line);
       const expected = blocks + 1;
-      if ((record as JournalBlock).number !== expected) throw new JournalError(file, line, `holds block ${(record as JournalBlock).number} where block ${expected} belongs`);
+      if ((record as JournalBlock).number !== expected)
+        throw new JournalError(
+          file,
+          line,
+          `holds block ${(record as JournalBlock).number} where block ${expected} belongs`,
+        );
       blocks = expected;
     }
     yield record;
@@ -193,8 +198,19 @@ export function readJournal(file: string): JournalContents {
 
 function checkGenesis(record: JournalRecord, file: string): void {
   const r = record as unknown as Record<string, unknown>;
-  if (r?.kind !== "genesis" || r.version !== 1 || !Number.isSafeInteger(r.chainId) || typeof r.hash !== "string" || !HASH.test(r.hash) || !Number.isSafeInteger(r.timestamp)) {
-    throw new JournalError(file, 1, "must be the genesis record {kind: \"genesis\", version: 1, chainId, hash, timestamp}");
+  if (
+    r?.kind !== "genesis" ||
+    r.version !== 1 ||
+    !Number.isSafeInteger(r.chainId) ||
+    typeof r.hash !== "string" ||
+    !HASH.test(r.hash) ||
+    !Number.isSafeInteger(r.timestamp)
+  ) {
+    throw new JournalError(
+      file,
+      1,
+      'must be the genesis record {kind: "genesis", version: 1, chainId, hash, timestamp}',
+    );
   }
 }
 
@@ -202,10 +218,16 @@ function checkBlock(record: JournalRecord, file: string, line: number): void {
   const r = record as unknown as Record<string, unknown>;
   const problems: string[] = [];
   if (r?.kind !== "block") problems.push('kind is not "block"');
-  for (const key of ["number", "timestamp", "gasLimit"]) if (!Number.isSafeInteger(r?.[key])) problems.push(`${key} is not an integer`);
-  for (const key of ["hash", "parentHash", "prevRandao"]) if (typeof r?.[key] !== "string" || !HASH.test(r[key] as string)) problems.push(`${key} is not a 32-byte hash`);
-  for (const key of ["baseFeePerGas", "coinbase"]) if (typeof r?.[key] !== "string" || !HEX.test(r[key] as string)) problems.push(`${key} is not hex`);
-  if (!Array.isArray(r?.transactions) || !(r.transactions as unknown[]).every((tx) => typeof tx === "string" && HEX.test(tx))) {
+  for (const key of ["number", "timestamp", "gasLimit"])
+    if (!Number.isSafeInteger(r?.[key])) problems.push(`${key} is not an integer`);
+  for (const key of ["hash", "parentHash", "prevRandao"])
+    if (typeof r?.[key] !== "string" || !HASH.test(r[key] as string)) problems.push(`${key} is not a 32-byte hash`);
+  for (const key of ["baseFeePerGas", "coinbase"])
+    if (typeof r?.[key] !== "string" || !HEX.test(r[key] as string)) problems.push(`${key} is not hex`);
+  if (
+    !Array.isArray(r?.transactions) ||
+    !(r.transactions as unknown[]).every((tx) => typeof tx === "string" && HEX.test(tx))
+  ) {
     problems.push("transactions is not a list of hex strings");
   }
   if (problems.length > 0) throw new JournalError(file, line, `is not a block record: ${problems.join(", ")}`);

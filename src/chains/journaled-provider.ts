@@ -1,9 +1,22 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { isHexString, keccak256, toQuantity } from "ethers";
-import type { EIP1193Provider, EthereumProvider, JsonRpcRequest, JsonRpcResponse, RequestArguments } from "hardhat/types";
+import type {
+  EIP1193Provider,
+  EthereumProvider,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  RequestArguments,
+} from "hardhat/types";
 import { ChainError, MineCapError, RefusedMethodError, ReplayMismatchError } from "./errors";
-import { JOURNAL_FILE, journalBlocks, JournalWriter, type JournalBlock, type JournalOpenOptions, type JournalSummary } from "./journal";
+import {
+  JOURNAL_FILE,
+  journalBlocks,
+  JournalWriter,
+  type JournalBlock,
+  type JournalOpenOptions,
+  type JournalSummary,
+} from "./journal";
 import { NODE_SIGNING_METHODS } from "./node-signing";
 import { rawTransaction, type RpcTransaction } from "./raw-transaction";
 
@@ -177,7 +190,8 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     if (REFUSED_METHODS.has(args.method)) return Promise.reject(new RefusedMethodError(args.method, this.chain));
     if (args.method === "hardhat_mine") {
       const count = mineCount(args.params);
-      if (count !== undefined && count > BigInt(MAX_MINE_BLOCKS)) return Promise.reject(new MineCapError(count, MAX_MINE_BLOCKS, this.chain));
+      if (count !== undefined && count > BigInt(MAX_MINE_BLOCKS))
+        return Promise.reject(new MineCapError(count, MAX_MINE_BLOCKS, this.chain));
     }
     // The chain in memory is ahead of a journal that failed to append: it answers nothing more.
     if (this.writer.failed !== undefined) return Promise.reject(this.writer.failed);
@@ -196,7 +210,11 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     this.request({ method: payload.method, params: payload.params }).then(
       (result) => callback(null, { jsonrpc: "2.0", id: payload.id, result }),
       (error: { code?: number; message?: string }) =>
-        callback(error, { jsonrpc: "2.0", id: payload.id, error: { code: error.code ?? -32603, message: error.message ?? String(error) } }),
+        callback(error, {
+          jsonrpc: "2.0",
+          id: payload.id,
+          error: { code: error.code ?? -32603, message: error.message ?? String(error) },
+        }),
     );
   }
 
@@ -232,7 +250,11 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
     const tag = params[at];
     const pinned = [...params];
     if (LATEST_TAGS.has(tag)) pinned[at] = toQuantity(this.height);
-    else if (!(tag === "earliest" || (typeof tag === "string" && isHexString(tag) && tag.length > 2 && Number(tag) <= this.height))) return undefined;
+    else if (!(
+      tag === "earliest" ||
+      (typeof tag === "string" && isHexString(tag) && tag.length > 2 && Number(tag) <= this.height)
+    ))
+      return undefined;
     return this.inner.request({ method: args.method, params: pinned });
   }
 
@@ -271,11 +293,20 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
   private async mineOneByOne(params: unknown): Promise<unknown> {
     const count = mineCount(params);
     const interval = Array.isArray(params) ? (params as unknown[])[1] : undefined;
-    const seconds = interval === undefined ? 1n : typeof interval === "number" ? BigInt(interval) : typeof interval === "string" && isHexString(interval) && interval.length > 2 ? BigInt(interval) : undefined;
+    const seconds =
+      interval === undefined
+        ? 1n
+        : typeof interval === "number"
+          ? BigInt(interval)
+          : typeof interval === "string" && isHexString(interval) && interval.length > 2
+            ? BigInt(interval)
+            : undefined;
     // Malformed counts or intervals: Hardhat's own error.
-    if (count === undefined || seconds === undefined) return this.inner.request({ method: "hardhat_mine", params: params as unknown[] });
+    if (count === undefined || seconds === undefined)
+      return this.inner.request({ method: "hardhat_mine", params: params as unknown[] });
     for (let i = 0n; i < count; i++) {
-      if (i > 0n && seconds > 0n) await this.inner.request({ method: "evm_increaseTime", params: [toQuantity(seconds)] });
+      if (i > 0n && seconds > 0n)
+        await this.inner.request({ method: "evm_increaseTime", params: [toQuantity(seconds)] });
       await this.inner.request({ method: "evm_mine", params: [] });
     }
     return true;
@@ -284,12 +315,14 @@ export class JournaledProvider extends EventEmitter implements EthereumProvider 
   private async journalNewBlocks(submitted: ReadonlyMap<string, string>): Promise<void> {
     // Fetching the latest block whole answers "was anything mined?" and, in the usual case of
     // one new block, also gives that block: one call instead of two.
-    const fetch = async (tag: string) => (await this.inner.request({ method: "eth_getBlockByNumber", params: [tag, true] })) as RpcBlock;
+    const fetch = async (tag: string) =>
+      (await this.inner.request({ method: "eth_getBlockByNumber", params: [tag, true] })) as RpcBlock;
     const latest = await fetch("latest");
     const head = Number(latest.number);
     if (head <= this.height) return;
     const records: JournalBlock[] = [];
-    for (let number = this.height + 1; number < head; number++) records.push(journalBlock(await fetch(toQuantity(number)), submitted));
+    for (let number = this.height + 1; number < head; number++)
+      records.push(journalBlock(await fetch(toQuantity(number)), submitted));
     records.push(journalBlock(latest, submitted));
     this.writer.append(records);
     this.height = head;
@@ -313,7 +346,10 @@ function mineCount(params: unknown): bigint | undefined {
  */
 export function closeOnExit(provider: JournaledProvider): void {
   process.once("exit", () => provider.close());
-  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const) {
     process.once(signal, () => process.exit(code));
   }
 }
@@ -329,7 +365,9 @@ function journalBlock(block: RpcBlock, submitted: ReadonlyMap<string, string>): 
     baseFeePerGas: block.baseFeePerGas,
     coinbase: block.miner,
     gasLimit: Number(block.gasLimit),
-    transactions: (block.transactions as RpcTransaction[]).map((tx) => submitted.get(tx.hash.toLowerCase()) ?? rawTransaction(tx)),
+    transactions: (block.transactions as RpcTransaction[]).map(
+      (tx) => submitted.get(tx.hash.toLowerCase()) ?? rawTransaction(tx),
+    ),
   };
 }
 
@@ -344,7 +382,12 @@ export type ReplayProgress = (done: number) => void;
  * stops the replay with {@link ReplayMismatchError}. The blocks may be streamed from the journal;
  * returns how many were replayed.
  */
-export async function replayBlocks(provider: EIP1193Provider, blocks: Iterable<JournalBlock>, file: string, onProgress?: ReplayProgress): Promise<number> {
+export async function replayBlocks(
+  provider: EIP1193Provider,
+  blocks: Iterable<JournalBlock>,
+  file: string,
+  onProgress?: ReplayProgress,
+): Promise<number> {
   const call = (method: string, params: unknown[] = []) => provider.request({ method, params });
   let coinbase = "";
   let gasLimit = 0;
@@ -352,7 +395,8 @@ export async function replayBlocks(provider: EIP1193Provider, blocks: Iterable<J
   for (const block of blocks) {
     if (done === 0) {
       const start = (await call("eth_getBlockByNumber", ["latest", false])) as RpcBlock;
-      if (Number(start.number) !== 0) throw new ChainError(`${file}: cannot replay onto a chain at block ${Number(start.number)}; it must be fresh`);
+      if (Number(start.number) !== 0)
+        throw new ChainError(`${file}: cannot replay onto a chain at block ${Number(start.number)}; it must be fresh`);
       coinbase = ((await call("eth_coinbase")) as string).toLowerCase();
       gasLimit = Number(start.gasLimit);
       await call("evm_setAutomine", [false]);
@@ -372,7 +416,9 @@ export async function replayBlocks(provider: EIP1193Provider, blocks: Iterable<J
       for (const raw of block.transactions) await call("eth_sendRawTransaction", [raw]);
       await call("evm_mine");
     } catch (error) {
-      throw new ChainError(`${file}: replaying block ${block.number} failed: ${(error as Error).message}`, { cause: error });
+      throw new ChainError(`${file}: replaying block ${block.number} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const mined = (await call("eth_getBlockByNumber", [toQuantity(block.number), false])) as RpcBlock;
     if (mined.hash !== block.hash) throw new ReplayMismatchError(file, block.number, "hash", block.hash, mined.hash);
@@ -388,7 +434,10 @@ export async function replayBlocks(provider: EIP1193Provider, blocks: Iterable<J
  * genesis date, or after a replay from the last replayed block, as if the chain had never been
  * down. Never moves it back (a chain whose time was pushed ahead keeps it).
  */
-export async function syncClock(provider: EIP1193Provider, nowSeconds: number = Math.floor(Date.now() / 1000)): Promise<void> {
+export async function syncClock(
+  provider: EIP1193Provider,
+  nowSeconds: number = Math.floor(Date.now() / 1000),
+): Promise<void> {
   const latest = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as RpcBlock;
   const behind = nowSeconds - Number(latest.timestamp);
   if (behind > 0) await provider.request({ method: "evm_increaseTime", params: [behind] });
@@ -416,14 +465,19 @@ const REPLAY_REPORT_EVERY = 1000;
  * (dropping a torn last line), checks or records the genesis block, replays every journaled block,
  * moves the clock to now, and returns the journaling wrapper. Call it before the server listens.
  */
-export async function openPersistentProvider(inner: EIP1193Provider, options: PersistentProviderOptions): Promise<JournaledProvider> {
+export async function openPersistentProvider(
+  inner: EIP1193Provider,
+  options: PersistentProviderOptions,
+): Promise<JournaledProvider> {
   const file = path.join(options.chainDir, JOURNAL_FILE);
   const chain = options.chain ?? path.basename(options.chainDir);
   const log = options.log ?? (() => undefined);
   const { writer, contents } = JournalWriter.open(file, options.journal);
   try {
     if (contents.torn !== undefined) {
-      log(`${file}: dropped a torn last line (line ${contents.torn.line}, ${contents.torn.bytes} bytes): its block was never acknowledged`);
+      log(
+        `${file}: dropped a torn last line (line ${contents.torn.line}, ${contents.torn.bytes} bytes): its block was never acknowledged`,
+      );
     }
     await checkGenesis(inner, writer, contents, file);
     const total = contents.blockCount;
@@ -433,7 +487,10 @@ export async function openPersistentProvider(inner: EIP1193Provider, options: Pe
     const replayed = await replayBlocks(inner, journalBlocks(file), file, (done) => {
       if (done % REPLAY_REPORT_EVERY === 0 && done < total) log(`replayed ${done}/${total} blocks`);
     });
-    if (replayed !== total) throw new ChainError(`${file}: held ${total} blocks when opened but ${replayed} when replayed; was it changed meanwhile?`);
+    if (replayed !== total)
+      throw new ChainError(
+        `${file}: held ${total} blocks when opened but ${replayed} when replayed; was it changed meanwhile?`,
+      );
     if (total > 0) {
       const seconds = (Date.now() - started) / 1000;
       log(`replayed ${total} blocks in ${seconds.toFixed(2)} s; head ${contents.head?.hash}`);
@@ -446,13 +503,20 @@ export async function openPersistentProvider(inner: EIP1193Provider, options: Pe
   }
 }
 
-async function checkGenesis(inner: EIP1193Provider, writer: JournalWriter, contents: JournalSummary, file: string): Promise<void> {
+async function checkGenesis(
+  inner: EIP1193Provider,
+  writer: JournalWriter,
+  contents: JournalSummary,
+  file: string,
+): Promise<void> {
   const chainId = Number(await inner.request({ method: "eth_chainId" }));
   const block = (await inner.request({ method: "eth_getBlockByNumber", params: ["0x0", false] })) as RpcBlock;
   if (contents.genesis === undefined) {
     writer.append([{ kind: "genesis", version: 1, chainId, hash: block.hash, timestamp: Number(block.timestamp) }]);
     return;
   }
-  if (contents.genesis.chainId !== chainId) throw new ReplayMismatchError(file, 0, "chain id", String(contents.genesis.chainId), String(chainId));
-  if (contents.genesis.hash !== block.hash) throw new ReplayMismatchError(file, 0, "hash", contents.genesis.hash, block.hash);
+  if (contents.genesis.chainId !== chainId)
+    throw new ReplayMismatchError(file, 0, "chain id", String(contents.genesis.chainId), String(chainId));
+  if (contents.genesis.hash !== block.hash)
+    throw new ReplayMismatchError(file, 0, "hash", contents.genesis.hash, block.hash);
 }

@@ -32,7 +32,11 @@ export interface LocalKey {
   readonly signingKey: Pick<SigningKey, "privateKey">;
   signTransaction(tx: TransactionRequest): Promise<string>;
   signMessage(message: string | Uint8Array): Promise<string>;
-  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
 }
 
 /**
@@ -90,7 +94,8 @@ export class LocalSender extends AbstractSigner<JsonRpcApiProvider> {
   }
 
   connect(provider: JsonRpcApiProvider | null): LocalSender {
-    if (provider === null) throw new ChainError(`LocalSender ${this.address} needs a JSON-RPC provider to send through`);
+    if (provider === null)
+      throw new ChainError(`LocalSender ${this.address} needs a JSON-RPC provider to send through`);
     return new LocalSender(this.key, provider);
   }
 
@@ -103,7 +108,11 @@ export class LocalSender extends AbstractSigner<JsonRpcApiProvider> {
     return signMessageWith(this.key.signingKey.privateKey, message);
   }
 
-  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string> {
     return this.key.signTypedData(domain, types, value);
   }
 

@@ -27,18 +27,26 @@ export interface NewMnemonic {
  */
 export function writeNewMnemonic(file: string, options: { words?: number; force?: boolean } = {}): NewMnemonic {
   const words = options.words ?? 12;
-  if (!(MNEMONIC_WORDS as readonly number[]).includes(words)) throw new MnemonicFileError(file, `--words must be 12 or 24, not ${words}`);
+  if (!(MNEMONIC_WORDS as readonly number[]).includes(words))
+    throw new MnemonicFileError(file, `--words must be 12 or 24, not ${words}`);
   const phrase = Mnemonic.fromEntropy(randomBytes(words === 12 ? 16 : 32)).phrase;
   const target = path.resolve(file);
   try {
     writeFileAtomicSync(target, `${phrase}\n`, { mode: 0o600, exclusive: options.force !== true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new MnemonicFileError(target, "exists already; it may hold the keys of a deployment: move it away, or pass --force to replace it");
+      throw new MnemonicFileError(
+        target,
+        "exists already; it may hold the keys of a deployment: move it away, or pass --force to replace it",
+      );
     }
     throw error;
   }
-  return { file: target, words, systemAccounts: SYSTEM_ROLES.map((role) => ({ role, address: systemWallet(role, phrase).address })) };
+  return {
+    file: target,
+    words,
+    systemAccounts: SYSTEM_ROLES.map((role) => ({ role, address: systemWallet(role, phrase).address })),
+  };
 }
 
 /** The instructions `accounts:new` prints after writing the file. */

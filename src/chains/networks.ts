@@ -26,7 +26,10 @@ export function chainsDir(root: string, env: NodeJS.ProcessEnv = process.env): s
  * use `deviceWallet(id, topology)` for them. Never throws: reading the config must not fail on a
  * missing or bad topology, so a bad one only produces a warning.
  */
-export function topologyNetworks(dir: string, warn: (message: string) => void = (m) => console.warn(m)): Record<string, HttpNetworkUserConfig> {
+export function topologyNetworks(
+  dir: string,
+  warn: (message: string) => void = (m) => console.warn(m),
+): Record<string, HttpNetworkUserConfig> {
   const file = topologyPath(dir);
   if (!fs.existsSync(file)) return {};
   const networks: Record<string, HttpNetworkUserConfig> = {};
@@ -43,7 +46,9 @@ export function topologyNetworks(dir: string, warn: (message: string) => void = 
       // no accounts until COMMCHAIN_MNEMONIC(_FILE) is set.
       const publicKeys = chain.external && isDevelopmentMnemonic(mnemonic);
       if (publicKeys) {
-        warn(`commchain: network ${chain.name} has no accounts: it is external and the development mnemonic is public; run npx hardhat accounts:new and set COMMCHAIN_MNEMONIC_FILE`);
+        warn(
+          `commchain: network ${chain.name} has no accounts: it is external and the development mnemonic is public; run npx hardhat accounts:new and set COMMCHAIN_MNEMONIC_FILE`,
+        );
       }
       networks[chain.name] = {
         url: chain.rpc,

@@ -32,24 +32,43 @@ export interface PlanOptions {
  * partition's order, with consecutive chain ids and the given ports. Pure: nothing is started or
  * written. Local chains get no pid and no genesis yet.
  */
-export function planTopology(devices: readonly DeviceId[], communities: readonly (readonly DeviceId[])[], options: PlanOptions): Topology {
+export function planTopology(
+  devices: readonly DeviceId[],
+  communities: readonly (readonly DeviceId[])[],
+  options: PlanOptions,
+): Topology {
   const source = options.partition ?? "partition";
-  if (communities.length === 0) throw new PartitionFileError(source, "chosen.communities", "has no community, so there is no chain to run");
+  if (communities.length === 0)
+    throw new PartitionFileError(source, "chosen.communities", "has no community, so there is no chain to run");
   if (!Number.isSafeInteger(options.mainChainId) || options.mainChainId <= 0) {
     throw new PartitionFileError(source, "", `main chain id must be a positive integer, got ${options.mainChainId}`);
   }
   const names = [MAIN_CHAIN, ...communities.map((_, i) => communityChainName(i + 1))];
   for (const name of Object.keys(options.external ?? {})) {
-    if (!names.includes(name)) throw new PartitionFileError(source, "", `external chain ${name} is not one of ${names.join(", ")}`);
+    if (!names.includes(name))
+      throw new PartitionFileError(source, "", `external chain ${name} is not one of ${names.join(", ")}`);
   }
   const known = new Set(devices);
   const chain = (index: number, members: readonly DeviceId[]): ChainEntry => {
     const name = names[index];
     members.forEach((member, i) => {
-      if (!known.has(member)) throw new PartitionFileError(source, `chosen.communities[${index - 1}][${i}]`, `device ${JSON.stringify(member)} is not in graph.nodes`);
+      if (!known.has(member))
+        throw new PartitionFileError(
+          source,
+          `chosen.communities[${index - 1}][${i}]`,
+          `device ${JSON.stringify(member)} is not in graph.nodes`,
+        );
     });
     const external = options.external?.[name];
-    if (external !== undefined) return { name, chainId: external.chainId, rpc: external.rpc, members: [...members], contracts: {}, external: true };
+    if (external !== undefined)
+      return {
+        name,
+        chainId: external.chainId,
+        rpc: external.rpc,
+        members: [...members],
+        contracts: {},
+        external: true,
+      };
     const port = options.ports[index];
     return {
       name,

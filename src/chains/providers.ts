@@ -28,12 +28,20 @@ export const DEFAULT_RPC_TIMEOUT_MS = CHAIN_TIMEOUTS.request;
 export const DEPLOY_RPC_TIMEOUT_MS = CHAIN_TIMEOUTS.deploy;
 
 /** A provider for `chain`. Call `destroy()` when done. */
-export function chainProvider(chain: Pick<ChainEntry, "rpc" | "chainId" | "name">, timeoutMs: number = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
+export function chainProvider(
+  chain: Pick<ChainEntry, "rpc" | "chainId" | "name">,
+  timeoutMs: number = DEFAULT_RPC_TIMEOUT_MS,
+): JsonRpcProvider {
   const request = rpcFetchRequest(chain.rpc, timeoutMs);
   const network = new Network(chain.name, chain.chainId);
   // No batch stall: ethers otherwise holds every request 10 ms to batch it with later ones, which
   // puts 10 ms on each step of a transaction (fees, send, receipt) against a local chain.
-  return new JsonRpcProvider(request, network, { staticNetwork: network, cacheTimeout: -1, pollingInterval: 200, batchStallTime: 0 });
+  return new JsonRpcProvider(request, network, {
+    staticNetwork: network,
+    cacheTimeout: -1,
+    pollingInterval: 200,
+    batchStallTime: 0,
+  });
 }
 
 /** The project's system wallet `role` (deployer, relayer, writer) on `provider`. */
@@ -47,7 +55,11 @@ export function systemAccounts(mnemonic: string = projectMnemonic()): string[] {
 }
 
 /** The Hardhat network config of a chain: its URL and chain id, the system accounts' keys. */
-export function chainNetworkConfig(chain: Pick<ChainEntry, "rpc" | "chainId">, mnemonic: string = projectMnemonic(), timeoutMs: number = DEPLOY_RPC_TIMEOUT_MS): HttpNetworkConfig {
+export function chainNetworkConfig(
+  chain: Pick<ChainEntry, "rpc" | "chainId">,
+  mnemonic: string = projectMnemonic(),
+  timeoutMs: number = DEPLOY_RPC_TIMEOUT_MS,
+): HttpNetworkConfig {
   return {
     url: chain.rpc,
     chainId: chain.chainId,
@@ -62,7 +74,15 @@ export function chainNetworkConfig(chain: Pick<ChainEntry, "rpc" | "chainId">, m
 }
 
 /** A provider signing as the system accounts on `chain`. */
-export function chainSigningProvider(chain: Pick<ChainEntry, "name" | "rpc" | "chainId">, mnemonic?: string, timeoutMs?: number): EIP1193Provider {
+export function chainSigningProvider(
+  chain: Pick<ChainEntry, "name" | "rpc" | "chainId">,
+  mnemonic?: string,
+  timeoutMs?: number,
+): EIP1193Provider {
   const config = chainNetworkConfig(chain, mnemonic, timeoutMs);
-  return applyProviderWrappers(new HttpProvider(config.url, chain.name, config.httpHeaders, config.timeout), config, []);
+  return applyProviderWrappers(
+    new HttpProvider(config.url, chain.name, config.httpHeaders, config.timeout),
+    config,
+    [],
+  );
 }

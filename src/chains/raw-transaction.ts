@@ -39,7 +39,11 @@ export class UnserializableTransactionError extends ChainError {
  */
 export function rawTransaction(tx: RpcTransaction): string {
   const type = tx.type === undefined ? 0 : Number(tx.type);
-  if (type === 3) throw new UnserializableTransactionError(tx.hash, "blob transactions (type 3) carry sidecars the block does not hold");
+  if (type === 3)
+    throw new UnserializableTransactionError(
+      tx.hash,
+      "blob transactions (type 3) carry sidecars the block does not hold",
+    );
   const like: TransactionLike = {
     type,
     nonce: Number(tx.nonce),

@@ -26,7 +26,11 @@ export function describeError(error: unknown, contract?: Pick<Interface, "parseE
 
 /** Revert data wherever ethers or Hardhat put it. */
 function revertData(error: unknown): string | undefined {
-  for (let e = error as { data?: unknown; error?: unknown; info?: { error?: unknown } } | undefined, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+  for (
+    let e = error as { data?: unknown; error?: unknown; info?: { error?: unknown } } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 4;
+    depth++
+  ) {
     if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8}/.test(e.data)) return e.data;
     e = (e.error ?? e.info?.error) as typeof e;
   }

@@ -29,7 +29,9 @@ export function rpcToken(env: NodeJS.ProcessEnv = process.env): string | undefin
   if (token === undefined || token === "") return undefined;
   if (/\s/.test(token)) throw new RpcTokenError("holds whitespace; use a hex or base64url string");
   if (token.length < MIN_RPC_TOKEN_LENGTH) {
-    throw new RpcTokenError(`is ${token.length} characters; use at least ${MIN_RPC_TOKEN_LENGTH} (openssl rand -hex 16)`);
+    throw new RpcTokenError(
+      `is ${token.length} characters; use at least ${MIN_RPC_TOKEN_LENGTH} (openssl rand -hex 16)`,
+    );
   }
   return token;
 }
@@ -51,13 +53,23 @@ export interface HttpRefusal {
  * OPTIONS (a CORS preflight) is answered 405 with no `Access-Control-*` header, so the browser
  * never sends the real request; any request with an `Origin` header is refused 403.
  */
-export function screenRequest(method: string | undefined, headers: IncomingHttpHeaders, token: string | undefined): HttpRefusal | undefined {
-  if (method === "OPTIONS") return { status: 405, message: "OPTIONS is not served: no cross-origin access", headers: { allow: "POST, GET" } };
-  if (headers.origin !== undefined) return { status: 403, message: "requests from web pages (with an Origin header) are refused", headers: {} };
+export function screenRequest(
+  method: string | undefined,
+  headers: IncomingHttpHeaders,
+  token: string | undefined,
+): HttpRefusal | undefined {
+  if (method === "OPTIONS")
+    return { status: 405, message: "OPTIONS is not served: no cross-origin access", headers: { allow: "POST, GET" } };
+  if (headers.origin !== undefined)
+    return { status: 403, message: "requests from web pages (with an Origin header) are refused", headers: {} };
   if (token === undefined) return undefined;
   const given = /^Bearer (\S+)$/i.exec(headers.authorization ?? "")?.[1];
   if (given === undefined || !sameToken(given, token)) {
-    return { status: 401, message: `missing or wrong bearer token (${RPC_TOKEN_ENV})`, headers: { "www-authenticate": 'Bearer realm="commchain"' } };
+    return {
+      status: 401,
+      message: `missing or wrong bearer token (${RPC_TOKEN_ENV})`,
+      headers: { "www-authenticate": 'Bearer realm="commchain"' },
+    };
   }
   return undefined;
 }

@@ -40,7 +40,12 @@ export function screenServer(server: Server, token: string | undefined): void {
       return;
     }
     const body = refusalBody(refusal);
-    const headers = Object.entries({ "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close", ...refusal.headers })
+    const headers = Object.entries({
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+      connection: "close",
+      ...refusal.headers,
+    })
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("");
     socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? "Refused"}\r\n${headers}\r\n${body}`);
@@ -61,7 +66,9 @@ function refusalBody(refusal: HttpRefusal): string {
 export function screenHardhatServer(server: JsonRpcServer, token: string | undefined): void {
   const http = (server as unknown as { _httpServer?: Server })._httpServer;
   if (http === undefined || typeof http.listeners !== "function" || http.listeners("request").length === 0) {
-    throw new ChainError("hardhat's JsonRpcServer has no _httpServer with a request handler: cannot screen chain requests (was Hardhat upgraded?)");
+    throw new ChainError(
+      "hardhat's JsonRpcServer has no _httpServer with a request handler: cannot screen chain requests (was Hardhat upgraded?)",
+    );
   }
   screenServer(http, token);
 }

@@ -20,7 +20,12 @@ export class RpcError extends ChainError {
  * provider because status and start-up polling must fail fast on a dead endpoint, where ethers
  * retries network detection in the background.
  */
-export async function rpcCall<T = unknown>(url: string, method: string, params: unknown[] = [], timeoutMs: number = CHAIN_TIMEOUTS.probe): Promise<T> {
+export async function rpcCall<T = unknown>(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+  timeoutMs: number = CHAIN_TIMEOUTS.probe,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -31,7 +36,11 @@ export async function rpcCall<T = unknown>(url: string, method: string, params: 
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new RpcError(url, method, cause === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `unreachable (${cause})`);
+    throw new RpcError(
+      url,
+      method,
+      cause === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `unreachable (${cause})`,
+    );
   }
   if (!response.ok) throw new RpcError(url, method, `HTTP ${response.status}`);
   const body = (await response.json()) as { result?: T; error?: { code: number; message: string } };

@@ -33,14 +33,25 @@ export interface ChainStatus {
 }
 
 /** Reads the status of every chain of the topology in `dir`; chains are queried in parallel. */
-export async function chainsStatus(dir: string, timeoutMs = 2_000): Promise<{ topology: Topology; chains: ChainStatus[] }> {
+export async function chainsStatus(
+  dir: string,
+  timeoutMs = 2_000,
+): Promise<{ topology: Topology; chains: ChainStatus[] }> {
   const topology = readTopology(topologyPath(dir));
   const hub = topology.main.contracts.AnchorHub;
-  const chains = await Promise.all(allChains(topology).map((chain) => chainStatus(dir, topology, chain, hub, timeoutMs)));
+  const chains = await Promise.all(
+    allChains(topology).map((chain) => chainStatus(dir, topology, chain, hub, timeoutMs)),
+  );
   return { topology, chains };
 }
 
-async function chainStatus(dir: string, topology: Topology, chain: ChainEntry, hub: string | undefined, timeoutMs: number): Promise<ChainStatus> {
+async function chainStatus(
+  dir: string,
+  topology: Topology,
+  chain: ChainEntry,
+  hub: string | undefined,
+  timeoutMs: number,
+): Promise<ChainStatus> {
   const status: ChainStatus = {
     name: chain.name,
     chainId: chain.chainId,
@@ -56,7 +67,12 @@ async function chainStatus(dir: string, topology: Topology, chain: ChainEntry, h
   // A stopped local chain has nothing listening; asking it would only time out.
   if (status.alive !== false) {
     try {
-      const latest = await rpcCall<{ number: string; timestamp: string }>(chain.rpc, "eth_getBlockByNumber", ["latest", false], timeoutMs);
+      const latest = await rpcCall<{ number: string; timestamp: string }>(
+        chain.rpc,
+        "eth_getBlockByNumber",
+        ["latest", false],
+        timeoutMs,
+      );
       status.height = Number(latest.number);
       status.clockOffset = Number(latest.timestamp) - Math.floor(Date.now() / 1000);
     } catch (error) {
@@ -75,7 +91,12 @@ async function chainStatus(dir: string, topology: Topology, chain: ChainEntry, h
 }
 
 /** `AnchorHub.lastAnchoredHeight(chainId)` on the main chain. */
-export async function lastAnchoredHeight(mainRpc: string, hub: string, chainId: number, timeoutMs = 2_000): Promise<number> {
+export async function lastAnchoredHeight(
+  mainRpc: string,
+  hub: string,
+  chainId: number,
+  timeoutMs = 2_000,
+): Promise<number> {
   const abi = new Interface(ANCHOR_HUB_ABI);
   const data = abi.encodeFunctionData("lastAnchoredHeight", [chainId]);
   const result = await rpcCall<string>(mainRpc, "eth_call", [{ to: hub, data }, "latest"], timeoutMs);
@@ -96,7 +117,11 @@ export function formatStatus(chains: readonly ChainStatus[]): string {
     c.lastAnchored?.toString() ?? "-",
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const notes = chains.filter((c) => c.problem !== undefined).map((c) => `${c.name}: ${c.problem}`);
   return [line(header), ...rows.map(line), ...notes].join("\n");
 }

@@ -99,7 +99,11 @@ export function readTopology(file: string): Topology {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TopologyError(file, "", code === "ENOENT" ? "does not exist (run chains:up first)" : `cannot be read (${code})`);
+    throw new TopologyError(
+      file,
+      "",
+      code === "ENOENT" ? "does not exist (run chains:up first)" : `cannot be read (${code})`,
+    );
   }
   let value: unknown;
   try {
@@ -125,13 +129,16 @@ export function validateTopology(value: unknown, file = "topology"): Topology {
     throw new TopologyError(file, key, problem);
   };
   const root = asObject(value, "", fail);
-  if (root.version !== TOPOLOGY_VERSION) fail("version", `must be ${TOPOLOGY_VERSION}, got ${JSON.stringify(root.version)}`);
+  if (root.version !== TOPOLOGY_VERSION)
+    fail("version", `must be ${TOPOLOGY_VERSION}, got ${JSON.stringify(root.version)}`);
   const devices = root.devices === undefined ? [] : stringList(root.devices, "devices", fail);
   if (root.partition !== undefined && typeof root.partition !== "string") fail("partition", "must be a string");
   const main = validateChain(root.main, "main", fail);
   if (main.members.length > 0) fail("main.members", "must be empty: the main chain has no members");
   if (!Array.isArray(root.communities)) fail("communities", "must be an array");
-  const communities = (root.communities as unknown[]).map((chain, i) => validateChain(chain, `communities[${i}]`, fail));
+  const communities = (root.communities as unknown[]).map((chain, i) =>
+    validateChain(chain, `communities[${i}]`, fail),
+  );
 
   const chains = [main, ...communities];
   const keys = ["main", ...communities.map((_, i) => `communities[${i}]`)];
@@ -139,8 +146,10 @@ export function validateTopology(value: unknown, file = "topology"): Topology {
   chains.forEach((chain, i) => {
     const earlier = chains.slice(0, i);
     const twin = (pick: (c: ChainEntry) => unknown) => earlier.findIndex((c) => pick(c) === pick(chain));
-    if (twin((c) => c.name) >= 0) fail(`${keys[i]}.name`, `${chain.name} is also the name of ${keys[twin((c) => c.name)]}`);
-    if (twin((c) => c.chainId) >= 0) fail(`${keys[i]}.chainId`, `${chain.chainId} is also the chain id of ${keys[twin((c) => c.chainId)]}`);
+    if (twin((c) => c.name) >= 0)
+      fail(`${keys[i]}.name`, `${chain.name} is also the name of ${keys[twin((c) => c.name)]}`);
+    if (twin((c) => c.chainId) >= 0)
+      fail(`${keys[i]}.chainId`, `${chain.chainId} is also the chain id of ${keys[twin((c) => c.chainId)]}`);
     if (chain.port !== undefined && twin((c) => c.port) >= 0) {
       fail(`${keys[i]}.port`, `${chain.port} is also the port of ${keys[twin((c) => c.port)]}`);
     }
@@ -164,7 +173,8 @@ function validateChain(value: unknown, key: string, fail: Fail): ChainEntry {
   if (!Number.isSafeInteger(raw.chainId) || (raw.chainId as number) <= 0) {
     fail(`${key}.chainId`, `must be a positive integer, got ${JSON.stringify(raw.chainId)}`);
   }
-  if (typeof raw.rpc !== "string" || !isRpcUrl(raw.rpc)) fail(`${key}.rpc`, `must be an http(s) URL, got ${JSON.stringify(raw.rpc)}`);
+  if (typeof raw.rpc !== "string" || !isRpcUrl(raw.rpc))
+    fail(`${key}.rpc`, `must be an http(s) URL, got ${JSON.stringify(raw.rpc)}`);
   const members = raw.members === undefined ? [] : stringList(raw.members, `${key}.members`, fail);
   const contracts: Record<string, string> = {};
   if (raw.contracts !== undefined) {
@@ -198,7 +208,8 @@ function validateChain(value: unknown, key: string, fail: Fail): ChainEntry {
     fail(`${key}.pid`, `must be a positive integer or null, got ${JSON.stringify(raw.pid)}`);
   }
   chain.pid = (raw.pid as number | null | undefined) ?? null;
-  if (raw.dataDir !== undefined && (typeof raw.dataDir !== "string" || raw.dataDir === "")) fail(`${key}.dataDir`, "must be a non-empty path");
+  if (raw.dataDir !== undefined && (typeof raw.dataDir !== "string" || raw.dataDir === ""))
+    fail(`${key}.dataDir`, "must be a non-empty path");
   chain.dataDir = (raw.dataDir as string | undefined) ?? chain.name;
   if (raw.genesis !== undefined) chain.genesis = validateGenesisSummary(raw.genesis, `${key}.genesis`, fail);
   return chain;
@@ -207,12 +218,15 @@ function validateChain(value: unknown, key: string, fail: Fail): ChainEntry {
 function validateGenesisSummary(value: unknown, key: string, fail: Fail): GenesisSummary {
   const raw = asObject(value, key, fail);
   if (typeof raw.file !== "string" || raw.file === "") fail(`${key}.file`, "must be a non-empty path");
-  if (raw.hash !== undefined && (typeof raw.hash !== "string" || !HASH.test(raw.hash))) fail(`${key}.hash`, "must be a 32-byte 0x hash");
+  if (raw.hash !== undefined && (typeof raw.hash !== "string" || !HASH.test(raw.hash)))
+    fail(`${key}.hash`, "must be a 32-byte 0x hash");
   for (const field of ["timestamp", "blockGasLimit", "accounts"] as const) {
-    if (!Number.isSafeInteger(raw[field]) || (raw[field] as number) < 0) fail(`${key}.${field}`, `must be a non-negative integer, got ${JSON.stringify(raw[field])}`);
+    if (!Number.isSafeInteger(raw[field]) || (raw[field] as number) < 0)
+      fail(`${key}.${field}`, `must be a non-negative integer, got ${JSON.stringify(raw[field])}`);
   }
   for (const field of ["initialBaseFeePerGas", "balance"] as const) {
-    if (typeof raw[field] !== "string" || !DECIMAL.test(raw[field] as string)) fail(`${key}.${field}`, `must be a decimal string of wei, got ${JSON.stringify(raw[field])}`);
+    if (typeof raw[field] !== "string" || !DECIMAL.test(raw[field] as string))
+      fail(`${key}.${field}`, `must be a decimal string of wei, got ${JSON.stringify(raw[field])}`);
   }
   if (typeof raw.hardfork !== "string" || raw.hardfork === "") fail(`${key}.hardfork`, "must be a hardfork name");
   if (typeof raw.coinbase !== "string" || !ADDRESS.test(raw.coinbase)) fail(`${key}.coinbase`, "must be an address");
@@ -231,7 +245,8 @@ function validateGenesisSummary(value: unknown, key: string, fail: Fail): Genesi
 }
 
 function asObject(value: unknown, key: string, fail: Fail): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(key === "" ? "" : key, key === "" ? "must hold a JSON object" : "must be an object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail(key === "" ? "" : key, key === "" ? "must hold a JSON object" : "must be an object");
   return value as Record<string, unknown>;
 }
 
@@ -240,7 +255,8 @@ function stringList(value: unknown, key: string, fail: Fail): string[] {
   const list = value as unknown[];
   const seen = new Set<string>();
   list.forEach((item, i) => {
-    if (typeof item !== "string" || item === "") fail(`${key}[${i}]`, `must be a non-empty string, got ${JSON.stringify(item)}`);
+    if (typeof item !== "string" || item === "")
+      fail(`${key}[${i}]`, `must be a non-empty string, got ${JSON.stringify(item)}`);
     // Device ids become unit state directories and on-chain identities (review L1).
     const problem = checkDeviceId(item as string);
     if (problem !== undefined) fail(`${key}[${i}]`, `device id ${problem}`);

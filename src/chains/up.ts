@@ -9,7 +9,15 @@ import { JOURNAL_FILE } from "./journal";
 import { planTopology, type ExternalChain } from "./plan";
 import { freePorts, isPortFree } from "./ports";
 import { rpcCall } from "./rpc";
-import { allChains, chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "./topology";
+import {
+  allChains,
+  chainDataDir,
+  readTopology,
+  topologyPath,
+  writeTopology,
+  type ChainEntry,
+  type Topology,
+} from "./topology";
 
 /** Options of {@link chainsUp}. */
 export interface ChainsUpOptions {
@@ -73,7 +81,13 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
   const results = new Map<string, ChainUpResult>();
   const toStart: ChainEntry[] = [];
   for (const chain of allChains(topology)) {
-    const result = (action: ChainAction): ChainUpResult => ({ name: chain.name, chainId: chain.chainId, rpc: chain.rpc, pid: chain.pid ?? null, action });
+    const result = (action: ChainAction): ChainUpResult => ({
+      name: chain.name,
+      chainId: chain.chainId,
+      rpc: chain.rpc,
+      pid: chain.pid ?? null,
+      action,
+    });
     if (chain.external) {
       await waitForExternal(chain, options.timeoutMs);
       results.set(chain.name, result("external"));
@@ -93,11 +107,19 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
     if (fresh) created.push(...writeGeneses(dir, file, topology, toStart));
     for (const chain of toStart) {
       const chainDir = chainDataDir(dir, chain);
-      const pid = launchChain({ chain: chain.name, chainDir, port: chain.port as number, projectRoot: options.projectRoot, configFile: options.configFile });
+      const pid = launchChain({
+        chain: chain.name,
+        chainDir,
+        port: chain.port as number,
+        projectRoot: options.projectRoot,
+        configFile: options.configFile,
+      });
       launched.push({ chain, pid });
       if (fresh) created.push(path.join(chainDir, JOURNAL_FILE));
       const replay = fresh ? "" : `, replaying ${journaledBlocks(path.join(chainDir, JOURNAL_FILE))} journaled blocks`;
-      progress(`${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}${replay}`);
+      progress(
+        `${fresh ? "starting" : "restarting"} ${chain.name} (chain id ${chain.chainId}) on ${chain.rpc}, pid ${pid}${replay}`,
+      );
     }
     const outcomes = await Promise.allSettled(
       launched.map(async ({ chain, pid }) => {
@@ -112,7 +134,13 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
         const genesis = await rpcCall<{ hash: string }>(chain.rpc, "eth_getBlockByNumber", ["0x0", false]);
         if (chain.genesis !== undefined) chain.genesis.hash = genesis.hash;
         chain.pid = pid;
-        results.set(chain.name, { name: chain.name, chainId: chain.chainId, rpc: chain.rpc, pid, action: fresh ? "started" : "restarted" });
+        results.set(chain.name, {
+          name: chain.name,
+          chainId: chain.chainId,
+          rpc: chain.rpc,
+          pid,
+          action: fresh ? "started" : "restarted",
+        });
         progress(`${chain.name} is up (pid ${pid})`);
       }),
     );
@@ -124,7 +152,11 @@ export async function chainsUp(options: ChainsUpOptions): Promise<ChainsUpResult
     for (const leftover of created) fs.rmSync(leftover, { force: true });
     throw error;
   }
-  return { topologyFile: file, topology, chains: allChains(topology).map((chain) => results.get(chain.name) as ChainUpResult) };
+  return {
+    topologyFile: file,
+    topology,
+    chains: allChains(topology).map((chain) => results.get(chain.name) as ChainUpResult),
+  };
 }
 
 /** How long a port may stay busy before it counts as taken: a chain killed a moment ago may still hold it. */
@@ -140,17 +172,27 @@ async function assertPortFree(chain: ChainEntry): Promise<void> {
 
 async function planFromPartition(dir: string, options: ChainsUpOptions): Promise<Topology> {
   if (options.partition === undefined) {
-    throw new PartitionFileError(topologyPath(dir), "", "does not exist and no partition was given to plan the chains from (--partition)");
+    throw new PartitionFileError(
+      topologyPath(dir),
+      "",
+      "does not exist and no partition was given to plan the chains from (--partition)",
+    );
   }
   const partition = path.resolve(options.partition);
   const doc = readPartition(partition);
   const count = doc.chosen.communities.length + 1;
-  const ports = options.basePort === 0 ? await freePorts(count) : Array.from({ length: count }, (_, i) => options.basePort + i);
+  const ports =
+    options.basePort === 0 ? await freePorts(count) : Array.from({ length: count }, (_, i) => options.basePort + i);
   const external: Record<string, ExternalChain> = {};
   for (const [name, rpc] of Object.entries(options.external ?? {})) {
     external[name] = { rpc, chainId: await externalChainId(name, rpc, options.timeoutMs) };
   }
-  return planTopology(doc.graph.nodes, doc.chosen.communities, { mainChainId: options.mainChainId, ports, external, partition });
+  return planTopology(doc.graph.nodes, doc.chosen.communities, {
+    mainChainId: options.mainChainId,
+    ports,
+    external,
+    partition,
+  });
 }
 
 /** An existing topology, checked against the partition if one was given. */
@@ -204,7 +246,12 @@ async function externalChainId(name: string, rpc: string, timeoutMs: number): Pr
     try {
       return Number(await rpcCall<string>(rpc, "eth_chainId", [], 2_000));
     } catch (error) {
-      if (Date.now() >= deadline) throw new ExternalChainError(name, rpc, `no chain id within ${Math.round(timeoutMs / 1000)} s (${(error as Error).message})`);
+      if (Date.now() >= deadline)
+        throw new ExternalChainError(
+          name,
+          rpc,
+          `no chain id within ${Math.round(timeoutMs / 1000)} s (${(error as Error).message})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

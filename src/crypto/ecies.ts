@@ -25,9 +25,10 @@ const NONCE_BYTES = 16;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
-
 function deriveKey(ephemeral: Uint8Array, shared: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync("sha256", Buffer.concat([ephemeral, shared]), Buffer.alloc(0), Buffer.alloc(0), KEY_BYTES));
+  return Buffer.from(
+    hkdfSync("sha256", Buffer.concat([ephemeral, shared]), Buffer.alloc(0), Buffer.alloc(0), KEY_BYTES),
+  );
 }
 
 /** Encrypts `data` to the secp256k1 public key `publicKey` (33 or 65 bytes), as `eciesjs.encrypt` does. */
@@ -49,11 +50,16 @@ export function eciesEncrypt(publicKey: Uint8Array, data: Uint8Array): Uint8Arra
 /** Decrypts an `eciesEncrypt` (or `eciesjs.encrypt`) payload with the 32-byte private key; throws {@link EciesError}. */
 export function eciesDecrypt(privateKey: Uint8Array, payload: Uint8Array): Uint8Array {
   if (payload.length < UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES) {
-    throw new EciesError(`payload of ${payload.length} bytes is shorter than an ephemeral key, a nonce and a tag (${UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES})`);
+    throw new EciesError(
+      `payload of ${payload.length} bytes is shorter than an ephemeral key, a nonce and a tag (${UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES})`,
+    );
   }
   const ephemeral = payload.subarray(0, UNCOMPRESSED_POINT_BYTES);
   const nonce = payload.subarray(UNCOMPRESSED_POINT_BYTES, UNCOMPRESSED_POINT_BYTES + NONCE_BYTES);
-  const tag = payload.subarray(UNCOMPRESSED_POINT_BYTES + NONCE_BYTES, UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES);
+  const tag = payload.subarray(
+    UNCOMPRESSED_POINT_BYTES + NONCE_BYTES,
+    UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES,
+  );
   const ciphertext = payload.subarray(UNCOMPRESSED_POINT_BYTES + NONCE_BYTES + TAG_BYTES);
   let shared: Uint8Array;
   try {

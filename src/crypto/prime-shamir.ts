@@ -151,6 +151,9 @@ export function secureSum(
   for (const node of from) {
     if (!Number.isInteger(node) || node < 1 || node > n) throw new ShareError("from", `node ${node} is not in 1…${n}`);
   }
-  const total = reconstruct(from.map((node) => nodeSums[node - 1]), t);
+  const total = reconstruct(
+    from.map((node) => nodeSums[node - 1]),
+    t,
+  );
   return { total, nodeSums, received, reconstructedFrom: from.map(BigInt) };
 }

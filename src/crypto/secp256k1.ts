@@ -45,7 +45,12 @@ export function sharedPoint(secretKey: Uint8Array, publicKey: Uint8Array): Uint8
     point.set(y, 1 + COORDINATE_BYTES);
     return point;
   };
-  return secp256k1.ecdh(publicKey, secretKey, { hashfn, xbuf: new Uint8Array(COORDINATE_BYTES), ybuf: new Uint8Array(COORDINATE_BYTES) }, point);
+  return secp256k1.ecdh(
+    publicKey,
+    secretKey,
+    { hashfn, xbuf: new Uint8Array(COORDINATE_BYTES), ybuf: new Uint8Array(COORDINATE_BYTES) },
+    point,
+  );
 }
 
 /**
@@ -58,7 +63,13 @@ export function recoverMessageSigner(message: string | Uint8Array, signature: st
   compact.set(Buffer.from(parsed.r.slice(2), "hex"), 0);
   compact.set(Buffer.from(parsed.s.slice(2), "hex"), COORDINATE_BYTES);
   const digest = Buffer.from(hashMessage(message).slice(2), "hex");
-  const publicKey = secp256k1.ecdsaRecover(compact, parsed.yParity, digest, false, new Uint8Array(UNCOMPRESSED_POINT_BYTES));
+  const publicKey = secp256k1.ecdsaRecover(
+    compact,
+    parsed.yParity,
+    digest,
+    false,
+    new Uint8Array(UNCOMPRESSED_POINT_BYTES),
+  );
   return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
 }
 

@@ -11,7 +11,10 @@ export function parseTokenAmount(text: string, argument: string): bigint {
   try {
     amount = parseUnits(text.trim(), TOKEN_DECIMALS);
   } catch {
-    throw new DeployArgumentError(argument, `${JSON.stringify(text)} is not a token amount (a decimal number such as 10 or 0.5)`);
+    throw new DeployArgumentError(
+      argument,
+      `${JSON.stringify(text)} is not a token amount (a decimal number such as 10 or 0.5)`,
+    );
   }
   if (amount < 0n) throw new DeployArgumentError(argument, `must not be negative, got ${text}`);
   return amount;
@@ -27,6 +30,7 @@ export function parseAddressList(text: string): string[] {
 
 /** A whole number of seconds ("86400") → bigint. */
 export function parseSeconds(text: string, argument: string): bigint {
-  if (!/^\d+$/.test(text.trim())) throw new DeployArgumentError(argument, `${JSON.stringify(text)} is not a whole number of seconds`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new DeployArgumentError(argument, `${JSON.stringify(text)} is not a whole number of seconds`);
   return BigInt(text.trim());
 }

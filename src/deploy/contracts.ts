@@ -19,7 +19,12 @@ import {
   type Register,
 } from "../../typechain-types";
 import { allChains, type ChainEntry, type Topology } from "../chains/topology";
-import { ANCHOR_HUB_CONTRACT, RECORD_LOG_CONTRACT, type CommunityContractName, type MainContractName } from "../chains/contract-names";
+import {
+  ANCHOR_HUB_CONTRACT,
+  RECORD_LOG_CONTRACT,
+  type CommunityContractName,
+  type MainContractName,
+} from "../chains/contract-names";
 import { MissingContractError, UnknownChainError } from "./errors";
 
 /** The contracts of a community chain a client works with. */
@@ -34,12 +39,19 @@ export interface CommunityContracts {
 /** The chain `name` of the topology; throws {@link UnknownChainError}. */
 export function chainOf(topology: Topology, name: string): ChainEntry {
   const chain = allChains(topology).find((entry) => entry.name === name);
-  if (chain === undefined) throw new UnknownChainError(name, allChains(topology).map((entry) => entry.name));
+  if (chain === undefined)
+    throw new UnknownChainError(
+      name,
+      allChains(topology).map((entry) => entry.name),
+    );
   return chain;
 }
 
 /** The address of `contract` on `chain`; throws {@link MissingContractError} when not deployed. */
-export function contractAddress(chain: Pick<ChainEntry, "name" | "contracts">, contract: CommunityContractName | MainContractName): string {
+export function contractAddress(
+  chain: Pick<ChainEntry, "name" | "contracts">,
+  contract: CommunityContractName | MainContractName,
+): string {
   const address = chain.contracts[contract];
   if (address === undefined) throw new MissingContractError(chain.name, contract);
   return address;
@@ -49,7 +61,11 @@ export function contractAddress(chain: Pick<ChainEntry, "name" | "contracts">, c
  * The community contracts of `chainName`, connected to `runner` (a signer to send transactions, a
  * provider to read). Nothing is fetched: the instances are bound to the recorded addresses.
  */
-export function communityContracts(topology: Topology, chainName: string, runner: ContractRunner | null = null): CommunityContracts {
+export function communityContracts(
+  topology: Topology,
+  chainName: string,
+  runner: ContractRunner | null = null,
+): CommunityContracts {
   const chain = chainOf(topology, chainName);
   return {
     token: DataToken__factory.connect(contractAddress(chain, "DataToken"), runner),

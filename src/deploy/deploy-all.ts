@@ -21,13 +21,26 @@ import { chainProvider } from "../chains/providers";
 import { registerTrustRoot } from "../anchor/trust-root";
 import { projectMnemonic, refuseDevelopmentMnemonic, systemWallet } from "../chains/accounts";
 import { RpcError, rpcCall } from "../chains/rpc";
-import { chainDataDir, readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../chains/topology";
+import {
+  chainDataDir,
+  readTopology,
+  topologyPath,
+  writeTopology,
+  type ChainEntry,
+  type Topology,
+} from "../chains/topology";
 import { communitySuiteModule } from "../../ignition/modules/CommunitySuite";
 import { COMMUNITY_SUITE_MODULE_ID, COMMUNITY_SUITE_PARAMETERS } from "../../ignition/modules/defaults";
 import { mainAnchoringModule } from "../../ignition/modules/MainAnchoring";
 import { chainSigningProvider, systemAccounts } from "../chains/providers";
 import { ANCHOR_HUB_CONTRACT, COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../chains/contract-names";
-import { ChainDeployError, DeployArgumentError, DeployError, DeployIncompleteError, type DeployFailure } from "./errors";
+import {
+  ChainDeployError,
+  DeployArgumentError,
+  DeployError,
+  DeployIncompleteError,
+  type DeployFailure,
+} from "./errors";
 import { ChainUnreachableError } from "../chains/errors";
 
 /** What deploy:all says when a chain is down: a re-run resumes what completed. */
@@ -157,29 +170,51 @@ async function deployCommunity(
 ): Promise<ChainDeployment> {
   // A community whose main chain fails still deploys; only its trust root waits for the hub.
   main.catch(() => undefined);
-  const outcome = await deployChainModule(context, chain, communitySuiteModule({ verifiers }), parameters, COMMUNITY_CONTRACT_NAMES);
+  const outcome = await deployChainModule(
+    context,
+    chain,
+    communitySuiteModule({ verifiers }),
+    parameters,
+    COMMUNITY_CONTRACT_NAMES,
+  );
   const provider = chainProvider(chain);
   try {
     const deployer = systemWallet("deployer", context.mnemonic).connect(provider);
     const members = await stage(chain, "member registration", () =>
-      registerMembers(Register__factory.connect(outcome.contracts.Register, deployer), chain.name, memberAccounts(chain, context.topology, context.mnemonic), {
-        onProgress: (message) => context.progress(chain.name, message),
-      }),
+      registerMembers(
+        Register__factory.connect(outcome.contracts.Register, deployer),
+        chain.name,
+        memberAccounts(chain, context.topology, context.mnemonic),
+        {
+          onProgress: (message) => context.progress(chain.name, message),
+        },
+      ),
     );
-    if (members.registered.length === 0) context.progress(chain.name, `all ${members.already.length} member devices were registered already`);
+    if (members.registered.length === 0)
+      context.progress(chain.name, `all ${members.already.length} member devices were registered already`);
 
     let hub: string;
     try {
       ({ hub } = await main);
     } catch {
-      throw new ChainDeployError(chain.name, chain.rpc, "trust-root registration", `skipped: the main chain ${context.topology.main.name} was not deployed`);
+      throw new ChainDeployError(
+        chain.name,
+        chain.rpc,
+        "trust-root registration",
+        `skipped: the main chain ${context.topology.main.name} was not deployed`,
+      );
     }
     const trustRoot = await stage(chain, "trust-root registration", async () => {
       const mainProvider = chainProvider(context.topology.main);
       try {
-        const registrar = AnchorHub__factory.connect(hub, systemWallet("deployer", context.mnemonic).connect(mainProvider));
-        const root = await registerTrustRoot(registrar, { name: chain.name, chainId: chain.chainId, rpc: provider, genesisHash: chain.genesis?.hash }, (send) =>
-          context.mainTransaction(async () => (await send()).wait()),
+        const registrar = AnchorHub__factory.connect(
+          hub,
+          systemWallet("deployer", context.mnemonic).connect(mainProvider),
+        );
+        const root = await registerTrustRoot(
+          registrar,
+          { name: chain.name, chainId: chain.chainId, rpc: provider, genesisHash: chain.genesis?.hash },
+          (send) => context.mainTransaction(async () => (await send()).wait()),
         );
         return root === undefined ? { registeredNow: false } : { registeredNow: true, root };
       } finally {
@@ -188,7 +223,9 @@ async function deployCommunity(
     });
     context.progress(
       chain.name,
-      trustRoot.registeredNow ? `registered on the AnchorHub, trust root block 0 ${trustRoot.root}` : "already registered on the AnchorHub",
+      trustRoot.registeredNow
+        ? `registered on the AnchorHub, trust root block 0 ${trustRoot.root}`
+        : "already registered on the AnchorHub",
     );
     const deployment = deploymentOf(chain, outcome);
     return {
@@ -218,7 +255,10 @@ async function deployChainModule(
   const journal = deploymentDir(chainDir, chain);
   const recorded = names.filter((name) => chain.contracts[name] !== undefined);
   if (recorded.length > 0 && !fs.existsSync(journal)) {
-    context.progress(chain.name, `topology.json lists ${recorded.join(", ")} but there is no Ignition journal at ${journal}: deploying with Ignition, the listed addresses will be replaced`);
+    context.progress(
+      chain.name,
+      `topology.json lists ${recorded.join(", ")} but there is no Ignition journal at ${journal}: deploying with Ignition, the listed addresses will be replaced`,
+    );
   }
   const outcome = await stage(chain, `Ignition deployment of ${module.id}`, () =>
     deployModule({
@@ -233,17 +273,38 @@ async function deployChainModule(
     }),
   );
   const missing = names.filter((name) => outcome.contracts[name] === undefined);
-  if (missing.length > 0) throw new ChainDeployError(chain.name, chain.rpc, `Ignition deployment of ${module.id}`, `the module deployed no ${missing.join(", ")}`);
-  const codes = await stage(chain, "code check", () => Promise.all(Object.values(outcome.contracts).map((address) => rpcCall<string>(chain.rpc, "eth_getCode", [address, "latest"]))));
+  if (missing.length > 0)
+    throw new ChainDeployError(
+      chain.name,
+      chain.rpc,
+      `Ignition deployment of ${module.id}`,
+      `the module deployed no ${missing.join(", ")}`,
+    );
+  const codes = await stage(chain, "code check", () =>
+    Promise.all(
+      Object.values(outcome.contracts).map((address) => rpcCall<string>(chain.rpc, "eth_getCode", [address, "latest"])),
+    ),
+  );
   const empty = Object.entries(outcome.contracts).filter((_, i) => codes[i] === "0x");
   if (empty.length > 0) {
-    throw new ChainDeployError(chain.name, chain.rpc, "code check", `${empty.map(([name, address]) => `${name} at ${address}`).join(", ")} has no code after the deployment`);
+    throw new ChainDeployError(
+      chain.name,
+      chain.rpc,
+      "code check",
+      `${empty.map(([name, address]) => `${name} at ${address}`).join(", ")} has no code after the deployment`,
+    );
   }
   await context.record(async () => {
     // Re-read: chains:up may have rewritten pids since this run started.
     const latest = readTopology(topologyPath(context.dir));
     const entry = [latest.main, ...latest.communities].find((candidate) => candidate.name === chain.name);
-    if (entry === undefined) throw new ChainDeployError(chain.name, chain.rpc, "recording", `${topologyPath(context.dir)} no longer lists the chain`);
+    if (entry === undefined)
+      throw new ChainDeployError(
+        chain.name,
+        chain.rpc,
+        "recording",
+        `${topologyPath(context.dir)} no longer lists the chain`,
+      );
     entry.contracts = { ...entry.contracts, ...outcome.contracts };
     writeTopology(topologyPath(context.dir), latest);
   });
@@ -262,9 +323,18 @@ async function assertReachable(context: Context, chain: ChainEntry): Promise<voi
   try {
     answer = await rpcCall<string>(chain.rpc, "eth_chainId", [], REACHABILITY_TIMEOUT_MS);
   } catch (error) {
-    throw new ChainUnreachableError(chain.rpc, error instanceof RpcError ? error.problem : (error as Error).message, { chain: chain.name, advice: DEPLOY_ADVICE, cause: error });
+    throw new ChainUnreachableError(chain.rpc, error instanceof RpcError ? error.problem : (error as Error).message, {
+      chain: chain.name,
+      advice: DEPLOY_ADVICE,
+      cause: error,
+    });
   }
-  if (Number(answer) !== chain.chainId) throw new ChainUnreachableError(chain.rpc, `answers with chain id ${Number(answer)}, not ${chain.chainId} (another chain is on this port)`, { chain: chain.name, advice: DEPLOY_ADVICE });
+  if (Number(answer) !== chain.chainId)
+    throw new ChainUnreachableError(
+      chain.rpc,
+      `answers with chain id ${Number(answer)}, not ${chain.chainId} (another chain is on this port)`,
+      { chain: chain.name, advice: DEPLOY_ADVICE },
+    );
   // A local entry chains:up did not create (no genesis recorded) may be any chain with that id.
   refuseDevelopmentMnemonic(context.topology, context.mnemonic, topologyPath(context.dir), Number(answer));
 }
@@ -306,7 +376,9 @@ function deploymentOf(chain: ChainEntry, outcome: ModuleDeploymentOutcome): Chai
 
 /** The main chain's deployment also carries the trust-root registrations it mined. */
 function withHubTransactions(deployments: ChainDeployment[], registrations: number): ChainDeployment[] {
-  return deployments.map((d) => (d.contracts[ANCHOR_HUB_CONTRACT] === undefined ? d : { ...d, transactions: d.transactions + registrations }));
+  return deployments.map((d) =>
+    d.contracts[ANCHOR_HUB_CONTRACT] === undefined ? d : { ...d, transactions: d.transactions + registrations },
+  );
 }
 
 function moduleParameters(options: DeployAllOptions): DeploymentParameters {
@@ -320,8 +392,12 @@ function moduleParameters(options: DeployAllOptions): DeploymentParameters {
   ] as const) {
     if (value === undefined) continue;
     if (value < 0n) throw new DeployArgumentError(key, `must not be negative, got ${value}`);
-    if (key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod && value === 0n) throw new DeployArgumentError(key, "must be at least 1 second");
-    if ((key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod || key === COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay) && value >= 2n ** 64n) {
+    if (key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod && value === 0n)
+      throw new DeployArgumentError(key, "must be at least 1 second");
+    if (
+      (key === COMMUNITY_SUITE_PARAMETERS.rewardPeriod || key === COMMUNITY_SUITE_PARAMETERS.bonusRefundDelay) &&
+      value >= 2n ** 64n
+    ) {
       throw new DeployArgumentError(key, `must fit in 64 bits (seconds), got ${value}`);
     }
     suite[key] = value;
@@ -331,7 +407,8 @@ function moduleParameters(options: DeployAllOptions): DeploymentParameters {
 
 function checkedVerifiers(verifiers: readonly string[]): string[] {
   return verifiers.map((verifier, i) => {
-    if (!isAddress(verifier)) throw new DeployArgumentError(`verifiers[${i}]`, `${JSON.stringify(verifier)} is not an address`);
+    if (!isAddress(verifier))
+      throw new DeployArgumentError(`verifiers[${i}]`, `${JSON.stringify(verifier)} is not an address`);
     return verifier;
   });
 }

@@ -66,7 +66,10 @@ export class DeployIncompleteError extends DeployError {
     readonly completed: readonly ChainDeployment[],
   ) {
     const names = completed.map((deployment) => deployment.chain);
-    const kept = names.length === 0 ? "No chain completed" : `${names.join(", ")} completed and ${names.length === 1 ? "is" : "are"} recorded in ${topologyFile}`;
+    const kept =
+      names.length === 0
+        ? "No chain completed"
+        : `${names.join(", ")} completed and ${names.length === 1 ? "is" : "are"} recorded in ${topologyFile}`;
     super(
       `deploy:all did not finish on ${failures.length} chain(s):\n${failures.map((failure) => `  - ${failure.message}`).join("\n")}\n` +
         `${kept}. Run deploy:all again to resume once the cause is fixed (a chain that is down: npx hardhat chains:up).`,
@@ -90,7 +93,9 @@ export class MissingContractError extends DeployError {
     readonly chain: string,
     readonly contract: string,
   ) {
-    super(`topology.json: ${chain}.contracts.${contract} is missing; deploy the contracts first (npx hardhat deploy:all)`);
+    super(
+      `topology.json: ${chain}.contracts.${contract} is missing; deploy the contracts first (npx hardhat deploy:all)`,
+    );
   }
 }
 

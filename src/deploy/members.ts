@@ -36,7 +36,11 @@ export interface MemberRegistration {
 }
 
 /** The members of `chain` with their device accounts (`deviceWallet(id, topology)`). */
-export function memberAccounts(chain: Pick<ChainEntry, "members">, topology: Pick<Topology, "devices">, mnemonic: string = projectMnemonic()): MemberAccount[] {
+export function memberAccounts(
+  chain: Pick<ChainEntry, "members">,
+  topology: Pick<Topology, "devices">,
+  mnemonic: string = projectMnemonic(),
+): MemberAccount[] {
   return chain.members.map((id) => ({ id, account: deviceWallet(id, topology, mnemonic).address }));
 }
 
@@ -53,7 +57,11 @@ export async function registerMembers(
 ): Promise<MemberRegistration> {
   const signer = register.runner as Signer | null;
   if (signer === null || signer.provider === null || typeof signer.getNonce !== "function") {
-    throw new MemberRegistrationError(chain, members[0]?.id ?? "", "cannot be registered: the Register is not connected to a signer with a provider");
+    throw new MemberRegistrationError(
+      chain,
+      members[0]?.id ?? "",
+      "cannot be registered: the Register is not connected to a signer with a provider",
+    );
   }
   const batchSize = options.batchSize ?? MEMBER_BATCH_SIZE;
   const registered: DeviceId[] = [];
@@ -66,18 +74,33 @@ export async function registerMembers(
     already.push(...batch.filter((_, i) => states[i]).map((member) => member.id));
     if (pending.length === 0) continue;
 
-    const gasLimits = await Promise.all(pending.map((member) => attempt(chain, member, register, () => register.register.estimateGas(member.id, member.account, DEVICE_KIND))));
+    const gasLimits = await Promise.all(
+      pending.map((member) =>
+        attempt(chain, member, register, () => register.register.estimateGas(member.id, member.account, DEVICE_KIND)),
+      ),
+    );
     const fees = await signer.provider.getFeeData();
     let nonce = await signer.getNonce("pending");
     const sent = [];
     for (const [i, member] of pending.entries()) {
-      const overrides = { nonce: nonce++, gasLimit: gasLimits[i], maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
-      sent.push(await attempt(chain, member, register, () => register.register(member.id, member.account, DEVICE_KIND, overrides)));
+      const overrides = {
+        nonce: nonce++,
+        gasLimit: gasLimits[i],
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      };
+      sent.push(
+        await attempt(chain, member, register, () =>
+          register.register(member.id, member.account, DEVICE_KIND, overrides),
+        ),
+      );
       transactions += 1;
     }
     await Promise.all(sent.map((tx, i) => attempt(chain, pending[i], register, () => tx.wait())));
     registered.push(...pending.map((member) => member.id));
-    options.onProgress?.(`registered ${registered.length + already.length}/${members.length} member devices (${registered.length} now)`);
+    options.onProgress?.(
+      `registered ${registered.length + already.length}/${members.length} member devices (${registered.length} now)`,
+    );
   }
   return { registered, already, transactions };
 }
@@ -87,20 +110,43 @@ async function memberState(register: Register, chain: string, member: MemberAcco
   const [holder, heldId] = await Promise.all([register.addressOf(member.id), register.idOf(member.account)]);
   if (holder.toLowerCase() === member.account.toLowerCase()) {
     const kind = await register.kindOf(member.account);
-    if (kind !== DEVICE_KIND) throw new MemberRegistrationError(chain, member.id, `is registered with kind ${kind}, not Device (${DEVICE_KIND})`);
+    if (kind !== DEVICE_KIND)
+      throw new MemberRegistrationError(
+        chain,
+        member.id,
+        `is registered with kind ${kind}, not Device (${DEVICE_KIND})`,
+      );
     return true;
   }
   if (holder !== ZeroAddress) {
-    throw new MemberRegistrationError(chain, member.id, `is registered to ${holder}, not to its device account ${member.account} (was COMMCHAIN_MNEMONIC changed?)`);
+    throw new MemberRegistrationError(
+      chain,
+      member.id,
+      `is registered to ${holder}, not to its device account ${member.account} (was COMMCHAIN_MNEMONIC changed?)`,
+    );
   }
-  if (heldId !== "") throw new MemberRegistrationError(chain, member.id, `cannot be registered: its account ${member.account} already holds the identity ${JSON.stringify(heldId)}`);
+  if (heldId !== "")
+    throw new MemberRegistrationError(
+      chain,
+      member.id,
+      `cannot be registered: its account ${member.account} already holds the identity ${JSON.stringify(heldId)}`,
+    );
   return false;
 }
 
-async function attempt<T>(chain: string, member: MemberAccount, register: Register, action: () => Promise<T>): Promise<T> {
+async function attempt<T>(
+  chain: string,
+  member: MemberAccount,
+  register: Register,
+  action: () => Promise<T>,
+): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw new MemberRegistrationError(chain, member.id, `could not be registered to ${member.account}: ${describeError(error, register.interface)}`);
+    throw new MemberRegistrationError(
+      chain,
+      member.id,
+      `could not be registered to ${member.account}: ${describeError(error, register.interface)}`,
+    );
   }
 }

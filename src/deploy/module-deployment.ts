@@ -54,7 +54,11 @@ export interface ModuleProgress {
 }
 
 /** What {@link deployModule} needs. */
-export interface ModuleDeploymentInput<ModuleIdT extends string, ContractNameT extends string, ResultT extends IgnitionModuleResult<ContractNameT>> {
+export interface ModuleDeploymentInput<
+  ModuleIdT extends string,
+  ContractNameT extends string,
+  ResultT extends IgnitionModuleResult<ContractNameT>,
+> {
   readonly chain: Pick<ChainEntry, "name" | "rpc" | "external">;
   /** The chain's data directory; the journal goes to `<chainDir>/ignition/<deployment id>`. */
   readonly chainDir: string;
@@ -81,10 +85,17 @@ export async function missingRecordedCode(dir: string, provider: EIP1193Provider
   try {
     recorded = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
   } catch (error) {
-    throw new DeploymentJournalError(file, `cannot be read as Ignition's deployed addresses (${(error as Error).message})`);
+    throw new DeploymentJournalError(
+      file,
+      `cannot be read as Ignition's deployed addresses (${(error as Error).message})`,
+    );
   }
   const checks = await Promise.all(
-    Object.entries(recorded).map(async ([futureId, address]) => ({ futureId, address, code: (await provider.request({ method: "eth_getCode", params: [address, "latest"] })) as string })),
+    Object.entries(recorded).map(async ([futureId, address]) => ({
+      futureId,
+      address,
+      code: (await provider.request({ method: "eth_getCode", params: [address, "latest"] })) as string,
+    })),
   );
   return checks.filter((check) => check.code === "0x").map(({ futureId, address }) => ({ futureId, address }));
 }
@@ -95,9 +106,11 @@ export async function missingRecordedCode(dir: string, provider: EIP1193Provider
  * succeed, and passes on what the provider throws when the chain is down; either way the journal
  * keeps every step that completed, so the next call resumes.
  */
-export async function deployModule<ModuleIdT extends string, ContractNameT extends string, ResultT extends IgnitionModuleResult<ContractNameT>>(
-  input: ModuleDeploymentInput<ModuleIdT, ContractNameT, ResultT>,
-): Promise<ModuleDeploymentOutcome> {
+export async function deployModule<
+  ModuleIdT extends string,
+  ContractNameT extends string,
+  ResultT extends IgnitionModuleResult<ContractNameT>,
+>(input: ModuleDeploymentInput<ModuleIdT, ContractNameT, ResultT>): Promise<ModuleDeploymentOutcome> {
   const dir = deploymentDir(input.chainDir, input.chain);
   const report = input.onProgress ?? (() => undefined);
   let discardedJournal: string | undefined;
@@ -128,17 +141,25 @@ export async function deployModule<ModuleIdT extends string, ContractNameT exten
     defaultSender: input.accounts[0],
   });
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-    throw new IgnitionDeploymentError(input.chain.name, input.module.id, dir, errorDeploymentResultToExceptionMessage(result).replace(/\n\n/g, "\n"));
+    throw new IgnitionDeploymentError(
+      input.chain.name,
+      input.module.id,
+      dir,
+      errorDeploymentResultToExceptionMessage(result).replace(/\n\n/g, "\n"),
+    );
   }
   const prefix = `${input.module.id}#`;
   const contracts: Record<string, string> = {};
-  for (const [futureId, contract] of Object.entries(result.contracts)) contracts[futureId.startsWith(prefix) ? futureId.slice(prefix.length) : futureId] = contract.address;
+  for (const [futureId, contract] of Object.entries(result.contracts))
+    contracts[futureId.startsWith(prefix) ? futureId.slice(prefix.length) : futureId] = contract.address;
   return {
     moduleId: input.module.id,
     deploymentId: deploymentId(input.chain),
     deploymentDir: dir,
     contracts,
-    deployed: tracker.deployed.map((futureId) => (futureId.startsWith(prefix) ? futureId.slice(prefix.length) : futureId)),
+    deployed: tracker.deployed.map((futureId) =>
+      futureId.startsWith(prefix) ? futureId.slice(prefix.length) : futureId,
+    ),
     transactions: tracker.transactions,
     resumed,
     ...(discardedJournal === undefined ? {} : { discardedJournal }),
@@ -159,18 +180,25 @@ class ProgressTracker {
 
   listener(): ExecutionEventListener {
     const ignore = () => undefined;
-    const finished = (verb: string) => (event: { futureId: string; result: { type: ExecutionEventResultType; result?: string; error?: string } }) => {
-      this.done += 1;
-      const name = event.futureId.slice(this.moduleId.length + 1);
-      if (event.result.type === ExecutionEventResultType.SUCCESS) {
-        if (verb === "deployed") this.deployed.push(event.futureId);
-        this.say(verb === "deployed" ? `${name} deployed at ${event.result.result}` : `${name} ${verb}`);
-      } else {
-        this.say(`${name} FAILED: ${event.result.error ?? "held"}`);
-      }
-    };
+    const finished =
+      (verb: string) =>
+      (event: { futureId: string; result: { type: ExecutionEventResultType; result?: string; error?: string } }) => {
+        this.done += 1;
+        const name = event.futureId.slice(this.moduleId.length + 1);
+        if (event.result.type === ExecutionEventResultType.SUCCESS) {
+          if (verb === "deployed") this.deployed.push(event.futureId);
+          this.say(verb === "deployed" ? `${name} deployed at ${event.result.result}` : `${name} ${verb}`);
+        } else {
+          this.say(`${name} FAILED: ${event.result.error ?? "held"}`);
+        }
+      };
     return {
-      deploymentStart: (event) => this.say(event.isResumed ? `resuming Ignition deployment ${this.moduleId}` : `starting Ignition deployment ${this.moduleId}`),
+      deploymentStart: (event) =>
+        this.say(
+          event.isResumed
+            ? `resuming Ignition deployment ${this.moduleId}`
+            : `starting Ignition deployment ${this.moduleId}`,
+        ),
       batchInitialize: (event) => {
         this.total = event.batches.reduce((sum, batch) => sum + batch.length, 0);
         if (this.total === 0) this.say(`${this.moduleId}: nothing to do, every step is in the journal`);
@@ -183,8 +211,10 @@ class ProgressTracker {
       transactionSend: () => {
         this.transactions += 1;
       },
-      onchainInteractionDropped: (event) => this.say(`${event.futureId}: transaction dropped by the chain, sending it again`),
-      onchainInteractionReplacedByUser: (event) => this.say(`${event.futureId}: its nonce was used by another transaction, sending it again`),
+      onchainInteractionDropped: (event) =>
+        this.say(`${event.futureId}: transaction dropped by the chain, sending it again`),
+      onchainInteractionReplacedByUser: (event) =>
+        this.say(`${event.futureId}: its nonce was used by another transaction, sending it again`),
       onchainInteractionTimeout: (event) => this.say(`${event.futureId}: transaction timed out`),
       wipeApply: ignore,
       deploymentExecutionStateInitialize: ignore,

@@ -11,7 +11,16 @@ export function formatDeployProgress({ chain, message, done, total }: DeployProg
 }
 
 /** Column headers of {@link deploySummaryRows}. */
-export const SUMMARY_HEADERS = ["chain", "chain id", "module", "contracts", "deployed now", "txs", "members", "trust root"] as const;
+export const SUMMARY_HEADERS = [
+  "chain",
+  "chain id",
+  "module",
+  "contracts",
+  "deployed now",
+  "txs",
+  "members",
+  "trust root",
+] as const;
 
 /** One row of cells per chain deployment. */
 export function deploySummaryRows(deployments: readonly ChainDeployment[]): string[][] {
@@ -22,7 +31,9 @@ export function deploySummaryRows(deployments: readonly ChainDeployment[]): stri
     String(Object.keys(d.contracts).length),
     String(d.deployed.length),
     String(d.transactions),
-    d.members === undefined ? "-" : `${d.members.registered.length + d.members.already.length} (${d.members.registered.length} new)`,
+    d.members === undefined
+      ? "-"
+      : `${d.members.registered.length + d.members.already.length} (${d.members.registered.length} new)`,
     d.trustRoot === undefined ? "-" : d.trustRoot.registeredNow ? "registered now" : "registered",
   ]);
 }
@@ -33,6 +44,9 @@ export function formatDeploySummary(deployments: readonly ChainDeployment[]): st
   const widths = SUMMARY_HEADERS.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const numeric = new Set([1, 3, 4, 5]);
   const line = (row: readonly string[]) =>
-    row.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join("  ").trimEnd();
+    row
+      .map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
+      .join("  ")
+      .trimEnd();
   return [line(rows[0]), widths.map((width) => "-".repeat(width)).join("  "), ...rows.slice(1).map(line)].join("\n");
 }

@@ -149,7 +149,13 @@ export function iterateBestResponses(
   throw new EquilibriumNotConvergedError(rates.length, budget, options.maxIterations, change);
 }
 
-function multipliersAt(p: SamplingParameters, rate: number, others: number, budget: number, bounds: RateBounds): Multipliers {
+function multipliersAt(
+  p: SamplingParameters,
+  rate: number,
+  others: number,
+  budget: number,
+  bounds: RateBounds,
+): Multipliers {
   const slope = marginalUtility(p, rate, others, budget);
   const unit = p.epsilon * p.alpha1;
   // (9) with μ3 = 0: a binding upper bound takes up a positive slope, a binding lower bound a negative one.
@@ -164,7 +170,14 @@ function multipliersAt(p: SamplingParameters, rate: number, others: number, budg
   };
 }
 
-function kktResidual(p: SamplingParameters, rate: number, others: number, budget: number, bounds: RateBounds, m: Multipliers): number {
+function kktResidual(
+  p: SamplingParameters,
+  rate: number,
+  others: number,
+  budget: number,
+  bounds: RateBounds,
+  m: Multipliers,
+): number {
   const slope = marginalUtility(p, rate, others, budget);
   const unit = p.epsilon * p.alpha1;
   const cost = energyCost(p, rate);
@@ -175,7 +188,13 @@ function kktResidual(p: SamplingParameters, rate: number, others: number, budget
 }
 
 /** The largest gain of any seller moving alone to one of `points` evenly spaced feasible rates. */
-export function maxDeviationGain(p: SamplingParameters, rates: readonly number[], budget: number, bounds: readonly RateBounds[], points: number): number {
+export function maxDeviationGain(
+  p: SamplingParameters,
+  rates: readonly number[],
+  budget: number,
+  bounds: readonly RateBounds[],
+  points: number,
+): number {
   const xi = rates.map((r) => satisfaction(p, r));
   const total = xi.reduce((a, b) => a + b, 0);
   let worst = -Infinity;
@@ -193,10 +212,12 @@ export function maxDeviationGain(p: SamplingParameters, rates: readonly number[]
 }
 
 function validateGame(budget: number, rawRates: readonly number[]): void {
-  if (!Number.isFinite(budget) || budget <= 0) throw new SamplingParameterError("budget", `must be a positive number, got ${budget}`);
+  if (!Number.isFinite(budget) || budget <= 0)
+    throw new SamplingParameterError("budget", `must be a positive number, got ${budget}`);
   if (rawRates.length === 0) throw new SamplingParameterError("sellers", "must be at least 1, got 0");
   rawRates.forEach((r, i) => {
-    if (!Number.isFinite(r) || r < 0) throw new SamplingParameterError(`rawRates[${i}]`, `must be a rate ≥ 0, got ${r}`);
+    if (!Number.isFinite(r) || r < 0)
+      throw new SamplingParameterError(`rawRates[${i}]`, `must be a rate ≥ 0, got ${r}`);
   });
 }
 
@@ -219,8 +240,16 @@ export function solveEquilibrium(
   let sellers = rawRates.map((_, i) => i + 1);
   const excluded: number[] = [];
   for (;;) {
-    const bounds = sellers.map((s) => (o.rawAsCap ? { min: range.min, max: Math.max(range.min, Math.min(range.max, rawRates[s - 1])) } : range));
-    const solved = iterateBestResponses(p, budget, bounds, sellers.map((s) => rawRates[s - 1]), o);
+    const bounds = sellers.map((s) =>
+      o.rawAsCap ? { min: range.min, max: Math.max(range.min, Math.min(range.max, rawRates[s - 1])) } : range,
+    );
+    const solved = iterateBestResponses(
+      p,
+      budget,
+      bounds,
+      sellers.map((s) => rawRates[s - 1]),
+      o,
+    );
     const rates = solved.rates;
     const xi = rates.map((r) => satisfaction(p, r));
     const total = xi.reduce((a, b) => a + b, 0);
@@ -232,17 +261,39 @@ export function solveEquilibrium(
     const worst = utilities.reduce((w, u, i) => (tied(u) ? i : w), 0);
     if (utilities[worst] < p.uMin) {
       if (!o.excludeInfeasible || sellers.length === 1) {
-        throw new InfeasibleParticipationError(o.excludeInfeasible ? sellers[worst] : sellers[utilities.findIndex((u) => u < p.uMin)], utilities[worst], p.uMin, sellers.length, budget);
+        throw new InfeasibleParticipationError(
+          o.excludeInfeasible ? sellers[worst] : sellers[utilities.findIndex((u) => u < p.uMin)],
+          utilities[worst],
+          p.uMin,
+          sellers.length,
+          budget,
+        );
       }
       excluded.push(sellers[worst]);
       sellers = sellers.filter((_, i) => i !== worst);
       continue;
     }
     const multipliers = rates.map((r, i) => multipliersAt(p, r, total - xi[i], budget, bounds[i]));
-    const residual = Math.max(...rates.map((r, i) => kktResidual(p, r, total - xi[i], budget, bounds[i], multipliers[i])));
-    const fromLow = iterateBestResponses(p, budget, bounds, bounds.map((b) => b.min), o).rates;
-    const fromHigh = iterateBestResponses(p, budget, bounds, bounds.map((b) => b.max), o).rates;
-    const disagreement = Math.max(...rates.map((r, i) => Math.max(Math.abs(r - fromLow[i]), Math.abs(r - fromHigh[i]))));
+    const residual = Math.max(
+      ...rates.map((r, i) => kktResidual(p, r, total - xi[i], budget, bounds[i], multipliers[i])),
+    );
+    const fromLow = iterateBestResponses(
+      p,
+      budget,
+      bounds,
+      bounds.map((b) => b.min),
+      o,
+    ).rates;
+    const fromHigh = iterateBestResponses(
+      p,
+      budget,
+      bounds,
+      bounds.map((b) => b.max),
+      o,
+    ).rates;
+    const disagreement = Math.max(
+      ...rates.map((r, i) => Math.max(Math.abs(r - fromLow[i]), Math.abs(r - fromHigh[i]))),
+    );
     const symmetric = bounds.every((b) => b.min === bounds[0].min && b.max === bounds[0].max);
     const closedFormRate = symmetric ? symmetricRate(p, rates.length, budget, bounds[0]) : null;
     const closedFormGap = closedFormRate === null ? null : Math.max(...rates.map((r) => Math.abs(r - closedFormRate)));
@@ -255,7 +306,11 @@ export function solveEquilibrium(
       starts: ["given", "lowest", "highest"],
       startDisagreement: disagreement,
       kktResidual: residual,
-      holds: gain <= o.maxGain && disagreement <= o.maxDisagreement && (closedFormGap ?? 0) <= o.maxDisagreement && residual <= o.maxDisagreement,
+      holds:
+        gain <= o.maxGain &&
+        disagreement <= o.maxDisagreement &&
+        (closedFormGap ?? 0) <= o.maxDisagreement &&
+        residual <= o.maxDisagreement,
     };
     return {
       budget,

@@ -40,6 +40,8 @@ export class EquilibriumNotConvergedError extends EconomicsError {
     readonly iterations: number,
     readonly lastChange: number,
   ) {
-    super(`best responses for ${sellers} sellers at budget ${budget} did not converge in ${iterations} rounds (last change ${lastChange})`);
+    super(
+      `best responses for ${sellers} sellers at budget ${budget} did not converge in ${iterations} rounds (last change ${lastChange})`,
+    );
   }
 }

@@ -6,7 +6,9 @@ export function formatSamplingSummary(study: SamplingStudy, files: readonly stri
   const o = study.options;
   return [
     `Sampling-rate game: ${o.budgets.length} budgets × ${o.maxSellers} seller counts, ${study.certified ? "every equilibrium certified" : "NOT every equilibrium certified"}`,
-    ...study.crossings.filter((c) => c.priceRatio === o.priceRatio).map((c) => `  B = ${c.budget}: equilibrium rate above UPS from ${c.sellers ?? "never"} sellers`),
+    ...study.crossings
+      .filter((c) => c.priceRatio === o.priceRatio)
+      .map((c) => `  B = ${c.budget}: equilibrium rate above UPS from ${c.sellers ?? "never"} sellers`),
     ...study.claims.map((c) => `  ${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`),
     ...files.map((file) => `  wrote ${file}`),
   ].join("\n");

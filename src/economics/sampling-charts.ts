@@ -1,7 +1,14 @@
 /** Figs. 9–12 of the paper as vega-lite specs: rates and profit per seller against the seller count. */
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA } from "../report/kit/vega";
-import { meanProfit, meanRate, priceLabel, type SamplingStudy, type StudyEquilibrium, type StudyPricing } from "./sampling-study";
+import {
+  meanProfit,
+  meanRate,
+  priceLabel,
+  type SamplingStudy,
+  type StudyEquilibrium,
+  type StudyPricing,
+} from "./sampling-study";
 
 /** The four figures, by file stem. */
 export type SamplingFigure = "fig9" | "fig10" | "fig11" | "fig12";
@@ -43,14 +50,24 @@ export function samplingFigureSpec(study: SamplingStudy, figure: SamplingFigure)
   const neBudgets = byPrice ? [budget0] : o.budgets;
   for (const b of neBudgets) {
     for (const e of study.equilibrium.filter((x) => x.budget === b)) {
-      values.push({ sellers: e.sellerCount, value: measure(e), series: byPrice ? "NE" : `NE, B = ${b}`, strategy: "NE" });
+      values.push({
+        sellers: e.sellerCount,
+        value: measure(e),
+        series: byPrice ? "NE" : `NE, B = ${b}`,
+        strategy: "NE",
+      });
     }
   }
   const ratios = byPrice ? [...new Set(o.figurePriceRatios)] : [o.priceRatio];
   for (const b of neBudgets) {
     for (const ratio of ratios) {
       for (const u of study.uniformPricing.filter((x) => x.budget === b && x.priceRatio === ratio)) {
-        values.push({ sellers: u.sellers, value: measure(u), series: byPrice ? `UPS, ${priceLabel(ratio)}` : `UPS, B = ${b}`, strategy: "UPS" });
+        values.push({
+          sellers: u.sellers,
+          value: measure(u),
+          series: byPrice ? `UPS, ${priceLabel(ratio)}` : `UPS, B = ${b}`,
+          strategy: "UPS",
+        });
       }
     }
   }

@@ -35,7 +35,9 @@ export const SAMPLING_DEFAULTS: SamplingParameters = Object.freeze({
 });
 
 /** The paper's raw sampling rates R of its 15 sellers (§6.2): the iteration's starting point. */
-export const PAPER_RAW_RATES: readonly number[] = Object.freeze([100, 200, 1000, 500, 800, 300, 600, 700, 400, 900, 750, 250, 450, 650, 150]);
+export const PAPER_RAW_RATES: readonly number[] = Object.freeze([
+  100, 200, 1000, 500, 800, 300, 600, 700, 400, 900, 750, 250, 450, 650, 150,
+]);
 
 /** The paper's buyer budgets B (§6.2, Figs. 10 and 12). */
 export const PAPER_BUDGETS: readonly number[] = Object.freeze([200, 300, 400]);
@@ -57,10 +59,14 @@ export function validateParameters(p: SamplingParameters): SamplingParameters {
   for (const name of ["beta2", "alpha1", "epsilon"] as const) {
     if (p[name] <= 0) throw new SamplingParameterError(name, `must be > 0, got ${p[name]}`);
   }
-  if (p.beta1 <= 0) throw new SamplingParameterError("beta1", `must be > 0 so that satisfaction is positive at rate 0, got ${p.beta1}`);
+  if (p.beta1 <= 0)
+    throw new SamplingParameterError("beta1", `must be > 0 so that satisfaction is positive at rate 0, got ${p.beta1}`);
   if (p.ceMin > p.ceMax) throw new SamplingParameterError("ceMin", `${p.ceMin} is above ceMax ${p.ceMax}`);
   if (p.ceMax < p.epsilon * p.alpha2) {
-    throw new SamplingParameterError("ceMax", `${p.ceMax} is below the cost of sampling at rate 0, ε·α2 = ${p.epsilon * p.alpha2}: no rate is feasible`);
+    throw new SamplingParameterError(
+      "ceMax",
+      `${p.ceMax} is below the cost of sampling at rate 0, ε·α2 = ${p.epsilon * p.alpha2}: no rate is feasible`,
+    );
   }
   return p;
 }
@@ -104,5 +110,7 @@ export function marginalUtility(p: SamplingParameters, rate: number, others: num
 /** U″(r) (7, corrected): negative for every rate when Φ > 0, so U is concave in one's own rate. */
 export function curvature(p: SamplingParameters, rate: number, others: number, budget: number): number {
   const total = others + satisfaction(p, rate);
-  return -(p.beta2 * budget * others * (total + (2 * p.beta2) / Math.LN10)) / (Math.LN10 * (1 + rate) ** 2 * total ** 3);
+  return (
+    -(p.beta2 * budget * others * (total + (2 * p.beta2) / Math.LN10)) / (Math.LN10 * (1 + rate) ** 2 * total ** 3)
+  );
 }

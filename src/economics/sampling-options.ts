@@ -34,7 +34,10 @@ export const SAMPLING_ARG_DEFAULTS: SamplingArgs = {
   rawRates: list(SAMPLING_STUDY_DEFAULTS.rawRates),
   priceRatio: "1/6",
   figurePriceRatios: "1/5,1/6,1/7",
-  ...(Object.fromEntries(Object.entries(SAMPLING_DEFAULTS).map(([k, v]) => [k, String(v)])) as Record<keyof SamplingParameters, string>),
+  ...(Object.fromEntries(Object.entries(SAMPLING_DEFAULTS).map(([k, v]) => [k, String(v)])) as Record<
+    keyof SamplingParameters,
+    string
+  >),
   excludeInfeasible: false,
   rawAsCap: false,
 };
@@ -49,7 +52,8 @@ function parseNumber(option: string, text: string): number {
   const trimmed = text.trim();
   const fraction = /^([^/]+)\/([^/]+)$/.exec(trimmed);
   const value = fraction === null ? Number(trimmed) : Number(fraction[1]) / Number(fraction[2]);
-  if (trimmed === "" || !Number.isFinite(value)) throw new SamplingParameterError(option, `must be a number, got "${text}"`);
+  if (trimmed === "" || !Number.isFinite(value))
+    throw new SamplingParameterError(option, `must be a number, got "${text}"`);
   return value;
 }
 
@@ -68,9 +72,13 @@ function parseList(option: string, text: string): number[] {
 /** Turns the task's text options into study options; the study validates the values. */
 export function parseSamplingArgs(args: SamplingArgs): SamplingStudyOptions {
   const maxSellers = parseNumber("--max-sellers", args.maxSellers);
-  if (!Number.isInteger(maxSellers)) throw new SamplingParameterError("--max-sellers", `must be a whole number, got "${args.maxSellers}"`);
+  if (!Number.isInteger(maxSellers))
+    throw new SamplingParameterError("--max-sellers", `must be a whole number, got "${args.maxSellers}"`);
   const parameters = Object.fromEntries(
-    (Object.keys(SAMPLING_DEFAULTS) as (keyof SamplingParameters)[]).map((key) => [key, parseNumber(optionName(key), args[key])]),
+    (Object.keys(SAMPLING_DEFAULTS) as (keyof SamplingParameters)[]).map((key) => [
+      key,
+      parseNumber(optionName(key), args[key]),
+    ]),
   ) as unknown as SamplingParameters;
   return {
     parameters,

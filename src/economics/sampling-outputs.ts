@@ -13,7 +13,16 @@ export type SamplingOutputs = { json: string; report: string } & Record<Sampling
 export function samplingDocument(study: SamplingStudy): object {
   const o = study.options;
   return {
-    parameters: { ...o.parameters, budgets: o.budgets, maxSellers: o.maxSellers, rawRates: o.rawRates, priceRatio: o.priceRatio, figurePriceRatios: o.figurePriceRatios, excludeInfeasible: o.excludeInfeasible, rawAsCap: o.rawAsCap },
+    parameters: {
+      ...o.parameters,
+      budgets: o.budgets,
+      maxSellers: o.maxSellers,
+      rawRates: o.rawRates,
+      priceRatio: o.priceRatio,
+      figurePriceRatios: o.figurePriceRatios,
+      excludeInfeasible: o.excludeInfeasible,
+      rawAsCap: o.rawAsCap,
+    },
     certified: study.certified,
     claims: study.claims,
     crossings: study.crossings,
@@ -48,6 +57,9 @@ export async function writeSamplingOutputs(outDir: string, study: SamplingStudy)
   return writeFileSet(outDir, {
     json: { file: SAMPLING_FILES.json, data: formatJsonFile(samplingDocument(study)) },
     report: { file: SAMPLING_FILES.report, data: renderSamplingReport(study, figures) },
-    ...(Object.fromEntries(SAMPLING_FIGURES.map((f, i) => [f, { file: figures[f], data: svgs[i] }])) as Record<SamplingFigure, SetFile>),
+    ...(Object.fromEntries(SAMPLING_FIGURES.map((f, i) => [f, { file: figures[f], data: svgs[i] }])) as Record<
+      SamplingFigure,
+      SetFile
+    >),
   });
 }

@@ -1,12 +1,25 @@
 /** report.md of `economics:sampling`: Figs. 9–12 as tables, the paper's claims ✓/✗, crossings, certificates. */
-import { formatExponential, formatFixed, formatInteger, heading, markdownDocument, markdownTable, section } from "../report/kit/markdown";
+import {
+  formatExponential,
+  formatFixed,
+  formatInteger,
+  heading,
+  markdownDocument,
+  markdownTable,
+  section,
+} from "../report/kit/markdown";
 import type { SamplingFigure } from "./sampling-charts";
 import { meanProfit, meanRate, priceLabel, type SamplingStudy } from "./sampling-study";
 
 const f2 = (x: number) => formatFixed(x, 2);
 const verdict = (holds: boolean | null) => (holds === null ? "– (not testable here)" : holds ? "✓" : "✗");
 
-function figureTable(study: SamplingStudy, budgets: readonly number[], ratios: readonly number[], rate: boolean): string {
+function figureTable(
+  study: SamplingStudy,
+  budgets: readonly number[],
+  ratios: readonly number[],
+  rate: boolean,
+): string {
   const headers = ["n"];
   for (const b of budgets) {
     headers.push(budgets.length > 1 ? `NE B=${b}` : "NE");
@@ -25,7 +38,11 @@ function figureTable(study: SamplingStudy, budgets: readonly number[], ratios: r
     }
     rows.push(row);
   }
-  return markdownTable(headers, rows, headers.map((_, i) => (i === 0 ? "left" : "right")));
+  return markdownTable(
+    headers,
+    rows,
+    headers.map((_, i) => (i === 0 ? "left" : "right")),
+  );
 }
 
 /** The Markdown report; `figures` maps each figure to the file it links. */
@@ -58,7 +75,11 @@ export function renderSamplingReport(study: SamplingStudy, figures: Record<Sampl
       "The first seller count from which the equilibrium's rate is above UPS's (and stays above).",
       markdownTable(
         ["budget", "price", "crossing"],
-        study.crossings.map((c) => [String(c.budget), priceLabel(c.priceRatio), c.sellers === null ? "never" : `${c.sellers - 1} → ${c.sellers}`]),
+        study.crossings.map((c) => [
+          String(c.budget),
+          priceLabel(c.priceRatio),
+          c.sellers === null ? "never" : `${c.sellers - 1} → ${c.sellers}`,
+        ]),
       ),
     ),
     section(
@@ -67,11 +88,31 @@ export function renderSamplingReport(study: SamplingStudy, figures: Record<Sampl
         `largest utility gain from a unilateral deviation on a ${formatInteger(study.equilibrium[0].certificate.gridPoints)}-point grid ${worstGain <= 0 ? "≤ 0 (no seller gains)" : formatExponential(worstGain)}; ` +
         `starts (given, lowest, highest) agree within ${formatExponential(worstStart)}; closed form within ${formatExponential(worstClosed)}; ` +
         `KKT residual ${formatExponential(worstKkt)}.`,
-      ...(excluded.length === 0 ? [] : [`Dropped as infeasible (U < U_min): ${excluded.map((e) => `B=${e.budget} n=${e.sellerCount}: sellers ${e.excluded.join(", ")}`).join("; ")}.`]),
+      ...(excluded.length === 0
+        ? []
+        : [
+            `Dropped as infeasible (U < U_min): ${excluded.map((e) => `B=${e.budget} n=${e.sellerCount}: sellers ${e.excluded.join(", ")}`).join("; ")}.`,
+          ]),
     ),
-    section(`Fig. 9: sampling rate by price (B = ${b0})`, `![Fig. 9](${figures.fig9})`, figureTable(study, [b0], figRatios, true)),
-    section(`Fig. 10: sampling rate by budget (UPS at ${priceLabel(o.priceRatio)})`, `![Fig. 10](${figures.fig10})`, figureTable(study, o.budgets, [o.priceRatio], true)),
-    section(`Fig. 11: profit per seller by price (B = ${b0})`, `![Fig. 11](${figures.fig11})`, figureTable(study, [b0], figRatios, false)),
-    section(`Fig. 12: profit per seller by budget (UPS at ${priceLabel(o.priceRatio)})`, `![Fig. 12](${figures.fig12})`, figureTable(study, o.budgets, [o.priceRatio], false)),
+    section(
+      `Fig. 9: sampling rate by price (B = ${b0})`,
+      `![Fig. 9](${figures.fig9})`,
+      figureTable(study, [b0], figRatios, true),
+    ),
+    section(
+      `Fig. 10: sampling rate by budget (UPS at ${priceLabel(o.priceRatio)})`,
+      `![Fig. 10](${figures.fig10})`,
+      figureTable(study, o.budgets, [o.priceRatio], true),
+    ),
+    section(
+      `Fig. 11: profit per seller by price (B = ${b0})`,
+      `![Fig. 11](${figures.fig11})`,
+      figureTable(study, [b0], figRatios, false),
+    ),
+    section(
+      `Fig. 12: profit per seller by budget (UPS at ${priceLabel(o.priceRatio)})`,
+      `![Fig. 12](${figures.fig12})`,
+      figureTable(study, o.budgets, [o.priceRatio], false),
+    ),
   ]);
 }

@@ -5,7 +5,13 @@
  */
 import { EQUILIBRIUM_DEFAULTS, solveEquilibrium, type Equilibrium } from "./equilibrium";
 import { SamplingParameterError } from "./errors";
-import { PAPER_BUDGETS, PAPER_RAW_RATES, SAMPLING_DEFAULTS, validateParameters, type SamplingParameters } from "./sampling-model";
+import {
+  PAPER_BUDGETS,
+  PAPER_RAW_RATES,
+  SAMPLING_DEFAULTS,
+  validateParameters,
+  type SamplingParameters,
+} from "./sampling-model";
 import { DEFAULT_PRICE_RATIO, uniformPricing, type UniformPricing } from "./uniform-pricing";
 
 /** What to run. */
@@ -91,14 +97,23 @@ function validateStudy(o: SamplingStudyOptions): void {
   validateParameters(o.parameters);
   if (o.budgets.length === 0) throw new SamplingParameterError("budgets", "names no budget");
   o.budgets.forEach((b, i) => {
-    if (!Number.isFinite(b) || b <= 0) throw new SamplingParameterError(`budgets[${i}]`, `must be a positive number, got ${b}`);
+    if (!Number.isFinite(b) || b <= 0)
+      throw new SamplingParameterError(`budgets[${i}]`, `must be a positive number, got ${b}`);
   });
-  if (!Number.isInteger(o.maxSellers) || o.maxSellers < 1) throw new SamplingParameterError("maxSellers", `must be a whole number ≥ 1, got ${o.maxSellers}`);
+  if (!Number.isInteger(o.maxSellers) || o.maxSellers < 1)
+    throw new SamplingParameterError("maxSellers", `must be a whole number ≥ 1, got ${o.maxSellers}`);
   if (o.rawRates.length < o.maxSellers) {
-    throw new SamplingParameterError("rawRates", `gives ${o.rawRates.length} raw rates but the study has up to ${o.maxSellers} sellers: give one rate per seller`);
+    throw new SamplingParameterError(
+      "rawRates",
+      `gives ${o.rawRates.length} raw rates but the study has up to ${o.maxSellers} sellers: give one rate per seller`,
+    );
   }
-  for (const [name, ratio] of [["priceRatio", o.priceRatio], ...o.figurePriceRatios.map((r, i) => [`figurePriceRatios[${i}]`, r] as const)] as const) {
-    if (!Number.isFinite(ratio) || ratio <= 0) throw new SamplingParameterError(name, `must be a positive share of the budget, got ${ratio}`);
+  for (const [name, ratio] of [
+    ["priceRatio", o.priceRatio],
+    ...o.figurePriceRatios.map((r, i) => [`figurePriceRatios[${i}]`, r] as const),
+  ] as const) {
+    if (!Number.isFinite(ratio) || ratio <= 0)
+      throw new SamplingParameterError(name, `must be a positive share of the budget, got ${ratio}`);
   }
 }
 
@@ -113,18 +128,32 @@ function crossingOf(ne: readonly number[], ups: readonly number[]): number | nul
 
 const fmt = (x: number) => x.toFixed(2);
 
-function checkClaims(o: SamplingStudyOptions, ne: (b: number) => StudyEquilibrium[], ups: (b: number, ratio: number) => StudyPricing[]): Claim[] {
+function checkClaims(
+  o: SamplingStudyOptions,
+  ne: (b: number) => StudyEquilibrium[],
+  ups: (b: number, ratio: number) => StudyPricing[],
+): Claim[] {
   const few = Array.from({ length: Math.min(o.maxSellers, PAPER_CROSSING_SELLERS - 1) }, (_, i) => i + 1);
-  const many = Array.from({ length: Math.max(0, o.maxSellers - PAPER_CROSSING_SELLERS + 1) }, (_, i) => i + PAPER_CROSSING_SELLERS);
+  const many = Array.from(
+    { length: Math.max(0, o.maxSellers - PAPER_CROSSING_SELLERS + 1) },
+    (_, i) => i + PAPER_CROSSING_SELLERS,
+  );
   const rateAt = (b: number, n: number) => ({ ne: meanRate(ne(b)[n - 1]), ups: meanRate(ups(b, o.priceRatio)[n - 1]) });
   const compare = (counts: number[], upsAbove: boolean) => {
-    const misses = o.budgets.flatMap((b) => counts.filter((n) => (upsAbove ? rateAt(b, n).ups <= rateAt(b, n).ne : rateAt(b, n).ne <= rateAt(b, n).ups)).map((n) => `B=${b} n=${n}`));
+    const misses = o.budgets.flatMap((b) =>
+      counts
+        .filter((n) => (upsAbove ? rateAt(b, n).ups <= rateAt(b, n).ne : rateAt(b, n).ne <= rateAt(b, n).ups))
+        .map((n) => `B=${b} n=${n}`),
+    );
     const sample = o.budgets.map((b) => {
       const n = upsAbove ? counts[counts.length - 1] : counts[0];
       const r = rateAt(b, n);
       return `B=${b} n=${n}: NE ${fmt(r.ne)}, UPS ${fmt(r.ups)}`;
     });
-    return { holds: misses.length === 0, evidence: misses.length === 0 ? sample.join("; ") : `fails at ${misses.join(", ")}` };
+    return {
+      holds: misses.length === 0,
+      evidence: misses.length === 0 ? sample.join("; ") : `fails at ${misses.join(", ")}`,
+    };
   };
   const spreads = o.budgets.map((b) => {
     const profits = ups(b, o.priceRatio).map(meanProfit);
@@ -147,7 +176,9 @@ function checkClaims(o: SamplingStudyOptions, ne: (b: number) => StudyEquilibriu
     {
       id: "ne-higher-many",
       claim: "the equilibrium has the higher sampling rate above six sellers",
-      ...(many.length === 0 ? { holds: null, evidence: `needs at least ${PAPER_CROSSING_SELLERS} sellers` } : compare(many, false)),
+      ...(many.length === 0
+        ? { holds: null, evidence: `needs at least ${PAPER_CROSSING_SELLERS} sellers` }
+        : compare(many, false)),
     },
     {
       id: "ups-profit-steady",
@@ -160,7 +191,10 @@ function checkClaims(o: SamplingStudyOptions, ne: (b: number) => StudyEquilibriu
       claim: "equilibrium profit per seller decreases as sellers join",
       holds: o.maxSellers < 2 ? null : falling.every((f) => f.rises.length === 0),
       evidence: falling
-        .map((f) => `B=${f.b}: ${fmt(f.first)} → ${fmt(f.last)}${f.rises.length === 0 ? "" : `, rises at n=${f.rises.join(",")}`}`)
+        .map(
+          (f) =>
+            `B=${f.b}: ${fmt(f.first)} → ${fmt(f.last)}${f.rises.length === 0 ? "" : `, rises at n=${f.rises.join(",")}`}`,
+        )
         .join("; "),
     },
   ];
@@ -181,13 +215,18 @@ export function runSamplingStudy(options: Partial<SamplingStudyOptions> = {}): S
         rawAsCap: o.rawAsCap,
       });
       equilibrium.push({ ...solved, sellerCount: n });
-      for (const ratio of ratios) pricing.push({ ...uniformPricing(o.parameters, budget, n, ratio * budget), priceRatio: ratio });
+      for (const ratio of ratios)
+        pricing.push({ ...uniformPricing(o.parameters, budget, n, ratio * budget), priceRatio: ratio });
     }
   }
   const ne = (b: number) => equilibrium.filter((e) => e.budget === b);
   const ups = (b: number, ratio: number) => pricing.filter((u) => u.budget === b && u.priceRatio === ratio);
   const crossings: Crossing[] = o.budgets.flatMap((budget) =>
-    ratios.map((priceRatio) => ({ budget, priceRatio, sellers: crossingOf(ne(budget).map(meanRate), ups(budget, priceRatio).map(meanRate)) })),
+    ratios.map((priceRatio) => ({
+      budget,
+      priceRatio,
+      sellers: crossingOf(ne(budget).map(meanRate), ups(budget, priceRatio).map(meanRate)),
+    })),
   );
   return {
     options: o,

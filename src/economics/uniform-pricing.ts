@@ -4,7 +4,14 @@
  * so each seller samples just enough to deliver ξ = B/(n·p), within the feasible rates.
  */
 import { SamplingParameterError } from "./errors";
-import { energyCost, inverseSatisfaction, rateBounds, satisfaction, validateParameters, type SamplingParameters } from "./sampling-model";
+import {
+  energyCost,
+  inverseSatisfaction,
+  rateBounds,
+  satisfaction,
+  validateParameters,
+  type SamplingParameters,
+} from "./sampling-model";
 
 /** The paper never states p; B/6 is the price at which its claim "NE higher above six sellers" holds (spec §4). */
 export const DEFAULT_PRICE_RATIO = 1 / 6;
@@ -23,11 +30,19 @@ export interface UniformPricing {
 }
 
 /** UPS rates and profits: r = clamp(ξ⁻¹(B/(n·p))), profit = p·ξ(r) − C_e(r). */
-export function uniformPricing(parameters: SamplingParameters, budget: number, sellers: number, price: number): UniformPricing {
+export function uniformPricing(
+  parameters: SamplingParameters,
+  budget: number,
+  sellers: number,
+  price: number,
+): UniformPricing {
   const p = validateParameters(parameters);
-  if (!Number.isInteger(sellers) || sellers < 1) throw new SamplingParameterError("sellers", `must be a whole number ≥ 1, got ${sellers}`);
-  if (!Number.isFinite(budget) || budget <= 0) throw new SamplingParameterError("budget", `must be a positive number, got ${budget}`);
-  if (!Number.isFinite(price) || price <= 0) throw new SamplingParameterError("price", `must be a positive number, got ${price}`);
+  if (!Number.isInteger(sellers) || sellers < 1)
+    throw new SamplingParameterError("sellers", `must be a whole number ≥ 1, got ${sellers}`);
+  if (!Number.isFinite(budget) || budget <= 0)
+    throw new SamplingParameterError("budget", `must be a positive number, got ${budget}`);
+  if (!Number.isFinite(price) || price <= 0)
+    throw new SamplingParameterError("price", `must be a positive number, got ${price}`);
   const bounds = rateBounds(p);
   const rate = Math.min(bounds.max, Math.max(bounds.min, inverseSatisfaction(p, budget / (sellers * price))));
   const paid = price * satisfaction(p, rate);

@@ -28,7 +28,11 @@ export interface LockOptions {
  * write). Two starters racing for the same stale lock are told apart by the exclusive create: one
  * wins, the other sees the winner's live pid.
  */
-export function acquireLockFile(file: string, locked: (lock: string, pid: number | undefined) => Error, options: LockOptions = {}): void {
+export function acquireLockFile(
+  file: string,
+  locked: (lock: string, pid: number | undefined) => Error,
+  options: LockOptions = {},
+): void {
   const isGone = options.isGone ?? isProcessGone;
   const lock = lockFileOf(file);
   for (let attempt = 0; ; attempt++) {

@@ -9,7 +9,10 @@ import fs from "node:fs";
 export function commandLine(pid: number): string[] | undefined {
   if (fs.existsSync("/proc/self/cmdline")) {
     try {
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((arg) => arg !== "");
+      const args = fs
+        .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        .split("\0")
+        .filter((arg) => arg !== "");
       return args.length === 0 ? undefined : args;
     } catch {
       return undefined;
@@ -46,4 +49,3 @@ export function isProcessGone(pid: number): boolean {
     return true;
   }
 }
-

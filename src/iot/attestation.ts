@@ -52,11 +52,20 @@ export interface AttestationClaim {
 /** The EIP-712 domain of `epr`'s attestations, as the EPR publishes it (EIP-5267). */
 export async function attestationDomain(runner: ContractRunner, epr: string): Promise<TypedDataDomain> {
   const domain = await new Contract(getAddress(epr), EPR_ABI, runner).eip712Domain();
-  return { name: domain.name as string, version: domain.version as string, chainId: domain.chainId as bigint, verifyingContract: domain.verifyingContract as string };
+  return {
+    name: domain.name as string,
+    version: domain.version as string,
+    chainId: domain.chainId as bigint,
+    verifyingContract: domain.verifyingContract as string,
+  };
 }
 
 /** `signer`'s EIP-712 signature of `claim` under `domain`. */
-export function signAttestation(signer: TypedDataSigner, domain: TypedDataDomain, claim: AttestationClaim): Promise<string> {
+export function signAttestation(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  claim: AttestationClaim,
+): Promise<string> {
   return signer.signTypedData(domain, ATTESTATION_TYPES, { ...claim });
 }
 
@@ -90,10 +99,14 @@ export async function prepareAttestation(options: {
   const { runner, verifier, source, onStep } = options;
   const epr = getAddress(options.epr);
   const recordId = BigInt(options.recordId);
-  const [record, commitment] = await Promise.all([getRecord(runner, epr, recordId), new Contract(epr, EPR_ABI, runner).objectCommitmentOf(recordId) as Promise<string>]);
+  const [record, commitment] = await Promise.all([
+    getRecord(runner, epr, recordId),
+    new Contract(epr, EPR_ABI, runner).objectCommitmentOf(recordId) as Promise<string>,
+  ]);
   const bytes = await fetchRecordObject(record, verifier, source, { onStep });
   const digest = objectDigest(bytes);
-  if (objectCommitment(digest) !== commitment) throw new AttestationObjectError(epr, recordId, record.uri, commitment, digest);
+  if (objectCommitment(digest) !== commitment)
+    throw new AttestationObjectError(epr, recordId, record.uri, commitment, digest);
   let checkedPlaintext = false;
   try {
     openEnvelope(decodeEnvelope(bytes), verifier, record.contentHash);
@@ -102,6 +115,11 @@ export async function prepareAttestation(options: {
     // A verifier the device did not choose as a reader vouches for the object only.
     if (!(error instanceof NotAReaderError)) throw error;
   }
-  const signature = await signAttestation(verifier, await attestationDomain(runner, epr), { recordId, uri: record.uri, contentHash: record.contentHash, objectDigest: digest });
+  const signature = await signAttestation(verifier, await attestationDomain(runner, epr), {
+    recordId,
+    uri: record.uri,
+    contentHash: record.contentHash,
+    objectDigest: digest,
+  });
   return { epr, recordId, verifier: getAddress(verifier.address), objectDigest: digest, signature, checkedPlaintext };
 }

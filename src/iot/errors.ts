@@ -130,7 +130,10 @@ export class QueueWriteError extends IoTError {
     readonly file: string,
     cause: Error,
   ) {
-    super(`transaction queue ${file}: an append failed (${(cause as NodeJS.ErrnoException).code ?? cause.message}) and could not be cut back; reopen the queue`, { cause });
+    super(
+      `transaction queue ${file}: an append failed (${(cause as NodeJS.ErrnoException).code ?? cause.message}) and could not be cut back; reopen the queue`,
+      { cause },
+    );
   }
 }
 
@@ -213,6 +216,8 @@ export class AttestationObjectError extends IoTError {
     readonly commitment: string,
     readonly objectDigest: string,
   ) {
-    super(`record ${recordId} of EPR ${epr}: the object at "${uri}" has digest ${objectDigest}, which does not open the record's commitment ${commitment}`);
+    super(
+      `record ${recordId} of EPR ${epr}: the object at "${uri}" has digest ${objectDigest}, which does not open the record's commitment ${commitment}`,
+    );
   }
 }

@@ -65,24 +65,35 @@ export function unitChainFromTopology(
   if (options.chain !== undefined) {
     chain = chains.find((c) => c.name === options.chain);
     if (chain === undefined) {
-      throw new IoTConfigError("chain", `device ${deviceId} is not a member of chain ${options.chain} in ${file} (its chains: ${chains.map((c) => c.name).join(", ") || "none"})`);
+      throw new IoTConfigError(
+        "chain",
+        `device ${deviceId} is not a member of chain ${options.chain} in ${file} (its chains: ${chains.map((c) => c.name).join(", ") || "none"})`,
+      );
     }
   } else if (chains.length === 1) {
     chain = chains[0];
   } else {
     throw new IoTConfigError(
       "chain",
-      chains.length === 0 ? `device ${deviceId} is a member of no community chain in ${file}` : `device ${deviceId} bridges ${chains.map((c) => c.name).join(", ")}: name the chain`,
+      chains.length === 0
+        ? `device ${deviceId} is a member of no community chain in ${file}`
+        : `device ${deviceId} bridges ${chains.map((c) => c.name).join(", ")}: name the chain`,
     );
   }
   const address = (key: keyof TopologyContractNames, required: boolean): string | undefined => {
     const value = chain.contracts[names[key]];
     if (value === undefined && required) {
-      throw new IoTConfigError(`contracts.${key}`, `chain ${chain.name} in ${file} has no contract "${names[key]}" (deploy the BPIIoT contracts first)`);
+      throw new IoTConfigError(
+        `contracts.${key}`,
+        `chain ${chain.name} in ${file} has no contract "${names[key]}" (deploy the BPIIoT contracts first)`,
+      );
     }
     return value;
   };
-  const contracts: UnitContracts = { maintenanceService: address("maintenanceService", true)!, dataToken: address("dataToken", true)! };
+  const contracts: UnitContracts = {
+    maintenanceService: address("maintenanceService", true)!,
+    dataToken: address("dataToken", true)!,
+  };
   const register = address("register", false);
   if (register !== undefined) contracts.register = register;
   let wallet: HDNodeWallet | Wallet;

@@ -28,7 +28,11 @@ export const PERMIT_TYPES = {
 /** A signer of typed data (an ethers `Wallet`). */
 export interface TypedDataSigner {
   readonly address: string;
-  signTypedData(domain: TypedDataDomain, types: Record<string, { name: string; type: string }[]>, value: Record<string, unknown>): Promise<string>;
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, { name: string; type: string }[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
 }
 
 /** A permit, signed. */
@@ -74,13 +78,19 @@ export const DEFAULT_PERMIT_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The default policy for a machine whose part costs `partPrice`. */
 export function defaultFundingPolicy(partPrice: bigint): FundingPolicy {
-  return { lowWater: partPrice * DEFAULT_LOW_WATER_PARTS, target: partPrice * DEFAULT_PERMIT_PARTS, permitTtlSeconds: DEFAULT_PERMIT_TTL_SECONDS };
+  return {
+    lowWater: partPrice * DEFAULT_LOW_WATER_PARTS,
+    target: partPrice * DEFAULT_PERMIT_PARTS,
+    permitTtlSeconds: DEFAULT_PERMIT_TTL_SECONDS,
+  };
 }
 
 /** Checks a policy; throws `IoTConfigError` naming the bad field. */
 export function checkFundingPolicy(policy: FundingPolicy): FundingPolicy {
-  if (policy.lowWater < 0n) throw new IoTConfigError("funding.lowWater", `must not be negative, got ${policy.lowWater}`);
-  if (policy.target < policy.lowWater) throw new IoTConfigError("funding.target", `must be at least lowWater (${policy.lowWater}), got ${policy.target}`);
+  if (policy.lowWater < 0n)
+    throw new IoTConfigError("funding.lowWater", `must not be negative, got ${policy.lowWater}`);
+  if (policy.target < policy.lowWater)
+    throw new IoTConfigError("funding.target", `must be at least lowWater (${policy.lowWater}), got ${policy.target}`);
   if (!(Number.isSafeInteger(policy.permitTtlSeconds) && policy.permitTtlSeconds > 0)) {
     throw new IoTConfigError("funding.permitTtlSeconds", `must be a positive integer, got ${policy.permitTtlSeconds}`);
   }

@@ -65,8 +65,14 @@ export function maxFires(readings: number, threshold: number | undefined): numbe
 }
 
 /** Gas limit of a batch of `readings` (with a permit or not). */
-export function batchGasLimit(readings: number, thresholds: CountThresholds | undefined, withPermit: boolean, gas: GasSchedule = DEFAULT_GAS): bigint {
-  const fires = maxFires(readings, thresholds?.vibraCountThreshold) + maxFires(readings, thresholds?.tempCountThreshold);
+export function batchGasLimit(
+  readings: number,
+  thresholds: CountThresholds | undefined,
+  withPermit: boolean,
+  gas: GasSchedule = DEFAULT_GAS,
+): bigint {
+  const fires =
+    maxFires(readings, thresholds?.vibraCountThreshold) + maxFires(readings, thresholds?.tempCountThreshold);
   const orders = maxFires(readings, thresholds?.tempCountThreshold);
   return (
     gas.batchBase +
@@ -87,6 +93,11 @@ export function recordGasLimit(queryBytes: number, uriBytes: number, gas: GasSch
  * authorization each (measured: a record with one reader whose Summary lists the EPR already
  * ~400k, each reader linked for the first time ~150k more; see bench/sharing-gas.ts).
  */
-export function recordWithReadersGasLimit(queryBytes: number, uriBytes: number, readers: number, gas: GasSchedule = DEFAULT_GAS): bigint {
+export function recordWithReadersGasLimit(
+  queryBytes: number,
+  uriBytes: number,
+  readers: number,
+  gas: GasSchedule = DEFAULT_GAS,
+): bigint {
   return recordGasLimit(queryBytes, uriBytes, gas) + gas.authorize * BigInt(readers);
 }

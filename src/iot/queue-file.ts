@@ -139,7 +139,14 @@ function fail(file: string, line: number, reason: string): never {
   throw new QueueFormatError(file, line, reason);
 }
 
-function expectField<T>(file: string, line: number, value: Record<string, unknown>, field: string, check: (v: unknown) => v is T, what: string): T {
+function expectField<T>(
+  file: string,
+  line: number,
+  value: Record<string, unknown>,
+  field: string,
+  check: (v: unknown) => v is T,
+  what: string,
+): T {
   const v = value[field];
   if (!check(v)) fail(file, line, `field "${field}" must be ${what}, got ${JSON.stringify(v)}`);
   return v;
@@ -164,7 +171,12 @@ export function parseQueueLine(file: string, lineNo: number, text: string): Queu
   const v = value as Record<string, unknown>;
   switch (v.type) {
     case "queue": {
-      if (v.version !== QUEUE_FORMAT_VERSION) fail(file, lineNo, `unsupported version ${JSON.stringify(v.version)} (this SDK writes ${QUEUE_FORMAT_VERSION})`);
+      if (v.version !== QUEUE_FORMAT_VERSION)
+        fail(
+          file,
+          lineNo,
+          `unsupported version ${JSON.stringify(v.version)} (this SDK writes ${QUEUE_FORMAT_VERSION})`,
+        );
       expectField(file, lineNo, v, "chainId", isNonNegativeInteger, "a chain id");
       expectField(file, lineNo, v, "account", isAddress, "an address");
       expectField(file, lineNo, v, "baseNonce", isNonNegativeInteger, "a nonce");
@@ -175,24 +187,28 @@ export function parseQueueLine(file: string, lineNo: number, text: string): Queu
       expectField(file, lineNo, v, "kind", isString, "a string");
       expectField(file, lineNo, v, "to", isAddress, "an address");
       expectField(file, lineNo, v, "data", isHex, "hex");
-      for (const field of ["value", "gasLimit", "maxFeePerGas", "maxPriorityFeePerGas"]) expectField(file, lineNo, v, field, isDecimal, "a decimal string");
+      for (const field of ["value", "gasLimit", "maxFeePerGas", "maxPriorityFeePerGas"])
+        expectField(file, lineNo, v, field, isDecimal, "a decimal string");
       expectField(file, lineNo, v, "hash", isHash, "a 32-byte hash");
       expectField(file, lineNo, v, "raw", isHex, "hex");
       expectField(file, lineNo, v, "enqueuedAt", isNonNegativeInteger, "Unix milliseconds");
-      if (v.meta !== undefined && (typeof v.meta !== "object" || v.meta === null || Array.isArray(v.meta))) fail(file, lineNo, `field "meta" must be an object`);
+      if (v.meta !== undefined && (typeof v.meta !== "object" || v.meta === null || Array.isArray(v.meta)))
+        fail(file, lineNo, `field "meta" must be an object`);
       return v as unknown as TxLine;
     }
     case "resign": {
       expectField(file, lineNo, v, "nonce", isNonNegativeInteger, "a nonce");
       expectField(file, lineNo, v, "hash", isHash, "a 32-byte hash");
       expectField(file, lineNo, v, "raw", isHex, "hex");
-      for (const field of ["maxFeePerGas", "maxPriorityFeePerGas"]) expectField(file, lineNo, v, field, isDecimal, "a decimal string");
+      for (const field of ["maxFeePerGas", "maxPriorityFeePerGas"])
+        expectField(file, lineNo, v, field, isDecimal, "a decimal string");
       return v as unknown as ResignLine;
     }
     case "done": {
       expectField(file, lineNo, v, "nonce", isNonNegativeInteger, "a nonce");
       expectField(file, lineNo, v, "hash", isHash, "a 32-byte hash");
-      if (v.status !== "applied" && v.status !== "reverted") fail(file, lineNo, `field "status" must be "applied" or "reverted", got ${JSON.stringify(v.status)}`);
+      if (v.status !== "applied" && v.status !== "reverted")
+        fail(file, lineNo, `field "status" must be "applied" or "reverted", got ${JSON.stringify(v.status)}`);
       expectField(file, lineNo, v, "blockNumber", isNonNegativeInteger, "a block number");
       if (v.reason !== undefined) expectField(file, lineNo, v, "reason", isString, "a string");
       return v as unknown as DoneLine;
@@ -203,7 +219,12 @@ export function parseQueueLine(file: string, lineNo: number, text: string): Queu
 }
 
 function signatureOf(line: TxLine | ResignLine): SignedTransaction {
-  return { hash: line.hash, raw: line.raw, maxFeePerGas: BigInt(line.maxFeePerGas), maxPriorityFeePerGas: BigInt(line.maxPriorityFeePerGas) };
+  return {
+    hash: line.hash,
+    raw: line.raw,
+    maxFeePerGas: BigInt(line.maxFeePerGas),
+    maxPriorityFeePerGas: BigInt(line.maxPriorityFeePerGas),
+  };
 }
 
 function entryOf(line: TxLine): QueueEntry {
@@ -254,7 +275,8 @@ function resignLineOf(nonce: number, signature: SignedTransaction): ResignLine {
 
 /** Checks that a line's signed bytes hash to its hash (catches a damaged line that still parses). */
 function checkSignatureHash(file: string, lineNo: number, line: TxLine | ResignLine): void {
-  if (keccak256(line.raw).toLowerCase() !== line.hash.toLowerCase()) fail(file, lineNo, `field "raw" does not hash to ${line.hash}`);
+  if (keccak256(line.raw).toLowerCase() !== line.hash.toLowerCase())
+    fail(file, lineNo, `field "raw" does not hash to ${line.hash}`);
 }
 
 const serialize = (line: QueueLine): string => `${JSON.stringify(line)}\n`;
@@ -395,7 +417,8 @@ export class QueueFile {
     if (lines.length === 0) fail(file, 1, "the header line is missing or torn");
 
     const header = parseQueueLine(file, 1, lines[0]);
-    if (header.type !== "queue") fail(file, 1, `the first line must be the queue header, found a "${header.type}" line`);
+    if (header.type !== "queue")
+      fail(file, 1, `the first line must be the queue header, found a "${header.type}" line`);
     const entries: QueueEntry[] = [];
     let firstPendingIndex = 0;
     for (let i = 1; i < lines.length; i++) {
@@ -407,7 +430,8 @@ export class QueueFile {
           break;
         case "tx": {
           const expected = header.baseNonce + entries.length;
-          if (line.nonce !== expected) fail(file, lineNo, `nonce ${line.nonce} breaks the sequence: expected ${expected}`);
+          if (line.nonce !== expected)
+            fail(file, lineNo, `nonce ${line.nonce} breaks the sequence: expected ${expected}`);
           checkSignatureHash(file, lineNo, line);
           entries.push(entryOf(line));
           break;
@@ -423,9 +447,18 @@ export class QueueFile {
         case "done": {
           const entry = entries[firstPendingIndex];
           if (entry === undefined || entry.nonce !== line.nonce) {
-            fail(file, lineNo, `marks nonce ${line.nonce} done out of order (the first pending entry is ${entry === undefined ? "none" : entry.nonce})`);
+            fail(
+              file,
+              lineNo,
+              `marks nonce ${line.nonce} done out of order (the first pending entry is ${entry === undefined ? "none" : entry.nonce})`,
+            );
           }
-          if (!entryHashes(entry).includes(line.hash)) fail(file, lineNo, `marks nonce ${line.nonce} done with hash ${line.hash}, which is none of its signatures`);
+          if (!entryHashes(entry).includes(line.hash))
+            fail(
+              file,
+              lineNo,
+              `marks nonce ${line.nonce} done with hash ${line.hash}, which is none of its signatures`,
+            );
           entry.done = { hash: line.hash, status: line.status, blockNumber: line.blockNumber, reason: line.reason };
           firstPendingIndex++;
           break;
@@ -492,16 +525,31 @@ export class QueueFile {
   }
 
   /** Marks the first pending entry done; `nonce` must be it (entries settle in order). */
-  markDone(nonce: number, done: { hash: string; status: SettledStatus; blockNumber: number; reason?: string }): Promise<void> {
+  markDone(
+    nonce: number,
+    done: { hash: string; status: SettledStatus; blockNumber: number; reason?: string },
+  ): Promise<void> {
     return this.locked(async () => {
       if (nonce !== this.firstPending) {
-        throw new QueueConflictError(this.file, `cannot mark nonce ${nonce} done before nonce ${this.firstPending}: entries settle in order`);
+        throw new QueueConflictError(
+          this.file,
+          `cannot mark nonce ${nonce} done before nonce ${this.firstPending}: entries settle in order`,
+        );
       }
       const entry = this.pendingEntry(nonce);
       if (!entryHashes(entry).includes(done.hash)) {
-        throw new QueueConflictError(this.file, `nonce ${nonce} was mined as ${done.hash}, which is none of its signatures`);
+        throw new QueueConflictError(
+          this.file,
+          `nonce ${nonce} was mined as ${done.hash}, which is none of its signatures`,
+        );
       }
-      const line: DoneLine = { type: "done", nonce, hash: done.hash, status: done.status, blockNumber: done.blockNumber };
+      const line: DoneLine = {
+        type: "done",
+        nonce,
+        hash: done.hash,
+        status: done.status,
+        blockNumber: done.blockNumber,
+      };
       if (done.reason !== undefined) line.reason = done.reason;
       await this.write(serialize(line));
       entry.done = { ...done };
@@ -553,7 +601,8 @@ export class QueueFile {
 
   private pendingEntry(nonce: number): QueueEntry {
     const entry = this.byNonce.get(nonce);
-    if (entry === undefined || entry.done !== undefined) throw new QueueConflictError(this.file, `nonce ${nonce} is not a pending entry`);
+    if (entry === undefined || entry.done !== undefined)
+      throw new QueueConflictError(this.file, `nonce ${nonce} is not a pending entry`);
     return entry;
   }
 

@@ -65,7 +65,20 @@ function eprContract(runner: ContractRunner, epr: string): Contract {
   return new Contract(getAddress(epr), EPR_ABI, runner);
 }
 
-function viewOf(epr: string, recordId: bigint, p: { query: string; contentHash: string; uri: string; addedBy: string; addedAt: bigint; attestedBy: string; attestedAt: bigint; bonus: bigint }): SharedRecordView {
+function viewOf(
+  epr: string,
+  recordId: bigint,
+  p: {
+    query: string;
+    contentHash: string;
+    uri: string;
+    addedBy: string;
+    addedAt: bigint;
+    attestedBy: string;
+    attestedAt: bigint;
+    bonus: bigint;
+  },
+): SharedRecordView {
   return {
     epr: getAddress(epr),
     recordId,
@@ -81,7 +94,11 @@ function viewOf(epr: string, recordId: bigint, p: { query: string; contentHash: 
 }
 
 /** Record `recordId` of `epr` (reverts with the EPR's `RelationshipUnknownRecord` if there is none). */
-export async function getRecord(runner: ContractRunner, epr: string, recordId: bigint | number): Promise<SharedRecordView> {
+export async function getRecord(
+  runner: ContractRunner,
+  epr: string,
+  recordId: bigint | number,
+): Promise<SharedRecordView> {
   const pointer = await eprContract(runner, epr).record(recordId);
   return viewOf(epr, BigInt(recordId), pointer);
 }
@@ -107,7 +124,11 @@ export async function listRecords(
 }
 
 /** The newest record of `epr` (optionally the newest added by `addedBy`), or undefined when there is none. */
-export async function latestRecord(runner: ContractRunner, epr: string, options: { addedBy?: string } = {}): Promise<SharedRecordView | undefined> {
+export async function latestRecord(
+  runner: ContractRunner,
+  epr: string,
+  options: { addedBy?: string } = {},
+): Promise<SharedRecordView | undefined> {
   const contract = eprContract(runner, epr);
   const addedBy = options.addedBy === undefined ? undefined : getAddress(options.addedBy);
   for (let id = ((await contract.recordCount()) as bigint) - 1n; id >= 0n; id--) {
@@ -120,7 +141,8 @@ export async function latestRecord(runner: ContractRunner, epr: string, options:
 /** The CID a record's URI names (`ipfs://<cid>`, `/ipfs/<cid>` or the bare CID). */
 export function cidOfRecord(record: SharedRecordView): string {
   const match = /^(?:ipfs:\/\/|\/ipfs\/)?([A-Za-z0-9]+)$/.exec(record.uri);
-  if (match === null) throw new RecordPointerError(record.epr, record.recordId, record.uri, "not an ipfs:// URI or a CID");
+  if (match === null)
+    throw new RecordPointerError(record.epr, record.recordId, record.uri, "not an ipfs:// URI or a CID");
   try {
     parseCid(match[1]);
   } catch (error) {
@@ -183,7 +205,9 @@ export async function readRecord(options: {
 }
 
 /** `readRecord` for a status record: the plaintext decoded as a `StatusSnapshot`. */
-export async function readStatus(options: Parameters<typeof readRecord>[0]): Promise<ReadResult & { snapshot: StatusSnapshot }> {
+export async function readStatus(
+  options: Parameters<typeof readRecord>[0],
+): Promise<ReadResult & { snapshot: StatusSnapshot }> {
   const result = await readRecord(options);
   return { ...result, snapshot: decodeStatus(result.plaintext) };
 }

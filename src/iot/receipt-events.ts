@@ -111,46 +111,114 @@ export interface KnownContracts {
 
 export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: KnownContracts): ReceiptEvents {
   const at: MinedAt = { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, nonce };
-  const result: ReceiptEvents = { readings: [], requests: [], orders: [], unpaid: [], paid: [], records: [], authorized: [], revoked: [], skipped: [], earned: 0n, spent: 0n };
+  const result: ReceiptEvents = {
+    readings: [],
+    requests: [],
+    orders: [],
+    unpaid: [],
+    paid: [],
+    records: [],
+    authorized: [],
+    revoked: [],
+    skipped: [],
+    earned: 0n,
+    spent: 0n,
+  };
   const service = getAddress(known.maintenanceService);
   const token = getAddress(known.dataToken);
   const account = getAddress(known.account);
   const eprs = new Set(known.eprs.map((a) => getAddress(a)));
   for (const log of receipt.logs) {
     const address = getAddress(log.address);
-    const iface = address === service ? maintenanceServiceInterface : address === token ? dataTokenInterface : eprs.has(address) ? eprInterface : undefined;
+    const iface =
+      address === service
+        ? maintenanceServiceInterface
+        : address === token
+          ? dataTokenInterface
+          : eprs.has(address)
+            ? eprInterface
+            : undefined;
     if (iface === undefined) continue;
     const parsed = iface.parseLog({ topics: log.topics, data: log.data });
     if (parsed === null) continue;
     const a = parsed.args;
     switch (`${iface === eprInterface ? "epr" : address === service ? "service" : "token"}.${parsed.name}`) {
       case "service.ReadingsReported":
-        result.readings.push({ ...at, machine: a.machine, readings: Number(a.readings), tempCount: Number(a.tempCount), vibraCount: Number(a.vibraCount) });
+        result.readings.push({
+          ...at,
+          machine: a.machine,
+          readings: Number(a.readings),
+          tempCount: Number(a.tempCount),
+          vibraCount: Number(a.vibraCount),
+        });
         break;
       case "service.ServiceRequested":
-        result.requests.push({ ...at, requestId: a.requestId, machine: a.machine, provider: a.provider, requester: a.requester, origin: REQUEST_ORIGINS[Number(a.origin)] ?? "unknown" });
+        result.requests.push({
+          ...at,
+          requestId: a.requestId,
+          machine: a.machine,
+          provider: a.provider,
+          requester: a.requester,
+          origin: REQUEST_ORIGINS[Number(a.origin)] ?? "unknown",
+        });
         break;
       case "service.PartOrdered":
-        result.orders.push({ ...at, orderId: a.orderId, machine: a.machine, provider: a.provider, payer: a.payer, price: a.price });
+        result.orders.push({
+          ...at,
+          orderId: a.orderId,
+          machine: a.machine,
+          provider: a.provider,
+          payer: a.payer,
+          price: a.price,
+        });
         break;
       case "service.PartOrderUnpaid":
         result.unpaid.push({ ...at, orderId: a.orderId, machine: a.machine, payer: a.payer, price: a.price });
         break;
       case "service.PartOrderPaid":
-        result.paid.push({ ...at, orderId: a.orderId, machine: a.machine, provider: a.provider, payer: a.payer, price: a.price });
+        result.paid.push({
+          ...at,
+          orderId: a.orderId,
+          machine: a.machine,
+          provider: a.provider,
+          payer: a.payer,
+          price: a.price,
+        });
         break;
       case "token.Transfer":
         if (a.to === account && a.from !== account) result.earned += a.value as bigint;
         if (a.from === account && a.to !== account) result.spent += a.value as bigint;
         break;
       case "epr.RecordAdded":
-        result.records.push({ ...at, epr: address, recordId: a.recordId, addedBy: a.addedBy, contentHash: a.contentHash, objectCommitment: a.objectCommitment, query: a.query, uri: a.uri, bonus: a.bonus });
+        result.records.push({
+          ...at,
+          epr: address,
+          recordId: a.recordId,
+          addedBy: a.addedBy,
+          contentHash: a.contentHash,
+          objectCommitment: a.objectCommitment,
+          query: a.query,
+          uri: a.uri,
+          bonus: a.bonus,
+        });
         break;
       case "epr.ReaderAuthorized":
-        result.authorized.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader, readerSummary: a.readerSummary });
+        result.authorized.push({
+          ...at,
+          epr: address,
+          recordId: a.recordId,
+          reader: a.reader,
+          readerSummary: a.readerSummary,
+        });
         break;
       case "epr.ReaderRevoked":
-        result.revoked.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader, readerSummary: a.readerSummary });
+        result.revoked.push({
+          ...at,
+          epr: address,
+          recordId: a.recordId,
+          reader: a.reader,
+          readerSummary: a.readerSummary,
+        });
         break;
       case "epr.ReaderSkipped":
         result.skipped.push({ ...at, epr: address, recordId: a.recordId, reader: a.reader });
@@ -159,4 +227,3 @@ export function parseReceiptEvents(receipt: EntryReceipt, nonce: number, known: 
   }
   return result;
 }
-

@@ -50,7 +50,11 @@ export class RelationshipKeyrings {
    * the provider as readers. A keyring of another owner is refused; a provider missing from a
    * loaded keyring (the configuration names a new one) is added.
    */
-  static async open(dir: string, ownerPublicKey: string, configs: readonly RelationshipConfig[]): Promise<RelationshipKeyrings> {
+  static async open(
+    dir: string,
+    ownerPublicKey: string,
+    configs: readonly RelationshipConfig[],
+  ): Promise<RelationshipKeyrings> {
     const owner = readerKey(ownerPublicKey);
     const byEpr = new Map<string, { relationship: Relationship; keyring: SharingKeyring }>();
     const keyrings = new RelationshipKeyrings(dir, owner, byEpr);
@@ -61,7 +65,8 @@ export class RelationshipKeyrings {
       let keyring: SharingKeyring;
       if (await exists(file)) {
         keyring = await SharingKeyring.load(file);
-        if (keyring.ownerAddress !== owner.address) throw new UnitStateError(file, `belongs to ${keyring.ownerAddress}, not to this unit (${owner.address})`);
+        if (keyring.ownerAddress !== owner.address)
+          throw new UnitStateError(file, `belongs to ${keyring.ownerAddress}, not to this unit (${owner.address})`);
       } else {
         keyring = new SharingKeyring(owner.publicKey);
       }
@@ -88,7 +93,9 @@ export class RelationshipKeyrings {
   /** The current readers of `epr` other than the device and the provider. */
   thirdParties(epr: string): ReaderKey[] {
     const { relationship, keyring } = this.entry(epr);
-    return keyring.readers().filter((r) => r.address !== this.owner.address && r.address !== relationship.provider.address);
+    return keyring
+      .readers()
+      .filter((r) => r.address !== this.owner.address && r.address !== relationship.provider.address);
   }
 
   async save(epr: string): Promise<void> {

@@ -91,8 +91,16 @@ export interface SyntheticSensorOptions {
 
 export const DEFAULT_SENSOR_START_TIME = Date.UTC(2025, 0, 1);
 export const DEFAULT_NORMAL = { temperature: { mean: 70, noise: 4 }, vibration: { mean: 45, noise: 8 } } as const;
-export const DEFAULT_ANOMALOUS = { temperature: { mean: 235, noise: 10 }, vibration: { mean: 140, noise: 12 } } as const;
-export const DEFAULT_ANOMALIES = { rate: 0.002, minLength: 100, maxLength: 500, kinds: ["vibration", "temperature", "both"] as readonly AnomalyKind[] };
+export const DEFAULT_ANOMALOUS = {
+  temperature: { mean: 235, noise: 10 },
+  vibration: { mean: 140, noise: 12 },
+} as const;
+export const DEFAULT_ANOMALIES = {
+  rate: 0.002,
+  minLength: 100,
+  maxLength: 500,
+  kinds: ["vibration", "temperature", "both"] as readonly AnomalyKind[],
+};
 
 /** A reading of the synthetic machine, with the episode it belongs to (if any). */
 export interface SyntheticReading extends SensorReading {
@@ -105,7 +113,9 @@ export interface SyntheticReading extends SensorReading {
 export class SyntheticSensor implements SensorSource {
   readonly name: string;
   private readonly random: Random;
-  private readonly options: Required<Omit<SyntheticSensorOptions, "episodes" | "count" | "normal" | "anomalous" | "anomalies">> & {
+  private readonly options: Required<
+    Omit<SyntheticSensorOptions, "episodes" | "count" | "normal" | "anomalous" | "anomalies">
+  > & {
     count?: number;
     normal: { temperature: SignalLevel; vibration: SignalLevel };
     anomalous: { temperature: SignalLevel; vibration: SignalLevel };
@@ -117,7 +127,8 @@ export class SyntheticSensor implements SensorSource {
   private scheduleAt = 0;
 
   constructor(options: SyntheticSensorOptions) {
-    if (!Number.isSafeInteger(options.seed)) throw new IoTConfigError("seed", `must be a safe integer, got ${options.seed}`);
+    if (!Number.isSafeInteger(options.seed))
+      throw new IoTConfigError("seed", `must be a safe integer, got ${options.seed}`);
     this.random = createRandom(options.seed);
     const anomalies = { ...DEFAULT_ANOMALIES, ...options.anomalies };
     this.options = {
@@ -130,9 +141,17 @@ export class SyntheticSensor implements SensorSource {
       anomalous: { ...DEFAULT_ANOMALOUS, ...options.anomalous },
       anomalies,
     };
-    if (!(anomalies.rate >= 0 && anomalies.rate <= 1)) throw new IoTConfigError("anomalies.rate", `must be a probability, got ${anomalies.rate}`);
-    if (!(Number.isSafeInteger(anomalies.minLength) && anomalies.minLength >= 1 && anomalies.maxLength >= anomalies.minLength)) {
-      throw new IoTConfigError("anomalies", `needs 1 <= minLength <= maxLength, got ${anomalies.minLength} and ${anomalies.maxLength}`);
+    if (!(anomalies.rate >= 0 && anomalies.rate <= 1))
+      throw new IoTConfigError("anomalies.rate", `must be a probability, got ${anomalies.rate}`);
+    if (!(
+      Number.isSafeInteger(anomalies.minLength) &&
+      anomalies.minLength >= 1 &&
+      anomalies.maxLength >= anomalies.minLength
+    )) {
+      throw new IoTConfigError(
+        "anomalies",
+        `needs 1 <= minLength <= maxLength, got ${anomalies.minLength} and ${anomalies.maxLength}`,
+      );
     }
     if (anomalies.kinds.length === 0) throw new IoTConfigError("anomalies.kinds", "must name at least one kind");
     if (options.count !== undefined && !(Number.isSafeInteger(options.count) && options.count >= 0)) {
@@ -142,7 +161,10 @@ export class SyntheticSensor implements SensorSource {
       let end = 0;
       for (const [i, e] of options.episodes.entries()) {
         if (!(Number.isSafeInteger(e.start) && e.start >= end && Number.isSafeInteger(e.length) && e.length >= 1)) {
-          throw new IoTConfigError(`episodes[${i}]`, `must start at or after ${end} (sorted, not overlapping) and last at least one reading`);
+          throw new IoTConfigError(
+            `episodes[${i}]`,
+            `must start at or after ${end} (sorted, not overlapping) and last at least one reading`,
+          );
         }
         end = e.start + e.length;
       }
@@ -166,7 +188,12 @@ export class SyntheticSensor implements SensorSource {
     // Both draws happen on every reading, so an episode does not shift the noise of later readings.
     const temperature = this.gaussian(hotTemperature ? anomalous.temperature : normal.temperature);
     const vibration = Math.max(0, this.gaussian(hotVibration ? anomalous.vibration : normal.vibration));
-    const reading: SyntheticReading = { index: i, time: this.options.startTime + i * this.options.intervalMs, temperature, vibration };
+    const reading: SyntheticReading = {
+      index: i,
+      time: this.options.startTime + i * this.options.intervalMs,
+      temperature,
+      vibration,
+    };
     if (episode !== undefined) reading.anomaly = episode.kind;
     return reading;
   }
@@ -181,7 +208,11 @@ export class SyntheticSensor implements SensorSource {
 
   private episodeAt(i: number): AnomalyEpisode | undefined {
     if (this.schedule !== undefined) {
-      while (this.scheduleAt < this.schedule.length && this.schedule[this.scheduleAt].start + this.schedule[this.scheduleAt].length <= i) this.scheduleAt++;
+      while (
+        this.scheduleAt < this.schedule.length &&
+        this.schedule[this.scheduleAt].start + this.schedule[this.scheduleAt].length <= i
+      )
+        this.scheduleAt++;
       const e = this.schedule[this.scheduleAt];
       return e !== undefined && e.start <= i ? e : undefined;
     }
@@ -208,7 +239,10 @@ export class SyntheticSensor implements SensorSource {
 // Adapters for real sensors
 
 /** A source over readings already in an (async) iterable: a driver's stream, an array. */
-export function iterableSource(name: string, iterable: AsyncIterable<SensorReading> | Iterable<SensorReading>): SensorSource {
+export function iterableSource(
+  name: string,
+  iterable: AsyncIterable<SensorReading> | Iterable<SensorReading>,
+): SensorSource {
   return {
     name,
     async *readings(signal?: AbortSignal): AsyncIterable<SensorReading> {
@@ -302,13 +336,18 @@ function parseTime(cell: string): number {
  * default; `time` in Unix ms or ISO-8601). A bad row throws `SensorReadingError` naming its line
  * and field. `paceMs` spaces the readings in wall-clock time (0: as fast as consumed).
  */
-export function csvReplaySource(file: string, options: { columns?: Partial<CsvColumns>; paceMs?: number } = {}): SensorSource {
+export function csvReplaySource(
+  file: string,
+  options: { columns?: Partial<CsvColumns>; paceMs?: number } = {},
+): SensorSource {
   const columns = { ...DEFAULT_CSV_COLUMNS, ...options.columns };
   const paceMs = options.paceMs ?? 0;
   return {
     name: file,
     async *readings(signal?: AbortSignal): AsyncIterable<SensorReading> {
-      const parser = createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, trim: true, info: true }));
+      const parser = createReadStream(file).pipe(
+        parse({ columns: true, skip_empty_lines: true, trim: true, info: true }),
+      );
       let checkedHeader = false;
       try {
         for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -317,7 +356,8 @@ export function csvReplaySource(file: string, options: { columns?: Partial<CsvCo
           const line = `line ${info.lines}`;
           if (!checkedHeader) {
             for (const [field, column] of Object.entries(columns)) {
-              if (!(column in record)) throw new SensorReadingError(file, "line 1", field, `has no column "${column}" in the header`);
+              if (!(column in record))
+                throw new SensorReadingError(file, "line 1", field, `has no column "${column}" in the header`);
             }
             checkedHeader = true;
           }
@@ -328,7 +368,12 @@ export function csvReplaySource(file: string, options: { columns?: Partial<CsvCo
           };
           for (const field of ["time", "temperature", "vibration"] as const) {
             if (!Number.isFinite(reading[field])) {
-              throw new SensorReadingError(file, line, field, `is ${JSON.stringify(record[columns[field]])}, not a ${field === "time" ? "Unix ms or ISO-8601 time" : "number"}`);
+              throw new SensorReadingError(
+                file,
+                line,
+                field,
+                `is ${JSON.stringify(record[columns[field]])}, not a ${field === "time" ? "Unix ms or ISO-8601 time" : "number"}`,
+              );
             }
           }
           yield reading;

@@ -37,10 +37,22 @@ export function statusRecordCall(record: StatusRecord, gas: GasSchedule = DEFAUL
   const later = record.thirdParties.slice(EPR_MAX_READERS_PER_RECORD);
   const [queryBytes, uriBytes] = [Buffer.byteLength(query), Buffer.byteLength(uri)];
   if (readers.length === 0) {
-    return { data: eprInterface.encodeFunctionData("addRecord", [query, contentHash, uri, objectCommitment, 0n]), gasLimit: recordGasLimit(queryBytes, uriBytes, gas), readers, later };
+    return {
+      data: eprInterface.encodeFunctionData("addRecord", [query, contentHash, uri, objectCommitment, 0n]),
+      gasLimit: recordGasLimit(queryBytes, uriBytes, gas),
+      readers,
+      later,
+    };
   }
   return {
-    data: eprInterface.encodeFunctionData("addRecordWithReaders", [query, contentHash, uri, objectCommitment, 0n, readers]),
+    data: eprInterface.encodeFunctionData("addRecordWithReaders", [
+      query,
+      contentHash,
+      uri,
+      objectCommitment,
+      0n,
+      readers,
+    ]),
     gasLimit: recordWithReadersGasLimit(queryBytes, uriBytes, readers.length, gas),
     readers,
     later,

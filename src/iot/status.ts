@@ -168,10 +168,13 @@ export function decodeStatus(bytes: Uint8Array): StatusSnapshot {
     throw new StatusFormatError("(document)", `not UTF-8 JSON (${(err as Error).message})`);
   }
   if (typeof value !== "object" || value === null) throw new StatusFormatError("(document)", "expected a JSON object");
-  if (value.format !== STATUS_FORMAT) throw new StatusFormatError("format", `expected "${STATUS_FORMAT}", found ${JSON.stringify(value.format)}`);
-  if (value.version !== STATUS_VERSION) throw new StatusFormatError("version", `unsupported ${JSON.stringify(value.version)}`);
+  if (value.format !== STATUS_FORMAT)
+    throw new StatusFormatError("format", `expected "${STATUS_FORMAT}", found ${JSON.stringify(value.format)}`);
+  if (value.version !== STATUS_VERSION)
+    throw new StatusFormatError("version", `unsupported ${JSON.stringify(value.version)}`);
   for (const field of ["device", "machine"]) {
-    if (typeof value[field] !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value[field] as string)) throw new StatusFormatError(field, "expected an address");
+    if (typeof value[field] !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value[field] as string))
+      throw new StatusFormatError(field, "expected an address");
   }
   if (!Number.isSafeInteger(value.sequence)) throw new StatusFormatError("sequence", "expected an integer");
   for (const signal of ["temperature", "vibration"]) {

@@ -73,11 +73,16 @@ const ETHERS_OUTAGE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]
 
 /** Whether `error` (or any error in its `cause` chain) says the chain could not be reached. */
 export function isOutage(error: unknown): boolean {
-  for (let e = error as { code?: unknown; name?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 8; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: unknown; name?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e instanceof ChainUnreachableError) return true;
     if (typeof e.code === "string" && (OUTAGE_CODES.has(e.code) || ETHERS_OUTAGE_CODES.has(e.code))) return true;
     if (e.name === "TimeoutError" || e.name === "AbortError") return true;
-    if (typeof e.message === "string" && /\b(ECONNREFUSED|ECONNRESET|socket hang up|fetch failed)\b/.test(e.message)) return true;
+    if (typeof e.message === "string" && /\b(ECONNREFUSED|ECONNRESET|socket hang up|fetch failed)\b/.test(e.message))
+      return true;
   }
   return false;
 }
@@ -94,14 +99,20 @@ function rpcErrorOf(error: unknown): { code?: number | string; message: string; 
   const inner = e?.info?.error ?? e?.error;
   const source = inner ?? e;
   const data = source?.data ?? e?.data;
-  const hexData = typeof data === "string" ? data : typeof (data as { data?: unknown })?.data === "string" ? (data as { data: string }).data : undefined;
+  const hexData =
+    typeof data === "string"
+      ? data
+      : typeof (data as { data?: unknown })?.data === "string"
+        ? (data as { data: string }).data
+        : undefined;
   return { code: source?.code, message: String(source?.message ?? e?.message ?? error), data: hexData };
 }
 
 /** Wraps whatever a client library threw into the two errors of a transport. */
 export function toTransportError(endpoint: string, method: string, error: unknown): Error {
   if (error instanceof ChainUnreachableError || error instanceof ChainRequestError) return error;
-  if (isOutage(error)) return new ChainUnreachableError(endpoint, (error as Error)?.message ?? String(error), { cause: error });
+  if (isOutage(error))
+    return new ChainUnreachableError(endpoint, (error as Error)?.message ?? String(error), { cause: error });
   const { code, message, data } = rpcErrorOf(error);
   return new ChainRequestError(endpoint, method, code, message, data, { cause: error });
 }
@@ -129,7 +140,10 @@ export function httpTransport(url: string, options: { timeoutMs?: number } = {})
           body = JSON.parse(text) as typeof body;
         } catch {
           // A proxy or a starting node answering with a non-JSON page is not the chain yet.
-          throw new ChainUnreachableError(url, `HTTP ${response.status} with a body that is not JSON-RPC: ${text.slice(0, 80)}`);
+          throw new ChainUnreachableError(
+            url,
+            `HTTP ${response.status} with a body that is not JSON-RPC: ${text.slice(0, 80)}`,
+          );
         }
       } catch (error) {
         throw toTransportError(url, method, error);
@@ -164,7 +178,11 @@ export function providerTransport(provider: Eip1193Like | SendLike, endpoint = "
 /** The transport of any accepted chain endpoint. */
 export function toTransport(endpoint: ChainEndpoint, options: { timeoutMs?: number } = {}): ChainTransport {
   if (typeof endpoint === "string") return httpTransport(endpoint, options);
-  if ("endpoint" in endpoint && typeof (endpoint as ChainTransport).request === "function" && typeof (endpoint as ChainTransport).endpoint === "string") {
+  if (
+    "endpoint" in endpoint &&
+    typeof (endpoint as ChainTransport).request === "function" &&
+    typeof (endpoint as ChainTransport).endpoint === "string"
+  ) {
     return endpoint as ChainTransport;
   }
   return providerTransport(endpoint as Eip1193Like | SendLike);

@@ -39,7 +39,16 @@ import { EventEmitter } from "node:events";
 import { keccak256, getAddress, toQuantity } from "ethers";
 import { describeRevert } from "./abi";
 import { ChainRequestError, IoTConfigError, QueueClosedError, QueueConflictError, QueueStalledError } from "./errors";
-import { currentSignature, entryHashes, QueueFile, type JsonValue, type QueueEntry, type QueueOpenReport, type SettledStatus, type SignedTransaction } from "./queue-file";
+import {
+  currentSignature,
+  entryHashes,
+  QueueFile,
+  type JsonValue,
+  type QueueEntry,
+  type QueueOpenReport,
+  type SettledStatus,
+  type SignedTransaction,
+} from "./queue-file";
 import { isOutage, type ChainTransport } from "./transport";
 
 /** What the caller asks to send. */
@@ -194,7 +203,12 @@ function parseReceipt(r: RpcReceipt): EntryReceipt {
     blockNumber: Number(r.blockNumber),
     status: Number(r.status) === 1 ? 1 : 0,
     gasUsed: BigInt(r.gasUsed),
-    logs: r.logs.map((l) => ({ address: getAddress(l.address), topics: l.topics, data: l.data, logIndex: Number(l.logIndex) })),
+    logs: r.logs.map((l) => ({
+      address: getAddress(l.address),
+      topics: l.topics,
+      data: l.data,
+      logIndex: Number(l.logIndex),
+    })),
   };
 }
 
@@ -228,7 +242,12 @@ export async function signEntry(
     maxFeePerGas: fees.maxFeePerGas,
     maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
   });
-  return { hash: keccak256(raw), raw, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+  return {
+    hash: keccak256(raw),
+    raw,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+  };
 }
 
 export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
@@ -270,9 +289,13 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
     this.nonceUsedGraceMs = options.nonceUsedGraceMs ?? DEFAULT_NONCE_USED_GRACE_MS;
     this.fixedFees = options.fees;
     if (!(this.retry.initialMs > 0 && this.retry.maxMs >= this.retry.initialMs)) {
-      throw new IoTConfigError("retry", `needs 0 < initialMs <= maxMs, got ${this.retry.initialMs} and ${this.retry.maxMs}`);
+      throw new IoTConfigError(
+        "retry",
+        `needs 0 < initialMs <= maxMs, got ${this.retry.initialMs} and ${this.retry.maxMs}`,
+      );
     }
-    if (!(this.compactEvery >= 1)) throw new IoTConfigError("compactEvery", `must be at least 1, got ${this.compactEvery}`);
+    if (!(this.compactEvery >= 1))
+      throw new IoTConfigError("compactEvery", `must be at least 1, got ${this.compactEvery}`);
   }
 
   /**
@@ -289,7 +312,8 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
       if (!(err instanceof QueueConflictError)) throw err;
       const chainId = options.chainId ?? Number(await options.transport.request<string>("eth_chainId"));
       const baseNonce =
-        options.startNonce ?? Number(await options.transport.request<string>("eth_getTransactionCount", [account, "pending"]));
+        options.startNonce ??
+        Number(await options.transport.request<string>("eth_getTransactionCount", [account, "pending"]));
       opened = await QueueFile.open(options.file, { chainId, account, baseNonce });
     }
     const { header } = opened.queue;
@@ -346,7 +370,9 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
 
   /** The fees the next signature gets. */
   currentFees(): FeeQuote {
-    return this.fixedFees ?? this.autoFees ?? { maxFeePerGas: FALLBACK_MAX_FEE, maxPriorityFeePerGas: DEFAULT_PRIORITY_FEE };
+    return (
+      this.fixedFees ?? this.autoFees ?? { maxFeePerGas: FALLBACK_MAX_FEE, maxPriorityFeePerGas: DEFAULT_PRIORITY_FEE }
+    );
   }
 
   /**
@@ -466,7 +492,10 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
     if (this.chainChecked) return;
     const chainId = Number(await this.request<string>("eth_chainId"));
     if (chainId !== this.chainId) {
-      throw new QueueConflictError(this.file.file, `the chain at ${this.transport.endpoint} has chain id ${chainId}, the queue's transactions are signed for ${this.chainId}`);
+      throw new QueueConflictError(
+        this.file.file,
+        `the chain at ${this.transport.endpoint} has chain id ${chainId}, the queue's transactions are signed for ${this.chainId}`,
+      );
     }
     this.chainChecked = true;
     if (this.fixedFees === undefined) await this.refreshFees();
@@ -489,7 +518,10 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
   /** Auto fees from the next block's base fee. */
   private async refreshFees(): Promise<FeeQuote> {
     const baseFee = await this.nextBaseFee();
-    const quote = { maxFeePerGas: baseFee * BASE_FEE_HEADROOM + DEFAULT_PRIORITY_FEE, maxPriorityFeePerGas: DEFAULT_PRIORITY_FEE };
+    const quote = {
+      maxFeePerGas: baseFee * BASE_FEE_HEADROOM + DEFAULT_PRIORITY_FEE,
+      maxPriorityFeePerGas: DEFAULT_PRIORITY_FEE,
+    };
     if (this.fixedFees === undefined) this.autoFees = quote;
     return quote;
   }
@@ -534,7 +566,9 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
         this.emit("sent", entry);
         return { resigned: false, error };
       }
-      throw new QueueStalledError(this.file.file, entry.nonce, currentSignature(entry).hash, entry.kind, error.reason, { cause: error });
+      throw new QueueStalledError(this.file.file, entry.nonce, currentSignature(entry).hash, entry.kind, error.reason, {
+        cause: error,
+      });
     }
   }
 
@@ -550,7 +584,10 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
       const bumped = (old * REPLACEMENT_BUMP_NUM) / REPLACEMENT_BUMP_DEN + 1n;
       return wanted > bumped ? wanted : bumped;
     };
-    const fees = { maxFeePerGas: bump(last.maxFeePerGas, quote.maxFeePerGas), maxPriorityFeePerGas: bump(last.maxPriorityFeePerGas, quote.maxPriorityFeePerGas) };
+    const fees = {
+      maxFeePerGas: bump(last.maxFeePerGas, quote.maxFeePerGas),
+      maxPriorityFeePerGas: bump(last.maxPriorityFeePerGas, quote.maxPriorityFeePerGas),
+    };
     if (fees.maxPriorityFeePerGas > fees.maxFeePerGas) fees.maxFeePerGas = fees.maxPriorityFeePerGas;
     const signed = await signEntry(this.signer, this.chainId, entry.nonce, entry, fees);
     await this.file.resign(entry.nonce, signed);
@@ -558,16 +595,27 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
   }
 
   /** Why a mined entry reverted: the send's answer, else the call replayed on its block's parent state. */
-  private async revertReason(entry: QueueEntry, receipt: EntryReceipt, sendError: ChainRequestError | undefined): Promise<string> {
+  private async revertReason(
+    entry: QueueEntry,
+    receipt: EntryReceipt,
+    sendError: ChainRequestError | undefined,
+  ): Promise<string> {
     if (sendError?.data !== undefined) return describeRevert(sendError.data);
     try {
       await this.request("eth_call", [
-        { from: this.account, to: entry.to, data: entry.data, value: toQuantity(entry.value), gas: toQuantity(entry.gasLimit) },
+        {
+          from: this.account,
+          to: entry.to,
+          data: entry.data,
+          value: toQuantity(entry.value),
+          gas: toQuantity(entry.gasLimit),
+        },
         toQuantity(Math.max(0, receipt.blockNumber - 1)),
       ]);
       return "reverted (the call succeeds on the state before its block: no reason available)";
     } catch (error) {
-      if (error instanceof ChainRequestError) return error.data !== undefined ? describeRevert(error.data) : error.reason;
+      if (error instanceof ChainRequestError)
+        return error.data !== undefined ? describeRevert(error.data) : error.reason;
       return "reverted (reason unavailable)";
     }
   }
@@ -606,7 +654,12 @@ export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
     const settled: SettledEntry = { entry, receipt, status };
     if (status === "reverted") settled.reason = await this.revertReason(entry, receipt, sendError);
     await this.onSettled?.(settled);
-    await this.file.markDone(entry.nonce, { hash: receipt.transactionHash, status, blockNumber: receipt.blockNumber, reason: settled.reason });
+    await this.file.markDone(entry.nonce, {
+      hash: receipt.transactionHash,
+      status,
+      blockNumber: receipt.blockNumber,
+      reason: settled.reason,
+    });
     this.emit("settled", settled);
   }
 }

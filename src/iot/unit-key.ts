@@ -18,7 +18,10 @@ const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
  * one hex private key, which must not be readable by group or others (mode 0600). Throws
  * {@link IoTConfigError} naming the file; the key itself is never put in a message.
  */
-export function loadUnitKey(file: string, options: { password?: string; env?: NodeJS.ProcessEnv } = {}): Wallet | HDNodeWallet {
+export function loadUnitKey(
+  file: string,
+  options: { password?: string; env?: NodeJS.ProcessEnv } = {},
+): Wallet | HDNodeWallet {
   const option = "keyFile";
   let stat: fs.Stats;
   try {
@@ -30,17 +33,28 @@ export function loadUnitKey(file: string, options: { password?: string; env?: No
   const text = fs.readFileSync(file, "utf8").trim();
   if (text.startsWith("{")) {
     const password = options.password ?? (options.env ?? process.env)[UNIT_KEY_PASSWORD_ENV];
-    if (password === undefined) throw new IoTConfigError(option, `${file} is an encrypted keystore: give its password in ${UNIT_KEY_PASSWORD_ENV}`);
+    if (password === undefined)
+      throw new IoTConfigError(
+        option,
+        `${file} is an encrypted keystore: give its password in ${UNIT_KEY_PASSWORD_ENV}`,
+      );
     try {
       return Wallet.fromEncryptedJsonSync(text, password);
     } catch (error) {
-      throw new IoTConfigError(option, `${file} is not a keystore this password opens (${(error as Error).message.split("(")[0].trim()})`);
+      throw new IoTConfigError(
+        option,
+        `${file} is not a keystore this password opens (${(error as Error).message.split("(")[0].trim()})`,
+      );
     }
   }
   if ((stat.mode & 0o077) !== 0) {
-    throw new IoTConfigError(option, `${file} holds a plain private key and is readable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}); run chmod 600 ${file}`);
+    throw new IoTConfigError(
+      option,
+      `${file} holds a plain private key and is readable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}); run chmod 600 ${file}`,
+    );
   }
-  if (!PRIVATE_KEY.test(text)) throw new IoTConfigError(option, `${file} is neither an encrypted JSON keystore nor one 32-byte hex private key`);
+  if (!PRIVATE_KEY.test(text))
+    throw new IoTConfigError(option, `${file} is neither an encrypted JSON keystore nor one 32-byte hex private key`);
   try {
     return new Wallet(text.startsWith("0x") ? text : `0x${text}`);
   } catch {

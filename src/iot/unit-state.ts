@@ -88,30 +88,45 @@ export class UnitState {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    if (text === undefined) return new UnitState(file, { version: UNIT_STATE_VERSION, account, machine, uploads: 0, authorizations: {} });
+    if (text === undefined)
+      return new UnitState(file, { version: UNIT_STATE_VERSION, account, machine, uploads: 0, authorizations: {} });
     let content: UnitStateFile;
     try {
       content = JSON.parse(text) as UnitStateFile;
     } catch (err) {
       throw new UnitStateError(file, `not JSON (${(err as Error).message})`);
     }
-    if (content?.version !== UNIT_STATE_VERSION) throw new UnitStateError(file, `unsupported version ${JSON.stringify(content?.version)}`);
-    if (content.account !== account) throw new UnitStateError(file, `belongs to account ${content.account}, not ${account}`);
-    if (content.machine !== machine) throw new UnitStateError(file, `belongs to machine ${content.machine}, not ${machine}`);
-    if (!Number.isSafeInteger(content.uploads) || content.uploads < 0) throw new UnitStateError(file, `field "uploads" must be a non-negative integer`);
-    if (typeof content.authorizations !== "object" || content.authorizations === null) throw new UnitStateError(file, `field "authorizations" must be an object`);
+    if (content?.version !== UNIT_STATE_VERSION)
+      throw new UnitStateError(file, `unsupported version ${JSON.stringify(content?.version)}`);
+    if (content.account !== account)
+      throw new UnitStateError(file, `belongs to account ${content.account}, not ${account}`);
+    if (content.machine !== machine)
+      throw new UnitStateError(file, `belongs to machine ${content.machine}, not ${machine}`);
+    if (!Number.isSafeInteger(content.uploads) || content.uploads < 0)
+      throw new UnitStateError(file, `field "uploads" must be a non-negative integer`);
+    if (typeof content.authorizations !== "object" || content.authorizations === null)
+      throw new UnitStateError(file, `field "authorizations" must be an object`);
     for (const field of ["revocations", "moves"] as const) {
       const value = content[field];
-      if (value !== undefined && (typeof value !== "object" || value === null)) throw new UnitStateError(file, `field "${field}" must be an object`);
+      if (value !== undefined && (typeof value !== "object" || value === null))
+        throw new UnitStateError(file, `field "${field}" must be an object`);
     }
     const upload = content.upload;
     if (
       upload !== undefined &&
-      (typeof upload !== "object" || upload === null || !Number.isSafeInteger(upload.sequence) || typeof upload.status !== "string" || !Array.isArray(upload.eprs) || !upload.eprs.every((e) => typeof e === "string"))
+      (typeof upload !== "object" ||
+        upload === null ||
+        !Number.isSafeInteger(upload.sequence) ||
+        typeof upload.status !== "string" ||
+        !Array.isArray(upload.eprs) ||
+        !upload.eprs.every((e) => typeof e === "string"))
     ) {
       throw new UnitStateError(file, `field "upload" must be { sequence, status, eprs }`);
     }
-    if (content.identityCursor !== undefined && !(Number.isSafeInteger(content.identityCursor) && content.identityCursor >= 0)) {
+    if (
+      content.identityCursor !== undefined &&
+      !(Number.isSafeInteger(content.identityCursor) && content.identityCursor >= 0)
+    ) {
       throw new UnitStateError(file, `field "identityCursor" must be a non-negative integer`);
     }
     return new UnitState(file, content);
@@ -173,7 +188,11 @@ export class UnitState {
   currentAccountOf(reader: string): string {
     let account = getAddress(reader);
     const seen = new Set<string>();
-    for (let next = this.content.moves?.[account]; next !== undefined && !seen.has(next); next = this.content.moves?.[account]) {
+    for (
+      let next = this.content.moves?.[account];
+      next !== undefined && !seen.has(next);
+      next = this.content.moves?.[account]
+    ) {
       seen.add(account);
       account = next;
     }

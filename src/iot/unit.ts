@@ -117,8 +117,12 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   static async open(options: IoTUnitOptions): Promise<IoTUnit> {
     const sharing = options.sharing;
     if (sharing !== undefined) {
-      if (sharing.relationships.length === 0) throw new IoTConfigError("sharing.relationships", "name at least one EPR");
-      if (sharing.statusEvery !== undefined && !(Number.isSafeInteger(sharing.statusEvery) && sharing.statusEvery >= 0)) {
+      if (sharing.relationships.length === 0)
+        throw new IoTConfigError("sharing.relationships", "name at least one EPR");
+      if (
+        sharing.statusEvery !== undefined &&
+        !(Number.isSafeInteger(sharing.statusEvery) && sharing.statusEvery >= 0)
+      ) {
         throw new IoTConfigError("sharing.statusEvery", `must be a non-negative integer, got ${sharing.statusEvery}`);
       }
     }
@@ -127,12 +131,21 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
       try {
         getAddress(address);
       } catch {
-        throw new IoTConfigError(name === "machine" ? "machine" : `contracts.${name}`, `"${address}" is not an address`);
+        throw new IoTConfigError(
+          name === "machine" ? "machine" : `contracts.${name}`,
+          `"${address}" is not an address`,
+        );
       }
     }
     const transport = toTransport(options.chain, { timeoutMs: options.requestTimeoutMs });
-    const state = await UnitState.open(path.join(options.stateDir, "unit.json"), { account: options.wallet.address, machine: options.machine });
-    const keyrings = sharing === undefined ? undefined : await RelationshipKeyrings.open(options.stateDir, options.wallet.signingKey.publicKey, sharing.relationships);
+    const state = await UnitState.open(path.join(options.stateDir, "unit.json"), {
+      account: options.wallet.address,
+      machine: options.machine,
+    });
+    const keyrings =
+      sharing === undefined
+        ? undefined
+        : await RelationshipKeyrings.open(options.stateDir, options.wallet.signingKey.publicKey, sharing.relationships);
     const queue = await TransactionQueue.open({
       ...options.queue,
       file: path.join(options.stateDir, "queue.ndjson"),
@@ -354,7 +367,13 @@ export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   private reportRevert(settled: SettledEntry): void {
     const { entry, receipt, status } = settled;
     if (status === "reverted") {
-      this.ctx.emit("reverted", { nonce: entry.nonce, hash: receipt.transactionHash, kind: entry.kind, reason: settled.reason ?? "reverted", meta: entry.meta });
+      this.ctx.emit("reverted", {
+        nonce: entry.nonce,
+        hash: receipt.transactionHash,
+        kind: entry.kind,
+        reason: settled.reason ?? "reverted",
+        meta: entry.meta,
+      });
     }
   }
 }

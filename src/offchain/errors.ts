@@ -165,7 +165,10 @@ export class DecryptionFailedError extends OffchainError {
     readonly reader: string,
     options?: { cause?: unknown },
   ) {
-    super(`decryption of the ${part} failed for ${reader}: the envelope was tampered with or the key is wrong`, options);
+    super(
+      `decryption of the ${part} failed for ${reader}: the envelope was tampered with or the key is wrong`,
+      options,
+    );
   }
 }
 

@@ -162,7 +162,8 @@ class Validator {
 
   object(value: Json, key: string): Record<string, Json> {
     if (value === undefined) this.fail(key, "is missing");
-    if (value === null || typeof value !== "object" || Array.isArray(value)) this.fail(key, `must be an object, got ${describe(value)}`);
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      this.fail(key, `must be an object, got ${describe(value)}`);
     return value as Record<string, Json>;
   }
 
@@ -186,7 +187,8 @@ class Validator {
 
   number(value: Json, key: string, min = 0): number {
     if (value === undefined) this.fail(key, "is missing");
-    if (typeof value !== "number" || !Number.isFinite(value) || value < min) this.fail(key, `must be a number ≥ ${min}, got ${describe(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < min)
+      this.fail(key, `must be a number ≥ ${min}, got ${describe(value)}`);
     return value;
   }
 
@@ -205,7 +207,8 @@ class Validator {
       // devices whose state directories and on-chain identities the run creates.
       const problem = checkDeviceId(id as string);
       if (problem !== undefined) this.fail(`${key}[${i}]`, `device id ${problem}`);
-      if (known !== undefined && !known.has(id as string)) this.fail(`${key}[${i}]`, `device ${JSON.stringify(id)} is not in graph.nodes`);
+      if (known !== undefined && !known.has(id as string))
+        this.fail(`${key}[${i}]`, `device ${JSON.stringify(id)} is not in graph.nodes`);
     });
     return list as DeviceId[];
   }
@@ -238,7 +241,8 @@ export function validatePartition(value: Json, file: string): PartitionDocument 
   const root = v.object(value, "(root)");
 
   const version = v.integer(root.version, "version", 1);
-  if (version !== PARTITION_VERSION) v.fail("version", `is ${version}, this reader understands version ${PARTITION_VERSION}`);
+  if (version !== PARTITION_VERSION)
+    v.fail("version", `is ${version}, this reader understands version ${PARTITION_VERSION}`);
 
   const log = v.object(root.log, "log");
   v.string(log.file, "log.file");
@@ -250,7 +254,10 @@ export function validatePartition(value: Json, file: string): PartitionDocument 
   const threshold = v.object(root.threshold, "threshold");
   v.number(threshold.value, "threshold.value");
   if (threshold.unit !== STRENGTH_UNIT) {
-    v.fail("threshold.unit", threshold.unit === undefined ? "is missing" : `must be "${STRENGTH_UNIT}", got ${describe(threshold.unit)}`);
+    v.fail(
+      "threshold.unit",
+      threshold.unit === undefined ? "is missing" : `must be "${STRENGTH_UNIT}", got ${describe(threshold.unit)}`,
+    );
   }
   v.boolean(threshold.auto, "threshold.auto");
 
@@ -287,7 +294,8 @@ export function validatePartition(value: Json, file: string): PartitionDocument 
   const chosen = v.object(root.chosen, "chosen");
   v.integer(chosen.k, "chosen.k", 2);
   const communities = v.groups(chosen.communities, "chosen.communities", known);
-  if (communities.length === 0) throw new PartitionEmptyError(file, "chosen.communities", "has no community, so there is no chain to run");
+  if (communities.length === 0)
+    throw new PartitionEmptyError(file, "chosen.communities", "has no community, so there is no chain to run");
   v.devices(chosen.interChainNodes, "chosen.interChainNodes", known);
   v.devices(chosen.uncovered, "chosen.uncovered", known);
   if (chosen.forced !== undefined) v.boolean(chosen.forced, "chosen.forced");
@@ -339,7 +347,11 @@ export function readPartition(file: string): PartitionDocument {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PartitionSyntaxError(file, "", code === "ENOENT" ? "no such file" : `cannot be read (${(error as Error).message})`);
+    throw new PartitionSyntaxError(
+      file,
+      "",
+      code === "ENOENT" ? "no such file" : `cannot be read (${(error as Error).message})`,
+    );
   }
   return parsePartition(text, file);
 }

@@ -72,7 +72,11 @@ function cliqueSize(list: CliqueList, c: number): number {
  * through the cliques of each node: the cost is the sum over nodes of (cliques of the node)², not
  * (cliques)².
  */
-function cliqueOverlaps(list: CliqueList, n: number, minOverlap: number): { a: Int32Array; b: Int32Array; shared: Int32Array } {
+function cliqueOverlaps(
+  list: CliqueList,
+  n: number,
+  minOverlap: number,
+): { a: Int32Array; b: Int32Array; shared: Int32Array } {
   const { count, offsets, members } = list;
   const start = new Int32Array(n + 1);
   for (let i = 0; i < members.length; i++) start[members[i] + 1]++;
@@ -206,7 +210,10 @@ export function kCliqueCommunities(graph: AnyGraph, k: number, opts: Percolation
   const intensity = checkIntensity(opts.intensity);
   if (intensity !== undefined) {
     const g = indexGraph(graph, { weightAttribute: weightAttributeOf(opts) });
-    return canonicalIndexedCommunities(rankDeviceIds(g.nodes), weightedCommunityIndices(g, degeneracyOrder(g), k, intensity));
+    return canonicalIndexedCommunities(
+      rankDeviceIds(g.nodes),
+      weightedCommunityIndices(g, degeneracyOrder(g), k, intensity),
+    );
   }
   const g = indexGraph(graph);
   const n = g.nodes.length;

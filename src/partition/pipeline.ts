@@ -80,15 +80,22 @@ function checkOptions(options: PartitionOptions): void {
   if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 0)) {
     throw new PartitionInputError("--threshold", `must be a number ≥ 0 of ${STRENGTH_UNIT}, got ${threshold}`);
   }
-  if (k !== undefined && !(Number.isInteger(k) && k >= 2)) throw new PartitionInputError("--k", `must be an integer ≥ 2, got ${k}`);
+  if (k !== undefined && !(Number.isInteger(k) && k >= 2))
+    throw new PartitionInputError("--k", `must be an integer ≥ 2, got ${k}`);
   if (minChainSize !== undefined && !(Number.isInteger(minChainSize) && minChainSize >= 1)) {
     throw new PartitionInputError("--min-chain-size", `must be an integer ≥ 1, got ${minChainSize}`);
   }
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new PartitionInputError("--seed", `must be an integer ≥ 0, got ${seed}`);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0))
+    throw new PartitionInputError("--seed", `must be an integer ≥ 0, got ${seed}`);
 }
 
 /** The level of a forced k below K_MIN, computed on its own (byK starts at K_MIN). */
-function levelAt(graph: TrustGraph, nodes: readonly DeviceId[], k: number, intensity: number | undefined): PartitionLevel {
+function levelAt(
+  graph: TrustGraph,
+  nodes: readonly DeviceId[],
+  k: number,
+  intensity: number | undefined,
+): PartitionLevel {
   const communities = kCliqueCommunities(graph, k, { intensity });
   const memberships = new Map<DeviceId, number>();
   for (const community of communities) for (const d of community) memberships.set(d, (memberships.get(d) ?? 0) + 1);
@@ -118,11 +125,20 @@ function graphSection(graph: TrustGraph, nodes: DeviceId[]): PartitionDocument["
  * Algorithm 1 steps 1–2), clique percolation for every k from 3 (byK), the chosen partition,
  * and every strategy priced by the storage model. Pure and synchronous; `summary` is the log's.
  */
-export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, options: PartitionOptions = {}): PartitionRun {
+export function partitionTrustGraph(
+  graph: TrustGraph,
+  summary: LogSummary,
+  options: PartitionOptions = {},
+): PartitionRun {
   checkOptions(options);
   const source = summary.file;
-  if (summary.records === 0 || graph.order === 0) throw new PartitionInputError(source, "empty log: no communication record to partition");
-  if (graph.order < 2) throw new PartitionInputError(source, `only one device (${JSON.stringify(graph.nodes()[0])}): a partition needs at least two`);
+  if (summary.records === 0 || graph.order === 0)
+    throw new PartitionInputError(source, "empty log: no communication record to partition");
+  if (graph.order < 2)
+    throw new PartitionInputError(
+      source,
+      `only one device (${JSON.stringify(graph.nodes()[0])}): a partition needs at least two`,
+    );
 
   const timings: PartitionRun["timings"] = {};
   const timed = <T>(stage: PartitionStage, work: () => T): T => {
@@ -135,7 +151,11 @@ export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, opti
   const devices = graph.nodes().sort(compareDeviceIds);
   const exempt = [...new Set(options.exempt ?? [])].sort(compareDeviceIds);
   const unknown = exempt.filter((d) => !graph.hasNode(d));
-  if (unknown.length > 0) throw new PartitionInputError("--exempt", `${unknown.map((d) => JSON.stringify(d)).join(", ")} not a device of ${source}`);
+  if (unknown.length > 0)
+    throw new PartitionInputError(
+      "--exempt",
+      `${unknown.map((d) => JSON.stringify(d)).join(", ")} not a device of ${source}`,
+    );
   const seed = options.seed ?? DEFAULT_SEED;
   const minChainSize = options.minChainSize ?? DEFAULT_MIN_CHAIN_SIZE;
 
@@ -154,14 +174,24 @@ export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, opti
     return { threshold: value, thresholded: kept };
   });
 
-  const byK: PartitionLevel[] = timed("percolation", () => percolateAll(thresholded, { kMin: K_MIN, intensity: options.intensity }));
+  const byK: PartitionLevel[] = timed("percolation", () =>
+    percolateAll(thresholded, { kMin: K_MIN, intensity: options.intensity }),
+  );
 
   const { chosen, groupings, table } = timed("strategies", () => {
-    const levels = options.k !== undefined && options.k < K_MIN ? [levelAt(thresholded, devices, options.k, options.intensity)] : byK;
+    const levels =
+      options.k !== undefined && options.k < K_MIN
+        ? [levelAt(thresholded, devices, options.k, options.intensity)]
+        : byK;
     const chosenPartition = chooseCommunities(levels, { k: options.k, exempt, source });
     const list: Grouping[] = [
       ungroupedGrouping(devices),
-      ...randomGroupings(devices, RANDOM_GROUP_COUNTS.filter((g) => g <= devices.length), RANDOM_DRAWS, seed),
+      ...randomGroupings(
+        devices,
+        RANDOM_GROUP_COUNTS.filter((g) => g <= devices.length),
+        RANDOM_DRAWS,
+        seed,
+      ),
       edgeStrengthGrouping(thresholded),
       louvainGrouping(graph, seed),
       communityGrouping(chosenPartition),
@@ -177,7 +207,11 @@ export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, opti
     ),
   );
 
-  const strategies = [...groupings, optimized].map((g) => ({ name: g.name, groups: g.groups, ...evaluateStorage(table, g.groups) }));
+  const strategies = [...groupings, optimized].map((g) => ({
+    name: g.name,
+    groups: g.groups,
+    ...evaluateStorage(table, g.groups),
+  }));
 
   const document: PartitionDocument = {
     version: PARTITION_VERSION,
@@ -188,7 +222,12 @@ export function partitionTrustGraph(graph: TrustGraph, summary: LogSummary, opti
       spanHours: summary.spanHours,
       ...(summary.skipped.length > 0 ? { skipped: summary.skipped.length } : {}),
     },
-    threshold: { value: threshold, unit: STRENGTH_UNIT, auto: options.threshold === undefined, ...(exempt.length > 0 ? { exempt } : {}) },
+    threshold: {
+      value: threshold,
+      unit: STRENGTH_UNIT,
+      auto: options.threshold === undefined,
+      ...(exempt.length > 0 ? { exempt } : {}),
+    },
     graph: graphSection(graph, devices),
     byK,
     chosen,
@@ -211,7 +250,10 @@ export async function runPartition(logFile: string, options: ReadAndPartitionOpt
   checkOptions(options);
   options.onStage?.("read");
   const start = performance.now();
-  const { graph, summary } = await readTrafficLog(logFile, { skipInvalid: options.skipInvalid, onProgress: options.onReadProgress });
+  const { graph, summary } = await readTrafficLog(logFile, {
+    skipInvalid: options.skipInvalid,
+    onProgress: options.onReadProgress,
+  });
   const read = performance.now() - start;
   const run = partitionTrustGraph(graph, summary, options);
   run.timings = { read, ...run.timings };

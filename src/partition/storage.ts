@@ -72,7 +72,10 @@ export function pairTableFromGraph(graph: Graph, devices: DeviceId[] = graph.nod
 }
 
 /** A pair table from explicit `[a, b, count]` triples (each unordered pair at most once). */
-export function pairTableFromCounts(devices: DeviceId[], pairs: readonly (readonly [DeviceId, DeviceId, number])[]): PairTable {
+export function pairTableFromCounts(
+  devices: DeviceId[],
+  pairs: readonly (readonly [DeviceId, DeviceId, number])[],
+): PairTable {
   const index = indexDevices(devices);
   const u = new Int32Array(pairs.length);
   const v = new Int32Array(pairs.length);
@@ -110,7 +113,10 @@ export interface ChainIndex {
  * group gets a chain of its own, so every device is in at least one chain. Non-empty group g is
  * chain g when no earlier group is empty; the chains of devices in no group come after the groups.
  */
-export function chainIndex(table: Pick<PairTable, "devices" | "index">, groups: readonly (readonly DeviceId[])[]): ChainIndex {
+export function chainIndex(
+  table: Pick<PairTable, "devices" | "index">,
+  groups: readonly (readonly DeviceId[])[],
+): ChainIndex {
   const size: number[] = [];
   const chainsOf: number[][] = table.devices.map(() => []);
   groups.forEach((group, g) => {
@@ -151,7 +157,9 @@ export interface RecordPlacement {
 /** A device was given no chain (a {@link ChainIndex} gives every device at least one). */
 export class UnplacedDeviceError extends PartitionError {
   constructor(readonly endpoint: "first" | "second") {
-    super(`the ${endpoint} endpoint of a record is in no chain: build the chains with chainIndex, which gives such a device a chain of its own`);
+    super(
+      `the ${endpoint} endpoint of a record is in no chain: build the chains with chainIndex, which gives such a device a chain of its own`,
+    );
   }
 }
 
@@ -161,7 +169,11 @@ function better(c: number, best: number, size: ArrayLike<number>): boolean {
 }
 
 /** The smallest chain holding both devices (ties: the lowest index), or {@link NO_CHAIN}. */
-export function sharedChain(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): number {
+export function sharedChain(
+  chainsOfA: readonly number[],
+  chainsOfB: readonly number[],
+  size: ArrayLike<number>,
+): number {
   let best = NO_CHAIN;
   for (const c of chainsOfA) if (better(c, best, size) && chainsOfB.includes(c)) best = c;
   return best;
@@ -180,7 +192,11 @@ export function smallestChain(chainsOf: readonly number[], size: ArrayLike<numbe
  * choices are independent, so that is each endpoint's smallest chain (cross-chain). Ties go to the
  * lower chain index, so the placement is deterministic.
  */
-export function placeRecord(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): RecordPlacement {
+export function placeRecord(
+  chainsOfA: readonly number[],
+  chainsOfB: readonly number[],
+  size: ArrayLike<number>,
+): RecordPlacement {
   const shared = sharedChain(chainsOfA, chainsOfB, size);
   if (shared !== NO_CHAIN) return { chains: [shared], cross: false };
   const a = smallestChain(chainsOfA, size);
@@ -198,7 +214,11 @@ export function placementCost(placement: RecordPlacement, size: ArrayLike<number
 }
 
 /** Size of the smallest chain holding both devices, or Infinity when they share none. */
-export function sharedChainSize(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): number {
+export function sharedChainSize(
+  chainsOfA: readonly number[],
+  chainsOfB: readonly number[],
+  size: ArrayLike<number>,
+): number {
   const shared = sharedChain(chainsOfA, chainsOfB, size);
   return shared === NO_CHAIN ? Infinity : size[shared];
 }
@@ -213,7 +233,11 @@ export function smallestChainSize(chainsOf: readonly number[], size: ArrayLike<n
  * Cost of one record between devices a and b, and whether it is cross-chain: the smallest shared
  * chain's size, or else the sum of each endpoint's smallest chain (see {@link placeRecord}).
  */
-export function recordCost(chainsOfA: readonly number[], chainsOfB: readonly number[], size: ArrayLike<number>): { cost: number; cross: boolean } {
+export function recordCost(
+  chainsOfA: readonly number[],
+  chainsOfB: readonly number[],
+  size: ArrayLike<number>,
+): { cost: number; cross: boolean } {
   const placement = placeRecord(chainsOfA, chainsOfB, size);
   return { cost: placementCost(placement, size), cross: placement.cross };
 }

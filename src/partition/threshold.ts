@@ -43,7 +43,9 @@ function exemptSet(graph: TrustGraph, exempt: Iterable<DeviceId>): Set<DeviceId>
   const set = new Set(exempt);
   const unknown = [...set].filter((device) => !graph.hasNode(device));
   if (unknown.length > 0) {
-    throw new ThresholdError(`exempt device${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")} not in the trust graph`);
+    throw new ThresholdError(
+      `exempt device${unknown.length > 1 ? "s" : ""} ${unknown.map((d) => `"${d}"`).join(", ")} not in the trust graph`,
+    );
   }
   return set;
 }

@@ -77,7 +77,8 @@ export class BatchStore {
   /** The file a location of {@link locationOf} names, in this store's directory. */
   resolveLocation(location: string): string {
     const match = /^file:(batch-\d+\.json)$/.exec(location);
-    if (match === null) throw new BatchStoreError(`${location}: not a batch location of this store (file:batch-<id>.json)`);
+    if (match === null)
+      throw new BatchStoreError(`${location}: not a batch location of this store (file:batch-<id>.json)`);
     return path.join(path.resolve(this.dir), match[1]);
   }
 
@@ -137,7 +138,9 @@ export class BatchStore {
       text = await fs.readFile(file, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new BatchStoreError(`${file}: batch ${batchId} ${code === "ENOENT" ? "is not in the store" : `cannot be read (${code})`}`);
+      throw new BatchStoreError(
+        `${file}: batch ${batchId} ${code === "ENOENT" ? "is not in the store" : `cannot be read (${code})`}`,
+      );
     }
     let raw: BatchFile;
     try {
@@ -148,12 +151,15 @@ export class BatchStore {
     const fail = (field: string, problem: string): never => {
       throw new BatchStoreError(`${file}: field "${field}" ${problem}`);
     };
-    if (raw.version !== BATCH_FILE_VERSION) fail("version", `must be ${BATCH_FILE_VERSION}, got ${JSON.stringify(raw.version)}`);
+    if (raw.version !== BATCH_FILE_VERSION)
+      fail("version", `must be ${BATCH_FILE_VERSION}, got ${JSON.stringify(raw.version)}`);
     if (raw.batchId !== batchId) fail("batchId", `must be ${batchId}, got ${JSON.stringify(raw.batchId)}`);
-    if (!Number.isSafeInteger(raw.firstSequence) || raw.firstSequence < 0) fail("firstSequence", `must be a non-negative integer, got ${JSON.stringify(raw.firstSequence)}`);
+    if (!Number.isSafeInteger(raw.firstSequence) || raw.firstSequence < 0)
+      fail("firstSequence", `must be a non-negative integer, got ${JSON.stringify(raw.firstSequence)}`);
     if (!Number.isSafeInteger(raw.chainId)) fail("chainId", `must be an integer, got ${JSON.stringify(raw.chainId)}`);
     if (typeof raw.recordLog !== "string") fail("recordLog", "must be an address");
-    if (typeof raw.root !== "string" || !/^0x[0-9a-f]{64}$/.test(raw.root)) fail("root", `must be a 32-byte lower-case hex hash, got ${JSON.stringify(raw.root)}`);
+    if (typeof raw.root !== "string" || !/^0x[0-9a-f]{64}$/.test(raw.root))
+      fail("root", `must be a 32-byte lower-case hex hash, got ${JSON.stringify(raw.root)}`);
     if (!Array.isArray(raw.records) || raw.records.length === 0) fail("records", "must be a non-empty array");
 
     const records = raw.records.map((row, i): ChainRecord => {

@@ -62,4 +62,5 @@ export class ResumeMismatchError extends RecordsError {
 }
 
 /** What `records:send` says when a chain is down: a re-run resumes where each chain is. */
-export const RESUME_ADVICE = "start it (npx hardhat chains:up) and run records:send again, it resumes where the chain is";
+export const RESUME_ADVICE =
+  "start it (npx hardhat chains:up) and run records:send again, it resumes where the chain is";

@@ -18,12 +18,24 @@ export function formatSendSummary(summary: SendSummary, summaryFile: string): st
     `  formula 1 storage count ${n(summary.storageCount)}; ${n(summary.written)} records in ${summary.seconds.toFixed(2)} s = ${n(summary.recordsPerSecond)} records/s`,
   ];
   if (summary.chainless.length > 0) {
-    lines.push(`  devices in no community (no chain): ${summary.chainless.join(", ")}: ${n(summary.hostless)} copies not written, ${n(summary.unplaced)} records on no chain`);
+    lines.push(
+      `  devices in no community (no chain): ${summary.chainless.join(", ")}: ${n(summary.hostless)} copies not written, ${n(summary.unplaced)} records on no chain`,
+    );
   }
   if (summary.skippedUnknown > 0) lines.push(`  skipped ${n(summary.skippedUnknown)} records naming unknown devices`);
-  const rows = summary.chains.map((c) => [c.name, n(c.records), n(c.total), n(c.batches), n(c.transactions), n(c.gas), n(c.gasPerRecord), n(c.recordsPerSecond)]);
+  const rows = summary.chains.map((c) => [
+    c.name,
+    n(c.records),
+    n(c.total),
+    n(c.batches),
+    n(c.transactions),
+    n(c.gas),
+    n(c.gasPerRecord),
+    n(c.recordsPerSecond),
+  ]);
   const widths = CHAIN_TABLE_HEADER.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}`;
+  const line = (cells: string[]) =>
+    `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}`;
   lines.push(line(CHAIN_TABLE_HEADER), ...rows.map(line));
   lines.push(`  placements: ${summary.placements}`, `  summary: ${summaryFile}`);
   return lines.join("\n");

@@ -116,7 +116,8 @@ export function toHex(bytes: Uint8Array): HexHash {
 
 /** The bytes of a 0x hex string; throws {@link RecordFormatError} naming `what` if it is not hex. */
 export function fromHex(hex: string, what = "value"): Uint8Array {
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex)) throw new RecordFormatError(`${what} must be 0x-prefixed hex, got ${JSON.stringify(hex)}`);
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex))
+    throw new RecordFormatError(`${what} must be 0x-prefixed hex, got ${JSON.stringify(hex)}`);
   return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
 }
 

@@ -67,7 +67,9 @@ export async function* readPlacements(file: string): AsyncIterable<Placement> {
     await opened;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RecordsError(`${file}: ${code === "ENOENT" ? "does not exist (run records:send first)" : `cannot be read (${code})`}`);
+    throw new RecordsError(
+      `${file}: ${code === "ENOENT" ? "does not exist (run records:send first)" : `cannot be read (${code})`}`,
+    );
   }
   const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;

@@ -37,7 +37,9 @@ export interface RecordSlots {
 
 /** Slot of `batches[batchId].root` (a mapping at the namespace's first slot). */
 export function batchRootSlot(batchId: number | bigint): HexHash {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32"], [batchId, RECORD_LOG_STORAGE_SLOT])) as HexHash;
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32"], [batchId, RECORD_LOG_STORAGE_SLOT]),
+  ) as HexHash;
 }
 
 /** Slot of the packed `firstSequence`/`count` of batch `batchId`. */

@@ -109,17 +109,26 @@ export class RecordWriter {
    * Opens a writer on the RecordLog at `recordLog`, continuing from the log's current
    * `nextSequence` and `batchCount`. `signer` must hold the log's WRITER_ROLE.
    */
-  static async open(signer: Signer, recordLog: string, store: BatchStore, options: RecordWriterOptions = {}): Promise<RecordWriter> {
+  static async open(
+    signer: Signer,
+    recordLog: string,
+    store: BatchStore,
+    options: RecordWriterOptions = {},
+  ): Promise<RecordWriter> {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
       throw new RecordFormatError(`batchSize must be an integer in [1, ${MAX_BATCH_SIZE}], got ${batchSize}`);
     }
     const pipeline = options.pipeline ?? 1;
-    if (!Number.isInteger(pipeline) || pipeline < 1) throw new RecordFormatError(`pipeline must be a positive integer, got ${pipeline}`);
+    if (!Number.isInteger(pipeline) || pipeline < 1)
+      throw new RecordFormatError(`pipeline must be a positive integer, got ${pipeline}`);
     if (pipeline > 1 && options.gasLimit === undefined) {
-      throw new RecordFormatError(`pipeline ${pipeline} needs a gasLimit: a batch's gas cannot be estimated before the batch before it is mined`);
+      throw new RecordFormatError(
+        `pipeline ${pipeline} needs a gasLimit: a batch's gas cannot be estimated before the batch before it is mined`,
+      );
     }
-    if (signer.provider === null) throw new RecordFormatError("the RecordWriter's signer must be connected to a provider");
+    if (signer.provider === null)
+      throw new RecordFormatError("the RecordWriter's signer must be connected to a provider");
     const log = RecordLog__factory.connect(recordLog, signer);
     const [network, nextSequence, batchCount, nonce] = await Promise.all([
       signer.provider.getNetwork(),
@@ -127,11 +136,21 @@ export class RecordWriter {
       log.batchCount(),
       pipeline > 1 ? signer.getNonce("pending") : Promise.resolve(0),
     ]);
-    return new RecordWriter(log, await log.getAddress(), signer, store, Number(network.chainId), Number(nextSequence), Number(batchCount), nonce, {
-      ...options,
-      batchSize,
-      pipeline,
-    });
+    return new RecordWriter(
+      log,
+      await log.getAddress(),
+      signer,
+      store,
+      Number(network.chainId),
+      Number(nextSequence),
+      Number(batchCount),
+      nonce,
+      {
+        ...options,
+        batchSize,
+        pipeline,
+      },
+    );
   }
 
   /** Records appended and not flushed yet. */
@@ -208,10 +227,21 @@ export class RecordWriter {
 
   /** The batch's root, its file in the store and its location. */
   private async prepare(batchId: number, records: ChainRecord[], leaves: Uint8Array[]): Promise<PreparedBatch> {
-    const root = this.options.batchRoot === undefined ? MerkleTree.fromLeaves(leaves).rootHex : await this.options.batchRoot(records);
-    const batch: StoredBatch = { chainId: this.chainId, recordLog: this.address, batchId, firstSequence: records[0].sequence, root, records };
+    const root =
+      this.options.batchRoot === undefined
+        ? MerkleTree.fromLeaves(leaves).rootHex
+        : await this.options.batchRoot(records);
+    const batch: StoredBatch = {
+      chainId: this.chainId,
+      recordLog: this.address,
+      batchId,
+      firstSequence: records[0].sequence,
+      root,
+      records,
+    };
     const file = await this.store.write(batch);
-    const location = this.options.locate === undefined ? this.store.locationOf(batchId) : await this.options.locate(batch, file);
+    const location =
+      this.options.locate === undefined ? this.store.locationOf(batchId) : await this.options.locate(batch, file);
     return { root, file, location };
   }
 
@@ -237,7 +267,8 @@ export class RecordWriter {
         // The first waiting batch goes next, ready or not; batches behind it join only if ready.
         const group = [this.waiting.shift() as QueuedBatch];
         await group[0].prepared.catch(() => undefined);
-        while (group.length < (this.options.pipeline as number) && this.waiting.length > 0 && this.waiting[0].ready) group.push(this.waiting.shift() as QueuedBatch);
+        while (group.length < (this.options.pipeline as number) && this.waiting.length > 0 && this.waiting[0].ready)
+          group.push(this.waiting.shift() as QueuedBatch);
         await this.sendGroup(group);
       }
     } finally {
@@ -266,7 +297,12 @@ export class RecordWriter {
             chainId: this.chainId,
             nonce: this.nonce + i,
             to: this.address,
-            data: this.log.interface.encodeFunctionData("appendBatch", [prepared[i].root, queued.records[0].sequence, queued.records.length, prepared[i].location]),
+            data: this.log.interface.encodeFunctionData("appendBatch", [
+              prepared[i].root,
+              queued.records[0].sequence,
+              queued.records.length,
+              prepared[i].location,
+            ]),
             gasLimit: this.options.gasLimit,
             maxFeePerGas: fees.maxFeePerGas,
             maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
@@ -280,7 +316,15 @@ export class RecordWriter {
         const { batchId, records } = group[index];
         const { root, file, location } = prepared[index];
         this.nonce += 1;
-        group[index].resolve({ batchId, firstSequence: records[0].sequence, count: records.length, root, location, file, tx: outcome });
+        group[index].resolve({
+          batchId,
+          firstSequence: records[0].sequence,
+          count: records.length,
+          root,
+          location,
+          file,
+          tx: outcome,
+        });
       }
     } catch (error) {
       const failed = group[index];
@@ -301,7 +345,10 @@ export class RecordWriter {
 
   private throwIfFailed(): void {
     if (this.failure !== undefined) {
-      throw new RecordWriterError(`the writer stopped: ${this.failure.message}; open a new RecordWriter to continue from the chain's state`, { cause: this.failure });
+      throw new RecordWriterError(
+        `the writer stopped: ${this.failure.message}; open a new RecordWriter to continue from the chain's state`,
+        { cause: this.failure },
+      );
     }
   }
 }
@@ -310,7 +357,11 @@ export class RecordWriter {
  * Sends signed transactions in nonce order: one JSON-RPC batch request over a JsonRpcProvider, else
  * one after the other, stopping at the first refused. Each is its transaction, or the error it met.
  */
-async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signed: readonly string[], from: string): Promise<(TransactionResponse | Error)[]> {
+async function broadcastInOrder(
+  provider: NonNullable<Signer["provider"]>,
+  signed: readonly string[],
+  from: string,
+): Promise<(TransactionResponse | Error)[]> {
   const sent: (TransactionResponse | Error)[] = [];
   const oneByOne = async (raw: string) => {
     try {
@@ -325,7 +376,9 @@ async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signe
     for (const raw of signed) if (!(await oneByOne(raw))) break;
     return sent;
   }
-  const answers = await provider._send(signed.map((raw, i) => ({ method: "eth_sendRawTransaction", params: [raw], id: i + 1, jsonrpc: "2.0" as const })));
+  const answers = await provider._send(
+    signed.map((raw, i) => ({ method: "eth_sendRawTransaction", params: [raw], id: i + 1, jsonrpc: "2.0" as const })),
+  );
   for (const [i, raw] of signed.entries()) {
     const answer = answers.find((a) => a.id === i + 1);
     if (answer !== undefined && !("error" in answer)) {
@@ -336,7 +389,10 @@ async function broadcastInOrder(provider: NonNullable<Signer["provider"]>, signe
     // takes them one at a time): if it mines every transaction as it comes, a later nonce taken
     // first is refused, not kept. A refused transaction that was not mined is sent again now that
     // those before it are in; one that was mined failed for its own sake.
-    const message = answer === undefined ? `the node did not answer transaction ${i + 1} of the batch request` : ((answer.error as { message?: string }).message ?? JSON.stringify(answer.error));
+    const message =
+      answer === undefined
+        ? `the node did not answer transaction ${i + 1} of the batch request`
+        : ((answer.error as { message?: string }).message ?? JSON.stringify(answer.error));
     if ((await provider.getTransactionReceipt(Transaction.from(raw).hash as string)) !== null) {
       sent.push(new Error(message));
       break;

@@ -65,7 +65,9 @@ export function validateRecord(record: ChainRecord, where = "record"): void {
   }
   for (const field of ["from", "to"] as const) {
     if (typeof record[field] !== "string" || record[field].length === 0) {
-      throw new RecordFormatError(`${where}: field "${field}" must be a non-empty device id, got ${JSON.stringify(record[field])}`);
+      throw new RecordFormatError(
+        `${where}: field "${field}" must be a non-empty device id, got ${JSON.stringify(record[field])}`,
+      );
     }
   }
 }

@@ -34,7 +34,8 @@ export class BatchRootPool {
 
   /** Starts `size` worker threads (at least one). */
   static start(size: number): BatchRootPool {
-    if (!Number.isSafeInteger(size) || size < 1) throw new RecordsOptionError("--workers", `a root pool needs at least one worker, got ${size}`);
+    if (!Number.isSafeInteger(size) || size < 1)
+      throw new RecordsOptionError("--workers", `a root pool needs at least one worker, got ${size}`);
     const extension = path.extname(__filename);
     const file = path.join(__dirname, `root-worker${extension}`);
     // Under ts-node the worker must load it too; transpiling only, as Hardhat does, keeps its start quick.
@@ -42,7 +43,12 @@ export class BatchRootPool {
     const workers = Array.from({ length: size }, (): PoolWorker => {
       const worker = new Worker(
         file,
-        typescript ? { execArgv: [...process.execArgv, "--require", require.resolve("ts-node/register")], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } } : {},
+        typescript
+          ? {
+              execArgv: [...process.execArgv, "--require", require.resolve("ts-node/register")],
+              env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+            }
+          : {},
       );
       // An idle worker must not keep the process alive; one with work does (see `root`).
       worker.unref();

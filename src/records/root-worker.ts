@@ -13,7 +13,8 @@ export interface RootJob {
 }
 
 /** The answer: the batch's root, or why it could not be computed. */
-export type RootAnswer = { readonly id: number; readonly root: string } | { readonly id: number; readonly error: string };
+export type RootAnswer =
+  { readonly id: number; readonly root: string } | { readonly id: number; readonly error: string };
 
 parentPort?.on("message", (job: RootJob) => {
   let answer: RootAnswer;

@@ -40,14 +40,21 @@ export class RecordRouter {
   ) {
     // chainIndex numbers non-empty groups only; an empty community would shift every later chain.
     const empty = communities.findIndex((members) => members.length === 0);
-    if (empty >= 0) throw new RecordsError(`community chain ${empty + 1} has no members: no record can be placed on it`);
+    if (empty >= 0)
+      throw new RecordsError(`community chain ${empty + 1} has no members: no record can be placed on it`);
     this.index = new Map(devices.map((device, i) => [device, i]));
     this.chains = chainIndex({ devices: [...devices], index: this.index }, communities);
   }
 
   /** The router of a topology: its devices and its community chains' members. */
-  static fromTopology(topology: { devices: readonly DeviceId[]; communities: readonly { members: readonly DeviceId[] }[] }): RecordRouter {
-    return new RecordRouter(topology.devices, topology.communities.map((chain) => chain.members));
+  static fromTopology(topology: {
+    devices: readonly DeviceId[];
+    communities: readonly { members: readonly DeviceId[] }[];
+  }): RecordRouter {
+    return new RecordRouter(
+      topology.devices,
+      topology.communities.map((chain) => chain.members),
+    );
   }
 
   /** Whether the device is a device of the partition. */

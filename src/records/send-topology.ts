@@ -50,15 +50,29 @@ export async function sendRecords(options: SendRecordsOptions): Promise<SendReco
     for (const [i, entry] of topology.communities.entries()) {
       const recordLog = entry.contracts[RECORD_LOG_CONTRACT];
       if (recordLog === undefined) {
-        throw new RecordsSetupError(file, `communities[${i}] (${entry.name}): contracts.${RECORD_LOG_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`);
+        throw new RecordsSetupError(
+          file,
+          `communities[${i}] (${entry.name}): contracts.${RECORD_LOG_CONTRACT} is missing; deploy the contracts first (npx hardhat deploy:all)`,
+        );
       }
       await checkChain(file, entry, recordLog);
       const provider = chainProvider(entry);
       providers.push(provider);
-      chains.push({ name: entry.name, rpc: entry.rpc, writer: roleWallet("writer", provider, options.mnemonic), recordLog, store: new BatchStore(batchStoreDir(dir, entry.name)) });
+      chains.push({
+        name: entry.name,
+        rpc: entry.rpc,
+        writer: roleWallet("writer", provider, options.mnemonic),
+        recordLog,
+        store: new BatchStore(batchStoreDir(dir, entry.name)),
+      });
     }
     const placementsFile = placementsPath(dir);
-    const summary = await writeLogRecords({ ...options, router: RecordRouter.fromTopology(topology), chains, placementsFile });
+    const summary = await writeLogRecords({
+      ...options,
+      router: RecordRouter.fromTopology(topology),
+      chains,
+      placementsFile,
+    });
     const summaryFile = summaryPath(dir);
     writeFileAtomicSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
     return { summary, summaryFile, placementsFile };
@@ -77,9 +91,22 @@ async function checkChain(file: string, chain: ChainEntry, recordLog: string): P
       rpcCall<string>(chain.rpc, "eth_getCode", [recordLog, "latest"], CHECK_TIMEOUT_MS),
     ]);
   } catch (error) {
-    if (error instanceof RpcError) throw new ChainUnreachableError(chain.rpc, error.problem, { chain: chain.name, advice: RESUME_ADVICE, cause: error });
+    if (error instanceof RpcError)
+      throw new ChainUnreachableError(chain.rpc, error.problem, {
+        chain: chain.name,
+        advice: RESUME_ADVICE,
+        cause: error,
+      });
     throw error;
   }
-  if (chainId !== chain.chainId) throw new RecordsSetupError(file, `${chain.name}: ${chain.rpc} answers with chain id ${chainId}, not ${chain.chainId}`);
-  if (code === "0x") throw new RecordsSetupError(file, `${chain.name}: no contract at its RecordLog address ${recordLog}; deploy the contracts again (npx hardhat deploy:all)`);
+  if (chainId !== chain.chainId)
+    throw new RecordsSetupError(
+      file,
+      `${chain.name}: ${chain.rpc} answers with chain id ${chainId}, not ${chain.chainId}`,
+    );
+  if (code === "0x")
+    throw new RecordsSetupError(
+      file,
+      `${chain.name}: no contract at its RecordLog address ${recordLog}; deploy the contracts again (npx hardhat deploy:all)`,
+    );
 }

@@ -167,7 +167,9 @@ export interface SendSummary {
 /** The run was stopped through its signal; what was read was written, the rest waits for a re-run. */
 export class RecordsInterruptedError extends RecordsError {
   constructor(readonly records: number) {
-    super(`interrupted after ${records} log records (all of them written and confirmed); run records:send again to resume`);
+    super(
+      `interrupted after ${records} log records (all of them written and confirmed); run records:send again to resume`,
+    );
   }
 }
 
@@ -176,16 +178,20 @@ export async function writeLogRecords(options: WriteLogRecordsOptions): Promise<
   const batchSize = positiveInteger(options.batchSize ?? DEFAULT_BATCH_SIZE, "--batch-size");
   const inFlight = positiveInteger(options.inFlight ?? DEFAULT_IN_FLIGHT, "--in-flight");
   const maxBatchAgeMs = options.maxBatchAgeMs ?? DEFAULT_MAX_BATCH_AGE_MS;
-  if (!(maxBatchAgeMs >= 0)) throw new RecordsOptionError("maxBatchAgeMs", `must be ≥ 0 milliseconds, got ${maxBatchAgeMs}`);
+  if (!(maxBatchAgeMs >= 0))
+    throw new RecordsOptionError("maxBatchAgeMs", `must be ≥ 0 milliseconds, got ${maxBatchAgeMs}`);
   const clock = options.clock ?? systemClock;
   const limiter = new RateLimiter(options.rate, clock);
   const { router } = options;
   if (options.chains.length !== router.communities.length) {
-    throw new RecordsError(`${options.chains.length} chains were given for the ${router.communities.length} communities of the partition`);
+    throw new RecordsError(
+      `${options.chains.length} chains were given for the ${router.communities.length} communities of the partition`,
+    );
   }
 
   const workers = options.workers ?? 0;
-  if (!Number.isSafeInteger(workers) || workers < 0) throw new RecordsOptionError("--workers", `must be an integer ≥ 0, got ${workers}`);
+  if (!Number.isSafeInteger(workers) || workers < 0)
+    throw new RecordsOptionError("--workers", `must be an integer ≥ 0, got ${workers}`);
   const pool = workers > 0 ? BatchRootPool.start(workers) : undefined;
   try {
     return await writeWith(options, { batchSize, inFlight, maxBatchAgeMs, clock, limiter, pool });
@@ -217,7 +223,17 @@ async function writeWith(options: WriteLogRecordsOptions, context: RunContext): 
   const runs = await Promise.all(options.chains.map((chain, i) => ChainRun.open(chain, router.chainSize(i), settings)));
   const scan = await scanLog(options, runs);
 
-  const tally = { records: 0, intra: 0, cross: 0, unplaced: 0, hostless: 0, copies: 0, skippedUnknown: 0, storageCount: 0, written: 0 };
+  const tally = {
+    records: 0,
+    intra: 0,
+    cross: 0,
+    unplaced: 0,
+    hostless: 0,
+    copies: 0,
+    skippedUnknown: 0,
+    storageCount: 0,
+    written: 0,
+  };
   const started = clock.now();
   const progress = () =>
     options.onProgress?.({
@@ -250,7 +266,13 @@ async function writeWith(options: WriteLogRecordsOptions, context: RunContext): 
         tally.hostless += route.hostless;
         tally.copies += copies.length;
         tally.storageCount += route.cost;
-        yield formatPlacement({ line: record.line, from: record.from, to: record.to, cross: route.cross, records: copies });
+        yield formatPlacement({
+          line: record.line,
+          from: record.from,
+          to: record.to,
+          cross: route.cross,
+          records: copies,
+        });
         if (maxBatchAgeMs < Infinity) {
           const stale = clock.now() - maxBatchAgeMs;
           for (const run of runs) if (run.pendingSince !== undefined && run.pendingSince <= stale) await run.flush();
@@ -297,7 +319,8 @@ async function writeWith(options: WriteLogRecordsOptions, context: RunContext): 
 }
 
 function positiveInteger(value: number, option: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RecordsOptionError(option, `must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RecordsOptionError(option, `must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -405,17 +428,25 @@ class ChainRun {
     if (this.resumedFrom === 0) return;
     const held = `its RecordLog ${this.chain.recordLog} already holds ${this.resumedFrom} records`;
     if (placedByLog < this.resumedFrom || logRecord === undefined) {
-      throw new ResumeMismatchError(this.name, `${held} but ${logFile} places only ${placedByLog} on it: they are not this log's records`);
+      throw new ResumeMismatchError(
+        this.name,
+        `${held} but ${logFile} places only ${placedByLog} on it: they are not this log's records`,
+      );
     }
     let last;
     try {
       const batch = await this.chain.store.read(this.batchCount - 1);
       last = batch.records[batch.records.length - 1];
     } catch (error) {
-      throw new ResumeMismatchError(this.name, `${held} and their last batch cannot be read to check they are this log's (${(error as Error).message})`);
+      throw new ResumeMismatchError(
+        this.name,
+        `${held} and their last batch cannot be read to check they are this log's (${(error as Error).message})`,
+      );
     }
     const expected = communication(logRecord);
-    const same = last.sequence === this.resumedFrom - 1 && (["timestamp", "from", "to", "bytes"] as const).every((field) => last[field] === expected[field]);
+    const same =
+      last.sequence === this.resumedFrom - 1 &&
+      (["timestamp", "from", "to", "bytes"] as const).every((field) => last[field] === expected[field]);
     if (!same) {
       throw new ResumeMismatchError(
         this.name,
@@ -452,7 +483,13 @@ class ChainRun {
         this.batches += 1;
         this.confirmed += count;
         this.lastConfirmedAt = this.settings.clock.now();
-        this.settings.onBatchConfirmed?.({ chain: this.name, records: count, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, at: this.lastConfirmedAt });
+        this.settings.onBatchConfirmed?.({
+          chain: this.name,
+          records: count,
+          blockNumber: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+          at: this.lastConfirmedAt,
+        });
       })
       .catch(async (error: unknown) => {
         this.failure ??= await describeFailure(this.chain, error);
@@ -512,6 +549,10 @@ async function describeFailure(chain: RecordChain, error: unknown): Promise<Erro
     return error as Error;
   } catch (probe) {
     if (!(probe instanceof RpcError)) return error as Error;
-    return new ChainUnreachableError(chain.rpc, probe.problem, { chain: chain.name, advice: RESUME_ADVICE, cause: error });
+    return new ChainUnreachableError(chain.rpc, probe.problem, {
+      chain: chain.name,
+      advice: RESUME_ADVICE,
+      cause: error,
+    });
   }
 }

@@ -67,7 +67,13 @@ export async function sendAndAnchor(options: SendAndAnchorOptions): Promise<Send
   const anchors: AnchorTransaction[] = [];
   const commits: { chain: string; block: number; at: number }[] = [];
   const onAnchored = (event: AnchoredEvent) =>
-    anchors.push({ chain: event.chain, from: event.from, to: event.to, gasUsed: Number(event.gasUsed), atMs: performance.now() - started });
+    anchors.push({
+      chain: event.chain,
+      from: event.from,
+      to: event.to,
+      gasUsed: Number(event.gasUsed),
+      atMs: performance.now() - started,
+    });
   const { relay, close } = relayForTopology(options.topology, { onAnchored, mnemonic: options.mnemonic });
   let rounds = 0;
   let failedRounds = 0;
@@ -90,15 +96,23 @@ export async function sendAndAnchor(options: SendAndAnchorOptions): Promise<Send
         mnemonic: options.mnemonic,
         signal: options.signal,
         onProgress: (progress) => options.onProgress?.({ ...progress, anchors: anchors.length }),
-        onBatchConfirmed: (batch) => commits.push({ chain: batch.chain, block: batch.blockNumber, at: batch.at - started }),
+        onBatchConfirmed: (batch) =>
+          commits.push({ chain: batch.chain, block: batch.blockNumber, at: batch.at - started }),
       });
     } finally {
       stop.abort();
       await relaying;
     }
     const final = await relay.round();
-    const failed = final.filter((outcome): outcome is ChainRound & { error: Error } => outcome.status === "failed" || outcome.status === "reset-needed");
-    if (failed.length > 0) throw new StepFailedError("records", `the final anchor round failed: ${failed.map((f) => f.error.message).join("; ")}`);
+    const failed = final.filter(
+      (outcome): outcome is ChainRound & { error: Error } =>
+        outcome.status === "failed" || outcome.status === "reset-needed",
+    );
+    if (failed.length > 0)
+      throw new StepFailedError(
+        "records",
+        `the final anchor round failed: ${failed.map((f) => f.error.message).join("; ")}`,
+      );
 
     const anchorLatencyMs: number[] = [];
     for (const commit of commits) {
@@ -108,7 +122,12 @@ export async function sendAndAnchor(options: SendAndAnchorOptions): Promise<Send
     }
     const chains = final.map((outcome) => {
       const own = anchors.filter((a) => a.chain === outcome.chain);
-      return { chain: outcome.chain, height: outcome.height ?? 0, transactions: own.length, headers: own.reduce((sum, a) => sum + a.to - a.from + 1, 0) };
+      return {
+        chain: outcome.chain,
+        height: outcome.height ?? 0,
+        transactions: own.length,
+        headers: own.reduce((sum, a) => sum + a.to - a.from + 1, 0),
+      };
     });
     return { ...sent!, anchors, chains, anchorLatencyMs, rounds, failedRounds };
   } finally {

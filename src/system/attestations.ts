@@ -57,12 +57,17 @@ export interface AttestOptions {
  * The records community `plan`'s verifier attests: records of its chain it still reads (shared
  * with it, not revoked), one per device in device order, up to `count`.
  */
-export function recordsToAttest(plan: Pick<CommunityPlan, "chain" | "thirdParty">, records: readonly SharedStatusRecord[], count: number): SharedStatusRecord[] {
+export function recordsToAttest(
+  plan: Pick<CommunityPlan, "chain" | "thirdParty">,
+  records: readonly SharedStatusRecord[],
+  count: number,
+): SharedStatusRecord[] {
   const chosen: SharedStatusRecord[] = [];
   const devices = new Set<string>();
   for (const record of records) {
     if (chosen.length >= count) break;
-    if (record.chain !== plan.chain || devices.has(record.device) || !record.readers.includes(plan.thirdParty.address)) continue;
+    if (record.chain !== plan.chain || devices.has(record.device) || !record.readers.includes(plan.thirdParty.address))
+      continue;
     devices.add(record.device);
     chosen.push(record);
   }
@@ -80,18 +85,40 @@ export async function attestSharedRecords(options: AttestOptions): Promise<Attes
         const verifier = walletOf(plan.thirdParty, options.mnemonic).connect(provider);
         const gateway = options.stores.of(plan.chain).gateway.url;
         const factory = RelationshipFactory__factory.createInterface();
-        const base = (record: SharedStatusRecord) => ({ chain: plan.chain, device: record.device, epr: record.epr, recordId: record.recordId, verifier: plan.thirdParty.id, verifierAddress: verifier.address });
+        const base = (record: SharedStatusRecord) => ({
+          chain: plan.chain,
+          device: record.device,
+          epr: record.epr,
+          recordId: record.recordId,
+          verifier: plan.thirdParty.id,
+          verifierAddress: verifier.address,
+        });
         const outcomes: AttestationOutcome[] = [];
-        const ready: { record: SharedStatusRecord; draft: Draft; objectDigest: string; checkedPlaintext: boolean }[] = [];
-        for (const record of recordsToAttest(plan, options.records, options.perCommunity ?? ATTESTATIONS_PER_COMMUNITY)) {
+        const ready: { record: SharedStatusRecord; draft: Draft; objectDigest: string; checkedPlaintext: boolean }[] =
+          [];
+        for (const record of recordsToAttest(
+          plan,
+          options.records,
+          options.perCommunity ?? ATTESTATIONS_PER_COMMUNITY,
+        )) {
           try {
-            const attestation = await prepareAttestation({ runner: provider, epr: record.epr, recordId: record.recordId, verifier, source: { gateway } });
+            const attestation = await prepareAttestation({
+              runner: provider,
+              epr: record.epr,
+              recordId: record.recordId,
+              verifier,
+              source: { gateway },
+            });
             const epr = EquipmentProviderRelationship__factory.connect(record.epr, verifier);
             ready.push({
               record,
               objectDigest: attestation.objectDigest,
               checkedPlaintext: attestation.checkedPlaintext,
-              draft: { what: `${plan.thirdParty.id} attesting record ${record.recordId} of device ${record.device}`, tx: epr.attest.populateTransaction(record.recordId, attestation.objectDigest, attestation.signature), abi: epr.interface },
+              draft: {
+                what: `${plan.thirdParty.id} attesting record ${record.recordId} of device ${record.device}`,
+                tx: epr.attest.populateTransaction(record.recordId, attestation.objectDigest, attestation.signature),
+                abi: epr.interface,
+              },
             });
           } catch (error) {
             outcomes.push({ ...base(record), outcome: "failed", detail: (error as Error).message });
@@ -99,9 +126,16 @@ export async function attestSharedRecords(options: AttestOptions): Promise<Attes
         }
         let receipts: TransactionReceipt[] = [];
         try {
-          receipts = await sendGroup(plan.chain, verifier, ready.map((r) => r.draft));
+          receipts = await sendGroup(
+            plan.chain,
+            verifier,
+            ready.map((r) => r.draft),
+          );
         } catch (error) {
-          return [...outcomes, ...ready.map((r) => ({ ...base(r.record), outcome: "failed" as const, detail: (error as Error).message }))];
+          return [
+            ...outcomes,
+            ...ready.map((r) => ({ ...base(r.record), outcome: "failed" as const, detail: (error as Error).message })),
+          ];
         }
         for (const [i, r] of ready.entries()) {
           const minted = rewardsIn(receipts[i], factory, contractAddress(chain, "RelationshipFactory"));
@@ -127,7 +161,11 @@ export async function attestSharedRecords(options: AttestOptions): Promise<Attes
 }
 
 /** The rewards the factory paid (and whether its cap held one back) in a receipt. */
-function rewardsIn(receipt: TransactionReceipt, factory: Interface, factoryAddress: string): { upload: bigint; verification: bigint; capped: boolean } {
+function rewardsIn(
+  receipt: TransactionReceipt,
+  factory: Interface,
+  factoryAddress: string,
+): { upload: bigint; verification: bigint; capped: boolean } {
   const result = { upload: 0n, verification: 0n, capped: false };
   for (const log of receipt.logs) {
     if (getAddress(log.address) !== getAddress(factoryAddress)) continue;

@@ -21,10 +21,15 @@ export function throughputSpec(report: RunReport): TopLevelSpec {
   const chains = [report.chains.main, ...report.chains.communities];
   const names = chains.map((c) => c.name);
   const rates = report.records.perChain.map((c) => ({ chain: c.chain, rate: c.recordsPerSecond, records: c.records }));
-  const transactions = chains.flatMap((c) => KINDS.map((kind) => ({ chain: c.name, kind, transactions: c.transactions[kind] })));
+  const transactions = chains.flatMap((c) =>
+    KINDS.map((kind) => ({ chain: c.name, kind, transactions: c.transactions[kind] })),
+  );
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: "Throughput per chain", subtitle: `${formatInteger(report.records.copies)} record copies at ${formatNumber(report.records.recordsPerSecond, 3)} records/s overall` },
+    title: {
+      text: "Throughput per chain",
+      subtitle: `${formatInteger(report.records.copies)} record copies at ${formatNumber(report.records.recordsPerSecond, 3)} records/s overall`,
+    },
     hconcat: [
       {
         title: "records/s while records were sent",
@@ -33,9 +38,19 @@ export function throughputSpec(report: RunReport): TopLevelSpec {
         data: { values: rates },
         mark: { type: "bar", color: "#4e79a7" },
         encoding: {
-          x: { field: "chain", type: "nominal", sort: names.filter((n) => n !== report.chains.main.name), title: null, axis: { labelAngle: -40 } },
+          x: {
+            field: "chain",
+            type: "nominal",
+            sort: names.filter((n) => n !== report.chains.main.name),
+            title: null,
+            axis: { labelAngle: -40 },
+          },
           y: { field: "rate", type: "quantitative", title: "records/s" },
-          tooltip: [{ field: "chain" }, { field: "rate", title: "records/s", format: "," }, { field: "records", format: "," }],
+          tooltip: [
+            { field: "chain" },
+            { field: "rate", title: "records/s", format: "," },
+            { field: "records", format: "," },
+          ],
         },
       },
       {
@@ -47,7 +62,13 @@ export function throughputSpec(report: RunReport): TopLevelSpec {
         encoding: {
           x: { field: "chain", type: "nominal", sort: names, title: null, axis: { labelAngle: -40 } },
           y: { field: "transactions", type: "quantitative", title: "transactions", stack: "zero" },
-          color: { field: "kind", type: "nominal", title: "sent by", sort: [...KINDS], scale: { domain: [...KINDS], range: KIND_COLOURS } },
+          color: {
+            field: "kind",
+            type: "nominal",
+            title: "sent by",
+            sort: [...KINDS],
+            scale: { domain: [...KINDS], range: KIND_COLOURS },
+          },
           order: { field: "kind", sort: "ascending" },
           tooltip: [{ field: "chain" }, { field: "kind" }, { field: "transactions", format: "," }],
         },
@@ -70,10 +91,16 @@ export interface LatencySamples {
 export function latencySpec(samples: LatencySamples, relayIntervalMs: number): TopLevelSpec {
   const SHARE = "steps 1–2";
   const READ = "steps 3–6";
-  const sharing = [...samples.shareMs.map((ms) => ({ phase: SHARE, ms })), ...samples.readMs.map((ms) => ({ phase: READ, ms }))];
+  const sharing = [
+    ...samples.shareMs.map((ms) => ({ phase: SHARE, ms })),
+    ...samples.readMs.map((ms) => ({ phase: READ, ms })),
+  ];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: "Latency", subtitle: `relay every ${relayIntervalMs} ms; sharing after the digital-twin paper's Fig. 8` },
+    title: {
+      text: "Latency",
+      subtitle: `relay every ${relayIntervalMs} ms; sharing after the digital-twin paper's Fig. 8`,
+    },
     hconcat: [
       {
         title: `anchor latency of ${samples.anchorMs.length} record batches`,
@@ -82,7 +109,12 @@ export function latencySpec(samples: LatencySamples, relayIntervalMs: number): T
         data: { values: samples.anchorMs.map((ms) => ({ ms })) },
         mark: { type: "bar", color: "#f28e2b" },
         encoding: {
-          x: { field: "ms", type: "quantitative", bin: { maxbins: 20 }, title: "batch receipt → anchored on main (ms)" },
+          x: {
+            field: "ms",
+            type: "quantitative",
+            bin: { maxbins: 20 },
+            title: "batch receipt → anchored on main (ms)",
+          },
           y: { aggregate: "count", type: "quantitative", title: "batches" },
         },
       },
@@ -98,7 +130,12 @@ export function latencySpec(samples: LatencySamples, relayIntervalMs: number): T
         encoding: {
           x: { field: "phase", type: "nominal", title: null, sort: [SHARE, READ], axis: { labelAngle: 0 } },
           y: { field: "ms", type: "quantitative", title: "ms (log scale)", scale: { type: "log" } },
-          color: { field: "phase", type: "nominal", legend: null, scale: { domain: [SHARE, READ], range: ["#59a14f", "#4e79a7"] } },
+          color: {
+            field: "phase",
+            type: "nominal",
+            legend: null,
+            scale: { domain: [SHARE, READ], range: ["#59a14f", "#4e79a7"] },
+          },
         },
       },
     ],

@@ -33,6 +33,8 @@ export async function runEconomics(dir: string, root: string): Promise<Economics
     priceRatio: study.options.priceRatio,
     claims: study.claims,
     crossings: study.crossings.filter((c) => c.priceRatio === study.options.priceRatio),
-    files: Object.fromEntries(Object.entries(written).map(([name, file]) => [name, path.relative(root, file).split(path.sep).join("/")])),
+    files: Object.fromEntries(
+      Object.entries(written).map(([name, file]) => [name, path.relative(root, file).split(path.sep).join("/")]),
+    ),
   };
 }

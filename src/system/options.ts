@@ -66,15 +66,22 @@ const MAX_READING_BATCH = 2_000;
 
 function integer(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new StartOptionError(option, `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}, got ${value}`);
+    throw new StartOptionError(
+      option,
+      `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}, got ${value}`,
+    );
   }
 }
 
 /** The defaults with `given` over them, checked; throws {@link StartOptionError} naming the option. */
 export function resolveStartOptions(given: Partial<StartOptions> = {}): StartOptions {
-  const options: StartOptions = { ...DEFAULT_START_OPTIONS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+  const options: StartOptions = {
+    ...DEFAULT_START_OPTIONS,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  };
   if (options.runDir.trim() === "") throw new StartOptionError("run-dir", "must name a directory");
-  if (options.log !== undefined && options.log.trim() === "") throw new StartOptionError("log", "must name a traffic log (CSV)");
+  if (options.log !== undefined && options.log.trim() === "")
+    throw new StartOptionError("log", "must name a traffic log (CSV)");
   integer("devices", options.devices, 3);
   integer("records", options.records, 1);
   if (options.groups !== undefined) integer("groups", options.groups, 1);

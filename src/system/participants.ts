@@ -25,9 +25,21 @@
  */
 import { parseEther, type HDNodeWallet, type JsonRpcProvider } from "ethers";
 import { DEFAULT_PART_PRICE } from "../../ignition/modules/defaults";
-import { DataToken__factory, MaintenanceService__factory, RelationshipFactory__factory, Register__factory, Summary__factory } from "../../typechain-types";
+import {
+  DataToken__factory,
+  MaintenanceService__factory,
+  RelationshipFactory__factory,
+  Register__factory,
+  Summary__factory,
+} from "../../typechain-types";
 import { chainProvider } from "../chains/providers";
-import { deviceWallet, participantWallet, projectMnemonic, systemWallet, type ParticipantKind } from "../chains/accounts";
+import {
+  deviceWallet,
+  participantWallet,
+  projectMnemonic,
+  systemWallet,
+  type ParticipantKind,
+} from "../chains/accounts";
 import type { ChainEntry, DeviceId, Topology } from "../chains/topology";
 import { communityContracts } from "../deploy/contracts";
 import { maxFires } from "../iot/gas";
@@ -35,7 +47,10 @@ import { TABLE1_COUNT_THRESHOLD } from "./options";
 import { sendGroup, type Draft } from "./transactions";
 
 /** The `IRegister.Kind` each participant kind is registered with (Device 0, ServiceProvider 1, ThirdParty 2). */
-export const PARTICIPANT_REGISTER_KIND = { provider: 1n, thirdParty: 2n } as const satisfies Record<ParticipantKind, bigint>;
+export const PARTICIPANT_REGISTER_KIND = { provider: 1n, thirdParty: 2n } as const satisfies Record<
+  ParticipantKind,
+  bigint
+>;
 /** ETH the deployer gives each provider and third party on its community chain. */
 export const PARTICIPANT_FUNDING = parseEther("10");
 /** Parts' worth of DataToken each device gets at least at the start. */
@@ -81,17 +96,28 @@ export interface CommunityPlan {
 /** The community chain each device's unit runs on: the first one holding it. Devices in none are absent. */
 export function unitChains(topology: Pick<Topology, "communities">): Map<DeviceId, string> {
   const chains = new Map<DeviceId, string>();
-  for (const chain of topology.communities) for (const device of chain.members) if (!chains.has(device)) chains.set(device, chain.name);
+  for (const chain of topology.communities)
+    for (const device of chain.members) if (!chains.has(device)) chains.set(device, chain.name);
   return chains;
 }
 
 function participant(kind: ParticipantKind, community: number, chain: string, mnemonic: string): Participant {
   const wallet = participantWallet(kind, community, mnemonic);
-  return { kind, id: `${chain}-${kind === "provider" ? "provider" : "lab"}`, community, chain, address: wallet.address, publicKey: wallet.signingKey.publicKey };
+  return {
+    kind,
+    id: `${chain}-${kind === "provider" ? "provider" : "lab"}`,
+    community,
+    chain,
+    address: wallet.address,
+    publicKey: wallet.signingKey.publicKey,
+  };
 }
 
 /** The participants of every community of `topology` and the devices whose units run there. */
-export function planParticipants(topology: Pick<Topology, "communities">, mnemonic: string = projectMnemonic()): CommunityPlan[] {
+export function planParticipants(
+  topology: Pick<Topology, "communities">,
+  mnemonic: string = projectMnemonic(),
+): CommunityPlan[] {
   const units = unitChains(topology);
   const base = topology.communities.map((chain, i) => ({
     chain: chain.name,
@@ -100,11 +126,16 @@ export function planParticipants(topology: Pick<Topology, "communities">, mnemon
     thirdParty: participant("thirdParty", i + 1, chain.name, mnemonic),
     devices: chain.members.filter((device) => units.get(device) === chain.name),
   }));
-  return base.map((plan, i) => (base.length < 2 ? plan : { ...plan, crossThirdParty: base[(i + 1) % base.length].thirdParty }));
+  return base.map((plan, i) =>
+    base.length < 2 ? plan : { ...plan, crossThirdParty: base[(i + 1) % base.length].thirdParty },
+  );
 }
 
 /** The wallet of a participant (to sign as it: read challenges, decryption). */
-export function walletOf(p: Pick<Participant, "kind" | "community">, mnemonic: string = projectMnemonic()): HDNodeWallet {
+export function walletOf(
+  p: Pick<Participant, "kind" | "community">,
+  mnemonic: string = projectMnemonic(),
+): HDNodeWallet {
   return participantWallet(p.kind, p.community, mnemonic);
 }
 
@@ -155,7 +186,12 @@ export async function setUpParticipants(options: SetUpParticipantsOptions): Prom
   );
 }
 
-async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, plan: CommunityPlan, count: (n: number) => void): Promise<ChainSetup> {
+async function setUpChain(
+  options: SetUpParticipantsOptions,
+  chain: ChainEntry,
+  plan: CommunityPlan,
+  count: (n: number) => void,
+): Promise<ChainSetup> {
   const mnemonic = options.mnemonic ?? projectMnemonic();
   const provider: JsonRpcProvider = chainProvider(chain);
   try {
@@ -172,19 +208,51 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
     };
     const devices = plan.devices.map((id) => ({ id, address: deviceWallet(id, options.topology, mnemonic).address }));
     const seed = DEFAULT_PART_PRICE * BigInt(maxPartOrders(options.readingsPerDevice, options.countThreshold));
-    const registered = [plan.provider, plan.thirdParty, ...(plan.crossThirdParty === undefined ? [] : [plan.crossThirdParty])];
+    const registered = [
+      plan.provider,
+      plan.thirdParty,
+      ...(plan.crossThirdParty === undefined ? [] : [plan.crossThirdParty]),
+    ];
 
     // Group 1: nothing here depends on anything else.
     const first: Draft[] = [
-      ...[plan.provider, plan.thirdParty].map((p) => ({ what: `funding ${p.id}`, tx: Promise.resolve({ to: p.address, value: PARTICIPANT_FUNDING, data: "0x" }) })),
-      ...registered.map((p) => ({ what: `registering ${p.id}`, tx: c.register.register.populateTransaction(p.id, p.address, PARTICIPANT_REGISTER_KIND[p.kind]), abi: abi.register })),
-      { what: `making ${plan.thirdParty.id} the community's verifier`, tx: c.factory.VERIFIER_ROLE().then((role) => c.factory.grantRole.populateTransaction(role, plan.thirdParty.address)), abi: abi.factory },
+      ...[plan.provider, plan.thirdParty].map((p) => ({
+        what: `funding ${p.id}`,
+        tx: Promise.resolve({ to: p.address, value: PARTICIPANT_FUNDING, data: "0x" }),
+      })),
+      ...registered.map((p) => ({
+        what: `registering ${p.id}`,
+        tx: c.register.register.populateTransaction(p.id, p.address, PARTICIPANT_REGISTER_KIND[p.kind]),
+        abi: abi.register,
+      })),
+      {
+        what: `making ${plan.thirdParty.id} the community's verifier`,
+        tx: c.factory
+          .VERIFIER_ROLE()
+          .then((role) => c.factory.grantRole.populateTransaction(role, plan.thirdParty.address)),
+        abi: abi.factory,
+      },
     ];
-    const seeds: Draft[] = devices.map((d) => ({ what: `seeding device ${d.id} with DataToken`, tx: token.mint.populateTransaction(d.address, seed), abi: abi.token }));
-    const deviceSigners = new Map(devices.map((d) => [d.id, deviceWallet(d.id, options.topology, mnemonic).connect(provider)]));
+    const seeds: Draft[] = devices.map((d) => ({
+      what: `seeding device ${d.id} with DataToken`,
+      tx: token.mint.populateTransaction(d.address, seed),
+      abi: abi.token,
+    }));
+    const deviceSigners = new Map(
+      devices.map((d) => [d.id, deviceWallet(d.id, options.topology, mnemonic).connect(provider)]),
+    );
     // Each device registers its own machine: nobody else can (M2), and it owns it.
     const machineOf = (d: { id: DeviceId; address: string }): Draft[] => [
-      { what: `device ${d.id} registering its machine`, tx: c.maintenance.registerMachine.populateTransaction(d.address, d.address, plan.provider.address, DEFAULT_PART_PRICE), abi: abi.maintenance },
+      {
+        what: `device ${d.id} registering its machine`,
+        tx: c.maintenance.registerMachine.populateTransaction(
+          d.address,
+          d.address,
+          plan.provider.address,
+          DEFAULT_PART_PRICE,
+        ),
+        abi: abi.maintenance,
+      },
     ];
     const [firstReceipts, seedReceipts, ...machineReceipts] = await Promise.all([
       sendGroup(chain.name, deployer, first),
@@ -196,12 +264,32 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
 
     // Group 2: the EPRs need the provider registered, the thresholds need the machines. Each
     // device sets its thresholds as its machine's unit, so they apply at once.
-    const thresholds = { tempThreshold: TABLE1_TEMP_THRESHOLD, tempCountThreshold: options.countThreshold, vibraThreshold: TABLE1_VIBRA_THRESHOLD, vibraCountThreshold: options.countThreshold };
-    const second: Draft[] = devices.map((d) => ({ what: `creating the EPR of device ${d.id} with ${plan.provider.id}`, tx: c.factory.createRelationship.populateTransaction(d.address, plan.provider.address), abi: abi.factory }));
+    const thresholds = {
+      tempThreshold: TABLE1_TEMP_THRESHOLD,
+      tempCountThreshold: options.countThreshold,
+      vibraThreshold: TABLE1_VIBRA_THRESHOLD,
+      vibraCountThreshold: options.countThreshold,
+    };
+    const second: Draft[] = devices.map((d) => ({
+      what: `creating the EPR of device ${d.id} with ${plan.provider.id}`,
+      tx: c.factory.createRelationship.populateTransaction(d.address, plan.provider.address),
+      abi: abi.factory,
+    }));
     const settingsOf = (d: { id: DeviceId; address: string }): Draft[] =>
       options.countThreshold === TABLE1_COUNT_THRESHOLD
         ? []
-        : [{ what: `device ${d.id} setting its machine's thresholds`, tx: c.maintenance.proposeSettings.populateTransaction(d.address, { unit: d.address, provider: plan.provider.address, partPrice: DEFAULT_PART_PRICE, thresholds }), abi: abi.maintenance }];
+        : [
+            {
+              what: `device ${d.id} setting its machine's thresholds`,
+              tx: c.maintenance.proposeSettings.populateTransaction(d.address, {
+                unit: d.address,
+                provider: plan.provider.address,
+                partPrice: DEFAULT_PART_PRICE,
+                thresholds,
+              }),
+              abi: abi.maintenance,
+            },
+          ];
     const [eprReceipts, ...settingsReceipts] = await Promise.all([
       sendGroup(chain.name, deployer, second),
       ...devices.map((d) => sendGroup(chain.name, deviceSigners.get(d.id)!, settingsOf(d))),
@@ -215,7 +303,8 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
 
     // Group 3: both parties accept each EPR in their Summaries (rewards flow only then). Each
     // device sends from its own account, the provider one transaction per device.
-    const summaryOf = async (account: string, signer: Parameters<typeof Summary__factory.connect>[1]) => Summary__factory.connect(await c.register.summaryOf(account), signer);
+    const summaryOf = async (account: string, signer: Parameters<typeof Summary__factory.connect>[1]) =>
+      Summary__factory.connect(await c.register.summaryOf(account), signer);
     const providerSigner = walletOf(plan.provider, mnemonic).connect(provider);
     const providerSummary = await summaryOf(plan.provider.address, providerSigner);
     const accept = (summary: Awaited<ReturnType<typeof summaryOf>>, d: { id: DeviceId }, who: string): Draft => ({
@@ -224,7 +313,11 @@ async function setUpChain(options: SetUpParticipantsOptions, chain: ChainEntry, 
       abi: abi.summary,
     });
     const acceptances = await Promise.all([
-      sendGroup(chain.name, providerSigner, devices.map((d) => accept(providerSummary, d, plan.provider.id))),
+      sendGroup(
+        chain.name,
+        providerSigner,
+        devices.map((d) => accept(providerSummary, d, plan.provider.id)),
+      ),
       ...devices.map(async (d) => {
         const signer = deviceSigners.get(d.id)!;
         return sendGroup(chain.name, signer, [accept(await summaryOf(d.address, signer), d, `device ${d.id}`)]);

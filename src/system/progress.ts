@@ -55,7 +55,12 @@ export class StepReporter {
    * Runs step `name`: prints `title`, runs `action` (which may report running counts), then
    * prints `summary(result)` with the step's time. A failure is recorded and rethrown.
    */
-  async run<T>(name: StepName, title: string, action: (progress: StepProgress) => Promise<T>, summary: (result: T) => string): Promise<T> {
+  async run<T>(
+    name: StepName,
+    title: string,
+    action: (progress: StepProgress) => Promise<T>,
+    summary: (result: T) => string,
+  ): Promise<T> {
     const prefix = `[${String(STEPS.indexOf(name) + 1).padStart(2)}/${STEPS.length}] ${name.padEnd(STEP_WIDTH)}`;
     this.line(`${prefix}  ${title}`);
     const start = performance.now();

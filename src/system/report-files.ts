@@ -26,9 +26,16 @@ export function runCharts(paths: RunPaths): RunCharts {
 }
 
 /** Renders the charts and writes the report files; none is half-written. */
-export async function writeRunReport(paths: RunPaths, report: RunReport, samples: LatencySamples): Promise<RunReportFiles> {
+export async function writeRunReport(
+  paths: RunPaths,
+  report: RunReport,
+  samples: LatencySamples,
+): Promise<RunReportFiles> {
   const charts = runCharts(paths);
-  const [throughput, latency] = await Promise.all([renderSvg(throughputSpec(report)), renderSvg(latencySpec(samples, report.options.relayIntervalMs))]);
+  const [throughput, latency] = await Promise.all([
+    renderSvg(throughputSpec(report)),
+    renderSvg(latencySpec(samples, report.options.relayIntervalMs)),
+  ]);
   const files = await writeFileSet(paths.root, {
     json: { file: paths.reportJson, data: formatJsonFile(report) },
     markdown: { file: paths.reportMarkdown, data: renderRunReport(report, charts) },

@@ -1,6 +1,16 @@
 /** report.md of a run: every figure of report.json as tables, with the charts. Pure. */
 import { formatEther } from "ethers";
-import { formatExponential, formatFixed, formatInteger, formatNumber, formatRatio, heading, markdownDocument, markdownTable, section } from "../report/kit/markdown";
+import {
+  formatExponential,
+  formatFixed,
+  formatInteger,
+  formatNumber,
+  formatRatio,
+  heading,
+  markdownDocument,
+  markdownTable,
+  section,
+} from "../report/kit/markdown";
 import type { Distribution, RunReport } from "./report";
 
 /** Chart files of a run, relative to the run directory. */
@@ -48,14 +58,26 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
           ["sensor readings applied", n(report.units.readings)],
           ["service requests", n(report.units.serviceRequests)],
           ["part orders", n(report.units.partOrders)],
-          ["tokens seeded / earned / spent", `${tokens(report.units.tokens.seeded)} / ${tokens(report.units.tokens.earned)} / ${tokens(report.units.tokens.spent)}`],
-          ["records attested / rewards (upload + verification)", `${n(report.attestations.attested)} / ${tokens(report.attestations.uploadRewards)} + ${tokens(report.attestations.verificationRewards)}`],
+          [
+            "tokens seeded / earned / spent",
+            `${tokens(report.units.tokens.seeded)} / ${tokens(report.units.tokens.earned)} / ${tokens(report.units.tokens.spent)}`,
+          ],
+          [
+            "records attested / rewards (upload + verification)",
+            `${n(report.attestations.attested)} / ${tokens(report.attestations.uploadRewards)} + ${tokens(report.attestations.verificationRewards)}`,
+          ],
           ["status records shared", n(report.units.statusRecords)],
           ["shares (readers authorized) / revocations", `${n(report.units.shares)} / ${n(report.units.revocations)}`],
           ["log records / copies on chains", `${n(report.records.records)} / ${n(report.records.copies)}`],
-          ["anchor transactions / headers anchored", `${n(report.anchors.transactions)} / ${n(report.anchors.headers)}`],
+          [
+            "anchor transactions / headers anchored",
+            `${n(report.anchors.transactions)} / ${n(report.anchors.headers)}`,
+          ],
           ["anchor latency p50 / p95 / max", ms(report.anchors.latencyMs)],
-          ["light verification", `${v.valid} VALID, ${v.invalid} INVALID; tampered proof ${v.tampered === undefined ? "not tried" : v.tampered.valid ? "ACCEPTED" : `INVALID (${v.tampered.reason})`}`],
+          [
+            "light verification",
+            `${v.valid} VALID, ${v.invalid} INVALID; tampered proof ${v.tampered === undefined ? "not tried" : v.tampered.valid ? "ACCEPTED" : `INVALID (${v.tampered.reason})`}`,
+          ],
           ["sharing steps 1–2 p50 / p95 / max", ms(report.sharing.shareMs)],
           ["…with the wait behind queued reading batches", ms(report.sharing.shareQueuedMs)],
           ["sharing steps 3–6 p50 / p95 / max", ms(report.sharing.readMs)],
@@ -102,7 +124,18 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     section(
       "Chains and contracts",
       markdownTable(
-        ["chain", "chain id", "members", "blocks", "deploy", "participants", "units", "attestations", "records", "anchors"],
+        [
+          "chain",
+          "chain id",
+          "members",
+          "blocks",
+          "deploy",
+          "participants",
+          "units",
+          "attestations",
+          "records",
+          "anchors",
+        ],
         [report.chains.main, ...communities].map((c) => [
           c.name,
           String(c.chainId),
@@ -124,8 +157,26 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     section(
       "Participants",
       markdownTable(
-        ["chain", "service provider", "third party", "also registered (cross-community)", "devices", "machines", "EPRs", "txs"],
-        report.participants.map((p) => [p.chain, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id ?? "–", n(p.devices), n(p.machines), n(p.eprs), n(p.transactions)]),
+        [
+          "chain",
+          "service provider",
+          "third party",
+          "also registered (cross-community)",
+          "devices",
+          "machines",
+          "EPRs",
+          "txs",
+        ],
+        report.participants.map((p) => [
+          p.chain,
+          p.provider.id,
+          p.thirdParty.id,
+          p.crossThirdParty?.id ?? "–",
+          n(p.devices),
+          n(p.machines),
+          n(p.eprs),
+          n(p.transactions),
+        ]),
         ["left", "left", "left", "left", "right", "right", "right", "right"],
       ),
       markdownTable(
@@ -142,7 +193,18 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
         `${n(report.units.shares)} reader authorizations, ${n(report.units.revocations)} revocations, ${n(report.units.reverted)} reverted transactions, ${n(report.units.failures)} background failures.`,
       markdownTable(
         ["device", "chain", "readings", "requests", "orders", "earned", "spent", "balance", "records", "shares"],
-        report.units.perUnit.map((u) => [u.device, u.chain, n(u.readings), n(u.serviceRequests), n(u.partOrders), tokens(u.earned), tokens(u.spent), tokens(u.balance), n(u.statusRecords), n(u.authorizations)]),
+        report.units.perUnit.map((u) => [
+          u.device,
+          u.chain,
+          n(u.readings),
+          n(u.serviceRequests),
+          n(u.partOrders),
+          tokens(u.earned),
+          tokens(u.spent),
+          tokens(u.balance),
+          n(u.statusRecords),
+          n(u.authorizations),
+        ]),
         ["left", "left", "right", "right", "right", "right", "right", "right", "right", "right"],
       ),
     ),
@@ -157,7 +219,16 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
         ["chain", "records", "batches", "gas/record", "records/s", "anchored height", "anchor txs", "headers"],
         report.records.perChain.map((c) => {
           const anchored = report.anchors.perChain.find((a) => a.chain === c.chain);
-          return [c.chain, n(c.records), n(c.batches), n(c.gasPerRecord), n(c.recordsPerSecond), n(anchored?.height ?? 0), n(anchored?.transactions ?? 0), n(anchored?.headers ?? 0)];
+          return [
+            c.chain,
+            n(c.records),
+            n(c.batches),
+            n(c.gasPerRecord),
+            n(c.recordsPerSecond),
+            n(anchored?.height ?? 0),
+            n(anchored?.transactions ?? 0),
+            n(anchored?.headers ?? 0),
+          ];
         }),
         ["left", "right", "right", "right", "right", "right", "right", "right"],
       ),
@@ -171,13 +242,25 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       `A light client holding only the main chain's ${n(v.anchorsHeld)} anchors checked records against proofs from each chain's full node.`,
       markdownTable(
         ["chain", "record", "verdict", "batch", "anchored height"],
-        v.records.map((r) => [r.chain, String(r.recordId), verdict(r), r.batchId === undefined ? "–" : String(r.batchId), r.anchorHeight === undefined ? "–" : String(r.anchorHeight)]),
+        v.records.map((r) => [
+          r.chain,
+          String(r.recordId),
+          verdict(r),
+          r.batchId === undefined ? "–" : String(r.batchId),
+          r.anchorHeight === undefined ? "–" : String(r.anchorHeight),
+        ]),
       ),
       markdownTable(
         ["log line", "from → to", "copies"],
-        v.crossRecords.map((c) => [String(c.line), `${c.from} → ${c.to}`, c.copies.map((copy) => `${copy.chain}#${copy.recordId} ${verdict(copy)}`).join(", ")]),
+        v.crossRecords.map((c) => [
+          String(c.line),
+          `${c.from} → ${c.to}`,
+          c.copies.map((copy) => `${copy.chain}#${copy.recordId} ${verdict(copy)}`).join(", "),
+        ]),
       ),
-      v.tampered === undefined ? "No proof was tampered with." : `Tampered proof (${v.tampered.tampering}): **${verdict(v.tampered)}** — ${v.tampered.message ?? "accepted"}`,
+      v.tampered === undefined
+        ? "No proof was tampered with."
+        : `Tampered proof (${v.tampered.tampering}): **${verdict(v.tampered)}** — ${v.tampered.message ?? "accepted"}`,
       markdownTable(
         ["reader", "data", "expected", "outcome", "detail"],
         v.reads.map((r) => [
@@ -217,7 +300,15 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
         `a request from a web page (\`Origin: https://attacker.example\`) and a CORS preflight; its latest block's time was compared with the wall clock; its journal's lock was tried; ` +
         `an account holding no role asked each community's Register for a registrar-only kind and DataToken for a mint (\`eth_call\`: nothing was sent); and each gateway got a burst of throwaway requests at once.`,
       markdownTable(
-        ["chain", "signing methods refused", "foreign Origin", "OPTIONS", "CORS header", "clock vs wall clock", "journal's second writer"],
+        [
+          "chain",
+          "signing methods refused",
+          "foreign Origin",
+          "OPTIONS",
+          "CORS header",
+          "clock vs wall clock",
+          "journal's second writer",
+        ],
         security.chains.map((c) => [
           c.chain,
           `${c.signing.filter((m) => m.refused).length}/${c.signing.length}`,
@@ -225,7 +316,11 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
           String(c.preflightStatus),
           c.cors ? "**sent**" : "none",
           `${c.clockOffsetS >= 0 ? "+" : ""}${c.clockOffsetS} s`,
-          c.journalLocked === null ? "external" : c.journalLocked ? "refused" : `**not refused** (${c.journalDetail ?? ""})`,
+          c.journalLocked === null
+            ? "external"
+            : c.journalLocked
+              ? "refused"
+              : `**not refused** (${c.journalDetail ?? ""})`,
         ]),
       ),
       markdownTable(
@@ -260,15 +355,20 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       ["fig9", "fig10", "fig11", "fig12"].map(figure).join(" "),
     ),
   );
-  const stepRows = (steps: Readonly<Record<string, Distribution>>) => Object.entries(steps).map(([step, d]) => [step, String(d.p50), String(d.p95), String(d.max), n(d.samples)]);
+  const stepRows = (steps: Readonly<Record<string, Distribution>>) =>
+    Object.entries(steps).map(([step, d]) => [step, String(d.p50), String(d.p95), String(d.max), n(d.samples)]);
   lines.push(
     section(
       "Latency",
       `Anchor latency (batch receipt → anchored on the main chain): ${ms(report.anchors.latencyMs)} (p50 / p95 / max). ` +
         `Sharing, after the digital-twin paper's Fig. 8: steps 1–2 (seal and store the snapshot, its EPR record sent → mined) ${ms(report.sharing.shareMs)}; ` +
-          `counted from the upload's start, with the wait behind the unit's queued reading batches, ${ms(report.sharing.shareQueuedMs)}; ` +
-          `steps 3–6 (query, gateway read, decrypt, verify) ${ms(report.sharing.readMs)}. \`bench/sharing-latency.ts\` measures steps 1–6 alone, for 1 to 10 concurrent sensors.`,
-      markdownTable(["step", "p50 ms", "p95 ms", "max ms", "samples"], [...stepRows(report.sharing.writeStepsMs), ...stepRows(report.sharing.readStepsMs)], ["left", "right", "right", "right", "right"]),
+        `counted from the upload's start, with the wait behind the unit's queued reading batches, ${ms(report.sharing.shareQueuedMs)}; ` +
+        `steps 3–6 (query, gateway read, decrypt, verify) ${ms(report.sharing.readMs)}. \`bench/sharing-latency.ts\` measures steps 1–6 alone, for 1 to 10 concurrent sensors.`,
+      markdownTable(
+        ["step", "p50 ms", "p95 ms", "max ms", "samples"],
+        [...stepRows(report.sharing.writeStepsMs), ...stepRows(report.sharing.readStepsMs)],
+        ["left", "right", "right", "right", "right"],
+      ),
       `![latency](${charts.latency})`,
     ),
   );

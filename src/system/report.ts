@@ -38,7 +38,14 @@ export interface ChainFigures {
   /** Blocks at the end of the run: every transaction is mined in a block of its own. */
   readonly blocks: number;
   /** Transactions by what sent them. */
-  readonly transactions: { readonly deploy: number; readonly participants: number; readonly units: number; readonly attestations: number; readonly records: number; readonly anchors: number };
+  readonly transactions: {
+    readonly deploy: number;
+    readonly participants: number;
+    readonly units: number;
+    readonly attestations: number;
+    readonly records: number;
+    readonly anchors: number;
+  };
   /** Contracts deployed on it, by name. */
   readonly contracts: Readonly<Record<string, string>>;
 }
@@ -61,7 +68,13 @@ export interface RunReport {
   readonly generatedAt: string;
   readonly options: StartOptions;
   readonly steps: readonly StepTiming[];
-  readonly traffic: { readonly file: string; readonly generated: boolean; readonly records: number; readonly devices: number; readonly spanHours: number };
+  readonly traffic: {
+    readonly file: string;
+    readonly generated: boolean;
+    readonly records: number;
+    readonly devices: number;
+    readonly spanHours: number;
+  };
   readonly partition: {
     readonly threshold: number;
     readonly thresholdUnit: string;
@@ -70,7 +83,12 @@ export interface RunReport {
     readonly interChainNodes: readonly string[];
     readonly uncovered: readonly string[];
     /** Formula 1's count and ratio (1 = ungrouped) of the chosen partition and of the others. */
-    readonly storage: readonly { readonly strategy: string; readonly count: number; readonly ratio: number; readonly chains: number }[];
+    readonly storage: readonly {
+      readonly strategy: string;
+      readonly count: number;
+      readonly ratio: number;
+      readonly chains: number;
+    }[];
     /** partition.json, its report and charts, relative to the run directory. */
     readonly files: Readonly<Record<string, string>>;
   };
@@ -110,7 +128,15 @@ export interface RunReport {
     readonly storageCount: number;
     readonly seconds: number;
     readonly recordsPerSecond: number;
-    readonly perChain: readonly { readonly chain: string; readonly records: number; readonly batches: number; readonly transactions: number; readonly gas: number; readonly gasPerRecord: number; readonly recordsPerSecond: number }[];
+    readonly perChain: readonly {
+      readonly chain: string;
+      readonly records: number;
+      readonly batches: number;
+      readonly transactions: number;
+      readonly gas: number;
+      readonly gasPerRecord: number;
+      readonly recordsPerSecond: number;
+    }[];
     readonly placements: string;
   };
   readonly anchors: {
@@ -170,7 +196,16 @@ export interface RunFacts {
   readonly traffic: { readonly file: string; readonly generated: boolean };
   readonly partition: PartitionDocument;
   readonly partitionFiles: Readonly<Record<string, string>>;
-  readonly topology: { readonly main: { name: string; chainId: number; rpc: string; contracts: Record<string, string> }; readonly communities: readonly { name: string; chainId: number; rpc: string; members: readonly string[]; contracts: Record<string, string> }[] };
+  readonly topology: {
+    readonly main: { name: string; chainId: number; rpc: string; contracts: Record<string, string> };
+    readonly communities: readonly {
+      name: string;
+      chainId: number;
+      rpc: string;
+      members: readonly string[];
+      contracts: Record<string, string>;
+    }[];
+  };
   readonly deployments: readonly ChainDeployment[];
   readonly hub: string;
   readonly plan: readonly CommunityPlan[];
@@ -192,9 +227,16 @@ export interface RunFacts {
 export function distribution(values: readonly number[]): Distribution {
   if (values.length === 0) return { samples: 0, p50: 0, p95: 0, max: 0, mean: 0 };
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  const rank = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
   const round = (v: number) => Math.round(v * 10) / 10;
-  return { samples: sorted.length, p50: round(rank(50)), p95: round(rank(95)), max: round(sorted[sorted.length - 1]), mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length) };
+  return {
+    samples: sorted.length,
+    p50: round(rank(50)),
+    p95: round(rank(95)),
+    max: round(sorted[sorted.length - 1]),
+    mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length),
+  };
 }
 
 function sum(values: readonly (bigint | string)[]): string {
@@ -212,7 +254,9 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const perChain = facts.records.summary.chains.reduce((total, c) => total + c.total, 0);
   const attestations = facts.attestations;
   const attested = attestations.filter((a) => a.outcome === "attested");
-  const rewarded = attested.filter((a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n);
+  const rewarded = attested.filter(
+    (a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n,
+  );
   return [...resultChecks(), ...securityChecks(facts.security)];
 
   function resultChecks(): RunCheck[] {
@@ -226,7 +270,9 @@ export function runChecks(facts: RunFacts): RunCheck[] {
       {
         name: "records per chain sum to the copies the storage model places",
         required: true,
-        passed: perChain === facts.records.summary.copies && (community === undefined || facts.records.summary.storageCount === community.count),
+        passed:
+          perChain === facts.records.summary.copies &&
+          (community === undefined || facts.records.summary.storageCount === community.count),
         detail: `${perChain} records on the chains, ${facts.records.summary.copies} copies placed; formula 1 count ${facts.records.summary.storageCount}, partition's community count ${community?.count ?? "n/a"}`,
       },
       {
@@ -239,14 +285,22 @@ export function runChecks(facts: RunFacts): RunCheck[] {
         name: "sampled records verify as a light client",
         required: true,
         passed: v.records.length > 0 && invalid.length === 0 && crossCopies.every((c) => c.valid),
-        detail: `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
-          (invalid.length > 0 ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}` : ""),
+        detail:
+          `${v.records.length - invalid.length}/${v.records.length} sampled records and ${crossCopies.filter((c) => c.valid).length}/${crossCopies.length} cross-chain copies VALID` +
+          (invalid.length > 0
+            ? `; INVALID: ${invalid.map((r) => `${r.chain}#${r.recordId} (${r.reason})`).join(", ")}`
+            : ""),
       },
       {
         name: "a tampered proof is rejected",
         required: true,
         passed: v.tampered !== undefined && !v.tampered.valid,
-        detail: v.tampered === undefined ? "no proof to tamper with" : v.tampered.valid ? `${v.tampered.tampering}: accepted` : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
+        detail:
+          v.tampered === undefined
+            ? "no proof to tamper with"
+            : v.tampered.valid
+              ? `${v.tampered.tampering}: accepted`
+              : `${v.tampered.tampering}: INVALID (${v.tampered.reason})`,
       },
       {
         name: "third parties read shared data through the gateways",
@@ -258,7 +312,14 @@ export function runChecks(facts: RunFacts): RunCheck[] {
         name: "an unauthorised reader is refused",
         required: true,
         passed: refusals.length > 0 && refusals.every((r) => r.outcome === "refused" && r.status === 403),
-        detail: refusals.length === 0 ? "no revoked reader to try" : refusals.map((r) => `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim()).join("; "),
+        detail:
+          refusals.length === 0
+            ? "no revoked reader to try"
+            : refusals
+                .map((r) =>
+                  `${r.reader} on ${r.chain} record ${r.recordId}: ${r.status ?? r.outcome} ${r.code ?? r.detail ?? ""}`.trim(),
+                )
+                .join("; "),
       },
       {
         name: "every sampling-rate equilibrium is certified",
@@ -270,17 +331,25 @@ export function runChecks(facts: RunFacts): RunCheck[] {
         name: "the digital-twin paper's sampling-rate claims hold",
         required: false,
         passed: facts.economics.claims.every((c) => c.holds !== false),
-        detail: facts.economics.claims.map((c) => `${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`).join("; "),
+        detail: facts.economics.claims
+          .map((c) => `${c.holds === null ? "–" : c.holds ? "✓" : "✗"} ${c.claim}`)
+          .join("; "),
       },
       {
         name: "verifiers attested shared records from the objects they fetched, and the rewards were paid",
         required: true,
-        passed: attestations.length > 0 && attested.length === attestations.length && rewarded.length === attested.length,
+        passed:
+          attestations.length > 0 && attested.length === attestations.length && rewarded.length === attested.length,
         detail:
           attestations.length === 0
             ? "no record to attest"
             : `${attested.length}/${attestations.length} attested (${attested.filter((a) => a.checkedPlaintext === true).length} with the plaintext checked), ${rewarded.length} paid both rewards` +
-              (attested.length < attestations.length ? `; FAILED: ${attestations.filter((a) => a.outcome !== "attested").map((a) => `${a.chain} ${a.device}#${a.recordId} (${a.detail})`).join(", ")}` : ""),
+              (attested.length < attestations.length
+                ? `; FAILED: ${attestations
+                    .filter((a) => a.outcome !== "attested")
+                    .map((a) => `${a.chain} ${a.device}#${a.recordId} (${a.detail})`)
+                    .join(", ")}`
+                : ""),
       },
     ];
   }
@@ -289,12 +358,19 @@ export function runChecks(facts: RunFacts): RunCheck[] {
 /** The checks of the security probes: each a promise of README's security model. */
 export function securityChecks(security: SecurityFacts): RunCheck[] {
   const chains = security.chains;
-  const signingOpen = chains.flatMap((c) => c.signing.filter((s) => !s.refused).map((s) => `${c.chain} ${s.method} (${s.detail})`));
+  const signingOpen = chains.flatMap((c) =>
+    c.signing.filter((s) => !s.refused).map((s) => `${c.chain} ${s.method} (${s.detail})`),
+  );
   const pageOpen = chains.filter((c) => c.originStatus !== 403 || c.cors);
   const ahead = chains.filter((c) => c.clockOffsetS > MAX_CLOCK_AHEAD_S);
   const local = chains.filter((c) => c.journalLocked !== null);
   const unlocked = local.filter((c) => c.journalLocked !== true);
-  const free = security.unprivileged.filter((u) => !u.registerRevert?.startsWith("RegisterKindNeedsRegistrar(") || !u.mintRevert?.startsWith("AccessControlUnauthorizedAccount(") || u.supplyBefore !== u.supplyAfter);
+  const free = security.unprivileged.filter(
+    (u) =>
+      !u.registerRevert?.startsWith("RegisterKindNeedsRegistrar(") ||
+      !u.mintRevert?.startsWith("AccessControlUnauthorizedAccount(") ||
+      u.supplyBefore !== u.supplyAfter,
+  );
   const flooded = security.gateways.filter((g) => g.limited * 2 < g.sent);
   const offsets = chains.map((c) => c.clockOffsetS);
   return [
@@ -311,25 +387,41 @@ export function securityChecks(security: SecurityFacts): RunCheck[] {
       name: `no chain's clock ran more than ${MAX_CLOCK_AHEAD_S} s ahead of the wall clock under the run's load`,
       required: true,
       passed: chains.length > 0 && ahead.length === 0,
-      detail: `latest block minus wall clock: ${chains.map((c) => `${c.chain} ${c.clockOffsetS >= 0 ? "+" : ""}${c.clockOffsetS} s`).join(", ")}` + (offsets.length > 0 ? `; largest ${Math.max(...offsets)} s` : ""),
+      detail:
+        `latest block minus wall clock: ${chains.map((c) => `${c.chain} ${c.clockOffsetS >= 0 ? "+" : ""}${c.clockOffsetS} s`).join(", ")}` +
+        (offsets.length > 0 ? `; largest ${Math.max(...offsets)} s` : ""),
     },
     {
       name: "a second writer of a running chain's journal is refused",
       required: true,
       passed: local.length > 0 && unlocked.length === 0,
-      detail: `${local.length - unlocked.length}/${local.length} journals held by their chain process` + (unlocked.length > 0 ? `; NOT held: ${unlocked.map((c) => `${c.chain} (${c.journalDetail})`).join(", ")}` : ""),
+      detail:
+        `${local.length - unlocked.length}/${local.length} journals held by their chain process` +
+        (unlocked.length > 0 ? `; NOT held: ${unlocked.map((c) => `${c.chain} (${c.journalDetail})`).join(", ")}` : ""),
     },
     {
       name: "an account holding no role can neither take a registrar's kind nor mint DataToken",
       required: true,
       passed: security.unprivileged.length > 0 && free.length === 0,
-      detail: security.unprivileged.map((u) => `${u.chain}: register as ServiceProvider → ${u.registerRevert ?? "WOULD PASS"}, mint → ${u.mintRevert?.split("(")[0] ?? "WOULD PASS"}, supply ${u.supplyBefore === u.supplyAfter ? "unchanged" : `${u.supplyBefore} → ${u.supplyAfter}`}`).join("; "),
+      detail: security.unprivileged
+        .map(
+          (u) =>
+            `${u.chain}: register as ServiceProvider → ${u.registerRevert ?? "WOULD PASS"}, mint → ${u.mintRevert?.split("(")[0] ?? "WOULD PASS"}, supply ${u.supplyBefore === u.supplyAfter ? "unchanged" : `${u.supplyBefore} → ${u.supplyAfter}`}`,
+        )
+        .join("; "),
     },
     {
       name: "each gateway's limiter refuses most of a burst of throwaway requests",
       required: true,
       passed: security.gateways.length > 0 && flooded.length === 0,
-      detail: security.gateways.map((g) => `${g.chain}: ${g.limited}/${g.sent} refused 429 (${Object.entries(g.statuses).map(([status, count]) => `${count}× ${status}`).join(", ")})`).join("; "),
+      detail: security.gateways
+        .map(
+          (g) =>
+            `${g.chain}: ${g.limited}/${g.sent} refused 429 (${Object.entries(g.statuses)
+              .map(([status, count]) => `${count}× ${status}`)
+              .join(", ")})`,
+        )
+        .join("; "),
     },
   ];
 }
@@ -343,15 +435,23 @@ export function buildRunReport(facts: RunFacts): RunReport {
   const deployTxs = new Map(facts.deployments.map((d) => [d.chain, d.transactions]));
   const setupTxs = new Map(facts.setups.map((s) => [s.chain, s.transactions]));
   const unitTxs = new Map<string, number>();
-  for (const u of fleet.units) unitTxs.set(u.chain, (unitTxs.get(u.chain) ?? 0) + u.batches + u.statusRecords + u.authorizations + u.revocations + u.reverted);
+  for (const u of fleet.units)
+    unitTxs.set(
+      u.chain,
+      (unitTxs.get(u.chain) ?? 0) + u.batches + u.statusRecords + u.authorizations + u.revocations + u.reverted,
+    );
   const attestations = facts.attestations;
   const attested = attestations.filter((a) => a.outcome === "attested");
   // Upload rewards reach a device in its verifier's transaction, not its own: credit them here.
-  const rewardsOf = (device: string) => attested.filter((a) => a.device === device).reduce((total, a) => total + BigInt(a.uploadReward ?? "0"), 0n);
+  const rewardsOf = (device: string) =>
+    attested.filter((a) => a.device === device).reduce((total, a) => total + BigInt(a.uploadReward ?? "0"), 0n);
   const perUnit = fleet.units.map((u) => ({ ...u, earned: (BigInt(u.earned) + rewardsOf(u.device)).toString() }));
   const recordTxs = new Map(summary.chains.map((c) => [c.name, c.transactions]));
   const anchorTxs = facts.records.anchors.length;
-  const figures = (chain: RunFacts["topology"]["main"] & { members?: readonly string[] }, main: boolean): ChainFigures => ({
+  const figures = (
+    chain: RunFacts["topology"]["main"] & { members?: readonly string[] },
+    main: boolean,
+  ): ChainFigures => ({
     name: chain.name,
     chainId: chain.chainId,
     rpc: chain.rpc,
@@ -368,16 +468,28 @@ export function buildRunReport(facts: RunFacts): RunReport {
     contracts: chain.contracts,
   });
   const steps = (record: Readonly<Partial<Record<string, readonly number[]>>>) =>
-    Object.fromEntries(Object.entries(record).filter(([, values]) => values !== undefined && values.length > 0).map(([step, values]) => [step, distribution(values!)]));
+    Object.fromEntries(
+      Object.entries(record)
+        .filter(([, values]) => values !== undefined && values.length > 0)
+        .map(([step, values]) => [step, distribution(values!)]),
+    );
   const reads = facts.verification.reads.filter((r) => r.outcome === "read" && r.ms !== undefined).map((r) => r.ms!);
-  const valid = facts.verification.records.filter((r) => r.valid).length + facts.verification.crossRecords.flatMap((c) => c.copies).filter((c) => c.valid).length;
+  const valid =
+    facts.verification.records.filter((r) => r.valid).length +
+    facts.verification.crossRecords.flatMap((c) => c.copies).filter((c) => c.valid).length;
   const checked = facts.verification.records.length + facts.verification.crossRecords.flatMap((c) => c.copies).length;
   return {
     version: RUN_REPORT_VERSION,
     generatedAt: new Date().toISOString(),
     options: facts.options,
     steps: facts.steps,
-    traffic: { file: facts.traffic.file, generated: facts.traffic.generated, records: doc.log.records, devices: doc.log.devices, spanHours: doc.log.spanHours },
+    traffic: {
+      file: facts.traffic.file,
+      generated: facts.traffic.generated,
+      records: doc.log.records,
+      devices: doc.log.devices,
+      spanHours: doc.log.spanHours,
+    },
     partition: {
       threshold: doc.threshold.value,
       thresholdUnit: doc.threshold.unit,
@@ -391,8 +503,14 @@ export function buildRunReport(facts: RunFacts): RunReport {
         .map((s) => ({ strategy: s.name, count: s.count, ratio: s.storageRatio, chains: s.chains })),
       files: facts.partitionFiles,
     },
-    chains: { main: figures(facts.topology.main, true), communities: facts.topology.communities.map((c) => figures(c, false)) },
-    contracts: { total: facts.deployments.reduce((total, d) => total + Object.keys(d.contracts).length, 0), hub: facts.hub },
+    chains: {
+      main: figures(facts.topology.main, true),
+      communities: facts.topology.communities.map((c) => figures(c, false)),
+    },
+    contracts: {
+      total: facts.deployments.reduce((total, d) => total + Object.keys(d.contracts).length, 0),
+      hub: facts.hub,
+    },
     participants: facts.plan.map((p) => {
       const setup = facts.setups.find((s) => s.chain === p.chain);
       const brief = (x: { id: string; address: string }) => ({ id: x.id, address: x.address });
@@ -414,7 +532,11 @@ export function buildRunReport(facts: RunFacts): RunReport {
       batches: fleet.counts.batches,
       serviceRequests: fleet.counts.serviceRequests,
       partOrders: fleet.counts.partOrders,
-      tokens: { seeded: sum(facts.setups.map((s) => s.seeded)), earned: sum(perUnit.map((u) => u.earned)), spent: sum(fleet.units.map((u) => u.spent)) },
+      tokens: {
+        seeded: sum(facts.setups.map((s) => s.seeded)),
+        earned: sum(perUnit.map((u) => u.earned)),
+        spent: sum(fleet.units.map((u) => u.spent)),
+      },
       statusRecords: fleet.counts.statusRecords,
       shares: fleet.counts.authorizations,
       revocations: fleet.counts.revocations,
@@ -430,7 +552,15 @@ export function buildRunReport(facts: RunFacts): RunReport {
       storageCount: summary.storageCount,
       seconds: summary.seconds,
       recordsPerSecond: summary.recordsPerSecond,
-      perChain: summary.chains.map((c) => ({ chain: c.name, records: c.total, batches: c.batches, transactions: c.transactions, gas: c.gas, gasPerRecord: c.gasPerRecord, recordsPerSecond: c.recordsPerSecond })),
+      perChain: summary.chains.map((c) => ({
+        chain: c.name,
+        records: c.total,
+        batches: c.batches,
+        transactions: c.transactions,
+        gas: c.gas,
+        gasPerRecord: c.gasPerRecord,
+        recordsPerSecond: c.recordsPerSecond,
+      })),
       placements: summary.placements,
     },
     anchors: {

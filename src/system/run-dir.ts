@@ -77,7 +77,10 @@ export async function prepareRunDir(paths: RunPaths, marker: Record<string, unkn
     const entries = fs.readdirSync(paths.root);
     if (entries.length > 0) {
       if (!entries.includes(RUN_MARKER_FILE)) {
-        throw new RunDirError(paths.root, `is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`);
+        throw new RunDirError(
+          paths.root,
+          `is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`,
+        );
       }
       if (fs.existsSync(topologyPath(paths.chains))) {
         const results = await chainsDown(paths.chains);
@@ -88,6 +91,9 @@ export async function prepareRunDir(paths: RunPaths, marker: Record<string, unkn
     }
   }
   fs.mkdirSync(paths.root, { recursive: true });
-  await writeFileAtomic(paths.marker, `${JSON.stringify({ version: 1, startedAt: new Date().toISOString(), ...marker }, null, 2)}\n`);
+  await writeFileAtomic(
+    paths.marker,
+    `${JSON.stringify({ version: 1, startedAt: new Date().toISOString(), ...marker }, null, 2)}\n`,
+  );
   return { replaced, stoppedChains };
 }

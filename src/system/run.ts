@@ -10,7 +10,15 @@ import { StepReporter, type StepName } from "./progress";
 import type { RunReport } from "./report";
 import { rewriteRunReport, type RunReportFiles } from "./report-files";
 import { runPaths, type RunPaths } from "./run-dir";
-import { CleanupStack, MAIN_STEPS, shutdownStep, type AnyStep, type RunContext, type RunState, type StepContext } from "./steps";
+import {
+  CleanupStack,
+  MAIN_STEPS,
+  shutdownStep,
+  type AnyStep,
+  type RunContext,
+  type RunState,
+  type StepContext,
+} from "./steps";
 import { relative } from "./steps/text";
 
 /** A finished run. */
@@ -50,14 +58,27 @@ export async function runSystem(options: StartOptions, environment: RunContext):
     for (const step of MAIN_STEPS as readonly AnyStep[]) {
       current = step.name as StepName;
       if (environment.signal?.aborted) throw new RunInterruptedError(step.name);
-      made[current] = await reporter.run(current, step.title(context), (progress) => step.run(context, progress), (result) => step.summary(result, context));
+      made[current] = await reporter.run(
+        current,
+        step.title(context),
+        (progress) => step.run(context, progress),
+        (result) => step.summary(result, context),
+      );
     }
     written = (made as RunState).report;
   } catch (error) {
-    failure = error instanceof StepFailedError ? error : new StepFailedError(current, (error as Error).message, { cause: error });
+    failure =
+      error instanceof StepFailedError
+        ? error
+        : new StepFailedError(current, (error as Error).message, { cause: error });
   }
   try {
-    await reporter.run(shutdownStep.name, shutdownStep.title(cleanups), () => shutdownStep.run(cleanups), (stopped) => shutdownStep.summary(stopped, options, paths));
+    await reporter.run(
+      shutdownStep.name,
+      shutdownStep.title(cleanups),
+      () => shutdownStep.run(cleanups),
+      (stopped) => shutdownStep.summary(stopped, options, paths),
+    );
   } catch (error) {
     failure ??= error;
   }
@@ -69,8 +90,13 @@ export async function runSystem(options: StartOptions, environment: RunContext):
   }
   if (failure !== undefined) throw failure;
   const { report, files } = written!;
-  for (const check of report.checks.filter((c) => !c.passed && !c.required)) reporter.line(`warning: ${check.name}: ${check.detail}`);
+  for (const check of report.checks.filter((c) => !c.passed && !c.required))
+    reporter.line(`warning: ${check.name}: ${check.detail}`);
   const failed = report.checks.filter((c) => !c.passed && c.required);
-  if (failed.length > 0) throw new RunCheckError("verification", `${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}; see ${relative(paths.reportMarkdown)}`);
+  if (failed.length > 0)
+    throw new RunCheckError(
+      "verification",
+      `${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}; see ${relative(paths.reportMarkdown)}`,
+    );
   return { report, files, paths, keptChains: options.keepChains };
 }

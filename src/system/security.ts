@@ -103,11 +103,14 @@ export interface SecurityProbeOptions {
 export async function probeSecurity(options: SecurityProbeOptions): Promise<SecurityFacts> {
   const chains = await Promise.all(allChains(options.topology).map((chain) => probeChain(chain, options.chainsDir)));
   options.onProgress?.(`${chains.length} chains probed`);
-  const unprivileged = await Promise.all(options.topology.communities.map((chain) => probeUnprivileged(options.topology, chain)));
+  const unprivileged = await Promise.all(
+    options.topology.communities.map((chain) => probeUnprivileged(options.topology, chain)),
+  );
   options.onProgress?.(`${unprivileged.length} communities' contracts probed`);
   const gateways: GatewayBurst[] = [];
   // One gateway at a time: the bursts share this machine's cores.
-  for (const community of options.stores.communities) gateways.push(await burstGateway(community.chain, community.gateway.url, options.burst ?? GATEWAY_BURST));
+  for (const community of options.stores.communities)
+    gateways.push(await burstGateway(community.chain, community.gateway.url, options.burst ?? GATEWAY_BURST));
   options.onProgress?.(`${gateways.length} gateways flooded`);
   return { chains, unprivileged, gateways };
 }
@@ -127,9 +130,16 @@ export async function probeChain(chain: ChainEntry, chainsDir: string): Promise<
     }),
   );
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
-  const fromPage = await fetch(chain.rpc, { method: "POST", headers: { "content-type": "application/json", origin: FOREIGN_ORIGIN, ...authHeaders() }, body });
+  const fromPage = await fetch(chain.rpc, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: FOREIGN_ORIGIN, ...authHeaders() },
+    body,
+  });
   await fromPage.arrayBuffer();
-  const preflight = await fetch(chain.rpc, { method: "OPTIONS", headers: { origin: FOREIGN_ORIGIN, "access-control-request-method": "POST" } });
+  const preflight = await fetch(chain.rpc, {
+    method: "OPTIONS",
+    headers: { origin: FOREIGN_ORIGIN, "access-control-request-method": "POST" },
+  });
   await preflight.arrayBuffer();
   const latest = await rpcCall<{ timestamp: string }>(chain.rpc, "eth_getBlockByNumber", ["latest", false]);
   const clockOffsetS = Number(latest.timestamp) - Math.floor(Date.now() / 1000);
@@ -140,16 +150,20 @@ export async function probeChain(chain: ChainEntry, chainsDir: string): Promise<
     preflightStatus: preflight.status,
     cors: fromPage.headers.has("access-control-allow-origin") || preflight.headers.has("access-control-allow-origin"),
     clockOffsetS,
-    ...(chain.external ? { journalLocked: null } : probeJournal(path.join(chainDataDir(chainsDir, chain), JOURNAL_FILE))),
+    ...(chain.external
+      ? { journalLocked: null }
+      : probeJournal(path.join(chainDataDir(chainsDir, chain), JOURNAL_FILE))),
   };
 }
 
 /** Parameters that would make each method sign, were it allowed. */
 function signingParams(method: string, account: string): unknown[] {
-  if (method === "eth_sendTransaction" || method === "eth_signTransaction") return [{ from: account, to: account, value: "0x1" }];
+  if (method === "eth_sendTransaction" || method === "eth_signTransaction")
+    return [{ from: account, to: account, value: "0x1" }];
   if (method === "eth_sign") return [account, "0x00"];
   if (method === "personal_sign") return ["0x00", account];
-  if (method.startsWith("eth_signTypedData")) return [account, { types: { EIP712Domain: [] }, primaryType: "EIP712Domain", domain: {}, message: {} }];
+  if (method.startsWith("eth_signTypedData"))
+    return [account, { types: { EIP712Domain: [] }, primaryType: "EIP712Domain", domain: {}, message: {} }];
   return [account];
 }
 
@@ -158,7 +172,8 @@ function probeJournal(file: string): { journalLocked: boolean; journalDetail: st
   try {
     acquireJournalLock(file);
   } catch (error) {
-    if (error instanceof JournalLockedError) return { journalLocked: true, journalDetail: `refused: held by process ${error.pid ?? "?"}` };
+    if (error instanceof JournalLockedError)
+      return { journalLocked: true, journalDetail: `refused: held by process ${error.pid ?? "?"}` };
     return { journalLocked: false, journalDetail: (error as Error).message };
   }
   releaseJournalLock(file);
@@ -173,19 +188,45 @@ export async function probeUnprivileged(topology: Topology, chain: ChainEntry): 
     const from = Wallet.createRandom().address;
     const supplyBefore = await token.totalSupply();
     const registerRevert = await revertOf(
-      () => provider.call({ from, to: register.target as string, data: register.interface.encodeFunctionData("register", [`probe-${from.slice(2, 10)}`, from, SERVICE_PROVIDER_KIND]) }),
+      () =>
+        provider.call({
+          from,
+          to: register.target as string,
+          data: register.interface.encodeFunctionData("register", [
+            `probe-${from.slice(2, 10)}`,
+            from,
+            SERVICE_PROVIDER_KIND,
+          ]),
+        }),
       register.interface,
     );
-    const mintRevert = await revertOf(() => provider.call({ from, to: token.target as string, data: token.interface.encodeFunctionData("mint", [from, 10n ** 18n]) }), token.interface);
+    const mintRevert = await revertOf(
+      () =>
+        provider.call({
+          from,
+          to: token.target as string,
+          data: token.interface.encodeFunctionData("mint", [from, 10n ** 18n]),
+        }),
+      token.interface,
+    );
     const supplyAfter = await token.totalSupply();
-    return { chain: chain.name, registerRevert, mintRevert, supplyBefore: supplyBefore.toString(), supplyAfter: supplyAfter.toString() };
+    return {
+      chain: chain.name,
+      registerRevert,
+      mintRevert,
+      supplyBefore: supplyBefore.toString(),
+      supplyAfter: supplyAfter.toString(),
+    };
   } finally {
     provider.destroy();
   }
 }
 
 /** The decoded custom error a call reverts with, or undefined when it would succeed. */
-async function revertOf(call: () => Promise<string>, contract: Pick<Interface, "parseError">): Promise<string | undefined> {
+async function revertOf(
+  call: () => Promise<string>,
+  contract: Pick<Interface, "parseError">,
+): Promise<string | undefined> {
   try {
     await call();
     return undefined;
@@ -203,7 +244,11 @@ export async function burstGateway(chain: string, url: string, count: number): P
       try {
         // A well-formed request would need a fresh signature each; the limiter answers before the
         // body is read, so a throwaway body is what a flood costs an attacker.
-        const response = await fetch(new URL("/v1/read", url), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+        const response = await fetch(new URL("/v1/read", url), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        });
         await response.arrayBuffer();
         status = response.status;
       } catch {

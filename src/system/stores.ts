@@ -9,7 +9,15 @@ import { chainProvider } from "../chains/providers";
 import type { Topology } from "../chains/topology";
 import { contractAddress } from "../deploy/contracts";
 import { UnknownChainError } from "../deploy/errors";
-import { communityReadPredicate, createdByFactory, startGateway, startStoreCluster, type Gateway, type StoreCluster, type StoreNode } from "../offchain";
+import {
+  communityReadPredicate,
+  createdByFactory,
+  startGateway,
+  startStoreCluster,
+  type Gateway,
+  type StoreCluster,
+  type StoreNode,
+} from "../offchain";
 
 /** A community's store node and gateway. */
 export interface CommunityStore {
@@ -48,7 +56,11 @@ export async function startRunStores(topology: Topology, dir: string): Promise<R
       const trusted = createdByFactory(provider, contractAddress(chain, "RelationshipFactory"));
       const predicate = communityReadPredicate({ runner: provider, provider, trusted });
       const node = cluster.node(chain.name);
-      communities.push({ chain: chain.name, node, gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId }) });
+      communities.push({
+        chain: chain.name,
+        node,
+        gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId }),
+      });
     }
   } catch (error) {
     await close();
@@ -60,7 +72,11 @@ export async function startRunStores(topology: Topology, dir: string): Promise<R
     communities,
     of(chain) {
       const found = communities.find((c) => c.chain === chain);
-      if (found === undefined) throw new UnknownChainError(chain, communities.map((c) => c.chain));
+      if (found === undefined)
+        throw new UnknownChainError(
+          chain,
+          communities.map((c) => c.chain),
+        );
       return found;
     },
     async close() {

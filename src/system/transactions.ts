@@ -21,10 +21,15 @@ export interface Draft {
  * mined; resolves with their receipts in order. Throws {@link ParticipantSetupError} naming the
  * chain and the transaction that could not be estimated, sent or mined.
  */
-export async function sendGroup(chain: string, signer: Signer, drafts: readonly Draft[]): Promise<TransactionReceipt[]> {
+export async function sendGroup(
+  chain: string,
+  signer: Signer,
+  drafts: readonly Draft[],
+): Promise<TransactionReceipt[]> {
   if (drafts.length === 0) return [];
   const provider = signer.provider;
-  if (provider === null) throw new ParticipantSetupError(chain, drafts[0].what, "the signer is not connected to a provider");
+  if (provider === null)
+    throw new ParticipantSetupError(chain, drafts[0].what, "the signer is not connected to a provider");
   const from = await signer.getAddress();
   const attempt = async <T>(draft: Draft, action: () => Promise<T>): Promise<T> => {
     try {
@@ -34,12 +39,19 @@ export async function sendGroup(chain: string, signer: Signer, drafts: readonly 
     }
   };
   const txs = await Promise.all(drafts.map((d) => d.tx));
-  const gasLimits = await Promise.all(txs.map((tx, i) => attempt(drafts[i], () => provider.estimateGas({ ...tx, from }))));
+  const gasLimits = await Promise.all(
+    txs.map((tx, i) => attempt(drafts[i], () => provider.estimateGas({ ...tx, from }))),
+  );
   const fees = await provider.getFeeData();
   let nonce = await signer.getNonce("pending");
   const sent = [];
   for (const [i, tx] of txs.entries()) {
-    const overrides = { nonce: nonce++, gasLimit: gasLimits[i], maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+    const overrides = {
+      nonce: nonce++,
+      gasLimit: gasLimits[i],
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    };
     sent.push(await attempt(drafts[i], () => signer.sendTransaction({ ...tx, ...overrides })));
   }
   return Promise.all(

@@ -114,7 +114,14 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
     const check = async (chainName: string, recordId: number): Promise<RecordCheck> => {
       try {
         const verdict = await verifier.verify(chainName, recordId);
-        if (verdict.valid) return { chain: chainName, recordId, valid: true, batchId: verdict.verified.batchId, anchorHeight: verdict.verified.anchor.height };
+        if (verdict.valid)
+          return {
+            chain: chainName,
+            recordId,
+            valid: true,
+            batchId: verdict.verified.batchId,
+            anchorHeight: verdict.verified.anchor.height,
+          };
         // A full node that cannot prove a record of its own run is a broken run, not a verdict.
         if (verdict.reason === "prover") throw new Error(verdict.message);
         return { chain: chainName, recordId, valid: false, reason: verdict.reason, message: verdict.message };
@@ -127,7 +134,8 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
     const perChain = await Promise.all(
       options.summary.chains.map(async (chain, i) => {
         const checks: RecordCheck[] = [];
-        for (const id of sampleRecordIds(chain.total, options.sample, options.seed, i)) checks.push(await check(chain.name, id));
+        for (const id of sampleRecordIds(chain.total, options.sample, options.seed, i))
+          checks.push(await check(chain.name, id));
         return checks;
       }),
     );
@@ -152,21 +160,40 @@ export async function verifyRun(options: VerifyRunOptions): Promise<Verification
 }
 
 /** A valid proof of the first verified record with the record's byte count changed: the Merkle proof must no longer lead to the root. */
-async function tamperedCheck(verifier: TopologyVerifier, records: readonly RecordCheck[]): Promise<(RecordCheck & { tampering: string }) | undefined> {
+async function tamperedCheck(
+  verifier: TopologyVerifier,
+  records: readonly RecordCheck[],
+): Promise<(RecordCheck & { tampering: string }) | undefined> {
   const target = records.find((r) => r.valid);
   if (target === undefined) return undefined;
   const { chain, recordLog, prover } = verifier.prover(target.chain);
   const anchor = verifier.client.latestAnchor(chain.chainId)!;
   const proof = await prover.proveRecord(target.recordId, anchor.height);
-  const forged = JSON.parse(JSON.stringify(proof)) as { -readonly [K in keyof RecordProof]: RecordProof[K] } & { inclusion: { record: { bytes: number } } };
+  const forged = JSON.parse(JSON.stringify(proof)) as { -readonly [K in keyof RecordProof]: RecordProof[K] } & {
+    inclusion: { record: { bytes: number } };
+  };
   forged.inclusion.record.bytes += 1;
   const tampering = `record ${target.recordId} served with bytes ${proof.inclusion!.record.bytes + 1} instead of ${proof.inclusion!.record.bytes}`;
   try {
     const verified = await verifyRecordProof(anchor, recordLog, target.recordId, forged);
-    return { chain: target.chain, recordId: target.recordId, valid: true, batchId: verified.batchId, anchorHeight: anchor.height, tampering };
+    return {
+      chain: target.chain,
+      recordId: target.recordId,
+      valid: true,
+      batchId: verified.batchId,
+      anchorHeight: anchor.height,
+      tampering,
+    };
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
-    return { chain: target.chain, recordId: target.recordId, valid: false, reason: error.reason, message: error.message, tampering };
+    return {
+      chain: target.chain,
+      recordId: target.recordId,
+      valid: false,
+      reason: error.reason,
+      message: error.message,
+      tampering,
+    };
   }
 }
 
@@ -174,7 +201,10 @@ async function tamperedCheck(verifier: TopologyVerifier, records: readonly Recor
  * Per community: its own third party reads a record shared with it and the next community's
  * third party reads one shared across; the revoked reader tries a record it lost.
  */
-async function shareReads(options: VerifyRunOptions, tick: () => void): Promise<{ reads: ShareRead[]; readStepsMs: Partial<Record<ReaderStep, number[]>> }> {
+async function shareReads(
+  options: VerifyRunOptions,
+  tick: () => void,
+): Promise<{ reads: ShareRead[]; readStepsMs: Partial<Record<ReaderStep, number[]>> }> {
   const readStepsMs: Partial<Record<ReaderStep, number[]>> = {};
   const reads: ShareRead[] = [];
   const thirdParties = new Map(options.plan.map((p) => [p.thirdParty.address, p.thirdParty]));
@@ -183,17 +213,31 @@ async function shareReads(options: VerifyRunOptions, tick: () => void): Promise<
     const own = options.records.find((r) => r.chain === plan.chain && r.readers.includes(plan.thirdParty.address));
     if (own !== undefined) attempts.push({ record: own, reader: plan.thirdParty, expected: "read" });
     const cross = plan.crossThirdParty;
-    const shared = cross === undefined ? undefined : options.records.find((r) => r.chain === plan.chain && r.readers.includes(cross.address));
+    const shared =
+      cross === undefined
+        ? undefined
+        : options.records.find((r) => r.chain === plan.chain && r.readers.includes(cross.address));
     if (shared !== undefined) attempts.push({ record: shared, reader: cross!, expected: "read" });
   }
   const rotation = options.rotation;
-  const lost = rotation === undefined ? undefined : options.records.find((r) => r.device === rotation.device && r.revoked.includes(rotation.reader));
-  if (lost !== undefined) attempts.push({ record: lost, reader: thirdParties.get(rotation!.reader)!, expected: "refused" });
+  const lost =
+    rotation === undefined
+      ? undefined
+      : options.records.find((r) => r.device === rotation.device && r.revoked.includes(rotation.reader));
+  if (lost !== undefined)
+    attempts.push({ record: lost, reader: thirdParties.get(rotation!.reader)!, expected: "refused" });
 
   for (const { record, reader, expected } of attempts) {
     const chain = options.topology.communities.find((c) => c.name === record.chain)!;
     const runner = chainProvider(chain);
-    const base = { chain: record.chain, device: record.device, recordId: record.recordId, reader: reader.id, cross: reader.chain !== record.chain, expected };
+    const base = {
+      chain: record.chain,
+      device: record.device,
+      recordId: record.recordId,
+      reader: reader.id,
+      cross: reader.chain !== record.chain,
+      expected,
+    };
     const steps: [ReaderStep, number][] = [];
     const start = performance.now();
     try {
@@ -209,7 +253,8 @@ async function shareReads(options: VerifyRunOptions, tick: () => void): Promise<
       for (const [step, stepMs] of steps) (readStepsMs[step] ??= []).push(stepMs);
       reads.push({ ...base, outcome: "read", ms, sequence: read.snapshot.sequence });
     } catch (error) {
-      if (error instanceof GatewayRequestError) reads.push({ ...base, outcome: "refused", status: error.status, code: error.code, detail: error.detail });
+      if (error instanceof GatewayRequestError)
+        reads.push({ ...base, outcome: "refused", status: error.status, code: error.code, detail: error.detail });
       else reads.push({ ...base, outcome: "failed", detail: (error as Error).message });
     } finally {
       runner.destroy();

@@ -19,7 +19,8 @@ export function checkDeviceId(id: string): string | undefined {
   if (id === "") return "is empty";
   if (CONTROL_CHARACTER.test(id)) return `${JSON.stringify(id)} contains a control character`;
   const bytes = Buffer.byteLength(id, "utf8");
-  if (bytes > MAX_DEVICE_ID_BYTES) return `${JSON.stringify(id)} is ${bytes} bytes of UTF-8, more than the ${MAX_DEVICE_ID_BYTES} Register accepts`;
+  if (bytes > MAX_DEVICE_ID_BYTES)
+    return `${JSON.stringify(id)} is ${bytes} bytes of UTF-8, more than the ${MAX_DEVICE_ID_BYTES} Register accepts`;
   if (id.includes("/") || id.includes("\\")) return `${JSON.stringify(id)} contains a path separator ('/' or '\\')`;
   if (id === "." || id === "..") return `${JSON.stringify(id)} is a relative directory name, not a device id`;
   return undefined;

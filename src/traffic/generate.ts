@@ -119,19 +119,27 @@ function requireInteger(option: string, value: number, min: number): void {
 export function resolveTrafficOptions(opts: TrafficOptions = {}): ResolvedTrafficOptions {
   const devices = opts.devices ?? DEFAULT_TRAFFIC_OPTIONS.devices;
   requireInteger("devices", devices, MIN_GROUP_SIZE);
-  const groups = opts.groups ?? Math.max(1, Math.min(Math.floor(devices / MIN_GROUP_SIZE), Math.round(devices / MEAN_GROUP_SIZE)));
+  const groups =
+    opts.groups ?? Math.max(1, Math.min(Math.floor(devices / MIN_GROUP_SIZE), Math.round(devices / MEAN_GROUP_SIZE)));
   requireInteger("groups", groups, 1);
   if (groups * MIN_GROUP_SIZE > devices) {
-    throw new TrafficOptionsError("groups", `${groups} cells of at least ${MIN_GROUP_SIZE} devices need ${groups * MIN_GROUP_SIZE} devices, there are ${devices}`);
+    throw new TrafficOptionsError(
+      "groups",
+      `${groups} cells of at least ${MIN_GROUP_SIZE} devices need ${groups * MIN_GROUP_SIZE} devices, there are ${devices}`,
+    );
   }
   const overlap = opts.overlap ?? (groups < 2 ? 0 : Math.round(groups * DEFAULT_OVERLAP_PER_GROUP));
   requireInteger("overlap", overlap, 0);
-  if (overlap > 0 && groups < 2) throw new TrafficOptionsError("overlap", `bridges need at least 2 cells, there is ${groups}`);
+  if (overlap > 0 && groups < 2)
+    throw new TrafficOptionsError("overlap", `bridges need at least 2 cells, there is ${groups}`);
   // Each bridge is a distinct device, each cell keeps two busy devices that are not bridges,
   // and one more device stays free to be the quiet one that sets the threshold.
   const maxOverlap = Math.max(0, devices - 2 * groups - 1);
   if (overlap > maxOverlap) {
-    throw new TrafficOptionsError("overlap", `${overlap} bridges are too many for ${devices} devices in ${groups} cells (at most ${maxOverlap})`);
+    throw new TrafficOptionsError(
+      "overlap",
+      `${overlap} bridges are too many for ${devices} devices in ${groups} cells (at most ${maxOverlap})`,
+    );
   }
   const records = opts.records ?? DEFAULT_TRAFFIC_OPTIONS.records;
   requireInteger("records", records, 1);
@@ -254,7 +262,8 @@ export function planTraffic(opts: TrafficOptions = {}): TrafficPlan {
     const candidates = cells[from].filter(free);
     // Fall back to any free device when the home cell has none left (many bridges, few cells).
     const pool = candidates.length > 0 ? candidates : order.filter(free);
-    if (pool.length === 0) throw new TrafficOptionsError("overlap", `no device left to bridge cells ${from + 1} and ${to + 1}`);
+    if (pool.length === 0)
+      throw new TrafficOptionsError("overlap", `no device left to bridge cells ${from + 1} and ${to + 1}`);
     const bridge = pool[random.int(pool.length)];
     joined[bridge] = to;
     cells[to].push(bridge);
@@ -297,7 +306,10 @@ export function planTraffic(opts: TrafficOptions = {}): TrafficPlan {
     cumulative[device] = total;
   }
   const shareCell = (x: number, y: number): boolean =>
-    home[x] === home[y] || joined[x] === home[y] || joined[y] === home[x] || (joined[x] >= 0 && joined[x] === joined[y]);
+    home[x] === home[y] ||
+    joined[x] === home[y] ||
+    joined[y] === home[x] ||
+    (joined[x] >= 0 && joined[x] === joined[y]);
   let attempts = wanted * BACKGROUND_ATTEMPTS_PER_PAIR;
   while (total > 0 && pairA.length - cellPairs < wanted && attempts > 0) {
     attempts -= 1;
@@ -326,7 +338,9 @@ export function planTraffic(opts: TrafficOptions = {}): TrafficPlan {
   const lightDraws = Array.from({ length: lightPairs }, () => random.next());
   let heartbeat = Math.max(
     2,
-    Math.floor((HEARTBEAT_SHARE * (records - 0.5 * lightPairs)) / (cellPairs + 0.5 * LIGHT_RATIO * HEARTBEAT_SHARE * lightPairs)),
+    Math.floor(
+      (HEARTBEAT_SHARE * (records - 0.5 * lightPairs)) / (cellPairs + 0.5 * LIGHT_RATIO * HEARTBEAT_SHARE * lightPairs),
+    ),
   );
   let lightCounts: number[];
   let events: number;

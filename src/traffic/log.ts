@@ -107,11 +107,21 @@ function columnIndexes(file: string, header: string[]): Record<Column, number | 
 }
 
 /** Validates one data row; returns the record or throws a `TrafficRecordError` naming the field. */
-function toRecord(file: string, line: number, row: string[], columns: Record<Column, number | undefined>): TrafficRecord {
+function toRecord(
+  file: string,
+  line: number,
+  row: string[],
+  columns: Record<Column, number | undefined>,
+): TrafficRecord {
   const field = (column: Column): string => {
     const index = columns[column] as number;
     if (index >= row.length) {
-      throw new TrafficRecordError(file, line, column, `is missing (the row has ${row.length} columns, the header more)`);
+      throw new TrafficRecordError(
+        file,
+        line,
+        column,
+        `is missing (the row has ${row.length} columns, the header more)`,
+      );
     }
     return row[index].trim();
   };
@@ -196,7 +206,10 @@ class RowReader {
 }
 
 /** Opens the log as a stream of parsed CSV rows, reporting progress by bytes read. */
-async function openRows(file: string, opts: StreamTrafficLogOptions): Promise<{ rows: AsyncIterable<ParsedRow>; close: () => void }> {
+async function openRows(
+  file: string,
+  opts: StreamTrafficLogOptions,
+): Promise<{ rows: AsyncIterable<ParsedRow>; close: () => void }> {
   let totalBytes: number;
   try {
     const info = await stat(file);
@@ -233,7 +246,10 @@ function logFailure(file: string, error: unknown): never {
  * throws `TrafficLogSyntaxError`; a missing header, a missing required column or a log with
  * no records throws `TrafficLogError`.
  */
-export async function* streamTrafficLog(file: string, opts: StreamTrafficLogOptions = {}): AsyncIterable<TrafficRecord> {
+export async function* streamTrafficLog(
+  file: string,
+  opts: StreamTrafficLogOptions = {},
+): AsyncIterable<TrafficRecord> {
   const { rows, close } = await openRows(file, opts);
   const reader = new RowReader(file, opts);
   try {
@@ -288,6 +304,14 @@ export async function readTrafficLog(
   const graph = buildTrustGraph(counter.pairs(), spanHours, counter.devices());
   return {
     graph,
-    summary: { file, records: reader.records, devices: graph.order, spanHours, firstTimestamp: first, lastTimestamp: last, skipped },
+    summary: {
+      file,
+      records: reader.records,
+      devices: graph.order,
+      spanHours,
+      firstTimestamp: first,
+      lastTimestamp: last,
+      skipped,
+    },
   };
 }

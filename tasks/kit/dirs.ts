@@ -26,6 +26,8 @@ export function chainsDirHelp(holds: string): string {
 }
 
 /** The arguments of `.addOptionalParam` for the chains directory: `.addOptionalParam(...chainsDirParam("topology.json"))`. */
-export function chainsDirParam(holds: string): [name: "dir", description: string, defaultValue: undefined, type: CLIArgumentType<string>] {
+export function chainsDirParam(
+  holds: string,
+): [name: "dir", description: string, defaultValue: undefined, type: CLIArgumentType<string>] {
   return ["dir", chainsDirHelp(holds), undefined, types.string];
 }

@@ -3,7 +3,15 @@
 export { commchainTask, forCli } from "./task";
 export { chainsDirHelp, chainsDirParam, optionalPath, projectPath, resolveChainsDir } from "./dirs";
 export { anchorModule, deployModule, lazyModule, recordsModule, systemModule } from "./lazy-module";
-export { listItems, optionalCount, optionalList, optionalNumber, type OptionErrorClass, type OptionalCountRule, type OptionalNumberRule } from "./options";
+export {
+  listItems,
+  optionalCount,
+  optionalList,
+  optionalNumber,
+  type OptionErrorClass,
+  type OptionalCountRule,
+  type OptionalNumberRule,
+} from "./options";
 export { exitInterrupted, INTERRUPTED_EXIT_CODE, onInterrupt, untilInterrupted } from "./interrupt";
 export { relativeToCwd, shown } from "./shown";
 export { TaskProgress, type BarPayload } from "./progress";

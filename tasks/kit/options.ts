@@ -46,7 +46,8 @@ export interface OptionalCountRule {
 /** `text` as a count written in decimal digits (0, 1, 2 …), or undefined for the rule's word. */
 export function optionalCount(text: string, rule: OptionalCountRule): number | undefined {
   if (isWord(text, rule.word)) return undefined;
-  if (!/^\d+$/.test(text.trim())) throw new rule.error(rule.option, `must be "${rule.word}" or an integer ≥ 0, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new rule.error(rule.option, `must be "${rule.word}" or an integer ≥ 0, got "${text}"`);
   return Number(text);
 }
 

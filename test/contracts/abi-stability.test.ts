@@ -80,8 +80,14 @@ describe("ABI stability: the contracts' ABIs equal the committed snapshots", () 
       const { abi } = await artifacts.readArtifact(artifact);
       const actual = entrySet(abi as Json[], name);
       const expected = entrySet(snapshot(name), name);
-      expect(actual.filter((entry) => !expected.includes(entry)), "entries not in the snapshot").to.deep.equal([]);
-      expect(expected.filter((entry) => !actual.includes(entry)), "snapshot entries missing").to.deep.equal([]);
+      expect(
+        actual.filter((entry) => !expected.includes(entry)),
+        "entries not in the snapshot",
+      ).to.deep.equal([]);
+      expect(
+        expected.filter((entry) => !actual.includes(entry)),
+        "snapshot entries missing",
+      ).to.deep.equal([]);
       expect(actual).to.deep.equal(expected);
     });
 
@@ -94,9 +100,12 @@ describe("ABI stability: the contracts' ABIs equal the committed snapshots", () 
     it(`I${name} declares every function, event and error of ${name} but its constants and OpenZeppelin's`, async () => {
       const inherited = new Set<string>();
       for (const base of bases) {
-        for (const entry of (await artifacts.readArtifact(base)).abi as AbiEntry[]) inherited.add(`${entry.type} ${entry.name}`);
+        for (const entry of (await artifacts.readArtifact(base)).abi as AbiEntry[])
+          inherited.add(`${entry.type} ${entry.name}`);
       }
-      const declared = new Set(((await artifacts.readArtifact(iface)).abi as AbiEntry[]).map((entry) => `${entry.type} ${entry.name}`));
+      const declared = new Set(
+        ((await artifacts.readArtifact(iface)).abi as AbiEntry[]).map((entry) => `${entry.type} ${entry.name}`),
+      );
       const own = (snapshot(name) as unknown as AbiEntry[])
         .filter((entry) => entry.name !== undefined && !/^[A-Z0-9_]+$/.test(entry.name))
         // Errors of the libraries used (SafeCast, SafeERC20, ...) are in the ABI too; the contract's own start with its name.

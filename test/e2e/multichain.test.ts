@@ -14,7 +14,18 @@ import path from "node:path";
 import { expect } from "chai";
 import { getBytes, hexlify } from "ethers";
 import hre from "hardhat";
-import { FullNodeProver, LightClient, VerificationError, verifyRecordInTopology, verifyRecordProof, type Anchor, type ChainRound, type RecordProof, type RecordVerdict, type VerificationFailure } from "../../src/anchor";
+import {
+  FullNodeProver,
+  LightClient,
+  VerificationError,
+  verifyRecordInTopology,
+  verifyRecordProof,
+  type Anchor,
+  type ChainRound,
+  type RecordProof,
+  type RecordVerdict,
+  type VerificationFailure,
+} from "../../src/anchor";
 import { isProcessGone } from "../../src/chains/chain-process";
 import { chainsDown } from "../../src/chains/down";
 import { rpcCall } from "../../src/chains/rpc";
@@ -35,7 +46,11 @@ const RECORDS = 3_000;
 const PREFIX = 2_000;
 
 /** The smallest community holding both devices, else the smallest of each (formula 1 from its definition). */
-function expectedChains(communities: readonly (readonly string[])[], from: string, to: string): { chains: number[]; cross: boolean } {
+function expectedChains(
+  communities: readonly (readonly string[])[],
+  from: string,
+  to: string,
+): { chains: number[]; cross: boolean } {
   const order = (list: number[]) => list.sort((a, b) => communities[a].length - communities[b].length || a - b);
   const holding = (device: string) => communities.map((_, c) => c).filter((c) => communities[c].includes(device));
   const shared = holding(from).filter((c) => communities[c].includes(to));
@@ -68,7 +83,13 @@ async function rejection(promise: Promise<unknown>): Promise<VerificationError> 
 }
 
 async function blockHashes(rpc: string, from: number, to: number): Promise<string[]> {
-  return Promise.all(Array.from({ length: to - from + 1 }, (_, i) => rpcCall<{ hash: string }>(rpc, "eth_getBlockByNumber", [`0x${(from + i).toString(16)}`, false]).then((b) => b.hash)));
+  return Promise.all(
+    Array.from({ length: to - from + 1 }, (_, i) =>
+      rpcCall<{ hash: string }>(rpc, "eth_getBlockByNumber", [`0x${(from + i).toString(16)}`, false]).then(
+        (b) => b.hash,
+      ),
+    ),
+  );
 }
 
 describe("e2e: 3 communities, from traffic log to verified records, through kill -9", function () {
@@ -141,9 +162,19 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
 
     const { result, output } = await runTask<SendSummary>("records:send", { log: logFile, dir, batchSize: 256 });
     summary = result;
-    expect(summary).to.deep.include({ records: RECORDS, alreadyOnChain: first.copies, written: summary.copies - first.copies, unplaced: 0, hostless: 0 });
+    expect(summary).to.deep.include({
+      records: RECORDS,
+      alreadyOnChain: first.copies,
+      written: summary.copies - first.copies,
+      unplaced: 0,
+      hostless: 0,
+    });
     expect(summary.storageCount).to.equal(document.strategies.find((s) => s.name === "community")!.count);
-    expect(output).to.match(new RegExp(`^${RECORDS.toLocaleString("en-US")} records of .*traffic\\.csv: [\\d,]+ intra-chain, [\\d,]+ cross-chain`));
+    expect(output).to.match(
+      new RegExp(
+        `^${RECORDS.toLocaleString("en-US")} records of .*traffic\\.csv: [\\d,]+ intra-chain, [\\d,]+ cross-chain`,
+      ),
+    );
 
     placements = [];
     for await (const p of readPlacements(summary.placements)) placements.push(p);
@@ -152,10 +183,18 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
     placements.forEach((placement, i) => {
       const [, from, to] = rows[i];
       const { chains, cross } = expectedChains(communities, from, to);
-      expect(placement).to.deep.equal({ line: i + 2, from, to, cross, records: chains.map((c) => [`community-${c + 1}`, onChain[c].length]) });
+      expect(placement).to.deep.equal({
+        line: i + 2,
+        from,
+        to,
+        cross,
+        records: chains.map((c) => [`community-${c + 1}`, onChain[c].length]),
+      });
       for (const c of chains) onChain[c].push(rows[i]);
     });
-    expect(summary.cross).to.equal(placements.filter((p) => p.cross).length).and.to.be.greaterThan(0);
+    expect(summary.cross)
+      .to.equal(placements.filter((p) => p.cross).length)
+      .and.to.be.greaterThan(0);
     expect(summary.intra).to.equal(RECORDS - summary.cross);
 
     for (const [c, chain] of topology.communities.entries()) {
@@ -163,13 +202,23 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
       try {
         const log = RecordLog__factory.connect(chain.contracts.RecordLog, provider);
         expect(Number(await log.nextSequence())).to.equal(onChain[c].length);
-        expect(summary.chains[c]).to.deep.include({ name: chain.name, total: onChain[c].length, resumedFrom: first.chains[c].total });
+        expect(summary.chains[c]).to.deep.include({
+          name: chain.name,
+          total: onChain[c].length,
+          resumedFrom: first.chains[c].total,
+        });
         // the last record of the chain is the log's last record placed there
         const store = new BatchStore(batchStoreDir(dir, chain.name));
         const batch = await store.read(Number(await log.batchCount()) - 1);
         const last = batch.records[batch.records.length - 1];
         const [timestamp, from, to, bytes] = onChain[c][onChain[c].length - 1];
-        expect(last).to.deep.equal({ sequence: onChain[c].length - 1, timestamp: Number(timestamp), from, to, bytes: Number(bytes) });
+        expect(last).to.deep.equal({
+          sequence: onChain[c].length - 1,
+          timestamp: Number(timestamp),
+          from,
+          to,
+          bytes: Number(bytes),
+        });
       } finally {
         provider.destroy();
       }
@@ -195,12 +244,21 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
       }
     }
     const cross = placements.find((p) => p.cross)!;
-    const { result, output } = await runTask<{ verdicts: RecordVerdict[] }>("records:verify", { dir, line: cross.line });
+    const { result, output } = await runTask<{ verdicts: RecordVerdict[] }>("records:verify", {
+      dir,
+      line: cross.line,
+    });
     expect(result.verdicts.map((v) => [v.chain, v.valid])).to.deep.equal(cross.records.map(([chain]) => [chain, true]));
     const records = result.verdicts.map((v) => (v as { verified: { record: ChainRecord } }).verified.record);
-    expect(records.map((r) => [r.sequence, r.from, r.to])).to.deep.equal(cross.records.map(([, id]) => [id, cross.from, cross.to]));
+    expect(records.map((r) => [r.sequence, r.from, r.to])).to.deep.equal(
+      cross.records.map(([, id]) => [id, cross.from, cross.to]),
+    );
     expect(records[0].timestamp).to.equal(records[1].timestamp);
-    expect(output).to.match(new RegExp(`^line ${cross.line}: ${cross.from} -> ${cross.to}, cross-chain, 2 copies\\n  VALID   ${cross.records[0][0]} record ${cross.records[0][1]} `));
+    expect(output).to.match(
+      new RegExp(
+        `^line ${cross.line}: ${cross.from} -> ${cross.to}, cross-chain, 2 copies\\n  VALID   ${cross.records[0][0]} record ${cross.records[0][1]} `,
+      ),
+    );
   });
 
   describe("tampering, rejected with its reason", () => {
@@ -223,7 +281,11 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
       try {
         const client = await LightClient.load(AnchorHub__factory.connect(topology.main.contracts.AnchorHub, main));
         anchor = client.latestAnchor(chain.chainId)!;
-        const prover = new FullNodeProver(community, chain.contracts.RecordLog, new BatchStore(batchStoreDir(dir, chain.name)));
+        const prover = new FullNodeProver(
+          community,
+          chain.contracts.RecordLog,
+          new BatchStore(batchStoreDir(dir, chain.name)),
+        );
         id = summary.chains[1].total - 1;
         proof = await prover.proveRecord(id, anchor.height);
         other = await prover.proveRecord(0, anchor.height);
@@ -241,7 +303,11 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
         "merkle-proof",
         new RegExp(`^record ${id}'s Merkle proof leads to 0x[0-9a-f]{64}, not to batch \\d+'s root 0x[0-9a-f]{64}$`),
       );
-      await expectReason(tampered(proof, (p) => (p.inclusion.record.to = p.inclusion.record.from)), "merkle-proof", /Merkle proof leads to/);
+      await expectReason(
+        tampered(proof, (p) => (p.inclusion.record.to = p.inclusion.record.from)),
+        "merkle-proof",
+        /Merkle proof leads to/,
+      );
     });
 
     it("a tampered storage proof: storage-proof", async () => {
@@ -259,14 +325,20 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
       await expectReason(
         tampered(proof, (p) => (p.inclusion.root = other.inclusion!.root)),
         "wrong-root",
-        new RegExp(`^batch ${proof.inclusion!.batchId}'s root is ${proof.inclusion!.root} at the anchored block, the full node claims ${other.inclusion!.root}$`),
+        new RegExp(
+          `^batch ${proof.inclusion!.batchId}'s root is ${proof.inclusion!.root} at the anchored block, the full node claims ${other.inclusion!.root}$`,
+        ),
       );
     });
 
     it("a record never written: record-never-written", async () => {
       const verdict = await verifyRecordInTopology(dir, chain.name, summary.chains[1].total + 10);
       expect(verdict).to.deep.include({ valid: false, reason: "record-never-written" });
-      expect((verdict as { message: string }).message).to.match(new RegExp(`was never written: chain ${chain.chainId} held ${summary.chains[1].total} records at its anchored block`));
+      expect((verdict as { message: string }).message).to.match(
+        new RegExp(
+          `was never written: chain ${chain.chainId} held ${summary.chains[1].total} records at its anchored block`,
+        ),
+      );
     });
   });
 
@@ -290,7 +362,8 @@ describe("e2e: 3 communities, from traffic log to verified records, through kill
       ]);
       expect(await blockHashes(victim.rpc, 0, head)).to.deep.equal(before);
       const total = summary.chains[2].total;
-      for (const id of [0, total - 1]) expect(await verifyRecordInTopology(dir, victim.name, id)).to.deep.include({ valid: true });
+      for (const id of [0, total - 1])
+        expect(await verifyRecordInTopology(dir, victim.name, id)).to.deep.include({ valid: true });
 
       const down = await chainsDown(dir);
       expect(down.map((c) => c.name)).to.deep.equal(["main", "community-1", "community-2", "community-3"]);

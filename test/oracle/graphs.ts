@@ -67,7 +67,7 @@ export function planted(opts: PlantedOptions): WeightedGraph {
   const nodes = ids(opts.nodes);
   for (const node of nodes) graph.addNode(node);
   const groups: string[][] = [];
-  for (let start = 0; start < nodes.length; ) {
+  for (let start = 0; start < nodes.length;) {
     const size = opts.minGroup + Math.floor(random() * (opts.maxGroup - opts.minGroup + 1));
     groups.push(nodes.slice(start, start + size));
     start += size;

@@ -8,14 +8,40 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import {
-  Kind, UPLOAD_REWARD, VERIFICATION_REWARD, addRecord, deploySharingSuite, freshAccount, legacyAttest, pointer, succeeds,
+  Kind,
+  UPLOAD_REWARD,
+  VERIFICATION_REWARD,
+  addRecord,
+  deploySharingSuite,
+  freshAccount,
+  legacyAttest,
+  pointer,
+  succeeds,
 } from "./sharing-compat";
 
 /** `verifier`'s EIP-712 attestation of record `recordId` of `epr` (written out: the fixed SDK is not there before the fix). */
-async function sign(verifier: Signer, epr: string, recordId: number, p: { uri: string; contentHash: string }, objectDigest: string): Promise<string> {
+async function sign(
+  verifier: Signer,
+  epr: string,
+  recordId: number,
+  p: { uri: string; contentHash: string },
+  objectDigest: string,
+): Promise<string> {
   const { chainId } = await ethers.provider.getNetwork();
-  const types = { Attestation: [{ name: "recordId", type: "uint256" }, { name: "uri", type: "string" }, { name: "contentHash", type: "bytes32" }, { name: "objectDigest", type: "bytes32" }] };
-  return verifier.signTypedData({ name: "commchain EPR", version: "1", chainId, verifyingContract: epr }, types, { recordId, uri: p.uri, contentHash: p.contentHash, objectDigest });
+  const types = {
+    Attestation: [
+      { name: "recordId", type: "uint256" },
+      { name: "uri", type: "string" },
+      { name: "contentHash", type: "bytes32" },
+      { name: "objectDigest", type: "bytes32" },
+    ],
+  };
+  return verifier.signTypedData({ name: "commchain EPR", version: "1", chainId, verifyingContract: epr }, types, {
+    recordId,
+    uri: p.uri,
+    contentHash: p.contentHash,
+    objectDigest,
+  });
 }
 
 /** The suite with a registrar-vetted provider, a device, and their relationship accepted by both. */
@@ -28,7 +54,9 @@ async function deployWithVettedRelationship() {
   await factory.connect(admin).createRelationship(device.address, provider.address);
   const epr = await factory.relationshipOf(device.address, provider.address);
   for (const party of [device, provider]) {
-    await (await ethers.getContractAt("Summary", await register.summaryOf(party.address), party)).acceptRelationship(epr);
+    await (
+      await ethers.getContractAt("Summary", await register.summaryOf(party.address), party)
+    ).acceptRelationship(epr);
   }
   return { ...suite, device, provider, epr };
 }
@@ -55,12 +83,14 @@ describe("security H1: no free tokens", () => {
     await register.connect(a).register("farm-device", a.address, Kind.Device);
     for (const kind of [Kind.ServiceProvider, Kind.ThirdParty]) {
       await expect(register.connect(b).register("farm-provider", b.address, kind))
-        .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar").withArgs(b.address, kind);
+        .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar")
+        .withArgs(b.address, kind);
     }
     // Even with a real provider, the device may not put itself in the provider's Summary.
     await register.connect(registrar).register("real-provider", b.address, Kind.ServiceProvider);
     await expect(factory.connect(a).createRelationship(a.address, b.address))
-      .to.be.revertedWithCustomError(factory, "FactoryUnauthorized").withArgs(a.address, a.address, b.address);
+      .to.be.revertedWithCustomError(factory, "FactoryUnauthorized")
+      .withArgs(a.address, a.address, b.address);
   });
 
   it("uploading pays nothing, even on an accepted relationship with a vetted provider: rewards wait for a verifier", async () => {
@@ -81,7 +111,8 @@ describe("security H1: no free tokens", () => {
     const relationship = await ethers.getContractAt("EquipmentProviderRelationship", epr);
     const signature = await sign(verifier, epr, 0, junk, junk.contentHash);
     await expect(relationship.connect(verifier).attest(0, junk.contentHash, signature))
-      .to.be.revertedWithCustomError(relationship, "RelationshipObjectMismatch").withArgs(0n, junk.objectCommitment, junk.contentHash);
+      .to.be.revertedWithCustomError(relationship, "RelationshipObjectMismatch")
+      .withArgs(0n, junk.objectCommitment, junk.contentHash);
     expect(await token.totalSupply()).to.equal(0n);
   });
 
@@ -95,7 +126,8 @@ describe("security H1: no free tokens", () => {
     expect(await token.balanceOf(device.address)).to.equal(UPLOAD_REWARD);
     expect(await token.balanceOf(verifier.address)).to.equal(VERIFICATION_REWARD);
     await expect(relationship.connect(verifier).attest(0, p.objectDigest, signature))
-      .to.be.revertedWithCustomError(relationship, "RelationshipAlreadyAttested").withArgs(0n, verifier.address);
+      .to.be.revertedWithCustomError(relationship, "RelationshipAlreadyAttested")
+      .withArgs(0n, verifier.address);
     expect(await token.totalSupply()).to.equal(UPLOAD_REWARD + VERIFICATION_REWARD);
   });
 });

@@ -30,12 +30,22 @@ interface RawAnswer {
 /** One HTTP request with exactly the headers given (no bearer token added from the environment). */
 function raw(url: string, method: string, headers: Record<string, string>, body?: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      response.on("error", reject);
-    });
+    const request = http.request(
+      url,
+      { method, headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
     request.on("error", reject);
     request.end(body);
   });
@@ -51,7 +61,13 @@ function corsHeaders(headers: http.IncomingHttpHeaders): string[] {
 function websocket(url: string, headers: Record<string, string>): Promise<number | "open"> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, {
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64"), ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": randomBytes(16).toString("base64"),
+        ...headers,
+      },
     });
     request.on("upgrade", (_response, socket) => {
       socket.destroy();
@@ -116,7 +132,9 @@ describe("security H2: no chain RPC signs for anyone or serves web pages, and a 
         );
         expect(error).to.be.instanceOf(RpcError);
         expect(error.code).to.equal(-32004);
-        expect(error.problem).to.contain(`${method} is refused on persistent chain ${community.name}: the node does not sign for anyone`);
+        expect(error.problem).to.contain(
+          `${method} is refused on persistent chain ${community.name}: the node does not sign for anyone`,
+        );
         expect(error.problem).to.contain("sign locally");
       });
     }
@@ -125,7 +143,9 @@ describe("security H2: no chain RPC signs for anyone or serves web pages, and a 
       const provider = chainProvider(community);
       try {
         const before = await provider.getBalance(systemWallet("writer").address);
-        const sent = await systemWallet("deployer").connect(provider).sendTransaction({ to: systemWallet("writer").address, value: parseEther("1") });
+        const sent = await systemWallet("deployer")
+          .connect(provider)
+          .sendTransaction({ to: systemWallet("writer").address, value: parseEther("1") });
         expect((await sent.wait())?.status).to.equal(1);
         expect(await provider.getBalance(systemWallet("writer").address)).to.equal(before + parseEther("1"));
       } finally {
@@ -136,7 +156,12 @@ describe("security H2: no chain RPC signs for anyone or serves web pages, and a 
 
   describe("no web pages", () => {
     it("refuses a POST with an Origin header, without any CORS header", async () => {
-      const answer = await raw(community.rpc, "POST", { origin: "https://evil.example", authorization: `Bearer ${token}` }, CHAIN_ID_CALL);
+      const answer = await raw(
+        community.rpc,
+        "POST",
+        { origin: "https://evil.example", authorization: `Bearer ${token}` },
+        CHAIN_ID_CALL,
+      );
       expect(answer.status).to.equal(403);
       expect(corsHeaders(answer.headers)).to.deep.equal([]);
       expect(JSON.parse(answer.body).error.message).to.contain("Origin header");
@@ -144,19 +169,28 @@ describe("security H2: no chain RPC signs for anyone or serves web pages, and a 
     });
 
     it("answers a CORS preflight (OPTIONS) without any access-control-* header", async () => {
-      const answer = await raw(community.rpc, "OPTIONS", { origin: "https://evil.example", "access-control-request-method": "POST" });
+      const answer = await raw(community.rpc, "OPTIONS", {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+      });
       expect(answer.status).to.equal(405);
       expect(corsHeaders(answer.headers)).to.deep.equal([]);
     });
 
     it("refuses a websocket upgrade from a web page", async () => {
-      expect(await websocket(community.rpc, { origin: "https://evil.example", authorization: `Bearer ${token}` })).to.equal(403);
+      expect(
+        await websocket(community.rpc, { origin: "https://evil.example", authorization: `Bearer ${token}` }),
+      ).to.equal(403);
     });
   });
 
   describe(`with ${RPC_TOKEN_ENV} set`, () => {
     it("refuses a request without the token or with a wrong one", async () => {
-      const wrong: Record<string, string>[] = [{}, { authorization: `Bearer ${"0".repeat(32)}` }, { authorization: token }];
+      const wrong: Record<string, string>[] = [
+        {},
+        { authorization: `Bearer ${"0".repeat(32)}` },
+        { authorization: token },
+      ];
       for (const headers of wrong) {
         const answer = await raw(community.rpc, "POST", headers, CHAIN_ID_CALL);
         expect(answer.status).to.equal(401);
@@ -182,7 +216,10 @@ describe("security H2: no chain RPC signs for anyone or serves web pages, and a 
     });
 
     it("keeps a chain status working, through the token", async () => {
-      const { result } = await runTask<{ name: string; height: number | null; problem?: string }[]>("chains:status", { dir, json: true });
+      const { result } = await runTask<{ name: string; height: number | null; problem?: string }[]>("chains:status", {
+        dir,
+        json: true,
+      });
       expect(result.map((s) => [s.name, typeof s.height, s.problem])).to.deep.equal([
         ["main", "number", undefined],
         ["community-1", "number", undefined],

@@ -105,8 +105,30 @@ describe("security L1: device ids cannot escape the run directory or exceed Regi
     const topologyOf = (devices: string[]) => ({
       version: 1,
       devices,
-      main: { name: "main", chainId: 31000, rpc: "http://127.0.0.1:8600", members: [], contracts: {}, external: false, port: 8600, pid: null, dataDir: "main" },
-      communities: [{ name: "community-1", chainId: 31001, rpc: "http://127.0.0.1:8601", members: devices, contracts: {}, external: false, port: 8601, pid: null, dataDir: "community-1" }],
+      main: {
+        name: "main",
+        chainId: 31000,
+        rpc: "http://127.0.0.1:8600",
+        members: [],
+        contracts: {},
+        external: false,
+        port: 8600,
+        pid: null,
+        dataDir: "main",
+      },
+      communities: [
+        {
+          name: "community-1",
+          chainId: 31001,
+          rpc: "http://127.0.0.1:8601",
+          members: devices,
+          contracts: {},
+          external: false,
+          port: 8601,
+          pid: null,
+          dataDir: "community-1",
+        },
+      ],
     });
 
     REFUSED.forEach(({ name, id, problem }) => {

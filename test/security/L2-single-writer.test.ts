@@ -108,7 +108,15 @@ describe("security L2: one writer per chain journal", function () {
 describe("security L2: one writer per unit queue", function () {
   this.timeout(120_000);
   const wallet = new Wallet("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
-  const draft = { kind: "readings", to: "0x00000000000000000000000000000000000000aa", data: "0x01", value: 0n, gasLimit: 21_000n, enqueuedAt: 1_700_000_000_000, meta: {} };
+  const draft = {
+    kind: "readings",
+    to: "0x00000000000000000000000000000000000000aa",
+    data: "0x01",
+    value: 0n,
+    gasLimit: 21_000n,
+    enqueuedAt: 1_700_000_000_000,
+    meta: {},
+  };
   const fees = { maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
   const append = (queue: QueueFile) => queue.append(draft, (nonce) => signEntry(wallet, 31337, nonce, draft, fees));
   let work: string;
@@ -130,9 +138,19 @@ describe("security L2: one writer per unit queue", function () {
 
   /** Starts a process that opens the queue and holds it; resolves once it has. */
   async function startHolder(): Promise<number> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "L2-queue-holder-process.ts"), file, wallet.address], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(__dirname, "L2-queue-holder-process.ts"),
+        file,
+        wallet.address,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     holder = child;
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

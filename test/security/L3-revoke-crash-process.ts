@@ -27,7 +27,8 @@ export interface RevokeCrashConfig {
 
 /** The store is never used: a revocation uploads nothing. */
 const NO_STORE = new Proxy({} as ContentStore, {
-  get: (_, property) => (property === "name" ? "no store" : () => Promise.reject(new Error("the revocation process has no store"))),
+  get: (_, property) =>
+    property === "name" ? "no store" : () => Promise.reject(new Error("the revocation process has no store")),
 });
 
 function dieNow(): never {

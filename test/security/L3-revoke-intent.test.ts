@@ -19,13 +19,19 @@ import { tempDir } from "../src/iot/helpers";
 import type { RevokeCrashConfig } from "./L3-revoke-crash-process";
 
 /** Runs the crashing unit process to its end; resolves with how it ended and what it printed. */
-function runCrashingUnit(config: RevokeCrashConfig): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runCrashingUnit(
+  config: RevokeCrashConfig,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "L3-revoke-crash-process.ts")], {
-      cwd: hre.config.paths.root,
-      env: { ...process.env, REVOKE_CRASH_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "L3-revoke-crash-process.ts")],
+      {
+        cwd: hre.config.paths.root,
+        env: { ...process.env, REVOKE_CRASH_CONFIG: JSON.stringify(config) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += String(chunk)));
@@ -62,7 +68,10 @@ describe("security L3: a revocation survives kill -9 between the keyring save an
       stateDir,
       funding: false,
       queue: { pollIntervalMs: 5, retry: { initialMs: 10, maxMs: 50 } },
-      sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }] },
+      sharing: {
+        store,
+        relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }],
+      },
       ...options,
     });
     opened.push(unit);
@@ -130,7 +139,9 @@ describe("security L3: a revocation survives kill -9 between the keyring save an
       opened.splice(opened.indexOf(restarted), 1);
       const again = await open(suite, stateDir);
       await again.idle();
-      expect(QueueFile.parse(file, fs.readFileSync(file, "utf8")).entries.filter((e) => e.kind === "revoke")).to.have.length(3);
+      expect(
+        QueueFile.parse(file, fs.readFileSync(file, "utf8")).entries.filter((e) => e.kind === "revoke"),
+      ).to.have.length(3);
     });
   }
 });

@@ -21,13 +21,19 @@ import { tempDir } from "../src/iot/helpers";
 import type { UploadCrashConfig } from "./L3-upload-crash-process";
 
 /** Runs the crashing unit process to its end; resolves with how it ended and what it printed. */
-function runCrashingUnit(config: UploadCrashConfig): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runCrashingUnit(
+  config: UploadCrashConfig,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "L3-upload-crash-process.ts")], {
-      cwd: hre.config.paths.root,
-      env: { ...process.env, UPLOAD_CRASH_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "L3-upload-crash-process.ts")],
+      {
+        cwd: hre.config.paths.root,
+        env: { ...process.env, UPLOAD_CRASH_CONFIG: JSON.stringify(config) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += String(chunk)));
@@ -61,7 +67,10 @@ describe("security L3: a status upload survives kill -9 between store.put and th
       stateDir,
       funding: false,
       queue: { pollIntervalMs: 5, retry: { initialMs: 10, maxMs: 50 } },
-      sharing: { store, relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }] },
+      sharing: {
+        store,
+        relationships: [{ epr: await suite.epr.getAddress(), provider: suite.wallets.provider.signingKey.publicKey }],
+      },
     });
     return unit;
   }
@@ -118,9 +127,19 @@ describe("security L3: a status upload survives kill -9 between store.put and th
       await restarted.idle();
       expect(reverted).to.deep.equal([]);
       expect(await suite.epr.recordCount()).to.equal(1n);
-      const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 0, reader: suite.wallets.provider, source: { store } });
+      const read = await readStatus({
+        runner: ethers.provider,
+        epr: eprAddress,
+        recordId: 0,
+        reader: suite.wallets.provider,
+        source: { store },
+      });
       expect(read.snapshot.sequence).to.equal(1);
-      expect(read.snapshot.window).to.deep.equal({ from: readings[0].time, to: readings[3].time, readings: readings.length });
+      expect(read.snapshot.window).to.deep.equal({
+        from: readings[0].time,
+        to: readings[3].time,
+        readings: readings.length,
+      });
       expect(read.snapshot.temperature.max).to.equal(250);
       expect(read.snapshot.vibration.max).to.equal(120);
       expect(restarted.pendingStatusReadings).to.equal(0);
@@ -137,7 +156,9 @@ describe("security L3: a status upload survives kill -9 between store.put and th
       closing.push(again);
       await again.idle();
       expect(await suite.epr.recordCount()).to.equal(1n);
-      expect(QueueFile.parse(file, fs.readFileSync(file, "utf8")).entries.filter((e) => e.kind === "record")).to.have.length(1);
+      expect(
+        QueueFile.parse(file, fs.readFileSync(file, "utf8")).entries.filter((e) => e.kind === "record"),
+      ).to.have.length(1);
     });
   }
 
@@ -172,7 +193,13 @@ describe("security L3: a status upload survives kill -9 between store.put and th
       [0, 3],
       [1, 2],
     ]) {
-      const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId, reader: suite.wallets.provider, source: { store } });
+      const read = await readStatus({
+        runner: ethers.provider,
+        epr: eprAddress,
+        recordId,
+        reader: suite.wallets.provider,
+        source: { store },
+      });
       expect(read.snapshot.window.readings, `record ${recordId}`).to.equal(count);
     }
   });

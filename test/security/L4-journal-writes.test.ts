@@ -17,7 +17,11 @@ import { SlowWriteChain } from "./fake-chain";
 
 const DEVICES = ["d1", "d2", "d3"];
 
-async function transfer(provider: { request(args: { method: string; params?: unknown[] }): Promise<unknown> }, wallet: Wallet, nonce: number): Promise<string> {
+async function transfer(
+  provider: { request(args: { method: string; params?: unknown[] }): Promise<unknown> },
+  wallet: Wallet,
+  nonce: number,
+): Promise<string> {
   const signed = await wallet.signTransaction({
     chainId: 31001n,
     nonce,
@@ -55,7 +59,9 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
     it("delivers a new-block event only once its block is journaled (a write that answers late)", async () => {
       const inner = new SlowWriteChain();
       const { writer } = JournalWriter.open(file);
-      writer.append([{ kind: "genesis", version: 1, chainId: 31001, hash: inner.block(0).hash, timestamp: 1_800_000_000 }]);
+      writer.append([
+        { kind: "genesis", version: 1, chainId: 31001, hash: inner.block(0).hash, timestamp: 1_800_000_000 },
+      ]);
       const chain = new JournaledProvider(inner, writer, "fake", 0);
       opened.push(chain);
       inner.onMined = (number) => {
@@ -65,7 +71,11 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
       const seen: { event: string; number: string; journaled: number }[] = [];
       for (const event of ["notification", "message"]) {
         chain.on(event, (payload: { result?: { number: string }; data?: { result: { number: string } } }) => {
-          seen.push({ event, number: (payload.result ?? payload.data?.result)!.number, journaled: readJournal(file).blocks.length });
+          seen.push({
+            event,
+            number: (payload.result ?? payload.data?.result)!.number,
+            journaled: readJournal(file).blocks.length,
+          });
         });
       }
       const write = chain.request({ method: "evm_mine", params: [] });
@@ -108,11 +118,15 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
       expect(readJournal(file).torn).to.deep.equal({ line: 4, bytes: 4096 });
 
       const lines: string[] = [];
-      const reopened = await openPersistentProvider(await chainProvider(chainDir), { chainDir, log: (line) => lines.push(line) });
+      const reopened = await openPersistentProvider(await chainProvider(chainDir), {
+        chainDir,
+        log: (line) => lines.push(line),
+      });
       opened.push(reopened);
       expect(lines[0]).to.contain("dropped a torn last line (line 4, 4096 bytes)");
       expect(fs.readFileSync(file)).to.deep.equal(whole);
-      for (const hash of acknowledged) expect(await reopened.request({ method: "eth_getTransactionReceipt", params: [hash] })).to.not.equal(null);
+      for (const hash of acknowledged)
+        expect(await reopened.request({ method: "eth_getTransactionReceipt", params: [hash] })).to.not.equal(null);
       await transfer(reopened, d1(), 2);
       expect(readJournal(file).blocks.map((block) => block.number)).to.deep.equal([1, 2, 3]);
     });
@@ -124,7 +138,12 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
       const enospc: JournalFs = {
         writeSync: (fd, buffer, offset) => fs.writeSync(fd, buffer, offset),
         fdatasyncSync: (fd) => {
-          if (full) throw Object.assign(new Error("ENOSPC: no space left on device, fdatasync"), { code: "ENOSPC", errno: -28, syscall: "fdatasync" });
+          if (full)
+            throw Object.assign(new Error("ENOSPC: no space left on device, fdatasync"), {
+              code: "ENOSPC",
+              errno: -28,
+              syscall: "fdatasync",
+            });
           fs.fdatasyncSync(fd);
         },
         ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
@@ -156,7 +175,9 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
       opened.push(restarted);
       expect(await restarted.request({ method: "eth_blockNumber" })).to.equal("0x1");
       expect(await restarted.request({ method: "eth_getTransactionReceipt", params: [kept] })).to.not.equal(null);
-      expect(await restarted.request({ method: "eth_getTransactionCount", params: [d1().address, "latest"] })).to.equal("0x1");
+      expect(await restarted.request({ method: "eth_getTransactionCount", params: [d1().address, "latest"] })).to.equal(
+        "0x1",
+      );
       await transfer(restarted, d1(), 1);
       expect(readJournal(file).blocks).to.have.length(2);
     });
@@ -179,12 +200,15 @@ describe("security L4: journal writes, reads and subscriptions under faults", fu
       expect(acknowledged.length).to.be.within(300, 999);
 
       const restarted = await startChain(burstDir, chain.port);
-      const mined = (await chainBlocks(restarted.rpc)).flatMap((block) => block.transactions.map((hash) => hash.toLowerCase()));
+      const mined = (await chainBlocks(restarted.rpc)).flatMap((block) =>
+        block.transactions.map((hash) => hash.toLowerCase()),
+      );
       // Nothing twice, and everything acknowledged is there.
       expect(new Set(mined).size).to.equal(mined.length);
       const missing = acknowledged.filter((hash) => !mined.includes(hash));
       expect(missing).to.deep.equal([]);
-      for (const hash of acknowledged.slice(-5)) expect(await rpcCall(restarted.rpc, "eth_getTransactionReceipt", [hash])).to.not.equal(null);
+      for (const hash of acknowledged.slice(-5))
+        expect(await rpcCall(restarted.rpc, "eth_getTransactionReceipt", [hash])).to.not.equal(null);
     });
   });
 });

@@ -23,7 +23,12 @@ function errno(code: string): NodeJS.ErrnoException {
 /** node:fs for a queue, with hooks a test sets to make a call write short or fail. */
 function faultyFs() {
   const calls = { write: 0, datasync: 0, truncate: 0 };
-  const faults: { maxWrite?: number; write?: () => Error | undefined; datasync?: () => Error | undefined; truncate?: () => Error | undefined } = {};
+  const faults: {
+    maxWrite?: number;
+    write?: () => Error | undefined;
+    datasync?: () => Error | undefined;
+    truncate?: () => Error | undefined;
+  } = {};
   const io: QueueFs = {
     write: async (handle, buffer, offset) => {
       calls.write++;
@@ -58,7 +63,15 @@ describe("security L4: queue appends under short writes and a full disk", () => 
   const opened: QueueFile[] = [];
 
   const append = (queue: QueueFile, i: number) => {
-    const draft = { kind: `readings-${i}`, to: "0x00000000000000000000000000000000000000aa", data: `0x${i.toString(16).padStart(2, "0")}`, value: 0n, gasLimit: 21_000n, enqueuedAt: 1_700_000_000_000 + i, meta: { i } };
+    const draft = {
+      kind: `readings-${i}`,
+      to: "0x00000000000000000000000000000000000000aa",
+      data: `0x${i.toString(16).padStart(2, "0")}`,
+      value: 0n,
+      gasLimit: 21_000n,
+      enqueuedAt: 1_700_000_000_000 + i,
+      meta: { i },
+    };
     return queue.append(draft, (nonce) => signEntry(wallet, 31337, nonce, draft, FEES));
   };
   async function open(io?: QueueFs, create = false) {
@@ -86,7 +99,9 @@ describe("security L4: queue appends under short writes and a full disk", () => 
     await queue.close();
     const { queue: again, report } = await open();
     expect(report.torn).to.equal(undefined);
-    expect(again.entries().map((e) => [e.nonce, e.kind, e.signatures[0].hash])).to.deep.equal(entries.map((e) => [e.nonce, e.kind, e.signatures[0].hash]));
+    expect(again.entries().map((e) => [e.nonce, e.kind, e.signatures[0].hash])).to.deep.equal(
+      entries.map((e) => [e.nonce, e.kind, e.signatures[0].hash]),
+    );
   });
 
   it("cuts a line whose flush failed (ENOSPC) back out of the file, and the next append takes its nonce", async () => {
@@ -107,7 +122,10 @@ describe("security L4: queue appends under short writes and a full disk", () => 
     await queue.close();
     const { queue: again, report } = await open();
     expect(report.torn).to.equal(undefined);
-    expect(again.entries().map((e) => [e.nonce, e.kind])).to.deep.equal([[0, "readings-0"], [1, "readings-2"]]);
+    expect(again.entries().map((e) => [e.nonce, e.kind])).to.deep.equal([
+      [0, "readings-0"],
+      [1, "readings-2"],
+    ]);
   });
 
   it("cuts back a write that failed part-way through its line", async () => {
@@ -117,7 +135,7 @@ describe("security L4: queue appends under short writes and a full disk", () => 
     const before = fs.readFileSync(file);
     let failures = 1;
     faults.write = () => (failures-- > 0 ? errno("ENOSPC") : undefined);
-    expect((await rejection(append(queue, 1)) as NodeJS.ErrnoException).code).to.equal("ENOSPC");
+    expect(((await rejection(append(queue, 1))) as NodeJS.ErrnoException).code).to.equal("ENOSPC");
     expect(fs.readFileSync(file).equals(before)).to.equal(true);
     expect((await append(queue, 2)).nonce).to.equal(1);
   });
@@ -130,7 +148,9 @@ describe("security L4: queue appends under short writes and a full disk", () => 
     faults.truncate = () => errno("EIO");
     const error = await rejection(append(queue, 1));
     expect(error).to.be.instanceOf(QueueWriteError);
-    expect(error.message).to.equal(`transaction queue ${file}: an append failed (EIO) and could not be cut back; reopen the queue`);
+    expect(error.message).to.equal(
+      `transaction queue ${file}: an append failed (EIO) and could not be cut back; reopen the queue`,
+    );
     // The disk is fine again, but the file ends in part of a line: nothing may be glued to it.
     faults.write = undefined;
     faults.truncate = undefined;

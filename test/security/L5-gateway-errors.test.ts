@@ -53,7 +53,12 @@ describe("security L5: gateway errors tell the client nothing internal", functio
         throw new Error("EIO reading /srv/secret/store/blocks/xyz.data");
       },
     });
-    gateway = await startGateway({ store: broken, chainId: CHAIN_ID, predicate: async () => true, log: (line: string) => logged.push(line) } as Parameters<typeof startGateway>[0]);
+    gateway = await startGateway({
+      store: broken,
+      chainId: CHAIN_ID,
+      predicate: async () => true,
+      log: (line: string) => logged.push(line),
+    } as Parameters<typeof startGateway>[0]);
     const answer = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid));
     expect(answer.status).to.equal(502);
     expect(JSON.stringify(answer.json)).to.not.contain("/srv/secret");
@@ -64,7 +69,12 @@ describe("security L5: gateway errors tell the client nothing internal", functio
 
   it("a recordId above 2^256 - 1 is a 400, before the predicate is asked", async function () {
     let asked = 0;
-    gateway = await startGateway({ store: fixture.store, chainId: CHAIN_ID, predicate: async () => (asked++, true), log: () => undefined } as Parameters<typeof startGateway>[0]);
+    gateway = await startGateway({
+      store: fixture.store,
+      chainId: CHAIN_ID,
+      predicate: async () => (asked++, true),
+      log: () => undefined,
+    } as Parameters<typeof startGateway>[0]);
     const tooBig = "9".repeat(78); // 78 digits, above 2^256 - 1 (which has 78 digits too)
     const answer = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid, tooBig));
     expect(answer.status).to.equal(400);

@@ -6,7 +6,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { BONUS_REFUND_DELAY, Kind, addRecord, deploySharingSuite, freshAccount, pointer, succeeds } from "./sharing-compat";
+import {
+  BONUS_REFUND_DELAY,
+  Kind,
+  addRecord,
+  deploySharingSuite,
+  freshAccount,
+  pointer,
+  succeeds,
+} from "./sharing-compat";
 
 /** An accepted relationship with one record, the provider holding tokens for bonuses. */
 async function deployWithRelationship() {
@@ -54,7 +62,8 @@ describe("security L6: EPR semantics", () => {
     await summaries.provider.rejectRelationship(eprAddress);
     const p = pointer(1);
     await expect(epr.connect(device).addRecord(p.query, p.contentHash, p.uri, p.objectCommitment, 0n))
-      .to.be.revertedWithCustomError(epr, "RelationshipClosed").withArgs(await summaries.provider.getAddress(), 4);
+      .to.be.revertedWithCustomError(epr, "RelationshipClosed")
+      .withArgs(await summaries.provider.getAddress(), 4);
   });
 
   it("strangers cannot fill a provider's Summary with relationships", async () => {
@@ -87,9 +96,12 @@ describe("security L6: EPR semantics", () => {
     expect(await token.balanceOf(eprAddress)).to.equal(bonus);
     const addedAt = (await epr.record(1)).addedAt;
     await expect(epr.connect(provider).refundBonus(1))
-      .to.be.revertedWithCustomError(epr, "RelationshipBonusLocked").withArgs(1n, addedAt + BONUS_REFUND_DELAY);
+      .to.be.revertedWithCustomError(epr, "RelationshipBonusLocked")
+      .withArgs(1n, addedAt + BONUS_REFUND_DELAY);
     await time.increaseTo(addedAt + BONUS_REFUND_DELAY);
-    await expect(epr.connect(provider).refundBonus(1)).to.emit(epr, "BonusRefunded").withArgs(1n, provider.address, bonus);
+    await expect(epr.connect(provider).refundBonus(1))
+      .to.emit(epr, "BonusRefunded")
+      .withArgs(1n, provider.address, bonus);
     expect(await token.balanceOf(eprAddress)).to.equal(0n);
     expect(await token.balanceOf(provider.address)).to.equal(ethers.parseEther("10"));
   });

@@ -78,7 +78,14 @@ describe("security L7: a written batch's directory entry is flushed after the re
     const store = new BatchStore(path.join(dir, "batches", "c1"));
     const record = { sequence: 0, timestamp: 1_700_000_000_000, from: "a", to: "b", bytes: 1 };
     const root = MerkleTree.fromLeaves([recordLeaf(record)]).rootHex;
-    const file = await store.write({ chainId: 31001, recordLog: "0x" + "11".repeat(20), batchId: 0, firstSequence: 0, root, records: [record] });
+    const file = await store.write({
+      chainId: 31001,
+      recordLog: "0x" + "11".repeat(20),
+      batchId: 0,
+      firstSequence: 0,
+      root,
+      records: [record],
+    });
 
     const renamed = log.indexOf(`rename ${path.basename(file)}`);
     const synced = log.indexOf(`sync directory ${path.dirname(file)}`);

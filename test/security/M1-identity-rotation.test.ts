@@ -19,7 +19,12 @@ import { Kind, addRecord, addRecordWithReaders, deploySharingSuite, freshAccount
 async function deployWithSharedRecord() {
   const suite = await deploySharingSuite();
   const { register, registrar, factory, admin } = suite;
-  const [device, provider, lab, otherLab] = [await freshAccount(), await freshAccount(), await freshAccount(), await freshAccount()];
+  const [device, provider, lab, otherLab] = [
+    await freshAccount(),
+    await freshAccount(),
+    await freshAccount(),
+    await freshAccount(),
+  ];
   await register.connect(registrar).register("robot-1", device.address, Kind.Device);
   await register.connect(registrar).register("acme-maintenance", provider.address, Kind.ServiceProvider);
   await register.connect(registrar).register("tu-lab", lab.address, Kind.ThirdParty);
@@ -50,7 +55,8 @@ describe("security M1: identity rotation", () => {
     const { register, lab } = await loadFixture(deployWithSharedRecord);
     await register.connect(lab).changeAccount("tu-lab", Wallet.createRandom().address);
     await expect(register.connect(lab).register("new-id", lab.address, Kind.ThirdParty))
-      .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar").withArgs(lab.address, Kind.ThirdParty);
+      .to.be.revertedWithCustomError(register, "RegisterKindNeedsRegistrar")
+      .withArgs(lab.address, Kind.ThirdParty);
   });
 
   it("P3: a record naming a reader that rotated is still added, for the other readers; the stale one is skipped", async () => {
@@ -58,12 +64,16 @@ describe("security M1: identity rotation", () => {
     await register.connect(lab).changeAccount("tu-lab", Wallet.createRandom().address);
     const p = pointer(1);
     // The device's next status upload still names the lab's old account.
-    const tx = await addRecordWithReaders(eprAddress, device, p, [lab.address, otherLab.address]).catch((error: Error) => error);
+    const tx = await addRecordWithReaders(eprAddress, device, p, [lab.address, otherLab.address]).catch(
+      (error: Error) => error,
+    );
     expect(tx).to.not.be.instanceOf(Error);
     expect(await epr.recordCount()).to.equal(2n);
     expect(await epr.canRead(1, otherLab.address)).to.equal(true);
     expect(await epr.canRead(1, lab.address)).to.equal(false);
-    await expect(tx as Exclude<typeof tx, Error>).to.emit(epr, "ReaderSkipped").withArgs(1n, lab.address);
+    await expect(tx as Exclude<typeof tx, Error>)
+      .to.emit(epr, "ReaderSkipped")
+      .withArgs(1n, lab.address);
   });
 
   describe("the IoT unit follows AccountChanged", function () {
@@ -107,7 +117,9 @@ describe("security M1: identity rotation", () => {
       await unit.uploadStatus();
       await unit.idle();
 
-      await (await suite.register.connect(labWallet.connect(ethers.provider)).changeAccount("tu-lab", rotated.address)).wait();
+      await (
+        await suite.register.connect(labWallet.connect(ethers.provider)).changeAccount("tu-lab", rotated.address)
+      ).wait();
       await unit.record(reading(1, 91, 50));
       const [after] = await unit.uploadStatus();
       await unit.idle();
@@ -115,7 +127,13 @@ describe("security M1: identity rotation", () => {
       expect(reverted).to.deep.equal([]);
       expect(await suite.epr.recordCount()).to.equal(2n);
       expect(after.readers).to.include(rotated.address).and.not.include(labWallet.address);
-      const read = await readStatus({ runner: ethers.provider, epr: eprAddress, recordId: 1, reader: rotated, source: { store } });
+      const read = await readStatus({
+        runner: ethers.provider,
+        epr: eprAddress,
+        recordId: 1,
+        reader: rotated,
+        source: { store },
+      });
       expect(read.snapshot.sequence).to.equal(2);
       expect(await suite.epr.canRead(1, rotated.address)).to.equal(true);
       expect(await suite.epr.canRead(1, labWallet.address)).to.equal(false);

@@ -37,17 +37,37 @@ describe("security M4: the light client checks the main RPC's CheckpointAnchored
     const writer = await RecordWriter.open(c.writer, c.recordLog, c.store);
     for (const record of communications(8)) writer.append(record);
     await (await writer.flush())!.tx.wait();
-    expect((await new Relay({ hub: relayerHub, chains: [{ name: c.name, chainId: c.chain.chainId, rpc: c.chain.rpc }] }).round())[0].status).to.equal("anchored");
+    expect(
+      (
+        await new Relay({
+          hub: relayerHub,
+          chains: [{ name: c.name, chainId: c.chain.chainId, rpc: c.chain.rpc }],
+        }).round()
+      )[0].status,
+    ).to.equal("anchored");
   });
   after(() => cleanup());
 
   it("an honest main RPC: the anchors are accepted and proven against the pinned main block", async () => {
-    const client = await LightClient.load(AnchorHub__factory.connect(hubAddress, lyingMainRpc(() => undefined)));
+    const client = await LightClient.load(
+      AnchorHub__factory.connect(
+        hubAddress,
+        lyingMainRpc(() => undefined),
+      ),
+    );
     const head = await fetchHeader(ethers.provider, "latest");
-    expect(client.trustedMainBlock).to.deep.equal({ number: Number(head.number), hash: head.hash, stateRoot: head.stateRoot });
-    expect(client.latestAnchor(c.chain.chainId)!.stateRoot).to.equal((await fetchHeader(c.chain.rpc, "latest")).stateRoot);
+    expect(client.trustedMainBlock).to.deep.equal({
+      number: Number(head.number),
+      hash: head.hash,
+      stateRoot: head.stateRoot,
+    });
+    expect(client.latestAnchor(c.chain.chainId)!.stateRoot).to.equal(
+      (await fetchHeader(c.chain.rpc, "latest")).stateRoot,
+    );
     // a main block given by the user
-    const given = await LightClient.load(AnchorHub__factory.connect(hubAddress, ethers.provider), { trustedMainBlock: head.hash });
+    const given = await LightClient.load(AnchorHub__factory.connect(hubAddress, ethers.provider), {
+      trustedMainBlock: head.hash,
+    });
     expect(given.anchorsOf(c.chain.chainId)).to.have.length(1);
   });
 
@@ -55,7 +75,8 @@ describe("security M4: the light client checks the main RPC's CheckpointAnchored
     const forgedRoot = ethers.id("forged state root");
     const liar = lyingMainRpc((log) => {
       // data: epoch, blockHash, stateRoot, parentHash, headerCount
-      if (log.topics[0] === anchoredTopic) log.data = log.data.slice(0, 2 + 64 * 2) + forgedRoot.slice(2) + log.data.slice(2 + 64 * 3);
+      if (log.topics[0] === anchoredTopic)
+        log.data = log.data.slice(0, 2 + 64 * 2) + forgedRoot.slice(2) + log.data.slice(2 + 64 * 3);
     });
     const error = await expectReject(
       LightClient.load(AnchorHub__factory.connect(hubAddress, liar)),
@@ -67,9 +88,16 @@ describe("security M4: the light client checks the main RPC's CheckpointAnchored
 
   it("withheld logs and a forged hub proof are refused", async () => {
     // the chain's registration is shown, its checkpoint hidden: the hub's proven lastHeight gives it away
-    const hiding = lyingMainRpc(() => undefined, (log) => log.topics[0] !== anchoredTopic);
+    const hiding = lyingMainRpc(
+      () => undefined,
+      (log) => log.topics[0] !== anchoredTopic,
+    );
     const client = new LightClient(AnchorHub__factory.connect(hubAddress, hiding));
-    await expectReject(client.sync(), MainChainProofError, /^the main chain.s RPC withheld CheckpointAnchored logs: chain 31201 is proven anchored up to block \d+ in epoch 0 at main block \d+, the logs reach no block of that epoch$/);
+    await expectReject(
+      client.sync(),
+      MainChainProofError,
+      /^the main chain.s RPC withheld CheckpointAnchored logs: chain 31201 is proven anchored up to block \d+ in epoch 0 at main block \d+, the logs reach no block of that epoch$/,
+    );
 
     const forgedProof = {
       async send(method: string, params: unknown[]) {
@@ -78,6 +106,10 @@ describe("security M4: the light client checks the main RPC's CheckpointAnchored
         return result;
       },
     };
-    await expectReject(LightClient.load(AnchorHub__factory.connect(hubAddress, ethers.provider), { rpc: forgedProof }), MainChainProofError, /is proven to be \d+, the main chain's RPC claims \d+/);
+    await expectReject(
+      LightClient.load(AnchorHub__factory.connect(hubAddress, ethers.provider), { rpc: forgedProof }),
+      MainChainProofError,
+      /is proven to be \d+, the main chain's RPC claims \d+/,
+    );
   });
 });

@@ -9,7 +9,13 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Wallet } from "ethers";
 import * as gatewayModule from "../../src/offchain/gateway/gateway";
-import { fetchSharedEnvelope, startGateway, type Gateway, type ReadPredicate, type TrustedEprs } from "../../src/offchain/gateway/gateway";
+import {
+  fetchSharedEnvelope,
+  startGateway,
+  type Gateway,
+  type ReadPredicate,
+  type TrustedEprs,
+} from "../../src/offchain/gateway/gateway";
 import { SharingKeyring } from "../../src/offchain/envelopes/keyring";
 import { openHeliaStore, type HeliaStore } from "../../src/offchain/stores/helia-store";
 import { GatewayRequestError } from "../../src/offchain/errors";
@@ -40,7 +46,11 @@ async function capture(run: () => Promise<unknown>): Promise<{ url: string; body
 }
 
 async function post(gateway: Gateway, body: string): Promise<{ status: number; error?: string }> {
-  const response = await fetch(`${gateway.url}/v1/read`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const response = await fetch(`${gateway.url}/v1/read`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
   const text = await response.text();
   return { status: response.status, error: response.ok ? undefined : (JSON.parse(text) as { error: string }).error };
 }
@@ -49,7 +59,9 @@ async function post(gateway: Gateway, body: string): Promise<{ status: number; e
 async function deployTwoDevices() {
   const suite = await deploySharingSuite();
   const { register, registrar, factory, admin } = suite;
-  const [deviceA, providerA, deviceB, providerB, lab, mallory] = await Promise.all(Array.from({ length: 6 }, () => freshAccount()));
+  const [deviceA, providerA, deviceB, providerB, lab, mallory] = await Promise.all(
+    Array.from({ length: 6 }, () => freshAccount()),
+  );
   const kinds: [Wallet, string, number][] = [
     [deviceA, "robot-a", Kind.Device],
     [providerA, "acme", Kind.ServiceProvider],
@@ -60,11 +72,16 @@ async function deployTwoDevices() {
   ];
   for (const [account, name, kind] of kinds) await register.connect(registrar).register(name, account.address, kind);
   const eprs: string[] = [];
-  for (const [device, provider] of [[deviceA, providerA], [deviceB, providerB]]) {
+  for (const [device, provider] of [
+    [deviceA, providerA],
+    [deviceB, providerB],
+  ]) {
     await factory.connect(admin).createRelationship(device.address, provider.address);
     const epr = await factory.relationshipOf(device.address, provider.address);
     for (const party of [device, provider]) {
-      await (await ethers.getContractAt("Summary", await register.summaryOf(party.address), party)).acceptRelationship(epr);
+      await (
+        await ethers.getContractAt("Summary", await register.summaryOf(party.address), party)
+      ).acceptRelationship(epr);
     }
     eprs.push(epr);
   }
@@ -94,8 +111,16 @@ describe("security M5: the gateway gate (challenge binding, replay, CID ownershi
     const keyring = new SharingKeyring(parties.deviceA.signingKey.publicKey);
     keyring.addReader(parties.lab.signingKey.publicKey);
     const record = await keyring.write(store, utf8("spindle temperature log of robot A"));
-    await (await addRecordWithReaders(parties.eprA, parties.deviceA, { ...pointer(0), uri: `ipfs://${record.cid}` }, [parties.lab.address])).wait();
-    const gate = communityGate({ runner: ethers.provider, provider: ethers.provider, trusted: gatewayModule.createdByFactory(ethers.provider, await parties.factory.getAddress()) });
+    await (
+      await addRecordWithReaders(parties.eprA, parties.deviceA, { ...pointer(0), uri: `ipfs://${record.cid}` }, [
+        parties.lab.address,
+      ])
+    ).wait();
+    const gate = communityGate({
+      runner: ethers.provider,
+      provider: ethers.provider,
+      trusted: gatewayModule.createdByFactory(ethers.provider, await parties.factory.getAddress()),
+    });
     const chainId = (await ethers.provider.getNetwork()).chainId;
     const start = async (id: bigint = chainId): Promise<Gateway> => {
       const gateway = await startGateway({ store, predicate: gate, chainId: id } as Parameters<typeof startGateway>[0]);
@@ -125,7 +150,9 @@ describe("security M5: the gateway gate (challenge binding, replay, CID ownershi
       const { record, eprA, lab, start, chainId } = await sharedRecord();
       const gateway = await start();
       const refused = await expectRejects(
-        fetchSharedEnvelope(gateway.url, record.cid, 0n, eprA, lab, { chainId: chainId + 1n } as Parameters<typeof fetchSharedEnvelope>[5]),
+        fetchSharedEnvelope(gateway.url, record.cid, 0n, eprA, lab, { chainId: chainId + 1n } as Parameters<
+          typeof fetchSharedEnvelope
+        >[5]),
         GatewayRequestError,
       );
       expect([refused.status, refused.code]).to.deep.equal([403, "WrongChain"]);
@@ -134,7 +161,9 @@ describe("security M5: the gateway gate (challenge binding, replay, CID ownershi
     it("refuses the lab's challenge for EPR A presented for EPR B (the signature binds the EPR)", async function () {
       const { record, eprA, eprB, deviceB, lab, start } = await sharedRecord();
       // Device B names A's CID in its own EPR and lets the lab read it there too.
-      await (await addRecordWithReaders(eprB, deviceB, { ...pointer(1), uri: `ipfs://${record.cid}` }, [lab.address])).wait();
+      await (
+        await addRecordWithReaders(eprB, deviceB, { ...pointer(1), uri: `ipfs://${record.cid}` }, [lab.address])
+      ).wait();
       const gateway = await start();
       const other = await start();
       const wire = await capture(() => fetchSharedEnvelope(other.url, record.cid, 0n, eprA, lab));
@@ -151,11 +180,16 @@ describe("security M5: the gateway gate (challenge binding, replay, CID ownershi
     it("refuses device A's CID read through device B's own EPR, with 403, while A's reader still reads it", async function () {
       const { record, eprA, eprB, deviceB, mallory, lab, start } = await sharedRecord();
       // The exploit: B adds a record in its own EPR whose uri is A's CID, and authorizes mallory.
-      await (await addRecordWithReaders(eprB, deviceB, { ...pointer(1), uri: `ipfs://${record.cid}` }, [mallory.address])).wait();
+      await (
+        await addRecordWithReaders(eprB, deviceB, { ...pointer(1), uri: `ipfs://${record.cid}` }, [mallory.address])
+      ).wait();
       const epr = await ethers.getContractAt("EquipmentProviderRelationship", eprB);
       expect(await epr.canRead(0, mallory.address)).to.equal(true);
       const gateway = await start();
-      const refused = await expectRejects(fetchSharedEnvelope(gateway.url, record.cid, 0n, eprB, mallory), GatewayRequestError);
+      const refused = await expectRejects(
+        fetchSharedEnvelope(gateway.url, record.cid, 0n, eprB, mallory),
+        GatewayRequestError,
+      );
       expect([refused.status, refused.code]).to.deep.equal([403, "Forbidden"]);
       const served = await fetchSharedEnvelope(gateway.url, record.cid, 0n, eprA, lab);
       expect(Buffer.from(served)).to.deep.equal(Buffer.from(await store.get(record.cid)));

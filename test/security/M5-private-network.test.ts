@@ -6,7 +6,12 @@
 import { expect } from "chai";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { startStoreCluster, startStoreNode, type StoreCluster, type StoreNode } from "../../src/offchain/stores/cluster";
+import {
+  startStoreCluster,
+  startStoreNode,
+  type StoreCluster,
+  type StoreNode,
+} from "../../src/offchain/stores/cluster";
 import { ContentNotFoundError } from "../../src/offchain/errors";
 import { expectRejects, tempDir, text, utf8 } from "../src/offchain/helpers";
 
@@ -42,21 +47,35 @@ describe("security M5: the store network is private (libp2p pre-shared key)", fu
     const { multiaddr } = await import("@multiformats/multiaddr");
     let connected = true;
     try {
-      await (stranger.helia as unknown as { libp2p: { dial(address: unknown, options: { signal: AbortSignal }): Promise<unknown> } }).libp2p.dial(multiaddr(cluster.nodes[0].multiaddrs[0]), { signal: AbortSignal.timeout(STRANGER_GET_MS) });
+      await (
+        stranger.helia as unknown as {
+          libp2p: { dial(address: unknown, options: { signal: AbortSignal }): Promise<unknown> };
+        }
+      ).libp2p.dial(multiaddr(cluster.nodes[0].multiaddrs[0]), { signal: AbortSignal.timeout(STRANGER_GET_MS) });
     } catch {
       connected = false;
     }
     expect(connected, "the stranger's dial succeeded").to.equal(false);
     expect(stranger.connectedPeers()).to.not.include(cluster.nodes[0].peerId);
-    await expectRejects(stranger.store.get(cid, { signal: AbortSignal.timeout(STRANGER_GET_MS) }), ContentNotFoundError);
+    await expectRejects(
+      stranger.store.get(cid, { signal: AbortSignal.timeout(STRANGER_GET_MS) }),
+      ContentNotFoundError,
+    );
   });
 
   it("a node given the community's key joins and fetches the CID", async function () {
     const { cluster, cid } = await communityWithObject();
     const swarmKey = await readFile(path.join(cluster.dir, "swarm.key"));
-    const member = await startStoreNode({ name: "member", dir: path.join(temp.dir, "member"), swarmKey, bootstrap: [cluster.nodes[0].multiaddrs[0]] });
+    const member = await startStoreNode({
+      name: "member",
+      dir: path.join(temp.dir, "member"),
+      swarmKey,
+      bootstrap: [cluster.nodes[0].multiaddrs[0]],
+    });
     extra.push(member);
-    expect(text(await member.store.get(cid, { signal: AbortSignal.timeout(15_000) }))).to.equal("ciphertext of a shared record");
+    expect(text(await member.store.get(cid, { signal: AbortSignal.timeout(15_000) }))).to.equal(
+      "ciphertext of a shared record",
+    );
   });
 
   it("the key is generated per cluster, kept with the store's data, readable by its owner only", async function () {

@@ -59,14 +59,18 @@ describe("security M6: a persistent chain caps hardhat_mine and answers reads wh
     opened.splice(0);
     const replayed = await openPersistentProvider(await chainProvider(chainDir), { chainDir });
     opened.push(replayed);
-    const head = (await replayed.request({ method: "eth_getBlockByNumber", params: ["0x408", false] })) as { hash: string };
+    const head = (await replayed.request({ method: "eth_getBlockByNumber", params: ["0x408", false] })) as {
+      hash: string;
+    };
     expect(head.hash).to.equal(journal.blocks[1031].hash);
   });
 
   it("answers a read issued while a slow write is in flight before the write finishes, pinned to the journaled height", async () => {
     const inner = new SlowWriteChain();
     const { writer } = JournalWriter.open(path.join(chainDir, JOURNAL_FILE));
-    writer.append([{ kind: "genesis", version: 1, chainId: 31001, hash: inner.block(0).hash, timestamp: 1_800_000_000 }]);
+    writer.append([
+      { kind: "genesis", version: 1, chainId: 31001, hash: inner.block(0).hash, timestamp: 1_800_000_000 },
+    ]);
     const chain = new JournaledProvider(inner, writer, "fake", 0);
     opened.push(chain);
     let writeDone = false;
@@ -75,8 +79,13 @@ describe("security M6: a persistent chain caps hardhat_mine and answers reads wh
     while (inner.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
     expect(inner.height).to.equal(1);
 
-    const latest = (await chain.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { number: string };
-    const called = await chain.request({ method: "eth_call", params: [{ to: "0x0000000000000000000000000000000000000001", data: "0x" }, "latest"] });
+    const latest = (await chain.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
+      number: string;
+    };
+    const called = await chain.request({
+      method: "eth_call",
+      params: [{ to: "0x0000000000000000000000000000000000000001", data: "0x" }, "latest"],
+    });
     const number = await chain.request({ method: "eth_blockNumber" });
     // Answered while the write still waits: reads do not queue behind it...
     expect(writeDone).to.equal(false);
@@ -90,7 +99,10 @@ describe("security M6: a persistent chain caps hardhat_mine and answers reads wh
     inner.release();
     await write;
     expect(chain.journaledHeight).to.equal(1);
-    expect(((await chain.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { number: string }).number).to.equal("0x1");
+    expect(
+      ((await chain.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as { number: string })
+        .number,
+    ).to.equal("0x1");
     expect(readJournal(path.join(chainDir, JOURNAL_FILE)).blocks.map((b) => b.number)).to.deep.equal([1]);
   });
 
@@ -99,7 +111,11 @@ describe("security M6: a persistent chain caps hardhat_mine and answers reads wh
     opened.push(chain);
     await chain.request({ method: "evm_mine", params: [] });
     const [account] = (await chain.request({ method: "eth_accounts" })) as string[];
-    expect(Number(await chain.request({ method: "eth_estimateGas", params: [{ from: account, to: account, value: "0x1" }] }))).to.be.within(21_000, 22_000);
+    expect(
+      Number(
+        await chain.request({ method: "eth_estimateGas", params: [{ from: account, to: account, value: "0x1" }] }),
+      ),
+    ).to.be.within(21_000, 22_000);
     expect(await chain.request({ method: "eth_call", params: [{ from: account, to: account }] })).to.equal("0x");
     expect(await chain.request({ method: "eth_getTransactionCount", params: [account] })).to.equal("0x0");
     expect(await chain.request({ method: "eth_getBlockByNumber", params: ["0x2", false] })).to.equal(null);

@@ -4,7 +4,12 @@
 // read asks the chain, and Origin and the token are not checked.
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { fetchSharedEnvelope, startGateway, type Gateway, type ReadPredicate } from "../../src/offchain/gateway/gateway";
+import {
+  fetchSharedEnvelope,
+  startGateway,
+  type Gateway,
+  type ReadPredicate,
+} from "../../src/offchain/gateway/gateway";
 import { RPC_TOKEN_ENV } from "../../src/chains/rpc-auth";
 import type { HeliaStore } from "../../src/offchain/stores/helia-store";
 import type { SharedRecord } from "../../src/offchain/envelopes/shared-record";
@@ -20,7 +25,9 @@ describe("security M6: the gateway limits each client and caches predicate answe
     return request.reader === reader.address;
   };
   const start = (options: Record<string, unknown> = {}) =>
-    startGateway({ store: fixture.store, predicate: countingPredicate, chainId: CHAIN_ID, ...options } as Parameters<typeof startGateway>[0]);
+    startGateway({ store: fixture.store, predicate: countingPredicate, chainId: CHAIN_ID, ...options } as Parameters<
+      typeof startGateway
+    >[0]);
 
   before(async function () {
     fixture = await storeWithRecord();
@@ -38,7 +45,9 @@ describe("security M6: the gateway limits each client and caches predicate answe
 
   it("refuses a client beyond its rate with 429 and Retry-After", async function () {
     gateway = await start({ limits: { ratePerSecond: 1, burst: 5, concurrency: 100 } });
-    const bodies = await Promise.all(Array.from({ length: 20 }, () => signedRead(gateway!.url, Wallet.createRandom(), fixture.record.cid)));
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, () => signedRead(gateway!.url, Wallet.createRandom(), fixture.record.cid)),
+    );
     const answers = await Promise.all(bodies.map((body) => post(gateway!.url, body)));
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).to.be.at.least(15);
@@ -50,8 +59,15 @@ describe("security M6: the gateway limits each client and caches predicate answe
   it("refuses requests beyond a client's concurrency cap with 429", async function () {
     let release: () => void = () => undefined;
     const held = new Promise<boolean>((resolve) => (release = () => resolve(false)));
-    gateway = await startGateway({ store: fixture.store, chainId: CHAIN_ID, predicate: () => held, limits: { concurrency: 2, burst: 100, ratePerSecond: 100 } });
-    const bodies = await Promise.all(Array.from({ length: 6 }, () => signedRead(gateway!.url, Wallet.createRandom(), fixture.record.cid)));
+    gateway = await startGateway({
+      store: fixture.store,
+      chainId: CHAIN_ID,
+      predicate: () => held,
+      limits: { concurrency: 2, burst: 100, ratePerSecond: 100 },
+    });
+    const bodies = await Promise.all(
+      Array.from({ length: 6 }, () => signedRead(gateway!.url, Wallet.createRandom(), fixture.record.cid)),
+    );
     const pending = bodies.map((body) => post(gateway!.url, body));
     await new Promise((resolve) => setTimeout(resolve, 300));
     release();
@@ -60,8 +76,13 @@ describe("security M6: the gateway limits each client and caches predicate answe
   });
 
   it("a flood of identical reads costs one predicate call per cache lifetime", async function () {
-    gateway = await start({ limits: { ratePerSecond: 1000, burst: 1000, concurrency: 1000 }, decisionCacheTtlMs: 60_000 });
-    const bodies = await Promise.all(Array.from({ length: 50 }, () => signedRead(gateway!.url, reader, fixture.record.cid)));
+    gateway = await start({
+      limits: { ratePerSecond: 1000, burst: 1000, concurrency: 1000 },
+      decisionCacheTtlMs: 60_000,
+    });
+    const bodies = await Promise.all(
+      Array.from({ length: 50 }, () => signedRead(gateway!.url, reader, fixture.record.cid)),
+    );
     const answers = await Promise.all(bodies.map((body) => post(gateway!.url, body)));
     expect(answers.every((a) => a.status === 200)).to.equal(true);
     expect(calls).to.equal(1);
@@ -69,7 +90,9 @@ describe("security M6: the gateway limits each client and caches predicate answe
 
   it("refuses requests from web pages (Origin) and answers OPTIONS without CORS", async function () {
     gateway = await start();
-    const fromPage = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), { origin: "https://evil.example" });
+    const fromPage = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), {
+      origin: "https://evil.example",
+    });
     expect(fromPage.status).to.equal(403);
     const preflight = await fetch(`${gateway.url}/v1/read`, { method: "OPTIONS" });
     expect(preflight.status).to.equal(405);
@@ -82,9 +105,13 @@ describe("security M6: the gateway limits each client and caches predicate answe
     gateway = await start({ token });
     const without = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid));
     expect(without.status).to.equal(401);
-    const wrong = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), { authorization: "Bearer " + "b".repeat(48) });
+    const wrong = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), {
+      authorization: "Bearer " + "b".repeat(48),
+    });
     expect(wrong.status).to.equal(401);
-    const right = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), { authorization: `Bearer ${token}` });
+    const right = await post(gateway.url, await signedRead(gateway.url, reader, fixture.record.cid), {
+      authorization: `Bearer ${token}`,
+    });
     expect(right.status).to.equal(200);
     const previous = process.env[RPC_TOKEN_ENV];
     process.env[RPC_TOKEN_ENV] = token;

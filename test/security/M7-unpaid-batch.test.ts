@@ -14,7 +14,11 @@ const Paid = 1n;
 /** A machine at count thresholds of 2 whose unit holds tokens but approved none. */
 async function deployUnfundedUnit() {
   const f = await deployMaintenanceSuite();
-  await (await f.service.connect(f.machine).registerMachine(f.machine.address, f.unit.address, f.provider.address, PART_PRICE)).wait();
+  await (
+    await f.service
+      .connect(f.machine)
+      .registerMachine(f.machine.address, f.unit.address, f.provider.address, PART_PRICE)
+  ).wait();
   await lowerCountThresholds(f.service, f.machine, f.unit, f.machine.address, 2n);
   await (await f.token.connect(f.minter).mint(f.unit.address, PART_PRICE * 10n)).wait();
   return f;
@@ -33,15 +37,27 @@ describe("security M7: a batch that cannot pay loses nothing", () => {
     expect((await service.serviceRequest(1n)).provider).to.equal(provider.address);
     expect(await service.partOrderCount()).to.equal(1n);
     const order = await service.partOrder(1n);
-    expect([order.status, order.payer, order.provider, order.price]).to.deep.equal([Unpaid, unit.address, provider.address, PART_PRICE]);
+    expect([order.status, order.payer, order.provider, order.price]).to.deep.equal([
+      Unpaid,
+      unit.address,
+      provider.address,
+      PART_PRICE,
+    ]);
   });
 
   it("the unpaid order is paid later, once the unit is funded, and only once", async () => {
     const { service, token, machine, unit, provider } = await loadFixture(deployUnfundedUnit);
     await (await service.connect(unit).reportReadings(machine.address, [250, 250, 250], [0, 0, 0])).wait();
     await (await token.connect(unit).approve(await service.getAddress(), PART_PRICE * 10n)).wait();
-    await expect(service.connect(unit).payPartOrder(1n)).to.changeTokenBalances(token, [unit, provider], [-PART_PRICE, PART_PRICE]);
+    await expect(service.connect(unit).payPartOrder(1n)).to.changeTokenBalances(
+      token,
+      [unit, provider],
+      [-PART_PRICE, PART_PRICE],
+    );
     expect((await service.partOrder(1n)).status).to.equal(Paid);
-    await expect(service.connect(unit).payPartOrder(1n)).to.be.revertedWithCustomError(service, "MaintenanceServicePartOrderNotUnpaid");
+    await expect(service.connect(unit).payPartOrder(1n)).to.be.revertedWithCustomError(
+      service,
+      "MaintenanceServicePartOrderNotUnpaid",
+    );
   });
 });

@@ -36,7 +36,13 @@ export async function startChain(chainDir: string, port?: number): Promise<Runni
     configFile: hre.config.paths.configFile,
   });
   const rpc = `http://127.0.0.1:${chosen}`;
-  await waitForChain({ chain: path.basename(chainDir), rpc, chainId: CHAIN_ID, timeoutMs: 120_000, process: { pid, chainDir, logFile: path.join(chainDir, NODE_LOG_FILE) } });
+  await waitForChain({
+    chain: path.basename(chainDir),
+    rpc,
+    chainId: CHAIN_ID,
+    timeoutMs: 120_000,
+    process: { pid, chainDir, logFile: path.join(chainDir, NODE_LOG_FILE) },
+  });
   return { pid, rpc, port: chosen };
 }
 
@@ -78,7 +84,11 @@ export function signBurst(perSender: number, firstNonce = 0): SignedTransfer[][]
  * chain acknowledged (answered `eth_sendRawTransaction` with). A sender stops at its first
  * failure (the chain went away): what it had acknowledged so far is what it counts on.
  */
-export async function sendBurst(rpc: string, burst: SignedTransfer[][], onAcknowledged?: (count: number) => void): Promise<string[]> {
+export async function sendBurst(
+  rpc: string,
+  burst: SignedTransfer[][],
+  onAcknowledged?: (count: number) => void,
+): Promise<string[]> {
   const acknowledged: string[] = [];
   await Promise.all(
     burst.map(async (transfers) => {
@@ -107,7 +117,11 @@ export async function chainBlocks(rpc: string): Promise<Block[]> {
   // A few at a time: the chain answers reads in parallel, but not unboundedly fast.
   for (let from = 0; from <= head; from += 50) {
     const numbers = Array.from({ length: Math.min(50, head + 1 - from) }, (_, i) => from + i);
-    blocks.push(...(await Promise.all(numbers.map((n) => rpcCall<Block>(rpc, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false])))));
+    blocks.push(
+      ...(await Promise.all(
+        numbers.map((n) => rpcCall<Block>(rpc, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false])),
+      )),
+    );
   }
   return blocks;
 }

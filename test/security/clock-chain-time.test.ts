@@ -46,7 +46,9 @@ describe("security clock: a chain's clock stays with the wall clock under load a
     const restarted = await startChain(chainDir, chain.port);
     // Every block, equal timestamps included, replays to its journaled hash.
     expect(await chainBlocks(restarted.rpc)).to.deep.equal(blocks);
-    expect(fs.readFileSync(path.join(chainDir, "node.log"), "utf8")).to.contain(`replaying ${blocks.length - 1} blocks`);
+    expect(fs.readFileSync(path.join(chainDir, "node.log"), "utf8")).to.contain(
+      `replaying ${blocks.length - 1} blocks`,
+    );
 
     // After the restart the clock goes on from the wall clock, not from the genesis date (2025).
     await sendBurst(restarted.rpc, signBurst(1, PER_SENDER));

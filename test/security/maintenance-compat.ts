@@ -24,9 +24,14 @@ export async function deployMaintenanceSuite() {
   const token: DataToken = await ethers.deployContract("DataToken", [deployer.address]);
   await token.grantRole(await token.MINTER_ROLE(), minter.address);
   const Service = await ethers.getContractFactory("MaintenanceService");
-  const args: unknown[] = Service.interface.deploy.inputs.length === 2 ? [await token.getAddress(), deployer.address] : [await token.getAddress()];
+  const args: unknown[] =
+    Service.interface.deploy.inputs.length === 2
+      ? [await token.getAddress(), deployer.address]
+      : [await token.getAddress()];
   // The constructor's arity depends on the contract compiled (see above), so the typed deploy cannot be used.
-  const service = (await (Service.deploy as (...a: unknown[]) => ReturnType<typeof Service.deploy>)(...args)) as unknown as MaintenanceService;
+  const service = (await (Service.deploy as (...a: unknown[]) => ReturnType<typeof Service.deploy>)(
+    ...args,
+  )) as unknown as MaintenanceService;
   await service.waitForDeployment();
   return { token, service, deployer, minter, machine, unit, provider, attacker, stranger };
 }
@@ -45,11 +50,26 @@ export function legacy(service: MaintenanceService, signer: HardhatEthersSigner)
  * Lowers both count thresholds of `machine` as a test's set-up, the way each version allows:
  * before the fix its owner did it at once; after it, its unit does (its own change applies at once).
  */
-export async function lowerCountThresholds(service: MaintenanceService, owner: HardhatEthersSigner, unit: HardhatEthersSigner, machine: string, count: bigint) {
-  const thresholds = { tempThreshold: 200n, tempCountThreshold: count, vibraThreshold: 100n, vibraCountThreshold: count };
+export async function lowerCountThresholds(
+  service: MaintenanceService,
+  owner: HardhatEthersSigner,
+  unit: HardhatEthersSigner,
+  machine: string,
+  count: bigint,
+) {
+  const thresholds = {
+    tempThreshold: 200n,
+    tempCountThreshold: count,
+    vibraThreshold: 100n,
+    vibraCountThreshold: count,
+  };
   if (!isFixed(service)) return (await legacy(service, owner).setThresholds(machine, thresholds)).wait();
   const m = await service.machineInfo(machine);
-  return (await service.connect(unit).proposeSettings(machine, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })).wait();
+  return (
+    await service
+      .connect(unit)
+      .proposeSettings(machine, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })
+  ).wait();
 }
 
 type Sent = Promise<{ wait(): Promise<unknown> }>;

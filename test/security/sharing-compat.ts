@@ -34,10 +34,24 @@ export async function deploySharingSuite() {
   const Factory = await ethers.getContractFactory("RelationshipFactory");
   const rewards: unknown[] =
     Factory.interface.deploy.inputs.length === 5
-      ? [{ uploadReward: UPLOAD_REWARD, verificationReward: VERIFICATION_REWARD, capPerPeriod: REWARD_CAP, period: REWARD_PERIOD, bonusRefundDelay: BONUS_REFUND_DELAY }]
+      ? [
+          {
+            uploadReward: UPLOAD_REWARD,
+            verificationReward: VERIFICATION_REWARD,
+            capPerPeriod: REWARD_CAP,
+            period: REWARD_PERIOD,
+            bonusRefundDelay: BONUS_REFUND_DELAY,
+          },
+        ]
       : [UPLOAD_REWARD, VERIFICATION_REWARD];
   // The constructor's arity depends on the contracts compiled (see above), so the typed deploy cannot be used.
-  const factory = (await (Factory.deploy as (...args: unknown[]) => ReturnType<typeof Factory.deploy>)(admin.address, register, token, implementation, ...rewards));
+  const factory = await (Factory.deploy as (...args: unknown[]) => ReturnType<typeof Factory.deploy>)(
+    admin.address,
+    register,
+    token,
+    implementation,
+    ...rewards,
+  );
   await register.setRelationshipFactory(factory);
   await token.grantRole(await token.MINTER_ROLE(), factory);
   await register.grantRole(await register.REGISTRAR_ROLE(), registrar.address);
@@ -74,17 +88,37 @@ export async function recordsTakeCommitments(): Promise<boolean> {
 /** `signer` adds `p` to `epr` in whichever ABI the compiled EPR has. */
 export async function addRecord(epr: string, signer: Signer, p: ReturnType<typeof pointer>, bonus = 0n) {
   if (await recordsTakeCommitments()) {
-    return (await ethers.getContractAt("EquipmentProviderRelationship", epr, signer)).addRecord(p.query, p.contentHash, p.uri, p.objectCommitment, bonus);
+    return (await ethers.getContractAt("EquipmentProviderRelationship", epr, signer)).addRecord(
+      p.query,
+      p.contentHash,
+      p.uri,
+      p.objectCommitment,
+      bonus,
+    );
   }
   return new Contract(epr, LEGACY_EPR_ABI, signer).addRecord(p.query, p.contentHash, p.uri, bonus);
 }
 
 /** The device adds `p` to `epr` with `readers`, in whichever ABI the compiled EPR has. */
-export async function addRecordWithReaders(epr: string, device: Signer, p: ReturnType<typeof pointer>, readers: readonly string[]) {
+export async function addRecordWithReaders(
+  epr: string,
+  device: Signer,
+  p: ReturnType<typeof pointer>,
+  readers: readonly string[],
+) {
   if (await recordsTakeCommitments()) {
-    return (await ethers.getContractAt("EquipmentProviderRelationship", epr, device)).addRecordWithReaders(p.query, p.contentHash, p.uri, p.objectCommitment, 0n, [...readers]);
+    return (await ethers.getContractAt("EquipmentProviderRelationship", epr, device)).addRecordWithReaders(
+      p.query,
+      p.contentHash,
+      p.uri,
+      p.objectCommitment,
+      0n,
+      [...readers],
+    );
   }
-  return new Contract(epr, LEGACY_EPR_ABI, device).addRecordWithReaders(p.query, p.contentHash, p.uri, 0n, [...readers]);
+  return new Contract(epr, LEGACY_EPR_ABI, device).addRecordWithReaders(p.query, p.contentHash, p.uri, 0n, [
+    ...readers,
+  ]);
 }
 
 /** The review's verifier call: `attest(recordId, contentHash)` with the hash anyone reads on chain (gone since the fix). */

@@ -14,7 +14,18 @@ import { DurationError } from "../../src/util/errors";
 
 describe("errors", () => {
   it("every domain's base error is a CommchainError, so callers can catch what the project rejected", () => {
-    for (const Base of [TrafficError, PartitionError, ChainError, DeployError, AnchorError, RecordsError, OffchainError, IoTError, CryptoError, DurationError]) {
+    for (const Base of [
+      TrafficError,
+      PartitionError,
+      ChainError,
+      DeployError,
+      AnchorError,
+      RecordsError,
+      OffchainError,
+      IoTError,
+      CryptoError,
+      DurationError,
+    ]) {
       const error = new Base("bad input");
       expect(error).to.be.instanceOf(CommchainError);
       expect(error.name).to.equal(Base.name);

@@ -23,7 +23,17 @@ describe("task economics:sampling", () => {
   });
   it("takes any parameters: a user's own game is solved and certified", async () => {
     const out = path.join(dir, "own");
-    await runTask("economics:sampling", { ...SAMPLING_ARG_DEFAULTS, out, budgets: "500,1000", maxSellers: "9", beta2: "0.3", alpha1: "0.02", uMin: "0", rawRates: "1,2,3,4,5,6,7,8,9", priceRatio: "0.25" });
+    await runTask("economics:sampling", {
+      ...SAMPLING_ARG_DEFAULTS,
+      out,
+      budgets: "500,1000",
+      maxSellers: "9",
+      beta2: "0.3",
+      alpha1: "0.02",
+      uMin: "0",
+      rawRates: "1,2,3,4,5,6,7,8,9",
+      priceRatio: "0.25",
+    });
     const doc = JSON.parse(fs.readFileSync(path.join(out, "sampling.json"), "utf8"));
     expect(doc.parameters).to.include({ beta2: 0.3, alpha1: 0.02, priceRatio: 0.25, maxSellers: 9 });
     expect(doc.equilibrium).to.have.length(18);
@@ -37,7 +47,9 @@ describe("task economics:sampling", () => {
     expect(fs.existsSync(out)).to.equal(false);
   });
   it("refuses a bad option by name", async () => {
-    const error = await rejection(runTask("economics:sampling", { ...SAMPLING_ARG_DEFAULTS, out: path.join(dir, "bad"), beta2: "0" }));
+    const error = await rejection(
+      runTask("economics:sampling", { ...SAMPLING_ARG_DEFAULTS, out: path.join(dir, "bad"), beta2: "0" }),
+    );
     expect(error).to.be.instanceOf(SamplingParameterError);
     expect(error.message).to.equal("beta2: must be > 0, got 0");
   });

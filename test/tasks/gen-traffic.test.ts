@@ -28,9 +28,24 @@ describe("task gen-traffic", () => {
 
   it("writes the log the library writes for the same options, and summarises it", async () => {
     const out = path.join(dir, "task", "traffic.csv");
-    await hre.run("gen-traffic", { nodes: 60, records: 5000, seed: 4, span: 2, start: "2024-03-01T08:00:00Z", overlap: "3", out });
+    await hre.run("gen-traffic", {
+      nodes: 60,
+      records: 5000,
+      seed: 4,
+      span: 2,
+      start: "2024-03-01T08:00:00Z",
+      overlap: "3",
+      out,
+    });
     const reference = path.join(dir, "reference.csv");
-    await writeTrafficLog(reference, { devices: 60, records: 5000, seed: 4, spanHours: 2, start: Date.UTC(2024, 2, 1, 8), overlap: 3 });
+    await writeTrafficLog(reference, {
+      devices: 60,
+      records: 5000,
+      seed: 4,
+      spanHours: 2,
+      start: Date.UTC(2024, 2, 1, 8),
+      overlap: 3,
+    });
     const text = await readFile(out, "utf8");
     expect(text).to.equal(await readFile(reference, "utf8"));
     const lines = text.trimEnd().split("\n");

@@ -22,7 +22,16 @@ import type { PendingMachineSettings, TokenLedger } from "./types";
 
 /** The fields that tell one proposal from another (a proposal seen again is not reported again). */
 function proposalKey(p: PendingMachineSettings): string {
-  return [p.effectiveAt, p.unit, p.provider, p.partPrice, p.tempThreshold, p.tempCountThreshold, p.vibraThreshold, p.vibraCountThreshold].join(":");
+  return [
+    p.effectiveAt,
+    p.unit,
+    p.provider,
+    p.partPrice,
+    p.tempThreshold,
+    p.tempCountThreshold,
+    p.vibraThreshold,
+    p.vibraCountThreshold,
+  ].join(":");
 }
 
 export class ChainView {
@@ -54,7 +63,9 @@ export class ChainView {
   /** The unit's DataToken balance on chain (throws `ChainUnreachableError` while it is down). */
   async balance(): Promise<bigint> {
     const { ctx } = this;
-    const [balance] = await readContract(ctx.transport, ctx.contracts.dataToken, dataTokenInterface, "balanceOf", [ctx.address]);
+    const [balance] = await readContract(ctx.transport, ctx.contracts.dataToken, dataTokenInterface, "balanceOf", [
+      ctx.address,
+    ]);
     return balance as bigint;
   }
 
@@ -65,7 +76,13 @@ export class ChainView {
    */
   async refresh(): Promise<void> {
     const { ctx } = this;
-    const [info] = await readContract(ctx.transport, ctx.contracts.maintenanceService, maintenanceServiceInterface, "machineInfo", [ctx.machine]);
+    const [info] = await readContract(
+      ctx.transport,
+      ctx.contracts.maintenanceService,
+      maintenanceServiceInterface,
+      "machineInfo",
+      [ctx.machine],
+    );
     const t = info.thresholds;
     const settings: MachineSettings = {
       tempThreshold: Number(t.tempThreshold),
@@ -76,7 +93,10 @@ export class ChainView {
       provider: info.provider as string,
     };
     if (getAddress(info.unit as string) !== ctx.address) {
-      throw new IoTConfigError("wallet", `${ctx.address} is not the unit of machine ${ctx.machine} (MaintenanceService names ${info.unit as string})`);
+      throw new IoTConfigError(
+        "wallet",
+        `${ctx.address} is not the unit of machine ${ctx.machine} (MaintenanceService names ${info.unit as string})`,
+      );
     }
     await ctx.state.setSettings(settings);
     this.onSettings(settings);
@@ -117,7 +137,8 @@ export class ChainView {
   /** Settle handler: the machine read again after what may have changed it, then the ledger. */
   readonly settle = async ({ entry }: SettledEntry, events: ReceiptEvents): Promise<void> => {
     // Thresholds and part price may have changed, and the allowance moves with every part paid.
-    if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings") await this.refreshQuietly("reading the machine and allowance after a batch");
+    if (entry.kind === "readings" || entry.kind === "payment" || entry.kind === "settings")
+      await this.refreshQuietly("reading the machine and allowance after a batch");
     if (events.earned > 0n || events.spent > 0n) {
       const ledger = this.ledger;
       ledger.earned += events.earned;
@@ -125,7 +146,8 @@ export class ChainView {
       try {
         ledger.balance = await this.balance();
       } catch (error) {
-        if (!isOutage(error)) this.ctx.emit("failure", { operation: "reading the token balance", error: error as Error });
+        if (!isOutage(error))
+          this.ctx.emit("failure", { operation: "reading the token balance", error: error as Error });
       }
       this.ctx.emit("balance", { ...ledger });
     }
@@ -133,7 +155,13 @@ export class ChainView {
 
   private async readPendingSettings(): Promise<void> {
     const { ctx } = this;
-    const [proposed, effectiveAt] = await readContract(ctx.transport, ctx.contracts.maintenanceService, maintenanceServiceInterface, "pendingSettings", [ctx.machine]);
+    const [proposed, effectiveAt] = await readContract(
+      ctx.transport,
+      ctx.contracts.maintenanceService,
+      maintenanceServiceInterface,
+      "pendingSettings",
+      [ctx.machine],
+    );
     if ((effectiveAt as bigint) === 0n) {
       this.pending = undefined;
       return;

@@ -67,7 +67,8 @@ export class UnitContext {
   }
 
   requireKeyrings(): RelationshipKeyrings {
-    if (this.keyrings === undefined) throw new IoTConfigError("sharing", "the unit was opened without a store and relationships");
+    if (this.keyrings === undefined)
+      throw new IoTConfigError("sharing", "the unit was opened without a store and relationships");
     return this.keyrings;
   }
 

@@ -10,7 +10,14 @@
 import { getAddress, zeroPadValue } from "ethers";
 import { dataTokenInterface, maintenanceServiceInterface } from "../abi";
 import { readContract } from "../chain-read";
-import { checkFundingPolicy, defaultFundingPolicy, needsPermit, signPermit, type FundingPolicy, type SignedPermit } from "../funding";
+import {
+  checkFundingPolicy,
+  defaultFundingPolicy,
+  needsPermit,
+  signPermit,
+  type FundingPolicy,
+  type SignedPermit,
+} from "../funding";
 import type { PartOrderUnpaidEvent, ReceiptEvents } from "../receipt-events";
 import { isOutage } from "../transport";
 import type { MachineSettings } from "../unit-state";
@@ -34,7 +41,8 @@ export class PartFunding {
     private readonly refreshQuietly: (operation: string) => Promise<void>,
   ) {
     const settings = ctx.state.settings;
-    if (ctx.options.funding !== false && settings !== undefined) this.policy = this.policyFor(BigInt(settings.partPrice));
+    if (ctx.options.funding !== false && settings !== undefined)
+      this.policy = this.policyFor(BigInt(settings.partPrice));
   }
 
   /** Takes the part price of `settings` and reads the unit's allowance (nothing when funding is off). */
@@ -42,7 +50,10 @@ export class PartFunding {
     if (this.ctx.options.funding === false) return;
     const { maintenanceService, dataToken } = this.ctx.contracts;
     this.policy = this.policyFor(BigInt(settings.partPrice));
-    const [allowance] = await readContract(this.ctx.transport, dataToken, dataTokenInterface, "allowance", [this.ctx.address, maintenanceService]);
+    const [allowance] = await readContract(this.ctx.transport, dataToken, dataTokenInterface, "allowance", [
+      this.ctx.address,
+      maintenanceService,
+    ]);
     this.allowance = allowance as bigint;
   }
 
@@ -62,7 +73,12 @@ export class PartFunding {
       const deadline = BigInt(Math.floor(Date.now() / 1000) + policy.permitTtlSeconds);
       return await signPermit(
         ctx.options.wallet,
-        { name: domain.name as string, version: domain.version as string, chainId: domain.chainId as bigint, verifyingContract: domain.verifyingContract as string },
+        {
+          name: domain.name as string,
+          version: domain.version as string,
+          chainId: domain.chainId as bigint,
+          verifyingContract: domain.verifyingContract as string,
+        },
         { spender: maintenanceService, value: policy.target, nonce: nonce as bigint, deadline },
       );
     } catch (error) {
@@ -86,8 +102,20 @@ export class PartFunding {
     const { ctx } = this;
     const service = getAddress(ctx.contracts.maintenanceService);
     const topic = (address: string) => zeroPadValue(address, 32);
-    const logs = await ctx.transport.request<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>("eth_getLogs", [
-      { address: service, topics: [maintenanceServiceInterface.getEvent("PartOrderUnpaid")!.topicHash, null, topic(ctx.machine), topic(ctx.address)], fromBlock: "0x0", toBlock: "latest" },
+    const logs = await ctx.transport.request<
+      { topics: string[]; data: string; transactionHash: string; blockNumber: string }[]
+    >("eth_getLogs", [
+      {
+        address: service,
+        topics: [
+          maintenanceServiceInterface.getEvent("PartOrderUnpaid")!.topicHash,
+          null,
+          topic(ctx.machine),
+          topic(ctx.address),
+        ],
+        fromBlock: "0x0",
+        toBlock: "latest",
+      },
     ]);
     for (const log of logs) {
       const parsed = maintenanceServiceInterface.parseLog(log);
@@ -99,8 +127,18 @@ export class PartFunding {
         continue;
       }
       if (!this.unpaid.has(orderId)) {
-        const tx = await ctx.transport.request<{ nonce: string } | null>("eth_getTransactionByHash", [log.transactionHash]);
-        this.unpaid.set(orderId, { txHash: log.transactionHash, blockNumber: Number(log.blockNumber), nonce: tx === null ? -1 : Number(tx.nonce), orderId, machine: parsed.args.machine as string, payer: parsed.args.payer as string, price: parsed.args.price as bigint });
+        const tx = await ctx.transport.request<{ nonce: string } | null>("eth_getTransactionByHash", [
+          log.transactionHash,
+        ]);
+        this.unpaid.set(orderId, {
+          txHash: log.transactionHash,
+          blockNumber: Number(log.blockNumber),
+          nonce: tx === null ? -1 : Number(tx.nonce),
+          orderId,
+          machine: parsed.args.machine as string,
+          payer: parsed.args.payer as string,
+          price: parsed.args.price as bigint,
+        });
       }
     }
     return this.unpaidOrders;
@@ -122,7 +160,12 @@ export class PartFunding {
       // The chain is down: the orders seen in receipts are paid; the rest on a later call.
       if (!isOutage(error)) throw error;
     }
-    const queued = new Set(ctx.queue.pending().filter((e) => e.kind === "payment").map((e) => String(e.meta.orderId)));
+    const queued = new Set(
+      ctx.queue
+        .pending()
+        .filter((e) => e.kind === "payment")
+        .map((e) => String(e.meta.orderId)),
+    );
     const nonces: number[] = [];
     for (const order of this.unpaidOrders) {
       if (queued.has(order.orderId.toString())) continue;

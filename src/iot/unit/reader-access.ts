@@ -40,7 +40,9 @@ export class ReaderAccess {
       const register = this.ctx.options.contracts.register;
       if (register !== undefined) {
         try {
-          const [registered] = await readContract(this.ctx.transport, register, registerInterface, "isRegistered", [reader.address]);
+          const [registered] = await readContract(this.ctx.transport, register, registerInterface, "isRegistered", [
+            reader.address,
+          ]);
           if (!registered) throw new UnregisteredReaderError(reader.address, register);
         } catch (error) {
           // While the chain is down the check waits for the authorization itself, which reverts
@@ -116,7 +118,12 @@ export class ReaderAccess {
     const inQueue = new Set(
       this.ctx.queue
         .entries()
-        .filter((e) => e.kind === "revoke" && getAddress(e.meta.epr as string) === intent.epr && getAddress(e.meta.reader as string) === intent.reader)
+        .filter(
+          (e) =>
+            e.kind === "revoke" &&
+            getAddress(e.meta.epr as string) === intent.epr &&
+            getAddress(e.meta.reader as string) === intent.reader,
+        )
         .map((e) => Number(e.meta.recordId)),
     );
     for (const recordId of intent.records) {
@@ -150,7 +157,12 @@ export class ReaderAccess {
     const from = this.ctx.state.identityCursor;
     if (latest < from) return [];
     const logs = await this.ctx.transport.request<{ topics: string[]; data: string }[]>("eth_getLogs", [
-      { address: getAddress(register), topics: [registerInterface.getEvent("AccountChanged")!.topicHash], fromBlock: toBeHex(from), toBlock: toBeHex(latest) },
+      {
+        address: getAddress(register),
+        topics: [registerInterface.getEvent("AccountChanged")!.topicHash],
+        fromBlock: toBeHex(from),
+        toBlock: toBeHex(latest),
+      },
     ]);
     const moves: { previous: string; next: string }[] = [];
     for (const log of logs) {
@@ -170,7 +182,11 @@ export class ReaderAccess {
   /** Whether `account` is a third-party reader of some EPR, or holds authorizations the unit made. */
   private tracksReader(account: string): boolean {
     const keyrings = this.ctx.requireKeyrings();
-    return keyrings.eprs.some((epr) => keyrings.thirdParties(epr).some((r) => r.address === account) || this.ctx.state.authorizationsOf(epr, account).length > 0);
+    return keyrings.eprs.some(
+      (epr) =>
+        keyrings.thirdParties(epr).some((r) => r.address === account) ||
+        this.ctx.state.authorizationsOf(epr, account).length > 0,
+    );
   }
 
   private async moveReader(previous: string, next: string): Promise<void> {
@@ -215,10 +231,17 @@ export class ReaderAccess {
     for (const epr of this.ctx.keyrings.eprs) {
       const [device] = await readContract(this.ctx.transport, epr, eprInterface, "device");
       const [provider] = await readContract(this.ctx.transport, epr, eprInterface, "serviceProvider");
-      if (getAddress(device as string) !== this.ctx.address) throw new IoTConfigError("sharing.relationships", `EPR ${epr} belongs to device ${device as string}, not to this unit (${this.ctx.address})`);
+      if (getAddress(device as string) !== this.ctx.address)
+        throw new IoTConfigError(
+          "sharing.relationships",
+          `EPR ${epr} belongs to device ${device as string}, not to this unit (${this.ctx.address})`,
+        );
       const configured = this.ctx.keyrings.relationship(epr).provider.address;
       if (getAddress(provider as string) !== configured) {
-        throw new IoTConfigError("sharing.relationships", `EPR ${epr}'s provider is ${provider as string}, but the public key given derives ${configured}`);
+        throw new IoTConfigError(
+          "sharing.relationships",
+          `EPR ${epr}'s provider is ${provider as string}, but the public key given derives ${configured}`,
+        );
       }
     }
   }
@@ -231,7 +254,8 @@ export class ReaderAccess {
     for (const e of events.authorized) this.ctx.emit("readerAuthorized", e);
     for (const e of events.revoked) this.ctx.emit("readerRevoked", e);
     for (const e of events.skipped) this.ctx.emit("readerSkipped", e);
-    if (entry.kind === "record" && status === "applied") await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
+    if (entry.kind === "record" && status === "applied")
+      await this.settleReaders(entry, events.records[0]?.recordId, events.authorized);
   };
 
   /**
@@ -248,12 +272,20 @@ export class ReaderAccess {
    * A crash after queueing follow-ups and before the record is marked done makes this run again:
    * follow-ups already queued for this record (tagged with its nonce) are not queued twice.
    */
-  private async settleReaders(entry: QueueEntry, recordId: bigint | undefined, authorizedEvents: readonly ReaderChangedEvent[]): Promise<void> {
+  private async settleReaders(
+    entry: QueueEntry,
+    recordId: bigint | undefined,
+    authorizedEvents: readonly ReaderChangedEvent[],
+  ): Promise<void> {
     const keyrings = this.ctx.keyrings;
     const epr = entry.meta.epr as string;
     const readers = (entry.meta.authorize as string[] | undefined) ?? [];
     if (keyrings === undefined || recordId === undefined || readers.length === 0) return;
-    const authorized = new Set(authorizedEvents.filter((e) => e.epr === getAddress(epr) && e.recordId === recordId).map((e) => getAddress(e.reader)));
+    const authorized = new Set(
+      authorizedEvents
+        .filter((e) => e.epr === getAddress(epr) && e.recordId === recordId)
+        .map((e) => getAddress(e.reader)),
+    );
     await this.lock(async () => {
       const queued = new Set(
         this.ctx.queue

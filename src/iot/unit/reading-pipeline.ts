@@ -41,7 +41,10 @@ export class ReadingPipeline {
     );
     this.autoUploadAt = options.sharing?.statusEvery ?? 0;
     const settings = state.settings;
-    this.accumulator = new StatusAccumulator({ temperature: settings?.tempThreshold ?? 200, vibration: settings?.vibraThreshold ?? 100 });
+    this.accumulator = new StatusAccumulator({
+      temperature: settings?.tempThreshold ?? 200,
+      vibration: settings?.vibraThreshold ?? 100,
+    });
   }
 
   /** Follows the machine's thresholds as the chain view reads them (they count in snapshots). */
@@ -133,13 +136,32 @@ export class ReadingPipeline {
     const temps = readings.map((r) => r.temp);
     const vibras = readings.map((r) => r.vibra);
     const permit = await this.funding.maybePermit();
-    const data = permit !== undefined
-      ? maintenanceServiceInterface.encodeFunctionData("reportReadingsWithPermit", [machine, temps, vibras, permit.value, permit.deadline, permit.v, permit.r, permit.s])
-      : readings.length === 1
-        ? maintenanceServiceInterface.encodeFunctionData("reportReading", [machine, temps[0], vibras[0]])
-        : maintenanceServiceInterface.encodeFunctionData("reportReadings", [machine, temps, vibras]);
-    const meta: { [key: string]: JsonValue } = { readings: readings.length, from: batch[0].time, to: batch[batch.length - 1].time };
-    if (permit !== undefined) meta.permit = { value: permit.value.toString(), nonce: permit.nonce.toString(), deadline: permit.deadline.toString() };
+    const data =
+      permit !== undefined
+        ? maintenanceServiceInterface.encodeFunctionData("reportReadingsWithPermit", [
+            machine,
+            temps,
+            vibras,
+            permit.value,
+            permit.deadline,
+            permit.v,
+            permit.r,
+            permit.s,
+          ])
+        : readings.length === 1
+          ? maintenanceServiceInterface.encodeFunctionData("reportReading", [machine, temps[0], vibras[0]])
+          : maintenanceServiceInterface.encodeFunctionData("reportReadings", [machine, temps, vibras]);
+    const meta: { [key: string]: JsonValue } = {
+      readings: readings.length,
+      from: batch[0].time,
+      to: batch[batch.length - 1].time,
+    };
+    if (permit !== undefined)
+      meta.permit = {
+        value: permit.value.toString(),
+        nonce: permit.nonce.toString(),
+        deadline: permit.deadline.toString(),
+      };
     const entry = await ctx.queue.enqueue({
       kind: "readings",
       to: ctx.contracts.maintenanceService,
@@ -147,7 +169,13 @@ export class ReadingPipeline {
       gasLimit: batchGasLimit(readings.length, ctx.state.settings, permit !== undefined, ctx.gas),
       meta,
     });
-    if (permit !== undefined) ctx.emit("permitSigned", { value: permit.value, nonce: permit.nonce, deadline: permit.deadline, batchNonce: entry.nonce });
+    if (permit !== undefined)
+      ctx.emit("permitSigned", {
+        value: permit.value,
+        nonce: permit.nonce,
+        deadline: permit.deadline,
+        batchNonce: entry.nonce,
+      });
     ctx.emit("batchQueued", { nonce: entry.nonce, readings: readings.length, permit: permit !== undefined });
   }
 }

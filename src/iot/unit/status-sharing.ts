@@ -40,7 +40,8 @@ export class StatusSharing {
   uploadStatus(options: { eprs?: readonly string[]; onStep?: StepListener } = {}): Promise<StatusUpload[]> {
     const sharing = this.ctx.options.sharing;
     const keyrings = this.ctx.keyrings;
-    if (sharing === undefined || keyrings === undefined) return Promise.reject(new IoTConfigError("sharing", "the unit was opened without a store and relationships"));
+    if (sharing === undefined || keyrings === undefined)
+      return Promise.reject(new IoTConfigError("sharing", "the unit was opened without a store and relationships"));
     return this.lock(async () => {
       // The readings a snapshot summarizes reach the chain before its record does.
       await this.readings.flush();
@@ -59,7 +60,12 @@ export class StatusSharing {
       // than remembering the first CID: the envelope a crash left in the store is merely an
       // orphan, and no half-done state (put but not pinned, pinned but not queued) needs a case.
       const intent = await this.ctx.state.startUpload(
-        (sequence) => new TextDecoder().decode(encodeStatus(this.readings.accumulator.snapshot({ device: this.ctx.address, machine: this.ctx.machine, sequence })!)),
+        (sequence) =>
+          new TextDecoder().decode(
+            encodeStatus(
+              this.readings.accumulator.snapshot({ device: this.ctx.address, machine: this.ctx.machine, sequence })!,
+            ),
+          ),
         eprs,
       );
       this.readings.accumulator.reset();
@@ -82,7 +88,11 @@ export class StatusSharing {
     const intent = this.ctx.state.pendingUpload();
     if (intent === undefined) return [];
     const uploads = await this.carryOutUpload(intent, onStep);
-    this.ctx.emit("uploadResumed", { sequence: intent.sequence, eprs: intent.eprs, queued: uploads.map((u) => u.nonce) });
+    this.ctx.emit("uploadResumed", {
+      sequence: intent.sequence,
+      eprs: intent.eprs,
+      queued: uploads.map((u) => u.nonce),
+    });
     return uploads;
   }
 
@@ -117,7 +127,10 @@ export class StatusSharing {
       const commitment = objectCommitment(digest);
       const uri = `ipfs://${shared.cid}`;
       const thirdParties = shared.readers.filter((a) => a !== this.ctx.address && a !== provider.address);
-      const call = statusRecordCall({ query, contentHash: shared.plaintextHash, uri, objectCommitment: commitment, thirdParties }, this.ctx.gas);
+      const call = statusRecordCall(
+        { query, contentHash: shared.plaintextHash, uri, objectCommitment: commitment, thirdParties },
+        this.ctx.gas,
+      );
       const entry = await this.ctx.queue.enqueue({
         kind: "record",
         to: epr,
@@ -125,10 +138,27 @@ export class StatusSharing {
         gasLimit: call.gasLimit,
         // Every third party the snapshot was sealed for; the settle hook authorizes those the
         // transaction did not (see `ReaderAccess.settleReaders`).
-        meta: { epr, cid: shared.cid, contentHash: shared.plaintextHash, objectCommitment: commitment, sequence, authorize: thirdParties },
+        meta: {
+          epr,
+          cid: shared.cid,
+          contentHash: shared.plaintextHash,
+          objectCommitment: commitment,
+          sequence,
+          authorize: thirdParties,
+        },
       });
       const upload: StatusUpload = {
-        epr, cid: shared.cid, uri, contentHash: shared.plaintextHash, objectDigest: digest, objectCommitment: commitment, query, sequence, readers: shared.readers, nonce: entry.nonce, snapshot,
+        epr,
+        cid: shared.cid,
+        uri,
+        contentHash: shared.plaintextHash,
+        objectDigest: digest,
+        objectCommitment: commitment,
+        query,
+        sequence,
+        readers: shared.readers,
+        nonce: entry.nonce,
+        snapshot,
       };
       uploads.push(upload);
       this.ctx.emit("statusUploaded", upload);

@@ -25,7 +25,8 @@ import type { OfflineSigner, TransactionQueueOptions } from "../tx-queue";
 import type { MachineSettings, RevocationIntent } from "../unit-state";
 
 /** The unit's key: an ethers `Wallet` (signs offline, exposes its public key for the keyrings). */
-export type UnitWallet = OfflineSigner & TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
+export type UnitWallet = OfflineSigner &
+  TypedDataSigner & { readonly privateKey: string; readonly signingKey: { readonly publicKey: string } };
 
 /** The contracts the unit talks to on its chain. */
 export interface UnitContracts {
@@ -68,7 +69,10 @@ export interface IoTUnitOptions {
   /** Permit policy; `false` never signs permits (the unit is approved some other way). Defaults from the part price. */
   funding?: Partial<FundingPolicy> | false;
   sharing?: SharingOptions;
-  queue?: Pick<TransactionQueueOptions, "retry" | "pollIntervalMs" | "resendAfterMs" | "compactEvery" | "fees" | "startNonce" | "nonceUsedGraceMs">;
+  queue?: Pick<
+    TransactionQueueOptions,
+    "retry" | "pollIntervalMs" | "resendAfterMs" | "compactEvery" | "fees" | "startNonce" | "nonceUsedGraceMs"
+  >;
   gas?: Partial<GasSchedule>;
   /** Timeout of one RPC request when `chain` is a URL. */
   requestTimeoutMs?: number;

@@ -126,7 +126,8 @@ export function readerOf(secret: ReaderSecret): ReaderKey {
 
 /** The reader's address: the one its secret carries, else derived from the key. */
 function readerAddressOf(secret: ReaderSecret): string {
-  if (typeof secret === "object" && !(secret instanceof Uint8Array) && typeof secret.address === "string") return getAddress(secret.address);
+  if (typeof secret === "object" && !(secret instanceof Uint8Array) && typeof secret.address === "string")
+    return getAddress(secret.address);
   return readerOf(secret).address;
 }
 
@@ -176,12 +177,15 @@ export function decryptPayload(
   aad: Uint8Array,
   reader = "(unknown reader)",
 ): Uint8Array {
-  if (ciphertext.length < TAG_BYTES) throw new EnvelopeFormatError("ciphertext", `shorter than the ${TAG_BYTES}-byte tag`);
+  if (ciphertext.length < TAG_BYTES)
+    throw new EnvelopeFormatError("ciphertext", `shorter than the ${TAG_BYTES}-byte tag`);
   try {
     const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
-    return new Uint8Array(Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES)), decipher.final()]));
+    return new Uint8Array(
+      Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES)), decipher.final()]),
+    );
   } catch (err) {
     throw new DecryptionFailedError("ciphertext", reader, { cause: err });
   }
@@ -223,7 +227,8 @@ export function sealEnvelope(
   epoch = 0,
   onStep?: StepListener,
 ): Envelope {
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new EnvelopeFormatError("epoch", `${epoch} is not a non-negative integer`);
+  if (!Number.isSafeInteger(epoch) || epoch < 0)
+    throw new EnvelopeFormatError("epoch", `${epoch} is not a non-negative integer`);
   const plaintextHash = timeStep("hash", onStep, () => hashPlaintext(plaintext));
   const dataKey = generateDataKey();
   const { nonce, ciphertext } = timeStep("encrypt", onStep, () =>
@@ -312,7 +317,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function expectString(value: Record<string, unknown>, field: string, pattern?: RegExp): string {
   const v = value[field];
   if (typeof v !== "string") throw new EnvelopeFormatError(field, `expected a string, found ${typeof v}`);
-  if (pattern !== undefined && !pattern.test(v)) throw new EnvelopeFormatError(field, `"${v.slice(0, 40)}" is malformed`);
+  if (pattern !== undefined && !pattern.test(v))
+    throw new EnvelopeFormatError(field, `"${v.slice(0, 40)}" is malformed`);
   return v;
 }
 
@@ -328,16 +334,26 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     throw new EnvelopeFormatError("(document)", "expected a JSON object");
   }
   const v = value as Record<string, unknown>;
-  if (v.format !== ENVELOPE_FORMAT) throw new EnvelopeFormatError("format", `expected "${ENVELOPE_FORMAT}", found ${JSON.stringify(v.format)}`);
-  if (v.version !== ENVELOPE_VERSION) throw new EnvelopeFormatError("version", `unsupported version ${JSON.stringify(v.version)} (this reader knows ${ENVELOPE_VERSION})`);
-  if (v.cipher !== ENVELOPE_CIPHER) throw new EnvelopeFormatError("cipher", `unsupported cipher ${JSON.stringify(v.cipher)}`);
-  if (v.keyWrap !== ENVELOPE_KEY_WRAP) throw new EnvelopeFormatError("keyWrap", `unsupported key wrap ${JSON.stringify(v.keyWrap)}`);
-  if (!Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0) throw new EnvelopeFormatError("epoch", `${JSON.stringify(v.epoch)} is not a non-negative integer`);
+  if (v.format !== ENVELOPE_FORMAT)
+    throw new EnvelopeFormatError("format", `expected "${ENVELOPE_FORMAT}", found ${JSON.stringify(v.format)}`);
+  if (v.version !== ENVELOPE_VERSION)
+    throw new EnvelopeFormatError(
+      "version",
+      `unsupported version ${JSON.stringify(v.version)} (this reader knows ${ENVELOPE_VERSION})`,
+    );
+  if (v.cipher !== ENVELOPE_CIPHER)
+    throw new EnvelopeFormatError("cipher", `unsupported cipher ${JSON.stringify(v.cipher)}`);
+  if (v.keyWrap !== ENVELOPE_KEY_WRAP)
+    throw new EnvelopeFormatError("keyWrap", `unsupported key wrap ${JSON.stringify(v.keyWrap)}`);
+  if (!Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0)
+    throw new EnvelopeFormatError("epoch", `${JSON.stringify(v.epoch)} is not a non-negative integer`);
   const plaintextHash = expectString(v, "plaintextHash", /^0x[0-9a-fA-F]{64}$/);
   const nonce = expectString(v, "nonce", BASE64);
-  if (Buffer.from(nonce, "base64").length !== NONCE_BYTES) throw new EnvelopeFormatError("nonce", `expected ${NONCE_BYTES} bytes`);
+  if (Buffer.from(nonce, "base64").length !== NONCE_BYTES)
+    throw new EnvelopeFormatError("nonce", `expected ${NONCE_BYTES} bytes`);
   const ciphertext = expectString(v, "ciphertext", BASE64);
-  if (typeof v.keys !== "object" || v.keys === null || Array.isArray(v.keys)) throw new EnvelopeFormatError("keys", "expected an object of address → wrapped key");
+  if (typeof v.keys !== "object" || v.keys === null || Array.isArray(v.keys))
+    throw new EnvelopeFormatError("keys", "expected an object of address → wrapped key");
   const keys: Record<string, string> = {};
   for (const [address, wrapped] of Object.entries(v.keys as Record<string, unknown>)) {
     let checksummed: string;
@@ -346,7 +362,8 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     } catch {
       throw new EnvelopeFormatError(`keys.${address}`, "not an Ethereum address");
     }
-    if (typeof wrapped !== "string" || !BASE64.test(wrapped)) throw new EnvelopeFormatError(`keys.${address}`, "expected a base64 wrapped key");
+    if (typeof wrapped !== "string" || !BASE64.test(wrapped))
+      throw new EnvelopeFormatError(`keys.${address}`, "expected a base64 wrapped key");
     keys[checksummed] = wrapped;
   }
   return {

@@ -102,7 +102,8 @@ export class SharingKeyring {
 
   static fromJSON(state: KeyringState): SharingKeyring {
     if (state?.version !== 1) throw new KeyringFormatError("version", `unsupported ${JSON.stringify(state?.version)}`);
-    if (!Number.isSafeInteger(state.epoch) || state.epoch < 0) throw new KeyringFormatError("epoch", `${JSON.stringify(state.epoch)} is not a non-negative integer`);
+    if (!Number.isSafeInteger(state.epoch) || state.epoch < 0)
+      throw new KeyringFormatError("epoch", `${JSON.stringify(state.epoch)} is not a non-negative integer`);
     if (!Array.isArray(state.readers)) throw new KeyringFormatError("readers", "expected an array of public keys");
     const keyring = new SharingKeyring(state.owner, state.epoch);
     for (const publicKey of state.readers) {

@@ -33,7 +33,11 @@ export interface SharedRecord {
   readers: string[];
 }
 
-async function timeAsyncStep<T>(step: SharingStep, onStep: StepListener | undefined, run: () => Promise<T>): Promise<T> {
+async function timeAsyncStep<T>(
+  step: SharingStep,
+  onStep: StepListener | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   const start = performance.now();
   const result = await run();
   onStep?.(step, performance.now() - start);

@@ -206,7 +206,10 @@ export function eprRecordPointsTo(runner: ContractRunner): ReadPredicate {
       const asked = ask(request.eprAddress, request.recordId);
       uri = asked;
       uris.set(key, asked);
-      asked.then((answer) => answer === undefined && uris.delete(key, asked), () => uris.delete(key, asked));
+      asked.then(
+        (answer) => answer === undefined && uris.delete(key, asked),
+        () => uris.delete(key, asked),
+      );
     }
     const answer = await uri;
     return answer !== undefined && uriNamesCid(answer, request.cid);
@@ -237,7 +240,9 @@ class BoundedMap<K, V> {
 }
 
 /** ABI of the relationship factory's registry of the EPRs it created. */
-export const FACTORY_IS_RELATIONSHIP_ABI = ["function isRelationship(address relationship) view returns (bool)"] as const;
+export const FACTORY_IS_RELATIONSHIP_ABI = [
+  "function isRelationship(address relationship) view returns (bool)",
+] as const;
 const FACTORY_GATE_INTERFACE = new Interface(FACTORY_IS_RELATIONSHIP_ABI);
 
 /**
@@ -255,7 +260,10 @@ export function createdByFactory(runner: ContractRunner, factory: string): (eprA
       const asked = contract.isRelationship(eprAddress) as Promise<boolean>;
       answer = asked;
       created.set(eprAddress, asked);
-      asked.then((yes) => !yes && created.delete(eprAddress, asked), () => created.delete(eprAddress, asked));
+      asked.then(
+        (yes) => !yes && created.delete(eprAddress, asked),
+        () => created.delete(eprAddress, asked),
+      );
     }
     return answer;
   };
@@ -299,7 +307,11 @@ function cidOfUri(uri: string): string | undefined {
 /** The part of an ethers provider {@link cidFirstRegisteredIn} uses. */
 export interface LogSource {
   getBlockNumber(): Promise<number>;
-  getLogs(filter: { fromBlock: number; toBlock: number; topics: string[] }): Promise<readonly { address: string; data: string; topics: readonly string[] }[]>;
+  getLogs(filter: {
+    fromBlock: number;
+    toBlock: number;
+    topics: string[];
+  }): Promise<readonly { address: string; data: string; topics: readonly string[] }[]>;
 }
 
 /**
@@ -318,7 +330,10 @@ export interface LogSource {
  * it). A first registration never changes, so known CIDs cost no call. Events of contracts the
  * gateway does not trust (any contract can emit the same topic) are ignored.
  */
-export function cidFirstRegisteredIn(options: { provider: LogSource; trusted: TrustedEprs }): ReadPredicate & { owner(cid: string): Promise<string | undefined> } {
+export function cidFirstRegisteredIn(options: {
+  provider: LogSource;
+  trusted: TrustedEprs;
+}): ReadPredicate & { owner(cid: string): Promise<string | undefined> } {
   const isTrusted = trustCheck(options.trusted);
   const trustedByAddress = new Map<string, Promise<boolean>>();
   const firstEpr = new Map<string, string>();
@@ -339,7 +354,11 @@ export function cidFirstRegisteredIn(options: { provider: LogSource; trusted: Tr
   async function scan(): Promise<void> {
     const latest = await options.provider.getBlockNumber();
     if (latest <= scannedTo) return;
-    const logs = await options.provider.getLogs({ fromBlock: scannedTo + 1, toBlock: latest, topics: [RECORD_ADDED_TOPIC] });
+    const logs = await options.provider.getLogs({
+      fromBlock: scannedTo + 1,
+      toBlock: latest,
+      topics: [RECORD_ADDED_TOPIC],
+    });
     for (const log of logs) {
       let uri: string;
       try {
@@ -375,7 +394,11 @@ export function cidFirstRegisteredIn(options: { provider: LogSource; trusted: Tr
  * The gate of a community's gateway: {@link onChainReadPredicate} (trusted EPR, the record names
  * the CID, the reader may read it) and {@link cidFirstRegisteredIn} (the CID is that EPR's own).
  */
-export function communityReadPredicate(options: { runner: ContractRunner; provider: LogSource; trusted: TrustedEprs }): ReadPredicate {
+export function communityReadPredicate(options: {
+  runner: ContractRunner;
+  provider: LogSource;
+  trusted: TrustedEprs;
+}): ReadPredicate {
   return allOf(onChainReadPredicate(options), cidFirstRegisteredIn(options));
 }
 
@@ -500,7 +523,8 @@ function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
   } catch {
     throw new Refusal(400, "BadRequest", "body is not JSON");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Refusal(400, "BadRequest", "body must be a JSON object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new Refusal(400, "BadRequest", "body must be a JSON object");
   const cid = field(body, "cid");
   if (typeof cid !== "string") throw new Refusal(400, "BadRequest", `field "cid" must be a string`);
   try {
@@ -514,7 +538,10 @@ function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
   }
   const eprAddress = field(body, "eprAddress");
   const reader = field(body, "reader");
-  for (const [name, value] of [["eprAddress", eprAddress], ["reader", reader]] as const) {
+  for (const [name, value] of [
+    ["eprAddress", eprAddress],
+    ["reader", reader],
+  ] as const) {
     if (typeof value !== "string" || !isAddress(value)) {
       throw new Refusal(400, "BadRequest", `field "${name}" must be an Ethereum address`);
     }
@@ -529,19 +556,36 @@ function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
   }
   const nonce = field(body, "nonce");
   if (typeof nonce !== "string" || !NONCE_PATTERN.test(nonce)) {
-    throw new Refusal(400, "BadRequest", `field "nonce" must be 32 to 64 lowercase hex digits (at least 128 random bits)`);
+    throw new Refusal(
+      400,
+      "BadRequest",
+      `field "nonce" must be 32 to 64 lowercase hex digits (at least 128 random bits)`,
+    );
   }
   const expiry = field(body, "expiry");
   if (typeof expiry !== "number" || !Number.isSafeInteger(expiry)) {
     throw new Refusal(400, "BadRequest", `field "expiry" must be an integer Unix time in seconds`);
   }
-  if (expiry < context.nowSeconds) throw new Refusal(401, "Expired", `the challenge expired at ${expiry}, it is now ${context.nowSeconds}`);
+  if (expiry < context.nowSeconds)
+    throw new Refusal(401, "Expired", `the challenge expired at ${expiry}, it is now ${context.nowSeconds}`);
   if (expiry > context.nowSeconds + context.maxTtl) {
-    throw new Refusal(401, "Expired", `expiry ${expiry} is more than ${context.maxTtl} s ahead; sign a shorter-lived challenge`);
+    throw new Refusal(
+      401,
+      "Expired",
+      `expiry ${expiry} is more than ${context.maxTtl} s ahead; sign a shorter-lived challenge`,
+    );
   }
   const signature = field(body, "signature");
   if (typeof signature !== "string") throw new Refusal(401, "BadSignature", `field "signature" must be a hex string`);
-  const message = readChallenge({ chainId: chainIdRaw, eprAddress: eprAddress as string, recordId: recordIdRaw, cid, origin, expiry, nonce });
+  const message = readChallenge({
+    chainId: chainIdRaw,
+    eprAddress: eprAddress as string,
+    recordId: recordIdRaw,
+    cid,
+    origin,
+    expiry,
+    nonce,
+  });
   let signer: string;
   try {
     signer = recoverMessageSigner(message, signature);
@@ -549,16 +593,32 @@ function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
     throw new Refusal(401, "BadSignature", `not a valid signature (${(err as Error).message.split(" (")[0]})`);
   }
   if (signer !== getAddress(reader as string)) {
-    throw new Refusal(401, "BadSignature", `the challenge was signed by ${signer}, not by reader ${getAddress(reader as string)}`);
+    throw new Refusal(
+      401,
+      "BadSignature",
+      `the challenge was signed by ${signer}, not by reader ${getAddress(reader as string)}`,
+    );
   }
   // Checked after the signature, so the reason given is about a genuine challenge of the reader.
   if (BigInt(chainIdRaw) !== context.chainId) {
-    throw new Refusal(403, "WrongChain", `the challenge is for chain ${chainIdRaw}; this gateway serves chain ${context.chainId}`);
+    throw new Refusal(
+      403,
+      "WrongChain",
+      `the challenge is for chain ${chainIdRaw}; this gateway serves chain ${context.chainId}`,
+    );
   }
   if (!context.origins.has(origin)) {
-    throw new Refusal(403, "WrongOrigin", `the challenge is for gateway ${origin}; this gateway is ${[...context.origins].join(" or ")}`);
+    throw new Refusal(
+      403,
+      "WrongOrigin",
+      `the challenge is for gateway ${origin}; this gateway is ${[...context.origins].join(" or ")}`,
+    );
   }
-  return { request: { cid, recordId: BigInt(recordIdRaw), eprAddress: getAddress(eprAddress as string), reader: signer }, nonce, expiry };
+  return {
+    request: { cid, recordId: BigInt(recordIdRaw), eprAddress: getAddress(eprAddress as string), reader: signer },
+    nonce,
+    expiry,
+  };
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -589,7 +649,8 @@ class ReplayCache {
     if (this.seen.size >= this.maxSize) {
       for (const [key, keyExpiry] of this.seen) if (keyExpiry < nowSeconds) this.seen.delete(key);
       // Forgetting an unexpired nonce would let its request replay: refuse new reads instead.
-      if (this.seen.size >= this.maxSize) throw new Refusal(503, "Busy", "too many reads in flight; try again later", { "retry-after": "5" });
+      if (this.seen.size >= this.maxSize)
+        throw new Refusal(503, "Busy", "too many reads in flight; try again later", { "retry-after": "5" });
     }
     this.seen.set(nonce, expiry);
     return true;
@@ -626,11 +687,15 @@ class ClientLimiter {
     }
     this.clients.set(client, state);
     if (state.active >= this.concurrency) {
-      throw new Refusal(429, "TooManyRequests", `more than ${this.concurrency} requests at once from ${client}`, { "retry-after": "1" });
+      throw new Refusal(429, "TooManyRequests", `more than ${this.concurrency} requests at once from ${client}`, {
+        "retry-after": "1",
+      });
     }
     if (state.tokens < 1) {
       const wait = Math.max(1, Math.ceil((1 - state.tokens) / this.rate));
-      throw new Refusal(429, "TooManyRequests", `more than ${this.rate} requests per second from ${client}`, { "retry-after": String(wait) });
+      throw new Refusal(429, "TooManyRequests", `more than ${this.rate} requests per second from ${client}`, {
+        "retry-after": String(wait),
+      });
     }
     state.tokens -= 1;
     state.active += 1;
@@ -707,13 +772,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     limits.concurrency ?? DEFAULT_CLIENT_CONCURRENCY,
     limits.maxTrackedClients ?? DEFAULT_MAX_TRACKED_CLIENTS,
   );
-  const decisions = new DecisionCache(options.decisionCacheTtlMs ?? DEFAULT_DECISION_CACHE_TTL_MS, options.decisionCacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
+  const decisions = new DecisionCache(
+    options.decisionCacheTtlMs ?? DEFAULT_DECISION_CACHE_TTL_MS,
+    options.decisionCacheSize ?? DEFAULT_DECISION_CACHE_SIZE,
+  );
   const replays = new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE);
   const stats: GatewayStats = { served: 0, limited: 0, replayed: 0, predicateCalls: 0, cacheHits: 0 };
   const origins = new Set<string>();
 
   async function handleRead(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { request, nonce, expiry } = parseReadBody(await readBody(req), { nowSeconds: now(), maxTtl, chainId, origins });
+    const { request, nonce, expiry } = parseReadBody(await readBody(req), {
+      nowSeconds: now(),
+      maxTtl,
+      chainId,
+      origins,
+    });
     if (!replays.admit(nonce, expiry, now())) {
       stats.replayed += 1;
       throw new Refusal(403, "Replayed", `nonce ${nonce} was already used; sign a new challenge for each read`);
@@ -744,7 +817,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       bytes = await options.store.get(request.cid, { signal: AbortSignal.timeout(fetchTimeoutMs) });
     } catch (err) {
-      if (err instanceof ContentNotFoundError) throw new Refusal(404, "NotFound", `no content ${request.cid} in this store`);
+      if (err instanceof ContentNotFoundError)
+        throw new Refusal(404, "NotFound", `no content ${request.cid} in this store`);
       throw new Refusal(502, "StoreUnavailable", "the content store failed", {}, err);
     }
     stats.served += 1;
@@ -762,15 +836,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const refusal = err instanceof Refusal ? err : new Refusal(500, "Internal", "internal error", {}, err);
       if (refusal.status >= 500) {
         const cause = refusal.cause ?? err;
-        log(`gateway ${requestId} ${refusal.status} ${refusal.code}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+        log(
+          `gateway ${requestId} ${refusal.status} ${refusal.code}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+        );
       }
-      const detail = refusal.status >= 500 ? `${refusal.detail}; the gateway logged the cause as request ${requestId}` : refusal.detail;
-      sendJson(res, refusal.status, { error: refusal.code, detail, requestId }, { ...refusal.headers, "x-request-id": requestId });
+      const detail =
+        refusal.status >= 500
+          ? `${refusal.detail}; the gateway logged the cause as request ${requestId}`
+          : refusal.detail;
+      sendJson(
+        res,
+        refusal.status,
+        { error: refusal.code, detail, requestId },
+        { ...refusal.headers, "x-request-id": requestId },
+      );
     };
     const screened = screenRequest(req.method, req.headers, token);
     if (screened !== undefined) {
       req.resume();
-      refuse(new Refusal(screened.status, screened.status === 401 ? "Unauthorized" : "Refused", screened.message, screened.headers));
+      refuse(
+        new Refusal(
+          screened.status,
+          screened.status === 401 ? "Unauthorized" : "Refused",
+          screened.message,
+          screened.headers,
+        ),
+      );
       return;
     }
     const route = `${req.method} ${(req.url ?? "").split("?")[0]}`;
@@ -784,7 +875,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         res.once("close", release);
         const declared = Number(req.headers["content-length"] ?? 0);
         // Refused unread, and the connection closed rather than the body drained.
-        if (declared > MAX_REQUEST_BYTES) throw new Refusal(413, "TooLarge", `request body of ${declared} bytes is over ${MAX_REQUEST_BYTES} bytes`, { connection: "close" });
+        if (declared > MAX_REQUEST_BYTES)
+          throw new Refusal(413, "TooLarge", `request body of ${declared} bytes is over ${MAX_REQUEST_BYTES} bytes`, {
+            connection: "close",
+          });
         work = handleRead(req, res);
       } catch (err) {
         if (err instanceof Refusal && err.status === 429) stats.limited += 1;
@@ -793,7 +887,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         work = Promise.reject(err);
       }
     } else if (route === "GET /v1/info") {
-      work = Promise.resolve(sendJson(res, 200, { chainId: chainId.toString(), origin: [...origins][0], maxChallengeTtlSeconds: maxTtl }));
+      work = Promise.resolve(
+        sendJson(res, 200, { chainId: chainId.toString(), origin: [...origins][0], maxChallengeTtlSeconds: maxTtl }),
+      );
     } else if (route === "GET /health") {
       work = Promise.resolve(sendJson(res, 200, { ok: true }));
     } else {
@@ -881,7 +977,11 @@ function gatewayChainId(origin: string, headers: Record<string, string>, signal?
       const response = await fetch(new URL("/v1/info", origin), { headers, signal });
       const body = (await response.json()) as { chainId?: string; error?: string; detail?: string };
       if (!response.ok || typeof body.chainId !== "string") {
-        throw new GatewayRequestError(response.status, body.error ?? "Unknown", body.detail ?? "GET /v1/info gave no chain id");
+        throw new GatewayRequestError(
+          response.status,
+          body.error ?? "Unknown",
+          body.detail ?? "GET /v1/info gave no chain id",
+        );
       }
       return BigInt(body.chainId);
     })();
@@ -908,14 +1008,22 @@ function refusalOf(status: number, bytes: Uint8Array): GatewayRequestError {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
-async function timeAsync<T>(step: GatewayReadStep, onStep: GatewayStepListener | undefined, run: () => Promise<T>): Promise<T> {
+async function timeAsync<T>(
+  step: GatewayReadStep,
+  onStep: GatewayStepListener | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   const start = performance.now();
   const result = await run();
   onStep?.(step, performance.now() - start);
@@ -947,33 +1055,37 @@ export async function fetchSharedEnvelope(
     const nonce = newChallengeNonce();
     const challenge = readChallenge({ chainId, eprAddress, recordId, cid, origin, expiry, nonce });
     const signature = await timeAsync("sign", options.onStep, () => readerWallet.signMessage(challenge));
-    const outcome = await timeAsync("get", options.onStep, async (): Promise<{ bytes: Uint8Array } | { retryAfterS: number }> => {
-      const body = {
-        cid,
-        recordId: BigInt(recordId).toString(),
-        eprAddress,
-        reader: readerWallet.address,
-        chainId: BigInt(chainId).toString(),
-        origin,
-        expiry,
-        nonce,
-        signature,
-      };
-      const response = await fetch(new URL("/v1/read", gatewayUrl), {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: options.signal,
-      });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (response.status === 429 && attempt < retries) {
-        const after = Number(response.headers.get("retry-after") ?? "1");
-        return { retryAfterS: Number.isFinite(after) ? Math.min(Math.max(after, 0), MAX_RETRY_AFTER_S) : 1 };
-      }
-      if (!response.ok) throw refusalOf(response.status, bytes);
-      await verifyContent(cid, bytes);
-      return { bytes };
-    });
+    const outcome = await timeAsync(
+      "get",
+      options.onStep,
+      async (): Promise<{ bytes: Uint8Array } | { retryAfterS: number }> => {
+        const body = {
+          cid,
+          recordId: BigInt(recordId).toString(),
+          eprAddress,
+          reader: readerWallet.address,
+          chainId: BigInt(chainId).toString(),
+          origin,
+          expiry,
+          nonce,
+          signature,
+        };
+        const response = await fetch(new URL("/v1/read", gatewayUrl), {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: options.signal,
+        });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        if (response.status === 429 && attempt < retries) {
+          const after = Number(response.headers.get("retry-after") ?? "1");
+          return { retryAfterS: Number.isFinite(after) ? Math.min(Math.max(after, 0), MAX_RETRY_AFTER_S) : 1 };
+        }
+        if (!response.ok) throw refusalOf(response.status, bytes);
+        await verifyContent(cid, bytes);
+        return { bytes };
+      },
+    );
     if ("bytes" in outcome) return outcome.bytes;
     await sleep(outcome.retryAfterS * 1000 * (0.5 + Math.random() / 2), options.signal);
   }

@@ -33,7 +33,8 @@ export function parseCid(cid: string): CID {
     throw new InvalidCidError(cid, `not a CID (${(err as Error).message})`);
   }
   if (parsed.version !== 1) throw new InvalidCidError(cid, `CID version ${parsed.version}, expected 1`);
-  if (parsed.code !== raw.code) throw new InvalidCidError(cid, `codec 0x${parsed.code.toString(16)}, expected raw (0x55)`);
+  if (parsed.code !== raw.code)
+    throw new InvalidCidError(cid, `codec 0x${parsed.code.toString(16)}, expected raw (0x55)`);
   if (parsed.multihash.code !== sha256.code) {
     throw new InvalidCidError(cid, `multihash 0x${parsed.multihash.code.toString(16)}, expected sha2-256 (0x12)`);
   }

@@ -89,9 +89,9 @@ export class HeliaStore implements ContentStore {
     this.assertOpen();
     const parsed = parseCid(cid);
     // Only a store off the network needs to know up front: a networked get fetches what is missing.
-    if (!this.options.network && !(await this.helia.blockstore.has(parsed))) throw new ContentNotFoundError(cid, this.name);
-    const signal =
-      options.signal ?? AbortSignal.timeout(this.options.getTimeoutMs ?? DEFAULT_NETWORK_GET_TIMEOUT_MS);
+    if (!this.options.network && !(await this.helia.blockstore.has(parsed)))
+      throw new ContentNotFoundError(cid, this.name);
+    const signal = options.signal ?? AbortSignal.timeout(this.options.getTimeoutMs ?? DEFAULT_NETWORK_GET_TIMEOUT_MS);
     const chunks: Uint8Array[] = [];
     try {
       for await (const chunk of this.helia.blockstore.get(parsed, { signal, offline: !this.options.network })) {

@@ -120,12 +120,16 @@ export class KuboStore implements ContentStore {
     this.assertOpen();
     const parsed = parseCid(cid);
     try {
-      const found = await this.call("pin/ls", async () => {
-        for await (const pin of this.client.pin.ls({ paths: parsed, signal: options.signal })) {
-          if (pin.cid.equals(parsed)) return true;
-        }
-        return false;
-      }, cid);
+      const found = await this.call(
+        "pin/ls",
+        async () => {
+          for await (const pin of this.client.pin.ls({ paths: parsed, signal: options.signal })) {
+            if (pin.cid.equals(parsed)) return true;
+          }
+          return false;
+        },
+        cid,
+      );
       return found;
     } catch (err) {
       if (err instanceof ContentNotFoundError) return false;
@@ -149,7 +153,10 @@ export class KuboStore implements ContentStore {
     } catch (err) {
       if (err instanceof OffchainError) throw err;
       if (isUnreachable(err)) throw new ContentStoreUnavailableError(this.url, reasonOf(err), { cause: err });
-      if (cid !== undefined && (isKuboNotFound(err) || (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError")) {
+      if (
+        cid !== undefined &&
+        (isKuboNotFound(err) || (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError")
+      ) {
         throw new ContentNotFoundError(cid, this.name, { cause: err });
       }
       throw new ContentStoreRequestError(this.name, operation, reasonOf(err), { cause: err });

@@ -13,12 +13,12 @@ import { PeerKeyFileError } from "../errors";
 export const PEER_KEY_FILE = "peer.key";
 
 /** Loads the node key from `<dir>/peer.key`, creating (atomically) a new Ed25519 key if there is none. */
-export async function loadOrCreatePeerKey(dir: string): Promise<{ privateKey: PrivateKey; peerId: string; created: boolean }> {
+export async function loadOrCreatePeerKey(
+  dir: string,
+): Promise<{ privateKey: PrivateKey; peerId: string; created: boolean }> {
   const file = path.join(dir, PEER_KEY_FILE);
-  const [{ generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf }, { peerIdFromPrivateKey }] = await Promise.all([
-    import("@libp2p/crypto/keys"),
-    import("@libp2p/peer-id"),
-  ]);
+  const [{ generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf }, { peerIdFromPrivateKey }] =
+    await Promise.all([import("@libp2p/crypto/keys"), import("@libp2p/peer-id")]);
   let encoded: Uint8Array | undefined;
   try {
     encoded = await readFile(file);

@@ -115,7 +115,10 @@ export async function storeStatus(dir: string): Promise<StoreStatus> {
   const running = clusterFile !== undefined && isAlive(clusterFile.pid);
   let entries: string[] = [];
   try {
-    entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    entries = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -145,7 +148,9 @@ export function formatStoreStatus(status: StoreStatus): string {
   ];
   if (status.nodes.length === 0) lines.push(`  no nodes (no */${PEER_KEY_FILE}); start them with store:up`);
   for (const node of status.nodes) {
-    lines.push(`  ${node.name.padEnd(16)} ${node.peerId ?? "?"}  ${String(node.blocks).padStart(6)} blocks ${String(node.bytes).padStart(10)} bytes`);
+    lines.push(
+      `  ${node.name.padEnd(16)} ${node.peerId ?? "?"}  ${String(node.blocks).padStart(6)} blocks ${String(node.bytes).padStart(10)} bytes`,
+    );
     for (const address of node.multiaddrs) lines.push(`    ${address}`);
   }
   return lines.join("\n");

@@ -23,7 +23,10 @@ const SWARM_KEY_PATTERN = /^\/key\/swarm\/psk\/1\.0\.0\/\r?\n\/base16\/\r?\n[0-9
 /** Checks the text form of a swarm key; returns it as bytes for `preSharedKey({ psk })`. */
 export function parseSwarmKey(bytes: Uint8Array, file: string): Uint8Array {
   if (!SWARM_KEY_PATTERN.test(Buffer.from(bytes).toString("utf8"))) {
-    throw new SwarmKeyFileError(file, `is not a libp2p swarm key (expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits, one per line)`);
+    throw new SwarmKeyFileError(
+      file,
+      `is not a libp2p swarm key (expected "/key/swarm/psk/1.0.0/", "/base16/" and 64 hex digits, one per line)`,
+    );
   }
   return bytes;
 }
@@ -53,7 +56,10 @@ export async function loadOrCreateSwarmKey(dir: string): Promise<{ key: Uint8Arr
   if (bytes !== undefined) {
     const mode = (await stat(file)).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new SwarmKeyFileError(file, `has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`);
+      throw new SwarmKeyFileError(
+        file,
+        `has mode ${mode.toString(8)}; it must be readable by its owner only (chmod 600)`,
+      );
     }
     return { key: parseSwarmKey(bytes, file), file, created: false };
   }

@@ -14,7 +14,9 @@ export class NoCommunityError extends PartitionError {
   ) {
     super(
       `${source}: no ${k}-clique community at this threshold` +
-        (largestK === undefined ? " (there is no community at any k ≥ 3)" : ` (the largest k with a community is ${largestK})`),
+        (largestK === undefined
+          ? " (there is no community at any k ≥ 3)"
+          : ` (the largest k with a community is ${largestK})`),
     );
   }
 }
@@ -41,7 +43,8 @@ export function chooseCommunities(levels: readonly KCliqueLevel[], options: Choo
   let chosen: KCliqueLevel | undefined;
   if (options.k !== undefined) {
     chosen = levels.find((l) => l.k === options.k);
-    if (chosen === undefined || chosen.communities.length === 0) throw new NoCommunityError(options.k, source, largestK);
+    if (chosen === undefined || chosen.communities.length === 0)
+      throw new NoCommunityError(options.k, source, largestK);
   } else {
     if (largestK === undefined) throw new NoCommunityError(levels[0]?.k ?? 3, source, undefined);
     const exempt = new Set(options.exempt ?? []);

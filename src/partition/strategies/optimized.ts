@@ -65,11 +65,17 @@ export class OptimizeOptionsError extends PartitionError {}
  * incremental deltas (`ChainState`), never by re-evaluating the whole grouping. Deterministic:
  * devices and chains are visited in index order and ties keep the first candidate.
  */
-export function optimizeGrouping(table: PairTable, starts: readonly Grouping[], options: OptimizeOptions = {}): OptimizedGrouping {
+export function optimizeGrouping(
+  table: PairTable,
+  starts: readonly Grouping[],
+  options: OptimizeOptions = {},
+): OptimizedGrouping {
   const minChainSize = options.minChainSize ?? DEFAULT_MIN_CHAIN_SIZE;
   const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
-  if (!Number.isInteger(minChainSize) || minChainSize < 1) throw new OptimizeOptionsError(`minChainSize: must be an integer ≥ 1, got ${minChainSize}`);
-  if (!Number.isInteger(maxRounds) || maxRounds < 0) throw new OptimizeOptionsError(`maxRounds: must be an integer ≥ 0, got ${maxRounds}`);
+  if (!Number.isInteger(minChainSize) || minChainSize < 1)
+    throw new OptimizeOptionsError(`minChainSize: must be an integer ≥ 1, got ${minChainSize}`);
+  if (!Number.isInteger(maxRounds) || maxRounds < 0)
+    throw new OptimizeOptionsError(`maxRounds: must be an integer ≥ 0, got ${maxRounds}`);
   if (starts.length === 0) throw new OptimizeOptionsError("starts: needs at least one grouping to start from");
 
   // Repair every start first and keep the cheapest: the minimum chain size is a hard rule, so the
@@ -93,7 +99,8 @@ export function optimizeGrouping(table: PairTable, starts: readonly Grouping[], 
   let rounds = 0;
   while (rounds < maxRounds && devices.length > 0) {
     rounds += 1;
-    const improved = improveDevices(state, devices, minChainSize, moves) + mergeChains(state, chainsOfDevices(state, devices), moves);
+    const improved =
+      improveDevices(state, devices, minChainSize, moves) + mergeChains(state, chainsOfDevices(state, devices), moves);
     options.onProgress?.(rounds, state.count);
     if (improved === 0) break;
     devices = devicesNear(state, state.takeChangedChains());
@@ -170,13 +177,16 @@ function repairSmallChains(state: ChainState, minChainSize: number): number {
   for (;;) {
     const alive = aliveChains(state);
     if (alive.length <= 1) return repaired;
-    const small = alive.filter((c) => state.size(c) < minChainSize).sort((a, b) => state.size(a) - state.size(b) || a - b);
+    const small = alive
+      .filter((c) => state.size(c) < minChainSize)
+      .sort((a, b) => state.size(a) - state.size(b) || a - b);
     if (small.length === 0) return repaired;
     const chain = small[0];
 
     let targets = state.talkedTo(state.members[chain], [chain]).slice(0, CANDIDATE_CHAINS);
     // A group that talks to nobody else still needs validators: it joins the smallest chain.
-    if (targets.length === 0) targets = [alive.filter((c) => c !== chain).sort((a, b) => state.size(a) - state.size(b) || a - b)[0]];
+    if (targets.length === 0)
+      targets = [alive.filter((c) => c !== chain).sort((a, b) => state.size(a) - state.size(b) || a - b)[0]];
 
     let best: (() => void) | undefined;
     let bestDelta = Infinity;
@@ -203,7 +213,12 @@ function repairSmallChains(state: ChainState, minChainSize: number): number {
  * (negative estimate, see `ChainState.estimateMove`), confirmed by the exact delta. Returns the
  * moves made.
  */
-function improveDevices(state: ChainState, devices: readonly number[], minChainSize: number, moves: MoveCounts): number {
+function improveDevices(
+  state: ChainState,
+  devices: readonly number[],
+  minChainSize: number,
+  moves: MoveCounts,
+): number {
   let improved = 0;
   for (const d of devices) {
     const held = [...state.chainsOf[d]];

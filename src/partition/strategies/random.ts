@@ -28,16 +28,24 @@ export function randomStrategyName(groupCount: number, draw: number): string {
  * whose sizes differ by at most one.
  */
 export function randomGrouping(devices: readonly DeviceId[], groupCount: number, draw: number, seed: number): Grouping {
-  if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > devices.length) throw new GroupCountError(groupCount, devices.length);
+  if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > devices.length)
+    throw new GroupCountError(groupCount, devices.length);
   // One PRNG stream per (group count, draw), so every draw is independent yet follows from the
   // seed; the shuffled list is canonically sorted first so the caller's order does not matter.
-  const order = createRandom(seed, groupCount * DRAWS_PER_GROUP_COUNT + draw).shuffle([...devices].sort(compareDeviceIds));
+  const order = createRandom(seed, groupCount * DRAWS_PER_GROUP_COUNT + draw).shuffle(
+    [...devices].sort(compareDeviceIds),
+  );
   const groups: DeviceId[][] = Array.from({ length: groupCount }, () => []);
   order.forEach((device, i) => groups[i % groupCount].push(device));
   return { name: randomStrategyName(groupCount, draw), groups: canonicalCommunities(groups) };
 }
 
 /** Every random grouping of Table I: for each group count, `draws` seeded draws. */
-export function randomGroupings(devices: readonly DeviceId[], groupCounts: readonly number[], draws: number, seed: number): Grouping[] {
+export function randomGroupings(
+  devices: readonly DeviceId[],
+  groupCounts: readonly number[],
+  draws: number,
+  seed: number,
+): Grouping[] {
   return groupCounts.flatMap((g) => Array.from({ length: draws }, (_, i) => randomGrouping(devices, g, i + 1, seed)));
 }

@@ -21,7 +21,10 @@ export function setFilePath(dir: string, file: string): string {
  * Writes `files` into `dir` (created if needed) as one set, in the order given; if any write fails
  * none of them is touched. Returns the path of each file, by the same keys.
  */
-export async function writeFileSet<K extends string>(dir: string, files: Readonly<Record<K, SetFile>>): Promise<Record<K, string>> {
+export async function writeFileSet<K extends string>(
+  dir: string,
+  files: Readonly<Record<K, SetFile>>,
+): Promise<Record<K, string>> {
   const entries = Object.entries(files) as [K, SetFile][];
   const paths = Object.fromEntries(entries.map(([key, f]) => [key, setFilePath(dir, f.file)])) as Record<K, string>;
   await writeFilesAtomic(entries.map(([key, f]) => ({ path: paths[key], data: f.data })));

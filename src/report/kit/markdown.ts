@@ -11,7 +11,11 @@ function escapeCell(text: string): string {
 }
 
 /** A GitHub-flavoured Markdown table; `align` per column, left by default. */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
   const rule = headers.map((_, i) => ({ left: "---", right: "---:", center: ":---:" })[align[i] ?? "left"]);
   const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
   return [line(headers), line(rule), ...rows.map(line)].join("\n");

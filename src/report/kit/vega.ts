@@ -16,7 +16,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const [vegaLite, vega] = await Promise.all([import("vega-lite"), import("vega")]);
   // Warnings go to the console otherwise; the specs here are fixed, so only errors matter.
   const logger = vega.logger(vega.Error);
-  const view = new vega.View(vega.parse(vegaLite.compile(spec, { logger }).spec), { renderer: "none", logLevel: vega.Error });
+  const view = new vega.View(vega.parse(vegaLite.compile(spec, { logger }).spec), {
+    renderer: "none",
+    logLevel: vega.Error,
+  });
   try {
     return await view.toSVG();
   } finally {

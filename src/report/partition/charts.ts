@@ -17,14 +17,42 @@ const MARGIN = 0.3;
 const ABOVE = "≥ threshold";
 const BELOW = "< threshold";
 const EDGE_STYLE = {
-  color: { field: "strength", type: "nominal", title: "edge strength", scale: { domain: [ABOVE, BELOW], range: ["#d4a000", "#4a7bd0"] } },
-  strokeDash: { field: "strength", type: "nominal", sort: [ABOVE, BELOW], legend: null, scale: { domain: [ABOVE, BELOW], range: [[1, 0], [4, 3]] } },
-  opacity: { field: "strength", type: "nominal", sort: [ABOVE, BELOW], legend: null, scale: { domain: [ABOVE, BELOW], range: [0.9, 0.35] } },
+  color: {
+    field: "strength",
+    type: "nominal",
+    title: "edge strength",
+    scale: { domain: [ABOVE, BELOW], range: ["#d4a000", "#4a7bd0"] },
+  },
+  strokeDash: {
+    field: "strength",
+    type: "nominal",
+    sort: [ABOVE, BELOW],
+    legend: null,
+    scale: {
+      domain: [ABOVE, BELOW],
+      range: [
+        [1, 0],
+        [4, 3],
+      ],
+    },
+  },
+  opacity: {
+    field: "strength",
+    type: "nominal",
+    sort: [ABOVE, BELOW],
+    legend: null,
+    scale: { domain: [ABOVE, BELOW], range: [0.9, 0.35] },
+  },
 } as const;
 /** x and y on the same square domain, so circles stay round. */
 function position(points: readonly { x: number; y: number }[]) {
   const reach = Math.max(1, ...points.map((p) => Math.max(Math.abs(p.x), Math.abs(p.y)))) + MARGIN;
-  const axis = (field: "x" | "y") => ({ field, type: "quantitative" as const, axis: null, scale: { domain: [-reach, reach] } });
+  const axis = (field: "x" | "y") => ({
+    field,
+    type: "quantitative" as const,
+    axis: null,
+    scale: { domain: [-reach, reach] },
+  });
   return { x: axis("x"), y: axis("y") };
 }
 
@@ -70,7 +98,8 @@ function deviceChart(doc: PartitionDocument): TopLevelSpec {
     x: p.x,
     y: p.y,
     community: p.community === 0 ? "uncovered" : `community ${p.community}`,
-    role: p.communities.length >= 2 ? `bridge (${p.communities.join(" + ")})` : p.community === 0 ? "uncovered" : "member",
+    role:
+      p.communities.length >= 2 ? `bridge (${p.communities.join(" + ")})` : p.community === 0 ? "uncovered" : "member",
     kind: p.communities.length >= 2 ? "bridge" : p.community === 0 ? "uncovered" : "member",
   }));
   const axes = position(placed);
@@ -90,8 +119,19 @@ function deviceChart(doc: PartitionDocument): TopLevelSpec {
         encoding: {
           ...axes,
           color: { field: "community", type: "nominal", title: "community", scale: { scheme: "tableau10" } },
-          shape: { field: "kind", type: "nominal", title: "device", scale: { domain: ["member", "bridge", "uncovered"], range: ["circle", "diamond", "square"] } },
-          size: { field: "kind", type: "nominal", sort: ["member", "bridge", "uncovered"], legend: null, scale: { domain: ["member", "bridge", "uncovered"], range: [180, 420, 180] } },
+          shape: {
+            field: "kind",
+            type: "nominal",
+            title: "device",
+            scale: { domain: ["member", "bridge", "uncovered"], range: ["circle", "diamond", "square"] },
+          },
+          size: {
+            field: "kind",
+            type: "nominal",
+            sort: ["member", "bridge", "uncovered"],
+            legend: null,
+            scale: { domain: ["member", "bridge", "uncovered"], range: [180, 420, 180] },
+          },
           tooltip: [{ field: "id" }, { field: "role" }],
         },
       },
@@ -101,7 +141,10 @@ function deviceChart(doc: PartitionDocument): TopLevelSpec {
         encoding: { ...axes, text: { field: "id" } },
       },
     ],
-    resolve: { scale: { color: "independent", size: "independent", opacity: "independent" }, legend: { color: "independent" } },
+    resolve: {
+      scale: { color: "independent", size: "independent", opacity: "independent" },
+      legend: { color: "independent" },
+    },
   } as TopLevelSpec;
 }
 
@@ -135,10 +178,21 @@ function communityChart(doc: PartitionDocument): TopLevelSpec {
   const edges = [...between.entries()]
     .map(([key, weight]) => {
       const [a, b] = key.split(",").map(Number);
-      return { x: centres[a].x, y: centres[a].y, x2: centres[b].x, y2: centres[b].y, strength: weight >= doc.threshold.value ? ABOVE : BELOW, width: weight };
+      return {
+        x: centres[a].x,
+        y: centres[a].y,
+        x2: centres[b].x,
+        y2: centres[b].y,
+        strength: weight >= doc.threshold.value ? ABOVE : BELOW,
+        width: weight,
+      };
     })
     .sort((a, b) => a.width - b.width);
-  const nodes = shown.map(({ index, members }, slot) => ({ ...centres[slot], label: `C${index} (${members.length})`, members: members.length }));
+  const nodes = shown.map(({ index, members }, slot) => ({
+    ...centres[slot],
+    label: `C${index} (${members.length})`,
+    members: members.length,
+  }));
   const axes = position(nodes);
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -153,9 +207,16 @@ function communityChart(doc: PartitionDocument): TopLevelSpec {
       {
         data: { values: nodes },
         mark: { type: "circle", stroke: "#222", strokeWidth: 0.8, color: "#59a14f" },
-        encoding: { ...axes, size: { field: "members", type: "quantitative", title: "devices", scale: { range: [80, 900], zero: false } } },
+        encoding: {
+          ...axes,
+          size: { field: "members", type: "quantitative", title: "devices", scale: { range: [80, 900], zero: false } },
+        },
       },
-      { data: { values: nodes }, mark: { type: "text", dy: -16, fontSize: 9 }, encoding: { ...axes, text: { field: "label" } } },
+      {
+        data: { values: nodes },
+        mark: { type: "text", dy: -16, fontSize: 9 },
+        encoding: { ...axes, text: { field: "label" } },
+      },
     ],
     resolve: { scale: { size: "independent", opacity: "independent" } },
   } as TopLevelSpec;
@@ -179,7 +240,10 @@ export function storageSpec(doc: PartitionDocument): TopLevelSpec {
   ]);
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: "Storage by grouping strategy (formula 1)", subtitle: `${formatInteger(doc.log.records)} records, ${formatInteger(doc.log.devices)} devices` },
+    title: {
+      text: "Storage by grouping strategy (formula 1)",
+      subtitle: `${formatInteger(doc.log.records)} records, ${formatInteger(doc.log.devices)} devices`,
+    },
     width: { step: 44 },
     height: 320,
     data: { values },
@@ -188,7 +252,13 @@ export function storageSpec(doc: PartitionDocument): TopLevelSpec {
       x: { field: "strategy", type: "nominal", sort: names, title: null, axis: { labelAngle: -40 } },
       xOffset: { field: "measure", type: "nominal", sort: ["count", "cross"] },
       y: { field: "value", type: "quantitative", title: "record copies stored" },
-      color: { field: "measure", type: "nominal", title: null, sort: ["count", "cross"], scale: { range: ["#4e79a7", "#e15759"] } },
+      color: {
+        field: "measure",
+        type: "nominal",
+        title: null,
+        sort: ["count", "cross"],
+        scale: { range: ["#4e79a7", "#e15759"] },
+      },
       tooltip: [{ field: "strategy" }, { field: "measure" }, { field: "value", format: "," }],
     },
   } as TopLevelSpec;

@@ -24,13 +24,23 @@ const MEMBER_RADIUS = 0.38;
 const OUTER_RADIUS = 1.75;
 const BRIDGE_SPREAD = 0.12;
 
-function onCircle(radius: number, index: number, count: number, cx = 0, cy = 0, phase = -Math.PI / 2): [number, number] {
+function onCircle(
+  radius: number,
+  index: number,
+  count: number,
+  cx = 0,
+  cy = 0,
+  phase = -Math.PI / 2,
+): [number, number] {
   const angle = phase + (2 * Math.PI * index) / Math.max(count, 1);
   return [cx + radius * Math.cos(angle), cy + radius * Math.sin(angle)];
 }
 
 /** A deterministic position for every device of `devices` from the chosen communities. */
-export function layoutTrustGraph(devices: readonly DeviceId[], chosen: Pick<ChosenPartition, "communities">): PlacedDevice[] {
+export function layoutTrustGraph(
+  devices: readonly DeviceId[],
+  chosen: Pick<ChosenPartition, "communities">,
+): PlacedDevice[] {
   const communities = chosen.communities;
   const m = communities.length;
   const centres = communities.map((_, i) => (m === 1 ? ([0, 0] as [number, number]) : onCircle(CENTRE_RADIUS, i, m)));

@@ -24,7 +24,10 @@ export async function writePartitionOutputs(outDir: string, doc: PartitionDocume
   const [trustGraph, storage] = await Promise.all([renderSvg(trustGraphSpec(doc)), renderSvg(storageSpec(doc))]);
   return writeFileSet(outDir, {
     partition: { file: OUTPUT_FILES.partition, data: formatPartition(doc) },
-    report: { file: OUTPUT_FILES.report, data: renderReport(doc, { trustGraph: OUTPUT_FILES.trustGraph, storage: OUTPUT_FILES.storage }) },
+    report: {
+      file: OUTPUT_FILES.report,
+      data: renderReport(doc, { trustGraph: OUTPUT_FILES.trustGraph, storage: OUTPUT_FILES.storage }),
+    },
     trustGraph: { file: OUTPUT_FILES.trustGraph, data: trustGraph },
     storage: { file: OUTPUT_FILES.storage, data: storage },
   });

@@ -1,6 +1,14 @@
 /** report.md of a partition run: the paper's Tables I and II beside ours, the communities, the threshold, the charts. Pure. */
 import type { PartitionDocument, StrategyOutcome } from "../../partition/document";
-import { formatInteger, formatPercent, formatRatio, heading, markdownDocument, markdownTable, section } from "../kit/markdown";
+import {
+  formatInteger,
+  formatPercent,
+  formatRatio,
+  heading,
+  markdownDocument,
+  markdownTable,
+  section,
+} from "../kit/markdown";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper";
 
 /** File names of the charts the report links to (written beside it). */
@@ -57,7 +65,19 @@ function tableI(doc: PartitionDocument): string {
     ];
   });
   return markdownTable(
-    ["strategy", "chains", "inter-chain nodes", "count", "cross", "storage ratio", "cross share", "paper: method", "paper: inter-chain", "paper: count", "paper: cross"],
+    [
+      "strategy",
+      "chains",
+      "inter-chain nodes",
+      "count",
+      "cross",
+      "storage ratio",
+      "cross share",
+      "paper: method",
+      "paper: inter-chain",
+      "paper: count",
+      "paper: cross",
+    ],
     rows,
     ["left", "right", "right", "right", "right", "right", "right", "left", "right", "right", "right"],
   );
@@ -92,7 +112,15 @@ function tableII(doc: PartitionDocument): string {
     ];
   });
   return markdownTable(
-    ["paper: method", "paper: storage", "ours", "ours: storage ratio", "paper: query / concurrency", "ours: query speed", "ours: concurrency"],
+    [
+      "paper: method",
+      "paper: storage",
+      "ours",
+      "ours: storage ratio",
+      "paper: query / concurrency",
+      "ours: query speed",
+      "ours: concurrency",
+    ],
     rows,
     ["left", "right", "left", "right", "left", "left", "left"],
   );
@@ -129,12 +157,20 @@ function chosenSection(doc: PartitionDocument): string {
       ["left", "right", "left"],
     ),
   ];
-  if (chosen.communities.length > shown.length) lines.push("", `(${formatInteger(chosen.communities.length - shown.length)} smaller communities not listed; see partition.json.)`);
-  const bridges = chosen.interChainNodes.slice(0, MAX_LISTED_IDS).map((d) => `${d} (communities ${held.get(d)?.join(", ")})`);
+  if (chosen.communities.length > shown.length)
+    lines.push(
+      "",
+      `(${formatInteger(chosen.communities.length - shown.length)} smaller communities not listed; see partition.json.)`,
+    );
+  const bridges = chosen.interChainNodes
+    .slice(0, MAX_LISTED_IDS)
+    .map((d) => `${d} (communities ${held.get(d)?.join(", ")})`);
   lines.push(
     "",
     `Inter-chain devices (in two or more communities): ${bridges.length === 0 ? "none" : bridges.join("; ")}` +
-      (chosen.interChainNodes.length > MAX_LISTED_IDS ? `, … (${chosen.interChainNodes.length - MAX_LISTED_IDS} more)` : "") +
+      (chosen.interChainNodes.length > MAX_LISTED_IDS
+        ? `, … (${chosen.interChainNodes.length - MAX_LISTED_IDS} more)`
+        : "") +
       ".",
     "",
     `Uncovered devices (each a chain of its own): ${listIds(chosen.uncovered)}.`,
@@ -183,7 +219,10 @@ function optimizedSection(doc: PartitionDocument): string {
  * paper's figures beside ours, clique percolation by k, the chosen partition and its inter-chain
  * devices, the threshold, the optimized strategy, and links to the two charts.
  */
-export function renderReport(doc: PartitionDocument, charts: ReportCharts = { trustGraph: "trust-graph.svg", storage: "storage.svg" }): string {
+export function renderReport(
+  doc: PartitionDocument,
+  charts: ReportCharts = { trustGraph: "trust-graph.svg", storage: "storage.svg" },
+): string {
   const { log } = doc;
   return markdownDocument([
     heading(`Partition report: ${log.file}`),

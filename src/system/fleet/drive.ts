@@ -50,7 +50,10 @@ export interface DriveContext {
 }
 
 /** Runs `run`'s unit through every reading and snapshot and waits until all it sent is mined. */
-export async function driveUnit(run: UnitRun, { options, plan, deviceIndex, rotation, tally }: DriveContext): Promise<void> {
+export async function driveUnit(
+  run: UnitRun,
+  { options, plan, deviceIndex, rotation, tally }: DriveContext,
+): Promise<void> {
   const sensor = new SyntheticSensor({ seed: sensorSeed(options.seed, deviceIndex), count: options.readingsPerDevice });
   await run.unit.shareWith(plan.thirdParty.publicKey);
   for (let k = 1; k <= options.uploadsPerDevice; k++) {
@@ -71,7 +74,8 @@ export async function driveUnit(run: UnitRun, { options, plan, deviceIndex, rota
         run.writeMs += ms;
       },
     });
-    if (k === CROSS_SHARE_AFTER_SNAPSHOT && plan.crossThirdParty !== undefined) await run.unit.shareWith(plan.crossThirdParty.publicKey);
+    if (k === CROSS_SHARE_AFTER_SNAPSHOT && plan.crossThirdParty !== undefined)
+      await run.unit.shareWith(plan.crossThirdParty.publicKey);
     if (k === ROTATE_AFTER_SNAPSHOT && rotation?.device === run.device) {
       // The authorizations of the records so far must be mined before they can be revoked.
       await abortable(run.unit.idle(), options.signal, FLEET_STEP);

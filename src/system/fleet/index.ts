@@ -61,7 +61,15 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       tally.watch(run);
     });
     await Promise.all(
-      runs.map((run) => driveUnit(run, { options, plan: options.plan.find((p) => p.chain === run.chain)!, deviceIndex: deviceIndex.get(run.device) ?? 0, rotation, tally })),
+      runs.map((run) =>
+        driveUnit(run, {
+          options,
+          plan: options.plan.find((p) => p.chain === run.chain)!,
+          deviceIndex: deviceIndex.get(run.device) ?? 0,
+          rotation,
+          tally,
+        }),
+      ),
     );
     tally.report();
     return {

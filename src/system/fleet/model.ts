@@ -109,7 +109,11 @@ export interface FleetResult {
 }
 
 /** What one unit counts of itself while it runs (the rest of its {@link UnitFigures} is read at the end). */
-export type UnitCounts = { -readonly [K in keyof Omit<UnitFigures, "earned" | "spent" | "balance" | "device" | "chain" | "address" | "epr" | "failures">]: number };
+export type UnitCounts = {
+  -readonly [
+    K in keyof Omit<UnitFigures, "earned" | "spent" | "balance" | "device" | "chain" | "address" | "epr" | "failures">
+  ]: number;
+};
 
 /** A running unit with what it saw. */
 export interface UnitRun {

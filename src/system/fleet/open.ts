@@ -34,7 +34,9 @@ export function unitStateDir(stateDir: string, device: DeviceId): string {
  */
 function partFunding(options: FleetOptions): { lowWater: bigint; target: bigint } {
   return {
-    lowWater: DEFAULT_PART_PRICE * BigInt(maxFires(Math.min(options.readingBatch, options.readingsPerDevice), options.countThreshold)),
+    lowWater:
+      DEFAULT_PART_PRICE *
+      BigInt(maxFires(Math.min(options.readingBatch, options.readingsPerDevice), options.countThreshold)),
     target: DEFAULT_PART_PRICE * BigInt(maxPartOrders(options.readingsPerDevice, options.countThreshold)),
   };
 }
@@ -49,12 +51,17 @@ export async function openUnits(options: FleetOptions, opened: (run: UnitRun) =>
   const runs: UnitRun[] = [];
   // The public keys of every provider and third party: a reader that moves its identity to one of
   // these accounts gets later snapshots sealed for it.
-  const participantKeys = new Map(options.plan.flatMap((p) => [p.provider, p.thirdParty]).map((p) => [p.address, p.publicKey]));
+  const participantKeys = new Map(
+    options.plan.flatMap((p) => [p.provider, p.thirdParty]).map((p) => [p.address, p.publicKey]),
+  );
   const funding = partFunding(options);
   const settled = await Promise.allSettled(
     options.plan.flatMap((plan) =>
       plan.devices.map(async (device) => {
-        const resolved = unitChainFromTopology(options.chainsDir, device, { chain: plan.chain, mnemonic: options.mnemonic });
+        const resolved = unitChainFromTopology(options.chainsDir, device, {
+          chain: plan.chain,
+          mnemonic: options.mnemonic,
+        });
         const epr = getAddress(options.eprs[device]);
         const unit = await IoTUnit.open({
           wallet: resolved.wallet,
@@ -64,7 +71,11 @@ export async function openUnits(options: FleetOptions, opened: (run: UnitRun) =>
           machine: resolved.wallet.address,
           stateDir: unitStateDir(options.stateDir, device),
           batch: { size: options.readingBatch, maxDelayMs: BATCH_MAX_DELAY_MS },
-          sharing: { store: options.stores.of(plan.chain).node.store, relationships: [{ epr, provider: plan.provider.publicKey }], readerKeyOf: (account) => participantKeys.get(account) },
+          sharing: {
+            store: options.stores.of(plan.chain).node.store,
+            relationships: [{ epr, provider: plan.provider.publicKey }],
+            readerKeyOf: (account) => participantKeys.get(account),
+          },
           funding,
           queue: { pollIntervalMs: RECEIPT_POLL_MS },
         });
@@ -73,7 +84,16 @@ export async function openUnits(options: FleetOptions, opened: (run: UnitRun) =>
           chain: plan.chain,
           epr,
           unit,
-          figures: { readings: 0, batches: 0, serviceRequests: 0, partOrders: 0, statusRecords: 0, authorizations: 0, revocations: 0, reverted: 0 },
+          figures: {
+            readings: 0,
+            batches: 0,
+            serviceRequests: 0,
+            partOrders: 0,
+            statusRecords: 0,
+            authorizations: 0,
+            revocations: 0,
+            reverted: 0,
+          },
           failures: [],
           writeMs: 0,
         };

@@ -27,5 +27,7 @@ export function readingsBefore(k: number, readings: number, uploads: number): nu
 /** The run's reader rotation: the first device of the first community with devices revokes that community's third party (none with too few snapshots). */
 export function readerRotation(plan: readonly CommunityPlan[], uploadsPerDevice: number): ReaderRotation | undefined {
   const rotating = plan.find((p) => p.devices.length > 0);
-  return rotating === undefined || uploadsPerDevice < ROTATE_AFTER_SNAPSHOT ? undefined : { device: rotating.devices[0], reader: rotating.thirdParty.address };
+  return rotating === undefined || uploadsPerDevice < ROTATE_AFTER_SNAPSHOT
+    ? undefined
+    : { device: rotating.devices[0], reader: rotating.thirdParty.address };
 }

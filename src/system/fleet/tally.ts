@@ -28,8 +28,21 @@ interface PendingUpload {
 const IPFS_URI_SCHEME = /^ipfs:\/\//;
 
 export class FleetTally {
-  readonly counts: FleetCounts = { readingsTaken: 0, readingsApplied: 0, batches: 0, serviceRequests: 0, partOrders: 0, statusRecords: 0, authorizations: 0, revocations: 0, reverted: 0 };
-  readonly writeStepsMs = Object.fromEntries(WRITE_STEPS.map((s) => [s, [] as number[]])) as unknown as Record<SharingStep, number[]>;
+  readonly counts: FleetCounts = {
+    readingsTaken: 0,
+    readingsApplied: 0,
+    batches: 0,
+    serviceRequests: 0,
+    partOrders: 0,
+    statusRecords: 0,
+    authorizations: 0,
+    revocations: 0,
+    reverted: 0,
+  };
+  readonly writeStepsMs = Object.fromEntries(WRITE_STEPS.map((s) => [s, [] as number[]])) as unknown as Record<
+    SharingStep,
+    number[]
+  >;
   readonly shareLatencyMs: number[] = [];
   readonly queuedShareLatencyMs: number[] = [];
   private readonly uploadStarted = new Map<string, number>();
@@ -61,7 +74,8 @@ export class FleetTally {
     const { counts } = this;
     const f = run.figures;
     const key = (epr: string, id: bigint | number) => `${getAddress(epr)}#${id}`;
-    const on = <K extends keyof IoTUnitEvents>(event: K, listener: (...args: IoTUnitEvents[K]) => void) => run.unit.on(event, listener as never);
+    const on = <K extends keyof IoTUnitEvents>(event: K, listener: (...args: IoTUnitEvents[K]) => void) =>
+      run.unit.on(event, listener as never);
     on("readingsApplied", (e) => {
       f.readings += e.readings;
       f.batches += 1;
@@ -78,10 +92,17 @@ export class FleetTally {
       counts.partOrders += 1;
     });
     on("statusUploaded", (upload) => {
-      this.pendingUploads.set(`${run.device}#${upload.nonce}`, { cid: upload.cid, contentHash: upload.contentHash, sequence: upload.sequence, sealedFor: upload.readers, writeMs: run.writeMs });
+      this.pendingUploads.set(`${run.device}#${upload.nonce}`, {
+        cid: upload.cid,
+        contentHash: upload.contentHash,
+        sequence: upload.sequence,
+        sealedFor: upload.readers,
+        writeMs: run.writeMs,
+      });
     });
     run.unit.queue.on("sent", (entry) => {
-      if (entry.kind === "record" && !this.recordSent.has(`${run.device}#${entry.nonce}`)) this.recordSent.set(`${run.device}#${entry.nonce}`, performance.now());
+      if (entry.kind === "record" && !this.recordSent.has(`${run.device}#${entry.nonce}`))
+        this.recordSent.set(`${run.device}#${entry.nonce}`, performance.now());
     });
     on("recordAdded", (e) => {
       const now = performance.now();

@@ -19,7 +19,8 @@ function saysUp(message: string): boolean {
 
 export const chainsStep: Step<"chains", { readonly partition: RunPartition }, ChainsUpResult> = {
   name: "chains",
-  title: ({ before }) => `starting the main chain and ${before.partition.document.chosen.communities.length} community chains on free ports`,
+  title: ({ before }) =>
+    `starting the main chain and ${before.partition.document.chosen.communities.length} community chains on free ports`,
   async run({ options, paths, environment, onShutdown }, progress) {
     let started = 0;
     const result = await chainsUp({
@@ -35,7 +36,8 @@ export const chainsStep: Step<"chains", { readonly partition: RunPartition }, Ch
         progress(`${started} up — ${message}`);
       },
     });
-    if (!options.keepChains) onShutdown({ what: "the chains", stop: async () => void (await chainsDown(paths.chains)) });
+    if (!options.keepChains)
+      onShutdown({ what: "the chains", stop: async () => void (await chainsDown(paths.chains)) });
     return result;
   },
   summary: (result) => result.chains.map((c) => `${c.name} ${c.rpc}`).join(", "),

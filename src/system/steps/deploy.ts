@@ -18,7 +18,8 @@ function sum<T>(items: readonly T[], of: (item: T) => number): number {
 
 export const deployStep: Step<"deploy", object, RunDeployment> = {
   name: "deploy",
-  title: () => "Ignition modules: AnchorHub on main; DataToken, Register, RelationshipFactory, MaintenanceService, RecordLog on each community",
+  title: () =>
+    "Ignition modules: AnchorHub on main; DataToken, Register, RelationshipFactory, MaintenanceService, RecordLog on each community",
   async run({ paths, environment }, progress) {
     const deployed = await deployAll({
       dir: paths.chains,

@@ -43,7 +43,11 @@ type Before = {
 /** The block height of every chain of the run, by name. */
 async function chainHeights(topology: RunDeployment["topology"]): Promise<Record<string, number>> {
   const heights: Record<string, number> = {};
-  await Promise.all(allChains(topology).map(async (chain) => (heights[chain.name] = Number(await rpcCall<string>(chain.rpc, "eth_blockNumber")))));
+  await Promise.all(
+    allChains(topology).map(
+      async (chain) => (heights[chain.name] = Number(await rpcCall<string>(chain.rpc, "eth_blockNumber"))),
+    ),
+  );
   return heights;
 }
 
@@ -51,9 +55,15 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
   name: "report",
   title: () => "report.md, report.json and charts",
   async run({ before, options, paths, timing }) {
-    const { traffic, partition, deploy, participants, store, units, records, verification, security, economics } = before;
+    const { traffic, partition, deploy, participants, store, units, records, verification, security, economics } =
+      before;
     const heights = await chainHeights(deploy.topology);
-    const partitionFiles = Object.fromEntries(Object.entries(partition.files).map(([name, file]) => [name, path.relative(paths.root, file).split(path.sep).join("/")]));
+    const partitionFiles = Object.fromEntries(
+      Object.entries(partition.files).map(([name, file]) => [
+        name,
+        path.relative(paths.root, file).split(path.sep).join("/"),
+      ]),
+    );
     const { steps, seconds } = timing();
     const report = buildRunReport({
       options,
@@ -83,5 +93,6 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
     });
     return { report, files };
   },
-  summary: ({ report, files }) => `${relative(files.markdown)}, ${relative(files.json)}, ${files.charts.length} charts; ${report.checks.filter((c) => c.passed).length}/${report.checks.length} checks passed`,
+  summary: ({ report, files }) =>
+    `${relative(files.markdown)}, ${relative(files.json)}, ${files.charts.length} charts; ${report.checks.filter((c) => c.passed).length}/${report.checks.length} checks passed`,
 };

@@ -67,7 +67,10 @@ export type MadeBy<Steps extends readonly AnyStep[]> = { readonly [S in Steps[nu
  * `true` when every step of `Steps` reads only what the steps before it made; otherwise the
  * name of the first step that reads something no earlier step made.
  */
-export type StepsInOrder<Steps extends readonly AnyStep[], Made = object> = Steps extends readonly [infer First extends AnyStep, ...infer Rest extends readonly AnyStep[]]
+export type StepsInOrder<Steps extends readonly AnyStep[], Made = object> = Steps extends readonly [
+  infer First extends AnyStep,
+  ...infer Rest extends readonly AnyStep[],
+]
   ? Made extends StepBefore<First>
     ? StepsInOrder<Rest, Made & { readonly [N in First["name"]]: StepMade<First> }>
     : `step "${First["name"]}" reads what no earlier step made`

@@ -19,23 +19,34 @@ export interface TrafficLog {
 }
 
 function trafficLog({ options, paths }: StepContext<object>): TrafficLog {
-  return options.log === undefined ? { file: paths.traffic, generated: true } : { file: path.resolve(options.log), generated: false };
+  return options.log === undefined
+    ? { file: paths.traffic, generated: true }
+    : { file: path.resolve(options.log), generated: false };
 }
 
 export const trafficStep: Step<"traffic", object, TrafficLog> = {
   name: "traffic",
   title: (context) => {
     const { file, generated } = trafficLog(context);
-    return generated ? `generating the factory workload: ${figure(context.options.records)} records of ${context.options.devices} devices` : `using ${relative(file)}`;
+    return generated
+      ? `generating the factory workload: ${figure(context.options.records)} records of ${context.options.devices} devices`
+      : `using ${relative(file)}`;
   },
   async run(context, progress) {
     const { options, paths } = context;
     const log = trafficLog(context);
     if (!log.generated && !fs.existsSync(log.file)) throw new StartOptionError("log", `${log.file} does not exist`);
-    if (!log.generated && path.resolve(log.file).startsWith(paths.root + path.sep)) throw new StartOptionError("log", `${log.file} lies inside the run directory, which the run replaces`);
+    if (!log.generated && path.resolve(log.file).startsWith(paths.root + path.sep))
+      throw new StartOptionError("log", `${log.file} lies inside the run directory, which the run replaces`);
     await prepareRunDir(paths, { options });
     if (log.generated) {
-      await writeTrafficLog(log.file, { devices: options.devices, records: options.records, groups: options.groups, seed: options.seed, onProgress: (written, total) => progress(`${figure(written)}/${figure(total)} records`) });
+      await writeTrafficLog(log.file, {
+        devices: options.devices,
+        records: options.records,
+        groups: options.groups,
+        seed: options.seed,
+        onProgress: (written, total) => progress(`${figure(written)}/${figure(total)} records`),
+      });
     }
     return log;
   },

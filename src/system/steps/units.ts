@@ -49,7 +49,14 @@ export const unitsStep: Step<"units", Before, RunUnits> = {
       signal: environment.signal,
       onProgress: (c) => progress(counts(c)),
     });
-    const attestations = await attestSharedRecords({ topology, plan, records: fleet.records, stores, mnemonic: environment.mnemonic, onProgress: (n) => progress(`${n} records attested`) });
+    const attestations = await attestSharedRecords({
+      topology,
+      plan,
+      records: fleet.records,
+      stores,
+      mnemonic: environment.mnemonic,
+      onProgress: (n) => progress(`${n} records attested`),
+    });
     return { fleet, attestations };
   },
   summary: ({ fleet: { counts }, attestations }) =>

@@ -39,7 +39,12 @@ export const verificationStep: Step<"verification", Before, VerificationResult> 
     const copies = [...result.records, ...result.crossRecords.flatMap((c) => c.copies)];
     return (
       `${copies.filter((c) => c.valid).length}/${copies.length} records VALID; tampered proof ${result.tampered?.valid === false ? `INVALID (${result.tampered.reason})` : "NOT rejected"}; ` +
-      `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${result.reads.filter((r) => r.outcome === "refused").map((r) => `${r.reader} refused (${r.status})`).join(", ") || "none refused"}`
+      `${result.reads.filter((r) => r.outcome === "read").length} gateway reads, ${
+        result.reads
+          .filter((r) => r.outcome === "refused")
+          .map((r) => `${r.reader} refused (${r.status})`)
+          .join(", ") || "none refused"
+      }`
     );
   },
 };

@@ -23,7 +23,15 @@ interface Model {
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("anchor" as const), count: fc.integer({ min: 1, max: 5 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("forged" as const), count: fc.integer({ min: 1, max: 4 }), at: fc.nat(), byte: fc.integer({ min: 1, max: 255 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("forged" as const),
+      count: fc.integer({ min: 1, max: 4 }),
+      at: fc.nat(),
+      byte: fc.integer({ min: 1, max: 255 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reset" as const), height: fc.nat(), honest: fc.boolean() }) },
 );
 
@@ -52,7 +60,12 @@ describe("AnchorHub invariant: every stored checkpoint descends from its epoch's
       // only an honest trust root can have descendants: they are then the real blocks
       expect(model.rootHonest).to.equal(true);
       const checkpoint = await hub.checkpointAt(CHAIN_ID, h);
-      expect([checkpoint.epoch, checkpoint.blockHash, checkpoint.stateRoot, checkpoint.parentHash]).to.deep.equal([BigInt(model.epoch), at(h).hash, at(h).stateRoot, at(h - 1).hash]);
+      expect([checkpoint.epoch, checkpoint.blockHash, checkpoint.stateRoot, checkpoint.parentHash]).to.deep.equal([
+        BigInt(model.epoch),
+        at(h).hash,
+        at(h).stateRoot,
+        at(h - 1).hash,
+      ]);
     }
     if (model.rootHonest) expect(root.blockHash).to.equal(at(model.trustedHeight).hash);
   }
@@ -70,7 +83,13 @@ describe("AnchorHub invariant: every stored checkpoint descends from its epoch's
           if (c.kind === "reset") {
             const height = base + (c.height % SPAN);
             await hub.resetChain(CHAIN_ID, height, c.honest ? at(height).hash : ethers.id(`forged root ${height}`));
-            Object.assign(model, { epoch: model.epoch + 1, trustedHeight: height, rootHonest: c.honest, last: height, anchored: new Set() });
+            Object.assign(model, {
+              epoch: model.epoch + 1,
+              trustedHeight: height,
+              rootHonest: c.honest,
+              last: height,
+              anchored: new Set(),
+            });
           } else {
             const to = Math.min(model.last + c.count, top);
             if (to === model.last) continue;

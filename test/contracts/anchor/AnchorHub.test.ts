@@ -43,11 +43,17 @@ describe("AnchorHub", () => {
       const hash = ethers.id("block 7");
       expect(await hub.isRegistered(OTHER_CHAIN)).to.equal(false);
       await expect(hub.connect(admin).registerChain(OTHER_CHAIN, 7, hash))
-        .to.emit(hub, "ChainRegistered").withArgs(OTHER_CHAIN, 7n, hash, admin.address);
+        .to.emit(hub, "ChainRegistered")
+        .withArgs(OTHER_CHAIN, 7n, hash, admin.address);
       expect(await hub.isRegistered(OTHER_CHAIN)).to.equal(true);
       expect(await hub.lastAnchoredHeight(OTHER_CHAIN)).to.equal(7n);
       const root = await hub.trustRoot(OTHER_CHAIN);
-      expect([root.height, root.blockHash, root.stateRoot, root.parentHash]).to.deep.equal([7n, hash, ethers.ZeroHash, ethers.ZeroHash]);
+      expect([root.height, root.blockHash, root.stateRoot, root.parentHash]).to.deep.equal([
+        7n,
+        hash,
+        ethers.ZeroHash,
+        ethers.ZeroHash,
+      ]);
       expect((await hub.latestCheckpoint(OTHER_CHAIN)).blockHash).to.equal(hash);
       expect((await hub.checkpointAt(OTHER_CHAIN, 7)).blockHash).to.equal(hash);
     });
@@ -63,9 +69,11 @@ describe("AnchorHub", () => {
       const { hub } = await loadFixture(deployHub);
       await hub.registerChain(OTHER_CHAIN, 0, ethers.id("g"));
       await expect(hub.registerChain(OTHER_CHAIN, 5, ethers.id("h")))
-        .to.be.revertedWithCustomError(hub, "AnchorHubChainAlreadyRegistered").withArgs(OTHER_CHAIN);
+        .to.be.revertedWithCustomError(hub, "AnchorHubChainAlreadyRegistered")
+        .withArgs(OTHER_CHAIN);
       await expect(hub.registerChain(OTHER_CHAIN + 1n, 3, ethers.ZeroHash))
-        .to.be.revertedWithCustomError(hub, "AnchorHubZeroBlockHash").withArgs(OTHER_CHAIN + 1n, 3n);
+        .to.be.revertedWithCustomError(hub, "AnchorHubZeroBlockHash")
+        .withArgs(OTHER_CHAIN + 1n, 3n);
     });
   });
 
@@ -79,13 +87,19 @@ describe("AnchorHub", () => {
         .withArgs(CHAIN_ID, 10n, 0n, tip.hash, tip.stateRoot, tip.parentHash, 10n, relayer.address);
       expect(await hub.lastAnchoredHeight(CHAIN_ID)).to.equal(10n);
       const latest = await hub.latestCheckpoint(CHAIN_ID);
-      expect([latest.height, latest.blockHash, latest.stateRoot, latest.parentHash]).to.deep.equal([10n, tip.hash, tip.stateRoot, tip.parentHash]);
+      expect([latest.height, latest.blockHash, latest.stateRoot, latest.parentHash]).to.deep.equal([
+        10n,
+        tip.hash,
+        tip.stateRoot,
+        tip.parentHash,
+      ]);
       expect((await hub.checkpointAt(CHAIN_ID, 10)).stateRoot).to.equal(tip.stateRoot);
 
       // the next checkpoint links to this one
       const more = await fetchHeaders(ethers.provider, 11n, 12n);
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 12, more[1].hash, rlps(more)))
-        .to.emit(hub, "CheckpointAnchored").withArgs(CHAIN_ID, 12n, 0n, more[1].hash, more[1].stateRoot, more[0].hash, 2n, relayer.address);
+        .to.emit(hub, "CheckpointAnchored")
+        .withArgs(CHAIN_ID, 12n, 0n, more[1].hash, more[1].stateRoot, more[0].hash, 2n, relayer.address);
       expect(await hub.lastAnchoredHeight(CHAIN_ID)).to.equal(12n);
     });
 
@@ -103,7 +117,8 @@ describe("AnchorHub", () => {
       const { hub, relayer } = await loadFixture(deployRegisteredHub);
       const [header] = await fetchHeaders(ethers.provider, 1n, 1n);
       await expect(hub.connect(relayer).anchor(OTHER_CHAIN, 1, header.hash, [header.rlp]))
-        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain").withArgs(OTHER_CHAIN);
+        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain")
+        .withArgs(OTHER_CHAIN);
     });
 
     it("reverts for a height not above the last anchor", async () => {
@@ -111,25 +126,35 @@ describe("AnchorHub", () => {
       const headers = await fetchHeaders(ethers.provider, 1n, 5n);
       await hub.connect(relayer).anchor(CHAIN_ID, 5, headers[4].hash, rlps(headers));
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 5, headers[4].hash, []))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeightNotIncreasing").withArgs(CHAIN_ID, 5n, 5n);
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeightNotIncreasing")
+        .withArgs(CHAIN_ID, 5n, 5n);
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 3, headers[2].hash, rlps(headers.slice(0, 3))))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeightNotIncreasing").withArgs(CHAIN_ID, 5n, 3n);
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeightNotIncreasing")
+        .withArgs(CHAIN_ID, 5n, 3n);
     });
 
     it("reverts unless there is one header per block since the last anchor", async () => {
       const { hub, relayer } = await loadFixture(deployRegisteredHub);
       const headers = await fetchHeaders(ethers.provider, 1n, 5n);
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 5, headers[4].hash, rlps(headers.slice(1))))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderCountMismatch").withArgs(CHAIN_ID, 5n, 4n);
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderCountMismatch")
+        .withArgs(CHAIN_ID, 5n, 4n);
     });
 
     it("reverts for a header that is not an RLP block header", async () => {
       const { hub, relayer } = await loadFixture(deployRegisteredHub);
       const headers = await fetchHeaders(ethers.provider, 1n, 3n);
       const truncated = headers[1].rlp.slice(0, 2 + 2 * 300);
-      for (const bad of ["0x", "0xc0", ethers.hexlify(ethers.randomBytes(600)), truncated, flipByte(headers[1].rlp, 1)]) {
+      for (const bad of [
+        "0x",
+        "0xc0",
+        ethers.hexlify(ethers.randomBytes(600)),
+        truncated,
+        flipByte(headers[1].rlp, 1),
+      ]) {
         await expect(hub.connect(relayer).anchor(CHAIN_ID, 3, headers[2].hash, [headers[0].rlp, bad, headers[2].rlp]))
-          .to.be.revertedWithCustomError(hub, "AnchorHubMalformedHeader").withArgs(CHAIN_ID, 2n);
+          .to.be.revertedWithCustomError(hub, "AnchorHubMalformedHeader")
+          .withArgs(CHAIN_ID, 2n);
       }
     });
 
@@ -137,7 +162,8 @@ describe("AnchorHub", () => {
       const { hub, relayer } = await loadFixture(deployRegisteredHub);
       const headers = await fetchHeaders(ethers.provider, 1n, 3n);
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 2, headers[2].hash, rlps(headers.slice(1))))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderNumberMismatch").withArgs(CHAIN_ID, 1n, 2n);
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderNumberMismatch")
+        .withArgs(CHAIN_ID, 1n, 2n);
     });
 
     it("reverts when a parent link is broken: another trust root, or a forged state root in between", async () => {
@@ -146,13 +172,19 @@ describe("AnchorHub", () => {
       const fakeRoot = ethers.id("another genesis");
       await hub.registerChain(OTHER_CHAIN, 0, fakeRoot);
       await expect(hub.connect(relayer).anchor(OTHER_CHAIN, 4, headers[3].hash, rlps(headers)))
-        .to.be.revertedWithCustomError(hub, "AnchorHubBrokenParentLink").withArgs(OTHER_CHAIN, 1n, fakeRoot, genesis.hash);
+        .to.be.revertedWithCustomError(hub, "AnchorHubBrokenParentLink")
+        .withArgs(OTHER_CHAIN, 1n, fakeRoot, genesis.hash);
 
       // flip a byte of block 2's state root (list prefix 3 bytes + 88): its hash changes, so block 3's link breaks
       const forged = flipByte(headers[1].rlp, 3 + 100);
       const forgedHash = ethers.keccak256(forged);
-      await expect(hub.connect(relayer).anchor(CHAIN_ID, 4, headers[3].hash, [headers[0].rlp, forged, headers[2].rlp, headers[3].rlp]))
-        .to.be.revertedWithCustomError(hub, "AnchorHubBrokenParentLink").withArgs(CHAIN_ID, 3n, forgedHash, headers[1].hash);
+      await expect(
+        hub
+          .connect(relayer)
+          .anchor(CHAIN_ID, 4, headers[3].hash, [headers[0].rlp, forged, headers[2].rlp, headers[3].rlp]),
+      )
+        .to.be.revertedWithCustomError(hub, "AnchorHubBrokenParentLink")
+        .withArgs(CHAIN_ID, 3n, forgedHash, headers[1].hash);
     });
 
     it("reverts when the last header does not hash to the claimed block hash", async () => {
@@ -160,24 +192,36 @@ describe("AnchorHub", () => {
       const headers = await fetchHeaders(ethers.provider, 1n, 3n);
       const claimed = ethers.id("not block 3");
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 3, claimed, rlps(headers)))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderHashMismatch").withArgs(CHAIN_ID, 3n, claimed, headers[2].hash);
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderHashMismatch")
+        .withArgs(CHAIN_ID, 3n, claimed, headers[2].hash);
       // a forged last header (its state root changed) fails the same way
       const forged = flipByte(headers[2].rlp, 3 + 100);
       await expect(hub.connect(relayer).anchor(CHAIN_ID, 3, headers[2].hash, [headers[0].rlp, headers[1].rlp, forged]))
-        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderHashMismatch").withArgs(CHAIN_ID, 3n, headers[2].hash, ethers.keccak256(forged));
+        .to.be.revertedWithCustomError(hub, "AnchorHubHeaderHashMismatch")
+        .withArgs(CHAIN_ID, 3n, headers[2].hash, ethers.keccak256(forged));
     });
   });
 
   describe("views", () => {
     it("revert for an unknown chain and for a height linked through but not anchored", async () => {
       const { hub, relayer } = await loadFixture(deployRegisteredHub);
-      await expect(hub.lastAnchoredHeight(OTHER_CHAIN)).to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain").withArgs(OTHER_CHAIN);
-      await expect(hub.latestCheckpoint(OTHER_CHAIN)).to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain").withArgs(OTHER_CHAIN);
-      await expect(hub.checkpointAt(OTHER_CHAIN, 0)).to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain").withArgs(OTHER_CHAIN);
-      await expect(hub.trustRoot(OTHER_CHAIN)).to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain").withArgs(OTHER_CHAIN);
+      await expect(hub.lastAnchoredHeight(OTHER_CHAIN))
+        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain")
+        .withArgs(OTHER_CHAIN);
+      await expect(hub.latestCheckpoint(OTHER_CHAIN))
+        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain")
+        .withArgs(OTHER_CHAIN);
+      await expect(hub.checkpointAt(OTHER_CHAIN, 0))
+        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain")
+        .withArgs(OTHER_CHAIN);
+      await expect(hub.trustRoot(OTHER_CHAIN))
+        .to.be.revertedWithCustomError(hub, "AnchorHubUnknownChain")
+        .withArgs(OTHER_CHAIN);
       const headers = await fetchHeaders(ethers.provider, 1n, 4n);
       await hub.connect(relayer).anchor(CHAIN_ID, 4, headers[3].hash, rlps(headers));
-      await expect(hub.checkpointAt(CHAIN_ID, 2)).to.be.revertedWithCustomError(hub, "AnchorHubNoCheckpoint").withArgs(CHAIN_ID, 2n);
+      await expect(hub.checkpointAt(CHAIN_ID, 2))
+        .to.be.revertedWithCustomError(hub, "AnchorHubNoCheckpoint")
+        .withArgs(CHAIN_ID, 2n);
     });
 
     it("lastAnchoredHeight is the trust root's height before any anchor", async () => {
@@ -204,7 +248,8 @@ describe("AnchorHub", () => {
         return Number(gas) / blocks;
       };
       const figures: Record<string, number> = {};
-      for (const headersPerTx of [1, 16, 64]) figures[`${headersPerTx} headers/tx`] = Math.round(await perBlock(headersPerTx));
+      for (const headersPerTx of [1, 16, 64])
+        figures[`${headersPerTx} headers/tx`] = Math.round(await perBlock(headersPerTx));
       console.log(`      AnchorHub gas per anchored block over ${blocks} blocks: ${JSON.stringify(figures)}`);
       // the strict RLP walk of every header field (differential-fuzzed) costs ~10k gas a header
       expect(figures["16 headers/tx"]).to.be.lessThan(figures["1 headers/tx"] / 3);

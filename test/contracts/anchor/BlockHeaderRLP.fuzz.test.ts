@@ -67,13 +67,26 @@ describe("BlockHeaderRLP.parse: differential fuzz against @ethereumjs/rlp", () =
   });
 
   it("agrees on random bytes and random lists of byte strings", async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 700 }), async (bytes) => agree(bytes)), { numRuns: RUNS });
-    const item = fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 256, maxLength: 256 }), fc.uint8Array({ minLength: 32, maxLength: 32 }));
-    await fc.assert(fc.asyncProperty(fc.array(item, { minLength: 10, maxLength: 22 }), async (list) => agree(RLP.encode(list))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 700 }), async (bytes) => agree(bytes)),
+      { numRuns: RUNS },
+    );
+    const item = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ minLength: 256, maxLength: 256 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { minLength: 10, maxLength: 22 }), async (list) => agree(RLP.encode(list))),
+      { numRuns: RUNS },
+    );
   });
 
   it("agrees on truncated headers and headers with a flipped bit or a replaced byte", async () => {
-    await fc.assert(fc.asyncProperty(header(), fc.nat(), async (h, cut) => agree(h.slice(0, cut % h.length))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(header(), fc.nat(), async (h, cut) => agree(h.slice(0, cut % h.length))),
+      { numRuns: RUNS },
+    );
     await fc.assert(
       fc.asyncProperty(header(), fc.nat(), fc.integer({ min: 0, max: 7 }), async (h, at, bit) => {
         const bytes = h.slice();
@@ -83,36 +96,55 @@ describe("BlockHeaderRLP.parse: differential fuzz against @ethereumjs/rlp", () =
       { numRuns: RUNS },
     );
     await fc.assert(
-      fc.asyncProperty(header(), fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 255 }), async (h, at, value) => {
-        const bytes = h.slice();
-        bytes[at % bytes.length] = value;
-        await agree(bytes);
-      }),
+      fc.asyncProperty(
+        header(),
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 0, max: 255 }),
+        async (h, at, value) => {
+          const bytes = h.slice();
+          bytes[at % bytes.length] = value;
+          await agree(bytes);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it("agrees on headers with fields dropped, added, resized or nested, and trailing bytes", async () => {
     await fc.assert(
-      fc.asyncProperty(header(), fc.integer({ min: 0, max: 22 }), async (h, keep) => agree(RLP.encode(fields(h).slice(0, keep)))),
-      { numRuns: RUNS },
-    );
-    await fc.assert(
-      fc.asyncProperty(header(), fc.array(fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.constant([new Uint8Array([1])])), { minLength: 1, maxLength: 3 }), async (h, extra) =>
-        agree(RLP.encode([...fields(h), ...extra] as Parameters<typeof RLP.encode>[0])),
+      fc.asyncProperty(header(), fc.integer({ min: 0, max: 22 }), async (h, keep) =>
+        agree(RLP.encode(fields(h).slice(0, keep))),
       ),
       { numRuns: RUNS },
     );
     await fc.assert(
-      fc.asyncProperty(header(), fc.integer({ min: 0, max: 14 }), fc.uint8Array({ maxLength: 300 }), async (h, at, value) => {
-        const list = fields(h);
-        list[at] = value;
-        await agree(RLP.encode(list));
-      }),
+      fc.asyncProperty(
+        header(),
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.constant([new Uint8Array([1])])), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        async (h, extra) => agree(RLP.encode([...fields(h), ...extra] as Parameters<typeof RLP.encode>[0])),
+      ),
       { numRuns: RUNS },
     );
     await fc.assert(
-      fc.asyncProperty(header(), fc.uint8Array({ minLength: 1, maxLength: 8 }), async (h, tail) => agree(new Uint8Array([...h, ...tail]))),
+      fc.asyncProperty(
+        header(),
+        fc.integer({ min: 0, max: 14 }),
+        fc.uint8Array({ maxLength: 300 }),
+        async (h, at, value) => {
+          const list = fields(h);
+          list[at] = value;
+          await agree(RLP.encode(list));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(header(), fc.uint8Array({ minLength: 1, maxLength: 8 }), async (h, tail) =>
+        agree(new Uint8Array([...h, ...tail])),
+      ),
       { numRuns: RUNS / 4 },
     );
   });
@@ -121,7 +153,11 @@ describe("BlockHeaderRLP.parse: differential fuzz against @ethereumjs/rlp", () =
     const h = headers[0];
     const list = fields(h);
     // number 5 as 0x81 0x05 instead of 0x05
-    const payload = Buffer.concat([...list.slice(0, 8).map((f) => RLP.encode(f)), Buffer.from([0x81, 0x05]), ...list.slice(9).map((f) => RLP.encode(f))]);
+    const payload = Buffer.concat([
+      ...list.slice(0, 8).map((f) => RLP.encode(f)),
+      Buffer.from([0x81, 0x05]),
+      ...list.slice(9).map((f) => RLP.encode(f)),
+    ]);
     const wrap = (body: Uint8Array) => {
       const length = ethers.getBytes(ethers.toBeHex(body.length));
       return new Uint8Array([0xf7 + length.length, ...length, ...body]);
@@ -132,7 +168,11 @@ describe("BlockHeaderRLP.parse: differential fuzz against @ethereumjs/rlp", () =
     };
     await refused(wrap(payload));
     // difficulty 0 as a long-form empty string (0xb8 0x00)
-    const longEmpty = Buffer.concat([...list.slice(0, 7).map((f) => RLP.encode(f)), Buffer.from([0xb8, 0x00]), ...list.slice(8).map((f) => RLP.encode(f))]);
+    const longEmpty = Buffer.concat([
+      ...list.slice(0, 7).map((f) => RLP.encode(f)),
+      Buffer.from([0xb8, 0x00]),
+      ...list.slice(8).map((f) => RLP.encode(f)),
+    ]);
     await refused(wrap(longEmpty));
     // the list length with a leading zero byte
     const body = h.slice(1 + (h[0] - 0xf7));

@@ -9,9 +9,21 @@ const HASH = ethers.keccak256(ethers.toUtf8Bytes("other"));
 /** The fields of a Frontier header (up to `nonce`, the fewest a header has), as RLP items (byte strings), in the header's order. */
 function headerFields(number: bigint, difficulty = "0x"): string[] {
   return [
-    PARENT, HASH, ethers.zeroPadValue("0x01", 20), STATE, HASH, HASH,
-    ethers.zeroPadValue("0x", 256), difficulty, ethers.toBeArray(number).length === 0 ? "0x" : ethers.toBeHex(number),
-    ethers.toBeHex(30_000_000), "0x", ethers.toBeHex(1_700_000_000), "0x", HASH, "0x0000000000000000",
+    PARENT,
+    HASH,
+    ethers.zeroPadValue("0x01", 20),
+    STATE,
+    HASH,
+    HASH,
+    ethers.zeroPadValue("0x", 256),
+    difficulty,
+    ethers.toBeArray(number).length === 0 ? "0x" : ethers.toBeHex(number),
+    ethers.toBeHex(30_000_000),
+    "0x",
+    ethers.toBeHex(1_700_000_000),
+    "0x",
+    HASH,
+    "0x0000000000000000",
   ];
 }
 
@@ -68,7 +80,10 @@ describe("BlockHeaderRLP", () => {
       ["logsBloom without its long-string prefix", () => withByte(good, PAYLOAD + 186, 0xb8)],
       ["logsBloom of another length", () => withByte(good, PAYLOAD + 188, 0x01)],
       ["a difficulty that is a list", () => withByte(good, PAYLOAD + 445, 0xc0)],
-      ["a number longer than 32 bytes", () => encode(headerFields(0n).map((f, i) => (i === 8 ? ethers.hexlify(new Uint8Array(33).fill(1)) : f)))],
+      [
+        "a number longer than 32 bytes",
+        () => encode(headerFields(0n).map((f, i) => (i === 8 ? ethers.hexlify(new Uint8Array(33).fill(1)) : f))),
+      ],
     ];
     for (const [name, build] of cases) {
       it(name, async () => {

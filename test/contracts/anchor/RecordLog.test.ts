@@ -36,7 +36,9 @@ async function deployWithBatches() {
   const base = await deployRecordLog();
   const batches = [records(0, 3), records(3, 1), records(4, 5)];
   for (const [i, batch] of batches.entries()) {
-    await base.log.connect(base.writer).appendBatch(tree(batch).rootHex, batch[0].sequence, batch.length, `${LOCATION}/${i}`);
+    await base.log
+      .connect(base.writer)
+      .appendBatch(tree(batch).rootHex, batch[0].sequence, batch.length, `${LOCATION}/${i}`);
   }
   return { ...base, batches };
 }
@@ -67,7 +69,8 @@ describe("RecordLog", () => {
       const batch = records(0, 4);
       const root = tree(batch).rootHex;
       await expect(log.connect(writer).appendBatch(root, 0, 4, LOCATION))
-        .to.emit(log, "BatchAppended").withArgs(0n, root, 0n, 4n, LOCATION, writer.address);
+        .to.emit(log, "BatchAppended")
+        .withArgs(0n, root, 0n, 4n, LOCATION, writer.address);
       const stored = await log.batch(0);
       expect(stored.root).to.equal(root);
       expect(stored.firstSequence).to.equal(0n);
@@ -78,7 +81,8 @@ describe("RecordLog", () => {
 
       const next = records(4, 2);
       await expect(log.connect(writer).appendBatch(tree(next).rootHex, 4, 2, FILE_LOCATION))
-        .to.emit(log, "BatchAppended").withArgs(1n, tree(next).rootHex, 4n, 2n, FILE_LOCATION, writer.address);
+        .to.emit(log, "BatchAppended")
+        .withArgs(1n, tree(next).rootHex, 4n, 2n, FILE_LOCATION, writer.address);
       expect(await log.nextSequence()).to.equal(6n);
       expect(await log.batchCount()).to.equal(2n);
     });
@@ -106,29 +110,40 @@ describe("RecordLog", () => {
     it("reverts unless the first sequence is the next one", async () => {
       const { log, writer } = await loadFixture(deployWithBatches);
       await expect(log.connect(writer).appendBatch(ethers.id("root"), 8, 1, LOCATION))
-        .to.be.revertedWithCustomError(log, "RecordLogSequenceMismatch").withArgs(9n, 8n);
+        .to.be.revertedWithCustomError(log, "RecordLogSequenceMismatch")
+        .withArgs(9n, 8n);
       await expect(log.connect(writer).appendBatch(ethers.id("root"), 10, 1, LOCATION))
-        .to.be.revertedWithCustomError(log, "RecordLogSequenceMismatch").withArgs(9n, 10n);
+        .to.be.revertedWithCustomError(log, "RecordLogSequenceMismatch")
+        .withArgs(9n, 10n);
     });
 
     it("reverts for an empty batch, a zero root and a missing or too long location", async () => {
       const { log, writer } = await loadFixture(deployWithBatches);
       await expect(log.connect(writer).appendBatch(ethers.id("root"), 9, 0, LOCATION))
-        .to.be.revertedWithCustomError(log, "RecordLogEmptyBatch").withArgs(3n);
+        .to.be.revertedWithCustomError(log, "RecordLogEmptyBatch")
+        .withArgs(3n);
       await expect(log.connect(writer).appendBatch(ethers.ZeroHash, 9, 1, LOCATION))
-        .to.be.revertedWithCustomError(log, "RecordLogZeroRoot").withArgs(3n);
+        .to.be.revertedWithCustomError(log, "RecordLogZeroRoot")
+        .withArgs(3n);
       await expect(log.connect(writer).appendBatch(ethers.id("root"), 9, 1, ""))
-        .to.be.revertedWithCustomError(log, "RecordLogInvalidLocation").withArgs(0n, 256n);
+        .to.be.revertedWithCustomError(log, "RecordLogInvalidLocation")
+        .withArgs(0n, 256n);
       await expect(log.connect(writer).appendBatch(ethers.id("root"), 9, 1, "x".repeat(257)))
-        .to.be.revertedWithCustomError(log, "RecordLogInvalidLocation").withArgs(257n, 256n);
-      await expect(log.connect(writer).appendBatch(ethers.id("root"), 9, 1, "x".repeat(256))).to.emit(log, "BatchAppended");
+        .to.be.revertedWithCustomError(log, "RecordLogInvalidLocation")
+        .withArgs(257n, 256n);
+      await expect(log.connect(writer).appendBatch(ethers.id("root"), 9, 1, "x".repeat(256))).to.emit(
+        log,
+        "BatchAppended",
+      );
     });
 
     it("stops accepting batches from a writer whose role is revoked", async () => {
       const { log, admin, writer } = await loadFixture(deployRecordLog);
       await log.connect(admin).revokeRole(await log.WRITER_ROLE(), writer.address);
-      await expect(log.connect(writer).appendBatch(ethers.id("root"), 0, 1, LOCATION))
-        .to.be.revertedWithCustomError(log, "AccessControlUnauthorizedAccount");
+      await expect(log.connect(writer).appendBatch(ethers.id("root"), 0, 1, LOCATION)).to.be.revertedWithCustomError(
+        log,
+        "AccessControlUnauthorizedAccount",
+      );
     });
   });
 
@@ -153,7 +168,13 @@ describe("RecordLog", () => {
 
     it("leafHash equals the off-chain leaf and OpenZeppelin's StandardMerkleTree leaf", async () => {
       const { log } = await loadFixture(deployRecordLog);
-      const record: ChainRecord = { sequence: 2 ** 40, timestamp: Date.UTC(2024, 0, 1), from: "pump-ä-7", to: "x".repeat(70), bytes: 0 };
+      const record: ChainRecord = {
+        sequence: 2 ** 40,
+        timestamp: Date.UTC(2024, 0, 1),
+        from: "pump-ä-7",
+        to: "x".repeat(70),
+        bytes: 0,
+      };
       const oz = StandardMerkleTree.of([recordLeafValues(record)], [...RECORD_LEAF_TYPES]);
       const onChain = await log.leafHash(record.sequence, record.timestamp, record.from, record.to, record.bytes);
       expect(onChain).to.equal(toHex(recordLeaf(record)));
@@ -165,7 +186,9 @@ describe("RecordLog", () => {
       for (const batch of batches) {
         const t = tree(batch);
         for (const [i, record] of batch.entries()) {
-          expect(await log.verify(record.sequence, record.timestamp, record.from, record.to, record.bytes, t.proofHex(i))).to.equal(true);
+          expect(
+            await log.verify(record.sequence, record.timestamp, record.from, record.to, record.bytes, t.proofHex(i)),
+          ).to.equal(true);
         }
       }
       const big = batches[2];
@@ -173,8 +196,12 @@ describe("RecordLog", () => {
       // a record's proof against another record's id (another batch), and a tampered leaf
       const other = big[1];
       expect(await log.verify(0, other.timestamp, other.from, other.to, other.bytes, t.proofHex(1))).to.equal(false);
-      expect(await log.verify(other.sequence, other.timestamp, other.from, other.to, other.bytes + 1, t.proofHex(1))).to.equal(false);
-      await expect(log.verify(9, big[0].timestamp, big[0].from, big[0].to, big[0].bytes, [])).to.be.revertedWithCustomError(log, "RecordLogUnknownRecord").withArgs(9n, 9n);
+      expect(
+        await log.verify(other.sequence, other.timestamp, other.from, other.to, other.bytes + 1, t.proofHex(1)),
+      ).to.equal(false);
+      await expect(log.verify(9, big[0].timestamp, big[0].from, big[0].to, big[0].bytes, []))
+        .to.be.revertedWithCustomError(log, "RecordLogUnknownRecord")
+        .withArgs(9n, 9n);
     });
   });
 
@@ -185,11 +212,15 @@ describe("RecordLog", () => {
       let next = 0;
       for (const size of [1, 64, 256]) {
         const batch = records(next, size);
-        const receipt = await (await log.connect(writer).appendBatch(tree(batch).rootHex, next, size, FILE_LOCATION)).wait();
+        const receipt = await (
+          await log.connect(writer).appendBatch(tree(batch).rootHex, next, size, FILE_LOCATION)
+        ).wait();
         perRecord[size] = Number(receipt!.gasUsed) / size;
         next += size;
       }
-      console.log(`      RecordLog gas per record (location ${FILE_LOCATION.length} bytes): ${JSON.stringify(perRecord)}`);
+      console.log(
+        `      RecordLog gas per record (location ${FILE_LOCATION.length} bytes): ${JSON.stringify(perRecord)}`,
+      );
       expect(perRecord[256]).to.be.at.most(1_000);
       expect(perRecord[1]).to.be.greaterThan(perRecord[64]);
       expect(perRecord[64]).to.be.greaterThan(perRecord[256]);

@@ -30,17 +30,44 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.integer({ min: 1, max: 7 }).chain((n) =>
-      fc.record({ kind: fc.constant("report" as const), hot: fc.array(fc.boolean(), { minLength: n, maxLength: n }), vibrating: fc.array(fc.boolean(), { minLength: n, maxLength: n }) }),
+      fc.record({
+        kind: fc.constant("report" as const),
+        hot: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        vibrating: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+      }),
     ),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("mint" as const), to: fc.constantFrom("unit" as const, "owner" as const), parts: fc.bigInt({ min: 1n, max: 3n }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("approve" as const), by: fc.constantFrom("unit" as const, "owner" as const), parts: fc.bigInt({ min: 0n, max: 4n }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("pay" as const), by: fc.constantFrom("unit" as const, "owner" as const, "stranger" as const), order: fc.nat(8) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("mint" as const),
+      to: fc.constantFrom("unit" as const, "owner" as const),
+      parts: fc.bigInt({ min: 1n, max: 3n }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("approve" as const),
+      by: fc.constantFrom("unit" as const, "owner" as const),
+      parts: fc.bigInt({ min: 0n, max: 4n }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("pay" as const),
+      by: fc.constantFrom("unit" as const, "owner" as const, "stranger" as const),
+      order: fc.nat(8),
+    }),
+  },
 );
 
 async function deployForProperty() {
   const f = await deployWithMachine();
-  await changeAsUnit(f, { thresholds: { tempThreshold: 200n, tempCountThreshold: COUNT, vibraThreshold: 100n, vibraCountThreshold: COUNT } });
+  await changeAsUnit(f, {
+    thresholds: { tempThreshold: 200n, tempCountThreshold: COUNT, vibraThreshold: 100n, vibraCountThreshold: COUNT },
+  });
   return f;
 }
 
@@ -102,10 +129,15 @@ describe("MaintenanceService: part payments (property)", function () {
             const status = model.orders[action.order];
             const payer = action.by === "stranger" ? undefined : action.by;
             const ok =
-              status === OrderStatus.Unpaid && payer !== undefined && model.balance[payer] >= PART_PRICE && model.allowance[payer] >= PART_PRICE;
+              status === OrderStatus.Unpaid &&
+              payer !== undefined &&
+              model.balance[payer] >= PART_PRICE &&
+              model.allowance[payer] >= PART_PRICE;
             const call = f.service.connect(signers[action.by]).payPartOrder(id);
             if (ok) {
-              await expect(call).to.emit(f.service, "PartOrderPaid").withArgs(id, f.machine.address, f.provider.address, signers[payer].address, PART_PRICE);
+              await expect(call)
+                .to.emit(f.service, "PartOrderPaid")
+                .withArgs(id, f.machine.address, f.provider.address, signers[payer].address, PART_PRICE);
               model.balance[payer] -= PART_PRICE;
               model.allowance[payer] -= PART_PRICE;
               model.balance.provider += PART_PRICE;
@@ -126,17 +158,19 @@ describe("MaintenanceService: part payments (property)", function () {
           expect(held).to.equal(0n);
           expect(unit + owner + provider).to.equal(supply);
           expect({ unit, owner, provider }).to.deep.equal(model.balance);
-          const statuses = await Promise.all(model.orders.map(async (_, i) => (await f.service.partOrder(BigInt(i + 1))).status));
+          const statuses = await Promise.all(
+            model.orders.map(async (_, i) => (await f.service.partOrder(BigInt(i + 1))).status),
+          );
           expect(statuses).to.deep.equal(model.orders);
           const paidValue = BigInt(statuses.filter((s) => s === OrderStatus.Paid).length) * PART_PRICE;
           expect(provider).to.equal(paidValue);
           const m = await f.service.machineInfo(f.machine.address);
-          expect([m.tempCount, m.vibraCount, await f.service.serviceRequestCount(), await f.service.partOrderCount()]).to.deep.equal([
-            model.tempCount,
-            model.vibraCount,
-            model.requests,
-            BigInt(model.orders.length),
-          ]);
+          expect([
+            m.tempCount,
+            m.vibraCount,
+            await f.service.serviceRequestCount(),
+            await f.service.partOrderCount(),
+          ]).to.deep.equal([model.tempCount, model.vibraCount, model.requests, BigInt(model.orders.length)]);
         }
       }),
       { numRuns: NUM_RUNS },

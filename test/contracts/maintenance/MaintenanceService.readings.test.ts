@@ -179,7 +179,6 @@ describe("MaintenanceService: readings", () => {
       expect(requested.map((args) => args[0])).to.deep.equal([1n, 2n]);
       expect((await service.machineInfo(machine.address)).vibraCount).to.equal(1n);
     });
-
   });
 
   describe("Table 1: temperature count orders a part, paid in DataToken", () => {
@@ -235,9 +234,7 @@ describe("MaintenanceService: readings", () => {
         [1n, machine.address, provider.address, unit.address, PART_PRICE],
         [2n, machine.address, provider.address, unit.address, PART_PRICE],
       ]);
-      expect(await eventArgs(token, tx, "Transfer")).to.deep.equal([
-        [unit.address, provider.address, 2n * PART_PRICE],
-      ]);
+      expect(await eventArgs(token, tx, "Transfer")).to.deep.equal([[unit.address, provider.address, 2n * PART_PRICE]]);
       await expect(tx).to.changeTokenBalances(token, [unit, provider], [-2n * PART_PRICE, 2n * PART_PRICE]);
       expect((await service.machineInfo(machine.address)).tempCount).to.equal(0n);
     });
@@ -250,7 +247,9 @@ describe("MaintenanceService: readings", () => {
       await service.connect(unit).reportReadings(machine.address, temps, vibras);
       await changeAsUnit(f, { provider: provider2.address, partPrice: 3n });
       const tx = await service.connect(unit).reportReading(machine.address, HOT, CALM_VIBRA);
-      await expect(tx).to.emit(service, "PartOrdered").withArgs(1n, machine.address, provider2.address, unit.address, 3n);
+      await expect(tx)
+        .to.emit(service, "PartOrdered")
+        .withArgs(1n, machine.address, provider2.address, unit.address, 3n);
       await expect(tx).to.changeTokenBalances(token, [unit, provider, provider2], [-3n, 0n, 3n]);
     });
 
@@ -267,7 +266,6 @@ describe("MaintenanceService: readings", () => {
       expect(await eventArgs(token, tx, "Transfer")).to.deep.equal([]);
       expect((await service.partOrder(1n)).price).to.equal(0n);
     });
-
   });
 
   describe("Table 1: readings exactly at the thresholds", () => {
@@ -299,7 +297,9 @@ describe("MaintenanceService: readings", () => {
     it("a batch mixing hot, vibrating and at-threshold readings counts and fires each kind on its own", async () => {
       const f = await loadFixture(deployFundedMachine);
       const { service, unit, machine } = f;
-      await changeAsUnit(f, { thresholds: { tempThreshold: 200n, tempCountThreshold: 10n, vibraThreshold: 100n, vibraCountThreshold: 4n } });
+      await changeAsUnit(f, {
+        thresholds: { tempThreshold: 200n, tempCountThreshold: 10n, vibraThreshold: 100n, vibraCountThreshold: 4n },
+      });
       // 15 readings that all vibrate, every other one hot (8 hot), then two at a threshold
       // (one of them hot). Vibration fires at readings 5, 10 and 15; 9 hot never reach 11.
       const temps: number[] = [];
@@ -327,14 +327,22 @@ describe("MaintenanceService: readings", () => {
       const { temps, vibras } = readings(5, HOT, VIBRATING);
       const tx = await f.service.connect(f.unit).reportReadings(f.machine.address, temps, vibras);
       await expect(tx).to.emit(f.service, "ReadingsReported").withArgs(f.machine.address, 5n, 4n, 4n);
-      await expect(tx).to.emit(f.service, "ServiceRequested").withArgs(1n, f.machine.address, f.provider.address, f.unit.address, Origin.Vibration);
-      await expect(tx).to.emit(f.service, "PartOrdered").withArgs(1n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
-      await expect(tx).to.emit(f.service, "PartOrderUnpaid").withArgs(1n, f.machine.address, f.unit.address, PART_PRICE);
+      await expect(tx)
+        .to.emit(f.service, "ServiceRequested")
+        .withArgs(1n, f.machine.address, f.provider.address, f.unit.address, Origin.Vibration);
+      await expect(tx)
+        .to.emit(f.service, "PartOrdered")
+        .withArgs(1n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
+      await expect(tx)
+        .to.emit(f.service, "PartOrderUnpaid")
+        .withArgs(1n, f.machine.address, f.unit.address, PART_PRICE);
       await expect(tx).to.changeTokenBalances(f.token, [f.unit, f.provider], [0n, 0n]);
       expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Unpaid);
       // A single reading that orders a part is not lost either.
       const single = await f.service.connect(f.unit).reportReading(f.machine.address, HOT, CALM_VIBRA);
-      await expect(single).to.emit(f.service, "PartOrderUnpaid").withArgs(2n, f.machine.address, f.unit.address, PART_PRICE);
+      await expect(single)
+        .to.emit(f.service, "PartOrderUnpaid")
+        .withArgs(2n, f.machine.address, f.unit.address, PART_PRICE);
       expect(await f.service.partOrderCount()).to.equal(2n);
     });
 
@@ -378,7 +386,9 @@ describe("MaintenanceService: readings", () => {
       const f = await loadFixture(deployWithUnpaidOrders);
       await f.token.connect(f.unit).approve(await f.service.getAddress(), PART_PRICE);
       const tx = await f.service.connect(f.unit).payPartOrder(2n);
-      await expect(tx).to.emit(f.service, "PartOrderPaid").withArgs(2n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
+      await expect(tx)
+        .to.emit(f.service, "PartOrderPaid")
+        .withArgs(2n, f.machine.address, f.provider.address, f.unit.address, PART_PRICE);
       await expect(tx).to.changeTokenBalances(f.token, [f.unit, f.provider], [-PART_PRICE, PART_PRICE]);
       expect((await f.service.partOrder(2n)).status).to.equal(OrderStatus.Paid);
       expect((await f.service.partOrder(1n)).status).to.equal(OrderStatus.Unpaid);
@@ -389,7 +399,9 @@ describe("MaintenanceService: readings", () => {
       await f.token.connect(f.minter).mint(f.owner.address, PART_PRICE);
       await f.token.connect(f.owner).approve(await f.service.getAddress(), PART_PRICE);
       const tx = await f.service.connect(f.owner).payPartOrder(1n);
-      await expect(tx).to.emit(f.service, "PartOrderPaid").withArgs(1n, f.machine.address, f.provider.address, f.owner.address, PART_PRICE);
+      await expect(tx)
+        .to.emit(f.service, "PartOrderPaid")
+        .withArgs(1n, f.machine.address, f.provider.address, f.owner.address, PART_PRICE);
       await expect(tx).to.changeTokenBalances(f.token, [f.owner, f.unit, f.provider], [-PART_PRICE, 0n, PART_PRICE]);
     });
 

@@ -72,7 +72,9 @@ describe("MaintenanceService: machines", () => {
 
     it("emits MachineRegistered and ThresholdsChanged with the defaults", async () => {
       const { service, unit, provider, machine } = await loadFixture(deployMaintenance);
-      await expect(service.connect(machine).registerMachine(machine.address, unit.address, provider.address, PART_PRICE))
+      await expect(
+        service.connect(machine).registerMachine(machine.address, unit.address, provider.address, PART_PRICE),
+      )
         .to.emit(service, "MachineRegistered")
         .withArgs(machine.address, machine.address, unit.address, provider.address, PART_PRICE, machine.address)
         .and.to.emit(service, "ThresholdsChanged")
@@ -81,7 +83,9 @@ describe("MaintenanceService: machines", () => {
 
     it("by a registrar: the machine, not the registrar, is the owner", async () => {
       const { service, registrar, unit, provider, machine } = await loadFixture(deployMaintenance);
-      await expect(service.connect(registrar).registerMachine(machine.address, unit.address, provider.address, PART_PRICE))
+      await expect(
+        service.connect(registrar).registerMachine(machine.address, unit.address, provider.address, PART_PRICE),
+      )
         .to.emit(service, "MachineRegistered")
         .withArgs(machine.address, machine.address, unit.address, provider.address, PART_PRICE, registrar.address);
       expect((await service.machineInfo(machine.address)).owner).to.equal(machine.address);
@@ -90,7 +94,9 @@ describe("MaintenanceService: machines", () => {
     it("refuses anyone else, the admin included, and records nothing", async () => {
       const f = await loadFixture(deployMaintenance);
       for (const caller of [f.admin, f.unit, f.provider, f.stranger]) {
-        await expect(f.service.connect(caller).registerMachine(f.machine.address, f.unit.address, f.provider.address, 1n))
+        await expect(
+          f.service.connect(caller).registerMachine(f.machine.address, f.unit.address, f.provider.address, 1n),
+        )
           .to.be.revertedWithCustomError(f.service, "MaintenanceServiceUnauthorizedRegistrar")
           .withArgs(f.machine.address, caller.address);
       }
@@ -121,7 +127,9 @@ describe("MaintenanceService: machines", () => {
     it("rejects a machine registered already, naming its owner, and keeps the record", async () => {
       const f = await loadFixture(deployWithMachine);
       const before = await snapshot(f);
-      await expect(f.service.connect(f.registrar).registerMachine(f.machine.address, f.stranger.address, f.stranger.address, 1n))
+      await expect(
+        f.service.connect(f.registrar).registerMachine(f.machine.address, f.stranger.address, f.stranger.address, 1n),
+      )
         .to.be.revertedWithCustomError(f.service, "MaintenanceServiceMachineAlreadyRegistered")
         .withArgs(f.machine.address, f.machine.address);
       expect(await snapshot(f)).to.deep.equal(before);
@@ -148,8 +156,24 @@ describe("MaintenanceService: machines", () => {
     it("registers the machine for anyone relaying the machine key's signature, owned by the machine", async () => {
       const { service, stranger, unit, provider, machine } = await loadFixture(deployMaintenance);
       const deadline = BigInt(await time.latest()) + 3600n;
-      const signature = await signRegistration(service, machine, { unit: unit.address, provider: provider.address, partPrice: PART_PRICE, deadline });
-      await expect(service.connect(stranger).registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, signature))
+      const signature = await signRegistration(service, machine, {
+        unit: unit.address,
+        provider: provider.address,
+        partPrice: PART_PRICE,
+        deadline,
+      });
+      await expect(
+        service
+          .connect(stranger)
+          .registerMachineWithSignature(
+            machine.address,
+            unit.address,
+            provider.address,
+            PART_PRICE,
+            deadline,
+            signature,
+          ),
+      )
         .to.emit(service, "MachineRegistered")
         .withArgs(machine.address, machine.address, unit.address, provider.address, PART_PRICE, stranger.address);
       expect((await service.machineInfo(machine.address)).owner).to.equal(machine.address);
@@ -158,9 +182,27 @@ describe("MaintenanceService: machines", () => {
     it("cannot be replayed: the machine is registered once", async () => {
       const { service, stranger, unit, provider, machine } = await loadFixture(deployMaintenance);
       const deadline = BigInt(await time.latest()) + 3600n;
-      const signature = await signRegistration(service, machine, { unit: unit.address, provider: provider.address, partPrice: PART_PRICE, deadline });
-      await service.connect(stranger).registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, signature);
-      await expect(service.connect(stranger).registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, signature))
+      const signature = await signRegistration(service, machine, {
+        unit: unit.address,
+        provider: provider.address,
+        partPrice: PART_PRICE,
+        deadline,
+      });
+      await service
+        .connect(stranger)
+        .registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, signature);
+      await expect(
+        service
+          .connect(stranger)
+          .registerMachineWithSignature(
+            machine.address,
+            unit.address,
+            provider.address,
+            PART_PRICE,
+            deadline,
+            signature,
+          ),
+      )
         .to.be.revertedWithCustomError(service, "MaintenanceServiceMachineAlreadyRegistered")
         .withArgs(machine.address, machine.address);
     });
@@ -170,11 +212,26 @@ describe("MaintenanceService: machines", () => {
       const deadline = BigInt(await time.latest()) + 3600n;
       const values = { unit: unit.address, provider: provider.address, partPrice: PART_PRICE, deadline };
       const forged = await signRegistration(service, stranger, values, machine.address);
-      await expect(service.connect(stranger).registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, forged))
+      await expect(
+        service
+          .connect(stranger)
+          .registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, forged),
+      )
         .to.be.revertedWithCustomError(service, "MaintenanceServiceInvalidSignature")
         .withArgs(machine.address);
       const signature = await signRegistration(service, machine, values);
-      await expect(service.connect(stranger).registerMachineWithSignature(machine.address, stranger.address, provider.address, PART_PRICE, deadline, signature))
+      await expect(
+        service
+          .connect(stranger)
+          .registerMachineWithSignature(
+            machine.address,
+            stranger.address,
+            provider.address,
+            PART_PRICE,
+            deadline,
+            signature,
+          ),
+      )
         .to.be.revertedWithCustomError(service, "MaintenanceServiceInvalidSignature")
         .withArgs(machine.address);
       expect(await service.isRegistered(machine.address)).to.equal(false);
@@ -183,8 +240,24 @@ describe("MaintenanceService: machines", () => {
     it("rejects an expired signature", async () => {
       const { service, stranger, unit, provider, machine } = await loadFixture(deployMaintenance);
       const deadline = BigInt(await time.latest()) - 1n;
-      const signature = await signRegistration(service, machine, { unit: unit.address, provider: provider.address, partPrice: PART_PRICE, deadline });
-      await expect(service.connect(stranger).registerMachineWithSignature(machine.address, unit.address, provider.address, PART_PRICE, deadline, signature))
+      const signature = await signRegistration(service, machine, {
+        unit: unit.address,
+        provider: provider.address,
+        partPrice: PART_PRICE,
+        deadline,
+      });
+      await expect(
+        service
+          .connect(stranger)
+          .registerMachineWithSignature(
+            machine.address,
+            unit.address,
+            provider.address,
+            PART_PRICE,
+            deadline,
+            signature,
+          ),
+      )
         .to.be.revertedWithCustomError(service, "MaintenanceServiceExpiredSignature")
         .withArgs(machine.address, deadline);
     });
@@ -193,7 +266,12 @@ describe("MaintenanceService: machines", () => {
   describe("proposeSettings by the unit: applies at once", () => {
     it("changes unit, provider, part price and thresholds, emitting MachineUpdated and ThresholdsChanged", async () => {
       const f = await loadFixture(deployWithMachine);
-      const settings = await settingsWith(f, { unit: f.unit2.address, provider: f.provider2.address, partPrice: 9n, thresholds: { tempThreshold: -20n, tempCountThreshold: 5n, vibraThreshold: 30n, vibraCountThreshold: 7n } });
+      const settings = await settingsWith(f, {
+        unit: f.unit2.address,
+        provider: f.provider2.address,
+        partPrice: 9n,
+        thresholds: { tempThreshold: -20n, tempCountThreshold: 5n, vibraThreshold: 30n, vibraCountThreshold: 7n },
+      });
       await expect(f.service.connect(f.unit).proposeSettings(f.machine.address, settings))
         .to.emit(f.service, "MachineUpdated")
         .withArgs(f.machine.address, f.unit2.address, f.provider2.address, 9n)
@@ -201,9 +279,19 @@ describe("MaintenanceService: machines", () => {
         .withArgs(f.machine.address, -20n, 5n, 30n, 7n)
         .and.not.to.emit(f.service, "SettingsProposed");
       const record = await f.service.machineInfo(f.machine.address);
-      expect([record.unit, record.provider, record.partPrice, record.owner]).to.deep.equal([f.unit2.address, f.provider2.address, 9n, f.machine.address]);
+      expect([record.unit, record.provider, record.partPrice, record.owner]).to.deep.equal([
+        f.unit2.address,
+        f.provider2.address,
+        9n,
+        f.machine.address,
+      ]);
       const t = record.thresholds;
-      expect([t.tempThreshold, t.tempCountThreshold, t.vibraThreshold, t.vibraCountThreshold]).to.deep.equal([-20n, 5n, 30n, 7n]);
+      expect([t.tempThreshold, t.tempCountThreshold, t.vibraThreshold, t.vibraCountThreshold]).to.deep.equal([
+        -20n,
+        5n,
+        30n,
+        7n,
+      ]);
     });
 
     it("hands reporting to the new unit and keeps the counts", async () => {
@@ -263,10 +351,18 @@ describe("MaintenanceService: machines", () => {
     it("rejects the zero unit and provider", async () => {
       const f = await loadFixture(deployWithMachine);
       const before = await snapshot(f);
-      await expect(f.service.connect(f.unit).proposeSettings(f.machine.address, await settingsWith(f, { unit: ethers.ZeroAddress })))
+      await expect(
+        f.service
+          .connect(f.unit)
+          .proposeSettings(f.machine.address, await settingsWith(f, { unit: ethers.ZeroAddress })),
+      )
         .to.be.revertedWithCustomError(f.service, "MaintenanceServiceInvalidUnit")
         .withArgs(ethers.ZeroAddress);
-      await expect(f.service.connect(f.owner).proposeSettings(f.machine.address, await settingsWith(f, { provider: ethers.ZeroAddress })))
+      await expect(
+        f.service
+          .connect(f.owner)
+          .proposeSettings(f.machine.address, await settingsWith(f, { provider: ethers.ZeroAddress })),
+      )
         .to.be.revertedWithCustomError(f.service, "MaintenanceServiceInvalidProvider")
         .withArgs(ethers.ZeroAddress);
       expect(await snapshot(f)).to.deep.equal(before);
@@ -282,7 +378,14 @@ describe("MaintenanceService: machines", () => {
         [1000n, MAX_COUNT_THRESHOLD + 1n],
       ];
       for (const [tempCount, vibraCount] of bad) {
-        await expect(f.service.connect(f.unit).proposeSettings(f.machine.address, await settingsWith(f, { thresholds: thresholds(200n, tempCount, 100n, vibraCount) })))
+        await expect(
+          f.service
+            .connect(f.unit)
+            .proposeSettings(
+              f.machine.address,
+              await settingsWith(f, { thresholds: thresholds(200n, tempCount, 100n, vibraCount) }),
+            ),
+        )
           .to.be.revertedWithCustomError(f.service, "MaintenanceServiceInvalidCountThreshold")
           .withArgs(tempCount, vibraCount);
       }
@@ -296,11 +399,18 @@ describe("MaintenanceService: machines", () => {
       const settings = await settingsWith(f, { partPrice: PART_PRICE * 100n });
       const tx = await f.service.connect(f.owner).proposeSettings(f.machine.address, settings);
       const effectiveAt = (await blockTime(tx)) + SETTINGS_DELAY;
-      await expect(tx).to.emit(f.service, "SettingsProposed").withArgs(f.machine.address, f.owner.address, anyValue, effectiveAt);
+      await expect(tx)
+        .to.emit(f.service, "SettingsProposed")
+        .withArgs(f.machine.address, f.owner.address, anyValue, effectiveAt);
       await expect(tx).not.to.emit(f.service, "MachineUpdated");
       expect((await f.service.machineInfo(f.machine.address)).partPrice).to.equal(PART_PRICE);
       const [pending, at] = await f.service.pendingSettings(f.machine.address);
-      expect([pending.unit, pending.provider, pending.partPrice, at]).to.deep.equal([f.unit.address, f.provider.address, PART_PRICE * 100n, effectiveAt]);
+      expect([pending.unit, pending.provider, pending.partPrice, at]).to.deep.equal([
+        f.unit.address,
+        f.provider.address,
+        PART_PRICE * 100n,
+        effectiveAt,
+      ]);
     });
 
     it("the unit accepts early: SettingsAccepted, then the settings apply and the proposal is gone", async () => {
@@ -317,7 +427,9 @@ describe("MaintenanceService: machines", () => {
 
     it("takes effect through executeSettings, by anyone, once the delay has run out, not before", async () => {
       const f = await loadFixture(deployWithMachine);
-      const tx = await f.service.connect(f.owner).proposeSettings(f.machine.address, await settingsWith(f, { provider: f.provider2.address }));
+      const tx = await f.service
+        .connect(f.owner)
+        .proposeSettings(f.machine.address, await settingsWith(f, { provider: f.provider2.address }));
       const effectiveAt = (await blockTime(tx)) + SETTINGS_DELAY;
       await expect(f.service.connect(f.stranger).executeSettings(f.machine.address))
         .to.be.revertedWithCustomError(f.service, "MaintenanceServiceSettingsNotDue")
@@ -378,14 +490,18 @@ describe("MaintenanceService: machines", () => {
       const { service, admin } = await loadFixture(deployMaintenance);
       expect(await service.settingsDelay()).to.equal(SETTINGS_DELAY);
       expect(await service.DEFAULT_SETTINGS_DELAY()).to.equal(SETTINGS_DELAY);
-      await expect(service.connect(admin).setSettingsDelay(3600n)).to.emit(service, "SettingsDelayChanged").withArgs(SETTINGS_DELAY, 3600n);
+      await expect(service.connect(admin).setSettingsDelay(3600n))
+        .to.emit(service, "SettingsDelayChanged")
+        .withArgs(SETTINGS_DELAY, 3600n);
       expect(await service.settingsDelay()).to.equal(3600n);
     });
 
     it("at zero, the owner's proposal applies at once", async () => {
       const f = await loadFixture(deployWithMachine);
       await f.service.connect(f.admin).setSettingsDelay(0n);
-      await expect(f.service.connect(f.owner).proposeSettings(f.machine.address, await settingsWith(f, { partPrice: 3n })))
+      await expect(
+        f.service.connect(f.owner).proposeSettings(f.machine.address, await settingsWith(f, { partPrice: 3n })),
+      )
         .to.emit(f.service, "MachineUpdated")
         .withArgs(f.machine.address, f.unit.address, f.provider.address, 3n)
         .and.not.to.emit(f.service, "SettingsProposed");

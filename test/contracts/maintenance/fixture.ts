@@ -17,7 +17,10 @@ export const Origin = { Vibration: 0n, Manual: 1n } as const;
 
 /** The `expectedStates` bitmap of `MaintenanceServiceUnexpectedRequestStatus`. */
 export function statusBits(...statuses: bigint[]): string {
-  return ethers.toBeHex(statuses.reduce((bits, s) => bits | (1n << s), 0n), 32);
+  return ethers.toBeHex(
+    statuses.reduce((bits, s) => bits | (1n << s), 0n),
+    32,
+  );
 }
 
 /** The contract's default delay of settings the owner proposes (`DEFAULT_SETTINGS_DELAY`, 2 days). */
@@ -35,9 +38,25 @@ export async function deployMaintenance() {
   const [admin, minter, registrar, unit, provider, machine, stranger, provider2, unit2] = await ethers.getSigners();
   const token: DataToken = await ethers.deployContract("DataToken", [admin.address]);
   await token.grantRole(await token.MINTER_ROLE(), minter.address);
-  const service: MaintenanceService = await ethers.deployContract("MaintenanceService", [await token.getAddress(), admin.address]);
+  const service: MaintenanceService = await ethers.deployContract("MaintenanceService", [
+    await token.getAddress(),
+    admin.address,
+  ]);
   await service.grantRole(await service.REGISTRAR_ROLE(), registrar.address);
-  return { token, service, admin, minter, registrar, owner: machine, unit, provider, machine, stranger, provider2, unit2 };
+  return {
+    token,
+    service,
+    admin,
+    minter,
+    registrar,
+    owner: machine,
+    unit,
+    provider,
+    machine,
+    stranger,
+    provider2,
+    unit2,
+  };
 }
 
 /** {deployMaintenance} with the machine registered by its own key at {PART_PRICE}; the unit holds no tokens. */
@@ -53,7 +72,14 @@ export type SettingsInput = Parameters<MaintenanceService["proposeSettings"]>[1]
 /** The machine's current settings with `changes` applied, as `proposeSettings` takes them. */
 export async function settingsWith(
   f: Pick<Fixture, "service" | "machine">,
-  changes: { unit?: string; provider?: string; partPrice?: bigint; thresholds?: Partial<Record<"tempThreshold" | "tempCountThreshold" | "vibraThreshold" | "vibraCountThreshold", bigint>> } = {},
+  changes: {
+    unit?: string;
+    provider?: string;
+    partPrice?: bigint;
+    thresholds?: Partial<
+      Record<"tempThreshold" | "tempCountThreshold" | "vibraThreshold" | "vibraCountThreshold", bigint>
+    >;
+  } = {},
 ) {
   const m = await f.service.machineInfo(f.machine.address);
   const t = m.thresholds;
@@ -72,7 +98,10 @@ export async function settingsWith(
 }
 
 /** Changes the machine's settings as its unit (which consents, so they apply at once). */
-export async function changeAsUnit(f: Pick<Fixture, "service" | "machine" | "unit">, changes: Parameters<typeof settingsWith>[1]) {
+export async function changeAsUnit(
+  f: Pick<Fixture, "service" | "machine" | "unit">,
+  changes: Parameters<typeof settingsWith>[1],
+) {
   const record = await f.service.machineInfo(f.machine.address);
   const unit = (await ethers.getSigners()).find((s) => s.address === record.unit) ?? f.unit;
   return f.service.connect(unit).proposeSettings(f.machine.address, await settingsWith(f, changes));
@@ -146,7 +175,12 @@ export async function signPermit(
 ): Promise<Signature> {
   const { chainId } = await ethers.provider.getNetwork();
   const domain = { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() };
-  const { v, r, s } = await signPermitAs(signer, domain, { spender, value, nonce: await token.nonces(signer.address), deadline });
+  const { v, r, s } = await signPermitAs(signer, domain, {
+    spender,
+    value,
+    nonce: await token.nonces(signer.address),
+    deadline,
+  });
   return ethers.Signature.from({ v, r, s });
 }
 
@@ -168,7 +202,12 @@ export const LOW_COUNT_THRESHOLD = 4n;
  */
 export async function lowerCountThresholds(f: Awaited<ReturnType<typeof deployWithMachine>>): Promise<void> {
   await changeAsUnit(f, {
-    thresholds: { tempThreshold: DEFAULTS.temp, tempCountThreshold: LOW_COUNT_THRESHOLD, vibraThreshold: DEFAULTS.vibra, vibraCountThreshold: LOW_COUNT_THRESHOLD },
+    thresholds: {
+      tempThreshold: DEFAULTS.temp,
+      tempCountThreshold: LOW_COUNT_THRESHOLD,
+      vibraThreshold: DEFAULTS.vibra,
+      vibraCountThreshold: LOW_COUNT_THRESHOLD,
+    },
   });
 }
 
@@ -180,7 +219,12 @@ export async function signRegistration(
   machine: string = signer.address,
 ): Promise<string> {
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "commchain MaintenanceService", version: "1", chainId, verifyingContract: await service.getAddress() };
+  const domain = {
+    name: "commchain MaintenanceService",
+    version: "1",
+    chainId,
+    verifyingContract: await service.getAddress(),
+  };
   const types = {
     RegisterMachine: [
       { name: "machine", type: "address" },

@@ -4,10 +4,30 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { DataToken } from "../../../typechain-types";
 import {
-  ATTESTATION_TYPES, BONUS_REFUND_DELAY, DEVICE_ID, Kind, PROVIDER_ID, REWARD_CAP, REWARD_PARAMETERS, REWARD_PERIOD,
-  RewardKind, SEED_TOKENS, Status, THIRD_PARTY_ID, Topic, UPLOAD_REWARD, VERIFICATION_REWARD,
-  addPointer, attestAs, commitmentOf, deployWithProposedRelationship, deployWithRecord, deployWithRelationship,
-  expectPointerFieldReverts, pointer, signAttestation,
+  ATTESTATION_TYPES,
+  BONUS_REFUND_DELAY,
+  DEVICE_ID,
+  Kind,
+  PROVIDER_ID,
+  REWARD_CAP,
+  REWARD_PARAMETERS,
+  REWARD_PERIOD,
+  RewardKind,
+  SEED_TOKENS,
+  Status,
+  THIRD_PARTY_ID,
+  Topic,
+  UPLOAD_REWARD,
+  VERIFICATION_REWARD,
+  addPointer,
+  attestAs,
+  commitmentOf,
+  deployWithProposedRelationship,
+  deployWithRecord,
+  deployWithRelationship,
+  expectPointerFieldReverts,
+  pointer,
+  signAttestation,
 } from "./fixtures";
 
 /** The same wiring on a hostile token that calls back into the EPR on its next balance change. */
@@ -16,7 +36,13 @@ async function deployWithHostileToken() {
   const token = await ethers.deployContract("ReentrantToken");
   const register = await ethers.deployContract("Register", [admin.address, await ethers.deployContract("Summary")]);
   const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
-  const factory = await ethers.deployContract("RelationshipFactory", [admin.address, register, token, implementation, REWARD_PARAMETERS]);
+  const factory = await ethers.deployContract("RelationshipFactory", [
+    admin.address,
+    register,
+    token,
+    implementation,
+    REWARD_PARAMETERS,
+  ]);
   await register.setRelationshipFactory(factory);
   await factory.grantRole(await factory.VERIFIER_ROLE(), verifier.address);
   await register.grantRole(await register.REGISTRAR_ROLE(), admin.address);
@@ -25,9 +51,15 @@ async function deployWithHostileToken() {
   await register.register(THIRD_PARTY_ID, lab.address, Kind.ThirdParty);
   await factory.createRelationship(device.address, provider.address);
   const epr = await ethers.getContractAt(
-    "EquipmentProviderRelationship", await factory.relationshipOf(device.address, provider.address));
+    "EquipmentProviderRelationship",
+    await factory.relationshipOf(device.address, provider.address),
+  );
   for (const party of [device, provider]) {
-    await (await ethers.getContractAt("Summary", await register.summaryOf(party.address))).connect(party).acceptRelationship(epr);
+    await (
+      await ethers.getContractAt("Summary", await register.summaryOf(party.address))
+    )
+      .connect(party)
+      .acceptRelationship(epr);
   }
   const first = pointer(0);
   await addPointer(epr, provider, first);
@@ -43,11 +75,15 @@ async function signPermit(token: DataToken, owner: HardhatEthersSigner, spender:
   const { chainId } = await ethers.provider.getNetwork();
   const signature = await owner.signTypedData(
     { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-    { Permit: [
-      { name: "owner", type: "address" }, { name: "spender", type: "address" },
-      { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ] },
+    {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
     { owner: owner.address, spender, value, nonce: await token.nonces(owner.address), deadline },
   );
   const { v, r, s } = ethers.Signature.from(signature);
@@ -69,21 +105,29 @@ describe("EquipmentProviderRelationship", () => {
       expect(await epr.recordCount()).to.equal(0n);
       expect(await epr.MAX_QUERY_LENGTH()).to.equal(1024n);
       expect(await epr.MAX_URI_LENGTH()).to.equal(256n);
-      expect(await epr.ATTESTATION_TYPEHASH())
-        .to.equal(ethers.id("Attestation(uint256 recordId,string uri,bytes32 contentHash,bytes32 objectDigest)"));
+      expect(await epr.ATTESTATION_TYPEHASH()).to.equal(
+        ethers.id("Attestation(uint256 recordId,string uri,bytes32 contentHash,bytes32 objectDigest)"),
+      );
       const domain = await epr.eip712Domain();
       const { chainId } = await ethers.provider.getNetwork();
       // Each clone signs under its own address, with the implementation's name and version.
-      expect([domain.name, domain.version, domain.chainId, domain.verifyingContract])
-        .to.deep.equal(["commchain EPR", "1", chainId, await epr.getAddress()]);
+      expect([domain.name, domain.version, domain.chainId, domain.verifyingContract]).to.deep.equal([
+        "commchain EPR",
+        "1",
+        chainId,
+        await epr.getAddress(),
+      ]);
     });
 
     it("cannot be initialized again, nor can its implementation", async () => {
       const { epr, relationshipImplementation, outsider } = await loadFixture(deployWithRelationship);
-      await expect(epr.initialize(outsider.address, outsider.address))
-        .to.be.revertedWithCustomError(epr, "InvalidInitialization");
-      await expect(relationshipImplementation.initialize(outsider.address, outsider.address))
-        .to.be.revertedWithCustomError(epr, "InvalidInitialization");
+      await expect(epr.initialize(outsider.address, outsider.address)).to.be.revertedWithCustomError(
+        epr,
+        "InvalidInitialization",
+      );
+      await expect(
+        relationshipImplementation.initialize(outsider.address, outsider.address),
+      ).to.be.revertedWithCustomError(epr, "InvalidInitialization");
       expect(await epr.factory()).to.not.equal(outsider.address);
     });
   });
@@ -92,9 +136,12 @@ describe("EquipmentProviderRelationship", () => {
     it("stores the pointer and its commitment, returns its 0-based id, emits RecordAdded and mints nothing", async () => {
       const { epr, factory, token, provider } = await loadFixture(deployWithRelationship);
       const p = pointer(1);
-      expect(await epr.connect(provider).addRecord.staticCall(p.query, p.contentHash, p.uri, p.objectCommitment, 0n)).to.equal(0n);
+      expect(
+        await epr.connect(provider).addRecord.staticCall(p.query, p.contentHash, p.uri, p.objectCommitment, 0n),
+      ).to.equal(0n);
       const tx = addPointer(epr, provider, p);
-      await expect(tx).to.emit(epr, "RecordAdded")
+      await expect(tx)
+        .to.emit(epr, "RecordAdded")
         .withArgs(0n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, 0n)
         .and.not.to.emit(factory, "RewardPaid");
       const stored = await epr.record(0);
@@ -116,10 +163,12 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, device, provider } = await loadFixture(deployWithRecord);
       const p = pointer(2);
       await expect(addPointer(epr, device, p))
-        .to.emit(epr, "RecordAdded").withArgs(1n, device.address, p.contentHash, p.objectCommitment, p.query, p.uri, 0n);
+        .to.emit(epr, "RecordAdded")
+        .withArgs(1n, device.address, p.contentHash, p.objectCommitment, p.query, p.uri, 0n);
       const q = pointer(3);
       await expect(addPointer(epr, provider, q))
-        .to.emit(epr, "RecordAdded").withArgs(2n, provider.address, q.contentHash, q.objectCommitment, q.query, q.uri, 0n);
+        .to.emit(epr, "RecordAdded")
+        .withArgs(2n, provider.address, q.contentHash, q.objectCommitment, q.query, q.uri, 0n);
       expect((await epr.record(0)).addedBy).to.equal(provider.address);
       expect((await epr.record(1)).addedBy).to.equal(device.address);
       expect(await epr.recordCount()).to.equal(3n);
@@ -130,8 +179,10 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(1);
       const rel = await epr.getAddress();
       await expect(addPointer(epr, device, p))
-        .to.emit(deviceSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, device.address)
-        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, device.address);
+        .to.emit(deviceSummary, "Notification")
+        .withArgs(rel, Topic.RecordAdded, 0n, device.address)
+        .and.to.emit(providerSummary, "Notification")
+        .withArgs(rel, Topic.RecordAdded, 0n, device.address);
       expect(await deviceSummary.statusOf(rel)).to.equal(Status.AwaitingUpdate);
       expect(await deviceSummary.isAccepted(rel)).to.equal(true);
       expect(await providerSummary.isAccepted(rel)).to.equal(true);
@@ -142,8 +193,10 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(2);
       const bonus = ethers.parseEther("3");
       await expect(addPointer(epr, provider, p, bonus))
-        .to.emit(epr, "RecordAdded").withArgs(1n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus)
-        .and.to.emit(token, "Transfer").withArgs(provider.address, await epr.getAddress(), bonus);
+        .to.emit(epr, "RecordAdded")
+        .withArgs(1n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus)
+        .and.to.emit(token, "Transfer")
+        .withArgs(provider.address, await epr.getAddress(), bonus);
       expect(await token.balanceOf(epr)).to.equal(bonus);
       expect(await token.balanceOf(provider.address)).to.equal(SEED_TOKENS - bonus);
       expect((await epr.record(1)).bonus).to.equal(bonus);
@@ -154,7 +207,8 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(2);
       // deployWithRecord approves the EPR for the provider's bonuses only.
       await expect(addPointer(epr, device, p, 1n))
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(await epr.getAddress(), 0n, 1n);
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(await epr.getAddress(), 0n, 1n);
       await expect(addPointer(epr, provider, p, SEED_TOKENS + 1n))
         .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
         .withArgs(provider.address, SEED_TOKENS, SEED_TOKENS + 1n);
@@ -176,7 +230,8 @@ describe("EquipmentProviderRelationship", () => {
     it("reverts for an empty or too long query, a zero hash, an empty or too long URI, a zero commitment", async () => {
       const { epr, provider } = await loadFixture(deployWithRelationship);
       const p = pointer(1);
-      const add = (query: string, hash: string, uri: string, commitment: string) => epr.connect(provider).addRecord(query, hash, uri, commitment, 0n);
+      const add = (query: string, hash: string, uri: string, commitment: string) =>
+        epr.connect(provider).addRecord(query, hash, uri, commitment, 0n);
       await expectPointerFieldReverts(epr, add);
       expect(await epr.recordCount()).to.equal(0n);
       await add("q".repeat(1024), p.contentHash, "u".repeat(256), p.objectCommitment);
@@ -195,13 +250,15 @@ describe("EquipmentProviderRelationship", () => {
       await deviceSummary.connect(device).rejectRelationship(epr);
       for (const adder of [device, provider]) {
         await expect(addPointer(epr, adder, p))
-          .to.be.revertedWithCustomError(epr, "RelationshipClosed").withArgs(await deviceSummary.getAddress(), Status.Rejected);
+          .to.be.revertedWithCustomError(epr, "RelationshipClosed")
+          .withArgs(await deviceSummary.getAddress(), Status.Rejected);
       }
       await deviceSummary.connect(device).acceptRelationship(epr);
       await addPointer(epr, provider, p);
       await providerSummary.connect(provider).deleteRelationship(epr);
       await expect(addPointer(epr, device, p))
-        .to.be.revertedWithCustomError(epr, "RelationshipClosed").withArgs(await providerSummary.getAddress(), Status.Deleted);
+        .to.be.revertedWithCustomError(epr, "RelationshipClosed")
+        .withArgs(await providerSummary.getAddress(), Status.Deleted);
       expect(await epr.recordCount()).to.equal(1n);
     });
 
@@ -236,9 +293,13 @@ describe("EquipmentProviderRelationship", () => {
       const bonus = ethers.parseEther("4");
       const permit = await signPermit(token, provider, await epr.getAddress(), bonus);
       const p = pointer(1);
-      await expect(epr.connect(provider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, bonus, permit))
-        .to.emit(epr, "RecordAdded").withArgs(0n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus)
-        .and.to.emit(token, "Transfer").withArgs(provider.address, await epr.getAddress(), bonus);
+      await expect(
+        epr.connect(provider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, bonus, permit),
+      )
+        .to.emit(epr, "RecordAdded")
+        .withArgs(0n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus)
+        .and.to.emit(token, "Transfer")
+        .withArgs(provider.address, await epr.getAddress(), bonus);
       expect(await token.balanceOf(epr)).to.equal(bonus);
       expect(await token.allowance(provider.address, epr)).to.equal(0n);
       expect(await token.nonces(provider.address)).to.equal(1n);
@@ -251,8 +312,11 @@ describe("EquipmentProviderRelationship", () => {
       const permit = await signPermit(token, provider, await epr.getAddress(), bonus);
       await token.connect(outsider).permit(provider.address, epr, bonus, permit.deadline, permit.v, permit.r, permit.s);
       const p = pointer(1);
-      await expect(epr.connect(provider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, bonus, permit))
-        .to.emit(epr, "RecordAdded").withArgs(0n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus);
+      await expect(
+        epr.connect(provider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, bonus, permit),
+      )
+        .to.emit(epr, "RecordAdded")
+        .withArgs(0n, provider.address, p.contentHash, p.objectCommitment, p.query, p.uri, bonus);
       expect(await token.balanceOf(epr)).to.equal(bonus);
     });
 
@@ -261,8 +325,11 @@ describe("EquipmentProviderRelationship", () => {
       // The provider holds tokens and signs a permit; the device submits it for its own record.
       const permit = await signPermit(token, provider, await epr.getAddress(), 1n);
       const p = pointer(2);
-      await expect(epr.connect(device).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, 1n, permit))
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance").withArgs(await epr.getAddress(), 0n, 1n);
+      await expect(
+        epr.connect(device).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, 1n, permit),
+      )
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(await epr.getAddress(), 0n, 1n);
       expect(await token.nonces(provider.address)).to.equal(0n);
       expect(await epr.recordCount()).to.equal(1n);
     });
@@ -271,7 +338,9 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, token, provider, device, outsider } = await loadFixture(deployWithRelationship);
       const permit = await signPermit(token, provider, await epr.getAddress(), 1n);
       const p = pointer(1);
-      await expect(epr.connect(outsider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, 1n, permit))
+      await expect(
+        epr.connect(outsider).addRecordWithPermit(p.query, p.contentHash, p.uri, p.objectCommitment, 1n, permit),
+      )
         .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
         .withArgs(outsider.address, device.address, provider.address);
       expect(await token.allowance(provider.address, epr)).to.equal(0n);
@@ -288,13 +357,20 @@ describe("EquipmentProviderRelationship", () => {
       const rel = await epr.getAddress();
       const supply = await token.totalSupply();
       await expect(attestAs(epr, verifier, 1, p.objectDigest))
-        .to.emit(epr, "RecordAttested").withArgs(1n, verifier.address, p.objectDigest, bonus)
-        .and.to.emit(token, "Transfer").withArgs(rel, verifier.address, bonus)
-        .and.to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Upload, 1n, device.address, UPLOAD_REWARD)
-        .and.to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Verification, 1n, verifier.address, VERIFICATION_REWARD)
-        .and.to.emit(token, "RewardMinted").withArgs(await factory.getAddress(), device.address, UPLOAD_REWARD)
-        .and.to.emit(deviceSummary, "Notification").withArgs(rel, Topic.RecordAttested, 1n, verifier.address)
-        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.RecordAttested, 1n, verifier.address);
+        .to.emit(epr, "RecordAttested")
+        .withArgs(1n, verifier.address, p.objectDigest, bonus)
+        .and.to.emit(token, "Transfer")
+        .withArgs(rel, verifier.address, bonus)
+        .and.to.emit(factory, "RewardPaid")
+        .withArgs(rel, RewardKind.Upload, 1n, device.address, UPLOAD_REWARD)
+        .and.to.emit(factory, "RewardPaid")
+        .withArgs(rel, RewardKind.Verification, 1n, verifier.address, VERIFICATION_REWARD)
+        .and.to.emit(token, "RewardMinted")
+        .withArgs(await factory.getAddress(), device.address, UPLOAD_REWARD)
+        .and.to.emit(deviceSummary, "Notification")
+        .withArgs(rel, Topic.RecordAttested, 1n, verifier.address)
+        .and.to.emit(providerSummary, "Notification")
+        .withArgs(rel, Topic.RecordAttested, 1n, verifier.address);
       const stored = await epr.record(1);
       expect(stored.attestedBy).to.equal(verifier.address);
       expect(stored.attestedAt).to.equal(BigInt(await time.latest()));
@@ -308,7 +384,8 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, token, outsider, verifier, first } = await loadFixture(deployWithRecord);
       const signature = await signAttestation(epr, verifier, 0, first.objectDigest);
       await expect(epr.connect(outsider).attest(0, first.objectDigest, signature))
-        .to.emit(epr, "RecordAttested").withArgs(0n, verifier.address, first.objectDigest, 0n);
+        .to.emit(epr, "RecordAttested")
+        .withArgs(0n, verifier.address, first.objectDigest, 0n);
       expect(await token.balanceOf(verifier.address)).to.equal(VERIFICATION_REWARD);
       expect(await token.balanceOf(outsider.address)).to.equal(0n);
     });
@@ -317,7 +394,12 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, verifier, first } = await loadFixture(deployWithRecord);
       const { chainId } = await ethers.provider.getNetwork();
       const domain = { name: "commchain EPR", version: "1", chainId, verifyingContract: await epr.getAddress() };
-      const expected = ethers.TypedDataEncoder.hash(domain, ATTESTATION_TYPES, { recordId: 0n, uri: first.uri, contentHash: first.contentHash, objectDigest: first.objectDigest });
+      const expected = ethers.TypedDataEncoder.hash(domain, ATTESTATION_TYPES, {
+        recordId: 0n,
+        uri: first.uri,
+        contentHash: first.contentHash,
+        objectDigest: first.objectDigest,
+      });
       expect(await epr.attestationDigest(0, first.objectDigest)).to.equal(expected);
       const signature = await signAttestation(epr, verifier, 0, first.objectDigest);
       expect(ethers.recoverAddress(expected, signature)).to.equal(verifier.address);
@@ -331,7 +413,8 @@ describe("EquipmentProviderRelationship", () => {
       const supply = await token.totalSupply();
       for (const again of [verifier, verifier2]) {
         await expect(attestAs(epr, again, 0, first.objectDigest))
-          .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested").withArgs(0n, verifier.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested")
+          .withArgs(0n, verifier.address);
       }
       expect(await Promise.all(accounts.map((a) => token.balanceOf(a)))).to.deep.equal(before);
       expect(await token.totalSupply()).to.equal(supply);
@@ -343,7 +426,8 @@ describe("EquipmentProviderRelationship", () => {
       const signature = await signAttestation(epr, outsider, 0, first.objectDigest);
       for (const sender of [outsider, verifier]) {
         await expect(epr.connect(sender).attest(0, first.objectDigest, signature))
-          .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier").withArgs(outsider.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier")
+          .withArgs(outsider.address);
       }
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });
@@ -353,23 +437,40 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(1);
       await addPointer(epr, provider, p);
       const forRecord1 = await signAttestation(epr, verifier, 1, p.objectDigest);
-      const otherUri = await signAttestation(epr, verifier, 0, first.objectDigest, { uri: p.uri, contentHash: first.contentHash });
-      const otherHash = await signAttestation(epr, verifier, 0, first.objectDigest, { uri: first.uri, contentHash: p.contentHash });
+      const otherUri = await signAttestation(epr, verifier, 0, first.objectDigest, {
+        uri: p.uri,
+        contentHash: first.contentHash,
+      });
+      const otherHash = await signAttestation(epr, verifier, 0, first.objectDigest, {
+        uri: first.uri,
+        contentHash: p.contentHash,
+      });
       const otherDigest = await signAttestation(epr, verifier, 0, p.objectDigest);
-      for (const [digest, signature] of [[first.objectDigest, forRecord1], [first.objectDigest, otherUri], [first.objectDigest, otherHash], [first.objectDigest, otherDigest]]) {
+      for (const [digest, signature] of [
+        [first.objectDigest, forRecord1],
+        [first.objectDigest, otherUri],
+        [first.objectDigest, otherHash],
+        [first.objectDigest, otherDigest],
+      ]) {
         const recovered = ethers.recoverAddress(await epr.attestationDigest(0, digest), signature);
         expect(recovered).to.not.equal(verifier.address);
         await expect(epr.connect(verifier).attest(0, digest, signature))
-          .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier").withArgs(recovered);
+          .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier")
+          .withArgs(recovered);
       }
     });
 
     it("reverts when the digest does not open the record's commitment, though the verifier signed it", async () => {
       const { epr, verifier, first } = await loadFixture(deployWithRecord);
       // What anyone reads on chain (the content hash) is not the object's digest.
-      for (const guess of [first.contentHash, ethers.keccak256(ethers.toUtf8Bytes("tampered")), first.objectCommitment]) {
+      for (const guess of [
+        first.contentHash,
+        ethers.keccak256(ethers.toUtf8Bytes("tampered")),
+        first.objectCommitment,
+      ]) {
         await expect(attestAs(epr, verifier, 0, guess))
-          .to.be.revertedWithCustomError(epr, "RelationshipObjectMismatch").withArgs(0n, first.objectCommitment, guess);
+          .to.be.revertedWithCustomError(epr, "RelationshipObjectMismatch")
+          .withArgs(0n, first.objectCommitment, guess);
       }
       expect(commitmentOf(first.objectDigest)).to.equal(first.objectCommitment);
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
@@ -378,15 +479,18 @@ describe("EquipmentProviderRelationship", () => {
     it("reverts with OpenZeppelin's errors for a malformed signature", async () => {
       const { epr, verifier, first } = await loadFixture(deployWithRecord);
       await expect(epr.connect(verifier).attest(0, first.objectDigest, "0x1234"))
-        .to.be.revertedWithCustomError(epr, "ECDSAInvalidSignatureLength").withArgs(2n);
-      await expect(epr.connect(verifier).attest(0, first.objectDigest, ethers.concat([ethers.ZeroHash, ethers.ZeroHash, "0x1b"])))
-        .to.be.revertedWithCustomError(epr, "ECDSAInvalidSignature");
+        .to.be.revertedWithCustomError(epr, "ECDSAInvalidSignatureLength")
+        .withArgs(2n);
+      await expect(
+        epr.connect(verifier).attest(0, first.objectDigest, ethers.concat([ethers.ZeroHash, ethers.ZeroHash, "0x1b"])),
+      ).to.be.revertedWithCustomError(epr, "ECDSAInvalidSignature");
     });
 
     it("reverts for an unknown record", async () => {
       const { epr, verifier, first } = await loadFixture(deployWithRecord);
       await expect(epr.connect(verifier).attest(1, first.objectDigest, "0x"))
-        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord").withArgs(1n, 1n);
+        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord")
+        .withArgs(1n, 1n);
     });
 
     it("reverts when the device, the provider or the record's adder signs, even as verifiers", async () => {
@@ -394,7 +498,8 @@ describe("EquipmentProviderRelationship", () => {
       for (const party of [device, provider]) {
         await factory.connect(admin).grantRole(await factory.VERIFIER_ROLE(), party.address);
         await expect(attestAs(epr, party, 0, first.objectDigest))
-          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, party.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest")
+          .withArgs(0n, party.address);
       }
       // The provider moves to a new account: its old one added record 0 and still may not attest it,
       // nor may the new one, which is the provider now.
@@ -402,24 +507,29 @@ describe("EquipmentProviderRelationship", () => {
       await factory.connect(admin).grantRole(await factory.VERIFIER_ROLE(), provider2.address);
       for (const party of [provider, provider2]) {
         await expect(attestAs(epr, party, 0, first.objectDigest))
-          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest").withArgs(0n, party.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipPartyCannotAttest")
+          .withArgs(0n, party.address);
       }
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });
 
     it("reverts until both Summaries accept the relationship, and while one rejected it", async () => {
-      const { epr, token, device, provider, verifier, deviceSummary, providerSummary } = await loadFixture(deployWithProposedRelationship);
+      const { epr, token, device, provider, verifier, deviceSummary, providerSummary } =
+        await loadFixture(deployWithProposedRelationship);
       const p = pointer(0);
       await addPointer(epr, provider, p);
       await expect(attestAs(epr, verifier, 0, p.objectDigest))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted").withArgs(await deviceSummary.getAddress(), Status.AwaitingUpdate);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted")
+        .withArgs(await deviceSummary.getAddress(), Status.AwaitingUpdate);
       await deviceSummary.connect(device).acceptRelationship(epr);
       await expect(attestAs(epr, verifier, 0, p.objectDigest))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted").withArgs(await providerSummary.getAddress(), Status.AwaitingUpdate);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted")
+        .withArgs(await providerSummary.getAddress(), Status.AwaitingUpdate);
       await providerSummary.connect(provider).acceptRelationship(epr);
       await providerSummary.connect(provider).rejectRelationship(epr);
       await expect(attestAs(epr, verifier, 0, p.objectDigest))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted").withArgs(await providerSummary.getAddress(), Status.Rejected);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotAccepted")
+        .withArgs(await providerSummary.getAddress(), Status.Rejected);
       expect(await token.totalSupply()).to.equal(0n);
       await providerSummary.connect(provider).acceptRelationship(epr);
       await attestAs(epr, verifier, 0, p.objectDigest);
@@ -432,7 +542,8 @@ describe("EquipmentProviderRelationship", () => {
       const supply = await token.totalSupply();
       await expect(attestAs(epr, verifier, 0, first.objectDigest))
         .to.emit(epr, "RecordAttested")
-        .and.to.emit(factory, "RewardPaid").withArgs(await epr.getAddress(), RewardKind.Verification, 0n, verifier.address, VERIFICATION_REWARD);
+        .and.to.emit(factory, "RewardPaid")
+        .withArgs(await epr.getAddress(), RewardKind.Verification, 0n, verifier.address, VERIFICATION_REWARD);
       expect(await token.totalSupply()).to.equal(supply + VERIFICATION_REWARD);
     });
 
@@ -459,15 +570,21 @@ describe("EquipmentProviderRelationship", () => {
       expect(await token.totalSupply()).to.equal(REWARD_CAP);
       expect(await factory.rewardUsage(rel)).to.deep.equal([start / REWARD_PERIOD, REWARD_CAP]);
       await expect(attestAs(epr, verifier, 5, pointers[5].objectDigest))
-        .to.emit(factory, "RewardCapped").withArgs(rel, RewardKind.Upload, 5n, device.address, UPLOAD_REWARD, 0n)
-        .and.to.emit(factory, "RewardCapped").withArgs(rel, RewardKind.Verification, 5n, verifier.address, VERIFICATION_REWARD, 0n)
+        .to.emit(factory, "RewardCapped")
+        .withArgs(rel, RewardKind.Upload, 5n, device.address, UPLOAD_REWARD, 0n)
+        .and.to.emit(factory, "RewardCapped")
+        .withArgs(rel, RewardKind.Verification, 5n, verifier.address, VERIFICATION_REWARD, 0n)
         .and.not.to.emit(factory, "RewardPaid");
       expect(await token.totalSupply()).to.equal(REWARD_CAP);
       // A new period starts from zero.
       await time.setNextBlockTimestamp(start + REWARD_PERIOD);
       await expect(attestAs(epr, verifier, 6, pointers[6].objectDigest))
-        .to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Upload, 6n, device.address, UPLOAD_REWARD);
-      expect(await factory.rewardUsage(rel)).to.deep.equal([start / REWARD_PERIOD + 1n, UPLOAD_REWARD + VERIFICATION_REWARD]);
+        .to.emit(factory, "RewardPaid")
+        .withArgs(rel, RewardKind.Upload, 6n, device.address, UPLOAD_REWARD);
+      expect(await factory.rewardUsage(rel)).to.deep.equal([
+        start / REWARD_PERIOD + 1n,
+        UPLOAD_REWARD + VERIFICATION_REWARD,
+      ]);
       expect(await token.totalSupply()).to.equal(REWARD_CAP + UPLOAD_REWARD + VERIFICATION_REWARD);
     });
 
@@ -478,21 +595,35 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(0);
       await addPointer(epr, provider, p);
       await expect(attestAs(epr, verifier, 0, p.objectDigest))
-        .to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Upload, 0n, device.address, UPLOAD_REWARD)
-        .and.to.emit(factory, "RewardCapped").withArgs(rel, RewardKind.Verification, 0n, verifier.address, VERIFICATION_REWARD, 1n)
-        .and.to.emit(factory, "RewardPaid").withArgs(rel, RewardKind.Verification, 0n, verifier.address, 1n);
+        .to.emit(factory, "RewardPaid")
+        .withArgs(rel, RewardKind.Upload, 0n, device.address, UPLOAD_REWARD)
+        .and.to.emit(factory, "RewardCapped")
+        .withArgs(rel, RewardKind.Verification, 0n, verifier.address, VERIFICATION_REWARD, 1n)
+        .and.to.emit(factory, "RewardPaid")
+        .withArgs(rel, RewardKind.Verification, 0n, verifier.address, 1n);
       expect(await token.balanceOf(verifier.address)).to.equal(1n);
       expect(await token.totalSupply()).to.equal(UPLOAD_REWARD + 1n);
     });
 
     it("counts each relationship on its own", async () => {
-      const { epr, factory, register, registrar, admin, provider, verifier, device2, deviceSummary } = await loadFixture(deployWithRelationship);
+      const { epr, factory, register, registrar, admin, provider, verifier, device2, deviceSummary } =
+        await loadFixture(deployWithRelationship);
       await factory.connect(admin).setRewardCap(UPLOAD_REWARD + VERIFICATION_REWARD, Number(REWARD_PERIOD));
       await register.connect(registrar).register("robot-arm-02", device2.address, Kind.Device);
       await factory.connect(provider).createRelationship(device2.address, provider.address);
-      const other = await ethers.getContractAt("EquipmentProviderRelationship", await factory.relationshipOf(device2.address, provider.address));
-      for (const [party, relationship] of [[device2, other], [provider, other]] as const) {
-        await (await ethers.getContractAt("Summary", await register.summaryOf(party.address))).connect(party).acceptRelationship(relationship);
+      const other = await ethers.getContractAt(
+        "EquipmentProviderRelationship",
+        await factory.relationshipOf(device2.address, provider.address),
+      );
+      for (const [party, relationship] of [
+        [device2, other],
+        [provider, other],
+      ] as const) {
+        await (
+          await ethers.getContractAt("Summary", await register.summaryOf(party.address))
+        )
+          .connect(party)
+          .acceptRelationship(relationship);
       }
       expect(await deviceSummary.isAccepted(other)).to.equal(false);
       const p = pointer(0);
@@ -511,17 +642,24 @@ describe("EquipmentProviderRelationship", () => {
       await addPointer(epr, provider, p, bonus);
       const refundableAt = (await epr.record(1)).addedAt + BONUS_REFUND_DELAY;
       await expect(epr.connect(provider).refundBonus(1))
-        .to.be.revertedWithCustomError(epr, "RelationshipBonusLocked").withArgs(1n, refundableAt);
+        .to.be.revertedWithCustomError(epr, "RelationshipBonusLocked")
+        .withArgs(1n, refundableAt);
       await time.increaseTo(refundableAt);
       // Either party may ask; the bonus goes back to whoever escrowed it.
       await expect(epr.connect(device).refundBonus(1))
-        .to.emit(epr, "BonusRefunded").withArgs(1n, provider.address, bonus)
-        .and.to.emit(token, "Transfer").withArgs(await epr.getAddress(), provider.address, bonus);
+        .to.emit(epr, "BonusRefunded")
+        .withArgs(1n, provider.address, bonus)
+        .and.to.emit(token, "Transfer")
+        .withArgs(await epr.getAddress(), provider.address, bonus);
       expect(await token.balanceOf(provider.address)).to.equal(SEED_TOKENS);
       expect((await epr.record(1)).bonus).to.equal(0n);
-      await expect(epr.connect(provider).refundBonus(1)).to.be.revertedWithCustomError(epr, "RelationshipNoBonus").withArgs(1n);
+      await expect(epr.connect(provider).refundBonus(1))
+        .to.be.revertedWithCustomError(epr, "RelationshipNoBonus")
+        .withArgs(1n);
       // A later attestation pays the rewards but no bonus.
-      await expect(attestAs(epr, verifier, 1, p.objectDigest)).to.emit(epr, "RecordAttested").withArgs(1n, verifier.address, p.objectDigest, 0n);
+      await expect(attestAs(epr, verifier, 1, p.objectDigest))
+        .to.emit(epr, "RecordAttested")
+        .withArgs(1n, verifier.address, p.objectDigest, 0n);
     });
 
     it("reverts for an attested record, a record without bonus, an unknown record and a non-party", async () => {
@@ -529,16 +667,23 @@ describe("EquipmentProviderRelationship", () => {
       const p = pointer(1);
       await addPointer(epr, provider, p, 1n);
       await time.increase(BONUS_REFUND_DELAY);
-      await expect(epr.connect(provider).refundBonus(0)).to.be.revertedWithCustomError(epr, "RelationshipNoBonus").withArgs(0n);
-      await expect(epr.connect(provider).refundBonus(2)).to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord").withArgs(2n, 2n);
+      await expect(epr.connect(provider).refundBonus(0))
+        .to.be.revertedWithCustomError(epr, "RelationshipNoBonus")
+        .withArgs(0n);
+      await expect(epr.connect(provider).refundBonus(2))
+        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord")
+        .withArgs(2n, 2n);
       await expect(epr.connect(outsider).refundBonus(1))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotParty").withArgs(outsider.address, device.address, provider.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotParty")
+        .withArgs(outsider.address, device.address, provider.address);
       await attestAs(epr, verifier, 1, p.objectDigest);
       await expect(epr.connect(provider).refundBonus(1))
-        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested").withArgs(1n, verifier.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested")
+        .withArgs(1n, verifier.address);
       await attestAs(epr, verifier, 0, first.objectDigest);
       await expect(epr.connect(provider).refundBonus(0))
-        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested").withArgs(0n, verifier.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested")
+        .withArgs(0n, verifier.address);
     });
   });
 
@@ -549,12 +694,18 @@ describe("EquipmentProviderRelationship", () => {
       const rel = await epr.getAddress();
       const identity = await thirdPartySummary.getAddress();
       await expect(epr.connect(device).authorize(0, thirdParty.address))
-        .to.emit(epr, "ReaderAuthorized").withArgs(0n, thirdParty.address, identity)
-        .and.to.emit(factory, "SummaryLinked").withArgs(rel, thirdParty.address, identity)
-        .and.to.emit(thirdPartySummary, "RelationshipAdded").withArgs(rel)
-        .and.to.emit(thirdPartySummary, "Notification").withArgs(rel, Topic.ReaderAuthorized, 0n, device.address)
-        .and.to.emit(deviceSummary, "Notification").withArgs(rel, Topic.ReaderAuthorized, 0n, device.address)
-        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.ReaderAuthorized, 0n, device.address);
+        .to.emit(epr, "ReaderAuthorized")
+        .withArgs(0n, thirdParty.address, identity)
+        .and.to.emit(factory, "SummaryLinked")
+        .withArgs(rel, thirdParty.address, identity)
+        .and.to.emit(thirdPartySummary, "RelationshipAdded")
+        .withArgs(rel)
+        .and.to.emit(thirdPartySummary, "Notification")
+        .withArgs(rel, Topic.ReaderAuthorized, 0n, device.address)
+        .and.to.emit(deviceSummary, "Notification")
+        .withArgs(rel, Topic.ReaderAuthorized, 0n, device.address)
+        .and.to.emit(providerSummary, "Notification")
+        .withArgs(rel, Topic.ReaderAuthorized, 0n, device.address);
       expect(await epr.readersOf(0)).to.deep.equal([thirdParty.address]);
       expect(await epr.readerSummariesOf(0)).to.deep.equal([identity]);
       expect(await epr.isAuthorized(0, thirdParty.address)).to.equal(true);
@@ -569,7 +720,8 @@ describe("EquipmentProviderRelationship", () => {
       await addPointer(epr, provider, pointer(1));
       await epr.connect(device).authorize(0, thirdParty.address);
       await expect(epr.connect(device).authorize(1, thirdParty.address))
-        .to.emit(epr, "ReaderAuthorized").withArgs(1n, thirdParty.address, await thirdPartySummary.getAddress())
+        .to.emit(epr, "ReaderAuthorized")
+        .withArgs(1n, thirdParty.address, await thirdPartySummary.getAddress())
         .and.not.to.emit(factory, "SummaryLinked");
       expect(await thirdPartySummary.relationshipCount()).to.equal(1n);
       expect(await epr.readersOf(1)).to.deep.equal([thirdParty.address]);
@@ -585,21 +737,24 @@ describe("EquipmentProviderRelationship", () => {
     it("reverts for a caller other than the device", async () => {
       const { epr, provider, device, thirdParty } = await loadFixture(deployWithRecord);
       await expect(epr.connect(provider).authorize(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice").withArgs(provider.address, device.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice")
+        .withArgs(provider.address, device.address);
       expect(await epr.readersOf(0)).to.deep.equal([]);
     });
 
     it("reverts for an unknown record", async () => {
       const { epr, device, thirdParty } = await loadFixture(deployWithRecord);
       await expect(epr.connect(device).authorize(5, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord").withArgs(5n, 1n);
+        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord")
+        .withArgs(5n, 1n);
     });
 
     it("reverts for an unregistered reader or the zero address", async () => {
       const { epr, device, outsider } = await loadFixture(deployWithRecord);
       for (const reader of [outsider.address, ethers.ZeroAddress]) {
         await expect(epr.connect(device).authorize(0, reader))
-          .to.be.revertedWithCustomError(epr, "RelationshipReaderNotRegistered").withArgs(reader);
+          .to.be.revertedWithCustomError(epr, "RelationshipReaderNotRegistered")
+          .withArgs(reader);
       }
       expect(await epr.readersOf(0)).to.deep.equal([]);
     });
@@ -608,7 +763,8 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, device, provider } = await loadFixture(deployWithRecord);
       for (const reader of [device, provider]) {
         await expect(epr.connect(device).authorize(0, reader.address))
-          .to.be.revertedWithCustomError(epr, "RelationshipReaderIsParty").withArgs(reader.address);
+          .to.be.revertedWithCustomError(epr, "RelationshipReaderIsParty")
+          .withArgs(reader.address);
       }
       expect(await epr.readersOf(0)).to.deep.equal([]);
     });
@@ -617,7 +773,8 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, device, thirdParty } = await loadFixture(deployWithRecord);
       await epr.connect(device).authorize(0, thirdParty.address);
       await expect(epr.connect(device).authorize(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAuthorized").withArgs(0n, thirdParty.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAuthorized")
+        .withArgs(0n, thirdParty.address);
       expect(await epr.readersOf(0)).to.deep.equal([thirdParty.address]);
     });
 
@@ -625,7 +782,8 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, device, provider, thirdParty, providerSummary } = await loadFixture(deployWithRecord);
       await providerSummary.connect(provider).rejectRelationship(epr);
       await expect(epr.connect(device).authorize(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipClosed").withArgs(await providerSummary.getAddress(), Status.Rejected);
+        .to.be.revertedWithCustomError(epr, "RelationshipClosed")
+        .withArgs(await providerSummary.getAddress(), Status.Rejected);
     });
   });
 
@@ -636,10 +794,14 @@ describe("EquipmentProviderRelationship", () => {
       await epr.connect(device).authorize(0, thirdParty.address);
       const rel = await epr.getAddress();
       await expect(epr.connect(device).revoke(0, thirdParty.address))
-        .to.emit(epr, "ReaderRevoked").withArgs(0n, thirdParty.address, await thirdPartySummary.getAddress())
-        .and.to.emit(deviceSummary, "Notification").withArgs(rel, Topic.ReaderRevoked, 0n, device.address)
-        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.ReaderRevoked, 0n, device.address)
-        .and.to.emit(thirdPartySummary, "Notification").withArgs(rel, Topic.ReaderRevoked, 0n, device.address);
+        .to.emit(epr, "ReaderRevoked")
+        .withArgs(0n, thirdParty.address, await thirdPartySummary.getAddress())
+        .and.to.emit(deviceSummary, "Notification")
+        .withArgs(rel, Topic.ReaderRevoked, 0n, device.address)
+        .and.to.emit(providerSummary, "Notification")
+        .withArgs(rel, Topic.ReaderRevoked, 0n, device.address)
+        .and.to.emit(thirdPartySummary, "Notification")
+        .withArgs(rel, Topic.ReaderRevoked, 0n, device.address);
       expect(await epr.readersOf(0)).to.deep.equal([]);
       expect(await epr.isAuthorized(0, thirdParty.address)).to.equal(false);
       expect(await epr.canRead(0, thirdParty.address)).to.equal(false);
@@ -647,7 +809,8 @@ describe("EquipmentProviderRelationship", () => {
     });
 
     it("revokes an identity by its new account, or by its Summary when the device knows only the old account", async () => {
-      const { epr, register, device, thirdParty, outsider, thirdPartySummary, provider } = await loadFixture(deployWithRecord);
+      const { epr, register, device, thirdParty, outsider, thirdPartySummary, provider } =
+        await loadFixture(deployWithRecord);
       const identity = await thirdPartySummary.getAddress();
       await addPointer(epr, provider, pointer(1));
       await epr.connect(device).authorize(0, thirdParty.address);
@@ -656,12 +819,15 @@ describe("EquipmentProviderRelationship", () => {
       expect(await epr.readersOf(0)).to.deep.equal([outsider.address]);
       // The old account holds no identity: it names nobody authorized.
       await expect(epr.connect(device).revoke(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotAuthorized").withArgs(0n, thirdParty.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotAuthorized")
+        .withArgs(0n, thirdParty.address);
       await expect(epr.connect(device).revoke(0, outsider.address))
-        .to.emit(epr, "ReaderRevoked").withArgs(0n, outsider.address, identity)
+        .to.emit(epr, "ReaderRevoked")
+        .withArgs(0n, outsider.address, identity)
         .and.to.emit(thirdPartySummary, "Notification");
       await expect(epr.connect(device).revoke(1, identity))
-        .to.emit(epr, "ReaderRevoked").withArgs(1n, identity, identity);
+        .to.emit(epr, "ReaderRevoked")
+        .withArgs(1n, identity, identity);
       expect(await epr.canRead(1, outsider.address)).to.equal(false);
     });
 
@@ -677,16 +843,19 @@ describe("EquipmentProviderRelationship", () => {
       const { epr, device, thirdParty } = await loadFixture(deployWithRecord);
       await epr.connect(device).authorize(0, thirdParty.address);
       await expect(epr.connect(thirdParty).revoke(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice").withArgs(thirdParty.address, device.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice")
+        .withArgs(thirdParty.address, device.address);
       expect(await epr.canRead(0, thirdParty.address)).to.equal(true);
     });
 
     it("reverts for an unknown record and for a reader not authorized", async () => {
       const { epr, device, thirdParty } = await loadFixture(deployWithRecord);
       await expect(epr.connect(device).revoke(3, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord").withArgs(3n, 1n);
+        .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord")
+        .withArgs(3n, 1n);
       await expect(epr.connect(device).revoke(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotAuthorized").withArgs(0n, thirdParty.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotAuthorized")
+        .withArgs(0n, thirdParty.address);
     });
   });
 
@@ -731,7 +900,8 @@ describe("EquipmentProviderRelationship", () => {
       expect(await epr.canRead(0, device2.address)).to.equal(true);
       expect(await epr.canRead(0, device.address)).to.equal(false);
       await expect(epr.connect(device).authorize(0, thirdParty.address))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice").withArgs(device.address, device2.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotDevice")
+        .withArgs(device.address, device2.address);
       await epr.connect(device2).authorize(0, thirdParty.address);
       expect(await epr.canRead(0, thirdParty.address)).to.equal(true);
     });
@@ -766,10 +936,36 @@ describe("EquipmentProviderRelationship", () => {
       const permit = { deadline: 0n, v: 0, r: ethers.ZeroHash, s: ethers.ZeroHash };
       const reentries = [
         epr.interface.encodeFunctionData("addRecord", [p.query, p.contentHash, p.uri, p.objectCommitment, 0n]),
-        epr.interface.encodeFunctionData("addRecordWithPermit", [p.query, p.contentHash, p.uri, p.objectCommitment, 0n, permit]),
-        epr.interface.encodeFunctionData("addRecordWithReaders", [p.query, p.contentHash, p.uri, p.objectCommitment, 0n, []]),
-        epr.interface.encodeFunctionData("addRecordWithReadersAndPermit", [p.query, p.contentHash, p.uri, p.objectCommitment, 0n, [], permit]),
-        epr.interface.encodeFunctionData("attest", [0n, first.objectDigest, await signAttestation(epr, verifier, 0, first.objectDigest)]),
+        epr.interface.encodeFunctionData("addRecordWithPermit", [
+          p.query,
+          p.contentHash,
+          p.uri,
+          p.objectCommitment,
+          0n,
+          permit,
+        ]),
+        epr.interface.encodeFunctionData("addRecordWithReaders", [
+          p.query,
+          p.contentHash,
+          p.uri,
+          p.objectCommitment,
+          0n,
+          [],
+        ]),
+        epr.interface.encodeFunctionData("addRecordWithReadersAndPermit", [
+          p.query,
+          p.contentHash,
+          p.uri,
+          p.objectCommitment,
+          0n,
+          [],
+          permit,
+        ]),
+        epr.interface.encodeFunctionData("attest", [
+          0n,
+          first.objectDigest,
+          await signAttestation(epr, verifier, 0, first.objectDigest),
+        ]),
         epr.interface.encodeFunctionData("refundBonus", [0n]),
         epr.interface.encodeFunctionData("authorize", [0n, lab.address]),
         epr.interface.encodeFunctionData("revoke", [0n, lab.address]),
@@ -777,7 +973,10 @@ describe("EquipmentProviderRelationship", () => {
       for (const data of reentries) {
         await token.armHook(epr, data);
         // Escrowing a bonus is a balance change that fires the hook mid-call.
-        await expect(addPointer(epr, provider, p, 1n)).to.be.revertedWithCustomError(epr, "ReentrancyGuardReentrantCall");
+        await expect(addPointer(epr, provider, p, 1n)).to.be.revertedWithCustomError(
+          epr,
+          "ReentrancyGuardReentrantCall",
+        );
       }
       expect(await epr.recordCount()).to.equal(1n);
       expect(await epr.readersOf(0)).to.deep.equal([lab.address]);
@@ -788,7 +987,10 @@ describe("EquipmentProviderRelationship", () => {
       const { token, epr, device, lab, verifier, first } = await loadFixture(deployWithHostileToken);
       await token.armHook(epr, epr.interface.encodeFunctionData("revoke", [0n, lab.address]));
       // The upload reward's mint fires the hook between the attestation's effects and the notifications.
-      await expect(attestAs(epr, verifier, 0, first.objectDigest)).to.be.revertedWithCustomError(epr, "ReentrancyGuardReentrantCall");
+      await expect(attestAs(epr, verifier, 0, first.objectDigest)).to.be.revertedWithCustomError(
+        epr,
+        "ReentrancyGuardReentrantCall",
+      );
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
       expect(await epr.readersOf(0)).to.deep.equal([lab.address]);
       expect(await epr.device()).to.equal(device.address);
@@ -799,8 +1001,12 @@ describe("EquipmentProviderRelationship", () => {
     it("revert with RelationshipUnknownRecord", async () => {
       const { epr, thirdParty } = await loadFixture(deployWithRelationship);
       const getters = [
-        () => epr.record(0), () => epr.readersOf(0), () => epr.readerSummariesOf(0), () => epr.objectCommitmentOf(0),
-        () => epr.attestationDigest(0, ethers.ZeroHash), () => epr.isAuthorized(0, thirdParty.address),
+        () => epr.record(0),
+        () => epr.readersOf(0),
+        () => epr.readerSummariesOf(0),
+        () => epr.objectCommitmentOf(0),
+        () => epr.attestationDigest(0, ethers.ZeroHash),
+        () => epr.isAuthorized(0, thirdParty.address),
       ];
       for (const call of getters) {
         await expect(call()).to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord").withArgs(0n, 0n);

@@ -2,8 +2,23 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  BONUS_REFUND_DELAY, DEVICE_ID, Kind, REWARD_CAP, REWARD_PARAMETERS, REWARD_PERIOD, RewardKind, Status, UPLOAD_REWARD, VERIFICATION_REWARD,
-  actAs, attestAs, deploySharing, deployWithParticipants, deployWithRecord, deployWithRelationship, minimalProxyCode,
+  BONUS_REFUND_DELAY,
+  DEVICE_ID,
+  Kind,
+  REWARD_CAP,
+  REWARD_PARAMETERS,
+  REWARD_PERIOD,
+  RewardKind,
+  Status,
+  UPLOAD_REWARD,
+  VERIFICATION_REWARD,
+  actAs,
+  attestAs,
+  deploySharing,
+  deployWithParticipants,
+  deployWithRecord,
+  deployWithRelationship,
+  minimalProxyCode,
 } from "./fixtures";
 
 /** The fixtures' reward parameters with `changes`. */
@@ -31,32 +46,50 @@ describe("RelationshipFactory", () => {
     it("emits RewardAmountSet, RewardCapSet and BonusRefundDelaySet for its initial parameters", async () => {
       const { register, token, relationshipImplementation, admin } = await loadFixture(deploySharing);
       const factory = await ethers.deployContract("RelationshipFactory", [
-        admin.address, register, token, relationshipImplementation,
+        admin.address,
+        register,
+        token,
+        relationshipImplementation,
         { uploadReward: 7n, verificationReward: 3n, capPerPeriod: 100n, period: 3600n, bonusRefundDelay: 60n },
       ]);
       await expect(factory.deploymentTransaction())
-        .to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Upload, 0n, 7n)
-        .and.to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Verification, 0n, 3n)
-        .and.to.emit(factory, "RewardCapSet").withArgs(0n, 100n, 0n, 3600n)
-        .and.to.emit(factory, "BonusRefundDelaySet").withArgs(0n, 60n);
+        .to.emit(factory, "RewardAmountSet")
+        .withArgs(RewardKind.Upload, 0n, 7n)
+        .and.to.emit(factory, "RewardAmountSet")
+        .withArgs(RewardKind.Verification, 0n, 3n)
+        .and.to.emit(factory, "RewardCapSet")
+        .withArgs(0n, 100n, 0n, 3600n)
+        .and.to.emit(factory, "BonusRefundDelaySet")
+        .withArgs(0n, 60n);
     });
 
     it("rejects a reward period of zero", async () => {
       const { factory, register, token, relationshipImplementation, admin } = await loadFixture(deploySharing);
-      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, relationshipImplementation, rewards({ period: 0n })]))
-        .to.be.revertedWithCustomError(factory, "FactoryZeroRewardPeriod");
+      await expect(
+        ethers.deployContract("RelationshipFactory", [
+          admin.address,
+          register,
+          token,
+          relationshipImplementation,
+          rewards({ period: 0n }),
+        ]),
+      ).to.be.revertedWithCustomError(factory, "FactoryZeroRewardPeriod");
     });
 
     it("rejects a Register, token or implementation without code", async () => {
-      const { factory, register, token, relationshipImplementation, admin, outsider } = await loadFixture(deploySharing);
+      const { factory, register, token, relationshipImplementation, admin, outsider } =
+        await loadFixture(deploySharing);
       const deploy = (r: unknown, t: unknown, i: unknown) =>
         ethers.deployContract("RelationshipFactory", [admin.address, r, t, i, rewards()]);
       await expect(deploy(outsider.address, token, relationshipImplementation))
-        .to.be.revertedWithCustomError(factory, "FactoryNotAContract").withArgs("register", outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotAContract")
+        .withArgs("register", outsider.address);
       await expect(deploy(register, outsider.address, relationshipImplementation))
-        .to.be.revertedWithCustomError(factory, "FactoryNotAContract").withArgs("token", outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotAContract")
+        .withArgs("token", outsider.address);
       await expect(deploy(register, token, outsider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryNotAContract").withArgs("implementation", outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotAContract")
+        .withArgs("implementation", outsider.address);
     });
 
     it("rejects an implementation built for another Register or token", async () => {
@@ -65,10 +98,14 @@ describe("RelationshipFactory", () => {
       const otherRegister = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
       const forOtherRegister = await ethers.deployContract("EquipmentProviderRelationship", [otherRegister, token]);
       const forOtherToken = await ethers.deployContract("EquipmentProviderRelationship", [register, otherToken]);
-      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherRegister, rewards()]))
+      await expect(
+        ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherRegister, rewards()]),
+      )
         .to.be.revertedWithCustomError(factory, "FactoryImplementationMismatch")
         .withArgs("register", await register.getAddress(), await otherRegister.getAddress());
-      await expect(ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherToken, rewards()]))
+      await expect(
+        ethers.deployContract("RelationshipFactory", [admin.address, register, token, forOtherToken, rewards()]),
+      )
         .to.be.revertedWithCustomError(factory, "FactoryImplementationMismatch")
         .withArgs("token", await token.getAddress(), await otherToken.getAddress());
     });
@@ -81,9 +118,16 @@ describe("RelationshipFactory", () => {
       const rel = await factory.connect(provider).createRelationship.staticCall(device.address, provider.address);
       await expect(factory.connect(provider).createRelationship(device.address, provider.address))
         .to.emit(factory, "RelationshipCreated")
-        .withArgs(device.address, provider.address, rel, await deviceSummary.getAddress(), await providerSummary.getAddress());
-      expect(await ethers.provider.getCode(rel))
-        .to.equal(minimalProxyCode(await relationshipImplementation.getAddress()));
+        .withArgs(
+          device.address,
+          provider.address,
+          rel,
+          await deviceSummary.getAddress(),
+          await providerSummary.getAddress(),
+        );
+      expect(await ethers.provider.getCode(rel)).to.equal(
+        minimalProxyCode(await relationshipImplementation.getAddress()),
+      );
       expect(await factory.relationshipOf(device.address, provider.address)).to.equal(rel);
       expect(await factory.relationshipOf(provider.address, device.address)).to.equal(ethers.ZeroAddress);
       expect(await factory.isRelationship(rel)).to.equal(true);
@@ -97,18 +141,21 @@ describe("RelationshipFactory", () => {
     });
 
     it("may be called by an admin too", async () => {
-      const { factory, register, registrar, admin, device, provider, device2 } = await loadFixture(deployWithParticipants);
+      const { factory, register, registrar, admin, device, provider, device2 } =
+        await loadFixture(deployWithParticipants);
       await register.connect(registrar).register("robot-arm-02", device2.address, Kind.Device);
       await factory.connect(provider).createRelationship(device.address, provider.address);
       await factory.connect(admin).createRelationship(device2.address, provider.address);
       expect(await factory.relationshipOf(device.address, provider.address)).to.not.equal(ethers.ZeroAddress);
       expect(await factory.relationshipOf(device2.address, provider.address)).to.not.equal(ethers.ZeroAddress);
-      expect(await factory.relationshipOf(device.address, provider.address))
-        .to.not.equal(await factory.relationshipOf(device2.address, provider.address));
+      expect(await factory.relationshipOf(device.address, provider.address)).to.not.equal(
+        await factory.relationshipOf(device2.address, provider.address),
+      );
     });
 
     it("reverts for a caller that is neither the provider nor an admin (the device, a verifier or registrar included)", async () => {
-      const { factory, outsider, verifier, registrar, device, provider, providerSummary } = await loadFixture(deployWithParticipants);
+      const { factory, outsider, verifier, registrar, device, provider, providerSummary } =
+        await loadFixture(deployWithParticipants);
       // The device may not fill the provider's Summary with relationships of its choosing.
       for (const caller of [device, outsider, verifier, registrar]) {
         await expect(factory.connect(caller).createRelationship(device.address, provider.address))
@@ -122,9 +169,11 @@ describe("RelationshipFactory", () => {
     it("reverts for an unregistered device or provider", async () => {
       const { factory, admin, device, provider, outsider } = await loadFixture(deployWithParticipants);
       await expect(factory.connect(admin).createRelationship(outsider.address, provider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered")
+        .withArgs(outsider.address);
       await expect(factory.connect(admin).createRelationship(device.address, outsider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered")
+        .withArgs(outsider.address);
     });
 
     it("reverts for participants of the wrong kinds", async () => {
@@ -133,7 +182,8 @@ describe("RelationshipFactory", () => {
         .to.be.revertedWithCustomError(factory, "FactoryWrongKind")
         .withArgs(provider.address, Kind.ServiceProvider, Kind.Device);
       await expect(factory.connect(admin).createRelationship(thirdParty.address, provider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryWrongKind").withArgs(thirdParty.address, Kind.ThirdParty, Kind.Device);
+        .to.be.revertedWithCustomError(factory, "FactoryWrongKind")
+        .withArgs(thirdParty.address, Kind.ThirdParty, Kind.Device);
       await expect(factory.connect(admin).createRelationship(device.address, thirdParty.address))
         .to.be.revertedWithCustomError(factory, "FactoryWrongKind")
         .withArgs(thirdParty.address, Kind.ThirdParty, Kind.ServiceProvider);
@@ -144,21 +194,28 @@ describe("RelationshipFactory", () => {
       const { factory, register, epr, device, provider, device2 } = await loadFixture(deployWithRelationship);
       const rel = await epr.getAddress();
       await expect(factory.connect(provider).createRelationship(device.address, provider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists").withArgs(device.address, provider.address, rel);
+        .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists")
+        .withArgs(device.address, provider.address, rel);
       await register.connect(device).changeAccount(DEVICE_ID, device2.address);
       expect(await factory.relationshipOf(device2.address, provider.address)).to.equal(rel);
       await expect(factory.connect(provider).createRelationship(device2.address, provider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists").withArgs(device2.address, provider.address, rel);
+        .to.be.revertedWithCustomError(factory, "FactoryRelationshipExists")
+        .withArgs(device2.address, provider.address, rel);
     });
 
     it("is refused by the Summaries when the Register trusts another factory", async () => {
       const { register, token, relationshipImplementation, admin, device, provider, deviceSummary } =
         await loadFixture(deployWithParticipants);
       const rogue = await ethers.deployContract("RelationshipFactory", [
-        admin.address, register, token, relationshipImplementation, rewards(),
+        admin.address,
+        register,
+        token,
+        relationshipImplementation,
+        rewards(),
       ]);
       await expect(rogue.connect(provider).createRelationship(device.address, provider.address))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryNotFactory").withArgs(await rogue.getAddress());
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryNotFactory")
+        .withArgs(await rogue.getAddress());
       expect(await deviceSummary.relationshipCount()).to.equal(0n);
     });
   });
@@ -167,14 +224,16 @@ describe("RelationshipFactory", () => {
     it("reverts for a caller that is not one of its relationships", async () => {
       const { factory, outsider, thirdParty } = await loadFixture(deployWithRelationship);
       await expect(factory.connect(outsider).linkSummary(thirdParty.address))
-        .to.be.revertedWithCustomError(factory, "FactoryNotRelationship").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotRelationship")
+        .withArgs(outsider.address);
     });
 
     it("reverts for a participant without an identity", async () => {
       const { factory, epr, outsider } = await loadFixture(deployWithRelationship);
       const asEpr = await actAs(await epr.getAddress());
       await expect(factory.connect(asEpr).linkSummary(outsider.address))
-        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotRegistered")
+        .withArgs(outsider.address);
     });
 
     it("adds the calling relationship to the participant's Summary once", async () => {
@@ -183,7 +242,8 @@ describe("RelationshipFactory", () => {
       const summary = await thirdPartySummary.getAddress();
       expect(await factory.connect(asEpr).linkSummary.staticCall(thirdParty.address)).to.equal(summary);
       await expect(factory.connect(asEpr).linkSummary(thirdParty.address))
-        .to.emit(factory, "SummaryLinked").withArgs(asEpr.address, thirdParty.address, summary);
+        .to.emit(factory, "SummaryLinked")
+        .withArgs(asEpr.address, thirdParty.address, summary);
       await expect(factory.connect(asEpr).linkSummary(thirdParty.address)).not.to.emit(factory, "SummaryLinked");
       expect(await thirdPartySummary.relationships(0, 10)).to.deep.equal([asEpr.address]);
     });
@@ -193,15 +253,17 @@ describe("RelationshipFactory", () => {
     it("reverts for a caller that is not one of its relationships, minting nothing", async () => {
       const { factory, token, outsider } = await loadFixture(deployWithRelationship);
       await expect(factory.connect(outsider).reward(RewardKind.Upload, outsider.address, 0))
-        .to.be.revertedWithCustomError(factory, "FactoryNotRelationship").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(factory, "FactoryNotRelationship")
+        .withArgs(outsider.address);
       expect(await token.totalSupply()).to.equal(0n);
     });
 
     it("mints the amount the admin set, by kind, for a relationship of its own", async () => {
       const { factory, token, epr, outsider } = await loadFixture(deployWithRelationship);
       const asEpr = await actAs(await epr.getAddress());
-      expect(await factory.connect(asEpr).reward.staticCall(RewardKind.Verification, outsider.address, 4))
-        .to.equal(VERIFICATION_REWARD);
+      expect(await factory.connect(asEpr).reward.staticCall(RewardKind.Verification, outsider.address, 4)).to.equal(
+        VERIFICATION_REWARD,
+      );
       await expect(factory.connect(asEpr).reward(RewardKind.Verification, outsider.address, 4))
         .to.emit(factory, "RewardPaid")
         .withArgs(asEpr.address, RewardKind.Verification, 4n, outsider.address, VERIFICATION_REWARD);
@@ -214,7 +276,10 @@ describe("RelationshipFactory", () => {
       await factory.connect(admin).setRewardAmount(RewardKind.Upload, 0n);
       const asEpr = await actAs(await epr.getAddress());
       expect(await factory.connect(asEpr).reward.staticCall(RewardKind.Upload, outsider.address, 0)).to.equal(0n);
-      await expect(factory.connect(asEpr).reward(RewardKind.Upload, outsider.address, 0)).not.to.emit(factory, "RewardPaid");
+      await expect(factory.connect(asEpr).reward(RewardKind.Upload, outsider.address, 0)).not.to.emit(
+        factory,
+        "RewardPaid",
+      );
       expect(await token.totalSupply()).to.equal(0n);
     });
 
@@ -223,7 +288,8 @@ describe("RelationshipFactory", () => {
       await factory.connect(admin).setRewardCap(0n, Number(REWARD_PERIOD));
       const asEpr = await actAs(await epr.getAddress());
       await expect(factory.connect(asEpr).reward(RewardKind.Upload, outsider.address, 0))
-        .to.emit(factory, "RewardCapped").withArgs(asEpr.address, RewardKind.Upload, 0n, outsider.address, UPLOAD_REWARD, 0n)
+        .to.emit(factory, "RewardCapped")
+        .withArgs(asEpr.address, RewardKind.Upload, 0n, outsider.address, UPLOAD_REWARD, 0n)
         .and.not.to.emit(factory, "RewardPaid");
       expect(await token.totalSupply()).to.equal(0n);
     });
@@ -233,21 +299,28 @@ describe("RelationshipFactory", () => {
     it("change the cap, its period and the delay, with events", async () => {
       const { factory, admin } = await loadFixture(deploySharing);
       await expect(factory.connect(admin).setRewardCap(5n, 60))
-        .to.emit(factory, "RewardCapSet").withArgs(REWARD_CAP, 5n, REWARD_PERIOD, 60n);
+        .to.emit(factory, "RewardCapSet")
+        .withArgs(REWARD_CAP, 5n, REWARD_PERIOD, 60n);
       expect(await factory.rewardCap()).to.deep.equal([5n, 60n]);
       await expect(factory.connect(admin).setBonusRefundDelay(10))
-        .to.emit(factory, "BonusRefundDelaySet").withArgs(BONUS_REFUND_DELAY, 10n);
+        .to.emit(factory, "BonusRefundDelaySet")
+        .withArgs(BONUS_REFUND_DELAY, 10n);
       expect(await factory.bonusRefundDelay()).to.equal(10n);
     });
 
     it("revert for a period of zero and for a caller without the admin role", async () => {
       const { factory, verifier, admin } = await loadFixture(deploySharing);
-      await expect(factory.connect(admin).setRewardCap(5n, 0)).to.be.revertedWithCustomError(factory, "FactoryZeroRewardPeriod");
+      await expect(factory.connect(admin).setRewardCap(5n, 0)).to.be.revertedWithCustomError(
+        factory,
+        "FactoryZeroRewardPeriod",
+      );
       const role = await factory.DEFAULT_ADMIN_ROLE();
       await expect(factory.connect(verifier).setRewardCap(5n, 60))
-        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount").withArgs(verifier.address, role);
+        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount")
+        .withArgs(verifier.address, role);
       await expect(factory.connect(verifier).setBonusRefundDelay(0))
-        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount").withArgs(verifier.address, role);
+        .to.be.revertedWithCustomError(factory, "AccessControlUnauthorizedAccount")
+        .withArgs(verifier.address, role);
       expect(await factory.rewardCap()).to.deep.equal([REWARD_CAP, REWARD_PERIOD]);
       expect(await factory.bonusRefundDelay()).to.equal(BONUS_REFUND_DELAY);
     });
@@ -258,7 +331,8 @@ describe("RelationshipFactory", () => {
       const { factory, token, epr, admin, verifier, first } = await loadFixture(deployWithRecord);
       const amount = ethers.parseEther("5");
       await expect(factory.connect(admin).setRewardAmount(RewardKind.Verification, amount))
-        .to.emit(factory, "RewardAmountSet").withArgs(RewardKind.Verification, VERIFICATION_REWARD, amount);
+        .to.emit(factory, "RewardAmountSet")
+        .withArgs(RewardKind.Verification, VERIFICATION_REWARD, amount);
       expect(await factory.rewardAmount(RewardKind.Verification)).to.equal(amount);
       await attestAs(epr, verifier, 0, first.objectDigest);
       expect(await token.balanceOf(verifier.address)).to.equal(amount);
@@ -279,7 +353,8 @@ describe("RelationshipFactory", () => {
       await factory.connect(admin).revokeRole(await factory.VERIFIER_ROLE(), verifier.address);
       expect(await factory.isVerifier(verifier.address)).to.equal(false);
       await expect(attestAs(epr, verifier, 0, first.objectDigest))
-        .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier").withArgs(verifier.address);
+        .to.be.revertedWithCustomError(epr, "RelationshipNotVerifier")
+        .withArgs(verifier.address);
       expect((await epr.record(0)).attestedBy).to.equal(ethers.ZeroAddress);
     });
   });

@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 import {
-  DEVICE_ID, Kind, Status, Topic, actAs, addPointer, deployWithParticipants, deployWithProposedRelationship as deployWithRelationship, pointer,
+  DEVICE_ID,
+  Kind,
+  Status,
+  Topic,
+  actAs,
+  addPointer,
+  deployWithParticipants,
+  deployWithProposedRelationship as deployWithRelationship,
+  pointer,
 } from "./fixtures";
 
 type StatusName = keyof typeof Status;
@@ -30,13 +38,16 @@ describe("Summary", () => {
       expect(await deviceSummary.relationshipCount()).to.equal(0n);
       expect(await deviceSummary.statusOf(outsider.address)).to.equal(Status.None);
       await expect(deviceSummary.relationshipAt(0))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryIndexOutOfBounds").withArgs(0n, 0n);
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryIndexOutOfBounds")
+        .withArgs(0n, 0n);
     });
 
     it("has its implementation's initializer disabled", async () => {
       const { summaryImplementation, outsider } = await loadFixture(deployWithParticipants);
-      await expect(summaryImplementation.initialize(outsider.address))
-        .to.be.revertedWithCustomError(summaryImplementation, "InvalidInitialization");
+      await expect(summaryImplementation.initialize(outsider.address)).to.be.revertedWithCustomError(
+        summaryImplementation,
+        "InvalidInitialization",
+      );
     });
   });
 
@@ -45,9 +56,12 @@ describe("Summary", () => {
       const { factory, device, provider, deviceSummary, providerSummary } = await loadFixture(deployWithParticipants);
       const rel = await factory.connect(provider).createRelationship.staticCall(device.address, provider.address);
       await expect(factory.connect(provider).createRelationship(device.address, provider.address))
-        .to.emit(deviceSummary, "RelationshipAdded").withArgs(rel)
-        .and.to.emit(deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.None, Status.New)
-        .and.to.emit(providerSummary, "RelationshipAdded").withArgs(rel);
+        .to.emit(deviceSummary, "RelationshipAdded")
+        .withArgs(rel)
+        .and.to.emit(deviceSummary, "RelationshipStatusChanged")
+        .withArgs(rel, Status.None, Status.New)
+        .and.to.emit(providerSummary, "RelationshipAdded")
+        .withArgs(rel);
       for (const summary of [deviceSummary, providerSummary]) {
         expect(await summary.statusOf(rel)).to.equal(Status.New);
         expect(await summary.relationships(0, 10)).to.deep.equal([rel]);
@@ -55,14 +69,16 @@ describe("Summary", () => {
         expect(await summary.relationshipAt(0)).to.equal(rel);
       }
       await expect(deviceSummary.relationshipAt(1))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryIndexOutOfBounds").withArgs(1n, 1n);
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryIndexOutOfBounds")
+        .withArgs(1n, 1n);
     });
 
     it("reverts for any caller but the Register's factory, the owner included", async () => {
       const { deviceSummary, device, outsider } = await loadFixture(deployWithParticipants);
       for (const caller of [device, outsider]) {
         await expect(deviceSummary.connect(caller).addRelationship(outsider.address))
-          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotFactory").withArgs(caller.address);
+          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotFactory")
+          .withArgs(caller.address);
       }
       expect(await deviceSummary.relationshipCount()).to.equal(0n);
     });
@@ -82,9 +98,12 @@ describe("Summary", () => {
       const { epr, deviceSummary, providerSummary, provider } = await loadFixture(deployWithRelationship);
       const rel = await epr.getAddress();
       await expect(addPointer(epr, provider, pointer(1)))
-        .to.emit(deviceSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, provider.address)
-        .and.to.emit(deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.New, Status.AwaitingUpdate)
-        .and.to.emit(providerSummary, "Notification").withArgs(rel, Topic.RecordAdded, 0n, provider.address);
+        .to.emit(deviceSummary, "Notification")
+        .withArgs(rel, Topic.RecordAdded, 0n, provider.address)
+        .and.to.emit(deviceSummary, "RelationshipStatusChanged")
+        .withArgs(rel, Status.New, Status.AwaitingUpdate)
+        .and.to.emit(providerSummary, "Notification")
+        .withArgs(rel, Topic.RecordAdded, 0n, provider.address);
       expect(await deviceSummary.statusOf(rel)).to.equal(Status.AwaitingUpdate);
       expect(await providerSummary.statusOf(rel)).to.equal(Status.AwaitingUpdate);
     });
@@ -94,7 +113,8 @@ describe("Summary", () => {
       await reach("Authorized", ctx);
       const rel = await ctx.epr.getAddress();
       await expect(addPointer(ctx.epr, ctx.provider, pointer(1)))
-        .to.emit(ctx.deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status.Authorized, Status.AwaitingUpdate);
+        .to.emit(ctx.deviceSummary, "RelationshipStatusChanged")
+        .withArgs(rel, Status.Authorized, Status.AwaitingUpdate);
       expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status.AwaitingUpdate);
     });
 
@@ -106,7 +126,8 @@ describe("Summary", () => {
         // Straight from the relationship: a closed one takes no records, but may still notify (a revocation, say).
         const asEpr = await actAs(rel);
         await expect(ctx.deviceSummary.connect(asEpr).notify(Topic.ReaderRevoked, 7n, ctx.device.address))
-          .to.emit(ctx.deviceSummary, "Notification").withArgs(rel, Topic.ReaderRevoked, 7n, ctx.device.address)
+          .to.emit(ctx.deviceSummary, "Notification")
+          .withArgs(rel, Topic.ReaderRevoked, 7n, ctx.device.address)
           .and.not.to.emit(ctx.deviceSummary, "RelationshipStatusChanged");
         expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status[status]);
       });
@@ -115,36 +136,53 @@ describe("Summary", () => {
     it("reverts for a caller that is not a relationship listed in the Summary", async () => {
       const { deviceSummary, outsider, device } = await loadFixture(deployWithRelationship);
       await expect(deviceSummary.connect(outsider).notify(Topic.RecordAdded, 0, outsider.address))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship").withArgs(outsider.address);
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship")
+        .withArgs(outsider.address);
       await expect(deviceSummary.connect(device).notify(Topic.RecordAdded, 0, device.address))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship").withArgs(device.address);
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship")
+        .withArgs(device.address);
     });
 
     it("reverts for a relationship of this factory not (yet) listed in this Summary", async () => {
       const { epr, thirdPartySummary } = await loadFixture(deployWithRelationship);
       const asEpr = await actAs(await epr.getAddress());
       await expect(thirdPartySummary.connect(asEpr).notify(Topic.RecordAdded, 0, asEpr.address))
-        .to.be.revertedWithCustomError(thirdPartySummary, "SummaryUnknownRelationship").withArgs(asEpr.address);
+        .to.be.revertedWithCustomError(thirdPartySummary, "SummaryUnknownRelationship")
+        .withArgs(asEpr.address);
     });
   });
 
   describe("owner decisions (accept, reject, delete)", () => {
     const decisions = {
-      acceptRelationship: { to: "Authorized", from: ["New", "AwaitingUpdate", "Rejected"], invalid: ["Authorized", "Deleted"] },
-      rejectRelationship: { to: "Rejected", from: ["New", "AwaitingUpdate", "Authorized"], invalid: ["Rejected", "Deleted"] },
+      acceptRelationship: {
+        to: "Authorized",
+        from: ["New", "AwaitingUpdate", "Rejected"],
+        invalid: ["Authorized", "Deleted"],
+      },
+      rejectRelationship: {
+        to: "Rejected",
+        from: ["New", "AwaitingUpdate", "Authorized"],
+        invalid: ["Rejected", "Deleted"],
+      },
       deleteRelationship: {
-        to: "Deleted", from: ["New", "AwaitingUpdate", "Authorized", "Rejected"], invalid: ["Deleted"],
+        to: "Deleted",
+        from: ["New", "AwaitingUpdate", "Authorized", "Rejected"],
+        invalid: ["Deleted"],
       },
     } as const;
 
-    for (const [fn, rule] of Object.entries(decisions) as [keyof typeof decisions, (typeof decisions)[keyof typeof decisions]][]) {
+    for (const [fn, rule] of Object.entries(decisions) as [
+      keyof typeof decisions,
+      (typeof decisions)[keyof typeof decisions],
+    ][]) {
       for (const from of rule.from) {
         it(`${fn} moves ${from} to ${rule.to} with the status event`, async () => {
           const ctx = await loadFixture(deployWithRelationship);
           await reach(from, ctx);
           const rel = await ctx.epr.getAddress();
           await expect(ctx.deviceSummary.connect(ctx.device)[fn](rel))
-            .to.emit(ctx.deviceSummary, "RelationshipStatusChanged").withArgs(rel, Status[from], Status[rule.to]);
+            .to.emit(ctx.deviceSummary, "RelationshipStatusChanged")
+            .withArgs(rel, Status[from], Status[rule.to]);
           expect(await ctx.deviceSummary.statusOf(rel)).to.equal(Status[rule.to]);
           expect(await ctx.deviceSummary.relationships(0, 10)).to.deep.equal([rel]);
         });
@@ -163,13 +201,15 @@ describe("Summary", () => {
       it(`${fn} reverts for a caller that is not the owner`, async () => {
         const { deviceSummary, epr, provider, device } = await loadFixture(deployWithRelationship);
         await expect(deviceSummary.connect(provider)[fn](epr))
-          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotOwner").withArgs(provider.address, device.address);
+          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotOwner")
+          .withArgs(provider.address, device.address);
         expect(await deviceSummary.statusOf(epr)).to.equal(Status.New);
       });
       it(`${fn} reverts for a relationship not in the Summary`, async () => {
         const { deviceSummary, device, outsider } = await loadFixture(deployWithRelationship);
         await expect(deviceSummary.connect(device)[fn](outsider.address))
-          .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship").withArgs(outsider.address);
+          .to.be.revertedWithCustomError(deviceSummary, "SummaryUnknownRelationship")
+          .withArgs(outsider.address);
         expect(await deviceSummary.statusOf(outsider.address)).to.equal(Status.None);
       });
     }
@@ -219,7 +259,8 @@ describe("Summary", () => {
       const { register, deviceSummary, epr, device, device2 } = await loadFixture(deployWithRelationship);
       await register.connect(device).changeAccount(DEVICE_ID, device2.address);
       await expect(deviceSummary.connect(device).acceptRelationship(epr))
-        .to.be.revertedWithCustomError(deviceSummary, "SummaryNotOwner").withArgs(device.address, device2.address);
+        .to.be.revertedWithCustomError(deviceSummary, "SummaryNotOwner")
+        .withArgs(device.address, device2.address);
       await deviceSummary.connect(device2).acceptRelationship(epr);
       expect(await deviceSummary.statusOf(epr)).to.equal(Status.Authorized);
     });
@@ -228,7 +269,8 @@ describe("Summary", () => {
       const { deviceSummary, device, outsider } = await loadFixture(deployWithParticipants);
       for (const caller of [device, outsider]) {
         await expect(deviceSummary.connect(caller).transferOwnership(outsider.address))
-          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotRegister").withArgs(caller.address);
+          .to.be.revertedWithCustomError(deviceSummary, "SummaryNotRegister")
+          .withArgs(caller.address);
       }
       expect(await deviceSummary.owner()).to.equal(device.address);
     });
@@ -237,7 +279,8 @@ describe("Summary", () => {
       const { register, deviceSummary, outsider, device } = await loadFixture(deployWithParticipants);
       const asRegister = await actAs(await register.getAddress());
       await expect(deviceSummary.connect(asRegister).transferOwnership(outsider.address))
-        .to.emit(deviceSummary, "OwnershipTransferred").withArgs(device.address, outsider.address);
+        .to.emit(deviceSummary, "OwnershipTransferred")
+        .withArgs(device.address, outsider.address);
       expect(await deviceSummary.owner()).to.equal(outsider.address);
     });
   });

@@ -76,8 +76,15 @@ export async function signAttestation(
 }
 
 /** `verifier` attests record `recordId` of `epr` with the digest `objectDigest` (submitted by `verifier` itself). */
-export async function attestAs(epr: EquipmentProviderRelationship, verifier: Signer, recordId: bigint | number, objectDigest: string) {
-  return epr.connect(verifier).attest(recordId, objectDigest, await signAttestation(epr, verifier, recordId, objectDigest));
+export async function attestAs(
+  epr: EquipmentProviderRelationship,
+  verifier: Signer,
+  recordId: bigint | number,
+  objectDigest: string,
+) {
+  return epr
+    .connect(verifier)
+    .attest(recordId, objectDigest, await signAttestation(epr, verifier, recordId, objectDigest));
 }
 
 /**
@@ -93,13 +100,20 @@ export async function expectPointerFieldReverts(
   const c = p.objectCommitment;
   await expect(add("", p.contentHash, p.uri, c)).to.be.revertedWithCustomError(epr, "RelationshipEmptyQuery");
   await expect(add("q".repeat(1025), p.contentHash, p.uri, c))
-    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("query", 1025n, 1024n);
-  await expect(add(p.query, ethers.ZeroHash, p.uri, c)).to.be.revertedWithCustomError(epr, "RelationshipZeroContentHash");
+    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong")
+    .withArgs("query", 1025n, 1024n);
+  await expect(add(p.query, ethers.ZeroHash, p.uri, c)).to.be.revertedWithCustomError(
+    epr,
+    "RelationshipZeroContentHash",
+  );
   await expect(add(p.query, p.contentHash, "", c)).to.be.revertedWithCustomError(epr, "RelationshipEmptyUri");
   await expect(add(p.query, p.contentHash, "u".repeat(257), c))
-    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong").withArgs("uri", 257n, 256n);
-  await expect(add(p.query, p.contentHash, p.uri, ethers.ZeroHash))
-    .to.be.revertedWithCustomError(epr, "RelationshipZeroObjectCommitment");
+    .to.be.revertedWithCustomError(epr, "RelationshipFieldTooLong")
+    .withArgs("uri", 257n, 256n);
+  await expect(add(p.query, p.contentHash, p.uri, ethers.ZeroHash)).to.be.revertedWithCustomError(
+    epr,
+    "RelationshipZeroObjectCommitment",
+  );
 }
 
 /** The EIP-1167 runtime code of a minimal proxy delegating to `implementation`. */
@@ -131,7 +145,11 @@ export async function deploySharing() {
   const register = await ethers.deployContract("Register", [admin.address, summaryImplementation]);
   const relationshipImplementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
   const factory = await ethers.deployContract("RelationshipFactory", [
-    admin.address, register, token, relationshipImplementation, REWARD_PARAMETERS,
+    admin.address,
+    register,
+    token,
+    relationshipImplementation,
+    REWARD_PARAMETERS,
   ]);
   await register.setRelationshipFactory(factory);
   await token.grantRole(await token.MINTER_ROLE(), factory);
@@ -141,8 +159,21 @@ export async function deploySharing() {
   await factory.grantRole(await factory.VERIFIER_ROLE(), verifier.address);
   await factory.grantRole(await factory.VERIFIER_ROLE(), verifier2.address);
   return {
-    token, register, factory, summaryImplementation, relationshipImplementation,
-    admin, registrar, device, provider, thirdParty, verifier, verifier2, outsider, device2, provider2,
+    token,
+    register,
+    factory,
+    summaryImplementation,
+    relationshipImplementation,
+    admin,
+    registrar,
+    device,
+    provider,
+    thirdParty,
+    verifier,
+    verifier2,
+    outsider,
+    device2,
+    provider2,
   };
 }
 

@@ -13,8 +13,21 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import fc from "fast-check";
 import {
-  BONUS_REFUND_DELAY, Kind, REWARD_CAP, REWARD_PERIOD, RewardKind, SEED_TOKENS, UPLOAD_REWARD, VERIFICATION_REWARD,
-  addPointer, attestAs, deployWithRelationship, pointer, relationshipAt, signAttestation, summaryAt,
+  BONUS_REFUND_DELAY,
+  Kind,
+  REWARD_CAP,
+  REWARD_PERIOD,
+  RewardKind,
+  SEED_TOKENS,
+  UPLOAD_REWARD,
+  VERIFICATION_REWARD,
+  addPointer,
+  attestAs,
+  deployWithRelationship,
+  pointer,
+  relationshipAt,
+  signAttestation,
+  summaryAt,
 } from "./fixtures";
 
 /** Runs per property: enough to mix every action kind, few enough to stay fast. */
@@ -43,12 +56,37 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("attest" as const), record: fc.nat(6), verifier: fc.nat(1) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("authorize" as const), record: fc.nat(6), reader: fc.nat(1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("authorize" as const), record: fc.nat(6), reader: fc.nat(1) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("revoke" as const), record: fc.nat(6), reader: fc.nat(1) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("pay" as const), amount: fc.constantFrom(ETHER, 5n * ETHER, 40n * ETHER) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("setReward" as const), reward: fc.nat(1), amount: fc.constantFrom(0n, ETHER, 7n * ETHER) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("setCap" as const), cap: fc.constantFrom(0n, 15n * ETHER, REWARD_CAP) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("wait" as const), seconds: fc.constantFrom(REWARD_PERIOD, BONUS_REFUND_DELAY) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("pay" as const),
+      amount: fc.constantFrom(ETHER, 5n * ETHER, 40n * ETHER),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("setReward" as const),
+      reward: fc.nat(1),
+      amount: fc.constantFrom(0n, ETHER, 7n * ETHER),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("setCap" as const), cap: fc.constantFrom(0n, 15n * ETHER, REWARD_CAP) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      seconds: fc.constantFrom(REWARD_PERIOD, BONUS_REFUND_DELAY),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("refund" as const), record: fc.nat(6) }) },
 );
 
@@ -66,7 +104,15 @@ async function deployForProperties() {
 
 /** What the test believes the chain holds, computed without reading the chain. */
 interface Model {
-  records: { contentHash: string; objectDigest: string; bonus: bigint; addedBy: string; addedAt: bigint; attested: boolean; readers: Set<string> }[];
+  records: {
+    contentHash: string;
+    objectDigest: string;
+    bonus: bigint;
+    addedBy: string;
+    addedAt: bigint;
+    attested: boolean;
+    readers: Set<string>;
+  }[];
   balances: Map<string, bigint>;
   minted: bigint;
   reward: bigint[];
@@ -118,7 +164,15 @@ async function step(ctx: Context, model: Model, action: Action) {
         return;
       }
       const at = await blockTime(await call);
-      model.records.push({ contentHash: p.contentHash, objectDigest: p.objectDigest, bonus: action.bonus, addedBy: adder.address, addedAt: at, attested: false, readers: new Set() });
+      model.records.push({
+        contentHash: p.contentHash,
+        objectDigest: p.objectDigest,
+        bonus: action.bonus,
+        addedBy: adder.address,
+        addedAt: at,
+        attested: false,
+        readers: new Set(),
+      });
       credit(model, adder.address, -action.bonus);
       credit(model, eprAddress, action.bonus);
       return;
@@ -126,8 +180,10 @@ async function step(ctx: Context, model: Model, action: Action) {
     case "attest": {
       const who = [verifier, verifier2][action.verifier];
       if (count === 0) {
-        await expect(epr.connect(who).attest(action.record, ethers.id("x"), "0x"))
-          .to.be.revertedWithCustomError(epr, "RelationshipUnknownRecord");
+        await expect(epr.connect(who).attest(action.record, ethers.id("x"), "0x")).to.be.revertedWithCustomError(
+          epr,
+          "RelationshipUnknownRecord",
+        );
         return;
       }
       const id = action.record % count;
@@ -195,8 +251,10 @@ async function step(ctx: Context, model: Model, action: Action) {
       const id = action.record % count;
       const entry = model.records[id];
       const call = epr.connect(device).refundBonus(id);
-      if (entry.attested) return void (await expect(call).to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested"));
-      if (entry.bonus === 0n) return void (await expect(call).to.be.revertedWithCustomError(epr, "RelationshipNoBonus"));
+      if (entry.attested)
+        return void (await expect(call).to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested"));
+      if (entry.bonus === 0n)
+        return void (await expect(call).to.be.revertedWithCustomError(epr, "RelationshipNoBonus"));
       // The next block is at least one second after the latest.
       if (BigInt(await time.latest()) + 1n < entry.addedAt + BONUS_REFUND_DELAY) {
         return void (await expect(call).to.be.revertedWithCustomError(epr, "RelationshipBonusLocked"));
@@ -226,8 +284,12 @@ async function expectMatches(ctx: Context, model: Model) {
 async function run(actions: Action[]) {
   const ctx = await loadFixture(deployForProperties);
   const model: Model = {
-    records: [], balances: new Map(), minted: 2n * SEED_TOKENS, reward: [UPLOAD_REWARD, VERIFICATION_REWARD],
-    cap: REWARD_CAP, usage: { period: -1n, minted: 0n },
+    records: [],
+    balances: new Map(),
+    minted: 2n * SEED_TOKENS,
+    reward: [UPLOAD_REWARD, VERIFICATION_REWARD],
+    cap: REWARD_CAP,
+    usage: { period: -1n, minted: 0n },
   };
   for (const account of [ctx.verifier, ctx.verifier2]) model.balances.set(account.address, 0n);
   for (const account of [ctx.device, ctx.provider]) model.balances.set(account.address, SEED_TOKENS);
@@ -258,8 +320,10 @@ describe("Rewards (property-based)", () => {
         for (const [id, entry] of model.records.entries()) {
           if (!entry.attested) continue;
           for (const who of [verifier, verifier2]) {
-            await expect(attestAs(epr, who, id, entry.objectDigest))
-              .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested");
+            await expect(attestAs(epr, who, id, entry.objectDigest)).to.be.revertedWithCustomError(
+              epr,
+              "RelationshipAlreadyAttested",
+            );
           }
         }
         expect(await Promise.all(accounts.map((a) => token.balanceOf(a)))).to.deep.equal(before);
@@ -281,7 +345,12 @@ type AttackerAction =
   | { kind: "createRelationship"; who: number; device: number; provider: number }
   | { kind: "addRecord"; who: number; epr: number; bonus: bigint }
   | { kind: "attest"; who: number; epr: number; record: number; honestDigest: boolean }
-  | { kind: "decide"; who: number; epr: number; decision: "acceptRelationship" | "rejectRelationship" | "deleteRelationship" }
+  | {
+      kind: "decide";
+      who: number;
+      epr: number;
+      decision: "acceptRelationship" | "rejectRelationship" | "deleteRelationship";
+    }
   | { kind: "authorize"; who: number; epr: number; record: number; reader: number }
   | { kind: "rotate"; who: number; to: number }
   | { kind: "refund"; who: number; epr: number; record: number }
@@ -297,21 +366,66 @@ const who = fc.nat(ATTACKERS - 1);
 const attackerArb: fc.Arbitrary<AttackerAction> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("registerSelf" as const), who, as: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("registerOther" as const), who, whom: who, as: fc.nat(2) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("createRelationship" as const), who, device: who, provider: who }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("addRecord" as const), who, epr: fc.nat(3), bonus: fc.constantFrom(0n, 0n, ETHER) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("attest" as const), who, epr: fc.nat(3), record: fc.nat(4), honestDigest: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant("createRelationship" as const), who, device: who, provider: who }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("addRecord" as const),
+      who,
+      epr: fc.nat(3),
+      bonus: fc.constantFrom(0n, 0n, ETHER),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("attest" as const),
+      who,
+      epr: fc.nat(3),
+      record: fc.nat(4),
+      honestDigest: fc.boolean(),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
-      kind: fc.constant("decide" as const), who, epr: fc.nat(3),
-      decision: fc.constantFrom("acceptRelationship" as const, "rejectRelationship" as const, "deleteRelationship" as const),
+      kind: fc.constant("decide" as const),
+      who,
+      epr: fc.nat(3),
+      decision: fc.constantFrom(
+        "acceptRelationship" as const,
+        "rejectRelationship" as const,
+        "deleteRelationship" as const,
+      ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("authorize" as const), who, epr: fc.nat(3), record: fc.nat(4), reader: who }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("authorize" as const),
+      who,
+      epr: fc.nat(3),
+      record: fc.nat(4),
+      reader: who,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rotate" as const), who, to: who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("refund" as const), who, epr: fc.nat(3), record: fc.nat(4) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer" as const), who, to: who, amount: fc.constantFrom(1n, ETHER) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("grantSelf" as const), who, role: fc.constantFrom("minter" as const, "verifier" as const, "registrar" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("transfer" as const), who, to: who, amount: fc.constantFrom(1n, ETHER) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("grantSelf" as const),
+      who,
+      role: fc.constantFrom("minter" as const, "verifier" as const, "registrar" as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("mint" as const), who, amount: fc.constantFrom(1n, ETHER) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reward" as const), who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("setReward" as const), who }) },
@@ -341,7 +455,12 @@ interface Known {
 }
 
 /** Sends one attacker action; whatever it does, reverting is allowed (most must revert). */
-async function attempt(ctx: Awaited<ReturnType<typeof deployForAttackers>>, known: Known, n: number, action: AttackerAction) {
+async function attempt(
+  ctx: Awaited<ReturnType<typeof deployForAttackers>>,
+  known: Known,
+  n: number,
+  action: AttackerAction,
+) {
   const { register, factory, token, attackers } = ctx;
   const { eprs, digests } = known;
   const a = (i: number): HardhatEthersSigner => attackers[i % attackers.length];
@@ -384,15 +503,19 @@ async function attempt(ctx: Awaited<ReturnType<typeof deployForAttackers>>, know
       case "authorize":
         return (await eprAt(action.epr)).connect(me).authorize(action.record, a(action.reader).address);
       case "rotate":
-        return register.connect(me).changeAccount(await register.idOf(me.address), ethers.Wallet.createRandom().address);
+        return register
+          .connect(me)
+          .changeAccount(await register.idOf(me.address), ethers.Wallet.createRandom().address);
       case "refund":
         return (await eprAt(action.epr)).connect(me).refundBonus(action.record);
       case "transfer":
         return token.connect(me).transfer(a(action.to).address, action.amount);
       case "grantSelf": {
         const [contract, role] =
-          action.role === "minter" ? [token, await token.MINTER_ROLE()]
-            : action.role === "verifier" ? [factory, await factory.VERIFIER_ROLE()]
+          action.role === "minter"
+            ? [token, await token.MINTER_ROLE()]
+            : action.role === "verifier"
+              ? [factory, await factory.VERIFIER_ROLE()]
               : [register, await register.REGISTRAR_ROLE()];
         return contract.connect(me).grantRole(role, me.address);
       }
@@ -420,7 +543,10 @@ describe("No free tokens (property-based, H1)", () => {
         const ctx = await loadFixture(deployForAttackers);
         const { token, factory, register, attackers, epr } = ctx;
         const supply = await token.totalSupply();
-        const known: Known = { eprs: [await epr.getAddress()], digests: new Map([[`${await epr.getAddress()}#0`, pointer(0).objectDigest]]) };
+        const known: Known = {
+          eprs: [await epr.getAddress()],
+          digests: new Map([[`${await epr.getAddress()}#0`, pointer(0).objectDigest]]),
+        };
         for (const [n, action] of actions.entries()) await attempt(ctx, known, n, action);
         expect(await token.totalSupply()).to.equal(supply);
         // And nobody gained a role on the way.

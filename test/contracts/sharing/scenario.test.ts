@@ -2,7 +2,17 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Kind, Status, UPLOAD_REWARD, VERIFICATION_REWARD, addPointer, attestAs, deploySharing, pointer, summaryAt } from "./fixtures";
+import {
+  Kind,
+  Status,
+  UPLOAD_REWARD,
+  VERIFICATION_REWARD,
+  addPointer,
+  attestAs,
+  deploySharing,
+  pointer,
+  summaryAt,
+} from "./fixtures";
 
 describe("Data-sharing scenario (BPIIoT VI.B)", () => {
   it("registers, relates, accepts, records, shares with a third party, attests, revokes, and rewards each record once", async () => {
@@ -56,7 +66,8 @@ describe("Data-sharing scenario (BPIIoT VI.B)", () => {
     await attestAs(epr, verifier, 0, statusData.objectDigest);
     await attestAs(epr, verifier2, 1, vibration.objectDigest);
     await expect(attestAs(epr, verifier2, 0, statusData.objectDigest))
-      .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested").withArgs(0n, verifier.address);
+      .to.be.revertedWithCustomError(epr, "RelationshipAlreadyAttested")
+      .withArgs(0n, verifier.address);
 
     // 7. The device revokes the lab; it can no longer read.
     await epr.connect(device).revoke(0, thirdParty.address);

@@ -27,8 +27,10 @@ describe("DataToken", () => {
     it("credits the receiver and emits Transfer and RewardMinted", async () => {
       const { token, minter, alice } = await loadFixture(deployDataToken);
       await expect(token.connect(minter).mint(alice.address, 500n))
-        .to.emit(token, "Transfer").withArgs(ethers.ZeroAddress, alice.address, 500n)
-        .and.to.emit(token, "RewardMinted").withArgs(minter.address, alice.address, 500n);
+        .to.emit(token, "Transfer")
+        .withArgs(ethers.ZeroAddress, alice.address, 500n)
+        .and.to.emit(token, "RewardMinted")
+        .withArgs(minter.address, alice.address, 500n);
       expect(await token.balanceOf(alice.address)).to.equal(500n);
       expect(await token.totalSupply()).to.equal(500n);
     });
@@ -44,20 +46,24 @@ describe("DataToken", () => {
     it("reverts for a zero amount", async () => {
       const { token, minter, alice } = await loadFixture(deployDataToken);
       await expect(token.connect(minter).mint(alice.address, 0n))
-        .to.be.revertedWithCustomError(token, "DataTokenZeroAmount").withArgs(alice.address);
+        .to.be.revertedWithCustomError(token, "DataTokenZeroAmount")
+        .withArgs(alice.address);
     });
 
     it("reverts for the zero address", async () => {
       const { token, minter } = await loadFixture(deployDataToken);
       await expect(token.connect(minter).mint(ethers.ZeroAddress, 1n))
-        .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver").withArgs(ethers.ZeroAddress);
+        .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver")
+        .withArgs(ethers.ZeroAddress);
     });
 
     it("stops once the admin revokes the role", async () => {
       const { token, admin, minter, alice } = await loadFixture(deployDataToken);
       await token.connect(admin).revokeRole(await token.MINTER_ROLE(), minter.address);
-      await expect(token.connect(minter).mint(alice.address, 1n))
-        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount");
+      await expect(token.connect(minter).mint(alice.address, 1n)).to.be.revertedWithCustomError(
+        token,
+        "AccessControlUnauthorizedAccount",
+      );
     });
   });
 
@@ -74,7 +80,8 @@ describe("DataToken", () => {
       );
       const { v, r, s } = ethers.Signature.from(signature);
       await expect(token.connect(bob).permit(alice.address, bob.address, 40n, deadline, v, r, s))
-        .to.emit(token, "Approval").withArgs(alice.address, bob.address, 40n);
+        .to.emit(token, "Approval")
+        .withArgs(alice.address, bob.address, 40n);
       await token.connect(bob).transferFrom(alice.address, bob.address, 40n);
       expect(await token.balanceOf(bob.address)).to.equal(40n);
       expect(await token.nonces(alice.address)).to.equal(1n);
@@ -91,7 +98,8 @@ describe("DataToken", () => {
       );
       const { v, r, s } = ethers.Signature.from(signature);
       await expect(token.permit(alice.address, bob.address, 40n, deadline, v, r, s))
-        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner").withArgs(bob.address, alice.address);
+        .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
+        .withArgs(bob.address, alice.address);
     });
   });
 });

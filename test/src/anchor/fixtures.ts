@@ -34,7 +34,12 @@ let accounts: HardhatNetworkAccountConfig[] | undefined;
 export async function inProcessChain(chainId: number, hardfork?: string): Promise<TestChain> {
   // Deriving the HD accounts takes about a second: do it once for every chain of the run.
   accounts ??= normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts);
-  const hardhat = { ...hre.config.networks.hardhat, chainId, accounts, ...(hardfork === undefined ? {} : { hardfork }) };
+  const hardhat = {
+    ...hre.config.networks.hardhat,
+    chainId,
+    accounts,
+    ...(hardfork === undefined ? {} : { hardfork }),
+  };
   const config = { ...hre.config, networks: { ...hre.config.networks, hardhat } };
   const eip1193 = await createProvider(config, "hardhat");
   const provider = new BrowserProvider(eip1193, undefined, { pollingInterval: 50, cacheTimeout: -1 });
@@ -83,7 +88,14 @@ export async function community(name: string, chainId: number, storeDir: string)
   const admin = await chain.signer(0);
   const writer = await chain.signer(1);
   const log = await deployRecordLog(admin, [await writer.getAddress()]);
-  return { name, chain, log, recordLog: await log.getAddress(), writer, store: new BatchStore(path.join(storeDir, name)) };
+  return {
+    name,
+    chain,
+    log,
+    recordLog: await log.getAddress(),
+    writer,
+    store: new BatchStore(path.join(storeDir, name)),
+  };
 }
 
 /** The AnchorHub on the test's main chain (Hardhat's in-process network); account 1 relays. */
@@ -94,7 +106,11 @@ export async function mainHub(): Promise<{ hub: AnchorHub; relayerHub: AnchorHub
 }
 
 /** Awaits `promise` and checks it rejects with a `type` whose message matches `message`; returns the error. */
-export async function expectReject<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E, message: RegExp): Promise<E> {
+export async function expectReject<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+  message: RegExp,
+): Promise<E> {
   try {
     await promise;
   } catch (error) {

@@ -1,7 +1,17 @@
 import { RecordWriter, type ChainRecord } from "../../../src/records";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { FullNodeProver, LightClient, Relay, VerificationError, fetchHeader, verifyRecordProof, type Anchor, type RecordProof, type VerificationFailure } from "../../../src/anchor";
+import {
+  FullNodeProver,
+  LightClient,
+  Relay,
+  VerificationError,
+  fetchHeader,
+  verifyRecordProof,
+  type Anchor,
+  type RecordProof,
+  type VerificationFailure,
+} from "../../../src/anchor";
 import { community, communications, expectReject, mainHub, tempDir, type TestCommunity } from "./fixtures";
 
 /** A copy of `proof` changed by `change` (proofs are plain JSON). */
@@ -42,7 +52,11 @@ describe("anchor/light-client", () => {
 
     const writer = await RecordWriter.open(c1.writer, c1.recordLog, c1.store);
     written = [];
-    for (const [size, seed] of [[100, 0], [37, 100], [256, 137]]) {
+    for (const [size, seed] of [
+      [100, 0],
+      [37, 100],
+      [256, 137],
+    ]) {
       for (const c of communications(size, seed)) written.push(writer.append(c));
       await (await writer.flush())!.tx.wait();
     }
@@ -58,7 +72,13 @@ describe("anchor/light-client", () => {
   it("keeps only the main chain's anchors, as the hub holds them", async () => {
     expect(client.chains()).to.deep.equal([31_001]);
     const head = await fetchHeader(c1.chain.rpc, "latest");
-    expect(anchor).to.include({ chainId: 31_001, height: Number(head.number), blockHash: head.hash, stateRoot: head.stateRoot, parentHash: head.parentHash });
+    expect(anchor).to.include({
+      chainId: 31_001,
+      height: Number(head.number),
+      blockHash: head.hash,
+      stateRoot: head.stateRoot,
+      parentHash: head.parentHash,
+    });
     expect(client.anchorsOf(31_001)).to.have.length(1);
     expect(client.anchorsOf(31_002)).to.deep.equal([]);
   });
@@ -86,12 +106,20 @@ describe("anchor/light-client", () => {
     expect((await verifyRecordProof(anchor, c1.recordLog, 42, proof)).record).to.deep.equal(written[42]);
     // the same record proven at the head does not match the older anchor's state root
     const atHead = await prover.proveRecord(42, head);
-    await expectInvalid(verifyRecordProof(anchor, c1.recordLog, 42, { ...atHead, blockNumber: anchor.height }), "account-proof", /does not lead to chain 31001's anchored state root/);
+    await expectInvalid(
+      verifyRecordProof(anchor, c1.recordLog, 42, { ...atHead, blockNumber: anchor.height }),
+      "account-proof",
+      /does not lead to chain 31001's anchored state root/,
+    );
   });
 
   it("rejects a record written after the last anchor, and verifies it once the chain is anchored again", async () => {
     const id = 393; // written by the previous test, after the anchor
-    await expectInvalid(client.verifyRecord(31_001, c1.recordLog, id, prover), "record-not-anchored", /^record 393 was written after the last anchor: chain 31001 held 393 records at its anchored block \d+; anchor the chain again$/);
+    await expectInvalid(
+      client.verifyRecord(31_001, c1.recordLog, id, prover),
+      "record-not-anchored",
+      /^record 393 was written after the last anchor: chain 31001 held 393 records at its anchored block \d+; anchor the chain again$/,
+    );
     await relay.round();
     expect(await client.sync()).to.have.length(1);
     const verified = await client.verifyRecord(31_001, c1.recordLog, id, prover);
@@ -100,11 +128,19 @@ describe("anchor/light-client", () => {
   });
 
   it("rejects a record never written", async () => {
-    await expectInvalid(client.verifyRecord(31_001, c1.recordLog, 5_000, prover), "record-never-written", /^record 5000 was never written: chain 31001 held 394 records at its anchored block \d+$/);
+    await expectInvalid(
+      client.verifyRecord(31_001, c1.recordLog, 5_000, prover),
+      "record-never-written",
+      /^record 5000 was never written: chain 31001 held 394 records at its anchored block \d+$/,
+    );
   });
 
   it("rejects a record of a chain that is not anchored yet", async () => {
-    await expectInvalid(client.verifyRecord(31_002, c1.recordLog, 0, prover), "chain-not-anchored", /^chain 31002 has no checkpoint anchored on the AnchorHub yet$/);
+    await expectInvalid(
+      client.verifyRecord(31_002, c1.recordLog, 0, prover),
+      "chain-not-anchored",
+      /^chain 31002 has no checkpoint anchored on the AnchorHub yet$/,
+    );
   });
 
   describe("tampered proofs", () => {
@@ -122,19 +158,42 @@ describe("anchor/light-client", () => {
           const at = node < 0 ? nodes.length + node : node;
           nodes[at] = flip(nodes[at], -3);
         });
-        await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, bad), "account-proof", /account proof does not lead to chain 31001's anchored state root/);
+        await expectInvalid(
+          verifyRecordProof(anchor, c1.recordLog, id, bad),
+          "account-proof",
+          /account proof does not lead to chain 31001's anchored state root/,
+        );
       }
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, tampered(proof, (p) => (p.account.accountProof = []))), "account-proof", /the account proof is empty/);
+      await expectInvalid(
+        verifyRecordProof(
+          anchor,
+          c1.recordLog,
+          id,
+          tampered(proof, (p) => (p.account.accountProof = [])),
+        ),
+        "account-proof",
+        /the account proof is empty/,
+      );
     });
 
     it("a forged storage root or another account: account-proof", async () => {
       await expectInvalid(
-        verifyRecordProof(anchor, c1.recordLog, id, tampered(proof, (p) => (p.account.storageHash = ethers.id("forged")))),
+        verifyRecordProof(
+          anchor,
+          c1.recordLog,
+          id,
+          tampered(proof, (p) => (p.account.storageHash = ethers.id("forged"))),
+        ),
         "account-proof",
         /proven storage root is 0x[0-9a-f]{64}, the full node claims 0x/,
       );
       await expectInvalid(
-        verifyRecordProof(anchor, c1.recordLog, id, tampered(proof, (p) => (p.account.address = ethers.ZeroAddress))),
+        verifyRecordProof(
+          anchor,
+          c1.recordLog,
+          id,
+          tampered(proof, (p) => (p.account.address = ethers.ZeroAddress)),
+        ),
         "account-proof",
         /the account proof is for 0x0{40}, not the RecordLog/,
       );
@@ -145,43 +204,96 @@ describe("anchor/light-client", () => {
         const nodes = p.account.storageProof[0].proof;
         nodes[nodes.length - 1] = flip(nodes[nodes.length - 1], -1);
       });
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, bad), "storage-proof", /storage proof of batch 2's root \(slot 0x[0-9a-f]{64}\) does not lead to the RecordLog's storage root/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, bad),
+        "storage-proof",
+        /storage proof of batch 2's root \(slot 0x[0-9a-f]{64}\) does not lead to the RecordLog's storage root/,
+      );
       const badValue = tampered(proof, (p) => (p.account.storageProof[1].value = "0x1"));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, badValue), "storage-proof", /batch 2's range \(slot 0x[0-9a-f]{64}\) is proven to be \d+, the full node claims 1/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, badValue),
+        "storage-proof",
+        /batch 2's range \(slot 0x[0-9a-f]{64}\) is proven to be \d+, the full node claims 1/,
+      );
       const missing = tampered(proof, (p) => p.account.storageProof.splice(2, 1));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, missing), "storage-proof", /no storage proof for slot 0x[0-9a-f]{64} \(the log's counters\)/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, missing),
+        "storage-proof",
+        /no storage proof for slot 0x[0-9a-f]{64} \(the log's counters\)/,
+      );
     });
 
     it("a Merkle proof node changed, or the record changed: merkle-proof", async () => {
       const bad = tampered(proof, (p) => (p.inclusion.leafProof[2] = flip(p.inclusion.leafProof[2], 0)));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, bad), "merkle-proof", /^record 170's Merkle proof leads to 0x[0-9a-f]{64}, not to batch 2's root 0x[0-9a-f]{64}$/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, bad),
+        "merkle-proof",
+        /^record 170's Merkle proof leads to 0x[0-9a-f]{64}, not to batch 2's root 0x[0-9a-f]{64}$/,
+      );
       const short = tampered(proof, (p) => p.inclusion.leafProof.pop());
       await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, short), "merkle-proof", /Merkle proof leads to/);
       const record = tampered(proof, (p) => (p.inclusion.record.bytes += 1));
       await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, record), "merkle-proof", /Merkle proof leads to/);
       const garbage = tampered(proof, (p) => (p.inclusion.leafProof[0] = "0x1234"));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, garbage), "merkle-proof", /Merkle proof node 0 of record 170 is not a 32-byte hash/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, garbage),
+        "merkle-proof",
+        /Merkle proof node 0 of record 170 is not a 32-byte hash/,
+      );
     });
 
     it("a wrong batch root: wrong-root", async () => {
       // a consistent forgery: another batch's records, proof and root, claimed for this batch
       const other = await prover.proveRecord(20, anchor.height);
-      const bad = tampered(proof, (p) => (p.inclusion = { ...other.inclusion!, batchId: 2, index: id - 137, record: { ...other.inclusion!.record, sequence: id } }));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, bad), "wrong-root", /^batch 2's root is 0x[0-9a-f]{64} at the anchored block, the full node claims 0x[0-9a-f]{64}$/);
+      const bad = tampered(
+        proof,
+        (p) =>
+          (p.inclusion = {
+            ...other.inclusion!,
+            batchId: 2,
+            index: id - 137,
+            record: { ...other.inclusion!.record, sequence: id },
+          }),
+      );
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, bad),
+        "wrong-root",
+        /^batch 2's root is 0x[0-9a-f]{64} at the anchored block, the full node claims 0x[0-9a-f]{64}$/,
+      );
     });
 
     it("another record, batch or leaf index than asked for: record-mismatch", async () => {
       const otherRecord = await prover.proveRecord(171, anchor.height);
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, { ...otherRecord, recordId: id, account: proof.account }), "record-mismatch", /record 170 is leaf 33 of batch 2, the full node says 34/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, { ...otherRecord, recordId: id, account: proof.account }),
+        "record-mismatch",
+        /record 170 is leaf 33 of batch 2, the full node says 34/,
+      );
       const wrongSequence = tampered(otherRecord, (p) => (p.inclusion.index = 33));
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, { ...wrongSequence, account: proof.account }), "record-mismatch", /the full node served record 171 for record 170/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, { ...wrongSequence, account: proof.account }),
+        "record-mismatch",
+        /the full node served record 171 for record 170/,
+      );
       const otherBatch = await prover.proveRecord(10, anchor.height);
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, otherBatch), "record-mismatch", /^record 170 is not in batch 0, which holds records 0\.\.99$/);
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, { ...proof, inclusion: null }), "record-mismatch", /the full node served no record 170/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, otherBatch),
+        "record-mismatch",
+        /^record 170 is not in batch 0, which holds records 0\.\.99$/,
+      );
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, { ...proof, inclusion: null }),
+        "record-mismatch",
+        /the full node served no record 170/,
+      );
     });
 
     it("a proof made at another block than the anchor: block-mismatch", async () => {
-      await expectInvalid(verifyRecordProof(anchor, c1.recordLog, id, { ...proof, blockNumber: anchor.height - 1 }), "block-mismatch", /the proof is made at block \d+ but the anchor of chain 31001 is at block \d+/);
+      await expectInvalid(
+        verifyRecordProof(anchor, c1.recordLog, id, { ...proof, blockNumber: anchor.height - 1 }),
+        "block-mismatch",
+        /the proof is made at block \d+ but the anchor of chain 31001 is at block \d+/,
+      );
     });
   });
 });

@@ -10,11 +10,25 @@ import { ChainStartError, ExternalChainError, PortInUseError } from "../../../sr
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
 import { RpcError, rpcCall } from "../../../src/chains/rpc";
 import type { ChainStatus } from "../../../src/chains/status";
-import { readTopology, topologyPath, writeTopology, type ChainEntry, type Topology } from "../../../src/chains/topology";
+import {
+  readTopology,
+  topologyPath,
+  writeTopology,
+  type ChainEntry,
+  type Topology,
+} from "../../../src/chains/topology";
 import type { ChainDownResult } from "../../../src/chains/down";
 import type { ChainsUpResult } from "../../../src/chains/up";
 import { writePartition, PartitionEmptyError, PartitionSyntaxError } from "../../../src/partition/document";
-import { ANCHOR_HUB_STUB_INIT_CODE, chainProcessesUnder, COUNTER_INIT_CODE, killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "./helpers";
+import {
+  ANCHOR_HUB_STUB_INIT_CODE,
+  chainProcessesUnder,
+  COUNTER_INIT_CODE,
+  killChainProcessesUnder,
+  partitionDocument,
+  tempDir,
+  waitGone,
+} from "./helpers";
 import { rejection } from "../../helpers/rejection";
 import { runTask } from "../../helpers/run-task";
 
@@ -30,7 +44,11 @@ type Block = { number: string; hash: string; timestamp: string };
 
 async function chainBlocks(rpc: string): Promise<Block[]> {
   const head = Number(await rpcCall<string>(rpc, "eth_blockNumber"));
-  return Promise.all(Array.from({ length: head + 1 }, (_, n) => rpcCall<Block>(rpc, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false])));
+  return Promise.all(
+    Array.from({ length: head + 1 }, (_, n) =>
+      rpcCall<Block>(rpc, "eth_getBlockByNumber", [`0x${n.toString(16)}`, false]),
+    ),
+  );
 }
 
 async function balance(rpc: string, address: string): Promise<bigint> {
@@ -104,7 +122,8 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
 
   it("funds system accounts everywhere and each member on its chains at genesis, a bridge device with one address on both", async () => {
     for (const chain of [topology.main, ...topology.communities]) {
-      for (const role of ["deployer", "relayer", "writer", "minter"]) expect(await balance(chain.rpc, systemWallet(role).address)).to.equal(FUNDED);
+      for (const role of ["deployer", "relayer", "writer", "minter"])
+        expect(await balance(chain.rpc, systemWallet(role).address)).to.equal(FUNDED);
     }
     const bridge = deviceWallet("04", topology).address;
     expect(await balance(community1.rpc, bridge)).to.equal(FUNDED);
@@ -112,7 +131,9 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     expect(await balance(community1.rpc, deviceWallet("01", topology).address)).to.equal(FUNDED);
     expect(await balance(community2.rpc, deviceWallet("01", topology).address)).to.equal(0n);
     expect(await balance(topology.main.rpc, bridge)).to.equal(0n);
-    expect(((await rpcCall<string[]>(community1.rpc, "eth_accounts")) as string[]).map((a) => a.toLowerCase())).to.include(bridge.toLowerCase());
+    expect(
+      ((await rpcCall<string[]>(community1.rpc, "eth_accounts")) as string[]).map((a) => a.toLowerCase()),
+    ).to.include(bridge.toLowerCase());
   });
 
   it("reports every chain with chains:status, as a table and as JSON", async () => {
@@ -125,9 +146,28 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
       ["community-2", 41002, community2.rpc, community2.pid, true, 0, null],
     ]);
     const rows = output.split("\n");
-    expect(rows[0].split(/\s+/)).to.deep.equal(["chain", "chain", "id", "rpc", "pid", "alive", "height", "clock", "anchored"]);
+    expect(rows[0].split(/\s+/)).to.deep.equal([
+      "chain",
+      "chain",
+      "id",
+      "rpc",
+      "pid",
+      "alive",
+      "height",
+      "clock",
+      "anchored",
+    ]);
     const clock = `${result[1].clockOffset! >= 0 ? "+" : ""}${result[1].clockOffset}s`;
-    expect(rows[2].split(/\s+/)).to.deep.equal(["community-1", "41001", community1.rpc, String(community1.pid), "yes", "1", clock, "-"]);
+    expect(rows[2].split(/\s+/)).to.deep.equal([
+      "community-1",
+      "41001",
+      community1.rpc,
+      String(community1.pid),
+      "yes",
+      "1",
+      clock,
+      "-",
+    ]);
     // The chain's clock is the wall clock (it just mined a block).
     expect(Math.abs(result[1].clockOffset!)).to.be.at.most(2);
     const json = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
@@ -178,7 +218,9 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     const blocks = await chainBlocks(community1.rpc);
     const watched = [d1.address, d3.address, deviceWallet("04", topology).address, systemWallet("deployer").address];
     const balances = await Promise.all(watched.map((a) => balance(community1.rpc, a)));
-    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(`0x${"0".repeat(63)}3`);
+    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(
+      `0x${"0".repeat(63)}3`,
+    );
 
     process.kill(community1.pid as number, "SIGKILL");
     await waitGone(community1.pid as number);
@@ -196,13 +238,17 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
 
     expect(await chainBlocks(community1.rpc)).to.deep.equal(blocks);
     expect(await Promise.all(watched.map((a) => balance(community1.rpc, a)))).to.deep.equal(balances);
-    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(`0x${"0".repeat(63)}3`);
+    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(
+      `0x${"0".repeat(63)}3`,
+    );
     const log = fs.readFileSync(path.join(dir, "community-1", "node.log"), "utf8");
     expect(log).to.contain(`replayed ${blocks.length - 1} blocks`);
 
     // The chain goes on from the restored state, dated by the wall clock again.
     await (await d1.sendTransaction({ to: counter })).wait();
-    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(`0x${"0".repeat(63)}4`);
+    expect(await rpcCall(community1.rpc, "eth_getStorageAt", [counter, "0x0", "latest"])).to.equal(
+      `0x${"0".repeat(63)}4`,
+    );
     const next = (await chainBlocks(community1.rpc)).at(-1) as Block;
     expect(Number(next.number)).to.equal(blocks.length);
     expect(Math.abs(Number(next.timestamp) - Date.now() / 1000)).to.be.lessThan(120);
@@ -224,14 +270,20 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
     expect(fs.readFileSync(journal)).to.deep.equal(complete);
     expect(readJournal(journal).torn).to.equal(undefined);
     expect(await chainBlocks(community2.rpc)).to.deep.equal(blocks);
-    expect(fs.readFileSync(path.join(dir, "community-2", "node.log"), "utf8")).to.contain("dropped a torn last line (line 3, 39 bytes)");
+    expect(fs.readFileSync(path.join(dir, "community-2", "node.log"), "utf8")).to.contain(
+      "dropped a torn last line (line 3, 39 bytes)",
+    );
   });
 
   it("refuses methods that cannot be replayed with a JSON-RPC error naming method and chain", async () => {
-    const error = (await rejection(rpcCall(community1.rpc, "hardhat_setBalance", [deviceWallet("01", topology).address, "0x1"]))) as RpcError;
+    const error = (await rejection(
+      rpcCall(community1.rpc, "hardhat_setBalance", [deviceWallet("01", topology).address, "0x1"]),
+    )) as RpcError;
     expect(error).to.be.instanceOf(RpcError);
     expect(error.code).to.equal(-32004);
-    expect(error.problem).to.match(/^hardhat_setBalance is refused on persistent chain community-1: its effect cannot be replayed/);
+    expect(error.problem).to.match(
+      /^hardhat_setBalance is refused on persistent chain community-1: its effect cannot be replayed/,
+    );
     expect(await balance(community1.rpc, deviceWallet("01", topology).address)).to.be.greaterThan(parseEther("9999"));
   });
 
@@ -305,7 +357,15 @@ describe("chains:up on bad input", function () {
     const dir = path.join(work, "chains");
     const error = await rejection(runTask("chains:up", { partition, dir, basePort: 0 }));
     expect(error).to.be.instanceOf(PartitionSyntaxError);
-    expect(error.message).to.equal(`${partition}: is not valid JSON (${(() => { try { JSON.parse("{ chosen: "); } catch (e) { return (e as Error).message; } })()})`);
+    expect(error.message).to.equal(
+      `${partition}: is not valid JSON (${(() => {
+        try {
+          JSON.parse("{ chosen: ");
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })()})`,
+    );
     expectNothingStarted(dir);
   });
 
@@ -328,7 +388,9 @@ describe("chains:up on bad input", function () {
     const dir = path.join(work, "chains");
     const error = (await rejection(runTask("chains:up", { partition, dir, basePort: port }))) as PortInUseError;
     expect(error).to.be.instanceOf(PortInUseError);
-    expect(error.message).to.equal(`port ${port} of chain main is already in use on 127.0.0.1 (by a process that is not main)`);
+    expect(error.message).to.equal(
+      `port ${port} of chain main is already in use on 127.0.0.1 (by a process that is not main)`,
+    );
     expectNothingStarted(dir);
     expect(fs.existsSync(path.join(dir, "main", "genesis.json"))).to.equal(false);
   });
@@ -336,7 +398,9 @@ describe("chains:up on bad input", function () {
   it("asks for a partition when the directory has no topology yet", async () => {
     const dir = path.join(work, "chains");
     const error = await rejection(runTask("chains:up", { dir, basePort: 0 }));
-    expect(error.message).to.equal(`${topologyPath(dir)}: does not exist and no partition was given to plan the chains from (--partition)`);
+    expect(error.message).to.equal(
+      `${topologyPath(dir)}: does not exist and no partition was given to plan the chains from (--partition)`,
+    );
     expectNothingStarted(dir);
   });
 });
@@ -357,7 +421,7 @@ describe("chains:up with an external chain", function () {
     work = tempDir("chains-external");
     dir = path.join(work, "chains");
     // A stand-in for geth --dev: answers eth_chainId (1337), eth_blockNumber and eth_getBlockByNumber
-  // (a latest block 30 s behind the wall clock) over JSON-RPC.
+    // (a latest block 30 s behind the wall clock) over JSON-RPC.
     external = http.createServer((request, response) => {
       let body = "";
       request.on("data", (chunk) => (body += chunk));
@@ -366,7 +430,13 @@ describe("chains:up with an external chain", function () {
         const latest = { number: "0x10", timestamp: `0x${(Math.floor(Date.now() / 1000) - 30).toString(16)}` };
         const result = { eth_chainId: "0x539", eth_blockNumber: "0x10", eth_getBlockByNumber: latest }[call.method];
         response.setHeader("content-type", "application/json");
-        response.end(JSON.stringify(result === undefined ? { jsonrpc: "2.0", id: call.id, error: { code: -32601, message: "no" } } : { jsonrpc: "2.0", id: call.id, result }));
+        response.end(
+          JSON.stringify(
+            result === undefined
+              ? { jsonrpc: "2.0", id: call.id, error: { code: -32601, message: "no" } }
+              : { jsonrpc: "2.0", id: call.id, result },
+          ),
+        );
       });
     });
     await new Promise<void>((resolve) => external.listen(0, "127.0.0.1", resolve));
@@ -383,19 +453,40 @@ describe("chains:up with an external chain", function () {
   it("does not start an external chain, only checks its chain id, and leaves it alone on chains:down", async () => {
     const partition = path.join(work, "partition.json");
     await writePartition(partition, partitionDocument(["a", "b", "c"], [["a", "b", "c"]]));
-    const { result } = await runTask<ChainsUpResult>("chains:up", { partition, dir, basePort: 0, external: `main=${externalRpc}` });
+    const { result } = await runTask<ChainsUpResult>("chains:up", {
+      partition,
+      dir,
+      basePort: 0,
+      external: `main=${externalRpc}`,
+    });
     expect(result.chains.map((c) => [c.name, c.chainId, c.action])).to.deep.equal([
       ["main", 1337, "external"],
       ["community-1", 31001, "started"],
     ]);
     const topology = readTopology(topologyPath(dir));
-    expect(topology.main).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, members: [], contracts: {}, external: true });
+    expect(topology.main).to.deep.equal({
+      name: "main",
+      chainId: 1337,
+      rpc: externalRpc,
+      members: [],
+      contracts: {},
+      external: true,
+    });
     expect(fs.existsSync(path.join(dir, "main"))).to.equal(false);
     expect(chainProcessesUnder(dir)).to.deep.equal([topology.communities[0].pid]);
 
     const status = await runTask<ChainStatus[]>("chains:status", { dir, json: true });
     const { clockOffset, ...main } = status.result[0];
-    expect(main).to.deep.equal({ name: "main", chainId: 1337, rpc: externalRpc, external: true, pid: null, alive: null, height: 16, lastAnchored: null });
+    expect(main).to.deep.equal({
+      name: "main",
+      chainId: 1337,
+      rpc: externalRpc,
+      external: true,
+      pid: null,
+      alive: null,
+      height: 16,
+      lastAnchored: null,
+    });
     expect(clockOffset).to.be.within(-31, -30);
     const down = await runTask<ChainDownResult[]>("chains:down", { dir });
     expect(down.result.map((r) => r.outcome)).to.deep.equal(["external", "stopped"]);
@@ -408,7 +499,9 @@ describe("chains:up with an external chain", function () {
     writeTopology(topologyPath(dir), topology);
     const error = (await rejection(runTask("chains:up", { dir, timeout: 5 }))) as ExternalChainError;
     expect(error).to.be.instanceOf(ExternalChainError);
-    expect(error.message).to.equal(`external chain main at ${externalRpc}: ${externalRpc} answers with chain id 1337, not 999`);
+    expect(error.message).to.equal(
+      `external chain main at ${externalRpc}: ${externalRpc} answers with chain id 1337, not 999`,
+    );
     expect(chainProcessesUnder(dir)).to.deep.equal([]);
   });
 });

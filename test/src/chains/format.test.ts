@@ -20,9 +20,11 @@ describe("chains/format", () => {
   });
 
   it("prints a line per chain stopped", () => {
-    expect(formatChainsDown([{ name: "main", pid: 4242, outcome: "stopped" }, { name: "community-1", pid: null, outcome: "external" }]).split("\n")).to.deep.equal([
-      "main           stopped (pid 4242)",
-      "community-1    external",
-    ]);
+    expect(
+      formatChainsDown([
+        { name: "main", pid: 4242, outcome: "stopped" },
+        { name: "community-1", pid: null, outcome: "external" },
+      ]).split("\n"),
+    ).to.deep.equal(["main           stopped (pid 4242)", "community-1    external"]);
   });
 });

@@ -5,7 +5,14 @@ import { Wallet } from "ethers";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { chainNodeNetwork } from "../../../src/chains/chain-node";
 import { GenesisError } from "../../../src/chains/errors";
-import { buildGenesis, GENESIS_DEFAULTS, GENESIS_FILE, readGenesis, summarizeGenesis, writeGenesis } from "../../../src/chains/genesis";
+import {
+  buildGenesis,
+  GENESIS_DEFAULTS,
+  GENESIS_FILE,
+  readGenesis,
+  summarizeGenesis,
+  writeGenesis,
+} from "../../../src/chains/genesis";
 import { tempDir } from "./helpers";
 
 const DEVICES = ["a", "b", "c"];
@@ -19,7 +26,9 @@ describe("src/chains/genesis and the chain network built from it", () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("records accounts by derivation and balance, never by key, and round-trips", () => {
-    const genesis = buildGenesis({ name: "community-1", chainId: 31001, members: ["b", "c"] }, DEVICES, { timestamp: 1_700_000_000 });
+    const genesis = buildGenesis({ name: "community-1", chainId: 31001, members: ["b", "c"] }, DEVICES, {
+      timestamp: 1_700_000_000,
+    });
     expect(genesis).to.deep.include({
       version: 1,
       chain: "community-1",
@@ -56,7 +65,10 @@ describe("src/chains/genesis and the chain network built from it", () => {
   });
 
   it("configures the chain process's Hardhat network from the genesis, keys derived from the mnemonic", () => {
-    const genesis = buildGenesis({ name: "community-2", chainId: 31002, members: ["a"] }, DEVICES, { timestamp: 1_700_000_000, balance: 5n });
+    const genesis = buildGenesis({ name: "community-2", chainId: 31002, members: ["a"] }, DEVICES, {
+      timestamp: 1_700_000_000,
+      balance: 5n,
+    });
     writeGenesis(path.join(dir, GENESIS_FILE), genesis);
     const network = chainNodeNetwork(dir);
     expect(network).to.deep.include({
@@ -70,11 +82,16 @@ describe("src/chains/genesis and the chain network built from it", () => {
       allowBlocksWithSameTimestamp: true,
     });
     const accounts = network.accounts as { privateKey: string; balance: string }[];
-    expect(accounts.map((a) => [new Wallet(a.privateKey).address, a.balance])).to.deep.equal(genesis.accounts.map((a) => [a.address, "5"]));
+    expect(accounts.map((a) => [new Wallet(a.privateKey).address, a.balance])).to.deep.equal(
+      genesis.accounts.map((a) => [a.address, "5"]),
+    );
   });
 
   it("refuses to run a chain with a mnemonic other than the one it was created with", () => {
-    writeGenesis(path.join(dir, GENESIS_FILE), buildGenesis({ name: "main", chainId: 31000, members: [] }, DEVICES, { timestamp: 1_700_000_000 }));
+    writeGenesis(
+      path.join(dir, GENESIS_FILE),
+      buildGenesis({ name: "main", chainId: 31000, members: [] }, DEVICES, { timestamp: 1_700_000_000 }),
+    );
     expect(() => chainNodeNetwork(dir, OTHER_MNEMONIC)).to.throw(
       GenesisError,
       `${path.join(dir, GENESIS_FILE)}: accounts[0].address: is ${systemWallet("deployer").address} but the project mnemonic gives`,
@@ -84,10 +101,21 @@ describe("src/chains/genesis and the chain network built from it", () => {
   it("names the file and key of a bad genesis", () => {
     const file = path.join(dir, GENESIS_FILE);
     expect(() => readGenesis(file)).to.throw(GenesisError, `${file}: does not exist`);
-    const genesis = buildGenesis({ name: "main", chainId: 31000, members: [] }, DEVICES, { timestamp: 1_700_000_000 }) as unknown as Record<string, unknown>;
+    const genesis = buildGenesis({ name: "main", chainId: 31000, members: [] }, DEVICES, {
+      timestamp: 1_700_000_000,
+    }) as unknown as Record<string, unknown>;
     fs.writeFileSync(file, JSON.stringify({ ...genesis, chainId: "31000" }));
     expect(() => readGenesis(file)).to.throw(GenesisError, `${file}: chainId: must be a positive integer, got "31000"`);
-    fs.writeFileSync(file, JSON.stringify({ ...genesis, accounts: [{ kind: "device", name: "a", index: -1, address: "0x00", balance: "1" }] }));
-    expect(() => readGenesis(file)).to.throw(GenesisError, `${file}: accounts[0].index: must be a non-negative integer`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...genesis,
+        accounts: [{ kind: "device", name: "a", index: -1, address: "0x00", balance: "1" }],
+      }),
+    );
+    expect(() => readGenesis(file)).to.throw(
+      GenesisError,
+      `${file}: accounts[0].index: must be a non-negative integer`,
+    );
   });
 });

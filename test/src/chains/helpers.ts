@@ -15,7 +15,10 @@ export function tempDir(prefix: string): string {
 }
 
 /** Writes a genesis for a chain of the given members into `chainDir`. */
-export function writeTestGenesis(chainDir: string, options: { chainId?: number; members?: string[]; devices?: string[]; timestamp?: number } = {}): void {
+export function writeTestGenesis(
+  chainDir: string,
+  options: { chainId?: number; members?: string[]; devices?: string[]; timestamp?: number } = {},
+): void {
   const devices = options.devices ?? ["d1", "d2", "d3"];
   const genesis = buildGenesis(
     { name: path.basename(chainDir), chainId: options.chainId ?? 31001, members: options.members ?? devices },
@@ -91,7 +94,8 @@ export async function killChainProcessesUnder(dir: string): Promise<void> {
       // already gone
     }
   }
-  for (let i = 0; i < 50 && chainProcessesUnder(dir).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 50 && chainProcessesUnder(dir).length > 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   for (const pid of pids) await waitGone(pid);
 }
 

@@ -6,7 +6,11 @@ import type { EthereumProvider } from "hardhat/types";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { JournalError, RefusedMethodError, ReplayMismatchError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
-import { openPersistentProvider, REFUSED_METHODS, type JournaledProvider } from "../../../src/chains/journaled-provider";
+import {
+  openPersistentProvider,
+  REFUSED_METHODS,
+  type JournaledProvider,
+} from "../../../src/chains/journaled-provider";
 import { chainProvider, COUNTER_INIT_CODE, REVERTER_INIT_CODE, tempDir, writeTestGenesis } from "./helpers";
 
 const DEVICES = ["d1", "d2", "d3"];
@@ -16,12 +20,21 @@ type Block = { hash: string; number: string; timestamp: string; transactions: st
 async function blocks(provider: EthereumProvider): Promise<Block[]> {
   const head = Number(await provider.request({ method: "eth_blockNumber" }));
   const list: Block[] = [];
-  for (let n = 0; n <= head; n++) list.push((await provider.request({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] })) as Block);
+  for (let n = 0; n <= head; n++)
+    list.push(
+      (await provider.request({ method: "eth_getBlockByNumber", params: [`0x${n.toString(16)}`, false] })) as Block,
+    );
   return list;
 }
 
-async function sendRaw(provider: EthereumProvider, wallet: Wallet, tx: { to?: string; data?: string; value?: bigint; type?: number; gasLimit?: bigint }): Promise<string> {
-  const nonce = Number(await provider.request({ method: "eth_getTransactionCount", params: [wallet.address, "pending"] }));
+async function sendRaw(
+  provider: EthereumProvider,
+  wallet: Wallet,
+  tx: { to?: string; data?: string; value?: bigint; type?: number; gasLimit?: bigint },
+): Promise<string> {
+  const nonce = Number(
+    await provider.request({ method: "eth_getTransactionCount", params: [wallet.address, "pending"] }),
+  );
   const signed = await wallet.signTransaction({
     chainId: 31001n,
     nonce,
@@ -30,7 +43,9 @@ async function sendRaw(provider: EthereumProvider, wallet: Wallet, tx: { to?: st
     data: tx.data,
     value: tx.value ?? 0n,
     type: tx.type ?? 2,
-    ...(tx.type === 0 || tx.type === 1 ? { gasPrice: 5_000_000_000n } : { maxFeePerGas: 5_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n }),
+    ...(tx.type === 0 || tx.type === 1
+      ? { gasPrice: 5_000_000_000n }
+      : { maxFeePerGas: 5_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n }),
   });
   return (await provider.request({ method: "eth_sendRawTransaction", params: [signed] })) as string;
 }
@@ -99,14 +114,18 @@ describe("src/chains/journaled-provider", function () {
 
     const replayed = await open();
     expect(await blocks(replayed)).to.deep.equal(original);
-    expect(await replayed.request({ method: "eth_getBalance", params: [deviceWallet("d2", DEVICES).address, "latest"] })).to.equal(
-      `0x${(10_000n * 10n ** 18n + 12_345n).toString(16)}`,
+    expect(
+      await replayed.request({ method: "eth_getBalance", params: [deviceWallet("d2", DEVICES).address, "latest"] }),
+    ).to.equal(`0x${(10_000n * 10n ** 18n + 12_345n).toString(16)}`);
+    expect(await replayed.request({ method: "eth_getStorageAt", params: [counter, "0x0", "latest"] })).to.equal(
+      `0x${"0".repeat(63)}2`,
     );
-    expect(await replayed.request({ method: "eth_getStorageAt", params: [counter, "0x0", "latest"] })).to.equal(`0x${"0".repeat(63)}2`);
     // The replayed chain goes on from there and keeps journaling.
     await sendRaw(replayed, d1, { to: counter });
     expect(readJournal(path.join(chainDir, JOURNAL_FILE)).blocks).to.have.length(12);
-    expect(await replayed.request({ method: "eth_getStorageAt", params: [counter, "0x0", "latest"] })).to.equal(`0x${"0".repeat(63)}3`);
+    expect(await replayed.request({ method: "eth_getStorageAt", params: [counter, "0x0", "latest"] })).to.equal(
+      `0x${"0".repeat(63)}3`,
+    );
   });
 
   it("drops a torn last line, which was never acknowledged, and appends cleanly after it", async () => {
@@ -123,7 +142,10 @@ describe("src/chains/journaled-provider", function () {
     expect(readJournal(file).torn).to.deep.equal({ line: 4, bytes: 39 });
 
     const lines: string[] = [];
-    const reopened = await openPersistentProvider(await chainProvider(chainDir), { chainDir, log: (line) => lines.push(line) });
+    const reopened = await openPersistentProvider(await chainProvider(chainDir), {
+      chainDir,
+      log: (line) => lines.push(line),
+    });
     opened.push(reopened);
     expect(lines[0]).to.match(/dropped a torn last line \(line 4, 39 bytes\)/);
     expect(fs.readFileSync(file)).to.deep.equal(whole);

@@ -42,7 +42,12 @@ describe("chains/local-sender", () => {
       return { tx: sent, receipt: await sent.wait() };
     });
     expect([tx.from, tx.nonce, tx.gasLimit, tx.maxFeePerGas, tx.maxPriorityFeePerGas, tx.to]).to.deep.equal([
-      key.address, nonce, 200_000n, fees.maxFeePerGas, fees.maxPriorityFeePerGas, await token.getAddress(),
+      key.address,
+      nonce,
+      200_000n,
+      fees.maxFeePerGas,
+      fees.maxPriorityFeePerGas,
+      await token.getAddress(),
     ]);
     expect(receipt?.hash).to.equal(tx.hash);
     expect(receipt?.status).to.equal(1);
@@ -52,7 +57,16 @@ describe("chains/local-sender", () => {
   });
 
   it("builds the response ethers builds", async () => {
-    const raw = await key.signTransaction({ type: 2, chainId: 31337n, nonce: 3, to: key.address, value: 5n, gasLimit: 21_000n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n });
+    const raw = await key.signTransaction({
+      type: 2,
+      chainId: 31337n,
+      nonce: 3,
+      to: key.address,
+      value: 5n,
+      gasLimit: 21_000n,
+      maxFeePerGas: 2n,
+      maxPriorityFeePerGas: 1n,
+    });
     // Two fields the response's type requires and ethers leaves empty for a pending EIP-1559
     // transaction: its index in a block (0 here) and its gas price (here the fee cap).
     const fields = ({ index, gasPrice, ...rest }: Record<string, unknown>) => ({ rest, index, gasPrice });
@@ -68,9 +82,11 @@ describe("chains/local-sender", () => {
     const sender = new LocalSender(key, provider);
     const tx = await sender.sendTransaction({ to: ethers.ZeroAddress, value: 1n });
     expect((await tx.wait())?.status).to.equal(1);
-    expect(tx.nonce).to.equal(await provider.getTransactionCount(key.address) - 1);
+    expect(tx.nonce).to.equal((await provider.getTransactionCount(key.address)) - 1);
     // A nonce already used: the chain refuses the transaction and the error says so.
-    const refused = await rejection(sender.sendTransaction({ to: ethers.ZeroAddress, value: 1n, nonce: 0, gasLimit: 21_000n }));
+    const refused = await rejection(
+      sender.sendTransaction({ to: ethers.ZeroAddress, value: 1n, nonce: 0, gasLimit: 21_000n }),
+    );
     expect((refused as Error & { code?: string }).code).to.equal("NONCE_EXPIRED");
     expect(sender.connect(provider)).to.be.instanceOf(LocalSender);
     expect(() => sender.connect(null)).to.throw(/needs a JSON-RPC provider/);
@@ -78,7 +94,15 @@ describe("chains/local-sender", () => {
 
   it("signs transactions and messages exactly as the key does (the same bytes, the same hash)", async () => {
     const sender = new LocalSender(key, provider);
-    const request = { type: 2, chainId: 31337n, to: key.address, value: 9n, gasLimit: 21_000n, maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
+    const request = {
+      type: 2,
+      chainId: 31337n,
+      to: key.address,
+      value: 9n,
+      gasLimit: 21_000n,
+      maxFeePerGas: 10_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
+    };
     const nonce = await provider.getTransactionCount(key.address, "pending");
     const expected = await key.signTransaction({ ...request, nonce });
     const sent = await sender.sendTransaction(request);

@@ -10,21 +10,32 @@ import { topologyPath, writeTopology } from "../../../src/chains/topology";
 import { tempDir } from "./helpers";
 
 function writeSample(dir: string): void {
-  const topology = planTopology(["a", "b", "c"], [["a", "b"], ["b", "c"]], {
-    mainChainId: 31000,
-    ports: [8600, 8601, 8602],
-    external: { "community-2": { rpc: "http://10.1.2.3:8545", chainId: 1337 } },
-  });
+  const topology = planTopology(
+    ["a", "b", "c"],
+    [
+      ["a", "b"],
+      ["b", "c"],
+    ],
+    {
+      mainChainId: 31000,
+      ports: [8600, 8601, 8602],
+      external: { "community-2": { rpc: "http://10.1.2.3:8545", chainId: 1337 } },
+    },
+  );
   writeTopology(topologyPath(dir), topology);
 }
 
 /** Runs the Hardhat CLI of this project in a child process (the config is loaded afresh there). */
 function hardhat(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "--config", hre.config.paths.configFile, ...args], {
-    cwd: hre.config.paths.root,
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve("hardhat/internal/cli/cli"), "--config", hre.config.paths.configFile, ...args],
+    {
+      cwd: hre.config.paths.root,
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    },
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -40,7 +51,11 @@ describe("src/chains/networks", function () {
     writeSample(dir);
     const warnings: string[] = [];
     const accounts = { mnemonic: DEFAULT_MNEMONIC, path: "m/44'/60'/1'/0", initialIndex: 0, count: 4 };
-    const saved = { mnemonic: process.env.COMMCHAIN_MNEMONIC, file: process.env.COMMCHAIN_MNEMONIC_FILE, token: process.env.COMMCHAIN_RPC_TOKEN };
+    const saved = {
+      mnemonic: process.env.COMMCHAIN_MNEMONIC,
+      file: process.env.COMMCHAIN_MNEMONIC_FILE,
+      token: process.env.COMMCHAIN_RPC_TOKEN,
+    };
     delete process.env.COMMCHAIN_MNEMONIC;
     delete process.env.COMMCHAIN_MNEMONIC_FILE;
     process.env.COMMCHAIN_RPC_TOKEN = "t".repeat(32);
@@ -53,9 +68,15 @@ describe("src/chains/networks", function () {
         "community-2": { url: "http://10.1.2.3:8545", chainId: 1337, httpHeaders, accounts: [] },
       });
       expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/^commchain: network community-2 has no accounts: it is external and the development mnemonic is public/);
+      expect(warnings[0]).to.match(
+        /^commchain: network community-2 has no accounts: it is external and the development mnemonic is public/,
+      );
     } finally {
-      for (const [name, value] of [["COMMCHAIN_MNEMONIC", saved.mnemonic], ["COMMCHAIN_MNEMONIC_FILE", saved.file], ["COMMCHAIN_RPC_TOKEN", saved.token]] as const) {
+      for (const [name, value] of [
+        ["COMMCHAIN_MNEMONIC", saved.mnemonic],
+        ["COMMCHAIN_MNEMONIC_FILE", saved.file],
+        ["COMMCHAIN_RPC_TOKEN", saved.token],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -68,7 +89,9 @@ describe("src/chains/networks", function () {
     expect(warnings).to.deep.equal([]);
     fs.writeFileSync(topologyPath(dir), '{"version": 1, "main": 7}');
     expect(topologyNetworks(dir, (w) => warnings.push(w))).to.deep.equal({});
-    expect(warnings).to.deep.equal([`commchain: no chain networks from ${topologyPath(dir)}: ${topologyPath(dir)}: main: must be an object`]);
+    expect(warnings).to.deep.equal([
+      `commchain: no chain networks from ${topologyPath(dir)}: ${topologyPath(dir)}: main: must be an object`,
+    ]);
   });
 
   it("resolves the chains directory from COMMCHAIN_DIR against the project root", () => {

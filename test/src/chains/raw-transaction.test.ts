@@ -3,7 +3,11 @@ import fs from "node:fs";
 import { Signature, Transaction, Wallet } from "ethers";
 import type { EthereumProvider } from "hardhat/types";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
-import { rawTransaction, UnserializableTransactionError, type RpcTransaction } from "../../../src/chains/raw-transaction";
+import {
+  rawTransaction,
+  UnserializableTransactionError,
+  type RpcTransaction,
+} from "../../../src/chains/raw-transaction";
 import { chainProvider, tempDir, writeTestGenesis } from "./helpers";
 
 const DEVICES = ["d1", "d2"];
@@ -34,7 +38,17 @@ describe("src/chains/raw-transaction", () => {
 
   it("rebuilds legacy EIP-155, access-list and EIP-1559 transactions byte for byte", async () => {
     const to = deviceWallet("d2", DEVICES).address;
-    await roundTrip(await sender.signTransaction({ type: 0, chainId: 31001n, nonce: await nonce(sender.address), to, value: 1n, gasLimit: 21_000n, gasPrice: 3n * GWEI }));
+    await roundTrip(
+      await sender.signTransaction({
+        type: 0,
+        chainId: 31001n,
+        nonce: await nonce(sender.address),
+        to,
+        value: 1n,
+        gasLimit: 21_000n,
+        gasPrice: 3n * GWEI,
+      }),
+    );
     await roundTrip(
       await sender.signTransaction({
         type: 1,
@@ -48,12 +62,29 @@ describe("src/chains/raw-transaction", () => {
       }),
     );
     await roundTrip(
-      await sender.signTransaction({ type: 2, chainId: 31001n, nonce: await nonce(sender.address), to, value: 3n, data: "0xdeadbeef", gasLimit: 30_000n, maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: GWEI }),
+      await sender.signTransaction({
+        type: 2,
+        chainId: 31001n,
+        nonce: await nonce(sender.address),
+        to,
+        value: 3n,
+        data: "0xdeadbeef",
+        gasLimit: 30_000n,
+        maxFeePerGas: 3n * GWEI,
+        maxPriorityFeePerGas: GWEI,
+      }),
     );
   });
 
   it("rebuilds a pre-EIP-155 legacy transaction (no chain id)", async () => {
-    const tx = Transaction.from({ type: 0, nonce: await nonce(sender.address), to: sender.address, value: 4n, gasLimit: 21_000n, gasPrice: 3n * GWEI });
+    const tx = Transaction.from({
+      type: 0,
+      nonce: await nonce(sender.address),
+      to: sender.address,
+      value: 4n,
+      gasLimit: 21_000n,
+      gasPrice: 3n * GWEI,
+    });
     tx.signature = Signature.from(sender.signingKey.sign(tx.unsignedHash));
     expect(tx.chainId).to.equal(0n);
     await roundTrip(tx.serialized);
@@ -61,7 +92,11 @@ describe("src/chains/raw-transaction", () => {
 
   it("rebuilds an EIP-7702 set-code transaction with its authorization list", async () => {
     const authority = new Wallet(systemWallet("minter").privateKey);
-    const authorization = await authority.authorize({ address: sender.address, nonce: await nonce(authority.address), chainId: 31001n });
+    const authorization = await authority.authorize({
+      address: sender.address,
+      nonce: await nonce(authority.address),
+      chainId: 31001n,
+    });
     await roundTrip(
       await sender.signTransaction({
         type: 4,
@@ -78,7 +113,25 @@ describe("src/chains/raw-transaction", () => {
 
   it("refuses a transaction whose fields do not give its hash", async () => {
     const hash = `0x${"11".repeat(32)}`;
-    const forged: RpcTransaction = { hash, type: "0x2", chainId: "0x7919", nonce: "0x0", to: sender.address, value: "0x1", input: "0x", gas: "0x5208", maxFeePerGas: "0x1", maxPriorityFeePerGas: "0x1", accessList: [], yParity: "0x0", r: `0x${"22".repeat(32)}`, s: `0x${"33".repeat(31)}` };
-    expect(() => rawTransaction(forged)).to.throw(UnserializableTransactionError, `transaction ${hash} cannot be journaled: its fields serialise to a transaction with hash 0x`);
+    const forged: RpcTransaction = {
+      hash,
+      type: "0x2",
+      chainId: "0x7919",
+      nonce: "0x0",
+      to: sender.address,
+      value: "0x1",
+      input: "0x",
+      gas: "0x5208",
+      maxFeePerGas: "0x1",
+      maxPriorityFeePerGas: "0x1",
+      accessList: [],
+      yParity: "0x0",
+      r: `0x${"22".repeat(32)}`,
+      s: `0x${"33".repeat(31)}`,
+    };
+    expect(() => rawTransaction(forged)).to.throw(
+      UnserializableTransactionError,
+      `transaction ${hash} cannot be journaled: its fields serialise to a transaction with hash 0x`,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { authHeaders, MIN_RPC_TOKEN_LENGTH, RPC_TOKEN_ENV, rpcToken, RpcTokenError, screenRequest } from "../../../src/chains/rpc-auth";
+import {
+  authHeaders,
+  MIN_RPC_TOKEN_LENGTH,
+  RPC_TOKEN_ENV,
+  rpcToken,
+  RpcTokenError,
+  screenRequest,
+} from "../../../src/chains/rpc-auth";
 
 const TOKEN = "a".repeat(MIN_RPC_TOKEN_LENGTH);
 
@@ -13,7 +20,10 @@ describe("src/chains/rpc-auth", () => {
       expect(rpcToken({ [RPC_TOKEN_ENV]: TOKEN })).to.equal(TOKEN);
     });
     it("refuses a short token, naming the variable and the length", () => {
-      expect(() => rpcToken({ [RPC_TOKEN_ENV]: "short" })).to.throw(RpcTokenError, /COMMCHAIN_RPC_TOKEN is 5 characters; use at least 32/);
+      expect(() => rpcToken({ [RPC_TOKEN_ENV]: "short" })).to.throw(
+        RpcTokenError,
+        /COMMCHAIN_RPC_TOKEN is 5 characters; use at least 32/,
+      );
     });
     it("refuses a token with whitespace", () => {
       expect(() => rpcToken({ [RPC_TOKEN_ENV]: `${TOKEN} x` })).to.throw(RpcTokenError, /whitespace/);

@@ -40,7 +40,9 @@ describe("ecies (eciesjs's construction, interoperable both ways)", function () 
   it("lays a payload out as eciesjs does: 65-byte ephemeral key, 16-byte nonce, 16-byte tag, ciphertext", function () {
     const data = new Uint8Array(randomBytes(32));
     const payload = eciesEncrypt(uncompressed, data);
-    expect(payload.length).to.equal(eciesjsEncrypt(uncompressed, data).length).and.to.equal(65 + 16 + 16 + 32);
+    expect(payload.length)
+      .to.equal(eciesjsEncrypt(uncompressed, data).length)
+      .and.to.equal(65 + 16 + 16 + 32);
     expect(payload[0]).to.equal(0x04);
     expect(() => SigningKey.computePublicKey(payload.subarray(0, 65), false)).to.not.throw();
   });
@@ -76,7 +78,10 @@ describe("ecies (eciesjs's construction, interoperable both ways)", function () 
     const badEphemeral = Uint8Array.from(payload);
     badEphemeral[1] ^= 0x01;
     expectThrows(() => eciesDecrypt(secret, badEphemeral), /not valid on secp256k1|does not authenticate/);
-    expectThrows(() => eciesDecrypt(secret, payload.subarray(0, 96)), /^payload of 96 bytes is shorter than an ephemeral key, a nonce and a tag \(97\)$/);
+    expectThrows(
+      () => eciesDecrypt(secret, payload.subarray(0, 96)),
+      /^payload of 96 bytes is shorter than an ephemeral key, a nonce and a tag \(97\)$/,
+    );
     const notAPoint = Uint8Array.from(uncompressed);
     notAPoint[64] ^= 0x01;
     expectThrows(() => eciesEncrypt(notAPoint, new Uint8Array(32)), /is not a secp256k1 public key$/);
@@ -86,7 +91,11 @@ describe("ecies (eciesjs's construction, interoperable both ways)", function () 
     const wallets = Array.from({ length: 66 }, (_, i) => new Wallet(id(`ecies-test many ${i}`)));
     for (const wallet of [...wallets, ...wallets.slice(0, 2)]) {
       const data = new Uint8Array(randomBytes(32));
-      expect(Buffer.from(eciesDecrypt(getBytes(wallet.privateKey), eciesEncrypt(getBytes(wallet.signingKey.publicKey), data)))).to.deep.equal(Buffer.from(data));
+      expect(
+        Buffer.from(
+          eciesDecrypt(getBytes(wallet.privateKey), eciesEncrypt(getBytes(wallet.signingKey.publicKey), data)),
+        ),
+      ).to.deep.equal(Buffer.from(data));
     }
   });
 });

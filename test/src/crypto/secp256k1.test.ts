@@ -2,7 +2,14 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { getBytes, hexlify, id, Signature, SigningKey, verifyMessage, Wallet } from "ethers";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
-import { publicKeyOf, randomSecretKey, recoverMessageSigner, sharedPoint, signDigest, signMessageWith } from "../../../src/crypto/secp256k1";
+import {
+  publicKeyOf,
+  randomSecretKey,
+  recoverMessageSigner,
+  sharedPoint,
+  signDigest,
+  signMessageWith,
+} from "../../../src/crypto/secp256k1";
 
 const alice = new Wallet(id("secp256k1-test alice"));
 const bob = new Wallet(id("secp256k1-test bob"));
@@ -44,7 +51,9 @@ describe("crypto/secp256k1 (libsecp256k1, checked against @noble/curves and ethe
     it("answers what ethers' verifyMessage answers, for strings and bytes", async function () {
       for (const message of ["commchain:read", "", "ü ∞ 🙂", randomBytes(40)]) {
         const signature = await alice.signMessage(message);
-        expect(recoverMessageSigner(message, signature)).to.equal(alice.address).and.to.equal(verifyMessage(message, signature));
+        expect(recoverMessageSigner(message, signature))
+          .to.equal(alice.address)
+          .and.to.equal(verifyMessage(message, signature));
       }
     });
 

@@ -2,16 +2,28 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { anchorHub, communityContracts, contractAddress, MissingContractError, UnknownChainError } from "../../../src/deploy";
+import {
+  anchorHub,
+  communityContracts,
+  contractAddress,
+  MissingContractError,
+  UnknownChainError,
+} from "../../../src/deploy";
 import { deployModules, topologyOf } from "./fixtures";
 
 describe("deploy/contracts", () => {
   it("gives a community's contracts at the recorded addresses, connected to the runner", async () => {
     const deployed = await loadFixture(deployModules);
     const topology = await topologyOf(deployed);
-    const { token, register, factory, maintenance, recordLog } = communityContracts(topology, "community-1", deployed.writer);
+    const { token, register, factory, maintenance, recordLog } = communityContracts(
+      topology,
+      "community-1",
+      deployed.writer,
+    );
     const recorded = topology.communities[0].contracts;
-    expect(await Promise.all([token, register, factory, maintenance, recordLog].map((c) => c.getAddress()))).to.deep.equal([
+    expect(
+      await Promise.all([token, register, factory, maintenance, recordLog].map((c) => c.getAddress())),
+    ).to.deep.equal([
       recorded.DataToken,
       recorded.Register,
       recorded.RelationshipFactory,
@@ -37,7 +49,10 @@ describe("deploy/contracts", () => {
   it("names the chain or contract that is missing", async () => {
     const deployed = await loadFixture(deployModules);
     const topology = await topologyOf(deployed);
-    expect(() => communityContracts(topology, "community-9")).to.throw(UnknownChainError, 'topology.json has no chain "community-9"; its chains are main, community-1');
+    expect(() => communityContracts(topology, "community-9")).to.throw(
+      UnknownChainError,
+      'topology.json has no chain "community-9"; its chains are main, community-1',
+    );
     delete topology.communities[0].contracts.MaintenanceService;
     expect(() => communityContracts(topology, "community-1")).to.throw(
       MissingContractError,

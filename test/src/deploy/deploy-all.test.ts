@@ -18,10 +18,25 @@ import { stopChainProcess } from "../../../src/chains/chain-process";
 import { chainsDown } from "../../../src/chains/down";
 import { JOURNAL_FILE } from "../../../src/chains/journal";
 import { rpcCall } from "../../../src/chains/rpc";
-import { allChains, chainDataDir, readTopology, topologyPath, type ChainEntry, type Topology } from "../../../src/chains/topology";
+import {
+  allChains,
+  chainDataDir,
+  readTopology,
+  topologyPath,
+  type ChainEntry,
+  type Topology,
+} from "../../../src/chains/topology";
 import { chainsUp } from "../../../src/chains/up";
 import { writePartition } from "../../../src/partition/document";
-import { anchorHub, ChainDeployError, communityContracts, DeployIncompleteError, IgnitionDeploymentError, deploymentDir, type DeployAllResult } from "../../../src/deploy";
+import {
+  anchorHub,
+  ChainDeployError,
+  communityContracts,
+  DeployIncompleteError,
+  IgnitionDeploymentError,
+  deploymentDir,
+  type DeployAllResult,
+} from "../../../src/deploy";
 import { ChainUnreachableError } from "../../../src/chains/errors";
 import { DEFAULT_VERIFICATION_REWARD } from "../../../ignition/modules/defaults";
 import { killChainProcessesUnder, partitionDocument, tempDir, waitGone } from "../chains/helpers";
@@ -48,7 +63,15 @@ async function startChains(prefix: string, mainChainId: number): Promise<{ work:
 }
 
 async function restartChains(dir: string, mainChainId: number, partition?: string): Promise<void> {
-  await chainsUp({ dir, partition, basePort: 0, mainChainId, timeoutMs: 240_000, projectRoot: hre.config.paths.root, configFile: hre.config.paths.configFile });
+  await chainsUp({
+    dir,
+    partition,
+    basePort: 0,
+    mainChainId,
+    timeoutMs: 240_000,
+    projectRoot: hre.config.paths.root,
+    configFile: hre.config.paths.configFile,
+  });
 }
 
 /** Stops the chains (and any chain process left under the directory), then removes it. */
@@ -61,7 +84,11 @@ async function stopChains(work: string | undefined, dir: string | undefined): Pr
 }
 
 async function heights(topology: Topology): Promise<Record<string, number>> {
-  const entries = await Promise.all(allChains(topology).map(async (chain) => [chain.name, Number(await rpcCall<string>(chain.rpc, "eth_blockNumber"))] as const));
+  const entries = await Promise.all(
+    allChains(topology).map(
+      async (chain) => [chain.name, Number(await rpcCall<string>(chain.rpc, "eth_blockNumber"))] as const,
+    ),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -84,7 +111,11 @@ describe("deploy:all on chains:up chains", function () {
     after(() => stopChains(work, dir));
 
     it("deploys every chain, records every address, wires the roles, registers every member and each trust root", async () => {
-      const { result, output } = await runTask<DeployAllResult>("deploy:all", { dir, verifiers: VERIFIER, uploadReward: "3" });
+      const { result, output } = await runTask<DeployAllResult>("deploy:all", {
+        dir,
+        verifiers: VERIFIER,
+        uploadReward: "3",
+      });
       first = result;
       topology = readTopology(topologyPath(dir!));
       expect(topology.main.contracts).to.deep.equal({ AnchorHub: result.hub });
@@ -97,13 +128,18 @@ describe("deploy:all on chains:up chains", function () {
           expect(await codeAt(chain, address), `code of ${chain.name} ${name}`).to.not.equal("0x");
         }
         // every Ignition journal lives inside its chain's data directory
-        expect(fs.existsSync(path.join(deploymentDir(chainDataDir(dir!, chain), chain), "journal.jsonl")), chain.name).to.equal(true);
+        expect(
+          fs.existsSync(path.join(deploymentDir(chainDataDir(dir!, chain), chain), "journal.jsonl")),
+          chain.name,
+        ).to.equal(true);
       }
-      expect(result.chains.map((c) => [c.chain, c.module, c.deploymentId, c.deployed.length, c.resumed])).to.deep.equal([
-        ["main", "MainAnchoring", "commchain-main", 1, false],
-        ["community-1", "CommunitySuite", "commchain-community-1", 7, false],
-        ["community-2", "CommunitySuite", "commchain-community-2", 7, false],
-      ]);
+      expect(result.chains.map((c) => [c.chain, c.module, c.deploymentId, c.deployed.length, c.resumed])).to.deep.equal(
+        [
+          ["main", "MainAnchoring", "commchain-main", 1, false],
+          ["community-1", "CommunitySuite", "commchain-community-1", 7, false],
+          ["community-2", "CommunitySuite", "commchain-community-2", 7, false],
+        ],
+      );
       expect(result.registeredOnHub).to.deep.equal(["community-1", "community-2"]);
 
       const deployer = systemWallet("deployer").address;
@@ -124,7 +160,11 @@ describe("deploy:all on chains:up chains", function () {
       for (const chain of topology.communities) {
         const provider = chainProvider(chain);
         try {
-          const { token, register, factory, maintenance, recordLog } = communityContracts(topology, chain.name, provider);
+          const { token, register, factory, maintenance, recordLog } = communityContracts(
+            topology,
+            chain.name,
+            provider,
+          );
           const minter = await token.MINTER_ROLE();
           expect(await token.hasRole(minter, await factory.getAddress()), "factory mints").to.equal(true);
           expect(await token.hasRole(minter, systemWallet("minter").address), "minter mints").to.equal(true);
@@ -134,9 +174,15 @@ describe("deploy:all on chains:up chains", function () {
           expect(await register.relationshipFactory()).to.equal(await factory.getAddress());
           expect(await register.summaryImplementation()).to.equal(chain.contracts.SummaryImplementation);
           expect(await factory.relationshipImplementation()).to.equal(chain.contracts.RelationshipImplementation);
-          expect([await factory.register(), await factory.token()]).to.deep.equal([chain.contracts.Register, chain.contracts.DataToken]);
+          expect([await factory.register(), await factory.token()]).to.deep.equal([
+            chain.contracts.Register,
+            chain.contracts.DataToken,
+          ]);
           expect(await maintenance.token()).to.equal(chain.contracts.DataToken);
-          expect([await factory.rewardAmount(0), await factory.rewardAmount(1)]).to.deep.equal([parseEther("3"), DEFAULT_VERIFICATION_REWARD]);
+          expect([await factory.rewardAmount(0), await factory.rewardAmount(1)]).to.deep.equal([
+            parseEther("3"),
+            DEFAULT_VERIFICATION_REWARD,
+          ]);
           expect(await factory.isVerifier(VERIFIER)).to.equal(true);
           for (const id of chain.members) {
             const account = deviceWallet(id, topology).address;
@@ -148,7 +194,9 @@ describe("deploy:all on chains:up chains", function () {
           provider.destroy();
         }
       }
-      expect(result.chains.slice(1).map((c) => c.members)).to.deep.equal(COMMUNITIES.map((members) => ({ registered: members, already: [] })));
+      expect(result.chains.slice(1).map((c) => c.members)).to.deep.equal(
+        COMMUNITIES.map((members) => ({ registered: members, already: [] })),
+      );
 
       expect(output).to.match(/^community-1: DataToken deployed at 0x[0-9a-fA-F]{40} \[\d+\/17\]$/m);
       expect(output).to.match(/^community-2: registered 4\/4 member devices \(4 now\)$/m);
@@ -194,19 +242,33 @@ describe("deploy:all on chains:up chains", function () {
     it("detects a chain whose state was wiped under its journal and deploys it anew", async () => {
       const chain = topology.communities[0];
       const chainDir = chainDataDir(dir!, chain);
-      expect(await stopChainProcess(readTopology(topologyPath(dir!)).communities[0].pid, chainDir)).to.be.oneOf(["stopped", "killed"]);
+      expect(await stopChainProcess(readTopology(topologyPath(dir!)).communities[0].pid, chainDir)).to.be.oneOf([
+        "stopped",
+        "killed",
+      ]);
       fs.rmSync(path.join(chainDir, JOURNAL_FILE));
       await restartChains(dir!, 43_000);
       expect(await codeAt(chain, chain.contracts.Register)).to.equal("0x");
 
-      const { result, output } = await runTask<DeployAllResult>("deploy:all", { dir, verifiers: VERIFIER, uploadReward: "3" });
+      const { result, output } = await runTask<DeployAllResult>("deploy:all", {
+        dir,
+        verifiers: VERIFIER,
+        uploadReward: "3",
+      });
       const redeployed = result.chains[1];
-      expect(output).to.match(/^community-1: the recorded CommunitySuite#\w+ at 0x[0-9a-fA-F]{40} has no code \(chain reset\?\); earlier journal moved to .*\.stale-.*, deploying anew$/m);
+      expect(output).to.match(
+        /^community-1: the recorded CommunitySuite#\w+ at 0x[0-9a-fA-F]{40} has no code \(chain reset\?\); earlier journal moved to .*\.stale-.*, deploying anew$/m,
+      );
       expect(fs.existsSync(redeployed.discardedJournal!)).to.equal(true);
-      expect([redeployed.deployed.length, redeployed.resumed, redeployed.members]).to.deep.equal([7, false, { registered: COMMUNITIES[0], already: [] }]);
+      expect([redeployed.deployed.length, redeployed.resumed, redeployed.members]).to.deep.equal([
+        7,
+        false,
+        { registered: COMMUNITIES[0], already: [] },
+      ]);
       expect(result.chains.map((c) => c.deployed.length)).to.deep.equal([0, 7, 0]);
       const latest = readTopology(topologyPath(dir!));
-      for (const [name, address] of Object.entries(latest.communities[0].contracts)) expect(await codeAt(chain, address), name).to.not.equal("0x");
+      for (const [name, address] of Object.entries(latest.communities[0].contracts))
+        expect(await codeAt(chain, address), name).to.not.equal("0x");
     });
   });
 
@@ -243,9 +305,15 @@ describe("deploy:all on chains:up chains", function () {
       expect(failures[0].message).to.equal(
         `chain community-1 (${down.rpc}) is down: unreachable (ECONNREFUSED); start the chains with \`npx hardhat chains:up\` and run deploy:all again`,
       );
-      expect(failures[1].message).to.match(new RegExp(`^chain community-2 \\(${killed.rpc.replace(/\./g, "\\.")}\\): Ignition deployment of CommunitySuite failed: `));
+      expect(failures[1].message).to.match(
+        new RegExp(
+          `^chain community-2 \\(${killed.rpc.replace(/\./g, "\\.")}\\): Ignition deployment of CommunitySuite failed: `,
+        ),
+      );
       expect(completed.map((c) => c.chain)).to.deep.equal(["main"]);
-      expect(failure.message).to.contain(`main completed and is recorded in ${topologyPath(dir!)}. Run deploy:all again`);
+      expect(failure.message).to.contain(
+        `main completed and is recorded in ${topologyPath(dir!)}. Run deploy:all again`,
+      );
 
       const kept = readTopology(topologyPath(dir!));
       expect(kept.main.contracts.AnchorHub).to.match(ADDRESS);
@@ -263,14 +331,17 @@ describe("deploy:all on chains:up chains", function () {
       expect(result.registeredOnHub).to.deep.equal(["community-1", "community-2"]);
       const finished = readTopology(topologyPath(dir!));
       for (const chain of allChains(finished)) {
-        for (const [name, address] of Object.entries(chain.contracts)) expect(await codeAt(chain, address), `${chain.name} ${name}`).to.not.equal("0x");
+        for (const [name, address] of Object.entries(chain.contracts))
+          expect(await codeAt(chain, address), `${chain.name} ${name}`).to.not.equal("0x");
       }
       expect(finished.communities.map((c) => Object.keys(c.contracts).length)).to.deep.equal([7, 7]);
     });
 
     it("fails with the topology file named when there is no topology", async () => {
       const error = await rejection(runTask("deploy:all", { dir: path.join(work!, "nowhere") }));
-      expect(error.message).to.equal(`${path.join(work!, "nowhere", "topology.json")}: does not exist (run chains:up first)`);
+      expect(error.message).to.equal(
+        `${path.join(work!, "nowhere", "topology.json")}: does not exist (run chains:up first)`,
+      );
     });
   });
 });

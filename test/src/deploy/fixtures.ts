@@ -8,7 +8,14 @@ import { communitySuiteModule } from "../../../ignition/modules/CommunitySuite";
 import MainAnchoring from "../../../ignition/modules/MainAnchoring";
 import { planTopology } from "../../../src/chains/plan";
 import type { Topology } from "../../../src/chains/topology";
-import type { AnchorHub, DataToken, MaintenanceService, RecordLog, RelationshipFactory, Register } from "../../../typechain-types";
+import type {
+  AnchorHub,
+  DataToken,
+  MaintenanceService,
+  RecordLog,
+  RelationshipFactory,
+  Register,
+} from "../../../typechain-types";
 
 /** The 44 devices of the paper's workload. */
 export const DEVICES = Array.from({ length: 44 }, (_, i) => String(i + 1).padStart(2, "0"));
@@ -18,9 +25,12 @@ export const VERIFIERS = ["0x00000000000000000000000000000000000000A1", "0x00000
 /** The suite (with two verifiers and an upload reward of 3 tokens) and the hub, deployed in process. */
 export async function deployModules() {
   const [deployer, relayer, writer, minter, stranger] = await ethers.getSigners();
-  const suite = (await hre.ignition.deploy(communitySuiteModule({ verifiers: [...VERIFIERS, VERIFIERS[0].toLowerCase()] }), {
-    parameters: { CommunitySuite: { uploadReward: ethers.parseEther("3") } },
-  })) as unknown as {
+  const suite = (await hre.ignition.deploy(
+    communitySuiteModule({ verifiers: [...VERIFIERS, VERIFIERS[0].toLowerCase()] }),
+    {
+      parameters: { CommunitySuite: { uploadReward: ethers.parseEther("3") } },
+    },
+  )) as unknown as {
     DataToken: DataToken;
     Register: Register;
     RelationshipFactory: RelationshipFactory;
@@ -37,6 +47,7 @@ export async function deployModules() {
 export async function topologyOf(deployed: Awaited<ReturnType<typeof deployModules>>): Promise<Topology> {
   const topology = planTopology(DEVICES, [DEVICES], { mainChainId: 31_000, ports: [18_600, 18_601] });
   topology.main.contracts.AnchorHub = await deployed.hub.getAddress();
-  for (const [name, contract] of Object.entries(deployed.suite)) topology.communities[0].contracts[name] = await contract.getAddress();
+  for (const [name, contract] of Object.entries(deployed.suite))
+    topology.communities[0].contracts[name] = await contract.getAddress();
   return topology;
 }

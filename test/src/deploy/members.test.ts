@@ -32,7 +32,10 @@ describe("deploy/members", () => {
     const members = memberAccounts(chain, topology);
     const lines: string[] = [];
     const start = await blockNumber();
-    const result = await registerMembers(register, "community-1", members, { batchSize: 20, onProgress: (line) => lines.push(line) });
+    const result = await registerMembers(register, "community-1", members, {
+      batchSize: 20,
+      onProgress: (line) => lines.push(line),
+    });
     expect(result).to.deep.equal({ registered: DEVICES, already: [], transactions: 44 });
     expect(await blockNumber()).to.equal(start + 44);
     expect(lines).to.deep.equal([
@@ -55,7 +58,11 @@ describe("deploy/members", () => {
     const register = suite.Register.connect(deployer);
     const members = memberAccounts({ members: ["01", "02", "03", "04"] }, topology);
     await register.register(members[1].id, members[1].account, DEVICE_KIND);
-    expect(await registerMembers(register, "community-1", members)).to.deep.equal({ registered: ["01", "03", "04"], already: ["02"], transactions: 3 });
+    expect(await registerMembers(register, "community-1", members)).to.deep.equal({
+      registered: ["01", "03", "04"],
+      already: ["02"],
+      transactions: 3,
+    });
   });
 
   it("refuses a device whose id, account or kind is taken otherwise, naming chain and device", async () => {
@@ -65,20 +72,35 @@ describe("deploy/members", () => {
     await register.register("01", stranger.address, DEVICE_KIND);
     await register.register("someone-else", two.account, DEVICE_KIND);
     await register.register("03", three.account, 1n);
-    const failure = (members: typeof one[]) => registerMembers(register, "community-7", members).then(() => expect.fail("expected a rejection"), (error: Error) => error);
+    const failure = (members: (typeof one)[]) =>
+      registerMembers(register, "community-7", members).then(
+        () => expect.fail("expected a rejection"),
+        (error: Error) => error,
+      );
 
     const taken = await failure([one]);
     expect(taken).to.be.instanceOf(MemberRegistrationError);
-    expect(taken.message).to.equal(`chain community-7: device "01" is registered to ${stranger.address}, not to its device account ${one.account} (was COMMCHAIN_MNEMONIC changed?)`);
-    expect((await failure([two])).message).to.equal(`chain community-7: device "02" cannot be registered: its account ${two.account} already holds the identity "someone-else"`);
-    expect((await failure([three])).message).to.equal('chain community-7: device "03" is registered with kind 1, not Device (0)');
+    expect(taken.message).to.equal(
+      `chain community-7: device "01" is registered to ${stranger.address}, not to its device account ${one.account} (was COMMCHAIN_MNEMONIC changed?)`,
+    );
+    expect((await failure([two])).message).to.equal(
+      `chain community-7: device "02" cannot be registered: its account ${two.account} already holds the identity "someone-else"`,
+    );
+    expect((await failure([three])).message).to.equal(
+      'chain community-7: device "03" is registered with kind 1, not Device (0)',
+    );
   });
 
   it("reports the Register's custom error when the signer is no registrar", async () => {
     const { suite, stranger } = await loadFixture(deployModules);
     const [member] = memberAccounts({ members: ["05"] }, topology);
-    const error = await registerMembers(suite.Register.connect(stranger), "community-1", [member]).then(() => expect.fail("expected a rejection"), (e: Error) => e);
+    const error = await registerMembers(suite.Register.connect(stranger), "community-1", [member]).then(
+      () => expect.fail("expected a rejection"),
+      (e: Error) => e,
+    );
     expect(error).to.be.instanceOf(MemberRegistrationError);
-    expect(error.message).to.equal(`chain community-1: device "05" could not be registered to ${member.account}: RegisterUnauthorized(${stranger.address}, ${member.account})`);
+    expect(error.message).to.equal(
+      `chain community-1: device "05" could not be registered to ${member.account}: RegisterUnauthorized(${stranger.address}, ${member.account})`,
+    );
   });
 });

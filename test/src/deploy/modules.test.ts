@@ -16,7 +16,9 @@ import { deployModules, VERIFIERS } from "./fixtures";
 describe("deploy/ Ignition modules", () => {
   it("name their contracts as topology.json does", () => {
     const names = (module: { futures: Set<{ id: string; type: string }> }) =>
-      [...module.futures].filter((future) => future.type === "NAMED_ARTIFACT_CONTRACT_DEPLOYMENT").map((future) => future.id.split("#")[1]);
+      [...module.futures]
+        .filter((future) => future.type === "NAMED_ARTIFACT_CONTRACT_DEPLOYMENT")
+        .map((future) => future.id.split("#")[1]);
     expect(names(communitySuiteModule()).sort()).to.deep.equal([...COMMUNITY_CONTRACT_NAMES].sort());
     expect(names(MainAnchoring)).to.deep.equal([...MAIN_CONTRACT_NAMES]);
     expect(communitySuiteModule({ verifiers: VERIFIERS }).id).to.equal(communitySuiteModule().id);
@@ -30,8 +32,13 @@ describe("deploy/ Ignition modules", () => {
     expect(await Register.summaryImplementation()).to.equal(await suite.SummaryImplementation.getAddress());
     expect(await Register.relationshipFactory()).to.equal(await RelationshipFactory.getAddress());
     expect([await RelationshipFactory.register(), await RelationshipFactory.token()]).to.deep.equal([register, token]);
-    expect(await RelationshipFactory.relationshipImplementation()).to.equal(await suite.RelationshipImplementation.getAddress());
-    const epr = await ethers.getContractAt("EquipmentProviderRelationship", await suite.RelationshipImplementation.getAddress());
+    expect(await RelationshipFactory.relationshipImplementation()).to.equal(
+      await suite.RelationshipImplementation.getAddress(),
+    );
+    const epr = await ethers.getContractAt(
+      "EquipmentProviderRelationship",
+      await suite.RelationshipImplementation.getAddress(),
+    );
     expect([await epr.register(), await epr.token()]).to.deep.equal([register, token]);
     expect(await MaintenanceService.token()).to.equal(token);
   });
@@ -41,33 +48,61 @@ describe("deploy/ Ignition modules", () => {
     const { DataToken, Register, RelationshipFactory, RecordLog, MaintenanceService } = suite;
     const factory = await RelationshipFactory.getAddress();
     const holders = async (contract: { hasRole(role: string, account: string): Promise<boolean> }, role: string) => {
-      const candidates = { deployer: deployer.address, relayer: relayer.address, writer: writer.address, minter: minter.address, stranger: stranger.address, factory, ...Object.fromEntries(VERIFIERS.map((v, i) => [`verifier${i}`, v])) };
+      const candidates = {
+        deployer: deployer.address,
+        relayer: relayer.address,
+        writer: writer.address,
+        minter: minter.address,
+        stranger: stranger.address,
+        factory,
+        ...Object.fromEntries(VERIFIERS.map((v, i) => [`verifier${i}`, v])),
+      };
       const held: string[] = [];
-      for (const [name, account] of Object.entries(candidates)) if (await contract.hasRole(role, account)) held.push(name);
+      for (const [name, account] of Object.entries(candidates))
+        if (await contract.hasRole(role, account)) held.push(name);
       return held;
     };
     const admin = ethers.ZeroHash;
-    for (const contract of [DataToken, Register, RelationshipFactory, RecordLog, MaintenanceService]) expect(await holders(contract, admin)).to.deep.equal(["deployer"]);
+    for (const contract of [DataToken, Register, RelationshipFactory, RecordLog, MaintenanceService])
+      expect(await holders(contract, admin)).to.deep.equal(["deployer"]);
     expect(await holders(DataToken, await DataToken.MINTER_ROLE())).to.deep.equal(["minter", "factory"]);
     expect(await holders(Register, await Register.REGISTRAR_ROLE())).to.deep.equal(["deployer"]);
     expect(await holders(RecordLog, await RecordLog.WRITER_ROLE())).to.deep.equal(["writer"]);
     // Machines register themselves (M2): nobody, the deployer included, is a MaintenanceService registrar.
     expect(await holders(MaintenanceService, await MaintenanceService.REGISTRAR_ROLE())).to.deep.equal([]);
-    expect(await holders(RelationshipFactory, await RelationshipFactory.VERIFIER_ROLE())).to.deep.equal(["verifier0", "verifier1"]);
+    expect(await holders(RelationshipFactory, await RelationshipFactory.VERIFIER_ROLE())).to.deep.equal([
+      "verifier0",
+      "verifier1",
+    ]);
   });
 
   it("CommunitySuite takes the reward amounts as parameters, defaulting to the named constants", async () => {
     const { suite } = await loadFixture(deployModules);
-    expect([await suite.RelationshipFactory.rewardAmount(0), await suite.RelationshipFactory.rewardAmount(1)]).to.deep.equal([ethers.parseEther("3"), DEFAULT_VERIFICATION_REWARD]);
-    const { RelationshipFactory } = (await hre.ignition.deploy(communitySuiteModule(), { deploymentId: "defaults" })) as unknown as { RelationshipFactory: RelationshipFactory };
-    expect([await RelationshipFactory.rewardAmount(0), await RelationshipFactory.rewardAmount(1)]).to.deep.equal([DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD]);
-    expect([DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD]).to.deep.equal([ethers.parseEther("10"), ethers.parseEther("2")]);
+    expect([
+      await suite.RelationshipFactory.rewardAmount(0),
+      await suite.RelationshipFactory.rewardAmount(1),
+    ]).to.deep.equal([ethers.parseEther("3"), DEFAULT_VERIFICATION_REWARD]);
+    const { RelationshipFactory } = (await hre.ignition.deploy(communitySuiteModule(), {
+      deploymentId: "defaults",
+    })) as unknown as { RelationshipFactory: RelationshipFactory };
+    expect([await RelationshipFactory.rewardAmount(0), await RelationshipFactory.rewardAmount(1)]).to.deep.equal([
+      DEFAULT_UPLOAD_REWARD,
+      DEFAULT_VERIFICATION_REWARD,
+    ]);
+    expect([DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD]).to.deep.equal([
+      ethers.parseEther("10"),
+      ethers.parseEther("2"),
+    ]);
   });
 
   it("MainAnchoring makes the deployer admin of the AnchorHub and the relayer its relayer", async () => {
     const { hub, deployer, relayer, writer } = await loadFixture(deployModules);
     expect(await hub.hasRole(ethers.ZeroHash, deployer.address)).to.equal(true);
     const role = await hub.RELAYER_ROLE();
-    expect([await hub.hasRole(role, relayer.address), await hub.hasRole(role, deployer.address), await hub.hasRole(role, writer.address)]).to.deep.equal([true, false, false]);
+    expect([
+      await hub.hasRole(role, relayer.address),
+      await hub.hasRole(role, deployer.address),
+      await hub.hasRole(role, writer.address),
+    ]).to.deep.equal([true, false, false]);
   });
 });

@@ -19,9 +19,30 @@ const BOUNDS = rateBounds(P);
 
 /** The spec's reference table (specs/digital-twin-market.md §4(d)): r* / U* per seller. */
 const REFERENCE: Record<number, Record<number, [number, number]>> = {
-  200: { 1: [0, 190], 2: [230.87, 87.69], 6: [131.26, 22.02], 7: [116.27, 17.41], 10: [86.43, 9.14], 15: [60.49, 2.73] },
-  300: { 1: [0, 290], 2: [340.66, 136.59], 6: [193.79, 38.06], 7: [171.71, 31.14], 10: [127.72, 18.72], 15: [89.51, 9.11] },
-  400: { 1: [0, 390], 2: [448.9, 185.51], 6: [255.43, 54.11], 7: [226.34, 44.88], 10: [168.41, 28.32], 15: [118.1, 15.49] },
+  200: {
+    1: [0, 190],
+    2: [230.87, 87.69],
+    6: [131.26, 22.02],
+    7: [116.27, 17.41],
+    10: [86.43, 9.14],
+    15: [60.49, 2.73],
+  },
+  300: {
+    1: [0, 290],
+    2: [340.66, 136.59],
+    6: [193.79, 38.06],
+    7: [171.71, 31.14],
+    10: [127.72, 18.72],
+    15: [89.51, 9.11],
+  },
+  400: {
+    1: [0, 390],
+    2: [448.9, 185.51],
+    6: [255.43, 54.11],
+    7: [226.34, 44.88],
+    10: [168.41, 28.32],
+    15: [118.1, 15.49],
+  },
 };
 
 describe("src/economics/equilibrium", () => {
@@ -58,10 +79,19 @@ describe("src/economics/equilibrium", () => {
     it("starting anywhere reaches the same point (fast-check over starts)", () => {
       const reference = solveEquilibrium(P, 300, PAPER_RAW_RATES.slice(0, 8)).rates;
       fc.assert(
-        fc.property(fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 8, maxLength: 8 }), (start) => {
-          const { rates } = iterateBestResponses(P, 300, start.map(() => BOUNDS), start, { tolerance: 1e-10, maxIterations: 10_000 });
-          rates.forEach((r, i) => expect(r).to.be.closeTo(reference[i], 1e-6));
-        }),
+        fc.property(
+          fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 8, maxLength: 8 }),
+          (start) => {
+            const { rates } = iterateBestResponses(
+              P,
+              300,
+              start.map(() => BOUNDS),
+              start,
+              { tolerance: 1e-10, maxIterations: 10_000 },
+            );
+            rates.forEach((r, i) => expect(r).to.be.closeTo(reference[i], 1e-6));
+          },
+        ),
         { numRuns: 50 },
       );
     });
@@ -83,7 +113,15 @@ describe("src/economics/equilibrium", () => {
       const e = solveEquilibrium(P, 200, PAPER_RAW_RATES.slice(0, 4));
       const off = [...e.rates];
       off[2] += 50;
-      expect(maxDeviationGain(P, off, 200, off.map(() => BOUNDS), 10_001)).to.be.greaterThan(0.01);
+      expect(
+        maxDeviationGain(
+          P,
+          off,
+          200,
+          off.map(() => BOUNDS),
+          10_001,
+        ),
+      ).to.be.greaterThan(0.01);
     });
     it("with raw rates as caps the game is asymmetric: no closed form, the certificate still holds", () => {
       const e = solveEquilibrium(P, 400, [50, 1000, 1000, 120], { rawAsCap: true });
@@ -133,10 +171,16 @@ describe("src/economics/equilibrium", () => {
 
   describe("errors", () => {
     it("refuses zero sellers", () => {
-      expect(() => solveEquilibrium(P, 200, [])).to.throw(SamplingParameterError, /^sellers: must be at least 1, got 0$/);
+      expect(() => solveEquilibrium(P, 200, [])).to.throw(
+        SamplingParameterError,
+        /^sellers: must be at least 1, got 0$/,
+      );
     });
     it("refuses a negative raw rate and a non-positive budget, naming them", () => {
-      expect(() => solveEquilibrium(P, 200, [1, -2])).to.throw(SamplingParameterError, /^rawRates\[1\]: must be a rate ≥ 0, got -2$/);
+      expect(() => solveEquilibrium(P, 200, [1, -2])).to.throw(
+        SamplingParameterError,
+        /^rawRates\[1\]: must be a rate ≥ 0, got -2$/,
+      );
       expect(() => solveEquilibrium(P, 0, [1])).to.throw(SamplingParameterError, /^budget: must be a positive number/);
     });
     it("U_min = 100 at B = 200, n = 15 is infeasible, naming the seller", () => {
@@ -150,7 +194,9 @@ describe("src/economics/equilibrium", () => {
       const infeasible = error as InfeasibleParticipationError;
       expect(infeasible.seller).to.equal(1);
       expect(infeasible.utility).to.be.closeTo(2.73, 0.01);
-      expect(infeasible.message).to.match(/^seller 1 of 15 \(budget 200\) cannot reach U_min = 100: its best utility at the equilibrium is 2\.7\d{3}; lower --u-min or pass --exclude-infeasible/);
+      expect(infeasible.message).to.match(
+        /^seller 1 of 15 \(budget 200\) cannot reach U_min = 100: its best utility at the equilibrium is 2\.7\d{3}; lower --u-min or pass --exclude-infeasible/,
+      );
     });
     it("--exclude-infeasible drops sellers until the rest participate", () => {
       const e = solveEquilibrium({ ...P, uMin: 100 }, 200, PAPER_RAW_RATES, { excludeInfeasible: true });

@@ -29,6 +29,8 @@ describe("economics/format", () => {
       "  – UPS profit steady",
       "  wrote out/sampling/sampling.json",
     ]);
-    expect(formatSamplingSummary({ ...study, certified: false, crossings: [], claims: [] }, [])).to.equal("Sampling-rate game: 2 budgets × 10 seller counts, NOT every equilibrium certified");
+    expect(formatSamplingSummary({ ...study, certified: false, crossings: [], claims: [] }, [])).to.equal(
+      "Sampling-rate game: 2 budgets × 10 seller counts, NOT every equilibrium certified",
+    );
   });
 });

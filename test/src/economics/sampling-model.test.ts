@@ -36,14 +36,20 @@ describe("src/economics/sampling-model", () => {
   describe("derivatives (6) and (7)", () => {
     it("U′ and U″ match central differences of U, and U″ < 0 (concavity)", () => {
       fc.assert(
-        fc.property(fc.double({ min: 1, max: 999, noNaN: true }), fc.double({ min: 0.1, max: 20, noNaN: true }), fc.double({ min: 10, max: 1000, noNaN: true }), (r, others, budget) => {
-          const h = 1e-4;
-          const du = (sellerUtility(P, r + h, others, budget) - sellerUtility(P, r - h, others, budget)) / (2 * h);
-          const d2u = (marginalUtility(P, r + h, others, budget) - marginalUtility(P, r - h, others, budget)) / (2 * h);
-          expect(marginalUtility(P, r, others, budget)).to.be.closeTo(du, 1e-5 * Math.max(1, Math.abs(du)));
-          expect(curvature(P, r, others, budget)).to.be.closeTo(d2u, 1e-5 * Math.max(1, Math.abs(d2u)));
-          expect(curvature(P, r, others, budget)).to.be.lessThan(0);
-        }),
+        fc.property(
+          fc.double({ min: 1, max: 999, noNaN: true }),
+          fc.double({ min: 0.1, max: 20, noNaN: true }),
+          fc.double({ min: 10, max: 1000, noNaN: true }),
+          (r, others, budget) => {
+            const h = 1e-4;
+            const du = (sellerUtility(P, r + h, others, budget) - sellerUtility(P, r - h, others, budget)) / (2 * h);
+            const d2u =
+              (marginalUtility(P, r + h, others, budget) - marginalUtility(P, r - h, others, budget)) / (2 * h);
+            expect(marginalUtility(P, r, others, budget)).to.be.closeTo(du, 1e-5 * Math.max(1, Math.abs(du)));
+            expect(curvature(P, r, others, budget)).to.be.closeTo(d2u, 1e-5 * Math.max(1, Math.abs(d2u)));
+            expect(curvature(P, r, others, budget)).to.be.lessThan(0);
+          },
+        ),
         { numRuns: 200 },
       );
     });
@@ -63,7 +69,8 @@ describe("src/economics/sampling-model", () => {
       refused({ beta1: 0 }, /^beta1: must be > 0/);
       refused({ uMin: Number.NaN }, /^uMin: must be a finite number/);
     });
-    it("refuses a cost ceiling below the cost of sampling nothing", () => refused({ ceMin: 1, ceMax: 5 }, /^ceMax: 5 is below the cost of sampling at rate 0/));
+    it("refuses a cost ceiling below the cost of sampling nothing", () =>
+      refused({ ceMin: 1, ceMax: 5 }, /^ceMax: 5 is below the cost of sampling at rate 0/));
     it("accepts the paper's parameters", () => expect(validateParameters(P)).to.equal(P));
   });
 });

@@ -21,12 +21,17 @@ describe("src/economics/sampling-study", () => {
   describe("the paper's experiment", () => {
     it("solves every budget and every seller count 1 … 15, all certified", () => {
       expect(study.equilibrium).to.have.length(45);
-      expect(study.equilibrium.map((e) => `${e.budget}/${e.sellerCount}`)).to.include.members(["200/1", "300/8", "400/15"]);
+      expect(study.equilibrium.map((e) => `${e.budget}/${e.sellerCount}`)).to.include.members([
+        "200/1",
+        "300/8",
+        "400/15",
+      ]);
       expect(study.certified).to.equal(true);
     });
     it("UPS crosses the equilibrium at 6 → 7 for p = B/6, 5 → 6 for B/5 and 7 → 8 for B/7, at every budget", () => {
       for (const budget of PAPER_BUDGETS) {
-        const at = (ratio: number) => study.crossings.find((c) => c.budget === budget && Math.abs(c.priceRatio - ratio) < 1e-12)?.sellers;
+        const at = (ratio: number) =>
+          study.crossings.find((c) => c.budget === budget && Math.abs(c.priceRatio - ratio) < 1e-12)?.sellers;
         expect(at(1 / 6)).to.equal(7);
         expect(at(1 / 5)).to.equal(6);
         expect(at(1 / 7)).to.equal(8);
@@ -63,8 +68,14 @@ describe("src/economics/sampling-study", () => {
       );
     });
     it("refuses zero sellers and a non-positive budget", () => {
-      expect(() => runSamplingStudy({ maxSellers: 0 })).to.throw(SamplingParameterError, /^maxSellers: must be a whole number ≥ 1, got 0$/);
-      expect(() => runSamplingStudy({ budgets: [200, -5] })).to.throw(SamplingParameterError, /^budgets\[1\]: must be a positive number, got -5$/);
+      expect(() => runSamplingStudy({ maxSellers: 0 })).to.throw(
+        SamplingParameterError,
+        /^maxSellers: must be a whole number ≥ 1, got 0$/,
+      );
+      expect(() => runSamplingStudy({ budgets: [200, -5] })).to.throw(
+        SamplingParameterError,
+        /^budgets\[1\]: must be a positive number, got -5$/,
+      );
     });
   });
 
@@ -78,10 +89,22 @@ describe("src/economics/sampling-study", () => {
       expect(o.rawRates).to.have.length(15);
     });
     it("names the option and the item that does not parse", () => {
-      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, budgets: "200,x" })).to.throw(SamplingParameterError, /^--budgets: item 2 must be a number, got "x"$/);
-      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, ceMin: "low" })).to.throw(SamplingParameterError, /^--ce-min: must be a number, got "low"$/);
-      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, maxSellers: "2.5" })).to.throw(SamplingParameterError, /^--max-sellers: must be a whole number/);
-      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, rawRates: "" })).to.throw(SamplingParameterError, /^--raw-rates: is empty/);
+      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, budgets: "200,x" })).to.throw(
+        SamplingParameterError,
+        /^--budgets: item 2 must be a number, got "x"$/,
+      );
+      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, ceMin: "low" })).to.throw(
+        SamplingParameterError,
+        /^--ce-min: must be a number, got "low"$/,
+      );
+      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, maxSellers: "2.5" })).to.throw(
+        SamplingParameterError,
+        /^--max-sellers: must be a whole number/,
+      );
+      expect(() => parseSamplingArgs({ ...SAMPLING_ARG_DEFAULTS, rawRates: "" })).to.throw(
+        SamplingParameterError,
+        /^--raw-rates: is empty/,
+      );
     });
   });
 
@@ -105,17 +128,39 @@ describe("src/economics/sampling-study", () => {
           expect(report).to.contain(`](${f}.svg)`);
           expect(fs.readFileSync(out[f], "utf8")).to.match(/^<svg[\s\S]*<\/svg>$/);
         }
-        expect(fs.readdirSync(path.join(dir, "out")).sort()).to.deep.equal(["fig10.svg", "fig11.svg", "fig12.svg", "fig9.svg", "report.md", "sampling.json"]);
+        expect(fs.readdirSync(path.join(dir, "out")).sort()).to.deep.equal([
+          "fig10.svg",
+          "fig11.svg",
+          "fig12.svg",
+          "fig9.svg",
+          "report.md",
+          "sampling.json",
+        ]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
     it("Fig. 9 draws the equilibrium and UPS at the three prices, Fig. 10 each budget", () => {
-      const series = (f: "fig9" | "fig10") => new Set((samplingFigureSpec(study, f) as { data: { values: { series: string }[] } }).data.values.map((v) => v.series));
+      const series = (f: "fig9" | "fig10") =>
+        new Set(
+          (samplingFigureSpec(study, f) as { data: { values: { series: string }[] } }).data.values.map((v) => v.series),
+        );
       expect([...series("fig9")]).to.deep.equal(["NE", "UPS, p = B/5", "UPS, p = B/6", "UPS, p = B/7"]);
-      expect([...series("fig10")]).to.deep.equal(["NE, B = 200", "NE, B = 300", "NE, B = 400", "UPS, B = 200", "UPS, B = 300", "UPS, B = 400"]);
-      const fig10 = (samplingFigureSpec(study, "fig10") as { data: { values: { series: string; sellers: number; value: number }[] } }).data.values;
-      expect(fig10.find((v) => v.series === "NE, B = 300" && v.sellers === 7)?.value).to.be.closeTo(meanRate(study.equilibrium.find((e) => e.budget === 300 && e.sellerCount === 7)!), 1e-12);
+      expect([...series("fig10")]).to.deep.equal([
+        "NE, B = 200",
+        "NE, B = 300",
+        "NE, B = 400",
+        "UPS, B = 200",
+        "UPS, B = 300",
+        "UPS, B = 400",
+      ]);
+      const fig10 = (
+        samplingFigureSpec(study, "fig10") as { data: { values: { series: string; sellers: number; value: number }[] } }
+      ).data.values;
+      expect(fig10.find((v) => v.series === "NE, B = 300" && v.sellers === 7)?.value).to.be.closeTo(
+        meanRate(study.equilibrium.find((e) => e.budget === 300 && e.sellerCount === 7)!),
+        1e-12,
+      );
     });
   });
 });

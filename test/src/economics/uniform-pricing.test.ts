@@ -32,7 +32,10 @@ describe("src/economics/uniform-pricing", () => {
     expect(many.overspend).to.be.closeTo(many.spend - 200, 1e-9);
   });
   it("refuses zero sellers, a non-positive price or budget", () => {
-    expect(() => uniformPricing(P, 200, 0, 10)).to.throw(SamplingParameterError, /^sellers: must be a whole number ≥ 1, got 0$/);
+    expect(() => uniformPricing(P, 200, 0, 10)).to.throw(
+      SamplingParameterError,
+      /^sellers: must be a whole number ≥ 1, got 0$/,
+    );
     expect(() => uniformPricing(P, 200, 2, 0)).to.throw(SamplingParameterError, /^price: must be a positive number/);
     expect(() => uniformPricing(P, -1, 2, 1)).to.throw(SamplingParameterError, /^budget: must be a positive number/);
     expect(() => uniformPricing({ ...P, beta2: 0 }, 200, 2, 10)).to.throw(SamplingParameterError, /^beta2/);

@@ -3,7 +3,16 @@
 import { expect } from "chai";
 import { artifacts, ethers } from "hardhat";
 import { getAddress, Interface } from "ethers";
-import { DATA_TOKEN_ABI, describeRevert, EPR_ABI, EPR_MAX_READERS_PER_RECORD, MAINTENANCE_SERVICE_ABI, REGISTER_ABI, maintenanceServiceInterface, dataTokenInterface } from "../../../src/iot/abi";
+import {
+  DATA_TOKEN_ABI,
+  describeRevert,
+  EPR_ABI,
+  EPR_MAX_READERS_PER_RECORD,
+  MAINTENANCE_SERVICE_ABI,
+  REGISTER_ABI,
+  maintenanceServiceInterface,
+  dataTokenInterface,
+} from "../../../src/iot/abi";
 
 const CASES = [
   ["MaintenanceService", MAINTENANCE_SERVICE_ABI],
@@ -46,7 +55,9 @@ describe("iot/abi", () => {
     const machine = getAddress("0x00000000000000000000000000000000000000bb");
     const unknown = maintenanceServiceInterface.encodeErrorResult("MaintenanceServiceUnknownMachine", [machine]);
     expect(describeRevert(unknown)).to.equal(`MaintenanceServiceUnknownMachine(${machine})`);
-    expect(describeRevert(new Interface(["error Error(string)"]).encodeErrorResult("Error", ["boom"]))).to.equal("boom");
+    expect(describeRevert(new Interface(["error Error(string)"]).encodeErrorResult("Error", ["boom"]))).to.equal(
+      "boom",
+    );
     expect(describeRevert("0x")).to.equal("reverted without data");
     expect(describeRevert("0xdeadbeef")).to.equal("reverted with data 0xdeadbeef");
   });

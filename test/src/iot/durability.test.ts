@@ -14,7 +14,13 @@ import hre, { ethers } from "hardhat";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
 import { CHAIN_DIR_ENV } from "../../../src/chains/chain-node";
-import { isProcessGone, launchChain, NODE_LOG_FILE, stopChainProcess, waitForChain } from "../../../src/chains/chain-process";
+import {
+  isProcessGone,
+  launchChain,
+  NODE_LOG_FILE,
+  stopChainProcess,
+  waitForChain,
+} from "../../../src/chains/chain-process";
 import { buildGenesis, GENESIS_FILE, writeGenesis } from "../../../src/chains/genesis";
 import { freePort } from "../../../src/chains/ports";
 import { QueueFile } from "../../../src/iot/queue-file";
@@ -32,12 +38,24 @@ const COUNT_THRESHOLD = 3;
 type UnitLine = { event: string; nonce?: number; readings?: number; attempt?: number; message?: string };
 
 /** Resolves once `predicate` holds for the lines seen so far; rejects if the process exits first. */
-function waitForLines(lines: UnitLine[], child: ChildProcess, predicate: (lines: UnitLine[]) => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+function waitForLines(
+  lines: UnitLine[],
+  child: ChildProcess,
+  predicate: (lines: UnitLine[]) => boolean,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       if (predicate(lines)) return done(resolve);
-      if (child.exitCode !== null || child.signalCode !== null) return done(() => reject(new Error(`the unit process exited (${child.exitCode ?? child.signalCode}) before ${what}`)));
-      if (Date.now() > deadline) return done(() => reject(new Error(`timed out waiting for ${what}; last lines: ${JSON.stringify(lines.slice(-5))}`)));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return done(() =>
+          reject(new Error(`the unit process exited (${child.exitCode ?? child.signalCode}) before ${what}`)),
+        );
+      if (Date.now() > deadline)
+        return done(() =>
+          reject(new Error(`timed out waiting for ${what}; last lines: ${JSON.stringify(lines.slice(-5))}`)),
+        );
     }, 20);
     const deadline = Date.now() + timeoutMs;
     const done = (settle: () => void) => {
@@ -82,7 +100,13 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
       configFile: hre.config.paths.configFile,
       env: { ...process.env, [CHAIN_DIR_ENV]: chainDir },
     });
-    await waitForChain({ chain: CHAIN, rpc, chainId: CHAIN_ID, timeoutMs: 120_000, process: { pid: chainPid, chainDir, logFile: path.join(chainDir, NODE_LOG_FILE) } });
+    await waitForChain({
+      chain: CHAIN,
+      rpc,
+      chainId: CHAIN_ID,
+      timeoutMs: 120_000,
+      process: { pid: chainPid, chainDir, logFile: path.join(chainDir, NODE_LOG_FILE) },
+    });
   };
 
   const connect = () => {
@@ -98,7 +122,10 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     stateDir = path.join(work, "unit");
     const now = Math.floor(Date.now() / 1000);
     fs.mkdirSync(chainDir, { recursive: true });
-    writeGenesis(path.join(chainDir, GENESIS_FILE), buildGenesis({ name: CHAIN, chainId: CHAIN_ID, members: [DEVICE] }, [DEVICE], { timestamp: now - 3600 }));
+    writeGenesis(
+      path.join(chainDir, GENESIS_FILE),
+      buildGenesis({ name: CHAIN, chainId: CHAIN_ID, members: [DEVICE] }, [DEVICE], { timestamp: now - 3600 }),
+    );
     port = await freePort();
     rpc = `http://127.0.0.1:${port}`;
     await launch();
@@ -106,7 +133,8 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
 
   after(async () => {
     // Only the processes this test started, by pid.
-    if (unitProcess !== undefined && unitProcess.exitCode === null && unitProcess.signalCode === null) unitProcess.kill("SIGKILL");
+    if (unitProcess !== undefined && unitProcess.exitCode === null && unitProcess.signalCode === null)
+      unitProcess.kill("SIGKILL");
     await reloaded?.close();
     for (const provider of providers) provider.destroy();
     if (chainPid !== undefined) await stopChainProcess(chainPid, chainDir, 2_000);
@@ -119,7 +147,9 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     const unit = deviceWallet(DEVICE, [DEVICE]);
     const token = await (await ethers.getContractFactory("DataToken", deployer)).deploy(deployer.address);
     await token.waitForDeployment();
-    const service = await (await ethers.getContractFactory("MaintenanceService", deployer)).deploy(await token.getAddress(), deployer.address);
+    const service = await (
+      await ethers.getContractFactory("MaintenanceService", deployer)
+    ).deploy(await token.getAddress(), deployer.address);
     await service.waitForDeployment();
     // The deployer registers the machine as a registrar (the machine's key is thrown away) and
     // sets no delay, so the machine's owner settings apply at once; the machine owns itself.
@@ -130,18 +160,42 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     const serviceProvider = Wallet.createRandom().address;
     await (await service.registerMachine(machine, unit.address, serviceProvider, 0n)).wait();
     await (await deployer.sendTransaction({ to: machine, value: ethers.parseEther("1") })).wait();
-    const thresholds = { tempThreshold: 200, tempCountThreshold: COUNT_THRESHOLD, vibraThreshold: 100, vibraCountThreshold: COUNT_THRESHOLD };
-    await (await service.connect(machineKey).proposeSettings(machine, { unit: unit.address, provider: serviceProvider, partPrice: 0n, thresholds })).wait();
+    const thresholds = {
+      tempThreshold: 200,
+      tempCountThreshold: COUNT_THRESHOLD,
+      vibraThreshold: 100,
+      vibraCountThreshold: COUNT_THRESHOLD,
+    };
+    await (
+      await service
+        .connect(machineKey)
+        .proposeSettings(machine, { unit: unit.address, provider: serviceProvider, partPrice: 0n, thresholds })
+    ).wait();
     const contracts = { maintenanceService: await service.getAddress(), dataToken: await token.getAddress() };
 
     // The unit, in its own process, reads a seeded sensor as fast as it can (far more readings than
     // the test lets it reach: it is killed long before).
-    const config: UnitProcessConfig = { rpc, chainId: CHAIN_ID, privateKey: unit.privateKey, contracts, machine, stateDir, seed: SEED, count: 20_000, paceMs: 0, batchSize: BATCH };
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "unit-process.ts")], {
-      cwd: hre.config.paths.root,
-      env: { ...process.env, IOT_UNIT_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const config: UnitProcessConfig = {
+      rpc,
+      chainId: CHAIN_ID,
+      privateKey: unit.privateKey,
+      contracts,
+      machine,
+      stateDir,
+      seed: SEED,
+      count: 20_000,
+      paceMs: 0,
+      batchSize: BATCH,
+    };
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "unit-process.ts")],
+      {
+        cwd: hre.config.paths.root,
+        env: { ...process.env, IOT_UNIT_CONFIG: JSON.stringify(config) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     unitProcess = child;
     const lines: UnitLine[] = [];
     let stderr = "";
@@ -157,16 +211,26 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     process.kill(chainPid!, "SIGKILL");
     while (!isProcessGone(chainPid!)) await new Promise((resolve) => setTimeout(resolve, 20));
     const queuedAtKill = count("batchQueued");
-    await waitForLines(lines, child, () => count("outage") >= 2 && count("batchQueued") >= queuedAtKill + 8, "eight more batches queued during the outage");
+    await waitForLines(
+      lines,
+      child,
+      () => count("outage") >= 2 && count("batchQueued") >= queuedAtKill + 8,
+      "eight more batches queued during the outage",
+    );
 
     // The unit dies too: no shutdown, whatever it was doing.
     const appliedBeforeCrash = count("readingsApplied");
     child.kill("SIGKILL");
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve)));
+    await new Promise((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve),
+    );
     expect(count("stalled")).to.equal(0);
 
     // What the unit acknowledged is what its queue file holds (a torn last line was never acknowledged).
-    const { entries } = QueueFile.parse(path.join(stateDir, "queue.ndjson"), fs.readFileSync(path.join(stateDir, "queue.ndjson"), "utf8"));
+    const { entries } = QueueFile.parse(
+      path.join(stateDir, "queue.ndjson"),
+      fs.readFileSync(path.join(stateDir, "queue.ndjson"), "utf8"),
+    );
     expect(entries.map((e) => e.nonce)).to.deep.equal(entries.map((_, i) => i));
     const queued = entries.reduce((sum, e) => sum + Number(e.meta.readings), 0);
     expect(entries.filter((e) => e.done === undefined).length).to.be.at.least(8);
@@ -196,7 +260,10 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     expect(logs).to.have.length(entries.length);
     expect(logs.reduce((sum, log) => sum + Number(log.args.readings), 0)).to.equal(queued);
     const sensor = new SyntheticSensor({ seed: SEED });
-    const model = table1(Array.from({ length: queued }, () => sensor.next()), COUNT_THRESHOLD);
+    const model = table1(
+      Array.from({ length: queued }, () => sensor.next()),
+      COUNT_THRESHOLD,
+    );
     const info = await reader.machineInfo(machine);
     expect([Number(info.vibraCount), Number(info.tempCount)]).to.deep.equal([model.vibraCount, model.tempCount]);
     expect(await reader.serviceRequestCount()).to.equal(BigInt(model.requests));
@@ -206,7 +273,8 @@ describe("iot/durability: chain SIGKILLed and restarted from its journal, unit S
     const mined: { nonce: number; hash: string }[] = [];
     for (let n = 0; n <= head; n++) {
       const block = await provider.getBlock(n, true);
-      for (const tx of block!.prefetchedTransactions) if (tx.from === unit.address) mined.push({ nonce: tx.nonce, hash: tx.hash });
+      for (const tx of block!.prefetchedTransactions)
+        if (tx.from === unit.address) mined.push({ nonce: tx.nonce, hash: tx.hash });
     }
     expect(mined.map((t) => t.nonce)).to.deep.equal(entries.map((_, i) => i));
     expect(mined.map((t) => t.hash)).to.deep.equal(reloaded.queue.entries().map((e) => e.done!.hash));

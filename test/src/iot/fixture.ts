@@ -3,7 +3,13 @@
 // is a key the tests hold, with its EPR to a provider, accepted by both.
 import { ethers } from "hardhat";
 import { Wallet } from "ethers";
-import type { DataToken, EquipmentProviderRelationship, MaintenanceService, Register, RelationshipFactory } from "../../../typechain-types";
+import type {
+  DataToken,
+  EquipmentProviderRelationship,
+  MaintenanceService,
+  Register,
+  RelationshipFactory,
+} from "../../../typechain-types";
 
 /** Mirrors `IRegister.Kind`. */
 export const Kind = { Device: 0, ServiceProvider: 1, ThirdParty: 2 } as const;
@@ -38,8 +44,17 @@ export const MACHINE = MACHINE_WALLET.address;
 export async function setMachineThresholds(suite: Pick<Suite, "service">, countThreshold: number): Promise<void> {
   const machine = MACHINE_WALLET.connect(ethers.provider);
   const m = await suite.service.machineInfo(MACHINE);
-  const thresholds = { tempThreshold: TEMP_THRESHOLD, tempCountThreshold: countThreshold, vibraThreshold: VIBRA_THRESHOLD, vibraCountThreshold: countThreshold };
-  await (await suite.service.connect(machine).proposeSettings(MACHINE, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })).wait();
+  const thresholds = {
+    tempThreshold: TEMP_THRESHOLD,
+    tempCountThreshold: countThreshold,
+    vibraThreshold: VIBRA_THRESHOLD,
+    vibraCountThreshold: countThreshold,
+  };
+  await (
+    await suite.service
+      .connect(machine)
+      .proposeSettings(MACHINE, { unit: m.unit, provider: m.provider, partPrice: m.partPrice, thresholds })
+  ).wait();
 }
 
 /** The accounts of one deployment: the unit's key, the provider's, two labs, a stranger and a verifier. */
@@ -59,7 +74,14 @@ let deployments = 0;
 function freshWallets(): SuiteWallets {
   const base = 0x10_000 + 16 * deployments++;
   const wallet = (n: number) => new Wallet(ethers.zeroPadValue(ethers.toBeHex(base + n), 32));
-  return { unit: wallet(1), provider: wallet(2), lab: wallet(3), otherLab: wallet(4), stranger: wallet(5), verifier: wallet(6) };
+  return {
+    unit: wallet(1),
+    provider: wallet(2),
+    lab: wallet(3),
+    otherLab: wallet(4),
+    stranger: wallet(5),
+    verifier: wallet(6),
+  };
 }
 
 export interface Suite {
@@ -88,7 +110,13 @@ export async function deploySuite(): Promise<Suite> {
   const summary = await ethers.deployContract("Summary");
   const register = await ethers.deployContract("Register", [admin.address, summary]);
   const implementation = await ethers.deployContract("EquipmentProviderRelationship", [register, token]);
-  const factory = await ethers.deployContract("RelationshipFactory", [admin.address, register, token, implementation, REWARD_PARAMETERS]);
+  const factory = await ethers.deployContract("RelationshipFactory", [
+    admin.address,
+    register,
+    token,
+    implementation,
+    REWARD_PARAMETERS,
+  ]);
   await register.setRelationshipFactory(factory);
   await token.grantRole(await token.MINTER_ROLE(), factory);
   await token.grantRole(await token.MINTER_ROLE(), minter.address);
@@ -99,12 +127,19 @@ export async function deploySuite(): Promise<Suite> {
   await register.register("tu-lab", labWallet.address, Kind.ThirdParty);
   await register.register("other-lab", otherLabWallet.address, Kind.ThirdParty);
   await factory.createRelationship(unitWallet.address, providerWallet.address);
-  const epr = await ethers.getContractAt("EquipmentProviderRelationship", await factory.relationshipOf(unitWallet.address, providerWallet.address));
+  const epr = await ethers.getContractAt(
+    "EquipmentProviderRelationship",
+    await factory.relationshipOf(unitWallet.address, providerWallet.address),
+  );
   // The provider accepts; the device's acceptance (needed for rewards) is `acceptAsDevice`, left
   // out here so the unit's account starts at nonce 0.
   const providerSummary = await ethers.getContractAt("Summary", await register.summaryOf(providerWallet.address));
   await (await providerSummary.connect(providerWallet.connect(ethers.provider)).acceptRelationship(epr)).wait();
-  await (await service.connect(MACHINE_WALLET.connect(ethers.provider)).registerMachine(MACHINE, unitWallet.address, providerWallet.address, PART_PRICE)).wait();
+  await (
+    await service
+      .connect(MACHINE_WALLET.connect(ethers.provider))
+      .registerMachine(MACHINE, unitWallet.address, providerWallet.address, PART_PRICE)
+  ).wait();
   await setMachineThresholds({ service }, LOW_COUNT_THRESHOLD);
   await token.connect(minter).mint(unitWallet.address, UNIT_TOKENS);
   return {
@@ -113,7 +148,11 @@ export async function deploySuite(): Promise<Suite> {
     register,
     factory,
     epr,
-    contracts: { maintenanceService: await service.getAddress(), dataToken: await token.getAddress(), register: await register.getAddress() },
+    contracts: {
+      maintenanceService: await service.getAddress(),
+      dataToken: await token.getAddress(),
+      register: await register.getAddress(),
+    },
     wallets,
   };
 }
@@ -143,4 +182,8 @@ export async function deploySuiteAtPaperThresholds(): Promise<Suite> {
 }
 
 /** A hot / normal reading at time `i` seconds. */
-export const reading = (i: number, temperature: number, vibration: number) => ({ time: 1_735_689_600_000 + i * 1000, temperature, vibration });
+export const reading = (i: number, temperature: number, vibration: number) => ({
+  time: 1_735_689_600_000 + i * 1000,
+  temperature,
+  vibration,
+});

@@ -9,7 +9,12 @@ import { tempDir } from "./helpers";
 
 const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 const chain = (name: string, chainId: number, members: string[], contracts: Record<string, string>): ChainEntry => ({
-  name, chainId, rpc: `http://10.0.0.${chainId % 100}:8545`, members, contracts, external: true,
+  name,
+  chainId,
+  rpc: `http://10.0.0.${chainId % 100}:8545`,
+  members,
+  contracts,
+  external: true,
 });
 
 describe("iot/from-topology", () => {
@@ -20,7 +25,11 @@ describe("iot/from-topology", () => {
     devices: ["01", "02", "03"],
     main: chain("main", 41000, [], {}),
     communities: [
-      chain("community-1", 41001, ["01", "02"], { MaintenanceService: address(1), DataToken: address(2), Register: address(3) }),
+      chain("community-1", 41001, ["01", "02"], {
+        MaintenanceService: address(1),
+        DataToken: address(2),
+        Register: address(3),
+      }),
       chain("community-2", 41002, ["02", "03"], { MaintenanceService: address(4), DataToken: address(5) }),
     ],
   };
@@ -44,17 +53,34 @@ describe("iot/from-topology", () => {
 
   it("finds the device's community chain, its contracts and the device's wallet", () => {
     const resolved = unitChainFromTopology(dir, "01");
-    expect([resolved.chain, resolved.rpc, resolved.chainId]).to.deep.equal(["community-1", "http://10.0.0.1:8545", 41001]);
-    expect(resolved.contracts).to.deep.equal({ maintenanceService: address(1), dataToken: address(2), register: address(3) });
+    expect([resolved.chain, resolved.rpc, resolved.chainId]).to.deep.equal([
+      "community-1",
+      "http://10.0.0.1:8545",
+      41001,
+    ]);
+    expect(resolved.contracts).to.deep.equal({
+      maintenanceService: address(1),
+      dataToken: address(2),
+      register: address(3),
+    });
     expect(resolved.wallet.address).to.equal(deviceWallet("01", topology).address);
     // No Register on community-2: the unit then skips the reader check.
-    expect(unitChainFromTopology(dir, "03").contracts).to.deep.equal({ maintenanceService: address(4), dataToken: address(5) });
+    expect(unitChainFromTopology(dir, "03").contracts).to.deep.equal({
+      maintenanceService: address(4),
+      dataToken: address(5),
+    });
   });
 
   it("makes a bridge device name its chain, and refuses a chain it is not on", () => {
-    expect(() => unitChainFromTopology(dir, "02")).to.throw(IoTConfigError, /device 02 bridges community-1, community-2: name the chain/);
+    expect(() => unitChainFromTopology(dir, "02")).to.throw(
+      IoTConfigError,
+      /device 02 bridges community-1, community-2: name the chain/,
+    );
     expect(unitChainFromTopology(dir, "02", { chain: "community-2" }).chainId).to.equal(41002);
-    expect(() => unitChainFromTopology(dir, "03", { chain: "community-1" })).to.throw(IoTConfigError, /not a member of chain community-1/);
+    expect(() => unitChainFromTopology(dir, "03", { chain: "community-1" })).to.throw(
+      IoTConfigError,
+      /not a member of chain community-1/,
+    );
     expect(() => unitChainFromTopology(dir, "99")).to.throw(IoTConfigError, /member of no community chain/);
   });
 

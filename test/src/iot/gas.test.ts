@@ -22,7 +22,13 @@ describe("iot/gas", function () {
   this.timeout(60_000);
 
   it("bounds fires per batch by the count threshold (unknown: 1)", () => {
-    expect([maxFires(100, 1), maxFires(100, 1000), maxFires(1, 1000), maxFires(10, undefined), maxFires(0, 3)]).to.deep.equal([50, 1, 1, 5, 0]);
+    expect([
+      maxFires(100, 1),
+      maxFires(100, 1000),
+      maxFires(1, 1000),
+      maxFires(10, undefined),
+      maxFires(0, 3),
+    ]).to.deep.equal([50, 1, 1, 5, 0]);
     expect(batchGasLimit(10, { tempCountThreshold: 4, vibraCountThreshold: 4 }, false)).to.equal(
       DEFAULT_GAS.batchBase + 10n * DEFAULT_GAS.perReading + 4n * DEFAULT_GAS.perFire + DEFAULT_GAS.payment,
     );
@@ -35,11 +41,20 @@ describe("iot/gas", function () {
     const [admin] = await ethers.getSigners();
     // Readers the EPR has never met: each one's Summary gets the relationship linked (the costly case).
     const readers = Array.from({ length: EPR_MAX_READERS_PER_RECORD }, () => ethers.Wallet.createRandom().address);
-    for (const [i, reader] of readers.entries()) await suite.register.connect(admin).register(`gas-lab-${i}`, reader, Kind.ThirdParty);
+    for (const [i, reader] of readers.entries())
+      await suite.register.connect(admin).register(`gas-lab-${i}`, reader, Kind.ThirdParty);
     const uri = `ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy`;
-    const call = statusRecordCall({ query: "status?device=0x01&sequence=1", contentHash: ethers.keccak256("0x01"), uri, objectCommitment: ethers.keccak256("0x02"), thirdParties: readers });
+    const call = statusRecordCall({
+      query: "status?device=0x01&sequence=1",
+      contentHash: ethers.keccak256("0x01"),
+      uri,
+      objectCommitment: ethers.keccak256("0x02"),
+      thirdParties: readers,
+    });
     const unit = suite.wallets.unit.connect(ethers.provider);
-    const receipt = await (await unit.sendTransaction({ to: await suite.epr.getAddress(), data: call.data, gasLimit: call.gasLimit })).wait();
+    const receipt = await (
+      await unit.sendTransaction({ to: await suite.epr.getAddress(), data: call.data, gasLimit: call.gasLimit })
+    ).wait();
     expect(receipt?.status).to.equal(1);
     expect(receipt!.gasUsed < call.gasLimit, `used ${receipt!.gasUsed} of ${call.gasLimit}`).to.equal(true);
     expect(await suite.epr.readersOf(0)).to.deep.equal(readers);
@@ -47,7 +62,13 @@ describe("iot/gas", function () {
 
   it("a batch of 1, 10 and 100 readings all firing, with permit and payment, stays under its limit", async () => {
     const suite = await loadFixture(deployWorstCase);
-    const { unit: unitWallet, provider: providerWallet, lab: labWallet, otherLab: otherLabWallet, stranger: strangerWallet } = suite.wallets;
+    const {
+      unit: unitWallet,
+      provider: providerWallet,
+      lab: labWallet,
+      otherLab: otherLabWallet,
+      stranger: strangerWallet,
+    } = suite.wallets;
     const { dir, dispose } = await tempDir("iot-gas");
     const unit = await IoTUnit.open({
       wallet: unitWallet,
@@ -70,11 +91,18 @@ describe("iot/gas", function () {
       const entries = unit.queue.entries();
       // The single reading fires nothing, so the allowance stays at the mark and batch 10 carries no
       // permit; batch 10 pays for parts, so batch 100 (the worst case) carries one.
-      expect(entries.map((e) => [e.meta.readings, e.meta.permit !== undefined])).to.deep.equal([[1, true], [10, false], [100, true]]);
+      expect(entries.map((e) => [e.meta.readings, e.meta.permit !== undefined])).to.deep.equal([
+        [1, true],
+        [10, false],
+        [100, true],
+      ]);
       for (const entry of entries) {
         const receipt = await ethers.provider.getTransactionReceipt(entry.signatures.at(-1)!.hash);
         expect(receipt?.status, `batch of ${String(entry.meta.readings)}`).to.equal(1);
-        expect(receipt!.gasUsed < entry.gasLimit, `batch of ${String(entry.meta.readings)} used ${receipt!.gasUsed} of ${entry.gasLimit}`).to.equal(true);
+        expect(
+          receipt!.gasUsed < entry.gasLimit,
+          `batch of ${String(entry.meta.readings)} used ${receipt!.gasUsed} of ${entry.gasLimit}`,
+        ).to.equal(true);
       }
       // 111 hot readings, every other one fires each rule.
       expect(await suite.service.serviceRequestCount()).to.equal(55n);

@@ -37,7 +37,10 @@ export class SwitchableTransport implements ChainTransport {
       this.accepted.push(params[0] as string);
       if (this.failAfterSend) {
         this.down = true;
-        throw new ChainUnreachableError(this.endpoint, "socket hang up (simulated, after the chain took the transaction)");
+        throw new ChainUnreachableError(
+          this.endpoint,
+          "socket hang up (simulated, after the chain took the transaction)",
+        );
       }
     }
     return result;
@@ -45,6 +48,9 @@ export class SwitchableTransport implements ChainTransport {
 }
 
 /** Resolves on the next `event` of `emitter`. */
-export function nextEvent<T extends unknown[]>(emitter: { once(event: string, listener: (...args: T) => void): unknown }, event: string): Promise<T> {
+export function nextEvent<T extends unknown[]>(
+  emitter: { once(event: string, listener: (...args: T) => void): unknown },
+  event: string,
+): Promise<T> {
   return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
 }

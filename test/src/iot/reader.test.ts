@@ -3,7 +3,14 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { NoRecordError, RecordPointerError } from "../../../src/iot/errors";
-import { cidOfRecord, getRecord, latestRecord, listRecords, readRecord, type SharedRecordView } from "../../../src/iot/reader";
+import {
+  cidOfRecord,
+  getRecord,
+  latestRecord,
+  listRecords,
+  readRecord,
+  type SharedRecordView,
+} from "../../../src/iot/reader";
 import { deploySuite } from "./fixture";
 import { expectRejects } from "./helpers";
 
@@ -18,7 +25,9 @@ async function deployWithRecords() {
   await (await suite.epr.connect(provider).addRecord("q0", hash(0), `ipfs://${CID}`, commitment, 0n)).wait();
   await (await suite.epr.connect(device).addRecord("q1", hash(1), `/ipfs/${CID}`, commitment, 0n)).wait();
   await (await suite.epr.connect(provider).addRecord("q2", hash(2), CID, commitment, 0n)).wait();
-  await (await suite.epr.connect(device).addRecord("q3", hash(3), "https://example.com/data.json", commitment, 0n)).wait();
+  await (
+    await suite.epr.connect(device).addRecord("q3", hash(3), "https://example.com/data.json", commitment, 0n)
+  ).wait();
   return { ...suite, hash };
 }
 
@@ -34,14 +43,27 @@ describe("iot/reader", () => {
       [2n, "q2", hash(2), providerWallet.address],
       [3n, "q3", hash(3), unitWallet.address],
     ]);
-    expect((await listRecords(ethers.provider, address, { from: 1, to: 3 })).map((r) => r.recordId)).to.deep.equal([1n, 2n]);
-    expect((await listRecords(ethers.provider, address, { from: 2, to: 99 })).map((r) => r.recordId)).to.deep.equal([2n, 3n]);
-    expect((await listRecords(ethers.provider, address, { addedBy: unitWallet.address })).map((r) => r.recordId)).to.deep.equal([1n, 3n]);
+    expect((await listRecords(ethers.provider, address, { from: 1, to: 3 })).map((r) => r.recordId)).to.deep.equal([
+      1n,
+      2n,
+    ]);
+    expect((await listRecords(ethers.provider, address, { from: 2, to: 99 })).map((r) => r.recordId)).to.deep.equal([
+      2n,
+      3n,
+    ]);
+    expect(
+      (await listRecords(ethers.provider, address, { addedBy: unitWallet.address })).map((r) => r.recordId),
+    ).to.deep.equal([1n, 3n]);
     expect((await latestRecord(ethers.provider, address))?.recordId).to.equal(3n);
     expect((await latestRecord(ethers.provider, address, { addedBy: providerWallet.address }))?.recordId).to.equal(2n);
     expect(await latestRecord(ethers.provider, address, { addedBy: ethers.ZeroAddress })).to.equal(undefined);
     const one = await getRecord(ethers.provider, address, 1);
-    expect([one.epr, one.uri, one.attestedBy, one.bonus]).to.deep.equal([address, `/ipfs/${CID}`, ethers.ZeroAddress, 0n]);
+    expect([one.epr, one.uri, one.attestedBy, one.bonus]).to.deep.equal([
+      address,
+      `/ipfs/${CID}`,
+      ethers.ZeroAddress,
+      0n,
+    ]);
   });
 
   it("takes ipfs://<cid>, /ipfs/<cid> and a bare CID as pointers; anything else is a RecordPointerError", async () => {
@@ -70,7 +92,16 @@ describe("iot/reader", () => {
     await register.connect(admin).register("second-provider", other.address, 1);
     await factory.connect(admin).createRelationship(unitWallet.address, other.address);
     const empty = await factory.relationshipOf(unitWallet.address, other.address);
-    const error = await expectRejects(readRecord({ runner: ethers.provider, epr: empty, recordId: "latest", reader: providerWallet, source: { gateway: "http://127.0.0.1:1" } }), NoRecordError);
+    const error = await expectRejects(
+      readRecord({
+        runner: ethers.provider,
+        epr: empty,
+        recordId: "latest",
+        reader: providerWallet,
+        source: { gateway: "http://127.0.0.1:1" },
+      }),
+      NoRecordError,
+    );
     expect(error.epr).to.equal(empty);
     expect(error.message).to.equal(`EPR ${empty} has no records`);
   });

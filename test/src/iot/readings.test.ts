@@ -10,18 +10,33 @@ const r = (i: number): SensorReading => ({ time: i, temperature: 20 + i, vibrati
 
 describe("iot/readings", () => {
   it("rounds to the nearest integer and clamps into int32 / uint32", () => {
-    expect(toContractReading({ time: 0, temperature: 200.4, vibration: 100.5 })).to.deep.equal({ temp: 200, vibra: 101 });
+    expect(toContractReading({ time: 0, temperature: 200.4, vibration: 100.5 })).to.deep.equal({
+      temp: 200,
+      vibra: 101,
+    });
     expect(toContractReading({ time: 0, temperature: 200.6, vibration: 99.4 })).to.deep.equal({ temp: 201, vibra: 99 });
     expect(toContractReading({ time: 0, temperature: -40.6, vibration: -3 })).to.deep.equal({ temp: -41, vibra: 0 });
-    expect(toContractReading({ time: 0, temperature: 1e12, vibration: 1e12 })).to.deep.equal({ temp: 2 ** 31 - 1, vibra: 2 ** 32 - 1 });
-    expect(toContractReading({ time: 0, temperature: -1e12, vibration: 0 })).to.deep.equal({ temp: -(2 ** 31), vibra: 0 });
+    expect(toContractReading({ time: 0, temperature: 1e12, vibration: 1e12 })).to.deep.equal({
+      temp: 2 ** 31 - 1,
+      vibra: 2 ** 32 - 1,
+    });
+    expect(toContractReading({ time: 0, temperature: -1e12, vibration: 0 })).to.deep.equal({
+      temp: -(2 ** 31),
+      vibra: 0,
+    });
   });
 
   it("hands over full batches in order, and the rest on flush", async () => {
     const batches: number[][] = [];
-    const batcher = new ReadingBatcher({ size: 3, maxDelayMs: 60_000 }, async (batch) => void batches.push(batch.map((x) => x.time)));
+    const batcher = new ReadingBatcher(
+      { size: 3, maxDelayMs: 60_000 },
+      async (batch) => void batches.push(batch.map((x) => x.time)),
+    );
     for (let i = 0; i < 7; i++) await batcher.add(r(i));
-    expect(batches).to.deep.equal([[0, 1, 2], [3, 4, 5]]);
+    expect(batches).to.deep.equal([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(batcher.waiting).to.equal(1);
     await batcher.flush();
     await batcher.flush();
@@ -42,12 +57,16 @@ describe("iot/readings", () => {
   it("reports a failed delayed flush at once and throws it from the next call", async () => {
     let reported: unknown;
     const told = new Promise<void>((resolve) => {
-      const batcher = new ReadingBatcher({ size: 100, maxDelayMs: 1 }, async () => {
-        throw new Error("queue closed");
-      }, (error) => {
-        reported = error;
-        resolve();
-      });
+      const batcher = new ReadingBatcher(
+        { size: 100, maxDelayMs: 1 },
+        async () => {
+          throw new Error("queue closed");
+        },
+        (error) => {
+          reported = error;
+          resolve();
+        },
+      );
       void batcher.add(r(1)).then(async () => {
         await told;
         const error = await expectRejects(batcher.add(r(2)), Error);
@@ -67,7 +86,9 @@ describe("iot/readings", () => {
       [{ size: 1, maxDelayMs: -1 }, "batch.maxDelayMs"],
     ];
     for (const [policy, option] of bad) {
-      expect(() => new ReadingBatcher(policy, async () => undefined)).to.throw(IoTConfigError).with.property("option", option);
+      expect(() => new ReadingBatcher(policy, async () => undefined))
+        .to.throw(IoTConfigError)
+        .with.property("option", option);
     }
   });
 });

@@ -22,7 +22,10 @@ import { expectRejects, tempDir } from "./helpers";
 function expectSameRows(actual: unknown[], expected: unknown[]): void {
   expect(actual.length).to.equal(expected.length);
   const first = actual.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(expected[i]));
-  expect(first, first < 0 ? "" : `row ${first}: ${JSON.stringify(actual[first])} != ${JSON.stringify(expected[first])}`).to.equal(-1);
+  expect(
+    first,
+    first < 0 ? "" : `row ${first}: ${JSON.stringify(actual[first])} != ${JSON.stringify(expected[first])}`,
+  ).to.equal(-1);
 }
 
 async function collect(source: SensorSource, signal?: AbortSignal): Promise<SensorReading[]> {
@@ -61,7 +64,10 @@ describe("iot/sensors", () => {
         const kind = episodeOf(r.index);
         return [r.index, kind === "vibration" || kind === "both", kind === "temperature" || kind === "both", kind];
       });
-      expectSameRows(readings.map((r) => [r.index, r.vibration > 100, r.temperature > 200, r.anomaly]), expected);
+      expectSameRows(
+        readings.map((r) => [r.index, r.vibration > 100, r.temperature > 200, r.anomaly]),
+        expected,
+      );
     });
 
     it("with the defaults, has more than a thousand hot readings of each signal within six thousand readings", () => {
@@ -101,10 +107,21 @@ describe("iot/sensors", () => {
         [{ seed: 1, anomalies: { minLength: 5, maxLength: 2 } }, "anomalies"],
         [{ seed: 1, anomalies: { kinds: [] } }, "anomalies.kinds"],
         [{ seed: 1, count: -1 }, "count"],
-        [{ seed: 1, episodes: [{ start: 10, length: 5, kind: "both" }, { start: 12, length: 1, kind: "both" }] }, "episodes[1]"],
+        [
+          {
+            seed: 1,
+            episodes: [
+              { start: 10, length: 5, kind: "both" },
+              { start: 12, length: 1, kind: "both" },
+            ],
+          },
+          "episodes[1]",
+        ],
       ];
       for (const [options, option] of cases) {
-        expect(() => new SyntheticSensor(options)).to.throw(IoTConfigError).with.property("option", option);
+        expect(() => new SyntheticSensor(options))
+          .to.throw(IoTConfigError)
+          .with.property("option", option);
       }
     });
   });
@@ -187,7 +204,9 @@ describe("iot/sensors", () => {
         ]);
         const renamed = path.join(dir, "renamed.csv");
         await writeFile(renamed, "ts,t_c,v_hz\n5,1,2\n");
-        expect(await collect(csvReplaySource(renamed, { columns: { time: "ts", temperature: "t_c", vibration: "v_hz" } }))).to.deep.equal([{ time: 5, temperature: 1, vibration: 2 }]);
+        expect(
+          await collect(csvReplaySource(renamed, { columns: { time: "ts", temperature: "t_c", vibration: "v_hz" } })),
+        ).to.deep.equal([{ time: 5, temperature: 1, vibration: 2 }]);
       });
 
       it("names the line and field of a bad row, and a column missing from the header", async () => {

@@ -19,7 +19,14 @@ describe("iot/status-record", () => {
   it("is a plain addRecord without third parties", () => {
     const call = statusRecordCall({ ...record, thirdParties: [] });
     const parsed = eprInterface.parseTransaction({ data: call.data })!;
-    expect([parsed.name, ...parsed.args.toArray()]).to.deep.equal(["addRecord", record.query, record.contentHash, record.uri, record.objectCommitment, 0n]);
+    expect([parsed.name, ...parsed.args.toArray()]).to.deep.equal([
+      "addRecord",
+      record.query,
+      record.contentHash,
+      record.uri,
+      record.objectCommitment,
+      0n,
+    ]);
     expect([call.gasLimit, call.readers, call.later]).to.deep.equal([base, [], []]);
   });
 
@@ -28,15 +35,27 @@ describe("iot/status-record", () => {
     const call = statusRecordCall({ ...record, thirdParties });
     const parsed = eprInterface.parseTransaction({ data: call.data })!;
     expect(parsed.name).to.equal("addRecordWithReaders");
-    expect(parsed.args.toArray().slice(0, 5)).to.deep.equal([record.query, record.contentHash, record.uri, record.objectCommitment, 0n]);
+    expect(parsed.args.toArray().slice(0, 5)).to.deep.equal([
+      record.query,
+      record.contentHash,
+      record.uri,
+      record.objectCommitment,
+      0n,
+    ]);
     expect(parsed.args.readers.toArray()).to.deep.equal(thirdParties);
-    expect([call.gasLimit, call.readers, call.later]).to.deep.equal([base + 3n * DEFAULT_GAS.authorize, thirdParties, []]);
+    expect([call.gasLimit, call.readers, call.later]).to.deep.equal([
+      base + 3n * DEFAULT_GAS.authorize,
+      thirdParties,
+      [],
+    ]);
   });
 
   it("leaves the readers over the per-record bound for later, in order", () => {
     const thirdParties = readers(EPR_MAX_READERS_PER_RECORD + 2);
     const call = statusRecordCall({ ...record, thirdParties }, { ...DEFAULT_GAS, authorize: 1_000n });
-    expect(eprInterface.parseTransaction({ data: call.data })!.args.readers.toArray()).to.deep.equal(thirdParties.slice(0, EPR_MAX_READERS_PER_RECORD));
+    expect(eprInterface.parseTransaction({ data: call.data })!.args.readers.toArray()).to.deep.equal(
+      thirdParties.slice(0, EPR_MAX_READERS_PER_RECORD),
+    );
     expect(call.readers).to.deep.equal(thirdParties.slice(0, EPR_MAX_READERS_PER_RECORD));
     expect(call.later).to.deep.equal(thirdParties.slice(EPR_MAX_READERS_PER_RECORD));
     expect(call.gasLimit).to.equal(base + BigInt(EPR_MAX_READERS_PER_RECORD) * 1_000n);

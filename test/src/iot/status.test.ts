@@ -3,7 +3,13 @@ import { expect } from "chai";
 import { keccak256 } from "ethers";
 import { StatusFormatError } from "../../../src/iot/errors";
 import { SyntheticSensor } from "../../../src/iot/sensors";
-import { decodeStatus, encodeStatus, StatusAccumulator, statusQuery, type StatusSnapshot } from "../../../src/iot/status";
+import {
+  decodeStatus,
+  encodeStatus,
+  StatusAccumulator,
+  statusQuery,
+  type StatusSnapshot,
+} from "../../../src/iot/status";
 
 const DEVICE = "0x00000000000000000000000000000000000000d1";
 const MACHINE = "0x00000000000000000000000000000000000a11ce";
@@ -30,22 +36,45 @@ describe("iot/status", () => {
     for (const r of readings) acc.add(r);
     const snapshot = acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 4 })!;
     expect(snapshot.window).to.deep.equal({ from: readings[0].time, to: readings[99].time, readings: 100 });
-    expect(snapshot.temperature).to.deep.equal(direct(readings.map((r) => r.temperature), 200));
-    expect(snapshot.vibration).to.deep.equal(direct(readings.map((r) => r.vibration), 100));
+    expect(snapshot.temperature).to.deep.equal(
+      direct(
+        readings.map((r) => r.temperature),
+        200,
+      ),
+    );
+    expect(snapshot.vibration).to.deep.equal(
+      direct(
+        readings.map((r) => r.vibration),
+        100,
+      ),
+    );
     expect(snapshot.temperature.aboveThreshold).to.equal(30);
     expect([snapshot.device, snapshot.machine, snapshot.sequence, snapshot.thresholds]).to.deep.equal([
-      "0x00000000000000000000000000000000000000D1", "0x00000000000000000000000000000000000A11cE", 4, { temperature: 200, vibration: 100 },
+      "0x00000000000000000000000000000000000000D1",
+      "0x00000000000000000000000000000000000A11cE",
+      4,
+      { temperature: 200, vibration: 100 },
     ]);
     acc.reset();
     expect(acc.count).to.equal(0);
     expect(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 5 })).to.equal(undefined);
     acc.add(readings[0]);
-    expect(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 5 })!.window).to.deep.equal({ from: readings[0].time, to: readings[0].time, readings: 1 });
+    expect(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 5 })!.window).to.deep.equal({
+      from: readings[0].time,
+      to: readings[0].time,
+      readings: 1,
+    });
   });
 
   it("counts a reading above a threshold as the contract does: rounded, then strictly above", () => {
     const acc = new StatusAccumulator({ temperature: 200, vibration: 100 });
-    for (const [temperature, vibration] of [[200.4, 100.4], [200.5, 100.5], [200, 100], [201, 99.9]]) acc.add({ time: 1, temperature, vibration });
+    for (const [temperature, vibration] of [
+      [200.4, 100.4],
+      [200.5, 100.5],
+      [200, 100],
+      [201, 99.9],
+    ])
+      acc.add({ time: 1, temperature, vibration });
     const snapshot = acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 1 })!;
     expect([snapshot.temperature.aboveThreshold, snapshot.vibration.aboveThreshold]).to.deep.equal([2, 1]);
   });
@@ -56,7 +85,13 @@ describe("iot/status", () => {
     const snapshot = acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 1 })!;
     // Every object's keys reversed, at every depth.
     const reverse = (value: unknown): unknown =>
-      typeof value === "object" && value !== null ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverse(v)])) : value;
+      typeof value === "object" && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .reverse()
+              .map(([k, v]) => [k, reverse(v)]),
+          )
+        : value;
     const reordered = reverse(snapshot) as StatusSnapshot;
     expect(Object.keys(reordered)[0]).to.equal("vibration");
     expect(keccak256(encodeStatus(reordered))).to.equal(keccak256(encodeStatus(snapshot)));
@@ -67,7 +102,9 @@ describe("iot/status", () => {
   it("names the field of a malformed snapshot", () => {
     const acc = new StatusAccumulator({ temperature: 200, vibration: 100 });
     acc.add({ time: 1, temperature: 70, vibration: 40 });
-    const good = JSON.parse(new TextDecoder().decode(encodeStatus(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 1 })!)));
+    const good = JSON.parse(
+      new TextDecoder().decode(encodeStatus(acc.snapshot({ device: DEVICE, machine: MACHINE, sequence: 1 })!)),
+    );
     const cases: [unknown, string][] = [
       [{ ...good, format: "other" }, "format"],
       [{ ...good, version: 2 }, "version"],
@@ -77,9 +114,13 @@ describe("iot/status", () => {
       [{ ...good, window: { from: 1, to: 2 } }, "window.readings"],
     ];
     for (const [value, field] of cases) {
-      expect(() => decodeStatus(new TextEncoder().encode(JSON.stringify(value)))).to.throw(StatusFormatError).with.property("field", field);
+      expect(() => decodeStatus(new TextEncoder().encode(JSON.stringify(value))))
+        .to.throw(StatusFormatError)
+        .with.property("field", field);
     }
-    expect(() => decodeStatus(new Uint8Array([0xff]))).to.throw(StatusFormatError).with.property("field", "(document)");
+    expect(() => decodeStatus(new Uint8Array([0xff])))
+      .to.throw(StatusFormatError)
+      .with.property("field", "(document)");
   });
 
   it("names the subset in the query string: machine, sequence and window", () => {

@@ -34,7 +34,10 @@ describe("iot/transport", () => {
   it("calls a request that times out an outage", async () => {
     const server = await serve(() => undefined); // never answers
     try {
-      const error = await expectRejects(httpTransport(server.url, { timeoutMs: 50 }).request("eth_chainId"), ChainUnreachableError);
+      const error = await expectRejects(
+        httpTransport(server.url, { timeoutMs: 50 }).request("eth_chainId"),
+        ChainUnreachableError,
+      );
       expect(isOutage(error)).to.equal(true);
     } finally {
       await server.close();
@@ -53,11 +56,25 @@ describe("iot/transport", () => {
 
   it("passes a JSON-RPC error on as an answer, with its code, message and revert data", async () => {
     const server = await serve((_req, res) =>
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32000, message: "nonce too low", data: { data: "0x1234" } } })),
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          error: { code: -32000, message: "nonce too low", data: { data: "0x1234" } },
+        }),
+      ),
     );
     try {
-      const error = await expectRejects(httpTransport(server.url).request("eth_sendRawTransaction", ["0x00"]), ChainRequestError);
-      expect([error.method, error.code, error.reason, error.data]).to.deep.equal(["eth_sendRawTransaction", -32000, "nonce too low", "0x1234"]);
+      const error = await expectRejects(
+        httpTransport(server.url).request("eth_sendRawTransaction", ["0x00"]),
+        ChainRequestError,
+      );
+      expect([error.method, error.code, error.reason, error.data]).to.deep.equal([
+        "eth_sendRawTransaction",
+        -32000,
+        "nonce too low",
+        "0x1234",
+      ]);
       expect(isOutage(error)).to.equal(false);
     } finally {
       await server.close();
@@ -68,7 +85,9 @@ describe("iot/transport", () => {
     const server = await serve((req, res) => {
       let body = "";
       req.on("data", (chunk) => (body += chunk));
-      req.on("end", () => res.writeHead(200).end(JSON.stringify({ jsonrpc: "2.0", id: JSON.parse(body).id, result: "0x7a69" })));
+      req.on("end", () =>
+        res.writeHead(200).end(JSON.stringify({ jsonrpc: "2.0", id: JSON.parse(body).id, result: "0x7a69" })),
+      );
     });
     try {
       const transport = httpTransport(server.url);
@@ -86,7 +105,10 @@ describe("iot/transport", () => {
     expect(Number(await transport.request<string>("eth_chainId"))).to.equal(31337);
     // A call to an address with init code that reverts with data 0x2a.
     const revertingCode = "0x602a60005260206000fd";
-    const error = await expectRejects(transport.request("eth_call", [{ data: revertingCode }, "latest"]), ChainRequestError);
+    const error = await expectRejects(
+      transport.request("eth_call", [{ data: revertingCode }, "latest"]),
+      ChainRequestError,
+    );
     expect(error.endpoint).to.equal("in-process");
     expect(error.data).to.equal("0x000000000000000000000000000000000000000000000000000000000000002a");
   });

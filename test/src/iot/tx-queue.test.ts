@@ -15,7 +15,14 @@ const RECIPIENT = "0x00000000000000000000000000000000000000bb";
 const FAST_RETRY = { initialMs: 10, maxMs: 40 };
 
 /** A plain value transfer of `wei` to {@link RECIPIENT}. */
-const transfer = (wei: bigint) => ({ kind: "transfer", to: RECIPIENT, data: "0x", value: wei, gasLimit: 21_000n, meta: { wei: wei.toString() } });
+const transfer = (wei: bigint) => ({
+  kind: "transfer",
+  to: RECIPIENT,
+  data: "0x",
+  value: wei,
+  gasLimit: 21_000n,
+  meta: { wei: wei.toString() },
+});
 
 async function chainNonce(address: string): Promise<number> {
   return ethers.provider.getTransactionCount(address, "latest");
@@ -33,8 +40,19 @@ describe("iot/tx-queue", function () {
   let file: string;
   const queues: TransactionQueue[] = [];
 
-  async function openQueue(wallet: Wallet, transport: SwitchableTransport, options: Partial<TransactionQueueOptions> = {}) {
-    const queue = await TransactionQueue.open({ file, signer: wallet, transport, retry: FAST_RETRY, pollIntervalMs: 5, ...options });
+  async function openQueue(
+    wallet: Wallet,
+    transport: SwitchableTransport,
+    options: Partial<TransactionQueueOptions> = {},
+  ) {
+    const queue = await TransactionQueue.open({
+      file,
+      signer: wallet,
+      transport,
+      retry: FAST_RETRY,
+      pollIntervalMs: 5,
+      ...options,
+    });
     queues.push(queue);
     return queue;
   }
@@ -70,14 +88,21 @@ describe("iot/tx-queue", function () {
     queue.start();
     await queue.idle();
 
-    expect(settled.map((s) => [s.entry.nonce, s.status, s.entry.meta.wei])).to.deep.equal([1, 2, 3, 4, 5].map((i) => [i, "applied", String(i)]));
+    expect(settled.map((s) => [s.entry.nonce, s.status, s.entry.meta.wei])).to.deep.equal(
+      [1, 2, 3, 4, 5].map((i) => [i, "applied", String(i)]),
+    );
     expect(transport.accepted).to.deep.equal(entries.map((e) => e.signatures[0].raw));
     expect(await chainNonce(wallet.address)).to.equal(6);
     const receipts = await minedHashes(entries.map((e) => e.signatures[0].hash));
     expect(receipts.map((r) => r?.status)).to.deep.equal([1, 1, 1, 1, 1]);
     expect(settled.map((s) => s.receipt.blockNumber)).to.deep.equal(receipts.map((r) => r?.blockNumber));
-    const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.type === "done").map((l) => [l.nonce, l.status])).to.deep.equal([1, 2, 3, 4, 5].map((n) => [n, "applied"]));
+    const lines = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === "done").map((l) => [l.nonce, l.status])).to.deep.equal(
+      [1, 2, 3, 4, 5].map((n) => [n, "applied"]),
+    );
   });
 
   it("keeps queueing while the chain is down, retries with backoff and sends everything in order when it is back", async () => {
@@ -86,7 +111,11 @@ describe("iot/tx-queue", function () {
     const queue = await openQueue(wallet, transport);
     const settled = collectSettled(queue);
     const outages: number[] = [];
-    queue.on("outage", ({ attempt, retryInMs }) => outages.push(attempt) && expect(retryInMs).to.be.within(FAST_RETRY.initialMs, FAST_RETRY.maxMs));
+    queue.on(
+      "outage",
+      ({ attempt, retryInMs }) =>
+        outages.push(attempt) && expect(retryInMs).to.be.within(FAST_RETRY.initialMs, FAST_RETRY.maxMs),
+    );
     transport.down = true;
     queue.start();
     for (let i = 1; i <= 4; i++) await queue.enqueue(transfer(BigInt(i)));
@@ -124,7 +153,9 @@ describe("iot/tx-queue", function () {
     second.start();
     await second.idle();
     expect(transport.accepted).to.deep.equal([entry.signatures[0].raw]);
-    expect(settled.map((s) => [s.entry.nonce, s.status, s.receipt.transactionHash])).to.deep.equal([[0, "applied", entry.signatures[0].hash]]);
+    expect(settled.map((s) => [s.entry.nonce, s.status, s.receipt.transactionHash])).to.deep.equal([
+      [0, "applied", entry.signatures[0].hash],
+    ]);
     expect(await chainNonce(wallet.address)).to.equal(1);
   });
 
@@ -167,8 +198,16 @@ describe("iot/tx-queue", function () {
     ]);
     expect(settled[1].reason).to.equal(`MaintenanceServiceUnknownMachine(${machine})`);
     expect(settled[1].receipt.status).to.equal(0);
-    const done = (await readFile(file, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l)).filter((l) => l.type === "done");
-    expect(done[1]).to.include({ nonce: 1, status: "reverted", reason: `MaintenanceServiceUnknownMachine(${machine})` });
+    const done = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === "done");
+    expect(done[1]).to.include({
+      nonce: 1,
+      status: "reverted",
+      reason: `MaintenanceServiceUnknownMachine(${machine})`,
+    });
     expect(await chainNonce(wallet.address)).to.equal(3);
   });
 
@@ -198,12 +237,17 @@ describe("iot/tx-queue", function () {
   it("signs the nonce again with higher fees when its fee cap fell below the base fee, and settles it once", async () => {
     const wallet = await fundedWallet();
     const transport = new SwitchableTransport();
-    const queue = await openQueue(wallet, transport, { fees: { maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n } });
+    const queue = await openQueue(wallet, transport, {
+      fees: { maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n },
+    });
     const entry = await queue.enqueue(transfer(5n));
     const resigned: bigint[] = [];
     queue.on("resigned", (_e, fees) => resigned.push(fees.maxFeePerGas));
     const fiftyGwei = 50_000_000_000n;
-    await network.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: [ethers.toQuantity(fiftyGwei)] });
+    await network.provider.request({
+      method: "hardhat_setNextBlockBaseFeePerGas",
+      params: [ethers.toQuantity(fiftyGwei)],
+    });
     const settled = collectSettled(queue);
     queue.start();
     await queue.idle();
@@ -213,7 +257,10 @@ describe("iot/tx-queue", function () {
     expect(settled.map((s) => [s.entry.nonce, s.status])).to.deep.equal([[0, "applied"]]);
     expect(settled[0].receipt.transactionHash).to.equal(settled[0].entry.signatures[1].hash);
     expect(hashes).to.have.length(2);
-    const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).to.deep.equal(["queue", "tx", "resign", "done"]);
     expect(await ethers.provider.getTransactionReceipt(entry.signatures[0].hash)).to.equal(null);
     expect(await chainNonce(wallet.address)).to.equal(1);
@@ -228,7 +275,9 @@ describe("iot/tx-queue", function () {
     queue.start();
     const [error] = await stalled;
     expect(error).to.be.instanceOf(QueueConflictError);
-    expect(error.message).to.contain(`nonce 0 of ${wallet.address} was used by a transaction that is none of this entry's`);
+    expect(error.message).to.contain(
+      `nonce 0 of ${wallet.address} was used by a transaction that is none of this entry's`,
+    );
   });
 
   it("stops with a conflict when the chain lost transactions the queue saw mined", async () => {
@@ -244,7 +293,9 @@ describe("iot/tx-queue", function () {
     await queue.enqueue(transfer(3n));
     const [error] = await stalled;
     expect(error).to.be.instanceOf(QueueConflictError);
-    expect(error.message).to.contain(`the chain's next nonce for ${wallet.address} is 0, but the queue saw nonces up to 1 mined`);
+    expect(error.message).to.contain(
+      `the chain's next nonce for ${wallet.address} is 0, but the queue saw nonces up to 1 mined`,
+    );
   });
 
   it("refuses a queue file of another account, or of another chain id", async () => {
@@ -252,9 +303,15 @@ describe("iot/tx-queue", function () {
     const queue = await openQueue(wallet, new SwitchableTransport());
     await queue.close();
     const other = await fundedWallet();
-    const error = await expectRejects(TransactionQueue.open({ file, signer: other, transport: new SwitchableTransport() }), QueueConflictError);
+    const error = await expectRejects(
+      TransactionQueue.open({ file, signer: other, transport: new SwitchableTransport() }),
+      QueueConflictError,
+    );
     expect(error.message).to.contain(`belongs to account ${wallet.address}, not to ${other.address}`);
-    const wrongChain = await expectRejects(TransactionQueue.open({ file, signer: wallet, transport: new SwitchableTransport(), chainId: 5 }), QueueConflictError);
+    const wrongChain = await expectRejects(
+      TransactionQueue.open({ file, signer: wallet, transport: new SwitchableTransport(), chainId: 5 }),
+      QueueConflictError,
+    );
     expect(wrongChain.message).to.contain("was created for chain id 31337, not 5");
   });
 
@@ -264,9 +321,16 @@ describe("iot/tx-queue", function () {
     queue.start();
     for (let i = 1; i <= 5; i++) await queue.enqueue(transfer(BigInt(i)));
     await queue.idle();
-    const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await readFile(file, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     // Compacted after nonces 1 and 3; nonce 4 settled since and waits for the next compaction.
-    expect(lines.map((l) => [l.type, l.nonce ?? l.baseNonce])).to.deep.equal([["queue", 4], ["tx", 4], ["done", 4]]);
+    expect(lines.map((l) => [l.type, l.nonce ?? l.baseNonce])).to.deep.equal([
+      ["queue", 4],
+      ["tx", 4],
+      ["done", 4],
+    ]);
     expect(queue.nextNonce).to.equal(5);
     expect(await chainNonce(wallet.address)).to.equal(5);
   });

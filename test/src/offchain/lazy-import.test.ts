@@ -17,7 +17,9 @@ describe("src/offchain import", function () {
       const heavy = seen.filter((s) => /^(helia|libp2p|blockstore-fs|datastore-fs|kubo-rpc-client)(\\/|$)|^@(libp2p|helia|chainsafe)\\//.test(s));
       console.log(JSON.stringify({ heavy, exports: typeof offchain.startStoreCluster }));
     `;
-    const { stdout } = await run(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: root });
+    const { stdout } = await run(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+      cwd: root,
+    });
     const result = JSON.parse(stdout.trim().split("\n").at(-1) as string) as { heavy: string[]; exports: string };
     expect(result.exports).to.equal("function");
     expect(result.heavy).to.deep.equal([]);

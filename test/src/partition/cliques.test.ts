@@ -30,7 +30,10 @@ describe("partition/cliques", function () {
         ["z"],
       );
       expect(maximalCliques(graph)).to.deep.equal([["a", "b", "c"], ["b", "c", "d"], ["d", "e"], ["z"]]);
-      expect(maximalCliques(graph, { minSize: 3 })).to.deep.equal([["a", "b", "c"], ["b", "c", "d"]]);
+      expect(maximalCliques(graph, { minSize: 3 })).to.deep.equal([
+        ["a", "b", "c"],
+        ["b", "c", "d"],
+      ]);
       expect(maximalCliques(graph, { minSize: 4 })).to.deep.equal([]);
     });
 
@@ -68,13 +71,24 @@ describe("partition/cliques", function () {
       { name: "G(300, 0.05)", graph: gnp(300, 0.05, 14) },
       {
         name: "planted 400 nodes",
-        graph: planted({ nodes: 400, minGroup: 5, maxGroup: 15, inside: 0.85, bridges: 20, bridgeLinks: 4, noise: 300, seed: 15 }),
+        graph: planted({
+          nodes: 400,
+          minGroup: 5,
+          maxGroup: 15,
+          inside: 0.85,
+          bridges: 20,
+          bridgeLinks: 4,
+          noise: 300,
+          seed: 15,
+        }),
       },
     ];
     let expected: string[][][];
 
     before(function () {
-      const results = runOracle(cases.map(({ graph }) => ({ op: "find_cliques", nodes: graph.nodes(), edges: edgeList(graph) })));
+      const results = runOracle(
+        cases.map(({ graph }) => ({ op: "find_cliques", nodes: graph.nodes(), edges: edgeList(graph) })),
+      );
       expected = results.map((result) => canonicalCommunities(result.cliques!));
     });
 
@@ -83,7 +97,10 @@ describe("partition/cliques", function () {
         expect(expected[i].length).to.be.above(0);
         expectSameCommunities(maximalCliques(graph), expected[i]);
         for (const minSize of [3, 5]) {
-          expectSameCommunities(maximalCliques(graph, { minSize }), expected[i].filter((c) => c.length >= minSize));
+          expectSameCommunities(
+            maximalCliques(graph, { minSize }),
+            expected[i].filter((c) => c.length >= minSize),
+          );
         }
       });
     });
@@ -125,7 +142,19 @@ describe("partition/cliques", function () {
     });
 
     it("leaves every node at most `degeneracy` later neighbours, in a permutation of the nodes", function () {
-      for (const graph of [gnp(200, 0.1, 21), planted({ nodes: 300, minGroup: 5, maxGroup: 15, inside: 0.9, bridges: 10, bridgeLinks: 3, noise: 200, seed: 22 })]) {
+      for (const graph of [
+        gnp(200, 0.1, 21),
+        planted({
+          nodes: 300,
+          minGroup: 5,
+          maxGroup: 15,
+          inside: 0.9,
+          bridges: 10,
+          bridgeLinks: 3,
+          noise: 200,
+          seed: 22,
+        }),
+      ]) {
         const g = indexGraph(graph);
         const { order, rank, degeneracy } = degeneracyOrder(g);
         expect([...order].sort((a, b) => a - b)).to.deep.equal(g.nodes.map((_, i) => i));
@@ -145,7 +174,10 @@ describe("partition/cliques", function () {
     it("rejects a minSize that is not an integer ≥ 1, naming it", function () {
       const graph = graphOf([["1", "2"]]);
       for (const minSize of [0, -3, 2.5, Number.NaN]) {
-        expect(() => maximalCliques(graph, { minSize })).to.throw(InvalidCliqueSizeError, `minSize=${minSize} is not valid`);
+        expect(() => maximalCliques(graph, { minSize })).to.throw(
+          InvalidCliqueSizeError,
+          `minSize=${minSize} is not valid`,
+        );
       }
     });
 

@@ -35,7 +35,16 @@ function sampleDocument(): PartitionDocument {
     ],
     chosen: { k: 3, communities: [["1", "2", "3"]], interChainNodes: [], uncovered: ["4", "5"], forced: true },
     strategies: [
-      { name: "ungrouped", groups: [["1", "2", "3", "4", "5"]], count: 60, cross: 0, storageRatio: 1, crossShare: 0, chains: 1, interChainNodes: 0 },
+      {
+        name: "ungrouped",
+        groups: [["1", "2", "3", "4", "5"]],
+        count: 60,
+        cross: 0,
+        storageRatio: 1,
+        crossShare: 0,
+        chains: 1,
+        interChainNodes: 0,
+      },
     ],
   };
 }
@@ -53,7 +62,12 @@ describe("partition document", () => {
     return file;
   }
 
-  function expectError(value: unknown, type: new (...args: never[]) => PartitionDocumentError, key: string, fragment: string) {
+  function expectError(
+    value: unknown,
+    type: new (...args: never[]) => PartitionDocumentError,
+    key: string,
+    fragment: string,
+  ) {
     const file = writeRaw(value);
     let caught: unknown;
     try {

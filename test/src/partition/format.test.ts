@@ -16,7 +16,9 @@ const doc = {
 
 describe("partition/format", () => {
   it("summarises the log, the threshold, the chosen k, the storage ratios and the files", () => {
-    expect(formatPartitionSummary("traffic.csv", doc, ["out/partition.json", "out/report.md"]).split("\n")).to.deep.equal([
+    expect(
+      formatPartitionSummary("traffic.csv", doc, ["out/partition.json", "out/report.md"]).split("\n"),
+    ).to.deep.equal([
       "Partitioned traffic.csv: 48,667 records, 44 devices",
       "  threshold 2.5 records/hour (auto)",
       "  chosen k = 4: 3 communities, 2 inter-chain devices, 0 uncovered",

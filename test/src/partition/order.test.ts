@@ -81,7 +81,12 @@ describe("partition/order", function () {
     });
 
     it("breaks ties on the first member with the next members and drops repeated members", function () {
-      expect(canonicalCommunities([["1", "3", "3"], ["1", "2"], [], ["0"]])).to.deep.equal([["1", "2"], ["1", "3"], ["0"], []]);
+      expect(canonicalCommunities([["1", "3", "3"], ["1", "2"], [], ["0"]])).to.deep.equal([
+        ["1", "2"],
+        ["1", "3"],
+        ["0"],
+        [],
+      ]);
     });
 
     it("compareCommunities puts larger communities first", function () {

@@ -6,7 +6,12 @@ import path from "node:path";
 import hre from "hardhat";
 import { UndirectedGraph } from "graphology";
 import { readPartition, type PartitionDocument } from "../../../src/partition/document";
-import { PartitionInputError, partitionTrustGraph, runPartition, type PartitionRun } from "../../../src/partition/pipeline";
+import {
+  PartitionInputError,
+  partitionTrustGraph,
+  runPartition,
+  type PartitionRun,
+} from "../../../src/partition/pipeline";
 import { NoCommunityError } from "../../../src/partition/strategies/community";
 import { writePartitionOutputs, type PartitionOutputs } from "../../../src/report/partition/outputs";
 import { TrafficLogError, TrafficRecordError } from "../../../src/traffic/errors";
@@ -36,7 +41,11 @@ function strategy(doc: PartitionDocument, name: string) {
 
 /** Parses an SVG file as XML (python's ElementTree), throwing if it is not well formed. */
 function parseSvg(file: string): void {
-  execFileSync("python3", ["-c", "import sys, xml.etree.ElementTree as ET; root = ET.parse(sys.argv[1]).getroot(); assert root.tag.endswith('svg'), root.tag", file]);
+  execFileSync("python3", [
+    "-c",
+    "import sys, xml.etree.ElementTree as ET; root = ET.parse(sys.argv[1]).getroot(); assert root.tag.endswith('svg'), root.tag",
+    file,
+  ]);
 }
 
 /** A log of `rows` ([from, to, records]) spread over two hours. */
@@ -117,15 +126,31 @@ describe("partition pipeline", function () {
       expect(read.chosen).to.include.keys("k", "communities", "interChainNodes", "uncovered");
       expect(read.strategies.map((s) => s.name)).to.deep.equal(DESIGN_STRATEGIES);
       for (const s of read.strategies) {
-        expect(s).to.include.keys("name", "groups", "count", "cross", "storageRatio", "crossShare", "chains", "interChainNodes");
+        expect(s).to.include.keys(
+          "name",
+          "groups",
+          "count",
+          "cross",
+          "storageRatio",
+          "crossShare",
+          "chains",
+          "interChainNodes",
+        );
         expect(s.storageRatio).to.equal(s.count / 2_141_348);
       }
     });
 
     it("writes report.md and two SVG charts that parse and show the devices", () => {
-      expect(readdirSync(path.join(dir, "out")).sort()).to.deep.equal(["partition.json", "report.md", "storage.svg", "trust-graph.svg"]);
+      expect(readdirSync(path.join(dir, "out")).sort()).to.deep.equal([
+        "partition.json",
+        "report.md",
+        "storage.svg",
+        "trust-graph.svg",
+      ]);
       const report = readFileSync(outputs.report, "utf8");
-      expect(report).to.include("| ungrouped | 1 | 0 | 2,141,348 | 0 | 1.000 | 0.0% | Ungrouped | Null | 2,141,348 | 0 |");
+      expect(report).to.include(
+        "| ungrouped | 1 | 0 | 2,141,348 | 0 | 1.000 | 0.0% | Ungrouped | Null | 2,141,348 | 0 |",
+      );
       expect(report).to.include(`| ${doc.chosen.k} | ${doc.chosen.communities.length} | 44 | 0 |`);
       expect(report).to.include("![Trust graph](trust-graph.svg)");
       for (const file of [outputs.trustGraph, outputs.storage]) parseSvg(file);
@@ -138,8 +163,13 @@ describe("partition pipeline", function () {
 
   describe("a small log", () => {
     // Two 4-device cells talking 10 times per pair, sharing device 4, and one weak link.
-    const cell = (members: string[]) => members.flatMap((a, i) => members.slice(i + 1).map((b): [string, string, number] => [a, b, 10]));
-    const rows: [string, string, number][] = [...cell(["1", "2", "3", "4"]), ...cell(["4", "5", "6", "7"]), ["1", "7", 1]];
+    const cell = (members: string[]) =>
+      members.flatMap((a, i) => members.slice(i + 1).map((b): [string, string, number] => [a, b, 10]));
+    const rows: [string, string, number][] = [
+      ...cell(["1", "2", "3", "4"]),
+      ...cell(["4", "5", "6", "7"]),
+      ["1", "7", 1],
+    ];
 
     it("is deterministic and follows the options", async () => {
       const log = path.join(dir, "small.csv");
@@ -148,7 +178,10 @@ describe("partition pipeline", function () {
       expect((await runPartition(log, { seed: 3 })).document).to.deep.equal(first.document);
       expect(first.document.chosen).to.deep.equal({
         k: 4,
-        communities: [["1", "2", "3", "4"], ["4", "5", "6", "7"]],
+        communities: [
+          ["1", "2", "3", "4"],
+          ["4", "5", "6", "7"],
+        ],
         interChainNodes: ["4"],
         uncovered: [],
         forced: false,
@@ -172,11 +205,25 @@ describe("partition pipeline", function () {
     });
 
     it("refuses a graph with one device or no record, naming the log", () => {
-      const summary = { file: "one.csv", records: 3, devices: 1, spanHours: 1, firstTimestamp: 0, lastTimestamp: 0, skipped: [] };
+      const summary = {
+        file: "one.csv",
+        records: 3,
+        devices: 1,
+        spanHours: 1,
+        firstTimestamp: 0,
+        lastTimestamp: 0,
+        skipped: [],
+      };
       const graph: TrustGraph = new UndirectedGraph();
-      expect(() => partitionTrustGraph(graph, { ...summary, records: 0, devices: 0 })).to.throw(PartitionInputError, "one.csv: empty log");
+      expect(() => partitionTrustGraph(graph, { ...summary, records: 0, devices: 0 })).to.throw(
+        PartitionInputError,
+        "one.csv: empty log",
+      );
       graph.addNode("01", { records: 3 });
-      expect(() => partitionTrustGraph(graph, summary)).to.throw(PartitionInputError, 'one.csv: only one device ("01"): a partition needs at least two');
+      expect(() => partitionTrustGraph(graph, summary)).to.throw(
+        PartitionInputError,
+        'one.csv: only one device ("01"): a partition needs at least two',
+      );
     });
 
     it("names the log and the strongest edge when the threshold disconnects every device", async () => {
@@ -190,35 +237,62 @@ describe("partition pipeline", function () {
 
     it("names the k and the largest usable k when --k has no community", async () => {
       const log = path.join(dir, "traffic.csv");
-      await expectRejection(runPartition(log, { k: 40 }), NoCommunityError, `${log}: no 40-clique community at this threshold (the largest k with a community is`);
+      await expectRejection(
+        runPartition(log, { k: 40 }),
+        NoCommunityError,
+        `${log}: no 40-clique community at this threshold (the largest k with a community is`,
+      );
     });
 
     it("names an unknown exempt device and bad options", async () => {
       const log = path.join(dir, "traffic.csv");
-      await expectRejection(runPartition(log, { exempt: ["99"] }), PartitionInputError, `--exempt: "99" not a device of ${log}`);
-      await expectRejection(runPartition(log, { minChainSize: 0 }), PartitionInputError, "--min-chain-size: must be an integer ≥ 1, got 0");
-      await expectRejection(runPartition(log, { threshold: -1 }), PartitionInputError, "--threshold: must be a number ≥ 0");
+      await expectRejection(
+        runPartition(log, { exempt: ["99"] }),
+        PartitionInputError,
+        `--exempt: "99" not a device of ${log}`,
+      );
+      await expectRejection(
+        runPartition(log, { minChainSize: 0 }),
+        PartitionInputError,
+        "--min-chain-size: must be an integer ≥ 1, got 0",
+      );
+      await expectRejection(
+        runPartition(log, { threshold: -1 }),
+        PartitionInputError,
+        "--threshold: must be a number ≥ 0",
+      );
     });
 
     it("leaves nothing in the output directory when the partition task fails", async () => {
       const log = path.join(dir, "traffic.csv");
       const out = path.join(dir, "task-out");
       await expectRejection(hre.run("partition", { log, out, k: "40" }), NoCommunityError, "no 40-clique community");
-      await expectRejection(hre.run("partition", { log, out, threshold: "many" }), PartitionInputError, '--threshold: must be "auto" or a number');
+      await expectRejection(
+        hre.run("partition", { log, out, threshold: "many" }),
+        PartitionInputError,
+        '--threshold: must be "auto" or a number',
+      );
       expect(existsSync(out)).to.equal(false);
     });
 
     it("writes the four outputs through the partition task", async () => {
       const log = path.join(dir, "small.csv");
       const out = path.join(dir, "task-ok");
-      const result = (await hre.run("partition", { log, out, seed: 5 })) as { outputs: PartitionOutputs; document: PartitionDocument };
+      const result = (await hre.run("partition", { log, out, seed: 5 })) as {
+        outputs: PartitionOutputs;
+        document: PartitionDocument;
+      };
       expect(readdirSync(out).sort()).to.deep.equal(["partition.json", "report.md", "storage.svg", "trust-graph.svg"]);
       expect(readPartition(result.outputs.partition).options).to.deep.equal({ seed: 5 });
     });
   });
 });
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, fragment: string): Promise<void> {
+async function expectRejection(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  fragment: string,
+): Promise<void> {
   const error = await rejection(promise);
   expect(error).to.be.instanceOf(type);
   expect(error.message).to.include(fragment);

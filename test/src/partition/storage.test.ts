@@ -71,7 +71,11 @@ describe("storage model (formula 1)", () => {
   });
 
   it("counts a device listed twice in a group once", () => {
-    const cost = evaluateStorage(table, [["1", "2", "2", "3"], ["3", "4", "5", "6"], ["5", "6"]]);
+    const cost = evaluateStorage(table, [
+      ["1", "2", "2", "3"],
+      ["3", "4", "5", "6"],
+      ["5", "6"],
+    ]);
     expect(cost.count).to.equal(114);
   });
 
@@ -85,7 +89,10 @@ describe("storage model (formula 1)", () => {
   });
 
   it("rejects a group naming an unknown device", () => {
-    expect(() => evaluateStorage(table, [["1", "99"]])).to.throw(UnknownDeviceError, 'group 1: device "99" is not a device of the log');
+    expect(() => evaluateStorage(table, [["1", "99"]])).to.throw(
+      UnknownDeviceError,
+      'group 1: device "99" is not a device of the log',
+    );
   });
 
   describe("placement (where formula 1 stores a record)", () => {
@@ -143,8 +150,14 @@ describe("storage model (formula 1)", () => {
     it("refuses an endpoint in no chain (chainIndex never leaves one)", () => {
       expect(sharedChain([], [0], size)).to.equal(NO_CHAIN);
       expect(smallestChain([], size)).to.equal(NO_CHAIN);
-      expect(() => placeRecord([], [0], size)).to.throw(UnplacedDeviceError, "the first endpoint of a record is in no chain");
-      expect(() => placeRecord([0], [], size)).to.throw(UnplacedDeviceError, "the second endpoint of a record is in no chain");
+      expect(() => placeRecord([], [0], size)).to.throw(
+        UnplacedDeviceError,
+        "the first endpoint of a record is in no chain",
+      );
+      expect(() => placeRecord([0], [], size)).to.throw(
+        UnplacedDeviceError,
+        "the second endpoint of a record is in no chain",
+      );
     });
   });
 });

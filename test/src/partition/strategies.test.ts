@@ -77,14 +77,21 @@ describe("grouping strategies", () => {
         ["2", "3", 5],
         ["4", "5", 5],
       ]);
-      expect(edgeStrengthGrouping(graph)).to.deep.equal({ name: "edge-strength", groups: [["1", "2", "3"], ["4", "5"], ["6"]] });
+      expect(edgeStrengthGrouping(graph)).to.deep.equal({
+        name: "edge-strength",
+        groups: [["1", "2", "3"], ["4", "5"], ["6"]],
+      });
     });
   });
 
   describe("louvain", () => {
     // two dense groups joined by one weak edge
     const devices = ids(10);
-    const graph = trustGraph(devices, [...clique(ids(5), 20), ...clique(["6", "7", "8", "9", "10"], 20), ["5", "6", 1]]);
+    const graph = trustGraph(devices, [
+      ...clique(ids(5), 20),
+      ...clique(["6", "7", "8", "9", "10"], 20),
+      ["5", "6", 1],
+    ]);
 
     it("finds the two dense groups and is deterministic for a seed", () => {
       const result = louvainGrouping(graph, 3);
@@ -101,7 +108,15 @@ describe("grouping strategies", () => {
 
   describe("community", () => {
     const levels: PartitionLevel[] = [
-      { k: 3, communities: [["1", "2", "3", "4"], ["4", "5", "6"]], uncovered: [], overlapping: ["4"] },
+      {
+        k: 3,
+        communities: [
+          ["1", "2", "3", "4"],
+          ["4", "5", "6"],
+        ],
+        uncovered: [],
+        overlapping: ["4"],
+      },
       { k: 4, communities: [["1", "2", "3", "4"]], uncovered: ["5", "6"], overlapping: [] },
       { k: 5, communities: [], uncovered: ids(6), overlapping: [] },
     ];
@@ -109,7 +124,10 @@ describe("grouping strategies", () => {
     it("chooses the largest k covering every device", () => {
       expect(chooseCommunities(levels)).to.deep.equal({
         k: 3,
-        communities: [["1", "2", "3", "4"], ["4", "5", "6"]],
+        communities: [
+          ["1", "2", "3", "4"],
+          ["4", "5", "6"],
+        ],
         interChainNodes: ["4"],
         uncovered: [],
         forced: false,
@@ -123,7 +141,10 @@ describe("grouping strategies", () => {
     it("takes a forced k and runs its uncovered devices as chains of their own", () => {
       const chosen = chooseCommunities(levels, { k: 4 });
       expect(chosen).to.include({ k: 4, forced: true });
-      expect(communityGrouping(chosen)).to.deep.equal({ name: "community", groups: [["1", "2", "3", "4"], ["5"], ["6"]] });
+      expect(communityGrouping(chosen)).to.deep.equal({
+        name: "community",
+        groups: [["1", "2", "3", "4"], ["5"], ["6"]],
+      });
     });
 
     it("names the input and the largest usable k when the forced k has no community", () => {
@@ -148,7 +169,11 @@ describe("grouping strategies", () => {
     const devices = ids(8);
     const x = ["1", "2", "3", "4"];
     const y = ["5", "6", "7", "8"];
-    const pairs: [string, string, number][] = [...clique(x, 50), ...clique(y, 10), ...y.map((d): [string, string, number] => ["4", d, 100])];
+    const pairs: [string, string, number][] = [
+      ...clique(x, 50),
+      ...clique(y, 10),
+      ...y.map((d): [string, string, number] => ["4", d, 100]),
+    ];
     const table = pairTableFromCounts(devices, pairs);
 
     it("adds a bridge device when that lowers the count, and reports its start", () => {
@@ -176,7 +201,9 @@ describe("grouping strategies", () => {
     });
 
     it("merges or dissolves chains below the minimum chain size", () => {
-      const result = optimizeGrouping(table, [{ name: "community", groups: [["1", "2"], ["3", "4"], y] }], { minChainSize: 4 });
+      const result = optimizeGrouping(table, [{ name: "community", groups: [["1", "2"], ["3", "4"], y] }], {
+        minChainSize: 4,
+      });
       for (const group of result.groups) expect(group.length).to.be.at.least(4);
       expect(result.groups.flat()).to.include.members(devices);
       expect(result.count).to.be.at.most(result.repairedCount);
@@ -216,9 +243,18 @@ describe("grouping strategies", () => {
   describe("incremental chain state", () => {
     it("keeps count and cross equal to a full evaluation through joins, leaves, commits and rollbacks", () => {
       const devices = ids(9);
-      const graph = trustGraph(devices, [...clique(["1", "2", "3", "4"], 7), ...clique(["4", "5", "6"], 3), ["6", "7", 2], ["8", "9", 4], ["1", "9", 1]]);
+      const graph = trustGraph(devices, [
+        ...clique(["1", "2", "3", "4"], 7),
+        ...clique(["4", "5", "6"], 3),
+        ["6", "7", 2],
+        ["8", "9", 4],
+        ["1", "9", 1],
+      ]);
       const table = pairTableFromGraph(graph);
-      const state = new ChainState(table, [["1", "2", "3", "4"], ["4", "5", "6"]]);
+      const state = new ChainState(table, [
+        ["1", "2", "3", "4"],
+        ["4", "5", "6"],
+      ]);
       const expectInStep = () => {
         const full = evaluateStorage(table, state.groups());
         expect([state.count, state.cross]).to.deep.equal([full.count, full.cross]);

@@ -1,4 +1,11 @@
-import { BatchStore, BatchStoreError, MerkleTree, RecordFormatError, recordLeaf, type StoredBatch } from "../../../src/records";
+import {
+  BatchStore,
+  BatchStoreError,
+  MerkleTree,
+  RecordFormatError,
+  recordLeaf,
+  type StoredBatch,
+} from "../../../src/records";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -29,7 +36,12 @@ describe("anchor/batch-store", () => {
     expect(file).to.equal(path.join(dir, "community-1", "batch-00000003.json"));
     const raw = JSON.parse(fs.readFileSync(file, "utf8"));
     expect(raw).to.include({ version: 1, chainId: 31001, batchId: 3, firstSequence: 768, root: written.root });
-    expect(raw.records[0]).to.deep.equal([written.records[0].timestamp, written.records[0].from, written.records[0].to, written.records[0].bytes]);
+    expect(raw.records[0]).to.deep.equal([
+      written.records[0].timestamp,
+      written.records[0].from,
+      written.records[0].to,
+      written.records[0].bytes,
+    ]);
     expect(await store.read(3)).to.deep.equal(written);
     expect(fs.readdirSync(path.dirname(file))).to.deep.equal(["batch-00000003.json"]);
   });
@@ -75,7 +87,11 @@ describe("anchor/batch-store", () => {
     const tampered = JSON.parse(fs.readFileSync(await store.write(batch(8, 0, 3)), "utf8"));
     tampered.records[1][3] += 1;
     fs.writeFileSync(store.pathOf(8), JSON.stringify(tampered));
-    await expectReject(store.read(8), BatchStoreError, /batch-00000008\.json: field "root" is 0x[0-9a-f]{64} but the records hash to 0x/);
+    await expectReject(
+      store.read(8),
+      BatchStoreError,
+      /batch-00000008\.json: field "root" is 0x[0-9a-f]{64} but the records hash to 0x/,
+    );
 
     tampered.records[1][1] = "";
     fs.writeFileSync(store.pathOf(8), JSON.stringify(tampered));

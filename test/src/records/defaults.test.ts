@@ -9,7 +9,9 @@ describe("records/defaults", () => {
     const log = (await deployRecordLog(admin, [writer.address])).connect(writer);
     const longest = "x".repeat(Number(await log.MAX_LOCATION_LENGTH()));
     // the first batch also writes the counters' slot from zero: the dearest
-    const receipt = await (await log.appendBatch(ethers.id("root"), 0, 2 ** 32 - 1, longest, { gasLimit: APPEND_BATCH_GAS_LIMIT })).wait();
+    const receipt = await (
+      await log.appendBatch(ethers.id("root"), 0, 2 ** 32 - 1, longest, { gasLimit: APPEND_BATCH_GAS_LIMIT })
+    ).wait();
     expect(receipt!.status).to.equal(1);
     expect(receipt!.gasUsed).to.be.lessThan(APPEND_BATCH_GAS_LIMIT);
   });

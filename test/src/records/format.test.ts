@@ -21,8 +21,24 @@ const summary: SendSummary = {
   seconds: 2.5,
   recordsPerSecond: 558,
   chains: [
-    { ...chain, name: "community-1", records: 1000, total: 1000, gas: 1234567, gasPerRecord: 1235, recordsPerSecond: 1000 },
-    { ...chain, name: "community-10", records: 395, total: 400, gas: 500000, gasPerRecord: 1266, recordsPerSecond: 395 },
+    {
+      ...chain,
+      name: "community-1",
+      records: 1000,
+      total: 1000,
+      gas: 1234567,
+      gasPerRecord: 1235,
+      recordsPerSecond: 1000,
+    },
+    {
+      ...chain,
+      name: "community-10",
+      records: 395,
+      total: 400,
+      gas: 500000,
+      gasPerRecord: 1266,
+      recordsPerSecond: 395,
+    },
   ],
   placements: "/c/records/placements.ndjson",
 };
@@ -54,7 +70,20 @@ describe("records/format", () => {
   });
 
   it("describes a placement with its number of copies", () => {
-    expect(describePlacement({ line: 7, from: "01", to: "02", cross: false, records: [["community-1", 5]] })).to.equal("line 7: 01 -> 02, intra-chain, 1 copy");
-    expect(describePlacement({ line: 8, from: "01", to: "09", cross: true, records: [["community-1", 6], ["community-2", 0]] })).to.equal("line 8: 01 -> 09, cross-chain, 2 copies");
+    expect(describePlacement({ line: 7, from: "01", to: "02", cross: false, records: [["community-1", 5]] })).to.equal(
+      "line 7: 01 -> 02, intra-chain, 1 copy",
+    );
+    expect(
+      describePlacement({
+        line: 8,
+        from: "01",
+        to: "09",
+        cross: true,
+        records: [
+          ["community-1", 6],
+          ["community-2", 0],
+        ],
+      }),
+    ).to.equal("line 8: 01 -> 09, cross-chain, 2 copies");
   });
 });

@@ -2,7 +2,19 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import fc from "fast-check";
 import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { MerkleTree, RECORD_LEAF_TYPES, RecordFormatError, fromHex, hashPair, processProof, recordLeaf, recordLeafValues, toHex, verifyProof, type ChainRecord } from "../../../src/records";
+import {
+  MerkleTree,
+  RECORD_LEAF_TYPES,
+  RecordFormatError,
+  fromHex,
+  hashPair,
+  processProof,
+  recordLeaf,
+  recordLeafValues,
+  toHex,
+  verifyProof,
+  type ChainRecord,
+} from "../../../src/records";
 import { communications } from "../anchor/fixtures";
 
 function records(count: number, first = 0): ChainRecord[] {
@@ -27,15 +39,18 @@ describe("anchor/merkle", () => {
 
   it("matches SimpleMerkleTree on arbitrary leaves, and every proof verifies", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 }), (leaves) => {
-        const ours = MerkleTree.fromLeaves(leaves);
-        const oz = SimpleMerkleTree.of(leaves, { sortLeaves: false });
-        expect(ours.rootHex).to.equal(oz.root);
-        leaves.forEach((leaf, i) => {
-          expect(verifyProof(ours.root, leaf, ours.proof(i))).to.equal(true);
-          expect(toHex(processProof(leaf, ours.proof(i)))).to.equal(oz.root);
-        });
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 }),
+        (leaves) => {
+          const ours = MerkleTree.fromLeaves(leaves);
+          const oz = SimpleMerkleTree.of(leaves, { sortLeaves: false });
+          expect(ours.rootHex).to.equal(oz.root);
+          leaves.forEach((leaf, i) => {
+            expect(verifyProof(ours.root, leaf, ours.proof(i))).to.equal(true);
+            expect(toHex(processProof(leaf, ours.proof(i)))).to.equal(oz.root);
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -77,7 +92,10 @@ describe("anchor/merkle", () => {
 
   it("refuses an empty tree, a leaf of the wrong size and an index outside the tree", () => {
     expect(() => MerkleTree.fromLeaves([])).to.throw(RecordFormatError, /at least one leaf/);
-    expect(() => MerkleTree.fromLeaves([new Uint8Array(32), new Uint8Array(31)])).to.throw(RecordFormatError, /leaf 1 must be 32 bytes, got 31/);
+    expect(() => MerkleTree.fromLeaves([new Uint8Array(32), new Uint8Array(31)])).to.throw(
+      RecordFormatError,
+      /leaf 1 must be 32 bytes, got 31/,
+    );
     const tree = MerkleTree.fromLeaves([new Uint8Array(32)]);
     expect(tree.proof(0)).to.deep.equal([]);
     expect(() => tree.proof(1)).to.throw(RecordFormatError, /leaf index 1 is outside the tree's 1 leaves/);

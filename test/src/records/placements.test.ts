@@ -2,7 +2,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { findPlacement, formatPlacement, placementsPath, readPlacements, RecordsError, summaryPath, type Placement } from "../../../src/records";
+import {
+  findPlacement,
+  formatPlacement,
+  placementsPath,
+  readPlacements,
+  RecordsError,
+  summaryPath,
+  type Placement,
+} from "../../../src/records";
 
 describe("records/placements", () => {
   let dir: string;
@@ -11,7 +19,16 @@ describe("records/placements", () => {
 
   const placements: Placement[] = [
     { line: 2, from: "01", to: "02", cross: false, records: [["community-1", 0]] },
-    { line: 3, from: "01", to: "07", cross: true, records: [["community-1", 1], ["community-2", 0]] },
+    {
+      line: 3,
+      from: "01",
+      to: "07",
+      cross: true,
+      records: [
+        ["community-1", 1],
+        ["community-2", 0],
+      ],
+    },
     { line: 5, from: "08", to: "09", cross: true, records: [] },
   ];
 
@@ -23,7 +40,9 @@ describe("records/placements", () => {
   it("writes one JSON line per record and reads them back in order", async () => {
     const file = path.join(dir, "placements.ndjson");
     fs.writeFileSync(file, placements.map(formatPlacement).join(""));
-    expect(fs.readFileSync(file, "utf8").split("\n")[1]).to.equal('{"line":3,"from":"01","to":"07","cross":true,"records":[["community-1",1],["community-2",0]]}');
+    expect(fs.readFileSync(file, "utf8").split("\n")[1]).to.equal(
+      '{"line":3,"from":"01","to":"07","cross":true,"records":[["community-1",1],["community-2",0]]}',
+    );
     const read: Placement[] = [];
     for await (const p of readPlacements(file)) read.push(p);
     expect(read).to.deep.equal(placements);
@@ -41,7 +60,9 @@ describe("records/placements", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(RecordsError).with.property("message", `${file}:2: must be {line, from, to, cross, records: [[chain, id], …]}`);
+    expect(error)
+      .to.be.instanceOf(RecordsError)
+      .with.property("message", `${file}:2: must be {line, from, to, cross, records: [[chain, id], …]}`);
     const missing = path.join(dir, "none.ndjson");
     error = undefined;
     try {
@@ -49,6 +70,8 @@ describe("records/placements", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(RecordsError).with.property("message", `${missing}: does not exist (run records:send first)`);
+    expect(error)
+      .to.be.instanceOf(RecordsError)
+      .with.property("message", `${missing}: does not exist (run records:send first)`);
   });
 });

@@ -51,7 +51,10 @@ describe("records/rate", () => {
     const limiter = new RateLimiter(undefined, clock);
     for (let i = 0; i < 1_000; i++) await limiter.take();
     expect(clock.slept).to.deep.equal([]);
-    expect(() => new RateLimiter(0)).to.throw(RecordsOptionError, "--rate: must be a positive number of records per second, got 0");
+    expect(() => new RateLimiter(0)).to.throw(
+      RecordsOptionError,
+      "--rate: must be a positive number of records per second, got 0",
+    );
     expect(() => new RateLimiter(Number.NaN)).to.throw(RecordsOptionError, "got NaN");
   });
 });

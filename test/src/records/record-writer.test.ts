@@ -1,4 +1,11 @@
-import { BatchStore, MerkleTree, RecordFormatError, RecordWriter, RecordWriterError, recordLeaf } from "../../../src/records";
+import {
+  BatchStore,
+  MerkleTree,
+  RecordFormatError,
+  RecordWriter,
+  RecordWriterError,
+  recordLeaf,
+} from "../../../src/records";
 import { chainProvider } from "../../../src/chains";
 import path from "node:path";
 import { expect } from "chai";
@@ -32,8 +39,17 @@ describe("anchor/record-writer", () => {
 
     const flushed = (await rw.flush())!;
     const root = MerkleTree.fromLeaves(appended.map(recordLeaf)).rootHex;
-    expect(flushed).to.include({ batchId: 0, firstSequence: 0, count: 5, root, location: store.locationOf(0), file: store.pathOf(0) });
-    await expect(flushed.tx).to.emit(log, "BatchAppended").withArgs(0n, root, 0n, 5n, store.locationOf(0), writer.address);
+    expect(flushed).to.include({
+      batchId: 0,
+      firstSequence: 0,
+      count: 5,
+      root,
+      location: store.locationOf(0),
+      file: store.pathOf(0),
+    });
+    await expect(flushed.tx)
+      .to.emit(log, "BatchAppended")
+      .withArgs(0n, root, 0n, 5n, store.locationOf(0), writer.address);
     expect(rw.pending).to.equal(0);
     expect((await store.read(0)).records).to.deep.equal(appended);
     expect((await log.batch(0)).root).to.equal(root);
@@ -44,7 +60,11 @@ describe("anchor/record-writer", () => {
     const { log, address, store, writer } = await setup();
     const rw = await RecordWriter.open(writer, address, store, { batchSize: 1000 });
     const batches = await rw.write(communications(2500));
-    expect(batches.map((b) => [b.batchId, b.firstSequence, b.count])).to.deep.equal([[0, 0, 1000], [1, 1000, 1000], [2, 2000, 500]]);
+    expect(batches.map((b) => [b.batchId, b.firstSequence, b.count])).to.deep.equal([
+      [0, 0, 1000],
+      [1, 1000, 1000],
+      [2, 2000, 500],
+    ]);
     await Promise.all(batches.map((b) => b.tx.wait()));
     expect(await log.nextSequence()).to.equal(2500n);
     expect(await store.list()).to.deep.equal([0, 1, 2]);
@@ -78,17 +98,28 @@ describe("anchor/record-writer", () => {
     const { address, store, stranger } = await setup();
     const rw = await RecordWriter.open(stranger, address, store);
     communications(3).forEach((c) => rw.append(c));
-    await expectReject(rw.flush(), RecordWriterError, /batch 0 \(records 0\.\.2\) could not be appended to RecordLog 0x[0-9a-fA-F]{40}: .*AccessControlUnauthorizedAccount/);
+    await expectReject(
+      rw.flush(),
+      RecordWriterError,
+      /batch 0 \(records 0\.\.2\) could not be appended to RecordLog 0x[0-9a-fA-F]{40}: .*AccessControlUnauthorizedAccount/,
+    );
     expect(() => rw.append(communications(1)[0])).to.throw(RecordWriterError, /open a new RecordWriter/);
   });
 
   it("rejects a bad communication without consuming a sequence number, and a bad batch size", async () => {
     const { address, store, writer } = await setup();
     const rw = await RecordWriter.open(writer, address, store);
-    expect(() => rw.append({ timestamp: -5, from: "01", to: "02", bytes: 0 })).to.throw(RecordFormatError, /communication 0: field "timestamp"/);
+    expect(() => rw.append({ timestamp: -5, from: "01", to: "02", bytes: 0 })).to.throw(
+      RecordFormatError,
+      /communication 0: field "timestamp"/,
+    );
     expect(rw.nextSequence).to.equal(0);
     expect(rw.pending).to.equal(0);
-    await expectReject(RecordWriter.open(writer, address, store, { batchSize: 0 }), RecordFormatError, /batchSize must be an integer/);
+    await expectReject(
+      RecordWriter.open(writer, address, store, { batchSize: 0 }),
+      RecordFormatError,
+      /batchSize must be an integer/,
+    );
   });
 
   describe("batchRoot and pipeline", () => {
@@ -115,14 +146,18 @@ describe("anchor/record-writer", () => {
       const flushed = (await rw.flush())!;
       await flushed.tx.wait();
       expect(asked).to.deep.equal([[0, 1, 2]]);
-      expect((await log.batch(0)).root).to.equal(MerkleTree.fromLeaves(appended.map(recordLeaf)).rootHex).and.to.equal(flushed.root);
+      expect((await log.batch(0)).root)
+        .to.equal(MerkleTree.fromLeaves(appended.map(recordLeaf)).rootHex)
+        .and.to.equal(flushed.root);
     });
 
     it("keeps several batches in flight: sent in flush order with the nonces it manages, each its own transaction", async () => {
       const { log, address, store, wallet } = await localWriter();
       const rw = await RecordWriter.open(wallet, address, store, { batchSize: 10, pipeline: 4, gasLimit: 500_000n });
       const batches = await rw.write(communications(95));
-      expect(batches.map((b) => [b.batchId, b.firstSequence, b.count])).to.deep.equal(Array.from({ length: 10 }, (_, i) => [i, 10 * i, i === 9 ? 5 : 10]));
+      expect(batches.map((b) => [b.batchId, b.firstSequence, b.count])).to.deep.equal(
+        Array.from({ length: 10 }, (_, i) => [i, 10 * i, i === 9 ? 5 : 10]),
+      );
       const receipts = await Promise.all(batches.map((b) => b.tx.wait()));
       expect(batches.map((b) => b.tx.nonce)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(receipts.every((r) => r!.status === 1)).to.equal(true);
@@ -152,14 +187,20 @@ describe("anchor/record-writer", () => {
         const key = normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts)[1].privateKey;
         const wallet = new ethers.Wallet(key, provider);
         const log = await deployRecordLog(await chain.signer(0), [wallet.address]);
-        const rw = await RecordWriter.open(wallet, await log.getAddress(), new BatchStore(path.join(dir, "http")), { batchSize: 5, pipeline: 8, gasLimit: 500_000n });
+        const rw = await RecordWriter.open(wallet, await log.getAddress(), new BatchStore(path.join(dir, "http")), {
+          batchSize: 5,
+          pipeline: 8,
+          gasLimit: 500_000n,
+        });
         const batches = await rw.write(communications(60));
         const receipts = await Promise.all(batches.map((b) => b.tx.wait()));
         expect(Math.max(...grouped)).to.be.greaterThan(1);
         // a plain Hardhat node runs a batch's calls concurrently: later nonces it took first were refused and sent again
         expect(grouped.reduce((a, b) => a + b, 0)).to.be.at.least(12);
         expect(batches.map((b) => b.tx.nonce)).to.deep.equal([...Array(12).keys()]);
-        expect(receipts.map((r) => r!.blockNumber)).to.satisfy((blocks: number[]) => blocks.every((b, i) => i === 0 || b > blocks[i - 1]));
+        expect(receipts.map((r) => r!.blockNumber)).to.satisfy((blocks: number[]) =>
+          blocks.every((b, i) => i === 0 || b > blocks[i - 1]),
+        );
         expect(await log.nextSequence()).to.equal(60n);
       } finally {
         provider.destroy();
@@ -179,13 +220,24 @@ describe("anchor/record-writer", () => {
       });
       const outcomes = await Promise.allSettled(flushes);
       const reasons = outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error).message : "sent"));
-      for (const reason of reasons) expect(reason).to.match(/^batch 0 \(records 0\.\.1\) could not be appended to RecordLog 0x[0-9a-fA-F]{40}: .*AccessControlUnauthorizedAccount/);
+      for (const reason of reasons)
+        expect(reason).to.match(
+          /^batch 0 \(records 0\.\.1\) could not be appended to RecordLog 0x[0-9a-fA-F]{40}: .*AccessControlUnauthorizedAccount/,
+        );
     });
 
     it("needs a gas limit and a positive pipeline", async () => {
       const { address, store, writer } = await setup();
-      await expectReject(RecordWriter.open(writer, address, store, { pipeline: 2 }), RecordFormatError, /^pipeline 2 needs a gasLimit: a batch's gas cannot be estimated before the batch before it is mined$/);
-      await expectReject(RecordWriter.open(writer, address, store, { pipeline: 0, gasLimit: 1n }), RecordFormatError, /^pipeline must be a positive integer, got 0$/);
+      await expectReject(
+        RecordWriter.open(writer, address, store, { pipeline: 2 }),
+        RecordFormatError,
+        /^pipeline 2 needs a gasLimit: a batch's gas cannot be estimated before the batch before it is mined$/,
+      );
+      await expectReject(
+        RecordWriter.open(writer, address, store, { pipeline: 0, gasLimit: 1n }),
+        RecordFormatError,
+        /^pipeline must be a positive integer, got 0$/,
+      );
     });
   });
 });

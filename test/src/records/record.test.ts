@@ -2,7 +2,16 @@ import { expect } from "chai";
 import { AbiCoder, hexlify, keccak256 } from "ethers";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { RECORD_LEAF_TYPES, RecordFormatError, encodeRecord, recordLeaf, recordLeafValues, toHex, validateRecord, type ChainRecord } from "../../../src/records";
+import {
+  RECORD_LEAF_TYPES,
+  RecordFormatError,
+  encodeRecord,
+  recordLeaf,
+  recordLeafValues,
+  toHex,
+  validateRecord,
+  type ChainRecord,
+} from "../../../src/records";
 
 const record: ChainRecord = { sequence: 7, timestamp: 1_700_000_123_456, from: "03", to: "17", bytes: 512 };
 
@@ -20,7 +29,9 @@ describe("anchor/records", () => {
     expect(hexlify(encodeRecord(record))).to.equal(expected);
     fc.assert(
       fc.property(arbitraryRecord, (r) => {
-        expect(hexlify(encodeRecord(r))).to.equal(AbiCoder.defaultAbiCoder().encode([...RECORD_LEAF_TYPES], recordLeafValues(r)));
+        expect(hexlify(encodeRecord(r))).to.equal(
+          AbiCoder.defaultAbiCoder().encode([...RECORD_LEAF_TYPES], recordLeafValues(r)),
+        );
       }),
       { numRuns: 300 },
     );
@@ -40,9 +51,15 @@ describe("anchor/records", () => {
 
   it("gives every field a different leaf", () => {
     const leaves = new Set(
-      [record, { ...record, sequence: 8 }, { ...record, timestamp: record.timestamp + 1 }, { ...record, from: "04" }, { ...record, to: "18" }, { ...record, bytes: 513 }, { ...record, from: "17", to: "03" }].map(
-        (r) => toHex(recordLeaf(r)),
-      ),
+      [
+        record,
+        { ...record, sequence: 8 },
+        { ...record, timestamp: record.timestamp + 1 },
+        { ...record, from: "04" },
+        { ...record, to: "18" },
+        { ...record, bytes: 513 },
+        { ...record, from: "17", to: "03" },
+      ].map((r) => toHex(recordLeaf(r))),
     );
     expect(leaves.size).to.equal(7);
   });

@@ -27,11 +27,16 @@ describe("records/root-pool: batch roots in worker threads", function () {
     } catch (e) {
       error = e;
     }
-    expect(error).to.be.instanceOf(RecordsError).with.property("message", "a worker could not hash a batch: a Merkle tree needs at least one leaf, got none");
+    expect(error)
+      .to.be.instanceOf(RecordsError)
+      .with.property("message", "a worker could not hash a batch: a Merkle tree needs at least one leaf, got none");
   });
 
   it("needs a worker, and refuses work once closed", async () => {
-    expect(() => BatchRootPool.start(0)).to.throw(RecordsOptionError, "--workers: a root pool needs at least one worker, got 0");
+    expect(() => BatchRootPool.start(0)).to.throw(
+      RecordsOptionError,
+      "--workers: a root pool needs at least one worker, got 0",
+    );
     const closed = BatchRootPool.start(1);
     await closed.close();
     let error: unknown;

@@ -49,7 +49,10 @@ describe("records/router", () => {
       ["7", "8", 1],
     ];
     const cost = pairs.reduce((sum, [a, b, count]) => sum + router.route(a, b)!.cost * count, 0);
-    const cross = pairs.reduce((sum, [a, b, count]) => sum + (router.route(a, b)!.cross ? router.route(a, b)!.cost * count : 0), 0);
+    const cross = pairs.reduce(
+      (sum, [a, b, count]) => sum + (router.route(a, b)!.cross ? router.route(a, b)!.cost * count : 0),
+      0,
+    );
     const model = evaluateStorage(pairTableFromCounts(devices, pairs), communities);
     expect({ cost, cross }).to.deep.equal({ cost: model.count, cross: model.cross });
     expect(cost).to.equal(30 + 12 + 20 + 12 + 21 + 5 + 6 + 2);
@@ -62,12 +65,18 @@ describe("records/router", () => {
   });
 
   it("takes the devices and members of a topology", () => {
-    const fromTopology = RecordRouter.fromTopology({ devices, communities: communities.map((members) => ({ members })) });
+    const fromTopology = RecordRouter.fromTopology({
+      devices,
+      communities: communities.map((members) => ({ members })),
+    });
     expect(fromTopology.route("2", "6")).to.deep.equal(router.route("2", "6"));
     expect(fromTopology.chainSize(1)).to.equal(4);
   });
 
   it("refuses a community without members", () => {
-    expect(() => new RecordRouter(devices, [["1", "2"], []])).to.throw(RecordsError, "community chain 2 has no members: no record can be placed on it");
+    expect(() => new RecordRouter(devices, [["1", "2"], []])).to.throw(
+      RecordsError,
+      "community chain 2 has no members: no record can be placed on it",
+    );
   });
 });

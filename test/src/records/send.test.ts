@@ -63,12 +63,21 @@ interface LogRow {
 function logRows(count: number, offset = 0): LogRow[] {
   return Array.from({ length: count }, (_, i) => {
     const [from, to] = PAIRS[(i + offset) % PAIRS.length];
-    return { line: i + 2, timestamp: 1_704_067_200_000 + 1_000 * (i + offset), from, to, bytes: 64 + ((i + offset) % 200) };
+    return {
+      line: i + 2,
+      timestamp: 1_704_067_200_000 + 1_000 * (i + offset),
+      from,
+      to,
+      bytes: 64 + ((i + offset) % 200),
+    };
   });
 }
 
 function writeLog(file: string, rows: readonly LogRow[]): string {
-  fs.writeFileSync(file, `timestamp,from,to,bytes\n${rows.map((r) => `${r.timestamp},${r.from},${r.to},${r.bytes}`).join("\n")}\n`);
+  fs.writeFileSync(
+    file,
+    `timestamp,from,to,bytes\n${rows.map((r) => `${r.timestamp},${r.from},${r.to},${r.bytes}`).join("\n")}\n`,
+  );
   return file;
 }
 
@@ -77,7 +86,8 @@ function writeLog(file: string, rows: readonly LogRow[]): string {
  * community holding both devices, else the smallest community of each (a device in none: none).
  */
 function expectedChains(from: string, to: string): { chains: number[]; cross: boolean } {
-  const smallest = (candidates: number[]) => candidates.sort((a, b) => COMMUNITIES[a].length - COMMUNITIES[b].length || a - b)[0];
+  const smallest = (candidates: number[]) =>
+    candidates.sort((a, b) => COMMUNITIES[a].length - COMMUNITIES[b].length || a - b)[0];
   const holding = (device: string) => COMMUNITIES.map((_, c) => c).filter((c) => COMMUNITIES[c].includes(device));
   const shared = holding(from).filter((c) => COMMUNITIES[c].includes(to));
   if (shared.length > 0) return { chains: [smallest(shared)], cross: false };
@@ -106,19 +116,34 @@ describe("records/send: writeLogRecords on in-process chains", function () {
   let logFile: string;
 
   async function chains(prefix: string, firstChainId: number): Promise<TestCommunity[]> {
-    return Promise.all(COMMUNITIES.map((_, i) => community(`community-${i + 1}`, firstChainId + i, path.join(dir, prefix))));
+    return Promise.all(
+      COMMUNITIES.map((_, i) => community(`community-${i + 1}`, firstChainId + i, path.join(dir, prefix))),
+    );
   }
 
   /** The fixtures' writer (account 1) as a Wallet: batches in flight are signed locally. */
   const writerKey = normalizeHardhatNetworkAccountsConfig(hre.config.networks.hardhat.accounts)[1].privateKey;
 
   function targets(list: readonly TestCommunity[]): RecordChain[] {
-    return list.map((c) => ({ name: c.name, writer: new Wallet(writerKey, c.chain.provider), recordLog: c.recordLog, store: c.store }));
+    return list.map((c) => ({
+      name: c.name,
+      writer: new Wallet(writerKey, c.chain.provider),
+      recordLog: c.recordLog,
+      store: c.store,
+    }));
   }
 
   function run(list: readonly TestCommunity[], overrides: Partial<WriteLogRecordsOptions> = {}): Promise<SendSummary> {
     // no partial batch sent for its age: batches are then exactly batchSize, however slow the machine
-    return writeLogRecords({ log: logFile, router, chains: targets(list), placementsFile: path.join(dir, "placements.ndjson"), batchSize: 64, maxBatchAgeMs: Infinity, ...overrides });
+    return writeLogRecords({
+      log: logFile,
+      router,
+      chains: targets(list),
+      placementsFile: path.join(dir, "placements.ndjson"),
+      batchSize: 64,
+      maxBatchAgeMs: Infinity,
+      ...overrides,
+    });
   }
 
   before(() => {
@@ -135,7 +160,10 @@ describe("records/send: writeLogRecords on in-process chains", function () {
 
     before(async () => {
       full = await chains("full", 32_001);
-      summary = await run(full, { placementsFile: path.join(dir, "full.ndjson"), onBatchConfirmed: (batch) => confirmed.push(batch) });
+      summary = await run(full, {
+        placementsFile: path.join(dir, "full.ndjson"),
+        onBatchConfirmed: (batch) => confirmed.push(batch),
+      });
       placements = await placementsOf(path.join(dir, "full.ndjson"));
     });
 
@@ -152,7 +180,15 @@ describe("records/send: writeLogRecords on in-process chains", function () {
       for (const [c, chain] of full.entries()) {
         expect(Number(await chain.log.nextSequence())).to.equal(expected[c].length);
         const stored = await storedRecords(chain);
-        expect(stored).to.deep.equal(expected[c].map((row, sequence) => ({ sequence, timestamp: row.timestamp, from: row.from, to: row.to, bytes: row.bytes })));
+        expect(stored).to.deep.equal(
+          expected[c].map((row, sequence) => ({
+            sequence,
+            timestamp: row.timestamp,
+            from: row.from,
+            to: row.to,
+            bytes: row.bytes,
+          })),
+        );
       }
     });
 
@@ -161,7 +197,10 @@ describe("records/send: writeLogRecords on in-process chains", function () {
       const cycles = Math.floor(RECORDS / PAIRS.length); // 54 cycles and 6 records: pairs 0..5, all intra
       const pairCounts = PAIRS.map((_, p) => cycles + (p < RECORDS % PAIRS.length ? 1 : 0));
       const model = evaluateStorage(
-        pairTableFromCounts(DEVICES, PAIRS.map(([a, b], p) => [a, b, pairCounts[p]] as const)),
+        pairTableFromCounts(
+          DEVICES,
+          PAIRS.map(([a, b], p) => [a, b, pairCounts[p]] as const),
+        ),
         COMMUNITIES,
       );
       expect(summary).to.deep.include({
@@ -179,7 +218,9 @@ describe("records/send: writeLogRecords on in-process chains", function () {
         rate: null,
       });
       expect(summary.written).to.equal(summary.copies);
-      const perChain = [0, 1, 2].map((c) => placements.filter((p) => p.records.some(([chain]) => chain === `community-${c + 1}`)).length);
+      const perChain = [0, 1, 2].map(
+        (c) => placements.filter((p) => p.records.some(([chain]) => chain === `community-${c + 1}`)).length,
+      );
       expect(summary.chains.map((c) => [c.name, c.records, c.total, c.transactions])).to.deep.equal(
         perChain.map((count, c) => [`community-${c + 1}`, count, count, Math.ceil(count / 64)]),
       );
@@ -205,18 +246,38 @@ describe("records/send: writeLogRecords on in-process chains", function () {
 
     it("writes nothing the second time: every record is already on its chain", async () => {
       const again = await run(full, { placementsFile: path.join(dir, "again.ndjson") });
-      expect(again).to.deep.include({ written: 0, alreadyOnChain: summary.copies, copies: summary.copies, storageCount: summary.storageCount });
-      expect(again.chains.map((c) => [c.resumedFrom, c.records, c.total, c.transactions])).to.deep.equal(summary.chains.map((c) => [c.total, 0, c.total, 0]));
-      expect(fs.readFileSync(path.join(dir, "again.ndjson"), "utf8")).to.equal(fs.readFileSync(path.join(dir, "full.ndjson"), "utf8"));
+      expect(again).to.deep.include({
+        written: 0,
+        alreadyOnChain: summary.copies,
+        copies: summary.copies,
+        storageCount: summary.storageCount,
+      });
+      expect(again.chains.map((c) => [c.resumedFrom, c.records, c.total, c.transactions])).to.deep.equal(
+        summary.chains.map((c) => [c.total, 0, c.total, 0]),
+      );
+      expect(fs.readFileSync(path.join(dir, "again.ndjson"), "utf8")).to.equal(
+        fs.readFileSync(path.join(dir, "full.ndjson"), "utf8"),
+      );
     });
 
     it("stops at the first record naming an unknown device, before writing anything", async () => {
-      const bad = writeLog(path.join(dir, "unknown.csv"), [...rows, { line: 0, timestamp: 1_704_067_900_000, from: "02", to: "99", bytes: 1 }]);
-      const error = await expectReject(run(full, { log: bad }), UnknownLogDeviceError, new RegExp(`^${bad}:${RECORDS + 2}: to device "99" is not a device of the partition`));
+      const bad = writeLog(path.join(dir, "unknown.csv"), [
+        ...rows,
+        { line: 0, timestamp: 1_704_067_900_000, from: "02", to: "99", bytes: 1 },
+      ]);
+      const error = await expectReject(
+        run(full, { log: bad }),
+        UnknownLogDeviceError,
+        new RegExp(`^${bad}:${RECORDS + 2}: to device "99" is not a device of the partition`),
+      );
       expect(error).to.deep.include({ line: RECORDS + 2, field: "to", device: "99" });
       expect(Number(await full[0].log.nextSequence())).to.equal(summary.chains[0].total);
 
-      const skipped = await run(full, { log: bad, skipUnknown: true, placementsFile: path.join(dir, "skipped.ndjson") });
+      const skipped = await run(full, {
+        log: bad,
+        skipUnknown: true,
+        placementsFile: path.join(dir, "skipped.ndjson"),
+      });
       expect(skipped).to.deep.include({ records: RECORDS, skippedUnknown: 1, written: 0 });
     });
 
@@ -228,14 +289,22 @@ describe("records/send: writeLogRecords on in-process chains", function () {
       const held = summary.chains[0].total;
       const [last, theirs] = [onChain1(rows)[held - 1], onChain1(otherRows)[held - 1]];
       const text = (r: LogRow) => `${r.from} -> ${r.to} at ${r.timestamp} (${r.bytes} bytes)`;
-      const error = await expectReject(run(full, { log: other }), ResumeMismatchError, /^chain community-1: cannot resume: /);
+      const error = await expectReject(
+        run(full, { log: other }),
+        ResumeMismatchError,
+        /^chain community-1: cannot resume: /,
+      );
       expect(error.message).to.equal(
         `chain community-1: cannot resume: its RecordLog ${full[0].recordLog} already holds ${held} records; record ${held - 1} there is ${text(last)} ` +
           `but ${other}:${theirs.line} (the log's record ${held - 1} for this chain) is ${text(theirs)}: the chain holds another log's records ` +
           "(use another --dir, or the log and partition the chains were filled from)",
       );
       const short = writeLog(path.join(dir, "short.csv"), rows.slice(0, 100));
-      await expectReject(run(full, { log: short }), ResumeMismatchError, /already holds \d+ records but .*short\.csv places only \d+ on it/);
+      await expectReject(
+        run(full, { log: short }),
+        ResumeMismatchError,
+        /already holds \d+ records but .*short\.csv places only \d+ on it/,
+      );
     });
   });
 
@@ -244,12 +313,18 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     const stop = new AbortController();
     const file = path.join(dir, "resumed.ndjson");
     await expectReject(
-      run(list, { placementsFile: file, onProgress: (p) => (p.records >= 256 ? stop.abort() : undefined), signal: stop.signal }),
+      run(list, {
+        placementsFile: file,
+        onProgress: (p) => (p.records >= 256 ? stop.abort() : undefined),
+        signal: stop.signal,
+      }),
       RecordsInterruptedError,
       /^interrupted after 256 log records \(all of them written and confirmed\); run records:send again to resume$/,
     );
     expect(fs.existsSync(file)).to.equal(false);
-    const firstPart = COMMUNITIES.map((_, c) => rows.slice(0, 256).filter((r) => expectedChains(r.from, r.to).chains.includes(c)).length);
+    const firstPart = COMMUNITIES.map(
+      (_, c) => rows.slice(0, 256).filter((r) => expectedChains(r.from, r.to).chains.includes(c)).length,
+    );
     expect(await Promise.all(list.map(async (c) => Number(await c.log.nextSequence())))).to.deep.equal(firstPart);
 
     // the rest in larger batches, hashed in a worker thread: the numbering does not depend on either
@@ -260,7 +335,8 @@ describe("records/send: writeLogRecords on in-process chains", function () {
 
     const reference = await chains("reference", 32_021);
     await run(reference, { placementsFile: path.join(dir, "reference.ndjson") });
-    for (const [c, chain] of list.entries()) expect(await storedRecords(chain)).to.deep.equal(await storedRecords(reference[c]));
+    for (const [c, chain] of list.entries())
+      expect(await storedRecords(chain)).to.deep.equal(await storedRecords(reference[c]));
     expect(fs.readFileSync(file, "utf8")).to.equal(fs.readFileSync(path.join(dir, "reference.ndjson"), "utf8"));
   });
 
@@ -276,7 +352,13 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     };
     const list = await chains("paced", 32_031);
     const short = writeLog(path.join(dir, "paced.csv"), rows.slice(0, 40));
-    const summary = await run(list, { log: short, rate: 200, clock, maxBatchAgeMs: Infinity, placementsFile: path.join(dir, "paced.ndjson") });
+    const summary = await run(list, {
+      log: short,
+      rate: 200,
+      clock,
+      maxBatchAgeMs: Infinity,
+      placementsFile: path.join(dir, "paced.ndjson"),
+    });
     // 40 records at 200/s: the last is due 39 × 5 ms after the first
     expect(slept.reduce((a, b) => a + b, 0)).to.equal(195);
     expect(summary).to.deep.include({ rate: 200, records: 40 });
@@ -288,7 +370,13 @@ describe("records/send: writeLogRecords on in-process chains", function () {
     const list = await chains("aged", 32_051);
     const short = writeLog(path.join(dir, "aged.csv"), rows.slice(0, 22));
     // 2 records per second: each record is 500 ms after the one before it
-    const summary = await run(list, { log: short, rate: 2, clock, maxBatchAgeMs: 1_000, placementsFile: path.join(dir, "aged.ndjson") });
+    const summary = await run(list, {
+      log: short,
+      rate: 2,
+      clock,
+      maxBatchAgeMs: 1_000,
+      placementsFile: path.join(dir, "aged.ndjson"),
+    });
     for (const [c, chain] of list.entries()) {
       const sizes: number[] = [];
       for (const id of await chain.store.list()) sizes.push((await chain.store.read(id)).records.length);
@@ -310,7 +398,9 @@ describe("records/send: writeLogRecords on in-process chains", function () {
       await expectReject(
         writeLogRecords({ log: logFile, router, chains: chainsGiven, placementsFile: path.join(dir, "down.ndjson") }),
         ChainUnreachableError,
-        new RegExp(`^chain community-2 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\); start it \\(npx hardhat chains:up\\) and run records:send again`),
+        new RegExp(
+          `^chain community-2 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\); start it \\(npx hardhat chains:up\\) and run records:send again`,
+        ),
       );
     } finally {
       provider.destroy();
@@ -347,6 +437,10 @@ describe("records/send: sendRecords over a chains directory", () => {
 
   it("names a community chain that is down before writing anything", async () => {
     const rpc = await topologyWith({ RecordLog: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
-    await expectReject(sendRecords({ dir, log: path.join(dir, "traffic.csv") }), ChainUnreachableError, new RegExp(`^chain community-1 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\)`));
+    await expectReject(
+      sendRecords({ dir, log: path.join(dir, "traffic.csv") }),
+      ChainUnreachableError,
+      new RegExp(`^chain community-1 \\(${rpc}\\) is down: unreachable \\(ECONNREFUSED\\)`),
+    );
   });
 });

@@ -14,7 +14,14 @@ import { renderReport } from "../../../src/report/partition/report";
 // and 9 are uncovered.
 function sampleDocument(): PartitionDocument {
   const ids = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
-  const strategy = (name: string, groups: string[][], count: number, cross: number, chains: number, interChainNodes = 0) => ({
+  const strategy = (
+    name: string,
+    groups: string[][],
+    count: number,
+    cross: number,
+    chains: number,
+    interChainNodes = 0,
+  ) => ({
     name,
     groups,
     count,
@@ -38,11 +45,36 @@ function sampleDocument(): PartitionDocument {
       ],
     },
     byK: [
-      { k: 3, communities: [["1", "2", "3", "4"], ["4", "5", "6", "7"]], uncovered: ["8", "9"], overlapping: ["4"] },
-      { k: 4, communities: [["1", "2", "3", "4"], ["4", "5", "6", "7"]], uncovered: ["8", "9"], overlapping: ["4"] },
+      {
+        k: 3,
+        communities: [
+          ["1", "2", "3", "4"],
+          ["4", "5", "6", "7"],
+        ],
+        uncovered: ["8", "9"],
+        overlapping: ["4"],
+      },
+      {
+        k: 4,
+        communities: [
+          ["1", "2", "3", "4"],
+          ["4", "5", "6", "7"],
+        ],
+        uncovered: ["8", "9"],
+        overlapping: ["4"],
+      },
       { k: 5, communities: [], uncovered: ids, overlapping: [] },
     ],
-    chosen: { k: 4, communities: [["1", "2", "3", "4"], ["4", "5", "6", "7"]], interChainNodes: ["4"], uncovered: ["8", "9"], forced: false },
+    chosen: {
+      k: 4,
+      communities: [
+        ["1", "2", "3", "4"],
+        ["4", "5", "6", "7"],
+      ],
+      interChainNodes: ["4"],
+      uncovered: ["8", "9"],
+      forced: false,
+    },
     strategies: [
       strategy("ungrouped", [ids], 900, 0, 1),
       strategy("random-3-1", [], 500, 400, 3),
@@ -51,14 +83,23 @@ function sampleDocument(): PartitionDocument {
       strategy("community", [], 240, 20, 4, 1),
       strategy("optimized", [], 230, 25, 2, 1),
     ],
-    optimization: { start: "community", startCount: 240, repairedCount: 260, minChainSize: 4, rounds: 2, moves: { repaired: 2, moved: 1 } },
+    optimization: {
+      start: "community",
+      startCount: 240,
+      repairedCount: 260,
+      minChainSize: 4,
+      rounds: 2,
+      moves: { repaired: 2, moved: 1 },
+    },
   };
 }
 
 describe("report", () => {
   describe("markdown", () => {
     it("aligns columns and escapes pipes", () => {
-      expect(markdownTable(["a", "b"], [["x|y", "2"]], ["left", "right"])).to.equal("| a | b |\n| --- | ---: |\n| x\\|y | 2 |");
+      expect(markdownTable(["a", "b"], [["x|y", "2"]], ["left", "right"])).to.equal(
+        "| a | b |\n| --- | ---: |\n| x\\|y | 2 |",
+      );
       expect(formatInteger(2141348)).to.equal("2,141,348");
     });
   });
@@ -68,7 +109,9 @@ describe("report", () => {
 
     it("puts the paper's Table I figures beside ours", () => {
       expect(report).to.include("| ungrouped | 1 | 0 | 900 | 0 | 1.000 | 0.0% | Ungrouped | Null | 2,141,348 | 0 |");
-      expect(report).to.include("| community | 4 | 1 | 240 | 20 | 0.267 | 8.3% | By community structure (5 groups) | 2 | 509,960 | 84,444 |");
+      expect(report).to.include(
+        "| community | 4 | 1 | 240 | 20 | 0.267 | 8.3% | By community structure (5 groups) | 2 | 509,960 | 84,444 |",
+      );
       expect(report).to.include("| louvain | 2 | 0 | 250 | 30 | 0.278 | 12.0% | — (not in the paper) |  |  |  |");
     });
 
@@ -77,8 +120,12 @@ describe("report", () => {
       expect(report).to.include(
         "| Random dividing chain | 0.33 | random (mean) | 0.444 | Fast / Concurrent | Fast, but 56.7% of storage is cross-chain look-ups | Concurrent (3 chains) |",
       );
-      expect(report).to.include("| Non-dividing chain | 1 | ungrouped | 1.000 | Slow / Sequential processing | Slow (every device stores every record) | Sequential processing |");
-      expect(report).to.include("| Dividing on community structure | 0.23 | community | 0.267 | Fast / Good concurrent | Fast (8.3% of storage cross-chain) | Good concurrent (4 chains) |");
+      expect(report).to.include(
+        "| Non-dividing chain | 1 | ungrouped | 1.000 | Slow / Sequential processing | Slow (every device stores every record) | Sequential processing |",
+      );
+      expect(report).to.include(
+        "| Dividing on community structure | 0.23 | community | 0.267 | Fast / Good concurrent | Fast (8.3% of storage cross-chain) | Good concurrent (4 chains) |",
+      );
     });
 
     it("lists byK, the chosen partition, its bridges, the uncovered devices and the threshold", () => {
@@ -118,8 +165,15 @@ describe("report", () => {
 
   describe("charts", () => {
     it("draws edges at or above the threshold solid and below it dashed", () => {
-      const spec = trustGraphSpec(sampleDocument()) as unknown as { layer: { data: { values: { strength?: string; id?: string }[] } }[] };
-      expect(spec.layer[0].data.values.map((e) => e.strength)).to.have.members(["≥ threshold", "≥ threshold", "< threshold", "< threshold"]);
+      const spec = trustGraphSpec(sampleDocument()) as unknown as {
+        layer: { data: { values: { strength?: string; id?: string }[] } }[];
+      };
+      expect(spec.layer[0].data.values.map((e) => e.strength)).to.have.members([
+        "≥ threshold",
+        "≥ threshold",
+        "< threshold",
+        "< threshold",
+      ]);
       expect(spec.layer[1].data.values.map((n) => n.id)).to.deep.equal(sampleDocument().graph.nodes);
     });
 
@@ -133,7 +187,8 @@ describe("report", () => {
     it("renders specs to SVG headless", async () => {
       const svg = await renderSvg(storageSpec(sampleDocument()));
       expect(svg).to.match(/^<svg /);
-      for (const name of ["ungrouped", "community", "optimized"]) expect(svg).to.match(new RegExp(`<text[^>]*>${name}</text>`));
+      for (const name of ["ungrouped", "community", "optimized"])
+        expect(svg).to.match(new RegExp(`<text[^>]*>${name}</text>`));
     });
   });
 
@@ -147,7 +202,12 @@ describe("report", () => {
     it("writes the four files together", async () => {
       const out = path.join(dir, "out");
       const written = await writePartitionOutputs(out, sampleDocument());
-      expect(Object.values(written).map((f) => path.basename(f))).to.deep.equal(["partition.json", "report.md", "trust-graph.svg", "storage.svg"]);
+      expect(Object.values(written).map((f) => path.basename(f))).to.deep.equal([
+        "partition.json",
+        "report.md",
+        "trust-graph.svg",
+        "storage.svg",
+      ]);
       expect(readdirSync(out).sort()).to.deep.equal(["partition.json", "report.md", "storage.svg", "trust-graph.svg"]);
     });
 

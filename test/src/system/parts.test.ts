@@ -21,9 +21,20 @@ import {
 } from "../../../src/system";
 import { renderSvg } from "../../../src/report/kit/vega";
 
-const chain = (name: string, members: string[]) => ({ name, chainId: 1, rpc: "http://127.0.0.1:1", members, contracts: {}, external: false });
+const chain = (name: string, members: string[]) => ({
+  name,
+  chainId: 1,
+  rpc: "http://127.0.0.1:1",
+  members,
+  contracts: {},
+  external: false,
+});
 const TOPOLOGY = {
-  communities: [chain("community-1", ["01", "02", "03", "04"]), chain("community-2", ["04", "05", "06"]), chain("community-3", ["06", "07", "08"])],
+  communities: [
+    chain("community-1", ["01", "02", "03", "04"]),
+    chain("community-2", ["04", "05", "06"]),
+    chain("community-3", ["06", "07", "08"]),
+  ],
 } as unknown as Topology;
 
 describe("system parts", () => {
@@ -49,17 +60,29 @@ describe("system parts", () => {
 
   it("runs each unit on the first chain holding its device; each community gets a provider and a lab, and the next community's lab", () => {
     expect([...unitChains(TOPOLOGY)]).to.deep.equal([
-      ["01", "community-1"], ["02", "community-1"], ["03", "community-1"], ["04", "community-1"],
-      ["05", "community-2"], ["06", "community-2"], ["07", "community-3"], ["08", "community-3"],
+      ["01", "community-1"],
+      ["02", "community-1"],
+      ["03", "community-1"],
+      ["04", "community-1"],
+      ["05", "community-2"],
+      ["06", "community-2"],
+      ["07", "community-3"],
+      ["08", "community-3"],
     ]);
     const plan = planParticipants(TOPOLOGY, DEFAULT_MNEMONIC);
-    expect(plan.map((p) => [p.chain, p.community, p.devices, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id])).to.deep.equal([
+    expect(
+      plan.map((p) => [p.chain, p.community, p.devices, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id]),
+    ).to.deep.equal([
       ["community-1", 1, ["01", "02", "03", "04"], "community-1-provider", "community-1-lab", "community-2-lab"],
       ["community-2", 2, ["05", "06"], "community-2-provider", "community-2-lab", "community-3-lab"],
       ["community-3", 3, ["07", "08"], "community-3-provider", "community-3-lab", "community-1-lab"],
     ]);
     const lab2 = HDNodeWallet.fromPhrase(DEFAULT_MNEMONIC, undefined, "m/44'/60'/2'/0/3");
-    expect(plan[1].thirdParty).to.deep.include({ kind: "thirdParty", address: lab2.address, publicKey: lab2.signingKey.publicKey });
+    expect(plan[1].thirdParty).to.deep.include({
+      kind: "thirdParty",
+      address: lab2.address,
+      publicKey: lab2.signingKey.publicKey,
+    });
     expect(plan[0].crossThirdParty).to.deep.equal(plan[1].thirdParty);
     expect(plan[2].provider.address).to.equal(participantWallet("provider", 3, DEFAULT_MNEMONIC).address);
     const alone = planParticipants({ communities: [TOPOLOGY.communities[0]] }, DEFAULT_MNEMONIC);
@@ -83,42 +106,143 @@ describe("system parts", () => {
     const base = (): RunFacts =>
       ({
         topology: { communities: [{ name: "community-1" }, { name: "community-2" }] },
-        partition: { chosen: { communities: [["01", "02"], ["02", "03"]] }, strategies: [{ name: "community", count: 30 }] },
+        partition: {
+          chosen: {
+            communities: [
+              ["01", "02"],
+              ["02", "03"],
+            ],
+          },
+          strategies: [{ name: "community", count: 30 }],
+        },
         records: { summary: { copies: 20, storageCount: 30, chains: [{ total: 12 }, { total: 8 }] } },
         fleet: { counts: { serviceRequests: 2, partOrders: 1 } },
         verification: {
           records: [valid("community-1", 0), valid("community-2", 7)],
           crossRecords: [{ line: 5, from: "01", to: "03", copies: [valid("community-1", 3), valid("community-2", 2)] }],
-          tampered: { chain: "community-1", recordId: 0, valid: false, reason: "merkle-proof", message: "…", tampering: "bytes" },
+          tampered: {
+            chain: "community-1",
+            recordId: 0,
+            valid: false,
+            reason: "merkle-proof",
+            message: "…",
+            tampering: "bytes",
+          },
           reads: [
-            { chain: "community-1", device: "01", recordId: 0, reader: "community-1-lab", cross: false, expected: "read", outcome: "read", ms: 40 },
-            { chain: "community-1", device: "01", recordId: 0, reader: "community-2-lab", cross: true, expected: "refused", outcome: "refused", status: 403, code: "Forbidden" },
+            {
+              chain: "community-1",
+              device: "01",
+              recordId: 0,
+              reader: "community-1-lab",
+              cross: false,
+              expected: "read",
+              outcome: "read",
+              ms: 40,
+            },
+            {
+              chain: "community-1",
+              device: "01",
+              recordId: 0,
+              reader: "community-2-lab",
+              cross: true,
+              expected: "refused",
+              outcome: "refused",
+              status: 403,
+              code: "Forbidden",
+            },
           ],
         },
-        economics: { equilibria: 45, certified: true, maxDeviationGain: -1e-12, maxStartDisagreement: 1e-12, claims: [{ id: "ne-higher-many", claim: "the equilibrium has the higher sampling rate above six sellers", holds: true, evidence: "" }] },
+        economics: {
+          equilibria: 45,
+          certified: true,
+          maxDeviationGain: -1e-12,
+          maxStartDisagreement: 1e-12,
+          claims: [
+            {
+              id: "ne-higher-many",
+              claim: "the equilibrium has the higher sampling rate above six sellers",
+              holds: true,
+              evidence: "",
+            },
+          ],
+        },
         security: {
-          chains: [{ chain: "main", signing: [{ method: "eth_sign", refused: true, detail: "refused" }], originStatus: 403, preflightStatus: 405, cors: false, clockOffsetS: -1, journalLocked: true }],
-          unprivileged: [{ chain: "community-1", registerRevert: "RegisterKindNeedsRegistrar(0x05, 1)", mintRevert: "AccessControlUnauthorizedAccount(0x05, 0x9f)", supplyBefore: "7", supplyAfter: "7" }],
+          chains: [
+            {
+              chain: "main",
+              signing: [{ method: "eth_sign", refused: true, detail: "refused" }],
+              originStatus: 403,
+              preflightStatus: 405,
+              cors: false,
+              clockOffsetS: -1,
+              journalLocked: true,
+            },
+          ],
+          unprivileged: [
+            {
+              chain: "community-1",
+              registerRevert: "RegisterKindNeedsRegistrar(0x05, 1)",
+              mintRevert: "AccessControlUnauthorizedAccount(0x05, 0x9f)",
+              supplyBefore: "7",
+              supplyAfter: "7",
+            },
+          ],
           gateways: [{ chain: "community-1", sent: 100, limited: 60, statuses: { "429": 60, "400": 40 } }],
         },
         attestations: [
-          { chain: "community-1", device: "01", epr: "0x01", recordId: 0, verifier: "community-1-lab", verifierAddress: "0x02", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
-          { chain: "community-2", device: "03", epr: "0x03", recordId: 1, verifier: "community-2-lab", verifierAddress: "0x04", outcome: "attested", checkedPlaintext: true, uploadReward: "10", verificationReward: "2" },
+          {
+            chain: "community-1",
+            device: "01",
+            epr: "0x01",
+            recordId: 0,
+            verifier: "community-1-lab",
+            verifierAddress: "0x02",
+            outcome: "attested",
+            checkedPlaintext: true,
+            uploadReward: "10",
+            verificationReward: "2",
+          },
+          {
+            chain: "community-2",
+            device: "03",
+            epr: "0x03",
+            recordId: 1,
+            verifier: "community-2-lab",
+            verifierAddress: "0x04",
+            outcome: "attested",
+            checkedPlaintext: true,
+            uploadReward: "10",
+            verificationReward: "2",
+          },
         ],
       }) as unknown as RunFacts;
-    const failed = (facts: RunFacts) => runChecks(facts).filter((c) => !c.passed).map((c) => c.name);
+    const failed = (facts: RunFacts) =>
+      runChecks(facts)
+        .filter((c) => !c.passed)
+        .map((c) => c.name);
 
     it("all pass on a consistent run", () => {
       // Ten checks of the run's results, then five of its security probes.
       expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(15).fill(true));
-      expect(runChecks(base()).filter((c) => !c.required).map((c) => c.name)).to.deep.equal(["service requests and part orders happened", "the digital-twin paper's sampling-rate claims hold"]);
+      expect(
+        runChecks(base())
+          .filter((c) => !c.required)
+          .map((c) => c.name),
+      ).to.deep.equal([
+        "service requests and part orders happened",
+        "the digital-twin paper's sampling-rate claims hold",
+      ]);
     });
 
     it("fail on what went wrong, naming it", () => {
       const f = base() as unknown as {
         records: { summary: { copies: number } };
         fleet: { counts: { serviceRequests: number } };
-        verification: RunFacts["verification"] & { tampered: { valid: boolean }; records: { valid: boolean; reason?: string }[]; reads: { outcome: string; status?: number }[] };
+        verification: RunFacts["verification"] & {
+          tampered: { valid: boolean };
+          records: { valid: boolean; reason?: string }[];
+          reads: { outcome: string; status?: number }[];
+        };
         attestations: { verificationReward?: string }[];
       };
       f.records.summary.copies = 21;
@@ -141,9 +265,14 @@ describe("system parts", () => {
         "the digital-twin paper's sampling-rate claims hold",
         "verifiers attested shared records from the objects they fetched, and the rewards were paid",
       ]);
-      expect(runChecks(facts).find((c) => c.name.startsWith("verifiers attested"))!.detail).to.equal("2/2 attested (2 with the plaintext checked), 1 paid both rewards");
+      expect(runChecks(facts).find((c) => c.name.startsWith("verifiers attested"))!.detail).to.equal(
+        "2/2 attested (2 with the plaintext checked), 1 paid both rewards",
+      );
       const none = { ...base(), attestations: [] } as RunFacts;
-      expect(runChecks(none).find((c) => c.name.startsWith("verifiers attested"))).to.deep.include({ passed: false, detail: "no record to attest" });
+      expect(runChecks(none).find((c) => c.name.startsWith("verifiers attested"))).to.deep.include({
+        passed: false,
+        detail: "no record to attest",
+      });
       expect(runChecks(facts).find((c) => c.name === "sampled records verify as a light client")!.detail).to.equal(
         "1/2 sampled records and 2/2 cross-chain copies VALID; INVALID: community-2#7 (storage-proof)",
       );
@@ -151,14 +280,40 @@ describe("system parts", () => {
   });
 
   it("renders the throughput and latency charts to SVG", async () => {
-    const chainFigures = (name: string, records: number) => ({ name, chainId: 1, rpc: "", members: 3, blocks: 10, contracts: {}, transactions: { deploy: 5, participants: 3, units: 20, records, anchors: name === "main" ? 4 : 0 } });
+    const chainFigures = (name: string, records: number) => ({
+      name,
+      chainId: 1,
+      rpc: "",
+      members: 3,
+      blocks: 10,
+      contracts: {},
+      transactions: { deploy: 5, participants: 3, units: 20, records, anchors: name === "main" ? 4 : 0 },
+    });
     const report = {
-      chains: { main: chainFigures("main", 0), communities: [chainFigures("community-1", 3), chainFigures("community-2", 2)] },
-      records: { copies: 5_000, recordsPerSecond: 2_500, perChain: [{ chain: "community-1", records: 3_000, recordsPerSecond: 1_500 }, { chain: "community-2", records: 2_000, recordsPerSecond: 1_000 }] },
+      chains: {
+        main: chainFigures("main", 0),
+        communities: [chainFigures("community-1", 3), chainFigures("community-2", 2)],
+      },
+      records: {
+        copies: 5_000,
+        recordsPerSecond: 2_500,
+        perChain: [
+          { chain: "community-1", records: 3_000, recordsPerSecond: 1_500 },
+          { chain: "community-2", records: 2_000, recordsPerSecond: 1_000 },
+        ],
+      },
     } as unknown as RunReport;
     const throughput = await renderSvg(throughputSpec(report));
-    expect(throughput).to.match(/^<svg/).and.to.contain("records/s while records were sent").and.to.contain("community-2");
-    const latency = await renderSvg(latencySpec({ anchorMs: [400, 900, 1200], shareMs: [120, 180], readMs: [40, 60] }, 1000));
-    expect(latency).to.match(/^<svg/).and.to.contain("anchor latency of 3 record batches").and.to.contain("sharing latency (2 records, 2 reads)");
+    expect(throughput)
+      .to.match(/^<svg/)
+      .and.to.contain("records/s while records were sent")
+      .and.to.contain("community-2");
+    const latency = await renderSvg(
+      latencySpec({ anchorMs: [400, 900, 1200], shareMs: [120, 180], readMs: [40, 60] }, 1000),
+    );
+    expect(latency)
+      .to.match(/^<svg/)
+      .and.to.contain("anchor latency of 3 record batches")
+      .and.to.contain("sharing latency (2 records, 2 reads)");
   });
 });

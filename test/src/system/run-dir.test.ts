@@ -14,7 +14,19 @@ describe("system/run-dir", () => {
   it("lays a run out under its directory", () => {
     const paths = runPaths(path.join(work, "run"));
     const rel = (file: string) => path.relative(paths.root, file);
-    expect([paths.marker, paths.traffic, paths.partition, paths.chains, paths.store, paths.units, paths.charts, paths.reportMarkdown, paths.reportJson].map(rel)).to.deep.equal([
+    expect(
+      [
+        paths.marker,
+        paths.traffic,
+        paths.partition,
+        paths.chains,
+        paths.store,
+        paths.units,
+        paths.charts,
+        paths.reportMarkdown,
+        paths.reportJson,
+      ].map(rel),
+    ).to.deep.equal([
       RUN_MARKER_FILE,
       "traffic.csv",
       path.join("partition", "partition.json"),
@@ -41,10 +53,23 @@ describe("system/run-dir", () => {
     // A stand-in for a chain left running by `--keep-chains`: a process whose command line names
     // the chain's directory the way a chain process's does, which is what chains:down checks.
     const chainDir = path.join(paths.chains, "main");
-    const child = spawn(process.execPath, ["-e", "setInterval(() => undefined, 1000)", "chain-node", "--chain-dir", chainDir], { stdio: "ignore" });
+    const child = spawn(
+      process.execPath,
+      ["-e", "setInterval(() => undefined, 1000)", "chain-node", "--chain-dir", chainDir],
+      { stdio: "ignore" },
+    );
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
-      const main = { name: "main", chainId: 31000, rpc: "http://127.0.0.1:1", members: [], contracts: {}, external: false, port: 1, pid: child.pid! };
+      const main = {
+        name: "main",
+        chainId: 31000,
+        rpc: "http://127.0.0.1:1",
+        members: [],
+        contracts: {},
+        external: false,
+        port: 1,
+        pid: child.pid!,
+      };
       writeTopology(path.join(paths.chains, "topology.json"), { version: 1, devices: [], main, communities: [] });
       fs.writeFileSync(paths.traffic, "timestamp,from,to\n");
       expect(await prepareRunDir(paths, { note: "second" })).to.deep.equal({ replaced: true, stoppedChains: 1 });
@@ -71,6 +96,8 @@ describe("system/run-dir", () => {
 
     const file = runPaths(path.join(work, "file"));
     fs.writeFileSync(file.root, "");
-    expect(((await prepareRunDir(file, {}).catch((e: Error) => e)) as Error).message).to.equal(`run directory ${file.root}: is not a directory`);
+    expect(((await prepareRunDir(file, {}).catch((e: Error) => e)) as Error).message).to.equal(
+      `run directory ${file.root}: is not a directory`,
+    );
   });
 });

@@ -12,7 +12,11 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
-import { DEFAULT_PART_PRICE, DEFAULT_UPLOAD_REWARD, DEFAULT_VERIFICATION_REWARD } from "../../../ignition/modules/defaults";
+import {
+  DEFAULT_PART_PRICE,
+  DEFAULT_UPLOAD_REWARD,
+  DEFAULT_VERIFICATION_REWARD,
+} from "../../../ignition/modules/defaults";
 import { readPartition } from "../../../src/partition/document";
 import {
   RUN_MARKER_FILE,
@@ -115,7 +119,10 @@ describe("system: npm start end to end (small settings)", function () {
     it("runs every step in order, each with a start and a done line, and leaves nothing running", async () => {
       for (const [i, step] of STEPS.entries()) {
         const prefix = `[${String(i + 1).padStart(2)}/${STEPS.length}] ${step}`;
-        expect(output.lines.filter((l) => l.startsWith(prefix) && / done in \d+\.\d s: /.test(l)), step).to.have.length(1);
+        expect(
+          output.lines.filter((l) => l.startsWith(prefix) && / done in \d+\.\d s: /.test(l)),
+          step,
+        ).to.have.length(1);
       }
       expect(report.steps.map((s) => [s.step, s.status])).to.deep.equal(STEPS.map((s) => [s, "done"]));
       expect(chainProcessesUnder(runDir)).to.deep.equal([]);
@@ -125,25 +132,51 @@ describe("system: npm start end to end (small settings)", function () {
 
     it("writes the report files: Markdown, JSON, the run's charts and the partition's", () => {
       const paths = runPaths(runDir);
-      for (const file of [paths.marker, paths.reportMarkdown, paths.reportJson, paths.traffic, paths.partition]) expect(fs.existsSync(file), file).to.equal(true);
-      for (const chart of ["charts/throughput.svg", "charts/latency.svg", "partition/trust-graph.svg", "partition/storage.svg"]) {
+      for (const file of [paths.marker, paths.reportMarkdown, paths.reportJson, paths.traffic, paths.partition])
+        expect(fs.existsSync(file), file).to.equal(true);
+      for (const chart of [
+        "charts/throughput.svg",
+        "charts/latency.svg",
+        "partition/trust-graph.svg",
+        "partition/storage.svg",
+      ]) {
         expect(fs.readFileSync(path.join(runDir, chart), "utf8"), chart).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
       }
       const markdown = fs.readFileSync(paths.reportMarkdown, "utf8");
-      expect(markdown).to.match(/^# commchain run\n\nAll checks passed — 12 devices in 3 communities, 3,000 records on 4 chains/);
-      for (const link of ["charts/throughput.svg", "charts/latency.svg", "partition/trust-graph.svg", "partition/storage.svg"]) expect(markdown).to.contain(`](${link})`);
+      expect(markdown).to.match(
+        /^# commchain run\n\nAll checks passed — 12 devices in 3 communities, 3,000 records on 4 chains/,
+      );
+      for (const link of [
+        "charts/throughput.svg",
+        "charts/latency.svg",
+        "partition/trust-graph.svg",
+        "partition/storage.svg",
+      ])
+        expect(markdown).to.contain(`](${link})`);
       expect(outcome.files.markdown).to.equal(paths.reportMarkdown);
       expect(report.checks.filter((c) => !c.passed)).to.deep.equal([]);
     });
 
     it("solves the sampling-rate game: files in economics/, certified, the paper's crossing, its section in the report", () => {
       const paths = runPaths(runDir);
-      expect(fs.readdirSync(paths.economics).sort()).to.deep.equal(["fig10.svg", "fig11.svg", "fig12.svg", "fig9.svg", "report.md", "sampling.json"]);
-      const doc = JSON.parse(fs.readFileSync(path.join(paths.economics, "sampling.json"), "utf8")) as { equilibrium: { budget: number; sellers: number; rates: number[] }[] };
+      expect(fs.readdirSync(paths.economics).sort()).to.deep.equal([
+        "fig10.svg",
+        "fig11.svg",
+        "fig12.svg",
+        "fig9.svg",
+        "report.md",
+        "sampling.json",
+      ]);
+      const doc = JSON.parse(fs.readFileSync(path.join(paths.economics, "sampling.json"), "utf8")) as {
+        equilibrium: { budget: number; sellers: number; rates: number[] }[];
+      };
       expect(doc.equilibrium.find((e) => e.budget === 200 && e.sellers === 7)!.rates[0]).to.be.closeTo(116.27, 0.01);
       expect(report.economics).to.deep.include({ equilibria: 45, certified: true });
       expect(report.economics.crossings.map((c) => c.sellers)).to.deep.equal([7, 7, 7]);
-      expect(report.checks.find((c) => c.name === "every sampling-rate equilibrium is certified")).to.deep.include({ passed: true, required: true });
+      expect(report.checks.find((c) => c.name === "every sampling-rate equilibrium is certified")).to.deep.include({
+        passed: true,
+        required: true,
+      });
       const markdown = fs.readFileSync(paths.reportMarkdown, "utf8");
       expect(markdown).to.contain("## Sampling-rate game (digital-twin market)");
       for (const f of ["fig9", "fig10", "fig11", "fig12"]) expect(markdown).to.contain(`![${f}](economics/${f}.svg)`);
@@ -153,7 +186,9 @@ describe("system: npm start end to end (small settings)", function () {
       const doc = readPartition(path.join(runDir, "partition", "partition.json"));
       expect(doc.chosen.communities).to.have.length(3);
       expect(report.chains.communities.map((c) => c.name)).to.deep.equal(["community-1", "community-2", "community-3"]);
-      expect(report.chains.communities.map((c) => c.members)).to.deep.equal(doc.chosen.communities.map((c) => c.length));
+      expect(report.chains.communities.map((c) => c.members)).to.deep.equal(
+        doc.chosen.communities.map((c) => c.length),
+      );
       expect(report.partition.communities).to.deep.equal(doc.chosen.communities);
       expect(report.contracts.total).to.equal(1 + 3 * 7);
     });
@@ -182,14 +217,17 @@ describe("system: npm start end to end (small settings)", function () {
       expect(units.partOrders).to.be.greaterThan(0);
       expect(units.reverted).to.equal(0);
       expect(units.failures).to.equal(0);
-      const sum = (pick: (u: RunReport["units"]["perUnit"][number]) => number) => units.perUnit.reduce((total, u) => total + pick(u), 0);
+      const sum = (pick: (u: RunReport["units"]["perUnit"][number]) => number) =>
+        units.perUnit.reduce((total, u) => total + pick(u), 0);
       expect(sum((u) => u.serviceRequests)).to.equal(units.serviceRequests);
       expect(sum((u) => u.partOrders)).to.equal(units.partOrders);
       for (const unit of units.perUnit) {
         expect(unit.readings, unit.device).to.equal(400);
         expect(BigInt(unit.spent), unit.device).to.equal(DEFAULT_PART_PRICE * BigInt(unit.partOrders));
         // Upload rewards only for the device's records a verifier attested.
-        const attested = report.attestations.records.filter((a) => a.device === unit.device && a.outcome === "attested").length;
+        const attested = report.attestations.records.filter(
+          (a) => a.device === unit.device && a.outcome === "attested",
+        ).length;
         expect(BigInt(unit.earned), unit.device).to.equal(DEFAULT_UPLOAD_REWARD * BigInt(attested));
       }
       expect(BigInt(units.tokens.spent)).to.equal(DEFAULT_PART_PRICE * BigInt(units.partOrders));
@@ -203,7 +241,9 @@ describe("system: npm start end to end (small settings)", function () {
       // one device that revoked its own third party after 2 records never authorized it on its 3rd.
       expect(units.shares).to.equal(12 * (3 + 2) - 1);
       expect(units.revocations).to.equal(2);
-      expect(report.participants.map((p) => [p.chain, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id])).to.deep.equal([
+      expect(
+        report.participants.map((p) => [p.chain, p.provider.id, p.thirdParty.id, p.crossThirdParty?.id]),
+      ).to.deep.equal([
         ["community-1", "community-1-provider", "community-1-lab", "community-2-lab"],
         ["community-2", "community-2-provider", "community-2-lab", "community-3-lab"],
         ["community-3", "community-3-provider", "community-3-lab", "community-1-lab"],
@@ -214,7 +254,10 @@ describe("system: npm start end to end (small settings)", function () {
     it("anchors every chain to its head and verifies sampled and cross-chain records as a light client; the tampered proof is INVALID", () => {
       const v = report.verification;
       expect(v.records.length).to.be.at.least(3 * 2);
-      expect(v.records.every((r) => r.valid), JSON.stringify(v.records.filter((r) => !r.valid))).to.equal(true);
+      expect(
+        v.records.every((r) => r.valid),
+        JSON.stringify(v.records.filter((r) => !r.valid)),
+      ).to.equal(true);
       expect(v.crossRecords).to.have.length(2);
       for (const cross of v.crossRecords) {
         expect(cross.copies.map((c) => c.valid)).to.deep.equal([true, true]);
@@ -240,7 +283,13 @@ describe("system: npm start end to end (small settings)", function () {
       for (const read of allowed) expect(read, JSON.stringify(read)).to.deep.include({ outcome: "read" });
       const refused = reads.filter((r) => r.expected === "refused");
       expect(refused).to.have.length(1);
-      expect(refused[0]).to.deep.include({ outcome: "refused", status: 403, code: "Forbidden", reader: "community-1-lab", chain: "community-1" });
+      expect(refused[0]).to.deep.include({
+        outcome: "refused",
+        status: 403,
+        code: "Forbidden",
+        reader: "community-1-lab",
+        chain: "community-1",
+      });
       expect(report.sharing.readMs.samples).to.equal(6);
       expect(report.sharing.shareMs.samples).to.equal(12 * 3);
     });
@@ -254,7 +303,13 @@ describe("system: npm start end to end (small settings)", function () {
         expect(own.length, chain).to.be.within(1, 3);
         // Each community's own lab verifies, one record per device, a record it still reads.
         expect(new Set(own.map((r) => r.device)).size, chain).to.equal(own.length);
-        for (const r of own) expect(r, JSON.stringify(r)).to.deep.include({ verifier: `${chain}-lab`, outcome: "attested", checkedPlaintext: true, capped: false });
+        for (const r of own)
+          expect(r, JSON.stringify(r)).to.deep.include({
+            verifier: `${chain}-lab`,
+            outcome: "attested",
+            checkedPlaintext: true,
+            capped: false,
+          });
       }
       expect(a.attested).to.equal(a.records.length);
       expect(a.checkedPlaintext).to.equal(a.attested);
@@ -267,9 +322,17 @@ describe("system: npm start end to end (small settings)", function () {
 
     it("probes itself as a local attacker would: no chain signs or answers a page, clocks on time, journals held, no free roles, gateways limit", () => {
       const security = report.security;
-      expect(security.chains.map((c) => c.chain).sort()).to.deep.equal(["community-1", "community-2", "community-3", "main"]);
+      expect(security.chains.map((c) => c.chain).sort()).to.deep.equal([
+        "community-1",
+        "community-2",
+        "community-3",
+        "main",
+      ]);
       for (const chain of security.chains) {
-        expect(chain.signing.filter((s) => !s.refused), chain.chain).to.deep.equal([]);
+        expect(
+          chain.signing.filter((s) => !s.refused),
+          chain.chain,
+        ).to.deep.equal([]);
         expect(chain, chain.chain).to.deep.include({ originStatus: 403, cors: false, journalLocked: true });
         expect(chain.clockOffsetS, chain.chain).to.be.at.most(2);
       }
@@ -289,7 +352,9 @@ describe("system: npm start end to end (small settings)", function () {
       const stranger = path.join(work, "not-a-run");
       fs.mkdirSync(stranger);
       fs.writeFileSync(path.join(stranger, "notes.txt"), "mine");
-      const error = await runSystem(resolveStartOptions({ ...SMALL, runDir: stranger }), context(sink())).catch((e: Error) => e);
+      const error = await runSystem(resolveStartOptions({ ...SMALL, runDir: stranger }), context(sink())).catch(
+        (e: Error) => e,
+      );
       expect(error).to.be.instanceOf(Error);
       expect((error as Error).message).to.equal(
         `step "traffic" failed: run directory ${stranger}: is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`,
@@ -303,12 +368,17 @@ describe("system: npm start end to end (small settings)", function () {
     const abort = new AbortController();
     const gateways: string[] = [];
     // The progress prefix of a step, "[ 7/12] units", from the table of steps.
-    const prefix = (step: (typeof STEPS)[number]) => `[${String(STEPS.indexOf(step) + 1).padStart(2)}/${STEPS.length}] ${step} `;
+    const prefix = (step: (typeof STEPS)[number]) =>
+      `[${String(STEPS.indexOf(step) + 1).padStart(2)}/${STEPS.length}] ${step} `;
     const output = sink((line) => {
-      if (line.startsWith(prefix("store")) && / done in/.test(line)) gateways.push(...(line.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []));
+      if (line.startsWith(prefix("store")) && / done in/.test(line))
+        gateways.push(...(line.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []));
       if (line.startsWith(prefix("units"))) abort.abort();
     });
-    const error = await runSystem(resolveStartOptions({ ...SMALL, runDir, readingsPerDevice: 100_000 }), context(output, abort.signal)).catch((e: Error) => e);
+    const error = await runSystem(
+      resolveStartOptions({ ...SMALL, runDir, readingsPerDevice: 100_000 }),
+      context(output, abort.signal),
+    ).catch((e: Error) => e);
     expect(error, (error as Error).message).to.be.instanceOf(RunInterruptedError);
     expect((error as RunInterruptedError).step).to.equal("units");
     expect(output.lines.some((l) => l.startsWith(prefix("units")) && / FAILED after/.test(l))).to.equal(true);
@@ -320,7 +390,12 @@ describe("system: npm start end to end (small settings)", function () {
   });
 
   it("needs a log that exists, and names the step", async () => {
-    const error = await runSystem(resolveStartOptions({ ...SMALL, runDir: path.join(work, "nolog"), log: path.join(work, "missing.csv") }), context(sink())).catch((e: Error) => e);
-    expect((error as Error).message).to.equal(`step "traffic" failed: --log: ${path.join(work, "missing.csv")} does not exist`);
+    const error = await runSystem(
+      resolveStartOptions({ ...SMALL, runDir: path.join(work, "nolog"), log: path.join(work, "missing.csv") }),
+      context(sink()),
+    ).catch((e: Error) => e);
+    expect((error as Error).message).to.equal(
+      `step "traffic" failed: --log: ${path.join(work, "missing.csv")} does not exist`,
+    );
   });
 });

@@ -10,7 +10,9 @@ describe("system/steps", () => {
   it("numbers the progress lines from the table, the shutdown last", () => {
     expect(STEPS).to.deep.equal([...MAIN_STEPS.map((s) => s.name), SHUTDOWN_STEP]);
     expect(new Set(STEPS).size).to.equal(STEPS.length);
-    for (const step of MAIN_STEPS) for (const part of ["title", "run", "summary"] as const) expect(step[part], `${step.name}.${part}`).to.be.a("function");
+    for (const step of MAIN_STEPS)
+      for (const part of ["title", "run", "summary"] as const)
+        expect(step[part], `${step.name}.${part}`).to.be.a("function");
   });
 
   it("stops what is on the cleanup stack newest first, and names each cleanup that failed after trying all", async () => {

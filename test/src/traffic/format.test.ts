@@ -4,9 +4,21 @@ import { describeTrafficPlan } from "../../../src/traffic/format";
 import type { TrafficPlan } from "../../../src/traffic/generate";
 
 const plan: TrafficPlan = {
-  options: { devices: 6, records: 12345, groups: 2, overlap: 1, background: 1, spanHours: 4, start: Date.UTC(2024, 0, 1), seed: 7 },
+  options: {
+    devices: 6,
+    records: 12345,
+    groups: 2,
+    overlap: 1,
+    background: 1,
+    spanHours: 4,
+    start: Date.UTC(2024, 0, 1),
+    seed: 7,
+  },
   devices: ["1", "2", "3", "4", "5", "6"],
-  groups: [["1", "2", "3", "4"], ["4", "5", "6"]],
+  groups: [
+    ["1", "2", "3", "4"],
+    ["4", "5", "6"],
+  ],
   bridges: ["4"],
   quiet: ["6"],
   hubs: [],
@@ -31,6 +43,8 @@ describe("traffic/format", () => {
 
   it("names the bridges only when there are at most ten", () => {
     const bridges = Array.from({ length: 11 }, (_, i) => String(i + 1));
-    expect(describeTrafficPlan("t.csv", { ...plan, bridges }).split("\n")[2]).to.equal("  2 cells of 3–4 devices, 11 bridge devices");
+    expect(describeTrafficPlan("t.csv", { ...plan, bridges }).split("\n")[2]).to.equal(
+      "  2 cells of 3–4 devices, 11 bridge devices",
+    );
   });
 });

@@ -77,7 +77,10 @@ describe("traffic/generate", () => {
         [{ devices: 44.5 }, "option devices: must be an integer ≥ 3, got 44.5"],
         [{ devices: 10, groups: 4 }, "option groups: 4 cells of at least 3 devices need 12 devices, there are 10"],
         [{ devices: 10, groups: 1, overlap: 1 }, "option overlap: bridges need at least 2 cells, there is 1"],
-        [{ devices: 12, groups: 3, overlap: 6 }, "option overlap: 6 bridges are too many for 12 devices in 3 cells (at most 5)"],
+        [
+          { devices: 12, groups: 3, overlap: 6 },
+          "option overlap: 6 bridges are too many for 12 devices in 3 cells (at most 5)",
+        ],
         [{ records: 0 }, "option records: must be an integer ≥ 1, got 0"],
         [{ background: -1 }, "option background: must be a number ≥ 0 of light partners per device, got -1"],
         [{ spanHours: 0 }, "option spanHours: must be a positive number of hours, got 0"],
@@ -149,7 +152,8 @@ describe("traffic/generate", () => {
       const differing: number[] = [];
       for (const record of generateTraffic(SMALL)) {
         count += 1;
-        if (`${record.timestamp},${record.from},${record.to},${record.bytes}` !== lines[record.line - 1]) differing.push(record.line);
+        if (`${record.timestamp},${record.from},${record.to},${record.bytes}` !== lines[record.line - 1])
+          differing.push(record.line);
       }
       expect(count).to.equal(3000);
       expect(differing).to.deep.equal([]);
@@ -169,7 +173,11 @@ describe("traffic/generate", () => {
       const nested = path.join(dir, "nested", "deeper");
       const file = path.join(nested, "traffic.csv");
       let progress: [number, number] = [0, 0];
-      await writeTrafficLog(file, { ...SMALL, records: 25_000, onProgress: (written, total) => (progress = [written, total]) });
+      await writeTrafficLog(file, {
+        ...SMALL,
+        records: 25_000,
+        onProgress: (written, total) => (progress = [written, total]),
+      });
       expect(progress).to.deep.equal([25_000, 25_000]);
       expect(await readdir(nested)).to.deep.equal(["traffic.csv"]);
       const before = await readFile(file, "utf8");
@@ -198,16 +206,24 @@ describe("traffic/generate", () => {
       expect(plan.bridges).to.have.length(2);
       for (const members of plan.groups) expect(members.length).to.be.within(5, 13);
       const memberships = new Map<string, number>();
-      for (const members of plan.groups) for (const device of members) memberships.set(device, (memberships.get(device) ?? 0) + 1);
+      for (const members of plan.groups)
+        for (const device of members) memberships.set(device, (memberships.get(device) ?? 0) + 1);
       expect(memberships.size).to.equal(44);
-      expect([...memberships].filter(([, cells]) => cells === 2).map(([device]) => device).sort()).to.deep.equal(plan.bridges);
+      expect(
+        [...memberships]
+          .filter(([, cells]) => cells === 2)
+          .map(([device]) => device)
+          .sort(),
+      ).to.deep.equal(plan.bridges);
       expect(plan.quiet.length).to.be.greaterThan(0);
       expect(plan.hubs.length).to.be.greaterThan(0);
       expect(plan.loners.length).to.be.greaterThan(0);
       const light = plan.pairs.filter((pair) => pair.kind === "light");
       expect(light.length).to.equal(88); // 44 devices × 4 partners / 2
       expect(Math.max(...light.map((pair) => pair.count))).to.be.below(plan.heartbeat);
-      expect(Math.min(...plan.pairs.filter((pair) => pair.kind === "cell").map((pair) => pair.count))).to.equal(plan.heartbeat);
+      expect(Math.min(...plan.pairs.filter((pair) => pair.kind === "cell").map((pair) => pair.count))).to.equal(
+        plan.heartbeat,
+      );
     });
 
     it("thresholds, once read back, into exactly the planted cells: complete cliques, 3 components", async () => {
@@ -232,7 +248,9 @@ describe("traffic/generate", () => {
       // … and nothing else is: light traffic falls under it
       expect(kept.size).to.equal(cellEdges);
       // the bridges chain three cells into one component, the two others stand alone
-      const parts = components(kept).map((members) => members.length).sort((x, y) => x - y);
+      const parts = components(kept)
+        .map((members) => members.length)
+        .sort((x, y) => x - y);
       expect(parts).to.have.length(3);
       const chained = plan.groups.filter((members) => members.some((d) => plan.bridges.includes(d)));
       expect(chained).to.have.length(3);

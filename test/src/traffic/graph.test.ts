@@ -75,9 +75,15 @@ describe("traffic/graph", () => {
   });
 
   it("rejects self pairs, empty ids, bad counts and bad spans", () => {
-    expect(() => buildTrustGraph([["a", "a", 1]], 1)).to.throw(TrafficError, 'pair ("a", "a") joins a device to itself');
+    expect(() => buildTrustGraph([["a", "a", 1]], 1)).to.throw(
+      TrafficError,
+      'pair ("a", "a") joins a device to itself',
+    );
     expect(() => buildTrustGraph([["", "a", 1]], 1)).to.throw(TrafficError, "empty device id");
-    expect(() => buildTrustGraph([["a", "b", 0]], 1)).to.throw(TrafficError, "has count 0, expected a positive integer");
+    expect(() => buildTrustGraph([["a", "b", 0]], 1)).to.throw(
+      TrafficError,
+      "has count 0, expected a positive integer",
+    );
     expect(() => buildTrustGraph([["a", "b", 1.5]], 1)).to.throw(TrafficError, "has count 1.5");
     expect(() => buildTrustGraph([], 0)).to.throw(TrafficError, "spanHours must be a positive number of hours, got 0");
   });

@@ -48,7 +48,9 @@ describe("traffic/log", () => {
     });
 
     it("describes what is wrong with a bad timestamp", () => {
-      expect(parseTimestamp("yesterday")).to.equal('"yesterday" is neither Unix milliseconds nor an ISO-8601 date-time');
+      expect(parseTimestamp("yesterday")).to.equal(
+        '"yesterday" is neither Unix milliseconds nor an ISO-8601 date-time',
+      );
       expect(parseTimestamp("2024-02-30T00:00:00Z")).to.equal('"2024-02-30T00:00:00Z" is not a valid date-time');
       expect(parseTimestamp("2024-01-01T24:00:00Z")).to.equal('"2024-01-01T24:00:00Z" is not a valid date-time');
       expect(parseTimestamp("-5")).to.match(/neither Unix milliseconds/);
@@ -140,15 +142,40 @@ describe("traffic/log", () => {
   describe("bad rows", () => {
     const cases: { name: string; row: string; field: string; message: RegExp }[] = [
       { name: "an empty timestamp", row: ",a,b,1", field: "timestamp", message: /is empty/ },
-      { name: "an unreadable timestamp", row: "noon,a,b,1", field: "timestamp", message: /"noon" is neither Unix milliseconds nor an ISO-8601/ },
-      { name: "an impossible date", row: "2024-02-30T10:00:00Z,a,b,1", field: "timestamp", message: /is not a valid date-time/ },
+      {
+        name: "an unreadable timestamp",
+        row: "noon,a,b,1",
+        field: "timestamp",
+        message: /"noon" is neither Unix milliseconds nor an ISO-8601/,
+      },
+      {
+        name: "an impossible date",
+        row: "2024-02-30T10:00:00Z,a,b,1",
+        field: "timestamp",
+        message: /is not a valid date-time/,
+      },
       { name: "an empty from", row: `${T0}, ,b,1`, field: "from", message: /is empty: a device id is required/ },
       { name: "an empty to", row: `${T0},a,,1`, field: "to", message: /is empty: a device id is required/ },
-      { name: "a device talking to itself", row: `${T0},a,a,1`, field: "to", message: /is "a", the same device as "from"/ },
+      {
+        name: "a device talking to itself",
+        row: `${T0},a,a,1`,
+        field: "to",
+        message: /is "a", the same device as "from"/,
+      },
       { name: "negative bytes", row: `${T0},a,b,-1`, field: "bytes", message: /"-1" is not a non-negative integer/ },
-      { name: "fractional bytes", row: `${T0},a,b,1.5`, field: "bytes", message: /"1.5" is not a non-negative integer/ },
+      {
+        name: "fractional bytes",
+        row: `${T0},a,b,1.5`,
+        field: "bytes",
+        message: /"1.5" is not a non-negative integer/,
+      },
       { name: "a short row", row: `${T0},a`, field: "to", message: /is missing/ },
-      { name: "a control character in an id", row: `${T0},"a\tb",c,1`, field: "from", message: /contains a control character/ },
+      {
+        name: "a control character in an id",
+        row: `${T0},"a\tb",c,1`,
+        field: "from",
+        message: /contains a control character/,
+      },
     ];
     for (const { name, row, field, message } of cases) {
       it(`rejects ${name}, naming file, line and field`, async () => {
@@ -199,7 +226,9 @@ describe("traffic/log", () => {
         const error = await rejection(readTrafficLog(file, { skipInvalid }));
         expect(error).to.be.instanceOf(TrafficLogSyntaxError);
         expect((error as TrafficLogSyntaxError).line).to.equal(3);
-        expect(error.message).to.match(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3: CSV does not parse`));
+        expect(error.message).to.match(
+          new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3: CSV does not parse`),
+        );
       }
     });
   });

@@ -59,7 +59,8 @@ function storage(graph: TrustGraph, chains: string[][]): { count: number; cross:
       count += records * Math.min(...shared);
     } else {
       // a device in no chain is a chain of its own, of size 1
-      const cost = (ofA.length > 0 ? Math.min(...ofA.map(size)) : 1) + (ofB.length > 0 ? Math.min(...ofB.map(size)) : 1);
+      const cost =
+        (ofA.length > 0 ? Math.min(...ofA.map(size)) : 1) + (ofB.length > 0 ? Math.min(...ofB.map(size)) : 1);
       count += records * cost;
       cross += records * cost;
     }

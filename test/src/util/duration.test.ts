@@ -14,7 +14,10 @@ describe("util/duration", () => {
 
   it("rejects anything else, naming the option", () => {
     for (const bad of ["", "fast", "1d", "-1s", "1 s s"]) {
-      expect(() => parseDuration(bad, "--interval")).to.throw(DurationError, /^--interval must be a number with an optional unit ms, s, m or h/);
+      expect(() => parseDuration(bad, "--interval")).to.throw(
+        DurationError,
+        /^--interval must be a number with an optional unit ms, s, m or h/,
+      );
     }
     expect(() => parseDuration("0s", "--interval")).to.throw(DurationError, /^--interval must be positive, got "0s"$/);
   });

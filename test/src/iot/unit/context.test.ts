@@ -18,7 +18,13 @@ const dataToken = Wallet.createRandom().address;
 const maintenanceService = Wallet.createRandom().address;
 
 function context(emitter = new EventEmitter<IoTUnitEvents>()): UnitContext {
-  const options = { wallet: unitWallet, machine, contracts: { maintenanceService, dataToken }, chain: "http://127.0.0.1:1", stateDir: "/nonexistent" } as unknown as IoTUnitOptions;
+  const options = {
+    wallet: unitWallet,
+    machine,
+    contracts: { maintenanceService, dataToken },
+    chain: "http://127.0.0.1:1",
+    stateDir: "/nonexistent",
+  } as unknown as IoTUnitOptions;
   return new UnitContext(options, {} as never, {} as never, {} as never, undefined, emitter);
 }
 
@@ -26,8 +32,21 @@ function context(emitter = new EventEmitter<IoTUnitEvents>()): UnitContext {
 function rewardSettled(value: bigint): SettledEntry {
   const log = dataTokenInterface.encodeEventLog("Transfer", [Wallet.createRandom().address, unitWallet.address, value]);
   return {
-    entry: { nonce: 7, kind: "record", to: dataToken, data: "0x", gasLimit: "21000", meta: {} } as unknown as SettledEntry["entry"],
-    receipt: { transactionHash: "0x" + "11".repeat(32), blockNumber: 3, status: 1, gasUsed: 21000n, logs: [{ address: dataToken, topics: log.topics, data: log.data }] },
+    entry: {
+      nonce: 7,
+      kind: "record",
+      to: dataToken,
+      data: "0x",
+      gasLimit: "21000",
+      meta: {},
+    } as unknown as SettledEntry["entry"],
+    receipt: {
+      transactionHash: "0x" + "11".repeat(32),
+      blockNumber: 3,
+      status: 1,
+      gasUsed: 21000n,
+      logs: [{ address: dataToken, topics: log.topics, data: log.data }],
+    },
     status: "applied",
   } as SettledEntry;
 }

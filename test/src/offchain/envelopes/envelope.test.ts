@@ -88,8 +88,13 @@ describe("envelope (AES-256-GCM data, ECIES-wrapped keys per reader)", function 
       expect(text(openEnvelope(envelope, secret))).to.equal(text(reading));
     }
     // The device's key claiming the provider's address: the provider's wrapped key does not open.
-    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: provider.address })).to.throw(DecryptionFailedError, /wrapped key/);
-    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: outsider.address })).to.throw(NotAReaderError);
+    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: provider.address })).to.throw(
+      DecryptionFailedError,
+      /wrapped key/,
+    );
+    expect(() => openEnvelope(envelope, { privateKey: device.privateKey, address: outsider.address })).to.throw(
+      NotAReaderError,
+    );
   });
 
   it("rejects a plaintext whose keccak-256 differs from the hash on chain", function () {
@@ -125,9 +130,15 @@ describe("envelope (AES-256-GCM data, ECIES-wrapped keys per reader)", function 
     const bad = (patch: object): Uint8Array => utf8(JSON.stringify({ ...json, ...patch }));
     expect(() => decodeEnvelope(utf8("{not json"))).to.throw(EnvelopeFormatError, /\(document\)/);
     expect(() => decodeEnvelope(bad({ version: 2 }))).to.throw(EnvelopeFormatError, /"version".*unsupported version 2/);
-    expect(() => decodeEnvelope(bad({ nonce: Buffer.alloc(8).toString("base64") }))).to.throw(EnvelopeFormatError, /"nonce"/);
+    expect(() => decodeEnvelope(bad({ nonce: Buffer.alloc(8).toString("base64") }))).to.throw(
+      EnvelopeFormatError,
+      /"nonce"/,
+    );
     expect(() => decodeEnvelope(bad({ plaintextHash: "0x1234" }))).to.throw(EnvelopeFormatError, /"plaintextHash"/);
-    expect(() => decodeEnvelope(bad({ keys: { "0xnot-an-address": "AA==" } }))).to.throw(EnvelopeFormatError, /keys\.0xnot-an-address/);
+    expect(() => decodeEnvelope(bad({ keys: { "0xnot-an-address": "AA==" } }))).to.throw(
+      EnvelopeFormatError,
+      /keys\.0xnot-an-address/,
+    );
   });
 });
 

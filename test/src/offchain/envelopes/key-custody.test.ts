@@ -16,7 +16,8 @@ describe("key custody (a data key kept as Shamir shares on n store nodes)", func
 
   before(async function () {
     temp = await tempDir("custody");
-    for (let i = 0; i < operators.length; i++) stores.push(await openHeliaStore({ dir: path.join(temp.dir, `node-${i + 1}`) }));
+    for (let i = 0; i < operators.length; i++)
+      stores.push(await openHeliaStore({ dir: path.join(temp.dir, `node-${i + 1}`) }));
   });
 
   after(async function () {
@@ -38,14 +39,20 @@ describe("key custody (a data key kept as Shamir shares on n store nodes)", func
     const alone = await expectRejects(collectKeyShares(deposits, [pair[0]]), ShareError);
     expect(alone.field).to.equal("count");
     // A node operator cannot open another custodian's share.
-    await expectRejects(readSharedRecord(stores[0], deposits[0].cid, operators[1], deposits[0].shareHash), NotAReaderError);
+    await expectRejects(
+      readSharedRecord(stores[0], deposits[0].cid, operators[1], deposits[0].shareHash),
+      NotAReaderError,
+    );
   });
 
   it("refuses a cooperating party that holds no share", async function () {
     const custodians: KeyCustodian[] = operators.slice(0, 3).map((w, i) => ({ store: stores[i], holder: readerOf(w) }));
     const deposits = await depositKeyShares(generateDataKey(), custodians, 1);
     const error = await expectRejects(
-      collectKeyShares(deposits, [{ store: stores[0], secret: operators[0] }, { store: stores[3], secret: operators[3] }]),
+      collectKeyShares(deposits, [
+        { store: stores[0], secret: operators[0] },
+        { store: stores[3], secret: operators[3] },
+      ]),
       ShareError,
     );
     expect(error.reason).to.contain(operators[3].address);

@@ -6,7 +6,12 @@ import { SharingKeyring } from "../../../../src/offchain/envelopes/keyring";
 import { openEnvelope } from "../../../../src/offchain/envelopes/envelope";
 import { readSharedRecord } from "../../../../src/offchain/envelopes/shared-record";
 import { openHeliaStore } from "../../../../src/offchain/stores/helia-store";
-import { KeyringFormatError, NotAReaderError, OwnerRevocationError, UnknownReaderError } from "../../../../src/offchain/errors";
+import {
+  KeyringFormatError,
+  NotAReaderError,
+  OwnerRevocationError,
+  UnknownReaderError,
+} from "../../../../src/offchain/errors";
 import { expectRejects, tempDir, text, utf8 } from "../helpers";
 
 const device = new Wallet(id("keyring-test device"));
@@ -42,10 +47,17 @@ describe("SharingKeyring (reader set, revocation rotates keys of later data)", f
       const after = await keyring.write(store, utf8("after revocation"));
       expect(after.readers).to.have.members([device.address, maintainer.address]);
 
-      const error = await expectRejects(readSharedRecord(store, after.cid, auditor, after.plaintextHash), NotAReaderError);
+      const error = await expectRejects(
+        readSharedRecord(store, after.cid, auditor, after.plaintextHash),
+        NotAReaderError,
+      );
       expect(error.reader).to.equal(auditor.address);
-      expect(text(await readSharedRecord(store, before.cid, auditor, before.plaintextHash))).to.equal("before revocation");
-      expect(text(await readSharedRecord(store, after.cid, maintainer, after.plaintextHash))).to.equal("after revocation");
+      expect(text(await readSharedRecord(store, before.cid, auditor, before.plaintextHash))).to.equal(
+        "before revocation",
+      );
+      expect(text(await readSharedRecord(store, after.cid, maintainer, after.plaintextHash))).to.equal(
+        "after revocation",
+      );
       expect(text(await readSharedRecord(store, after.cid, device, after.plaintextHash))).to.equal("after revocation");
     } finally {
       await store.close();

@@ -59,8 +59,28 @@ async function postRead(gateway: Gateway, body: object): Promise<{ status: numbe
 
 async function signedBody(wallet: Wallet, cid: string, expiry: number, reader = wallet.address): Promise<object> {
   const nonce = newChallengeNonce();
-  const signature = await wallet.signMessage(readChallenge({ chainId: CHAIN_ID, eprAddress: EPR, recordId: RECORD_ID, cid, origin: activeOrigin, expiry, nonce }));
-  return { cid, recordId: RECORD_ID.toString(), eprAddress: EPR, reader, chainId: CHAIN_ID.toString(), origin: activeOrigin, expiry, nonce, signature };
+  const signature = await wallet.signMessage(
+    readChallenge({
+      chainId: CHAIN_ID,
+      eprAddress: EPR,
+      recordId: RECORD_ID,
+      cid,
+      origin: activeOrigin,
+      expiry,
+      nonce,
+    }),
+  );
+  return {
+    cid,
+    recordId: RECORD_ID.toString(),
+    eprAddress: EPR,
+    reader,
+    chainId: CHAIN_ID.toString(),
+    origin: activeOrigin,
+    expiry,
+    nonce,
+    signature,
+  };
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -75,7 +95,11 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   /** Stand-in for EPR.canRead: the provider may read record 7 of EPR. */
   const standIn: ReadPredicate = async (request) => {
     asked.push(request);
-    return request.eprAddress === ethers.getAddress(EPR) && request.recordId === RECORD_ID && request.reader === provider.address;
+    return (
+      request.eprAddress === ethers.getAddress(EPR) &&
+      request.recordId === RECORD_ID &&
+      request.reader === provider.address
+    );
   };
 
   before(async function () {
@@ -127,16 +151,24 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
   it("fetchSharedEnvelope hands back the stored envelope still sealed, after checking it against the CID", async function () {
     gateway = await start({ store, predicate: standIn });
     const steps: GatewayReadStep[] = [];
-    const bytes = await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider, { onStep: (step) => steps.push(step) });
+    const bytes = await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider, {
+      onStep: (step) => steps.push(step),
+    });
     expect(Buffer.from(bytes)).to.deep.equal(Buffer.from(await store.get(record.cid)));
     expect(steps).to.deep.equal(["sign", "get"]);
-    const refused = await expectRejects(fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
+    const refused = await expectRejects(
+      fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, outsider),
+      GatewayRequestError,
+    );
     expect([refused.status, refused.code]).to.deep.equal([403, "Forbidden"]);
   });
 
   it("answers 403 with a JSON error when the predicate refuses the reader", async function () {
     gateway = await start({ store, predicate: standIn });
-    const error = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
+    const error = await expectRejects(
+      fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider),
+      GatewayRequestError,
+    );
     expect(error.status).to.equal(403);
     expect(error.code).to.equal("Forbidden");
     expect(error.detail).to.contain(outsider.address);
@@ -158,7 +190,10 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     expect(forged.status).to.equal(401);
     expect(forged.json.error).to.equal("BadSignature");
     expect(forged.json.detail).to.contain(`signed by ${outsider.address}, not by reader ${provider.address}`);
-    const garbage = await postRead(gateway, { ...(await signedBody(provider, record.cid, nowSeconds() + 30)), signature: "0x1234" });
+    const garbage = await postRead(gateway, {
+      ...(await signedBody(provider, record.cid, nowSeconds() + 30)),
+      signature: "0x1234",
+    });
     expect(garbage.status).to.equal(401);
     expect(garbage.json.error).to.equal("BadSignature");
     // A signature over another CID does not carry over.
@@ -191,7 +226,10 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     gateway = await start({ store, predicate: standIn });
     const noCid = await postRead(gateway, { recordId: "7" });
     expect(noCid).to.deep.equal({ status: 400, json: { error: "BadRequest", detail: 'field "cid" is missing' } });
-    const badRecord = await postRead(gateway, { ...(await signedBody(provider, record.cid, nowSeconds() + 30)), recordId: "-1" });
+    const badRecord = await postRead(gateway, {
+      ...(await signedBody(provider, record.cid, nowSeconds() + 30)),
+      recordId: "-1",
+    });
     expect(badRecord.status).to.equal(400);
     expect(badRecord.json.detail).to.contain("recordId");
     const absent = (await cidOf(utf8("never stored"))).toString();
@@ -207,7 +245,10 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
       },
       log: () => undefined,
     });
-    const error = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider), GatewayRequestError);
+    const error = await expectRejects(
+      fetchShared(gateway.url, record.cid, RECORD_ID, EPR, provider),
+      GatewayRequestError,
+    );
     expect(error.status).to.equal(503);
     expect(error.code).to.equal("PredicateUnavailable");
     // L5: the cause is logged on the gateway's side, not sent to the client.
@@ -222,7 +263,10 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
-      const error = await expectRejects(fetchShared(url, record.cid, RECORD_ID, EPR, provider, { chainId: CHAIN_ID }), ContentIntegrityError);
+      const error = await expectRejects(
+        fetchShared(url, record.cid, RECORD_ID, EPR, provider, { chainId: CHAIN_ID }),
+        ContentIntegrityError,
+      );
       expect(error.cid).to.equal(record.cid);
     } finally {
       liar.closeAllConnections();
@@ -232,13 +276,26 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
 
   describe("refusing is cheap: the limiter and the size cap decide before the body is read", function () {
     /** A raw POST /v1/read: headers sent, then `body` (which may be shorter than declared). */
-    function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; json: Record<string, string> }> {
+    function rawPost(
+      url: string,
+      headers: Record<string, string>,
+      body: string,
+    ): Promise<{ status: number; json: Record<string, string> }> {
       return new Promise((resolve, reject) => {
-        const request = http.request(`${url}/v1/read`, { method: "POST", headers: { "content-type": "application/json", ...headers } }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => resolve({ status: response.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string> }));
-        });
+        const request = http.request(
+          `${url}/v1/read`,
+          { method: "POST", headers: { "content-type": "application/json", ...headers } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.on("end", () =>
+              resolve({
+                status: response.statusCode!,
+                json: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, string>,
+              }),
+            );
+          },
+        );
         request.on("error", reject);
         request.write(body);
       });
@@ -247,7 +304,11 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     it("a request over the client's limit is a 429 even when its body is not JSON: it is never parsed", async function () {
       gateway = await start({ store, predicate: standIn, limits: { ratePerSecond: 1, burst: 1, concurrency: 10 } });
       expect((await postRead(gateway, { not: "a read" })).status).to.equal(400);
-      const response = await fetch(`${gateway.url}/v1/read`, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" });
+      const response = await fetch(`${gateway.url}/v1/read`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{ not json",
+      });
       expect(response.status).to.equal(429);
       expect(((await response.json()) as { error: string }).error).to.equal("TooManyRequests");
       expect(asked).to.deep.equal([]);
@@ -282,32 +343,45 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
         if (typeof item !== "string" && "label" in item) offsets.set(item.label, at);
         at += size(item);
       }
-      return "0x" + items
-        .map((item) => {
-          if (typeof item === "string") return item;
-          if ("label" in item) return "5b";
-          return "61" + offsets.get(item.jumpTo)!.toString(16).padStart(4, "0");
-        })
-        .join("");
+      return (
+        "0x" +
+        items
+          .map((item) => {
+            if (typeof item === "string") return item;
+            if ("label" in item) return "5b";
+            return "61" + offsets.get(item.jumpTo)!.toString(16).padStart(4, "0");
+          })
+          .join("")
+      );
     }
 
     function eprCode(uri: string): string {
-      const pointer = new Interface(EPR_RECORD_ABI).encodeFunctionResult("record", [
-        ["temperature>200", record.plaintextHash, uri, provider.address, 1_800_000_000n, ethers.ZeroAddress, 0n, 0n],
-      ]).slice(2);
+      const pointer = new Interface(EPR_RECORD_ABI)
+        .encodeFunctionResult("record", [
+          ["temperature>200", record.plaintextHash, uri, provider.address, 1_800_000_000n, ethers.ZeroAddress, 0n, 0n],
+        ])
+        .slice(2);
       const length = (pointer.length / 2).toString(16).padStart(4, "0");
       const head: Item[] = [
         "600035" + "60e01c", // selector = calldata[0:4]
-        "80" + "63" + canReadSelector + "14", { jumpTo: "canRead" }, "57",
-        "63" + recordSelector + "14", { jumpTo: "record" }, "57",
+        "80" + "63" + canReadSelector + "14",
+        { jumpTo: "canRead" },
+        "57",
+        "63" + recordSelector + "14",
+        { jumpTo: "record" },
+        "57",
         "600080fd", // unknown selector: revert
         { label: "canRead" },
         "600435" + "600714" + "602435" + push20(provider.address) + "14" + "16" + "600052" + "6020" + "6000" + "f3",
         { label: "record" },
-        "600435" + "600714", { jumpTo: "known" }, "57",
+        "600435" + "600714",
+        { jumpTo: "known" },
+        "57",
         "600080fd", // unknown record id: revert
         { label: "known" },
-        "61" + length, { jumpTo: "payload" }, "6000" + "39", // codecopy(0, payload, length)
+        "61" + length,
+        { jumpTo: "payload" },
+        "6000" + "39", // codecopy(0, payload, length)
         "61" + length + "6000" + "f3",
         { label: "payload" },
       ];
@@ -335,7 +409,9 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
       const byFactory = eprCanRead({ runner: ethers.provider, trusted: createdByFactory(ethers.provider, FACTORY) });
       expect(await byFactory({ ...request, reader: provider.address })).to.equal(true);
       const notFromFactory = "0x00000000000000000000000000000000000e9a02";
-      expect(await byFactory({ ...request, eprAddress: ethers.getAddress(notFromFactory), reader: provider.address })).to.equal(false);
+      expect(
+        await byFactory({ ...request, eprAddress: ethers.getAddress(notFromFactory), reader: provider.address }),
+      ).to.equal(false);
     });
 
     it("eprRecordPointsTo holds only for the CID the record's uri names; unknown records are a no", async function () {
@@ -349,8 +425,16 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
 
     it("onChainReadPredicate holds only when the EPR is trusted, the reader may read and the record names the CID; it never calls an untrusted EPR", async function () {
       const calls: string[] = [];
-      const runner = { provider: ethers.provider, call: async (tx: TransactionRequest) => (calls.push(String(tx.to)), ethers.provider.call(tx)) };
-      const request = { cid: record.cid, recordId: RECORD_ID, eprAddress: ethers.getAddress(EPR), reader: provider.address };
+      const runner = {
+        provider: ethers.provider,
+        call: async (tx: TransactionRequest) => (calls.push(String(tx.to)), ethers.provider.call(tx)),
+      };
+      const request = {
+        cid: record.cid,
+        recordId: RECORD_ID,
+        eprAddress: ethers.getAddress(EPR),
+        reader: provider.address,
+      };
       const other = (await cidOf(utf8("another object"))).toString();
       const byFactory = onChainReadPredicate({ runner, trusted: createdByFactory(runner, FACTORY) });
       expect(await byFactory(request)).to.equal(true);
@@ -360,7 +444,10 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
       // The factory is asked once (an EPR it created stays created), canRead on every read, and
       // record(7) once (a record's uri never changes); record(8) does not exist, so it is asked
       // again on each read that names it.
-      expect(calls.map((to) => ethers.getAddress(to))).to.have.members([ethers.getAddress(FACTORY), ...Array(4 + 2).fill(ethers.getAddress(EPR))]);
+      expect(calls.map((to) => ethers.getAddress(to))).to.have.members([
+        ethers.getAddress(FACTORY),
+        ...Array(4 + 2).fill(ethers.getAddress(EPR)),
+      ]);
       calls.length = 0;
       const untrusted = onChainReadPredicate({ runner, trusted: [] });
       expect(await untrusted(request)).to.equal(false);
@@ -374,9 +461,15 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
         expectedHash: record.plaintextHash,
       });
       expect(text(plaintext)).to.equal("maintenance log: bearing replaced");
-      const refused = await expectRejects(fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider), GatewayRequestError);
+      const refused = await expectRejects(
+        fetchShared(gateway.url, record.cid, RECORD_ID, EPR, outsider),
+        GatewayRequestError,
+      );
       expect(refused.status).to.equal(403);
-      const unbound = await expectRejects(fetchShared(gateway.url, other.cid, RECORD_ID, EPR, provider), GatewayRequestError);
+      const unbound = await expectRejects(
+        fetchShared(gateway.url, other.cid, RECORD_ID, EPR, provider),
+        GatewayRequestError,
+      );
       expect(unbound.status).to.equal(403);
       expect(unbound.code).to.equal("Forbidden");
     });

@@ -71,7 +71,10 @@ describe("store cluster (embedded Helia nodes, Kademlia DHT over loopback TCP)",
   });
 
   it("rejects bad cluster options with StoreClusterConfigError", async function () {
-    const duplicate = await expectRejects(startStoreCluster({ dir: temp.dir, names: ["x", "x"] }), StoreClusterConfigError);
+    const duplicate = await expectRejects(
+      startStoreCluster({ dir: temp.dir, names: ["x", "x"] }),
+      StoreClusterConfigError,
+    );
     expect(duplicate.field).to.equal("names");
     const empty = await expectRejects(startStoreCluster({ dir: temp.dir, count: 0 }), StoreClusterConfigError);
     expect(empty.field).to.equal("count");

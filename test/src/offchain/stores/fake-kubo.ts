@@ -56,17 +56,20 @@ export async function startFakeKubo(): Promise<FakeKubo> {
           }
           case "block/get": {
             const bytes = tampered.get(arg) ?? blocks.get(arg);
-            if (bytes === undefined) return fail(res, `block was not found locally (offline): ipld: could not find ${arg}`);
+            if (bytes === undefined)
+              return fail(res, `block was not found locally (offline): ipld: could not find ${arg}`);
             res.writeHead(200, { "content-type": "application/octet-stream" });
             return res.end(Buffer.from(bytes));
           }
           case "block/stat": {
             const bytes = blocks.get(arg);
-            if (bytes === undefined) return fail(res, `block was not found locally (offline): ipld: could not find ${arg}`);
+            if (bytes === undefined)
+              return fail(res, `block was not found locally (offline): ipld: could not find ${arg}`);
             return json(res, 200, { Key: arg, Size: bytes.length });
           }
           case "pin/add":
-            if (!blocks.has(arg)) return fail(res, `pin: block was not found locally (offline): ipld: could not find ${arg}`);
+            if (!blocks.has(arg))
+              return fail(res, `pin: block was not found locally (offline): ipld: could not find ${arg}`);
             pins.add(arg);
             return json(res, 200, { Pins: [arg] });
           case "pin/rm":

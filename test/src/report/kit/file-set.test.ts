@@ -25,7 +25,11 @@ describe("report kit: file set", () => {
       markdown: { file: "report.md", data: "# R\n" },
       chart: { file: "charts/c.svg", data: new TextEncoder().encode("<svg/>") },
     });
-    expect(written).to.deep.equal({ json: elsewhere, markdown: path.join(out, "report.md"), chart: path.join(out, "charts", "c.svg") });
+    expect(written).to.deep.equal({
+      json: elsewhere,
+      markdown: path.join(out, "report.md"),
+      chart: path.join(out, "charts", "c.svg"),
+    });
     expect(Object.keys(written)).to.deep.equal(["json", "markdown", "chart"]);
     expect(readFileSync(elsewhere, "utf8")).to.equal('{\n  "a": 1,\n  "b": [\n    true\n  ]\n}\n');
     expect(readFileSync(written.markdown, "utf8")).to.equal("# R\n");
