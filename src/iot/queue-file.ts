@@ -307,6 +307,12 @@ export interface QueueFileOptions {
   isGone?: (pid: number) => boolean;
 }
 
+/**
+ * The queue file as one class of about 330 lines, on purpose: the lock, the byte count known to be
+ * on disk, the append-then-fdatasync path, the cut-back on a failed append and compaction all
+ * guard one invariant (a line is either whole on disk or not there), so they share one handle and
+ * one offset. Parsing is apart (`parseQueueLine` above).
+ */
 export class QueueFile {
   private handle: FileHandle | undefined;
   /** Bytes known to be on disk: where a failed append is cut back to. */

@@ -250,6 +250,13 @@ export async function signEntry(
   };
 }
 
+/**
+ * The queue as one class of about 400 lines, on purpose: its state (the nonce counter, the entry
+ * list, the sender loop, the backoff, the stall) is one state machine whose invariants (strict
+ * nonce order, done only after a receipt, one sender) hold across all its methods; split, each
+ * part would need the others' private state. Signing and the file are already apart
+ * (`signEntry` above, `queue-file.ts`).
+ */
 export class TransactionQueue extends EventEmitter<TransactionQueueEvents> {
   /** Called for each mined entry before it is marked done; set it before `start()`. */
   onSettled: ((settled: SettledEntry) => Promise<void> | void) | undefined;

@@ -67,6 +67,13 @@ export type {
   UnitWallet,
 } from "./unit/types";
 
+/**
+ * The IoT unit: a façade over its parts (`unit/`: readings, part funding, status sharing, reader
+ * access, chain view), each settled by the queue through `UnitContext`. About 310 lines with its
+ * open sequence, which must run the parts' recovery in one order (revocations, chain state,
+ * relationships, identities, an interrupted upload, then the queue), and its close and idle;
+ * the other methods forward to a part.
+ */
 export class IoTUnit extends EventEmitter<IoTUnitEvents> {
   /** The unit's account (MaintenanceService unit, EPR device). */
   readonly address: string;
