@@ -54,6 +54,9 @@ export function systemAccounts(mnemonic: string = projectMnemonic()): string[] {
   return SYSTEM_ROLES.map((role) => systemWallet(role, mnemonic).address);
 }
 
+/** What hardhat-ignition expects in a network config beside the HTTP fields: nothing set. */
+const IGNITION_DEFAULTS = { ignition: {} };
+
 /** The Hardhat network config of a chain: its URL and chain id, the system accounts' keys. */
 export function chainNetworkConfig(
   chain: Pick<ChainEntry, "rpc" | "chainId">,
@@ -69,7 +72,10 @@ export function chainNetworkConfig(
     gas: "auto",
     gasPrice: "auto",
     gasMultiplier: 1,
-    ignition: {},
+    // hardhat-ignition's field of every network config, spread rather than written out: its type
+    // extension comes with the Hardhat config, which a plain ts-node script (bench:anchor-merkle)
+    // does not load, and a literal field would then fail the excess-property check.
+    ...IGNITION_DEFAULTS,
   };
 }
 
