@@ -215,8 +215,8 @@ export function proxyKFrags(grant: KFragGrant): ProxyKFrag[] {
 export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
   const keys = parseKeys(kfrag);
   const parsedCapsule = parseCapsule(capsule);
-  let raw: KeyFrag | undefined;
   try {
+    let raw: KeyFrag;
     try {
       raw = KeyFrag.fromBytes(fromBase64(kfrag.kfrag, "kfrag"));
     } catch (err) {
@@ -224,6 +224,7 @@ export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
     }
     let verified;
     try {
+      // verify() takes the kfrag (Rust by value): `raw` is freed by the call, whatever its outcome.
       verified = raw.verify(keys.verifying, keys.delegating, keys.receiving);
     } catch (err) {
       throw new PreKeyError("key fragment", `does not verify against its public keys (${message(err)})`, {
@@ -238,7 +239,6 @@ export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
       verified.free();
     }
   } finally {
-    raw?.free();
     parsedCapsule.free();
     freeKeys(keys);
   }
@@ -277,6 +277,7 @@ export function openWithCFrags(
         throw new InvalidCapsuleFragError(index, `not an Umbral cfrag (${message(err)})`, { cause: err });
       }
       try {
+        // verify() takes the cfrag (Rust by value): `raw` is freed by the call, whatever its outcome.
         const ok = raw.verify(capsule, keys.verifying, keys.delegating, keys.receiving);
         if (seen.has(cfrag)) ok.free();
         else verified.push(ok);
@@ -287,8 +288,6 @@ export function openWithCFrags(
           `does not verify for this capsule, delegating key ${wrap.delegatingPk} and receiving key ${publicKeyHex(keys.receiving)} (${message(err)})`,
           { cause: err },
         );
-      } finally {
-        raw.free();
       }
     });
     const reader = `receiving key ${publicKeyHex(keys.receiving)}`;
