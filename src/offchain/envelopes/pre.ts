@@ -38,6 +38,7 @@ import {
   Signer,
   type VerifiedCapsuleFrag,
 } from "@nucypher/umbral-pre";
+import { performance } from "node:perf_hooks";
 import { getBytes, hexlify, isHexString, SigningKey } from "ethers";
 import { DecryptionFailedError, InvalidCapsuleFragError, NotEnoughFragmentsError, PreKeyError } from "../errors";
 
@@ -88,6 +89,12 @@ export interface ReceivingKey {
   secretKey: string;
   publicKey: string;
 }
+
+/** The Umbral steps of a trade, in order (owner: encrypt, kfrags; proxy: reencrypt; buyer: verify, decrypt). */
+export const PRE_STEPS = ["encrypt", "kfrags", "reencrypt", "verify", "decrypt"] as const;
+export type PreStep = (typeof PRE_STEPS)[number];
+/** Called by {@link openWithCFrags} with the duration of its steps, in milliseconds (for the benchmark). */
+export type PreStepListener = (step: PreStep, ms: number) => void;
 
 /** An owner's Ethereum private key: hex, bytes, or anything holding one (an ethers Wallet). */
 export type PreOwnerSecret = string | Uint8Array | { privateKey: string };
@@ -249,13 +256,14 @@ export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
  * checks there are at least `t` distinct cfrags (`NotEnoughFragmentsError`), verifies every cfrag
  * against the capsule, the wrap's keys and the buyer's own public key (`InvalidCapsuleFragError`
  * naming the first bad index), then decrypts the data key (`DecryptionFailedError` if the wrap's
- * encrypted key does not authenticate).
+ * encrypted key does not authenticate). `onStep` hears the time of "verify" (all cfrags) and "decrypt".
  */
 export function openWithCFrags(
   buyerSk: string | Uint8Array,
   wrap: PreKeyWrap,
   cfrags: readonly (string | Uint8Array)[],
   t: number,
+  onStep?: PreStepListener,
 ): Uint8Array {
   checkScheme(wrap);
   if (!Number.isSafeInteger(t) || t < 1) throw new PreKeyError("threshold", `${t} is not a positive integer`);
@@ -269,6 +277,7 @@ export function openWithCFrags(
   const verified: VerifiedCapsuleFrag[] = [];
   const seen = new Set<string>();
   try {
+    let start = performance.now();
     encoded.forEach((cfrag, index) => {
       let raw: CapsuleFrag;
       try {
@@ -290,6 +299,8 @@ export function openWithCFrags(
         );
       }
     });
+    onStep?.("verify", performance.now() - start);
+    start = performance.now();
     const reader = `receiving key ${publicKeyHex(keys.receiving)}`;
     let dataKey: Uint8Array;
     try {
@@ -303,6 +314,7 @@ export function openWithCFrags(
     } catch (err) {
       throw new DecryptionFailedError("wrapped key", reader, { cause: err });
     }
+    onStep?.("decrypt", performance.now() - start);
     return checkDataKey(dataKey, reader);
   } finally {
     for (const cfrag of verified) cfrag.free();

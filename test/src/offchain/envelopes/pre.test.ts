@@ -107,6 +107,15 @@ describe("proxy re-encryption of the data key (Umbral, per-asset delegation)", f
       expect(Buffer.from(openWithCFrags(buyer.secretKey, wrap, cfrags, 2))).to.deep.equal(Buffer.from(dataKey));
     });
 
+    it("reports its verify and decrypt steps, in that order, to onStep", function () {
+      const steps: string[] = [];
+      openWithCFrags(buyer.secretKey, wrap, cfrags.slice(1), 2, (step, ms) => {
+        expect(ms).to.be.a("number");
+        steps.push(step);
+      });
+      expect(steps).to.deep.equal(["verify", "decrypt"]);
+    });
+
     it("refuses one cfrag with NotEnoughFragmentsError(1, 2)", function () {
       const error = thrown(() => openWithCFrags(buyer.secretKey, wrap, [cfrags[1]], 2), NotEnoughFragmentsError);
       expect([error.got, error.need]).to.deep.equal([1, 2]);
