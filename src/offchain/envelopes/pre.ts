@@ -220,9 +220,9 @@ export function proxyKFrags(grant: KFragGrant): ProxyKFrag[] {
  * does not verify), re-encrypts `capsule` (base64) and returns the cfrag (base64).
  */
 export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
-  const keys = parseKeys(kfrag);
-  const parsedCapsule = parseCapsule(capsule);
-  try {
+  return withOwned((own) => {
+    const keys = parseKeys(kfrag, own);
+    const parsedCapsule = own(parseCapsule(capsule));
     let raw: KeyFrag;
     try {
       raw = KeyFrag.fromBytes(fromBase64(kfrag.kfrag, "kfrag"));
@@ -232,23 +232,14 @@ export function reencryptFor(kfrag: ProxyKFrag, capsule: string): string {
     let verified;
     try {
       // verify() takes the kfrag (Rust by value): `raw` is freed by the call, whatever its outcome.
-      verified = raw.verify(keys.verifying, keys.delegating, keys.receiving);
+      verified = own(raw.verify(keys.verifying, keys.delegating, keys.receiving));
     } catch (err) {
       throw new PreKeyError("key fragment", `does not verify against its public keys (${message(err)})`, {
         cause: err,
       });
     }
-    const cfrag = reencrypt(parsedCapsule, verified);
-    try {
-      return base64(cfrag.toBytes());
-    } finally {
-      cfrag.free();
-      verified.free();
-    }
-  } finally {
-    parsedCapsule.free();
-    freeKeys(keys);
-  }
+    return base64(own(reencrypt(parsedCapsule, verified)).toBytes());
+  });
 }
 
 /**
@@ -270,13 +261,13 @@ export function openWithCFrags(
   const encoded = cfrags.map((cfrag) => (typeof cfrag === "string" ? cfrag : base64(cfrag)));
   const distinct = new Set(encoded).size;
   if (distinct < t) throw new NotEnoughFragmentsError(distinct, t);
-  const receivingSk = parseSecretKey(buyerSk);
-  const receivingPk = receivingSk.publicKey();
-  const keys = parseKeys({ ...wrap, receivingPk: publicKeyHex(receivingPk) });
-  const capsule = parseCapsule(wrap.capsule);
-  const verified: VerifiedCapsuleFrag[] = [];
-  const seen = new Set<string>();
-  try {
+  const encryptedKey = fromBase64(wrap.encryptedKey, "encryptedKey");
+  return withOwned((own) => {
+    const receivingSk = own(parseSecretKey(buyerSk));
+    const receivingPk = publicKeyHex(own(receivingSk.publicKey()));
+    const keys = parseKeys({ ...wrap, receivingPk }, own);
+    const capsule = own(parseCapsule(wrap.capsule));
+    const verified = new Map<string, VerifiedCapsuleFrag>();
     let start = performance.now();
     encoded.forEach((cfrag, index) => {
       let raw: CapsuleFrag;
@@ -287,42 +278,34 @@ export function openWithCFrags(
       }
       try {
         // verify() takes the cfrag (Rust by value): `raw` is freed by the call, whatever its outcome.
-        const ok = raw.verify(capsule, keys.verifying, keys.delegating, keys.receiving);
-        if (seen.has(cfrag)) ok.free();
-        else verified.push(ok);
-        seen.add(cfrag);
+        const ok = own(raw.verify(capsule, keys.verifying, keys.delegating, keys.receiving));
+        if (!verified.has(cfrag)) verified.set(cfrag, ok);
       } catch (err) {
         throw new InvalidCapsuleFragError(
           index,
-          `does not verify for this capsule, delegating key ${wrap.delegatingPk} and receiving key ${publicKeyHex(keys.receiving)} (${message(err)})`,
+          `does not verify for this capsule, delegating key ${wrap.delegatingPk} and receiving key ${receivingPk} (${message(err)})`,
           { cause: err },
         );
       }
     });
     onStep?.("verify", performance.now() - start);
     start = performance.now();
-    const reader = `receiving key ${publicKeyHex(keys.receiving)}`;
+    const reader = `receiving key ${receivingPk}`;
     let dataKey: Uint8Array;
     try {
       dataKey = decryptReencrypted(
         receivingSk,
         keys.delegating,
         capsule,
-        verified.slice(0, t),
-        fromBase64(wrap.encryptedKey, "encryptedKey"),
+        [...verified.values()].slice(0, t),
+        encryptedKey,
       );
     } catch (err) {
       throw new DecryptionFailedError("wrapped key", reader, { cause: err });
     }
     onStep?.("decrypt", performance.now() - start);
     return checkDataKey(dataKey, reader);
-  } finally {
-    for (const cfrag of verified) cfrag.free();
-    capsule.free();
-    freeKeys(keys);
-    receivingPk.free();
-    receivingSk.free();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,27 +360,31 @@ interface ParsedKeys {
   receiving: PublicKey;
 }
 
-function parseKeys(keys: { delegatingPk: string; verifyingPk: string; receivingPk: string }): ParsedKeys {
-  const parsed: PublicKey[] = [];
+/** A function that registers an Umbral object to be freed and returns it. */
+type Own = <O extends { free(): void }>(object: O) => O;
+
+/**
+ * Runs `use`, freeing every Umbral object it registers with `own` when it returns or throws: they
+ * hold WebAssembly memory (secret keys among them) and this build of umbral-pre has no finalizers.
+ */
+function withOwned<T>(use: (own: Own) => T): T {
+  const owned: { free(): void }[] = [];
   try {
-    for (const [value, what] of [
-      [keys.delegatingPk, "delegating public key"],
-      [keys.verifyingPk, "verifying public key"],
-      [keys.receivingPk, "receiving public key"],
-    ] as const) {
-      parsed.push(parsePublicKey(value, what));
-    }
-  } catch (err) {
-    for (const key of parsed) key.free();
-    throw err;
+    return use((object) => {
+      owned.push(object);
+      return object;
+    });
+  } finally {
+    for (const object of owned.reverse()) object.free();
   }
-  return { delegating: parsed[0], verifying: parsed[1], receiving: parsed[2] };
 }
 
-function freeKeys(keys: ParsedKeys): void {
-  keys.delegating.free();
-  keys.verifying.free();
-  keys.receiving.free();
+function parseKeys(keys: { delegatingPk: string; verifyingPk: string; receivingPk: string }, own: Own): ParsedKeys {
+  return {
+    delegating: own(parsePublicKey(keys.delegatingPk, "delegating public key")),
+    verifying: own(parsePublicKey(keys.verifyingPk, "verifying public key")),
+    receiving: own(parsePublicKey(keys.receivingPk, "receiving public key")),
+  };
 }
 
 /** A secp256k1 public key, compressed (33 bytes) or not (65), hex or bytes. */
