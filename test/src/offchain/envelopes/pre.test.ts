@@ -258,6 +258,14 @@ describe("proxy re-encryption of the data key (Umbral, per-asset delegation)", f
       );
       const [proxy] = proxyKFrags(makeKFrags(owner, assetX, buyer.publicKey));
       expect(thrown(() => reencryptFor(proxy, "bm90IGEgY2Fwc3VsZQ=="), PreKeyError).what).to.equal("capsule");
+      const wrap = wrapKeyForAsset(owner, assetX, new Uint8Array(32));
+      const cfrag = reencryptFor(proxy, wrap.capsule);
+      const garbled = { ...wrap, encryptedKey: "not base64!" };
+      expect(thrown(() => openWithCFrags(buyer.secretKey, garbled, [cfrag], 1), PreKeyError).what).to.equal(
+        "encryptedKey",
+      );
+      const foreign = { ...wrap, scheme: "other" } as unknown as PreKeyWrap;
+      expect(thrown(() => openWithCFrags(buyer.secretKey, foreign, [cfrag], 1), PreKeyError).what).to.equal("key wrap");
     });
 
     it("takes the buyer key uncompressed (65 bytes) as well as compressed", function () {
