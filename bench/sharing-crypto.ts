@@ -2,7 +2,8 @@
  * The off-chain half of the sharing latency (the digital-twin paper's Fig. 8, steps 1 and 5–6):
  * time of each step of writing and reading a shared record — hash, encrypt, wrap, encode, put /
  * get, decode, unwrap, decrypt, verify — on an embedded Helia store, for several payload sizes
- * and reader counts; plus key splitting and the secure sum.
+ * and reader counts; plus key splitting, the secure sum, and the Umbral proxy re-encryption of a
+ * data key at 2-of-3 (encrypt, kfrags, one reencrypt, verify of 2 cfrags, decrypt: `pre.ts`).
  *
  *   npx ts-node bench/sharing-crypto.ts [--rounds 10]
  *
@@ -19,6 +20,16 @@ import { readerOf, READ_STEPS, WRITE_STEPS, type SharingStep } from "../src/offc
 import { readSharedRecord, writeSharedRecord } from "../src/offchain/envelopes/shared-record";
 import { recoverKey, splitKey } from "../src/crypto/key-shares";
 import { secureSum } from "../src/crypto/prime-shamir";
+import {
+  freshReceivingKey,
+  makeKFrags,
+  openWithCFrags,
+  PRE_STEPS,
+  proxyKFrags,
+  reencryptFor,
+  wrapKeyForAsset,
+  type PreStep,
+} from "../src/offchain/envelopes/pre";
 
 const SIZES = [1024, 64 * 1024, 512 * 1024];
 const READER_COUNTS = [1, 5, 10];
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
       secureSum(inputs, { t: 3 });
       sumMs.push(performance.now() - start);
     }
+    const umbral = umbralSteps(rounds);
     const figures = {
       benchmark: "sharing-crypto",
       unit: "ms (median)",
@@ -93,15 +105,49 @@ async function main(): Promise<void> {
       splitKey5of3: round3(median(splitMs)),
       recoverKey3: round3(median(recoverMs)),
       secureSum10Parties_t3: round3(median(sumMs)),
+      umbral2of3: umbral,
     };
     console.log(
       `splitKey (n=5, t=2) ${figures.splitKey5of3} ms, recoverKey ${figures.recoverKey3} ms, secureSum (10 parties, t=3) ${figures.secureSum10Parties_t3} ms`,
+    );
+    console.log(
+      `umbral 2-of-3: ${PRE_STEPS.map((step) => `${step} ${umbral[step]} ms`).join(", ")} (reencrypt per proxy, verify of 2 cfrags)`,
     );
     console.log(JSON.stringify(figures));
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Medians of the Umbral steps of one trade at 2-of-3 over a 32-byte data key, fresh keys each round. */
+function umbralSteps(rounds: number): Record<PreStep, number> {
+  const samples = new Map<PreStep, number[]>();
+  const add = (step: PreStep, ms: number): void => {
+    samples.set(step, [...(samples.get(step) ?? []), ms]);
+  };
+  for (let round = 0; round < rounds; round++) {
+    const owner = Wallet.createRandom();
+    const asset = `0x${randomBytes(32).toString("hex")}`;
+    const buyer = freshReceivingKey();
+    let start = performance.now();
+    const wrap = wrapKeyForAsset(owner, asset, new Uint8Array(randomBytes(32)));
+    add("encrypt", performance.now() - start);
+    start = performance.now();
+    const grant = makeKFrags(owner, asset, buyer.publicKey, 2, 3);
+    add("kfrags", performance.now() - start);
+    const cfrags = proxyKFrags(grant).map((proxy) => {
+      start = performance.now();
+      const cfrag = reencryptFor(proxy, wrap.capsule);
+      add("reencrypt", performance.now() - start);
+      return cfrag;
+    });
+    openWithCFrags(buyer.secretKey, wrap, cfrags.slice(0, 2), 2, add);
+  }
+  return Object.fromEntries(PRE_STEPS.map((step) => [step, round3(median(samples.get(step) ?? [0]))])) as Record<
+    PreStep,
+    number
+  >;
 }
 
 main().catch((err) => {

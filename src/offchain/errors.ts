@@ -240,3 +240,59 @@ export class GatewayRequestError extends OffchainError {
     super(`gateway refused the read (${status} ${code}): ${detail}`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fragments (big data sealed in fragments) and proxy re-encryption (Umbral)
+
+/** Bad fragment options, or a manifest that is malformed or does not match the fragments given; names the field. */
+export class FragmentFormatError extends OffchainError {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`fragments ${field}: ${reason}`);
+  }
+}
+
+/** Fragment `index` does not hash to its manifest leaf, or does not decrypt: it was altered or swapped. */
+export class FragmentIntegrityError extends OffchainError {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`fragment ${index} failed its integrity check: ${reason}`, options);
+  }
+}
+
+/** Fewer distinct capsule fragments than the threshold: a reader needs `need` proxies' answers. */
+export class NotEnoughFragmentsError extends OffchainError {
+  constructor(
+    readonly got: number,
+    readonly need: number,
+  ) {
+    super(`${got} distinct capsule fragment(s) given, the threshold is ${need}`);
+  }
+}
+
+/** Capsule fragment `index` is malformed or does not verify against the capsule and the key wrap's public keys. */
+export class InvalidCapsuleFragError extends OffchainError {
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`capsule fragment ${index} is invalid: ${reason}`, options);
+  }
+}
+
+/** A PRE key, key fragment, capsule, key wrap or threshold is malformed or does not fit; names which. */
+export class PreKeyError extends OffchainError {
+  constructor(
+    readonly what: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`proxy re-encryption ${what}: ${reason}`, options);
+  }
+}

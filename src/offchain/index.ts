@@ -1,11 +1,13 @@
 /**
  * The off-chain store of commchain: content stores (`stores/`: embedded Helia, Kubo, the DHT
  * cluster of store nodes), envelopes (`envelopes/`: AES-256-GCM + ECIES-wrapped keys per reader,
- * the keyring that rotates keys on revocation, key custody as Shamir shares on the store nodes)
- * and the predicate-gated gateway (`gateway/`). The ciphers and sharing schemes are in `src/crypto`.
+ * the keyring that rotates keys on revocation, key custody as Shamir shares on the store nodes,
+ * big data as AES-GCM fragments under a Merkle root, the Umbral proxy re-encryption of a data key
+ * per asset) and the predicate-gated gateway (`gateway/`). The ciphers and sharing schemes are in
+ * `src/crypto`.
  *
  * Importing this module loads neither Helia nor libp2p: they are imported when a store or node
- * is opened.
+ * is opened. It does load Umbral's WebAssembly (`@nucypher/umbral-pre`, tens of milliseconds).
  */
 export * from "./errors";
 export * from "./stores/cid";
@@ -22,3 +24,5 @@ export * from "./envelopes/shared-record";
 export * from "./gateway/gateway";
 export * from "./envelopes/key-custody";
 export * from "./stores/open-store";
+export * from "./envelopes/fragments";
+export * from "./envelopes/pre";
