@@ -1,0 +1,248 @@
+/**
+ * The orderer service of the ownership registry (paper §4.2, R3): a pool of owner-signed High
+ * entries plus the registry's on-chain Low queue, cut into batches at `batchSize` entries or
+ * after `batchTimeout`, like Fabric's BatchSize / BatchTimeout. High entries go by fee,
+ * descending (ties first come, first served); the Low quota is taken from the chain's queue in
+ * the same transaction, and the registry rejects any batch that breaks it.
+ *
+ * `cutBatch` is the pure rule; `Orderer` runs it against a registry with one account holding
+ * ORDERER_ROLE, one batch in flight at a time. The pool lives in memory: entries not yet sent are
+ * lost with the process (their owners' signatures stay valid until their deadline, so they can
+ * be submitted again).
+ */
+import type { ContractTransactionReceipt } from "ethers";
+import type { OwnershipRegistry } from "../../typechain-types";
+import { BatchSendError, OrdererClosedError, OrdererOptionError, RegistrationEntryError } from "./errors";
+import { Level } from "./classify";
+import type { SignedEntry } from "./registration";
+
+/** The paper's Fabric `MaxMessageCount`. */
+export const DEFAULT_BATCH_SIZE = 5;
+/** [choice] How long the first entry of a batch waits for the batch to fill, ms. */
+export const DEFAULT_BATCH_TIMEOUT_MS = 200;
+/** [choice] R3's Low proportion q: 1 of 5. */
+export const DEFAULT_QUOTA = 0.2;
+/** Basis points of a whole: the registry keeps q in basis points. */
+const BPS = 10_000;
+
+/** The rule's parameters (the registry's `batchSize` and `quotaBps / 10000`). */
+export interface CutParams {
+  readonly batchSize: number;
+  /** R3's proportion q, 0 < q ≤ 1; rounded to basis points as the registry keeps it. */
+  readonly quota: number;
+}
+
+/** What a cut needs of a pooled entry: its fee and its arrival order. */
+export interface Cuttable {
+  readonly fee: bigint;
+  /** Arrival order: smaller came first. */
+  readonly seq: number;
+}
+
+/** A batch cut from a pool. */
+export interface Cut<T> {
+  /** The High entries of the batch, fees non-increasing (ties in arrival order). */
+  readonly high: readonly T[];
+  /** How many Low entries the batch takes from the head of the queue. */
+  readonly lowTaken: number;
+  /** The pool's entries left for later batches, in priority order. */
+  readonly rest: readonly T[];
+}
+
+/** Checks `params` and returns q in basis points. */
+export function quotaBps(params: CutParams): number {
+  const { batchSize, quota } = params;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new OrdererOptionError("batchSize", `must be a positive integer, got ${batchSize}`);
+  if (!(quota > 0 && quota <= 1)) throw new OrdererOptionError("quota", `must be in (0, 1], got ${quota}`);
+  return Math.max(1, Math.round(quota * BPS));
+}
+
+/** The Low entries reserved in every batch while Low entries wait: `ceil(q · batchSize)`. */
+export function lowQuota(params: CutParams): number {
+  return Math.ceil((quotaBps(params) * params.batchSize) / BPS);
+}
+
+/**
+ * The registry's rule: with `high` High entries a batch takes
+ * `min(lowPending, max(ceil(q · batchSize), batchSize − high))` Low entries.
+ */
+export function lowTakenFor(high: number, lowPending: number, params: CutParams): number {
+  const room = Math.max(0, params.batchSize - high);
+  return Math.min(lowPending, Math.max(lowQuota(params), room));
+}
+
+/** Pool order: fee descending, ties by arrival. */
+export function byPriority(a: Cuttable, b: Cuttable): number {
+  if (a.fee !== b.fee) return a.fee > b.fee ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/**
+ * Cut one batch from `pool` with `lowPending` Low entries waiting on chain: the best-paying High
+ * entries that fit beside the Low quota, then as many Low entries as the registry will take.
+ * The cut always satisfies the registry (`high + lowTaken ≤ batchSize`, fees non-increasing), and
+ * no High entry left in `rest` pays more than one taken.
+ */
+export function cutBatch<T extends Cuttable>(pool: readonly T[], lowPending: number, params: CutParams): Cut<T> {
+  if (!Number.isInteger(lowPending) || lowPending < 0)
+    throw new OrdererOptionError("lowPending", `must be a non-negative integer, got ${lowPending}`);
+  const reserved = Math.min(lowPending, lowQuota(params));
+  const sorted = [...pool].sort(byPriority);
+  const count = Math.min(sorted.length, params.batchSize - reserved);
+  const high = sorted.slice(0, count);
+  return { high, lowTaken: lowTakenFor(count, lowPending, params), rest: sorted.slice(count) };
+}
+
+/** Where a submitted entry was registered. */
+export interface Inclusion {
+  readonly batchId: bigint;
+  readonly txHash: string;
+  readonly blockNumber: number;
+}
+
+/** Options of {@link Orderer.open}. */
+export interface OrdererOptions {
+  /** The first entry of a batch waits at most this long for the batch to fill, ms (default 200). */
+  readonly batchTimeout?: number;
+  /** Gas limit of each batch; default: estimated. */
+  readonly gasLimit?: bigint;
+}
+
+interface Pooled extends Cuttable {
+  readonly signed: SignedEntry;
+  readonly resolve: (inclusion: Inclusion) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The orderer service: `submit` a signed High entry and get its inclusion. A batch is cut as
+ * soon as the pool holds `batchSize` entries, else at the next tick of a `batchTimeout` clock,
+ * so no entry waits longer than `batchTimeout` for a cut; each tick also picks up Low entries
+ * waiting on chain. The registry's `batchSize` and quota are read when the orderer opens.
+ */
+export class Orderer {
+  private pool: Pooled[] = [];
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly registry: OwnershipRegistry,
+    readonly params: CutParams,
+    private readonly batchTimeout: number,
+    private readonly gasLimit: bigint | undefined,
+  ) {}
+
+  /** Opens an orderer on `registry`, connected to an account that holds its ORDERER_ROLE. */
+  static async open(registry: OwnershipRegistry, options: OrdererOptions = {}): Promise<Orderer> {
+    const batchTimeout = options.batchTimeout ?? DEFAULT_BATCH_TIMEOUT_MS;
+    if (!Number.isFinite(batchTimeout) || batchTimeout <= 0)
+      throw new OrdererOptionError("batchTimeout", `must be a positive number of ms, got ${batchTimeout}`);
+    const [batchSize, bps] = await Promise.all([registry.batchSize(), registry.quotaBps()]);
+    const params = { batchSize: Number(batchSize), quota: Number(bps) / BPS };
+    quotaBps(params);
+    const orderer = new Orderer(registry, params, batchTimeout, options.gasLimit);
+    orderer.arm();
+    return orderer;
+  }
+
+  /** Entries in the pool, not yet in a batch being sent. */
+  get pending(): number {
+    return this.pool.length;
+  }
+
+  /**
+   * Adds a signed High entry to the pool; resolves when a batch registered it. Throws
+   * {@link OrdererClosedError} after {@link close}, {@link RegistrationEntryError} for a Low entry.
+   */
+  submit(signed: SignedEntry): Promise<Inclusion> {
+    if (this.closed) throw new OrdererClosedError(this.pool.length);
+    const { entry } = signed;
+    if (entry.level !== Level.High)
+      throw new RegistrationEntryError(entry.dataHash, "only High entries go through the orderer (Low: enqueueLow)");
+    if (entry.fee < 0n) throw new RegistrationEntryError(entry.dataHash, `fee ${entry.fee} is negative`);
+    return new Promise<Inclusion>((resolve, reject) => {
+      this.pool.push({ signed, fee: entry.fee, seq: this.seq++, resolve, reject });
+      if (this.pool.length >= this.params.batchSize) void this.cut();
+    });
+  }
+
+  /** Cuts and sends a batch now, if there is anything to batch; resolves when it is mined. */
+  flush(): Promise<void> {
+    return this.cut();
+  }
+
+  /** Stops the timer and rejects what is left in the pool (a batch being sent completes). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.sending;
+    const left = this.pool;
+    this.pool = [];
+    for (const item of left) item.reject(new OrdererClosedError(left.length));
+  }
+
+  private arm(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.cut().finally(() => this.arm()), this.batchTimeout);
+    this.timer.unref();
+  }
+
+  /** Queues one cut behind the batch in flight. */
+  private cut(): Promise<void> {
+    const next = this.sending.then(() => this.cutAndSend());
+    this.sending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async cutAndSend(): Promise<void> {
+    const lowPending = Number(await this.registry.lowPending());
+    const cut = cutBatch(this.pool, lowPending, this.params);
+    if (cut.high.length + cut.lowTaken === 0) return;
+    this.pool = [...cut.rest];
+    const items = [...cut.high];
+    try {
+      const receipt = await this.send(items);
+      const inclusion = inclusionOf(this.registry, receipt);
+      for (const item of items) item.resolve(inclusion);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const item of items)
+        item.reject(
+          new BatchSendError(`batch of ${items.length} High entries: ${failure.message}`, { cause: failure }),
+        );
+    }
+    if (this.pool.length >= this.params.batchSize) void this.cut();
+  }
+
+  private async send(items: readonly Pooled[]): Promise<ContractTransactionReceipt> {
+    const entries = items.map((item) => item.signed.entry);
+    const signatures = items.map((item) => item.signed.signature);
+    const overrides = this.gasLimit === undefined ? {} : { gasLimit: this.gasLimit };
+    const withPermits = items.some((item) => item.signed.permit !== undefined);
+    const tx = withPermits
+      ? await this.registry.registerBatchWithPermits(
+          entries,
+          signatures,
+          items.map((item) => item.signed.permit ?? NO_PERMIT),
+          overrides,
+        )
+      : await this.registry.registerBatch(entries, signatures, overrides);
+    const receipt = await tx.wait();
+    if (receipt === null) throw new BatchSendError(`batch transaction ${tx.hash} has no receipt`);
+    return receipt;
+  }
+}
+
+const NO_PERMIT = { value: 0n, deadline: 0n, v: 0, r: `0x${"0".repeat(64)}`, s: `0x${"0".repeat(64)}` };
+
+function inclusionOf(registry: OwnershipRegistry, receipt: ContractTransactionReceipt): Inclusion {
+  for (const log of receipt.logs) {
+    const parsed = registry.interface.parseLog(log);
+    if (parsed?.name === "BatchRegistered")
+      return { batchId: parsed.args[0] as bigint, txHash: receipt.hash, blockNumber: receipt.blockNumber };
+  }
+  throw new BatchSendError(`batch transaction ${receipt.hash} emitted no BatchRegistered`);
+}
