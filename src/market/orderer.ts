@@ -208,6 +208,13 @@ export class Orderer {
       const inclusion = inclusionOf(this.registry, receipt);
       for (const item of items) item.resolve(inclusion);
     } catch (error) {
+      if (revertName(error, this.registry) === "OwnershipBatchTooLarge") {
+        // A Low entry was enqueued between reading the queue and sending: the quota grew. The
+        // entries are fine; they go back to the pool for the next cut.
+        this.pool.push(...items);
+        if (this.pool.length >= this.params.batchSize) void this.cut();
+        return;
+      }
       const failure = error instanceof Error ? error : new Error(String(error));
       for (const item of items)
         item.reject(
@@ -234,6 +241,27 @@ export class Orderer {
     if (receipt === null) throw new BatchSendError(`batch transaction ${tx.hash} has no receipt`);
     return receipt;
   }
+}
+
+/**
+ * The registry error a call reverted with: ethers' decoded `revert`, else the revert data of the
+ * error or of an error it wraps (Hardhat's provider errors carry it as `data`).
+ */
+function revertName(error: unknown, registry: OwnershipRegistry): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === "object" && depth < 4; depth++) {
+    const { revert, data } = e as { revert?: { name?: unknown }; data?: unknown };
+    if (typeof revert?.name === "string") return revert.name;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
+      try {
+        const parsed = registry.interface.parseError(data);
+        if (parsed !== null) return parsed.name;
+      } catch {
+        // Not a registry error.
+      }
+    }
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 const NO_PERMIT = { value: 0n, deadline: 0n, v: 0, r: `0x${"0".repeat(64)}`, s: `0x${"0".repeat(64)}` };
