@@ -208,18 +208,28 @@ export class Orderer {
       const inclusion = inclusionOf(this.registry, receipt);
       for (const item of items) item.resolve(inclusion);
     } catch (error) {
-      if (revertName(error, this.registry) === "OwnershipBatchTooLarge") {
+      const revert = revertOf(error, this.registry);
+      if (revert?.name === "OwnershipBatchTooLarge") {
         // A Low entry was enqueued between reading the queue and sending: the quota grew. The
         // entries are fine; they go back to the pool for the next cut.
         this.pool.push(...items);
-        if (this.pool.length >= this.params.batchSize) void this.cut();
-        return;
+      } else {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        const bad = revert === undefined ? undefined : culprit(items, revert);
+        if (bad === undefined) {
+          for (const item of items)
+            item.reject(
+              new BatchSendError(`batch of ${items.length} High entries: ${failure.message}`, { cause: failure }),
+            );
+        } else {
+          // One entry the registry refuses must not sink the others: it is dropped, they wait for the next cut.
+          const { dataHash } = bad.signed.entry;
+          bad.reject(
+            new BatchSendError(`entry ${dataHash} refused by the registry: ${revert?.signature}`, { cause: failure }),
+          );
+          this.pool.push(...items.filter((item) => item !== bad));
+        }
       }
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const item of items)
-        item.reject(
-          new BatchSendError(`batch of ${items.length} High entries: ${failure.message}`, { cause: failure }),
-        );
     }
     if (this.pool.length >= this.params.batchSize) void this.cut();
   }
@@ -243,24 +253,56 @@ export class Orderer {
   }
 }
 
+/** A decoded revert of the registry. */
+interface Revert {
+  readonly name: string;
+  readonly signature: string;
+  readonly args: readonly unknown[];
+}
+
 /**
  * The registry error a call reverted with: ethers' decoded `revert`, else the revert data of the
  * error or of an error it wraps (Hardhat's provider errors carry it as `data`).
  */
-function revertName(error: unknown, registry: OwnershipRegistry): string | undefined {
+function revertOf(error: unknown, registry: OwnershipRegistry): Revert | undefined {
   for (let e: unknown = error, depth = 0; e !== null && typeof e === "object" && depth < 4; depth++) {
-    const { revert, data } = e as { revert?: { name?: unknown }; data?: unknown };
-    if (typeof revert?.name === "string") return revert.name;
+    const { revert, data } = e as { revert?: Partial<Revert>; data?: unknown };
+    if (typeof revert?.name === "string" && typeof revert.signature === "string" && Array.isArray(revert.args))
+      return { name: revert.name, signature: revert.signature, args: revert.args };
     if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
       try {
         const parsed = registry.interface.parseError(data);
-        if (parsed !== null) return parsed.name;
+        if (parsed !== null)
+          return { name: parsed.name, signature: `${parsed.name}(${parsed.args.join(", ")})`, args: [...parsed.args] };
       } catch {
         // Not a registry error.
       }
     }
     e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
   }
+  return undefined;
+}
+
+/** Registry errors whose first argument is the index of the entry at fault. */
+const INDEXED_ERRORS = new Set([
+  "OwnershipInvalidSignature",
+  "OwnershipExpiredSignature",
+  "OwnershipLowLevelFee",
+  "OwnershipLowLevelInBatch",
+  "OwnershipInvalidLevel",
+]);
+
+/** The entry of `items` a registry error names, if it names one. */
+function culprit(items: readonly Pooled[], revert: Revert): Pooled | undefined {
+  const [first, second] = revert.args;
+  if (INDEXED_ERRORS.has(revert.name)) return items[Number(first)];
+  if (revert.name === "OwnershipAlreadyRegistered" || revert.name === "OwnershipTimestampOutOfRange")
+    return items.find((item) => item.signed.entry.dataHash === first);
+  if (revert.name === "OwnershipNonceUsed")
+    return items.find(
+      (item) =>
+        item.signed.entry.owner.toLowerCase() === String(first).toLowerCase() && item.signed.entry.nonce === second,
+    );
   return undefined;
 }
 

@@ -86,14 +86,41 @@ describe("market: Orderer service", () => {
     await orderer.close();
   });
 
-  it("rejects a batch's entries with the registry's reason when the batch reverts", async () => {
+  it("drops the entries the registry names and registers the others", async () => {
     const f = await loadFixture(deployWithOrderer);
     const orderer = await Orderer.open(f.registryAsOrderer, { batchTimeout: 60_000 });
-    const forged = await signedEntry(f, f.alice, CDT(1), { signer: f.stranger });
-    const pending = orderer.submit(forged);
-    await orderer.flush().catch(() => undefined);
+    const taken = dataHash();
+    await f.registry.connect(f.carol).enqueueLow(taken, await time.latest(), 0, 0);
+    await f.registry.connect(f.orderer).registerBatch([], []);
+    const good = await signedEntry(f, f.alice, CDT(3));
+    const forged = await signedEntry(f, f.alice, CDT(2), { signer: f.stranger });
+    const duplicate = await signedEntry(f, f.bob, CDT(1), { dataHash: taken });
+    const results = [good, forged, duplicate].map((s) => orderer.submit(s));
+    // Checked below, after the cuts: mark the rejections handled now.
+    for (const result of results) result.catch(() => undefined);
+    // Each failed send drops one culprit; three cuts leave only the good entry.
+    for (let i = 0; i < 3; i++) await orderer.flush();
+    expect((await results[0]).batchId).to.equal(2n);
+    const signature = await expectRejects(results[1], BatchSendError);
+    expect(signature.message).to.equal(
+      `entry ${forged.entry.dataHash} refused by the registry: OwnershipInvalidSignature(1, ${f.alice.address})`,
+    );
+    const first = await expectRejects(results[2], BatchSendError);
+    expect(first.message).to.equal(
+      `entry ${taken} refused by the registry: OwnershipAlreadyRegistered(${taken}, ${f.carol.address})`,
+    );
+    expect(await f.registry.ownerOf(good.entry.dataHash)).to.equal(f.alice.address);
+    await orderer.close();
+  });
+
+  it("rejects the whole batch with the reason when no entry is named", async () => {
+    const f = await loadFixture(deployWithOrderer);
+    await f.token.connect(f.alice).approve(f.address, 0n);
+    const orderer = await Orderer.open(f.registryAsOrderer, { batchTimeout: 60_000 });
+    const pending = orderer.submit(await signedEntry(f, f.alice, CDT(1)));
+    await orderer.flush();
     const error = await expectRejects(pending, BatchSendError);
-    expect(error.message).to.contain("OwnershipInvalidSignature");
+    expect(error.message).to.contain("batch of 1 High entries").and.to.contain("ERC20InsufficientAllowance");
     await orderer.close();
   });
 
