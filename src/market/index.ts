@@ -2,4 +2,5 @@
 export * from "./classify";
 export * from "./errors";
 export * from "./orderer";
+export * from "./pool-file";
 export * from "./registration";

@@ -6,14 +6,15 @@
  * the same transaction, and the registry rejects any batch that breaks it.
  *
  * `cutBatch` is the pure rule; `Orderer` runs it against a registry with one account holding
- * ORDERER_ROLE, one batch in flight at a time. The pool lives in memory: entries not yet sent are
- * lost with the process (their owners' signatures stay valid until their deadline, so they can
- * be submitted again).
+ * ORDERER_ROLE, one batch in flight at a time. With `poolFile` the pool survives a restart
+ * (`pool-file.ts`); without, entries not yet sent are lost with the process (their owners'
+ * signatures stay valid until their deadline, so they can be submitted again).
  */
 import type { ContractTransactionReceipt } from "ethers";
 import type { OwnershipRegistry } from "../../typechain-types";
 import { BatchSendError, OrdererClosedError, OrdererOptionError, RegistrationEntryError } from "./errors";
 import { Level } from "./classify";
+import { PoolFile } from "./pool-file";
 import type { SignedEntry } from "./registration";
 
 /** The paper's Fabric `MaxMessageCount`. */
@@ -107,6 +108,11 @@ export interface OrdererOptions {
   readonly batchTimeout?: number;
   /** Gas limit of each batch; default: estimated. */
   readonly gasLimit?: bigint;
+  /**
+   * NDJSON file keeping the pool across restarts: entries submitted and not yet registered or
+   * refused are loaded again on open (their submitters are gone: see {@link Orderer.recovered}).
+   */
+  readonly poolFile?: string;
 }
 
 interface Pooled extends Cuttable {
@@ -133,7 +139,11 @@ export class Orderer {
     readonly params: CutParams,
     private readonly batchTimeout: number,
     private readonly gasLimit: bigint | undefined,
+    private readonly file: PoolFile | undefined,
   ) {}
+
+  /** Entries loaded from the pool file on open, still pending then. */
+  recovered = 0;
 
   /** Opens an orderer on `registry`, connected to an account that holds its ORDERER_ROLE. */
   static async open(registry: OwnershipRegistry, options: OrdererOptions = {}): Promise<Orderer> {
@@ -143,7 +153,11 @@ export class Orderer {
     const [batchSize, bps] = await Promise.all([registry.batchSize(), registry.quotaBps()]);
     const params = { batchSize: Number(batchSize), quota: Number(bps) / BPS };
     quotaBps(params);
-    const orderer = new Orderer(registry, params, batchTimeout, options.gasLimit);
+    const opened = options.poolFile === undefined ? undefined : PoolFile.open(options.poolFile);
+    const orderer = new Orderer(registry, params, batchTimeout, options.gasLimit, opened?.pool);
+    for (const signed of opened?.pending ?? [])
+      orderer.pool.push({ signed, fee: signed.entry.fee, seq: orderer.seq++, resolve: () => {}, reject: () => {} });
+    orderer.recovered = opened?.pending.length ?? 0;
     orderer.arm();
     return orderer;
   }
@@ -163,6 +177,7 @@ export class Orderer {
     if (entry.level !== Level.High)
       throw new RegistrationEntryError(entry.dataHash, "only High entries go through the orderer (Low: enqueueLow)");
     if (entry.fee < 0n) throw new RegistrationEntryError(entry.dataHash, `fee ${entry.fee} is negative`);
+    this.file?.add(signed);
     return new Promise<Inclusion>((resolve, reject) => {
       this.pool.push({ signed, fee: entry.fee, seq: this.seq++, resolve, reject });
       if (this.pool.length >= this.params.batchSize) void this.cut();
@@ -176,12 +191,14 @@ export class Orderer {
 
   /** Stops the timer and rejects what is left in the pool (a batch being sent completes). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.sending;
     const left = this.pool;
     this.pool = [];
     for (const item of left) item.reject(new OrdererClosedError(left.length));
+    this.file?.close();
   }
 
   private arm(): void {
@@ -206,7 +223,10 @@ export class Orderer {
     try {
       const receipt = await this.send(items);
       const inclusion = inclusionOf(this.registry, receipt);
-      for (const item of items) item.resolve(inclusion);
+      for (const item of items) {
+        this.file?.settle(item.signed.entry.dataHash);
+        item.resolve(inclusion);
+      }
     } catch (error) {
       const revert = revertOf(error, this.registry);
       if (revert?.name === "OwnershipBatchTooLarge") {
@@ -217,13 +237,18 @@ export class Orderer {
         const failure = error instanceof Error ? error : new Error(String(error));
         const bad = revert === undefined ? undefined : culprit(items, revert);
         if (bad === undefined) {
-          for (const item of items)
+          // A revert refuses the batch for good; anything else (an outage) leaves it in the pool file.
+          const refused = isRevert(error);
+          for (const item of items) {
+            if (refused) this.file?.settle(item.signed.entry.dataHash);
             item.reject(
               new BatchSendError(`batch of ${items.length} High entries: ${failure.message}`, { cause: failure }),
             );
+          }
         } else {
           // One entry the registry refuses must not sink the others: it is dropped, they wait for the next cut.
           const { dataHash } = bad.signed.entry;
+          this.file?.settle(dataHash);
           bad.reject(
             new BatchSendError(`entry ${dataHash} refused by the registry: ${revert?.signature}`, { cause: failure }),
           );
@@ -281,6 +306,16 @@ function revertOf(error: unknown, registry: OwnershipRegistry): Revert | undefin
     e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Whether `error` is a revert of the transaction (as opposed to an outage or a bad request). */
+function isRevert(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === "object" && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === "CALL_EXCEPTION" || (typeof message === "string" && message.includes("reverted"))) return true;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Registry errors whose first argument is the index of the entry at fault. */

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -8,6 +11,7 @@ import {
   Orderer,
   OrdererClosedError,
   OrdererOptionError,
+  PoolFileError,
   RegistrationEntryError,
 } from "../../../src/market";
 import { dataHash, deployRegistry, signedEntry } from "../../contracts/market/fixture";
@@ -153,6 +157,49 @@ describe("market: Orderer service", () => {
     await orderer.flush();
     expect((await last).batchId).to.equal(2n);
     await orderer.close();
+  });
+
+  it("keeps its pool in the pool file across a restart, and forgets what was registered", async () => {
+    const f = await loadFixture(deployWithOrderer);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderer-pool-"));
+    const poolFile = path.join(dir, "pool.ndjson");
+    try {
+      const first = await Orderer.open(f.registryAsOrderer, { batchTimeout: 60_000, poolFile });
+      const a = await signedEntry(f, f.alice, CDT(2));
+      const b = await signedEntry(f, f.bob, CDT(1));
+      const waiting = [first.submit(a), first.submit(b)];
+      await first.close();
+      for (const w of waiting) await expectRejects(w, OrdererClosedError);
+      // A torn last line (a crash mid-append) is dropped.
+      fs.appendFileSync(poolFile, '{"add": {"entr');
+      const second = await Orderer.open(f.registryAsOrderer, { batchTimeout: 60_000, poolFile });
+      expect([second.recovered, second.pending]).to.deep.equal([2, 2]);
+      await second.flush();
+      expect(await f.registry.ownerOf(a.entry.dataHash)).to.equal(f.alice.address);
+      expect(await f.registry.ownerOf(b.entry.dataHash)).to.equal(f.bob.address);
+      await second.close();
+      const third = await Orderer.open(f.registryAsOrderer, { batchTimeout: 60_000, poolFile });
+      expect(third.recovered).to.equal(0);
+      await third.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names a pool file line it cannot read", async () => {
+    const f = await loadFixture(deployWithOrderer);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderer-pool-"));
+    const poolFile = path.join(dir, "pool.ndjson");
+    try {
+      fs.writeFileSync(poolFile, '{"settled": "0x01"}\nnot json\n');
+      const error = await expectRejects(Orderer.open(f.registryAsOrderer, { poolFile }), PoolFileError);
+      expect(error.message).to.equal(`${poolFile}:2: is not JSON`);
+      fs.writeFileSync(poolFile, '{"other": 1}\n');
+      const shape = await expectRejects(Orderer.open(f.registryAsOrderer, { poolFile }), PoolFileError);
+      expect(shape.message).to.equal(`${poolFile}:1: is neither an "add" nor a "settled" line`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses Low entries, bad options and submissions after close", async () => {
