@@ -14,7 +14,7 @@ const LAYERS = [
   ["partition"],
   ["report", "chains"],
   ["economics", "offchain", "records"],
-  ["anchor"],
+  ["anchor", "market"],
   ["deploy", "iot"],
   ["system"],
 ];
