@@ -72,7 +72,7 @@ contract StorageLedger is IStorageLedger, ReentrancyGuard {
         leaseId = ++_leaseCount;
         uint64 start = uint64(block.timestamp);
         uint64 end = start + durationHours * uint64(HOUR);
-        _leases[leaseId] = Lease({owner: msg.sender, start: start, end: end, provider: provider, size: bytes_});
+        _leases[leaseId] = Lease({owner: msg.sender, start: start, end: end, provider: provider, size: size});
         _pairLeases[msg.sender][provider].push(leaseId);
         emit StoragePaid(leaseId, msg.sender, provider, size, durationHours, price, start, end, timestamp);
 
