@@ -22,8 +22,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     /// @notice The token's symbol.
     string public constant TOKEN_SYMBOL = "CDA";
 
-    /// @notice The ownership registry that says who may tokenize a hash.
-    IDataOwnership public immutable ownership;
+    IDataOwnership private immutable _OWNERSHIP;
 
     mapping(uint256 tokenId => Asset asset) private _assets;
     mapping(uint256 tokenId => mapping(address account => bool allowed)) private _allowed;
@@ -34,7 +33,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     constructor(IDataOwnership ownership_, address admin) ERC721(TOKEN_NAME, TOKEN_SYMBOL) {
         if (address(ownership_) == address(0)) revert AssetInvalidAddress(address(ownership_));
         if (admin == address(0)) revert AssetInvalidAddress(admin);
-        ownership = ownership_;
+        _OWNERSHIP = ownership_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -46,7 +45,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
         Openness openness,
         address[] calldata allowlist
     ) external returns (uint256 tokenId) {
-        address owner = ownership.ownerOf(dataHash);
+        address owner = _OWNERSHIP.ownerOf(dataHash);
         if (owner != msg.sender || owner == address(0)) revert AssetNotDataOwner(dataHash, msg.sender, owner);
         tokenId = uint256(dataHash);
         address holder = _ownerOf(tokenId);
@@ -93,6 +92,11 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     function recordAccess(uint256 tokenId, address buyer) external onlyRole(TRADE_ROLE) {
         _access[tokenId][buyer] = true;
         emit AssetAccessRecorded(tokenId, buyer, msg.sender);
+    }
+
+    /// @inheritdoc IDataAsset
+    function ownership() external view returns (IDataOwnership) {
+        return _OWNERSHIP;
     }
 
     /// @inheritdoc IDataAsset

@@ -26,6 +26,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     /// @notice The EIP-712 domain version.
     string public constant EIP712_VERSION = "1";
     /// @notice The EIP-712 type hash of {Offer}.
+    // solhint-disable-next-line gas-small-strings
     bytes32 public constant OFFER_TYPEHASH = keccak256(
         "Offer(uint256 tokenId,address buyer,uint256 price,bytes buyerPreKey,uint64 deliveryWindow,uint64 confirmWindow,uint256 nonce,uint64 deadline)"
     );
@@ -42,10 +43,8 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     /// @notice The arbitration window until the admin changes it.
     uint64 public constant DEFAULT_ARBITRATION_WINDOW = 7 days;
 
-    /// @notice The data token prices are escrowed in.
-    IERC20 public immutable token;
-    /// @notice The data assets traded.
-    IDataAsset public immutable assets;
+    IERC20 private immutable _TOKEN;
+    IDataAsset private immutable _ASSETS;
 
     /// @notice The delivery window of {buy} trades.
     uint64 public buyDeliveryWindow = DEFAULT_BUY_DELIVERY_WINDOW;
@@ -65,16 +64,26 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
         if (address(token_) == address(0)) revert TradeInvalidAddress(address(token_));
         if (address(assets_) == address(0)) revert TradeInvalidAddress(address(assets_));
         if (admin == address(0)) revert TradeInvalidAddress(admin);
-        token = token_;
-        assets = assets_;
+        _TOKEN = token_;
+        _ASSETS = assets_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IDataTrade
+    function token() external view returns (IERC20) {
+        return _TOKEN;
+    }
+
+    /// @inheritdoc IDataTrade
+    function assets() external view returns (IDataAsset) {
+        return _ASSETS;
     }
 
     /// @inheritdoc IDataTrade
     function open(Offer calldata offer, bytes calldata ownerSig) external nonReentrant returns (uint256 id) {
         if (msg.sender != offer.buyer) revert TradeNotBuyer(offer.tokenId, msg.sender);
         if (block.timestamp > offer.deadline) revert TradeTooLate(block.timestamp, offer.deadline);
-        if (!assets.canBuy(offer.tokenId, offer.buyer)) revert TradeNotAllowed(offer.tokenId, offer.buyer);
+        if (!_ASSETS.canBuy(offer.tokenId, offer.buyer)) revert TradeNotAllowed(offer.tokenId, offer.buyer);
         _checkWindow(offer.deliveryWindow);
         _checkWindow(offer.confirmWindow);
         address owner = _holder(offer.tokenId);
@@ -92,7 +101,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
         uint256 maxPrice,
         bytes calldata buyerPreKey
     ) external nonReentrant returns (uint256 id) {
-        IDataAsset.Asset memory a = assets.asset(tokenId);
+        IDataAsset.Asset memory a = _ASSETS.asset(tokenId);
         if (a.state != IDataAsset.AssetState.Listed || a.openness != IDataAsset.Openness.Complete) {
             revert TradeNotAllowed(tokenId, msg.sender);
         }
@@ -104,13 +113,14 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     function grant(uint256 id, bytes32 policyHash) external nonReentrant {
         Trade storage t = _trade(id, TradeState.Paid);
         _requireOwner(id, t.tokenId);
+        // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= t.deliverBy) revert TradeTooLate(block.timestamp, t.deliverBy);
         uint64 confirmBy = uint64(block.timestamp) + t.confirmWindow;
         t.state = TradeState.Granted;
         t.policyHash = policyHash;
         t.confirmBy = confirmBy;
         emit TradeGranted(id, msg.sender, policyHash, confirmBy);
-        assets.recordAccess(t.tokenId, t.buyer);
+        _ASSETS.recordAccess(t.tokenId, t.buyer);
     }
 
     /// @inheritdoc IDataTrade
@@ -148,6 +158,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     function dispute(uint256 id, bytes32 evidenceHash) external {
         Trade storage t = _trade(id, TradeState.Granted);
         if (msg.sender != t.buyer) revert TradeNotBuyer(id, msg.sender);
+        // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= t.confirmBy) revert TradeTooLate(block.timestamp, t.confirmBy);
         uint64 arbitrateBy = uint64(block.timestamp) + arbitrationWindow;
         t.state = TradeState.Disputed;
@@ -160,6 +171,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     function resolve(uint256 id, uint256 buyerBps) external nonReentrant onlyRole(ARBITER_ROLE) {
         if (buyerBps > BPS) revert TradeInvalidBps(buyerBps);
         Trade storage t = _trade(id, TradeState.Disputed);
+        // solhint-disable-next-line gas-strict-inequalities
         if (block.timestamp >= t.arbitrateBy) revert TradeTooLate(block.timestamp, t.arbitrateBy);
         uint256 toBuyer = (t.price * buyerBps) / BPS;
         uint256 toOwner = t.price - toBuyer;
@@ -235,7 +247,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
         t.state = TradeState.Paid;
         t.buyerPreKey = buyerPreKey;
         emit TradeOpened(id, tokenId, msg.sender, owner, price, buyerPreKey, deliverBy, confirmWindow);
-        if (price > 0) token.safeTransferFrom(msg.sender, address(this), price);
+        if (price > 0) _TOKEN.safeTransferFrom(msg.sender, address(this), price);
     }
 
     function _complete(uint256 id, Trade storage t, bool byBuyer) private {
@@ -247,7 +259,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     }
 
     function _pay(address to, uint256 amount) private {
-        if (amount > 0) token.safeTransfer(to, amount);
+        if (amount > 0) _TOKEN.safeTransfer(to, amount);
     }
 
     function _trade(uint256 id, TradeState expected) private view returns (Trade storage t) {
@@ -260,7 +272,7 @@ contract DataTrade is IDataTrade, AccessControl, EIP712, ReentrancyGuard {
     }
 
     function _holder(uint256 tokenId) private view returns (address) {
-        return IERC721(address(assets)).ownerOf(tokenId);
+        return IERC721(address(_ASSETS)).ownerOf(tokenId);
     }
 
     function _checkWindow(uint64 window) private pure {

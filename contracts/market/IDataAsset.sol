@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.24;
 
+import {IDataOwnership} from "./IDataOwnership.sol";
+
 /**
  * @title IDataAsset
  * @notice Tokenized data of the digital-twin market (§4.4 of the paper), one ERC-721 token per
@@ -107,6 +109,9 @@ interface IDataAsset {
     /// @notice Record that `buyer` may access asset `tokenId` (`TRADE_ROLE`, when a trade is granted).
     /// Emits {AssetAccessRecorded}.
     function recordAccess(uint256 tokenId, address buyer) external;
+
+    /// @notice The ownership registry that says who may tokenize a hash.
+    function ownership() external view returns (IDataOwnership);
 
     /// @notice Asset `tokenId` (state `None` and empty when it does not exist).
     function asset(uint256 tokenId) external view returns (Asset memory);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IDataAsset} from "./IDataAsset.sol";
+
 /**
  * @title IDataTrade
  * @notice Escrowed trade of data assets (§4.5–4.6 of the paper) in the data token. The buyer pays
@@ -46,6 +49,8 @@ interface IDataTrade {
      * @param nonce the owner's offer nonce; each is usable once
      * @param deadline the last second the offer may be opened
      */
+    // Field order is the EIP-712 type's, so wallets show the terms in the order signed.
+    // solhint-disable-next-line gas-struct-packing
     struct Offer {
         uint256 tokenId;
         address buyer;
@@ -183,6 +188,12 @@ interface IDataTrade {
     /// @notice Set the delivery and confirmation windows of {buy} trades and the arbitration
     /// window of future disputes (`DEFAULT_ADMIN_ROLE`). Emits {WindowsChanged}.
     function setWindows(uint64 buyDeliveryWindow, uint64 buyConfirmWindow, uint64 arbitrationWindow) external;
+
+    /// @notice The data token prices are escrowed in.
+    function token() external view returns (IERC20);
+
+    /// @notice The data asset contract traded.
+    function assets() external view returns (IDataAsset);
 
     /// @notice Trade `id`. Reverts with {TradeWrongState} (state `None`) for an id never issued.
     function trade(uint256 id) external view returns (Trade memory);

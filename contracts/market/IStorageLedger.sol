@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 /**
  * @title IStorageLedger
  * @notice Storage payment of the digital-twin data market (§4.3 of the paper), charged by size ×
@@ -104,6 +106,9 @@ interface IStorageLedger {
      * @dev Reverts with {StorageUnknownProvider} when `provider` has no offer.
      */
     function priceOf(address provider, uint64 size, uint64 durationHours) external view returns (uint256);
+
+    /// @notice The data token leases are paid in.
+    function token() external view returns (IERC20);
 
     /// @notice The current offer of `provider` (`maxHours == 0` when it has none).
     function offerOf(address provider) external view returns (Offer memory);

@@ -22,8 +22,7 @@ contract StorageLedger is IStorageLedger, ReentrancyGuard {
     /// @notice How far behind the block a payer's timestamp may be (a stale payment).
     uint256 public constant MAX_CLOCK_BEHIND = 1 days;
 
-    /// @notice The data token leases are paid in.
-    IERC20 public immutable token;
+    IERC20 private immutable _TOKEN;
 
     mapping(address provider => Offer offer) private _offers;
     mapping(uint256 leaseId => Lease lease) private _leases;
@@ -33,7 +32,12 @@ contract StorageLedger is IStorageLedger, ReentrancyGuard {
     /// @param token_ the data token leases are paid in
     constructor(IERC20 token_) {
         if (address(token_) == address(0)) revert StorageInvalidToken(address(token_));
-        token = token_;
+        _TOKEN = token_;
+    }
+
+    /// @inheritdoc IStorageLedger
+    function token() external view returns (IERC20) {
+        return _TOKEN;
     }
 
     /// @inheritdoc IStorageLedger
@@ -76,7 +80,7 @@ contract StorageLedger is IStorageLedger, ReentrancyGuard {
         _pairLeases[msg.sender][provider].push(leaseId);
         emit StoragePaid(leaseId, msg.sender, provider, size, durationHours, price, start, end, timestamp);
 
-        if (price > 0) token.safeTransferFrom(msg.sender, provider, price);
+        if (price > 0) _TOKEN.safeTransferFrom(msg.sender, provider, price);
     }
 
     /// @inheritdoc IStorageLedger
@@ -107,8 +111,8 @@ contract StorageLedger is IStorageLedger, ReentrancyGuard {
         uint256[] storage ids = _pairLeases[owner][provider];
         uint256 length = ids.length;
         for (uint256 i = 0; i < length; ++i) {
-            Lease storage l = _leases[ids[i]];
-            if (block.timestamp < l.end) total += l.size;
+            Lease storage leased = _leases[ids[i]];
+            if (block.timestamp < leased.end) total += leased.size;
         }
     }
 
