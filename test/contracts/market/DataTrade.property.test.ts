@@ -77,7 +77,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("claim" as const), trade: tradeArb, at: atArb }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("dispute" as const), trade: tradeArb, at: atArb }) },
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant("resolve" as const),
       trade: tradeArb,
