@@ -25,7 +25,11 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     IDataOwnership private immutable _OWNERSHIP;
 
     mapping(uint256 tokenId => Asset asset) private _assets;
-    mapping(uint256 tokenId => mapping(address account => bool allowed)) private _allowed;
+    // Allowlists are kept per generation of a token id: a rejected (burnt) asset's list does not
+    // carry over to the asset its owner tokenizes again.
+    mapping(uint256 tokenId => uint256 generation) private _generations;
+    mapping(uint256 tokenId => mapping(uint256 generation => mapping(address account => bool allowed)))
+        private _allowed;
     mapping(uint256 tokenId => mapping(address buyer => bool granted)) private _access;
 
     /// @param ownership_ the ownership registry
@@ -69,6 +73,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     function rejectStored(uint256 tokenId, bytes32 reason) external onlyRole(AUDITOR_ROLE) {
         _requireState(tokenId, AssetState.PendingAudit);
         delete _assets[tokenId];
+        ++_generations[tokenId];
         emit AssetRejected(tokenId, msg.sender, reason);
         _burn(tokenId);
     }
@@ -106,7 +111,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
 
     /// @inheritdoc IDataAsset
     function isAllowed(uint256 tokenId, address account) external view returns (bool) {
-        return _allowed[tokenId][account];
+        return _allowed[tokenId][_generations[tokenId]][account];
     }
 
     /// @inheritdoc IDataAsset
@@ -114,7 +119,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
         Asset storage a = _assets[tokenId];
         if (a.state != AssetState.Listed) return false;
         if (a.openness == Openness.Complete) return true;
-        return a.openness == Openness.Partial && _allowed[tokenId][buyer];
+        return a.openness == Openness.Partial && _allowed[tokenId][_generations[tokenId]][buyer];
     }
 
     /// @inheritdoc IDataAsset
@@ -138,7 +143,7 @@ contract DataAsset is IDataAsset, ERC721, AccessControl {
     }
 
     function _setAllowed(uint256 tokenId, address[] calldata accounts, bool allowed) private {
-        mapping(address => bool) storage list = _allowed[tokenId];
+        mapping(address => bool) storage list = _allowed[tokenId][_generations[tokenId]];
         uint256 length = accounts.length;
         for (uint256 i = 0; i < length; ++i) {
             list[accounts[i]] = allowed;

@@ -101,6 +101,16 @@ describe("DataAsset", function () {
       );
     });
 
+    it("a rejected asset's allowlist does not carry over to its next tokenization", async () => {
+      const { asset, auditor, owner, buyer } = await loadFixture(deployPending);
+      expect(await asset.isAllowed(TOKEN_ID, buyer.address)).to.equal(true);
+      await asset.connect(auditor).rejectStored(TOKEN_ID, REASON);
+      await asset.connect(owner).tokenize(DATA_HASH, URI, PRICE, Openness.Partial, []);
+      await asset.connect(auditor).confirmStored(TOKEN_ID);
+      expect(await asset.isAllowed(TOKEN_ID, buyer.address)).to.equal(false);
+      expect(await asset.canBuy(TOKEN_ID, buyer.address)).to.equal(false);
+    });
+
     it("only an auditor confirms or rejects", async () => {
       const { asset, owner } = await loadFixture(deployPending);
       const role = await asset.AUDITOR_ROLE();
