@@ -612,6 +612,21 @@ describe("DataTrade", function () {
     });
   });
 
+  it("is O(1) per trade: settling the 1st or the 12th open trade costs the same gas", async () => {
+    const f = await loadFixture(deployListed);
+    const ids: bigint[] = [];
+    for (let n = 1n; n <= 12n; n++) {
+      ids.push(await openTrade(f, f.buyer, { nonce: n }));
+      await f.trade.connect(f.owner).grant(ids[ids.length - 1], POLICY);
+    }
+    const gas = async (id: bigint) =>
+      (await (await f.trade.connect(f.buyer).confirmReceipt(id, DATA_HASH)).wait())!.gasUsed;
+    const first = await gas(ids[0]);
+    const last = await gas(ids[11]);
+    expect(last).to.equal(first);
+    expect(await escrowed(f)).to.equal(10n * PRICE);
+  });
+
   it("trade(id) of an id never issued reverts with state None", async () => {
     const { trade } = await loadFixture(deployMarket);
     await expect(trade.trade(1n)).to.be.revertedWithCustomError(trade, "TradeWrongState").withArgs(1n, TradeState.None);
