@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity ^0.8.24;
 
+import {IDataOwnership} from "./IDataOwnership.sol";
+
 /**
  * @title IOwnershipRegistry
  * @notice Ownership of big digital twin data (BDTD) by its hash (paper §4.2): the owner registers
@@ -24,7 +26,7 @@ pragma solidity ^0.8.24;
  * registration of it reverts) and registered when a batch pops it. Batch ids start at 1; a record
  * with batch id 0 is still waiting in the Low queue.
  */
-interface IOwnershipRegistry {
+interface IOwnershipRegistry is IDataOwnership {
     /// @notice R1's two levels. `Low` is 0 and `High` is 1, the `uint8 level` of a `Registration`.
     enum Level {
         Low,
@@ -242,11 +244,6 @@ interface IOwnershipRegistry {
      * @param bps the new quota
      */
     function setQuota(uint256 bps) external;
-
-    /// @notice The owner of `dataHash` once a batch registered it; address(0) when unregistered (or still queued).
-    /// @param dataHash the data's hash
-    /// @return the owner
-    function ownerOf(bytes32 dataHash) external view returns (address);
 
     /// @notice The record of `dataHash` (all zero when unknown; batch id 0 while it waits in the Low queue).
     /// @param dataHash the data's hash

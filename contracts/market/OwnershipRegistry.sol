@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IDataOwnership} from "./IDataOwnership.sol";
 import {IOwnershipRegistry} from "./IOwnershipRegistry.sol";
 
 /**
@@ -166,7 +167,8 @@ contract OwnershipRegistry is IOwnershipRegistry, AccessControl, EIP712, Reentra
         _quotaBps = bps;
     }
 
-    /// @inheritdoc IOwnershipRegistry
+    /// @inheritdoc IDataOwnership
+    /// @dev The owner is named once a batch registered the hash; address(0) while it waits in the Low queue.
     function ownerOf(bytes32 dataHash) external view returns (address) {
         Entry storage e = _entries[dataHash];
         return e.batchId == 0 ? address(0) : e.owner;
