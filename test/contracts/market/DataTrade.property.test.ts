@@ -9,7 +9,17 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { FUNDS, Openness, POLICY, PRE_KEY, PRICE, TradeState, deployMarket, listAsset, signOffer } from "./trade-fixture";
+import {
+  FUNDS,
+  Openness,
+  POLICY,
+  PRE_KEY,
+  PRICE,
+  TradeState,
+  deployMarket,
+  listAsset,
+  signOffer,
+} from "./trade-fixture";
 
 const NUM_RUNS = 40;
 const MAX_ACTIONS = 30;

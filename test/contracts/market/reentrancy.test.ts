@@ -4,7 +4,17 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { DataAsset, DataOwnershipMock, DataTrade, ReentrantToken, StorageLedger } from "../../../typechain-types";
-import { DATA_HASH, DELIVERY_WINDOW, Openness, POLICY, PRICE, TOKEN_ID, TradeState, offer, signOffer } from "./trade-fixture";
+import {
+  DATA_HASH,
+  DELIVERY_WINDOW,
+  Openness,
+  POLICY,
+  PRICE,
+  TOKEN_ID,
+  TradeState,
+  offer,
+  signOffer,
+} from "./trade-fixture";
 
 async function deployHostile() {
   const [admin, owner, buyer, provider] = await ethers.getSigners();
