@@ -951,7 +951,7 @@ export type GatewayStepListener = (step: GatewayReadStep, ms: number) => void;
 export interface FetchEnvelopeOptions {
   /** Validity of the signed read challenge, in seconds (default {@link DEFAULT_CHALLENGE_TTL_S}). */
   ttlSeconds?: number;
-  /** Chain id to sign for; default what the gateway's `GET /v1/info` says (asked once per gateway). */
+  /** Chain id to sign for; default what the gateway's `GET /v1/info` says (asked once per gateway, and again after a WrongChain refusal). */
   chainId?: bigint | number;
   /** Times a 429 is retried after its `Retry-After` (default {@link DEFAULT_RATE_LIMIT_RETRIES}). */
   retries?: number;
@@ -1047,7 +1047,10 @@ export async function fetchSharedEnvelope(
   parseCid(cid);
   const origin = new URL(gatewayUrl).origin;
   const headers = authHeaders(options.token ?? rpcToken());
-  const chainId = options.chainId ?? (await gatewayChainId(origin, headers, options.signal));
+  let chainId = options.chainId ?? (await gatewayChainId(origin, headers, options.signal));
+  // The remembered chain id may be stale: a gateway restarted on the same port for another
+  // chain. Its WrongChain refusal then makes the client ask /v1/info again, once.
+  let mayAskAgain = options.chainId === undefined;
   const retries = options.retries ?? DEFAULT_RATE_LIMIT_RETRIES;
   for (let attempt = 0; ; attempt += 1) {
     // A fresh nonce each attempt: the gateway accepts a nonce once, even when it refused the read.
@@ -1058,7 +1061,7 @@ export async function fetchSharedEnvelope(
     const outcome = await timeAsync(
       "get",
       options.onStep,
-      async (): Promise<{ bytes: Uint8Array } | { retryAfterS: number }> => {
+      async (): Promise<{ bytes: Uint8Array } | { retryAfterS: number } | { askChainAgain: true }> => {
         const body = {
           cid,
           recordId: BigInt(recordId).toString(),
@@ -1081,12 +1084,22 @@ export async function fetchSharedEnvelope(
           const after = Number(response.headers.get("retry-after") ?? "1");
           return { retryAfterS: Number.isFinite(after) ? Math.min(Math.max(after, 0), MAX_RETRY_AFTER_S) : 1 };
         }
-        if (!response.ok) throw refusalOf(response.status, bytes);
+        if (!response.ok) {
+          const refusal = refusalOf(response.status, bytes);
+          if (refusal.code === "WrongChain" && mayAskAgain) return { askChainAgain: true };
+          throw refusal;
+        }
         await verifyContent(cid, bytes);
         return { bytes };
       },
     );
     if ("bytes" in outcome) return outcome.bytes;
+    if ("askChainAgain" in outcome) {
+      mayAskAgain = false;
+      gatewayChainIds.delete(origin);
+      chainId = await gatewayChainId(origin, headers, options.signal);
+      continue;
+    }
     await sleep(outcome.retryAfterS * 1000 * (0.5 + Math.random() / 2), options.signal);
   }
 }

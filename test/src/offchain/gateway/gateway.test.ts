@@ -163,6 +163,24 @@ describe("gateway (reads gated by a signed challenge and a chain predicate)", fu
     expect([refused.status, refused.code]).to.deep.equal([403, "Forbidden"]);
   });
 
+  it("asks a gateway's chain id again when a restarted gateway on the same port serves another chain", async function () {
+    gateway = await start({ store, predicate: standIn });
+    await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider); // remembers chain CHAIN_ID
+    const port = Number(new URL(gateway.url).port);
+    await gateway.close();
+    // Let fetch's pooled keep-alive connection see the old server's close before the next request.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gateway = await start({ store, predicate: standIn, chainId: CHAIN_ID + 1n, port });
+    const bytes = await fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider);
+    expect(Buffer.from(bytes)).to.deep.equal(Buffer.from(await store.get(record.cid)));
+    // A challenge for a chain the gateway never served is still refused: the client asks again only once.
+    const refused = await expectRejects(
+      fetchSharedEnvelope(gateway.url, record.cid, RECORD_ID, EPR, provider, { chainId: CHAIN_ID }),
+      GatewayRequestError,
+    );
+    expect([refused.status, refused.code]).to.deep.equal([403, "WrongChain"]);
+  });
+
   it("answers 403 with a JSON error when the predicate refuses the reader", async function () {
     gateway = await start({ store, predicate: standIn });
     const error = await expectRejects(
