@@ -43,7 +43,20 @@ import type { ContentStore } from "../stores/store";
 import { parseCid, verifyContent } from "../stores/cid";
 import { decodeEnvelope, openEnvelope, timeStep, type SharingStep } from "../envelopes/envelope";
 import { ContentNotFoundError, GatewayRequestError, InvalidCidError } from "../errors";
-import { recoverMessageSigner } from "../../crypto/secp256k1";
+import {
+  challengeCommon,
+  field,
+  jsonObject,
+  MAX_REQUEST_BYTES,
+  readBody,
+  Refusal,
+  ReplayCache,
+  sendJson,
+  verifyChallenge,
+  type ChallengeContext,
+  type GatewayRoute,
+  type RouteContext,
+} from "./http";
 import { authHeaders, rpcToken, screenRequest } from "../../chains/rpc-auth";
 
 /** What a predicate decides on. */
@@ -65,8 +78,6 @@ export const READ_CHALLENGE_PREFIX = "commchain:read:v2";
 export const DEFAULT_MAX_CHALLENGE_TTL_S = 300;
 /** Default validity of the challenges `fetchShared` signs. */
 export const DEFAULT_CHALLENGE_TTL_S = 60;
-/** Largest request body the gateway reads. */
-const MAX_REQUEST_BYTES = 16 * 1024;
 /** How long a client may take to send a request's headers and body. */
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How long the gateway waits for the store to produce an envelope. */
@@ -74,8 +85,6 @@ export const DEFAULT_GATEWAY_FETCH_TIMEOUT_MS = 30_000;
 
 /** Bytes of randomness in a challenge nonce: 128 bits, so a nonce is never guessed or repeated. */
 export const CHALLENGE_NONCE_BYTES = 16;
-/** A nonce: 32 to 64 lowercase hex digits (128 to 256 bits). */
-const NONCE_PATTERN = /^[0-9a-f]{32,64}$/;
 /** Largest uint256: a record id above it cannot exist on chain. */
 const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -461,6 +470,11 @@ export interface GatewayOptions {
   token?: string;
   /** Where the causes of 5xx answers are logged with their request id; default stderr. */
   log?: (line: string) => void;
+  /**
+   * More routes on the same server, with the same front rules, limits and replay cache
+   * (`paidPutRoute` of `put.ts`, `proxyRoutes` of `proxy.ts`).
+   */
+  routes?: readonly GatewayRoute[];
 }
 
 /** Counters of what the gateway refused, for benches and diagnostics. */
@@ -483,31 +497,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** A refusal the gateway answers with; internal to the request handler. */
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly headers: Record<string, string> = {},
-    /** The internal cause of a 5xx, logged and never sent. */
-    readonly cause?: unknown,
-  ) {}
-}
-
-function field(body: Record<string, unknown>, name: string): unknown {
-  if (!(name in body)) throw new Refusal(400, "BadRequest", `field "${name}" is missing`);
-  return body[name];
-}
-
-/** What the gateway checks a read against besides the signature. */
-interface ReadContext {
-  nowSeconds: number;
-  maxTtl: number;
-  chainId: bigint;
-  origins: ReadonlySet<string>;
-}
-
 /** A checked read request: the predicate's question and the nonce to remember until `expiry`. */
 interface CheckedRead {
   request: ReadRequest;
@@ -516,15 +505,8 @@ interface CheckedRead {
 }
 
 /** Parses and checks a read request body; returns the request the predicate sees. */
-function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
-  } catch {
-    throw new Refusal(400, "BadRequest", "body is not JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new Refusal(400, "BadRequest", "body must be a JSON object");
+function parseReadBody(raw: Buffer, context: ChallengeContext): CheckedRead {
+  const body = jsonObject(raw);
   const cid = field(body, "cid");
   if (typeof cid !== "string") throw new Refusal(400, "BadRequest", `field "cid" must be a string`);
   try {
@@ -546,115 +528,23 @@ function parseReadBody(raw: Buffer, context: ReadContext): CheckedRead {
       throw new Refusal(400, "BadRequest", `field "${name}" must be an Ethereum address`);
     }
   }
-  const chainIdRaw = field(body, "chainId");
-  if (typeof chainIdRaw !== "string" || !/^\d{1,78}$/.test(chainIdRaw)) {
-    throw new Refusal(400, "BadRequest", `field "chainId" must be a decimal string`);
-  }
-  const origin = field(body, "origin");
-  if (typeof origin !== "string" || origin.length > 256 || /[\s]/.test(origin)) {
-    throw new Refusal(400, "BadRequest", `field "origin" must be the gateway's origin (scheme://host:port)`);
-  }
-  const nonce = field(body, "nonce");
-  if (typeof nonce !== "string" || !NONCE_PATTERN.test(nonce)) {
-    throw new Refusal(
-      400,
-      "BadRequest",
-      `field "nonce" must be 32 to 64 lowercase hex digits (at least 128 random bits)`,
-    );
-  }
-  const expiry = field(body, "expiry");
-  if (typeof expiry !== "number" || !Number.isSafeInteger(expiry)) {
-    throw new Refusal(400, "BadRequest", `field "expiry" must be an integer Unix time in seconds`);
-  }
-  if (expiry < context.nowSeconds)
-    throw new Refusal(401, "Expired", `the challenge expired at ${expiry}, it is now ${context.nowSeconds}`);
-  if (expiry > context.nowSeconds + context.maxTtl) {
-    throw new Refusal(
-      401,
-      "Expired",
-      `expiry ${expiry} is more than ${context.maxTtl} s ahead; sign a shorter-lived challenge`,
-    );
-  }
-  const signature = field(body, "signature");
-  if (typeof signature !== "string") throw new Refusal(401, "BadSignature", `field "signature" must be a hex string`);
+  const common = challengeCommon(body, context);
   const message = readChallenge({
-    chainId: chainIdRaw,
+    chainId: common.chainId,
     eprAddress: eprAddress as string,
     recordId: recordIdRaw,
     cid,
-    origin,
-    expiry,
-    nonce,
+    origin: common.origin,
+    expiry: common.expiry,
+    nonce: common.nonce,
   });
-  let signer: string;
-  try {
-    signer = recoverMessageSigner(message, signature);
-  } catch (err) {
-    throw new Refusal(401, "BadSignature", `not a valid signature (${(err as Error).message.split(" (")[0]})`);
-  }
-  if (signer !== getAddress(reader as string)) {
-    throw new Refusal(
-      401,
-      "BadSignature",
-      `the challenge was signed by ${signer}, not by reader ${getAddress(reader as string)}`,
-    );
-  }
-  // Checked after the signature, so the reason given is about a genuine challenge of the reader.
-  if (BigInt(chainIdRaw) !== context.chainId) {
-    throw new Refusal(
-      403,
-      "WrongChain",
-      `the challenge is for chain ${chainIdRaw}; this gateway serves chain ${context.chainId}`,
-    );
-  }
-  if (!context.origins.has(origin)) {
-    throw new Refusal(
-      403,
-      "WrongOrigin",
-      `the challenge is for gateway ${origin}; this gateway is ${[...context.origins].join(" or ")}`,
-    );
-  }
+  const signer = verifyChallenge(message, common, context, reader as string, "reader");
+  const { nonce, expiry } = common;
   return {
     request: { cid, recordId: BigInt(recordIdRaw), eprAddress: getAddress(eprAddress as string), reader: signer },
     nonce,
     expiry,
   };
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) throw new Refusal(413, "TooLarge", `request body over ${MAX_REQUEST_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
-/** Nonces seen, each until its challenge expires; bounded, and full means "busy", never "forget". */
-class ReplayCache {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly maxSize: number) {}
-
-  /** Records `nonce` until `expiry`; false when it was seen before. Throws 503 Busy when full. */
-  admit(nonce: string, expiry: number, nowSeconds: number): boolean {
-    const until = this.seen.get(nonce);
-    if (until !== undefined && until >= nowSeconds) return false;
-    if (this.seen.size >= this.maxSize) {
-      for (const [key, keyExpiry] of this.seen) if (keyExpiry < nowSeconds) this.seen.delete(key);
-      // Forgetting an unexpired nonce would let its request replay: refuse new reads instead.
-      if (this.seen.size >= this.maxSize)
-        throw new Refusal(503, "Busy", "too many reads in flight; try again later", { "retry-after": "5" });
-    }
-    this.seen.set(nonce, expiry);
-    return true;
-  }
 }
 
 /** One client's token bucket and the number of its requests being worked on. */
@@ -779,14 +669,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const replays = new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE);
   const stats: GatewayStats = { served: 0, limited: 0, replayed: 0, predicateCalls: 0, cacheHits: 0 };
   const origins = new Set<string>();
+  const challengeContext = (): ChallengeContext => ({ nowSeconds: now(), maxTtl, chainId, origins });
+  const routeContext: RouteContext = {
+    challenge: challengeContext,
+    admitNonce: (nonce, expiry) => {
+      if (!replays.admit(nonce, expiry, now())) {
+        stats.replayed += 1;
+        throw new Refusal(403, "Replayed", `nonce ${nonce} was already used; sign a new challenge for each request`);
+      }
+    },
+    log,
+  };
+  const extraRoutes = new Map((options.routes ?? []).map((route) => [`${route.method} ${route.path}`, route]));
+  const extraInfo = Object.assign({}, ...(options.routes ?? []).map((route) => route.info ?? {})) as Record<
+    string,
+    unknown
+  >;
 
   async function handleRead(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { request, nonce, expiry } = parseReadBody(await readBody(req), {
-      nowSeconds: now(),
-      maxTtl,
-      chainId,
-      origins,
-    });
+    const { request, nonce, expiry } = parseReadBody(await readBody(req), challengeContext());
     if (!replays.admit(nonce, expiry, now())) {
       stats.replayed += 1;
       throw new Refusal(403, "Replayed", `nonce ${nonce} was already used; sign a new challenge for each read`);
@@ -867,19 +768,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const route = `${req.method} ${(req.url ?? "").split("?")[0]}`;
     let release: (() => void) | undefined;
     let work: Promise<void>;
-    if (route === "POST /v1/read") {
+    const extra = extraRoutes.get(route);
+    if (route === "POST /v1/read" || extra !== undefined) {
       try {
         // The limiter decides before a byte of the body is read: a refused request costs no
         // parsing, no signature recovery and no chain call.
         release = limiter.acquire(clientAddress(req), Date.now());
         res.once("close", release);
         const declared = Number(req.headers["content-length"] ?? 0);
+        const maxBody = extra?.maxBodyBytes ?? MAX_REQUEST_BYTES;
         // Refused unread, and the connection closed rather than the body drained.
-        if (declared > MAX_REQUEST_BYTES)
-          throw new Refusal(413, "TooLarge", `request body of ${declared} bytes is over ${MAX_REQUEST_BYTES} bytes`, {
+        if (declared > maxBody)
+          throw new Refusal(413, "TooLarge", `request body of ${declared} bytes is over ${maxBody} bytes`, {
             connection: "close",
           });
-        work = handleRead(req, res);
+        work = extra !== undefined ? extra.handle(req, res, routeContext) : handleRead(req, res);
       } catch (err) {
         if (err instanceof Refusal && err.status === 429) stats.limited += 1;
         // Not read: drained so a keep-alive connection stays usable (a too large one is closed instead).
@@ -888,13 +791,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     } else if (route === "GET /v1/info") {
       work = Promise.resolve(
-        sendJson(res, 200, { chainId: chainId.toString(), origin: [...origins][0], maxChallengeTtlSeconds: maxTtl }),
+        sendJson(res, 200, {
+          ...extraInfo,
+          chainId: chainId.toString(),
+          origin: [...origins][0],
+          maxChallengeTtlSeconds: maxTtl,
+        }),
       );
     } else if (route === "GET /health") {
       work = Promise.resolve(sendJson(res, 200, { ok: true }));
     } else {
       req.resume();
-      work = Promise.reject(new Refusal(404, "NoSuchRoute", `${route} (use POST /v1/read)`));
+      work = Promise.reject(
+        new Refusal(404, "NoSuchRoute", `${route} (use POST /v1/read${[...extraRoutes.keys()].map((r) => `, ${r}`).join("")})`),
+      );
     }
     work.catch(refuse).finally(() => release?.());
   });
