@@ -11,6 +11,7 @@ import {
   writeClusterFile,
 } from "../src/offchain/stores/store-status";
 import { openContentStore } from "../src/offchain/stores/open-store";
+import { chainNow, collectExpired, PutLedger } from "../src/offchain/gateway/put";
 import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
 import { commchainTask, optionalList, projectPath, untilInterrupted } from "./kit";
@@ -184,3 +185,44 @@ commchainTask(
       await store.close();
     }
   });
+
+commchainTask(
+  "store:gc",
+  "Unpins the objects of storage leases that have ended (by the --network chain's clock), as the put ledger of a gateway's data dir records them; prints a summary",
+)
+  .addOptionalParam(
+    "dataDir",
+    "The gateway's data directory holding put-ledger.ndjson (default .commchain/store/gateway)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam("dir", LOCAL_DIR_HELP, undefined, types.string)
+  .addOptionalParam("ipfsApi", IPFS_API_HELP, undefined, types.string)
+  .addFlag("dryRun", "List what would be unpinned; change nothing")
+  .addFlag("json", "Print the summary as JSON")
+  .setAction(
+    async (args: { dataDir?: string; dir?: string; ipfsApi?: string; dryRun: boolean; json: boolean }, hre) => {
+      const ledger = await PutLedger.open(projectPath(args.dataDir, hre, ".commchain/store/gateway"));
+      const now = await chainNow(hre.ethers.provider);
+      const store = await openContentStore({
+        ipfsApi: args.ipfsApi,
+        dir: projectPath(args.dir, hre, DEFAULT_LOCAL_STORE_DIR),
+      });
+      try {
+        const summary = await collectExpired(ledger, store, now, { dryRun: args.dryRun });
+        if (args.json) console.log(JSON.stringify(summary, null, 2));
+        else {
+          for (const e of summary.expired)
+            console.log(
+              `${args.dryRun ? "would unpin" : e.unpinned ? "unpinned" : "kept (another live lease holds it)"} ${e.cid} (owner ${e.owner}, lease ${e.leaseId} ended ${new Date(e.leaseEnd * 1000).toISOString()})`,
+            );
+          console.log(
+            `${summary.expired.length} expired, ${summary.kept} live, ${summary.bytesFreed} bytes unpinned${args.dryRun ? " (dry run: nothing changed)" : ""}`,
+          );
+        }
+        return summary;
+      } finally {
+        await store.close();
+      }
+    },
+  );
