@@ -4,3 +4,4 @@ export * from "./errors";
 export * from "./orderer";
 export * from "./pool-file";
 export * from "./registration";
+export * from "./offer";

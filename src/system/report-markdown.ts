@@ -11,6 +11,7 @@ import {
   markdownTable,
   section,
 } from "../report/kit/markdown";
+import { marketMarkdown } from "./market/markdown";
 import type { Distribution, RunReport } from "./report";
 
 /** Chart files of a run, relative to the run directory. */
@@ -355,6 +356,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
       ["fig9", "fig10", "fig11", "fig12"].map(figure).join(" "),
     ),
   );
+  lines.push(section("Data market", ...marketMarkdown(report.market)));
   const stepRows = (steps: Readonly<Record<string, Distribution>>) =>
     Object.entries(steps).map(([step, d]) => [step, String(d.p50), String(d.p95), String(d.max), n(d.samples)]);
   lines.push(

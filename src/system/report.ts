@@ -10,6 +10,7 @@ import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
 import type { AttestationOutcome } from "./attestations";
 import type { EconomicsFacts } from "./economics";
+import { marketChecks, type MarketFacts } from "./market";
 import type { FleetResult } from "./fleet";
 import type { StartOptions } from "./options";
 import type { ChainSetup, CommunityPlan } from "./participants";
@@ -181,6 +182,8 @@ export interface RunReport {
   };
   /** The sampling-rate game (digital-twin paper §5, §6.2), its certificate and the paper's claims. */
   readonly economics: EconomicsFacts;
+  /** The data market (digital-twin paper §4.2–4.6): registrations, storage, assets, trades. */
+  readonly market: MarketFacts;
   /** What the security probes found (src/system/security.ts). */
   readonly security: SecurityFacts;
   readonly checks: readonly RunCheck[];
@@ -217,6 +220,7 @@ export interface RunFacts {
   readonly records: SendAndAnchorResult;
   readonly verification: VerificationResult;
   readonly economics: EconomicsFacts;
+  readonly market: MarketFacts;
   /** The security probes after the load (chains, contracts, gateways). */
   readonly security: SecurityFacts;
   /** Block height of every chain at the end, by name. */
@@ -257,7 +261,7 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const rewarded = attested.filter(
     (a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n,
   );
-  return [...resultChecks(), ...securityChecks(facts.security)];
+  return [...resultChecks(), ...marketChecks(facts.market), ...securityChecks(facts.security)];
 
   function resultChecks(): RunCheck[] {
     return [
@@ -597,6 +601,7 @@ export function buildRunReport(facts: RunFacts): RunReport {
       records: attestations,
     },
     economics: facts.economics,
+    market: facts.market,
     security: facts.security,
     checks: runChecks(facts),
     seconds: facts.seconds,

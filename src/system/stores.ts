@@ -4,7 +4,9 @@
  * the community chain's EPR authorizes (`communityReadPredicate`: EPRs of the community's own
  * relationship factory only, the record names the CID, the CID was first registered in that EPR).
  */
+import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
+import { systemWallet } from "../chains/accounts";
 import { chainProvider } from "../chains/providers";
 import type { Topology } from "../chains/topology";
 import { contractAddress } from "../deploy/contracts";
@@ -18,12 +20,25 @@ import {
   type StoreCluster,
   type StoreNode,
 } from "../offchain";
+import { paidPutRoute } from "../offchain/gateway/put";
+import { proxyRoutes } from "../offchain/gateway/proxy";
 
 /** A community's store node and gateway. */
 export interface CommunityStore {
   readonly chain: string;
   readonly node: StoreNode;
   readonly gateway: Gateway;
+  /**
+   * Where the gateway keeps its market state when the chain runs the market: the put ledger
+   * (`POST /v1/put`, paid through StorageLedger to the `cloud` account) and the PRE proxy's key
+   * and kfrags (`POST /v1/kfrag`, `POST /v1/reencrypt`).
+   */
+  readonly marketDir?: string;
+}
+
+/** The gateway's market state directory of community `chain` under the run's store directory. */
+export function marketDirOf(dir: string, chain: string): string {
+  return path.join(dir, `${chain}-market`);
 }
 
 /** The running store network of a run; `close()` stops every gateway and node. */
@@ -39,7 +54,7 @@ export interface RunStores {
  * Starts one store node per community chain of `topology` under `dir` (named like the chains)
  * and a gateway per node. If anything fails to start, what was started is stopped.
  */
-export async function startRunStores(topology: Topology, dir: string): Promise<RunStores> {
+export async function startRunStores(topology: Topology, dir: string, mnemonic?: string): Promise<RunStores> {
   const names = topology.communities.map((c) => c.name);
   const cluster = await startStoreCluster({ dir, names });
   const providers: JsonRpcProvider[] = [];
@@ -56,10 +71,29 @@ export async function startRunStores(topology: Topology, dir: string): Promise<R
       const trusted = createdByFactory(provider, contractAddress(chain, "RelationshipFactory"));
       const predicate = communityReadPredicate({ runner: provider, provider, trusted });
       const node = cluster.node(chain.name);
+      // A chain deployed before the market has no StorageLedger or DataTrade: its gateway only reads.
+      const market = chain.contracts.StorageLedger !== undefined && chain.contracts.DataTrade !== undefined;
+      const marketDir = market ? marketDirOf(dir, chain.name) : undefined;
+      const routes =
+        marketDir === undefined
+          ? []
+          : [
+              await paidPutRoute({
+                store: node.store,
+                runner: provider,
+                ledger: contractAddress(chain, "StorageLedger"),
+                provider: systemWallet("cloud", mnemonic).address,
+                dataDir: marketDir,
+              }),
+              ...(
+                await proxyRoutes({ runner: provider, trade: contractAddress(chain, "DataTrade"), dataDir: marketDir })
+              ).routes,
+            ];
       communities.push({
         chain: chain.name,
         node,
-        gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId }),
+        marketDir,
+        gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId, routes }),
       });
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-/** Step 11, economics: the sampling-rate game of the digital-twin market, its certified equilibria against uniform pricing (Figs. 9–12). */
+/** Step 12, economics: the sampling-rate game of the digital-twin market, its certified equilibria against uniform pricing (Figs. 9–12). */
 import { runEconomics, type EconomicsFacts } from "../economics";
 import type { Step } from "./step";
 

@@ -6,6 +6,7 @@
 import { chainsStep } from "./chains";
 import { deployStep } from "./deploy";
 import { economicsStep } from "./economics";
+import { marketStep } from "./market";
 import { participantsStep } from "./participants";
 import { partitionStep } from "./partition";
 import { recordsStep } from "./records";
@@ -25,6 +26,7 @@ export const MAIN_STEPS = [
   participantsStep,
   storeStep,
   unitsStep,
+  marketStep,
   recordsStep,
   verificationStep,
   securityStep,

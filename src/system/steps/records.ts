@@ -1,4 +1,4 @@
-/** Step 8, records: the log's records onto the community chains (formula 1) while the relay anchors them on the main chain. */
+/** Step 9, records: the log's records onto the community chains (formula 1) while the relay anchors them on the main chain. */
 import { sendAndAnchor, type SendAndAnchorResult } from "../anchoring";
 import type { RunDeployment } from "./deploy";
 import type { Step } from "./step";

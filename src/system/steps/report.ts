@@ -1,5 +1,5 @@
 /**
- * Step 12, report: report.md, report.json and the run's charts, built from what every step made
+ * Step 13, report: report.md, report.json and the run's charts, built from what every step made
  * and the chains' final heights. The runner rewrites report.json after the shutdown so it holds
  * this step and the shutdown too.
  */
@@ -8,6 +8,7 @@ import { rpcCall } from "../../chains/rpc";
 import { allChains } from "../../chains/topology";
 import type { SendAndAnchorResult } from "../anchoring";
 import type { EconomicsFacts } from "../economics";
+import type { MarketFacts } from "../market";
 import { buildRunReport, type RunReport } from "../report";
 import { writeRunReport, type RunReportFiles } from "../report-files";
 import type { SecurityFacts } from "../security";
@@ -38,6 +39,7 @@ type Before = {
   readonly verification: VerificationResult;
   readonly security: SecurityFacts;
   readonly economics: EconomicsFacts;
+  readonly market: MarketFacts;
 };
 
 /** The block height of every chain of the run, by name. */
@@ -55,8 +57,19 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
   name: "report",
   title: () => "report.md, report.json and charts",
   async run({ before, options, paths, timing }) {
-    const { traffic, partition, deploy, participants, store, units, records, verification, security, economics } =
-      before;
+    const {
+      traffic,
+      partition,
+      deploy,
+      participants,
+      store,
+      units,
+      records,
+      verification,
+      security,
+      economics,
+      market,
+    } = before;
     const heights = await chainHeights(deploy.topology);
     const partitionFiles = Object.fromEntries(
       Object.entries(partition.files).map(([name, file]) => [
@@ -83,6 +96,7 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
       records,
       verification,
       economics,
+      market,
       security,
       heights,
     });

@@ -1,5 +1,5 @@
 /**
- * Step 10, security: the run probed as an attacker on the local network would: signing methods,
+ * Step 11, security: the run probed as an attacker on the local network would: signing methods,
  * web pages and clocks on every chain, unprivileged calls, a burst of requests per gateway.
  */
 import { securityChecks } from "../report";

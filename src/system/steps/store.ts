@@ -9,8 +9,8 @@ import type { Step } from "./step";
 export const storeStep: Step<"store", { readonly deploy: RunDeployment }, RunStores> = {
   name: "store",
   title: () => "one Helia store node per community in a private DHT, a gated gateway in front of each",
-  async run({ before, paths, onShutdown }) {
-    const started = await startRunStores(before.deploy.topology, paths.store);
+  async run({ before, paths, environment, onShutdown }) {
+    const started = await startRunStores(before.deploy.topology, paths.store, environment.mnemonic);
     onShutdown({ what: "the store nodes and gateways", stop: () => started.close() });
     return started;
   },

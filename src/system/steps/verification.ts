@@ -1,5 +1,5 @@
 /**
- * Step 9, verification: a light client that trusts only the main chain's anchors checks a sample
+ * Step 10, verification: a light client that trusts only the main chain's anchors checks a sample
  * of records and a tampered proof; the shared status data is read through the gateways.
  */
 import type { SendAndAnchorResult } from "../anchoring";
