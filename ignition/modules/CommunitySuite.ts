@@ -7,14 +7,22 @@
  *   → `register.setRelationshipFactory(factory)`;
  * - MaintenanceService(token, admin) (BPIIoT Table 1), paid in the DataToken; no REGISTRAR_ROLE
  *   granted, machines register themselves;
- * - RecordLog (the community's record batches, anchored on the main chain).
+ * - RecordLog (the community's record batches, anchored on the main chain);
+ * - the data market (digital-twin paper §4.2–4.6): OwnershipRegistry(DataToken, admin),
+ *   StorageLedger(DataToken), DataAsset(OwnershipRegistry, admin) and
+ *   DataTrade(DataToken, DataAsset, admin). Storage offers are not part of the deployment: the
+ *   `cloud` account sets its own with `market:storage:offer`.
  *
  * Roles: the deployer (system account 0) is admin of everything and a registrar of the Register
  * (it registers every member device, and is the only one to give the ServiceProvider and
  * ThirdParty kinds); the RelationshipFactory mints rewards and the `minter`
  * system account mints the balances the main job seeds (DataToken `MINTER_ROLE`); the `writer`
  * system account appends record batches (RecordLog `WRITER_ROLE`); the verifiers given to
- * {@link communitySuiteModule} attest records (RelationshipFactory `VERIFIER_ROLE`).
+ * {@link communitySuiteModule} attest records (RelationshipFactory `VERIFIER_ROLE`). In the market,
+ * the `orderer` system account sends registration batches (OwnershipRegistry `ORDERER_ROLE`), the
+ * `cloud` system account audits stored data (DataAsset `AUDITOR_ROLE`), DataTrade records buyers'
+ * access (DataAsset `TRADE_ROLE`) and the deployer arbitrates disputes (DataTrade `ARBITER_ROLE`,
+ * which the admin may grant to others and revoke from itself).
  *
  * Accounts are Ignition's account list in the project's system-role order (`SYSTEM_ROLES`), as
  * `deploy:all` passes it and as every chain's Hardhat network (`--network community-1`) lists it,
@@ -55,6 +63,8 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const admin = m.getAccount(systemAccountIndex("deployer"));
     const writer = m.getAccount(systemAccountIndex("writer"));
     const minter = m.getAccount(systemAccountIndex("minter"));
+    const orderer = m.getAccount(systemAccountIndex("orderer"));
+    const cloud = m.getAccount(systemAccountIndex("cloud"));
     const uploadReward = m.getParameter(COMMUNITY_SUITE_PARAMETERS.uploadReward, DEFAULT_UPLOAD_REWARD);
     const verificationReward = m.getParameter(
       COMMUNITY_SUITE_PARAMETERS.verificationReward,
@@ -105,6 +115,20 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const writerRole = m.staticCall(RecordLog, "WRITER_ROLE");
     m.call(RecordLog, "grantRole", [writerRole, writer], { id: "grantWriterToWriter" });
 
+    // The data market.
+    const OwnershipRegistry = m.contract("OwnershipRegistry", [DataToken, admin]);
+    const StorageLedger = m.contract("StorageLedger", [DataToken]);
+    const DataAsset = m.contract("DataAsset", [OwnershipRegistry, admin]);
+    const DataTrade = m.contract("DataTrade", [DataToken, DataAsset, admin]);
+    const ordererRole = m.staticCall(OwnershipRegistry, "ORDERER_ROLE");
+    m.call(OwnershipRegistry, "grantRole", [ordererRole, orderer], { id: "grantOrdererToOrderer" });
+    const auditorRole = m.staticCall(DataAsset, "AUDITOR_ROLE");
+    m.call(DataAsset, "grantRole", [auditorRole, cloud], { id: "grantAuditorToCloud" });
+    const tradeRole = m.staticCall(DataAsset, "TRADE_ROLE");
+    m.call(DataAsset, "grantRole", [tradeRole, DataTrade], { id: "grantTradeToDataTrade" });
+    const arbiterRole = m.staticCall(DataTrade, "ARBITER_ROLE");
+    m.call(DataTrade, "grantRole", [arbiterRole, admin], { id: "grantArbiterToDeployer" });
+
     return {
       DataToken,
       SummaryImplementation,
@@ -113,6 +137,10 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
       RelationshipFactory,
       MaintenanceService,
       RecordLog,
+      OwnershipRegistry,
+      StorageLedger,
+      DataAsset,
+      DataTrade,
     };
   });
 }

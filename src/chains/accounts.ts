@@ -41,9 +41,13 @@ export const SYSTEM_HD_PATH = "m/44'/60'/1'/0";
  * - `deployer`: deploys the contracts of every chain and holds their admin roles;
  * - `relayer`: anchors community checkpoints on the main chain (AnchorHub's RELAYER_ROLE);
  * - `writer`: the community gateway writing record batches (RecordLog's WRITER_ROLE);
- * - `minter`: issues data-token rewards (DataToken's MINTER_ROLE).
+ * - `minter`: issues data-token rewards (DataToken's MINTER_ROLE);
+ * - `orderer`: the data market's orderer, sending batches of ownership registrations
+ *   (OwnershipRegistry's ORDERER_ROLE) and receiving the High entries' fees;
+ * - `cloud`: the data market's storage provider (its StorageLedger offer) and auditor of stored
+ *   data (DataAsset's AUDITOR_ROLE).
  */
-export const SYSTEM_ROLES = ["deployer", "relayer", "writer", "minter"] as const;
+export const SYSTEM_ROLES = ["deployer", "relayer", "writer", "minter", "orderer", "cloud"] as const;
 
 /** A system role name. */
 export type SystemRole = (typeof SYSTEM_ROLES)[number];

@@ -14,6 +14,10 @@ export const COMMUNITY_CONTRACT_NAMES = [
   "RelationshipFactory",
   "MaintenanceService",
   "RecordLog",
+  "OwnershipRegistry",
+  "StorageLedger",
+  "DataAsset",
+  "DataTrade",
 ] as const;
 
 /** A contract name of a community chain's `contracts`. */

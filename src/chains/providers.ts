@@ -44,12 +44,12 @@ export function chainProvider(
   });
 }
 
-/** The project's system wallet `role` (deployer, relayer, writer) on `provider`. */
+/** The project's system wallet `role` (deployer, relayer, writer, …) on `provider`. */
 export function roleWallet(role: SystemRole, provider: JsonRpcProvider, mnemonic?: string): HDNodeWallet | Wallet {
   return systemWallet(role, mnemonic).connect(provider);
 }
 
-/** The system accounts (deployer, relayer, writer, minter) in the order the Ignition modules index them. */
+/** The system accounts (`SYSTEM_ROLES`: deployer, relayer, writer, minter, orderer, cloud) in the order the Ignition modules index them. */
 export function systemAccounts(mnemonic: string = projectMnemonic()): string[] {
   return SYSTEM_ROLES.map((role) => systemWallet(role, mnemonic).address);
 }

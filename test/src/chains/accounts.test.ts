@@ -60,7 +60,7 @@ describe("src/chains/accounts", () => {
   });
 
   it("puts system roles on their own branch m/44'/60'/1'/0/<role index>", () => {
-    expect(SYSTEM_ROLES).to.deep.equal(["deployer", "relayer", "writer", "minter"]);
+    expect(SYSTEM_ROLES).to.deep.equal(["deployer", "relayer", "writer", "minter", "orderer", "cloud"]);
     const addresses = SYSTEM_ROLES.map((role, i) => {
       const wallet = systemWallet(role);
       expect(wallet.address).to.equal(
@@ -73,7 +73,7 @@ describe("src/chains/accounts", () => {
     expect(new Set([...addresses, ...devices]).size).to.equal(addresses.length + devices.length);
     expect(() => systemWallet("owner")).to.throw(
       UnknownRoleError,
-      'system role "owner" is unknown; the roles are deployer, relayer, writer, minter',
+      'system role "owner" is unknown; the roles are deployer, relayer, writer, minter, orderer, cloud',
     );
   });
 
@@ -85,6 +85,8 @@ describe("src/chains/accounts", () => {
       ["system", "relayer", 1, "m/44'/60'/1'/0/1"],
       ["system", "writer", 2, "m/44'/60'/1'/0/2"],
       ["system", "minter", 3, "m/44'/60'/1'/0/3"],
+      ["system", "orderer", 4, "m/44'/60'/1'/0/4"],
+      ["system", "cloud", 5, "m/44'/60'/1'/0/5"],
       ["device", "01", 0, "m/44'/60'/0'/0/0"],
       ["device", "02", 1, "m/44'/60'/0'/0/1"],
       ["device", "03", 2, "m/44'/60'/0'/0/2"],

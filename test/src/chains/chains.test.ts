@@ -5,7 +5,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { JsonRpcProvider, Mnemonic, parseEther, Wallet, getCreateAddress } from "ethers";
-import { deviceWallet, systemWallet } from "../../../src/chains/accounts";
+import { deviceWallet, SYSTEM_ROLES, systemWallet } from "../../../src/chains/accounts";
 import { ChainStartError, ExternalChainError, PortInUseError } from "../../../src/chains/errors";
 import { JOURNAL_FILE, readJournal } from "../../../src/chains/journal";
 import { RpcError, rpcCall } from "../../../src/chains/rpc";
@@ -122,7 +122,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
 
   it("funds system accounts everywhere and each member on its chains at genesis, a bridge device with one address on both", async () => {
     for (const chain of [topology.main, ...topology.communities]) {
-      for (const role of ["deployer", "relayer", "writer", "minter"])
+      for (const role of SYSTEM_ROLES)
         expect(await balance(chain.rpc, systemWallet(role).address)).to.equal(FUNDED);
     }
     const bridge = deviceWallet("04", topology).address;

@@ -44,6 +44,8 @@ describe("src/chains/genesis and the chain network built from it", () => {
       ["system", "relayer", 1, systemWallet("relayer").address],
       ["system", "writer", 2, systemWallet("writer").address],
       ["system", "minter", 3, systemWallet("minter").address],
+      ["system", "orderer", 4, systemWallet("orderer").address],
+      ["system", "cloud", 5, systemWallet("cloud").address],
       ["device", "b", 1, deviceWallet("b", DEVICES).address],
       ["device", "c", 2, deviceWallet("c", DEVICES).address],
     ]);
@@ -60,7 +62,7 @@ describe("src/chains/genesis and the chain network built from it", () => {
       initialBaseFeePerGas: "1000000000",
       coinbase: GENESIS_DEFAULTS.coinbase,
       balance: "10000000000000000000000",
-      accounts: 6,
+      accounts: 8,
     });
   });
 

@@ -50,7 +50,7 @@ describe("src/chains/networks", function () {
   it("makes every chain of the topology a network with its url, chain id and the system accounts", () => {
     writeSample(dir);
     const warnings: string[] = [];
-    const accounts = { mnemonic: DEFAULT_MNEMONIC, path: "m/44'/60'/1'/0", initialIndex: 0, count: 4 };
+    const accounts = { mnemonic: DEFAULT_MNEMONIC, path: "m/44'/60'/1'/0", initialIndex: 0, count: 6 };
     const saved = {
       mnemonic: process.env.COMMCHAIN_MNEMONIC,
       file: process.env.COMMCHAIN_MNEMONIC_FILE,

@@ -1,6 +1,7 @@
 /**
  * In-process fixtures of the deploy tests: the Ignition modules deployed on Hardhat's in-process
- * network (accounts 0-3 stand for the system accounts deployer, relayer, writer, minter), and a
+ * network (accounts 0-5 stand for the system accounts deployer, relayer, writer, minter, orderer,
+ * cloud, in `SYSTEM_ROLES` order), and a
  * topology naming the deployed contracts.
  */
 import hre, { ethers } from "hardhat";
@@ -12,9 +13,13 @@ import type {
   AnchorHub,
   DataToken,
   MaintenanceService,
+  DataAsset,
+  DataTrade,
+  OwnershipRegistry,
   RecordLog,
   RelationshipFactory,
   Register,
+  StorageLedger,
 } from "../../../typechain-types";
 
 /** The 44 devices of the paper's workload. */
@@ -24,7 +29,7 @@ export const VERIFIERS = ["0x00000000000000000000000000000000000000A1", "0x00000
 
 /** The suite (with two verifiers and an upload reward of 3 tokens) and the hub, deployed in process. */
 export async function deployModules() {
-  const [deployer, relayer, writer, minter, stranger] = await ethers.getSigners();
+  const [deployer, relayer, writer, minter, orderer, cloud, stranger] = await ethers.getSigners();
   const suite = (await hre.ignition.deploy(
     communitySuiteModule({ verifiers: [...VERIFIERS, VERIFIERS[0].toLowerCase()] }),
     {
@@ -36,11 +41,15 @@ export async function deployModules() {
     RelationshipFactory: RelationshipFactory;
     MaintenanceService: MaintenanceService;
     RecordLog: RecordLog;
+    OwnershipRegistry: OwnershipRegistry;
+    StorageLedger: StorageLedger;
+    DataAsset: DataAsset;
+    DataTrade: DataTrade;
     SummaryImplementation: { getAddress(): Promise<string> };
     RelationshipImplementation: { getAddress(): Promise<string> };
   };
   const { AnchorHub: hub } = (await hre.ignition.deploy(MainAnchoring)) as unknown as { AnchorHub: AnchorHub };
-  return { suite, hub, deployer, relayer, writer, minter, stranger };
+  return { suite, hub, deployer, relayer, writer, minter, orderer, cloud, stranger };
 }
 
 /** A topology of one community (devices 01-44) whose chains' contracts are the in-process ones. */

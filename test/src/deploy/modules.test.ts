@@ -76,6 +76,35 @@ describe("deploy/ Ignition modules", () => {
     ]);
   });
 
+  it("CommunitySuite deploys the market wired, the orderer, cloud, DataTrade and the deployer holding its roles", async () => {
+    const { suite, deployer, orderer, cloud, stranger } = await loadFixture(deployModules);
+    const { DataToken, OwnershipRegistry, StorageLedger, DataAsset, DataTrade } = suite;
+    const token = await DataToken.getAddress();
+    expect(await StorageLedger.token()).to.equal(token);
+    expect(await DataAsset.ownership()).to.equal(await OwnershipRegistry.getAddress());
+    expect([await DataTrade.token(), await DataTrade.assets()]).to.deep.equal([token, await DataAsset.getAddress()]);
+    const trade = await DataTrade.getAddress();
+    const holders = async (contract: { hasRole(role: string, account: string): Promise<boolean> }, role: string) => {
+      const candidates = {
+        deployer: deployer.address,
+        orderer: orderer.address,
+        cloud: cloud.address,
+        stranger: stranger.address,
+        trade,
+      };
+      const held: string[] = [];
+      for (const [name, account] of Object.entries(candidates))
+        if (await contract.hasRole(role, account)) held.push(name);
+      return held;
+    };
+    for (const contract of [OwnershipRegistry, DataAsset, DataTrade])
+      expect(await holders(contract, ethers.ZeroHash)).to.deep.equal(["deployer"]);
+    expect(await holders(OwnershipRegistry, await OwnershipRegistry.ORDERER_ROLE())).to.deep.equal(["orderer"]);
+    expect(await holders(DataAsset, await DataAsset.AUDITOR_ROLE())).to.deep.equal(["cloud"]);
+    expect(await holders(DataAsset, await DataAsset.TRADE_ROLE())).to.deep.equal(["trade"]);
+    expect(await holders(DataTrade, await DataTrade.ARBITER_ROLE())).to.deep.equal(["deployer"]);
+  });
+
   it("CommunitySuite takes the reward amounts as parameters, defaulting to the named constants", async () => {
     const { suite } = await loadFixture(deployModules);
     expect([
