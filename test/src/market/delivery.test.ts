@@ -119,7 +119,11 @@ describe("market delivery by proxy re-encryption (POST /v1/kfrag, POST /v1/reenc
       expect(info.proxyPublicKey).to.equal(p.proxy.publicKey);
       expect((await stat(path.join(p.dir, PROXY_KEY_FILE))).mode & 0o777).to.equal(0o600);
     }
-    const again = await proxyRoutes({ runner: ethers.provider, trade: await f.trade.getAddress(), dataDir: proxies[0].dir });
+    const again = await proxyRoutes({
+      runner: ethers.provider,
+      trade: await f.trade.getAddress(),
+      dataDir: proxies[0].dir,
+    });
     expect(again.publicKey).to.equal(proxies[0].proxy.publicKey);
   });
 
