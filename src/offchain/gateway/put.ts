@@ -24,7 +24,7 @@
  * 401 BadSignature | Expired · 402 PaymentRequired · 403 WrongChain | WrongOrigin | Replayed ·
  * 413 TooLarge · 502 StoreUnavailable · 503 LedgerUnavailable.
  */
-import { open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Contract, getAddress, Interface, isAddress, type ContractRunner } from "ethers";
 import type { ContentStore } from "../stores/store";
@@ -221,6 +221,7 @@ export interface PaidPutOptions {
 
 /** `POST /v1/put` as a gateway route; `close` is not needed (the ledger holds no open file). */
 export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRoute & { ledger: PutLedger }> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const ledger = await PutLedger.open(options.dataDir);
   const provider = getAddress(options.provider);
   const contract = new Contract(options.ledger, LEDGER_INTERFACE, options.runner);
