@@ -11,7 +11,9 @@ import {
   writeClusterFile,
 } from "../src/offchain/stores/store-status";
 import { openContentStore } from "../src/offchain/stores/open-store";
-import { chainNow, collectExpired, PutLedger } from "../src/offchain/gateway/put";
+import { chainNow, collectExpired, paidPutRoute, PutLedger } from "../src/offchain/gateway/put";
+import { proxyRoutes } from "../src/offchain/gateway/proxy";
+import type { GatewayRoute } from "../src/offchain/gateway/http";
 import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
 import { commchainTask, optionalList, projectPath, untilInterrupted } from "./kit";
@@ -33,6 +35,9 @@ interface StoreUpArgs {
   gatewayUrl?: string;
   epr?: string;
   factory?: string;
+  storageLedger?: string;
+  providerAccount?: string;
+  trade?: string;
   duration: number;
 }
 
@@ -74,6 +79,24 @@ commchainTask(
     undefined,
     types.string,
   )
+  .addOptionalParam(
+    "storageLedger",
+    "StorageLedger contract: with --gateway and --provider-account, also serve paid uploads (POST /v1/put; put ledger in <dir>/gateway)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "providerAccount",
+    "The storage provider account owners pay (with --storage-ledger)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "trade",
+    "DataTrade contract: with --gateway, also act as a PRE proxy (POST /v1/kfrag, POST /v1/reencrypt; key in <dir>/gateway/proxy.key)",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("duration", "Seconds to run before stopping by itself (0: until Ctrl-C)", 0, types.int)
   .setAction(async (args: StoreUpArgs, hre) => {
     const dir = projectPath(args.dir, hre, DEFAULT_STORE_DIR);
@@ -93,7 +116,27 @@ commchainTask(
     try {
       if (cluster.nodes.length > 0) console.log(formatStoreNodes(cluster.nodes));
       if (args.gateway) {
+        const gatewayDir = path.join(dir, "gateway");
+        const routes: GatewayRoute[] = [];
+        if (args.storageLedger !== undefined) {
+          if (args.providerAccount === undefined)
+            throw new StoreClusterConfigError("provider-account", "--storage-ledger needs --provider-account 0x…");
+          routes.push(
+            await paidPutRoute({
+              store: cluster.nodes[0].store,
+              runner: hre.ethers.provider,
+              ledger: args.storageLedger,
+              provider: args.providerAccount,
+              dataDir: gatewayDir,
+            }),
+          );
+        }
+        if (args.trade !== undefined)
+          routes.push(
+            ...(await proxyRoutes({ runner: hre.ethers.provider, trade: args.trade, dataDir: gatewayDir })).routes,
+          );
         gateway = await startGateway({
+          routes,
           store: cluster.nodes[0].store,
           // The EPR must be trusted, its record must point at the CID (first registered in that
           // EPR), and canRead must say yes.
@@ -108,7 +151,7 @@ commchainTask(
           origins: args.gatewayUrl === undefined ? [] : [args.gatewayUrl],
         });
         console.log(
-          `gateway ${gateway.url} (POST /v1/read), predicate EPR.record + EPR.canRead on network ${hre.network.name}`,
+          `gateway ${gateway.url} (POST /v1/read${routes.map((r) => `, ${r.method} ${r.path}`).join("")}), predicate EPR.record + EPR.canRead on network ${hre.network.name}`,
         );
       }
       const file = await writeClusterFile(cluster, gateway?.url);

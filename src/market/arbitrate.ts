@@ -53,13 +53,19 @@ export function arbitrate(evidence: DisputeEvidence): Verdict {
     return unfounded(`the revealed key is not a secp256k1 secret key (${(err as Error).message})`);
   }
   if (revealedPk.toLowerCase() !== evidence.buyerPreKey.toLowerCase())
-    return unfounded(`the revealed key's public key ${revealedPk} is not the trade's buyerPreKey ${evidence.buyerPreKey}`);
+    return unfounded(
+      `the revealed key's public key ${revealedPk} is not the trade's buyerPreKey ${evidence.buyerPreKey}`,
+    );
   let key: Uint8Array;
   try {
     key = openWithCFrags(evidence.receivingSecretKey, evidence.manifest.keyWrap, evidence.cfrags, evidence.threshold);
   } catch (err) {
     if (err instanceof DecryptionFailedError)
-      return { claimHolds: true, buyerBps: REFUND_BUYER_BPS, reason: `the data key does not decrypt: ${(err as Error).message}` };
+      return {
+        claimHolds: true,
+        buyerBps: REFUND_BUYER_BPS,
+        reason: `the data key does not decrypt: ${(err as Error).message}`,
+      };
     return unfounded(`the cfrags are not evidence: ${(err as Error).message}`);
   }
   try {

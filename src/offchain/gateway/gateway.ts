@@ -803,7 +803,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } else {
       req.resume();
       work = Promise.reject(
-        new Refusal(404, "NoSuchRoute", `${route} (use POST /v1/read${[...extraRoutes.keys()].map((r) => `, ${r}`).join("")})`),
+        new Refusal(
+          404,
+          "NoSuchRoute",
+          `${route} (use POST /v1/read${[...extraRoutes.keys()].map((r) => `, ${r}`).join("")})`,
+        ),
       );
     }
     work.catch(refuse).finally(() => release?.());

@@ -115,12 +115,7 @@ export function challengeCommon(body: Record<string, unknown>, context: Challeng
   const origin = field(body, "origin");
   if (typeof origin !== "string" || origin.length > 256 || /[\s]/.test(origin))
     throw new Refusal(400, "BadRequest", `field "origin" must be the gateway's origin (scheme://host:port)`);
-  const nonce = stringField(
-    body,
-    "nonce",
-    NONCE_PATTERN,
-    "32 to 64 lowercase hex digits (at least 128 random bits)",
-  );
+  const nonce = stringField(body, "nonce", NONCE_PATTERN, "32 to 64 lowercase hex digits (at least 128 random bits)");
   const expiry = field(body, "expiry");
   if (typeof expiry !== "number" || !Number.isSafeInteger(expiry))
     throw new Refusal(400, "BadRequest", `field "expiry" must be an integer Unix time in seconds`);
@@ -156,7 +151,11 @@ export function verifyChallenge(
     throw new Refusal(401, "BadSignature", `not a valid signature (${(err as Error).message.split(" (")[0]})`);
   }
   if (claimed !== undefined && signer !== getAddress(claimed))
-    throw new Refusal(401, "BadSignature", `the challenge was signed by ${signer}, not by ${claimedAs} ${getAddress(claimed)}`);
+    throw new Refusal(
+      401,
+      "BadSignature",
+      `the challenge was signed by ${signer}, not by ${claimedAs} ${getAddress(claimed)}`,
+    );
   if (BigInt(common.chainId) !== context.chainId)
     throw new Refusal(
       403,

@@ -114,7 +114,10 @@ export async function loadProxyKey(dataDir: string): Promise<Uint8Array> {
   try {
     const info = await stat(file);
     if ((info.mode & 0o077) !== 0)
-      throw new PreKeyError("proxy key", `${file} may be read by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`);
+      throw new PreKeyError(
+        "proxy key",
+        `${file} may be read by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`,
+      );
     const hex = (await readFile(file, "utf8")).trim();
     const key = getBytes(hex);
     if (key.length !== 32) throw new PreKeyError("proxy key", `${file} does not hold 32 bytes of hex`);
@@ -182,7 +185,12 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
         state: bigint;
         buyerPreKey: string;
       };
-      return { tokenId: t.tokenId, buyer: getAddress(t.buyer), state: TRADE_STATE[Number(t.state)], buyerPreKey: t.buyerPreKey };
+      return {
+        tokenId: t.tokenId,
+        buyer: getAddress(t.buyer),
+        state: TRADE_STATE[Number(t.state)],
+        buyerPreKey: t.buyerPreKey,
+      };
     } catch (err) {
       throw new Refusal(503, "ChainUnavailable", "the trade contract could not be asked", {}, err);
     }
@@ -223,12 +231,18 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
         throw new Refusal(503, "ChainUnavailable", "the asset contract could not be asked", {}, err);
       }
       if (signer !== holder)
-        throw new Refusal(403, "NotAssetOwner", `${signer} does not hold the asset of trade ${tradeId} (${holder} does)`);
+        throw new Refusal(
+          403,
+          "NotAssetOwner",
+          `${signer} does not hold the asset of trade ${tradeId} (${holder} does)`,
+        );
       if (t.state !== "Paid" && t.state !== "Granted")
         throw new Refusal(403, "TradeClosed", `trade ${tradeId} is ${t.state}; kfrags are taken while Paid or Granted`);
       let kfrag: ProxyKFrag;
       try {
-        kfrag = JSON.parse(Buffer.from(eciesDecrypt(secret, Buffer.from(sealed, "base64"))).toString("utf8")) as ProxyKFrag;
+        kfrag = JSON.parse(
+          Buffer.from(eciesDecrypt(secret, Buffer.from(sealed, "base64"))).toString("utf8"),
+        ) as ProxyKFrag;
       } catch {
         throw new Refusal(400, "BadKFrag", "the kfrag is not sealed to this proxy's key");
       }
@@ -292,7 +306,9 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
         dropped.push(tradeId);
       } else if (t.state === "Completed") {
         if (stored.completedSeenAt === undefined) {
-          await writeFileAtomic(fileOf(tradeId), JSON.stringify({ ...stored, completedSeenAt: now() }), { mode: 0o600 });
+          await writeFileAtomic(fileOf(tradeId), JSON.stringify({ ...stored, completedSeenAt: now() }), {
+            mode: 0o600,
+          });
         } else if (now() >= stored.completedSeenAt + retention) {
           await drop(tradeId);
           dropped.push(tradeId);

@@ -24,22 +24,14 @@
  * 401 BadSignature | Expired · 402 PaymentRequired · 403 WrongChain | WrongOrigin | Replayed ·
  * 413 TooLarge · 502 StoreUnavailable · 503 LedgerUnavailable.
  */
-import { open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Contract, getAddress, Interface, isAddress, type ContractRunner } from "ethers";
 import type { ContentStore } from "../stores/store";
 import { cidOf, MAX_OBJECT_BYTES, parseCid } from "../stores/cid";
 import { GatewayRequestError } from "../errors";
 import { authHeaders, rpcToken } from "../../chains/rpc-auth";
-import {
-  challengeCommon,
-  readBody,
-  Refusal,
-  sendJson,
-  stringField,
-  verifyChallenge,
-  type GatewayRoute,
-} from "./http";
+import { challengeCommon, readBody, Refusal, sendJson, stringField, verifyChallenge, type GatewayRoute } from "./http";
 import type { ChallengeSigner } from "./gateway";
 import { newChallengeNonce } from "./gateway";
 
@@ -229,6 +221,7 @@ export interface PaidPutOptions {
 
 /** `POST /v1/put` as a gateway route; `close` is not needed (the ledger holds no open file). */
 export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRoute & { ledger: PutLedger }> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const ledger = await PutLedger.open(options.dataDir);
   const provider = getAddress(options.provider);
   const contract = new Contract(options.ledger, LEDGER_INTERFACE, options.runner);
@@ -307,7 +300,14 @@ export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRout
         if (actual !== parseCid(cid).toString())
           throw new Refusal(400, "CidMismatch", `the body hashes to ${actual}, the signed put names ${cid}`);
         if (already !== undefined) {
-          sendJson(res, 200, { cid, bytes, leaseId: already.leaseId, leaseEnd: already.leaseEnd, used, paid: `${paid}` });
+          sendJson(res, 200, {
+            cid,
+            bytes,
+            leaseId: already.leaseId,
+            leaseEnd: already.leaseEnd,
+            used,
+            paid: `${paid}`,
+          });
           return;
         }
         const lease = leases
@@ -450,7 +450,10 @@ async function oversizeCid(bytes: Uint8Array): Promise<string> {
 }
 
 /** `GET /v1/info` of a gateway. */
-export async function gatewayInfo(gatewayUrl: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function gatewayInfo(
+  gatewayUrl: string,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const response = await fetch(new URL("/v1/info", gatewayUrl), { headers });
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok)

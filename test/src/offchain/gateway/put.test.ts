@@ -122,7 +122,16 @@ describe("gateway POST /v1/put (storage paid on StorageLedger)", function () {
         headers: { "content-type": "application/octet-stream", [PUT_HEADER]: JSON.stringify(fields) },
         body: bytes,
       });
-    const fields = { owner: f.owner.address, cid, bytes: 1000, chainId: `${chainId}`, origin, expiry, nonce, signature };
+    const fields = {
+      owner: f.owner.address,
+      cid,
+      bytes: 1000,
+      chainId: `${chainId}`,
+      origin,
+      expiry,
+      nonce,
+      signature,
+    };
     expect((await send(fields)).status).to.equal(200);
     const replay = await send(fields);
     expect(replay.status).to.equal(403);
