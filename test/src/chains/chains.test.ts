@@ -122,8 +122,7 @@ describe("chains:up / chains:status / chains:down on hardhat node processes", fu
 
   it("funds system accounts everywhere and each member on its chains at genesis, a bridge device with one address on both", async () => {
     for (const chain of [topology.main, ...topology.communities]) {
-      for (const role of SYSTEM_ROLES)
-        expect(await balance(chain.rpc, systemWallet(role).address)).to.equal(FUNDED);
+      for (const role of SYSTEM_ROLES) expect(await balance(chain.rpc, systemWallet(role).address)).to.equal(FUNDED);
     }
     const bridge = deviceWallet("04", topology).address;
     expect(await balance(community1.rpc, bridge)).to.equal(FUNDED);
