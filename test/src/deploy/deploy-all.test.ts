@@ -136,8 +136,8 @@ describe("deploy:all on chains:up chains", function () {
       expect(result.chains.map((c) => [c.chain, c.module, c.deploymentId, c.deployed.length, c.resumed])).to.deep.equal(
         [
           ["main", "MainAnchoring", "commchain-main", 1, false],
-          ["community-1", "CommunitySuite", "commchain-community-1", 7, false],
-          ["community-2", "CommunitySuite", "commchain-community-2", 7, false],
+          ["community-1", "CommunitySuite", "commchain-community-1", COMMUNITY_CONTRACT_NAMES.length, false],
+          ["community-2", "CommunitySuite", "commchain-community-2", COMMUNITY_CONTRACT_NAMES.length, false],
         ],
       );
       expect(result.registeredOnHub).to.deep.equal(["community-1", "community-2"]);
@@ -198,11 +198,12 @@ describe("deploy:all on chains:up chains", function () {
         COMMUNITIES.map((members) => ({ registered: members, already: [] })),
       );
 
-      expect(output).to.match(/^community-1: DataToken deployed at 0x[0-9a-fA-F]{40} \[\d+\/17\]$/m);
+      // 17 futures of the BPIIoT suite and 12 of the market (4 contracts, 4 role reads, 4 grants).
+      expect(output).to.match(/^community-1: DataToken deployed at 0x[0-9a-fA-F]{40} \[\d+\/29\]$/m);
       expect(output).to.match(/^community-2: registered 4\/4 member devices \(4 now\)$/m);
       expect(output).to.match(/^community-1: registered on the AnchorHub, trust root block 0 0x[0-9a-f]{64}$/m);
       expect(output).to.match(/^chain\s+chain id\s+module\s+contracts\s+deployed now\s+txs\s+members\s+trust root$/m);
-      expect(output).to.match(/^community-2\s+43002\s+CommunitySuite\s+7\s+7\s+\d+\s+4 \(4 new\)\s+registered now$/m);
+      expect(output).to.match(/^community-2\s+43002\s+CommunitySuite\s+11\s+11\s+\d+\s+4 \(4 new\)\s+registered now$/m);
     });
 
     it("a second run sends no transaction and changes nothing", async () => {
@@ -261,11 +262,11 @@ describe("deploy:all on chains:up chains", function () {
       );
       expect(fs.existsSync(redeployed.discardedJournal!)).to.equal(true);
       expect([redeployed.deployed.length, redeployed.resumed, redeployed.members]).to.deep.equal([
-        7,
+        COMMUNITY_CONTRACT_NAMES.length,
         false,
         { registered: COMMUNITIES[0], already: [] },
       ]);
-      expect(result.chains.map((c) => c.deployed.length)).to.deep.equal([0, 7, 0]);
+      expect(result.chains.map((c) => c.deployed.length)).to.deep.equal([0, COMMUNITY_CONTRACT_NAMES.length, 0]);
       const latest = readTopology(topologyPath(dir!));
       for (const [name, address] of Object.entries(latest.communities[0].contracts))
         expect(await codeAt(chain, address), name).to.not.equal("0x");
@@ -334,7 +335,10 @@ describe("deploy:all on chains:up chains", function () {
         for (const [name, address] of Object.entries(chain.contracts))
           expect(await codeAt(chain, address), `${chain.name} ${name}`).to.not.equal("0x");
       }
-      expect(finished.communities.map((c) => Object.keys(c.contracts).length)).to.deep.equal([7, 7]);
+      expect(finished.communities.map((c) => Object.keys(c.contracts).length)).to.deep.equal([
+        COMMUNITY_CONTRACT_NAMES.length,
+        COMMUNITY_CONTRACT_NAMES.length,
+      ]);
     });
 
     it("fails with the topology file named when there is no topology", async () => {

@@ -152,6 +152,41 @@ describe("system parts", () => {
             },
           ],
         },
+        market: {
+          communities: [
+            {
+              chain: "community-1",
+              batchSize: 5,
+              registrations: { high: 4, snapshots: 4, low: 3, datasets: 3, feesPaid: "0" },
+              batches: [
+                { batchId: 1, high: 4, low: 1, fees: "0" },
+                { batchId: 2, high: 0, low: 2, fees: "0" },
+              ],
+              lowLeft: 0,
+              storage: { leases: 1, bytesPaid: 1, fragments: 9, unpaidPut: { status: 402, code: "PaymentRequired" } },
+              assets: { complete: 1, partial: 1, none: 1, listed: 3 },
+              noneBuyable: false,
+              trades: (["completed", "refunded", "resolved"] as const).map((plan) => ({
+                plan,
+                openness: plan === "refunded" ? "Partial" : "Complete",
+                buyer: "community-1-lab",
+                price: "5",
+                state: { completed: "Completed", refunded: "Refunded", resolved: "Resolved" }[plan],
+                paidToOwner: plan === "refunded" ? "0" : "5",
+                refundedToBuyer: plan === "refunded" ? "5" : "0",
+                delivered: plan !== "refunded",
+              })),
+              pre: {
+                reads: 2,
+                refusedBeforeGrant: { status: 403, code: "NotGranted" },
+                refusedAfterRefund: { status: 403, code: "TradeRefunded" },
+                filesScanned: 3,
+                plaintextFound: false,
+              },
+              escrowLeft: "0",
+            },
+          ],
+        },
         economics: {
           equilibria: 45,
           certified: true,
@@ -222,8 +257,8 @@ describe("system parts", () => {
         .map((c) => c.name);
 
     it("all pass on a consistent run", () => {
-      // Ten checks of the run's results, then five of its security probes.
-      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(15).fill(true));
+      // Ten checks of the run's results, four of the market (test/src/system/market-checks.test.ts fails each), then five of its security probes.
+      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(19).fill(true));
       expect(
         runChecks(base())
           .filter((c) => !c.required)
