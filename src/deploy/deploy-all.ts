@@ -243,6 +243,15 @@ async function deployCommunity(
  * Deploys `module` on `chain` through its own RPC, checks the code of every contract it reports
  * and records them in topology.json.
  */
+/**
+ * A request the chain process dropped under load ("other side closed": it closed an idle
+ * keep-alive connection as the client reused it). The chain is up and Ignition's journal holds
+ * every step that completed, so the deployment resumes, at most {@link DEPLOY_RESUME_ATTEMPTS}
+ * times in all.
+ */
+const DROPPED_CONNECTION = /other side closed|socket hang up|ECONNRESET/;
+export const DEPLOY_RESUME_ATTEMPTS = 3;
+
 async function deployChainModule(
   context: Context,
   chain: ChainEntry,
@@ -260,18 +269,32 @@ async function deployChainModule(
       `topology.json lists ${recorded.join(", ")} but there is no Ignition journal at ${journal}: deploying with Ignition, the listed addresses will be replaced`,
     );
   }
-  const outcome = await stage(chain, `Ignition deployment of ${module.id}`, () =>
-    deployModule({
-      chain,
-      chainDir,
-      module,
-      parameters,
-      provider: chainSigningProvider(chain, context.mnemonic),
-      accounts: context.accounts,
-      artifactResolver: context.artifactResolver,
-      onProgress: ({ message, done, total }) => context.progress(chain.name, message, done, total),
-    }),
-  );
+  let outcome: ModuleDeploymentOutcome;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      outcome = await stage(chain, `Ignition deployment of ${module.id}`, () =>
+        deployModule({
+          chain,
+          chainDir,
+          module,
+          parameters,
+          provider: chainSigningProvider(chain, context.mnemonic),
+          accounts: context.accounts,
+          artifactResolver: context.artifactResolver,
+          onProgress: ({ message, done, total }) => context.progress(chain.name, message, done, total),
+        }),
+      );
+      break;
+    } catch (error) {
+      if (attempt >= DEPLOY_RESUME_ATTEMPTS || !DROPPED_CONNECTION.test((error as Error).message)) throw error;
+      // The chain answers again, so the dropped request was a transport race, not an outage.
+      await assertReachable(context, chain);
+      context.progress(
+        chain.name,
+        `the chain closed a connection during the deployment; resuming from the journal (attempt ${attempt + 1}/${DEPLOY_RESUME_ATTEMPTS})`,
+      );
+    }
+  }
   const missing = names.filter((name) => outcome.contracts[name] === undefined);
   if (missing.length > 0)
     throw new ChainDeployError(

@@ -369,11 +369,13 @@ async function runCommunityMarket(
     const complete = datasets[0];
     const holder = complete.owner;
 
-    const completed = async (): Promise<MarketTrade> => {
-      const receiving = freshReceivingKey();
-      const before = await balance(holder.address);
-      const id = await openedId(trade.connect(lab).buy(BigInt(complete.hash), ASSET_PRICE, receiving.publicKey));
-      refusedBeforeGrant = await refusal(() => requestCFrag(proxies[0], id, complete.manifest.keyWrap.capsule, lab));
+    // The owner grants trade `id` of the Complete asset by PRE, and its buyer opens it (and confirms, if asked).
+    const deliverComplete = async (
+      buyer: HDNodeWallet,
+      id: bigint,
+      receiving: { secretKey: string; publicKey: string },
+      confirm: boolean,
+    ) => {
       const { threshold } = await grantTrade({
         owner: holder,
         trade: trade.connect(holder),
@@ -382,18 +384,28 @@ async function runCommunityMarket(
         buyerPreKey: receiving.publicKey,
         proxies,
       });
+      const fragments = await fetchFragments(complete);
       const received = await receiveTrade({
-        buyer: lab,
+        buyer,
         tradeId: id,
         receivingSecretKey: receiving.secretKey,
         manifest: complete.manifest,
-        fragments: await fetchFragments(complete),
+        fragments,
         dataHash: complete.hash,
         proxies,
         threshold,
-        trade: trade.connect(lab),
+        trade: confirm ? trade.connect(buyer) : undefined,
       });
       reads++;
+      return { threshold, fragments, received };
+    };
+
+    const completed = async (): Promise<MarketTrade> => {
+      const receiving = freshReceivingKey();
+      const before = await balance(holder.address);
+      const id = await openedId(trade.connect(lab).buy(BigInt(complete.hash), ASSET_PRICE, receiving.publicKey));
+      refusedBeforeGrant = await refusal(() => requestCFrag(proxies[0], id, complete.manifest.keyWrap.capsule, lab));
+      const { received } = await deliverComplete(lab, id, receiving, true);
       return {
         plan: "completed",
         tradeId: Number(id),
@@ -449,26 +461,7 @@ async function runCommunityMarket(
       const id = await openedId(
         trade.connect(providerBuyer).buy(BigInt(complete.hash), ASSET_PRICE, receiving.publicKey),
       );
-      const { threshold } = await grantTrade({
-        owner: holder,
-        trade: trade.connect(holder),
-        tradeId: id,
-        assetHash: complete.hash,
-        buyerPreKey: receiving.publicKey,
-        proxies,
-      });
-      const fragments = await fetchFragments(complete);
-      const received = await receiveTrade({
-        buyer: providerBuyer,
-        tradeId: id,
-        receivingSecretKey: receiving.secretKey,
-        manifest: complete.manifest,
-        fragments,
-        dataHash: complete.hash,
-        proxies,
-        threshold,
-      });
-      reads++;
+      const { threshold, fragments, received } = await deliverComplete(providerBuyer, id, receiving, false);
       // The buyer claims the delivery is wrong; its evidence (the revealed per-trade key and the
       // cfrags) lets the arbiter check the claim, which here is false.
       const evidence = {

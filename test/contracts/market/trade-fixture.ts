@@ -1,4 +1,5 @@
 import { ethers } from "hardhat";
+import { signOffer as signTradeOffer, type TradeOffer } from "../../../src/market/offer";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { DataAsset, DataOwnershipMock, DataToken, DataTrade, StorageLedger } from "../../../typechain-types";
 import type { IDataTrade } from "../../../typechain-types/contracts/market/DataTrade";
@@ -123,28 +124,10 @@ export function offer(buyer: string, now: bigint, changes: Partial<Record<keyof 
   } as Offer;
 }
 
-/** `signer`'s EIP-712 signature of `o` for `trade`. */
+/** `signer`'s EIP-712 signature of `o` for `trade` (the library's `signOffer`, as owners sign). */
 export async function signOffer(trade: DataTrade, signer: HardhatEthersSigner, o: Offer): Promise<string> {
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = {
-    name: await trade.EIP712_NAME(),
-    version: await trade.EIP712_VERSION(),
-    chainId,
-    verifyingContract: await trade.getAddress(),
-  };
-  const types = {
-    Offer: [
-      { name: "tokenId", type: "uint256" },
-      { name: "buyer", type: "address" },
-      { name: "price", type: "uint256" },
-      { name: "buyerPreKey", type: "bytes" },
-      { name: "deliveryWindow", type: "uint64" },
-      { name: "confirmWindow", type: "uint64" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint64" },
-    ],
-  };
-  return signer.signTypedData(domain, types, o);
+  return signTradeOffer(signer, await trade.getAddress(), chainId, o as unknown as TradeOffer);
 }
 
 /** Open a trade of {TOKEN_ID} for `buyer` on an offer signed by `f.owner`; returns its id. */
