@@ -42,6 +42,7 @@ import { grantTrade, receiveTrade, requestCFrag } from "../../market/delivery";
 import { GatewayRequestError } from "../../offchain";
 import { checkFragment, checkManifest, sealFragments, type FragmentManifest } from "../../offchain/envelopes/fragments";
 import { freshReceivingKey, wrapKeyForAsset, type PreKeyWrap } from "../../offchain/envelopes/pre";
+import { TRADE_STATE } from "../../offchain/gateway/proxy";
 import { putPaid } from "../../offchain/gateway/put";
 import { createRandom } from "../../util/random";
 import type { SharedStatusRecord } from "../fleet";
@@ -70,7 +71,6 @@ export const OFFER_CONFIRM_WINDOW = 3600n;
 export const feeOf = (sequence: number): bigint => parseEther(String(sequence % 3));
 
 const OPENNESS = { Complete: 0, Partial: 1, None: 2 } as const;
-const TRADE_STATES = ["None", "Paid", "Granted", "Completed", "Refunded", "Disputed", "Resolved"] as const;
 const DATASET_SOURCES = ["equipment-spec", "process-plan", "production-task"] as const;
 
 /** A dataset's plaintext starts with this marker, which nothing a proxy holds may contain. */
@@ -147,7 +147,14 @@ async function runCommunityMarket(
     );
     const lab = walletOf(plan.thirdParty, mnemonic).connect(provider);
     const providerBuyer = walletOf(plan.provider, mnemonic).connect(provider);
-    const device = (id: string) => deviceWallet(id, options.topology, mnemonic).connect(provider);
+    // One derivation per device: its wallet signs several entries and transactions.
+    const devices = new Map<string, HDNodeWallet>();
+    const device = (id: string): HDNodeWallet => {
+      let wallet = devices.get(id);
+      if (wallet === undefined)
+        devices.set(id, (wallet = deviceWallet(id, options.topology, mnemonic).connect(provider)));
+      return wallet;
+    };
     const address = (name: Parameters<typeof contractAddress>[1]) => contractAddress(chain, name);
     const token = DataToken__factory.connect(address("DataToken"), provider);
     const registry = OwnershipRegistry__factory.connect(address("OwnershipRegistry"), provider);
@@ -241,7 +248,7 @@ async function runCommunityMarket(
     const ordering = await Orderer.open(registry.connect(orderer));
     try {
       const deadline = timestamp + 3600n;
-      const inclusions = await Promise.all(
+      await Promise.all(
         snapshots.map(async (r) => {
           const owner = device(r.device);
           const entry = highEntry(
@@ -259,7 +266,6 @@ async function runCommunityMarket(
           return ordering.submit({ entry, signature });
         }),
       );
-      void inclusions;
       for (let round = 0; round < datasets.length && (await registry.lowPending()) > 0n; round++)
         await ordering.flush();
     } finally {
@@ -328,17 +334,16 @@ async function runCommunityMarket(
           abi: assets.interface,
         },
       ]);
-    const audited: typeof datasets = [];
+    const fetchFragments = (d: Dataset) => Promise.all(d.manifest.fragments.map((f) => store.node.store.get(f.cid!)));
     for (const d of datasets) {
       checkManifest(d.manifest, d.hash);
-      const stored = await Promise.all(d.manifest.fragments.map((f) => store.node.store.get(f.cid!)));
+      const stored = await fetchFragments(d);
       stored.forEach((sealed, i) => checkFragment(d.manifest, i, sealed));
-      audited.push(d);
     }
     await sendGroup(
       chain.name,
       cloud,
-      audited.map((d) => ({
+      datasets.map((d) => ({
         what: `cloud confirming dataset ${d.index} stored`,
         tx: assets.connect(cloud).confirmStored.populateTransaction(BigInt(d.hash)),
         abi: assets.interface,
@@ -350,9 +355,8 @@ async function runCommunityMarket(
 
     // 4. Trades.
     const proxies = [store.gateway.url];
-    const fetchFragments = (d: Dataset) => Promise.all(d.manifest.fragments.map((f) => store.node.store.get(f.cid!)));
     const balance = (who: string) => token.balanceOf(who);
-    const tradeOf = async (id: bigint) => TRADE_STATES[Number((await trade.trade(id)).state)];
+    const tradeOf = async (id: bigint) => TRADE_STATE[Number((await trade.trade(id)).state)];
     // The id is the TradeOpened log's: ids count from 1, and the three trades run one after another.
     const openedId = async (tx: Promise<ContractTransactionResponse>): Promise<bigint> => {
       const receipt = await (await tx).wait();
@@ -537,9 +541,9 @@ async function runCommunityMarket(
       lowLeft: Number(await registry.lowPending()),
       storage: { leases, bytesPaid, fragments: datasets.reduce((t, d) => t + d.fragments.length, 0), unpaidPut },
       assets: {
-        complete: 1,
-        partial: 1,
-        none: 1,
+        complete: openness.filter((o) => o === OPENNESS.Complete).length,
+        partial: openness.filter((o) => o === OPENNESS.Partial).length,
+        none: openness.filter((o) => o === OPENNESS.None).length,
         listed: states.filter((s) => Number(s) === 2).length,
       },
       noneBuyable,
