@@ -133,7 +133,14 @@ commchainTask(
         }
         if (args.trade !== undefined)
           routes.push(
-            ...(await proxyRoutes({ runner: hre.ethers.provider, trade: args.trade, dataDir: gatewayDir })).routes,
+            ...(
+              await proxyRoutes({
+                runner: hre.ethers.provider,
+                trade: args.trade,
+                dataDir: gatewayDir,
+                store: cluster.nodes[0].store,
+              })
+            ).routes,
           );
         gateway = await startGateway({
           routes,

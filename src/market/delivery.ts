@@ -18,11 +18,11 @@ import {
   type PreOwnerSecret,
   type ProxyKFrag,
 } from "../offchain/envelopes/pre";
-import { openFragments, type FragmentManifest } from "../offchain/envelopes/fragments";
-import { kfragChallenge, reencryptChallenge } from "../offchain/gateway/proxy";
+import { checkFragment, openFragments, type FragmentManifest } from "../offchain/envelopes/fragments";
+import { fragmentChallenge, kfragChallenge, reencryptChallenge } from "../offchain/gateway/proxy";
 import { gatewayInfo } from "../offchain/gateway/put";
 import { newChallengeNonce, type ChallengeSigner } from "../offchain/gateway/gateway";
-import { GatewayRequestError, NotEnoughFragmentsError } from "../offchain/errors";
+import { FragmentFormatError, GatewayRequestError, NotEnoughFragmentsError } from "../offchain/errors";
 
 /** The part of `DataTrade` the owner and the buyer call here. */
 export interface TradeCalls {
@@ -95,6 +95,73 @@ export async function requestCFrag(
     options.token,
   );
   return answer.cfrag as string;
+}
+
+/**
+ * Reads fragment `index` of the manifest from the proxy of `proxyUrl` as the buyer of trade
+ * `tradeId` (`POST /v1/fragment`), and checks it against the manifest (length and leaf).
+ */
+export async function requestFragment(
+  proxyUrl: string,
+  tradeId: bigint,
+  manifest: FragmentManifest,
+  index: number,
+  buyer: ChallengeSigner,
+  options: { token?: string } = {},
+): Promise<Uint8Array> {
+  const entry = manifest.fragments[index];
+  if (entry?.cid === undefined)
+    throw new FragmentFormatError(`fragments[${index}].cid`, "the manifest names no stored object for it");
+  const { chainId, origin, expiry, nonce } = await challengeBase(proxyUrl, options.token);
+  const cid = entry.cid;
+  const signature = await buyer.signMessage(fragmentChallenge({ chainId, tradeId, cid, index, origin, expiry, nonce }));
+  const leaves = manifest.fragments.map((f) => f.leaf);
+  const response = await fetch(new URL("/v1/fragment", proxyUrl), {
+    method: "POST",
+    headers: { ...authHeaders(options.token ?? rpcToken()), "content-type": "application/json" },
+    body: JSON.stringify({
+      tradeId: tradeId.toString(),
+      cid,
+      index,
+      leaves,
+      chainId,
+      origin,
+      expiry,
+      nonce,
+      signature,
+    }),
+  });
+  if (!response.ok) {
+    const answer = (await response.json()) as Record<string, unknown>;
+    throw new GatewayRequestError(response.status, String(answer.error ?? "Unknown"), String(answer.detail ?? ""));
+  }
+  const sealed = new Uint8Array(await response.arrayBuffer());
+  checkFragment(manifest, index, sealed);
+  return sealed;
+}
+
+/** Every fragment of the manifest, each from the first of `proxies` that serves it. */
+export async function fetchTradeFragments(
+  proxies: readonly string[],
+  tradeId: bigint,
+  manifest: FragmentManifest,
+  buyer: ChallengeSigner,
+  options: { token?: string } = {},
+): Promise<Uint8Array[]> {
+  if (proxies.length === 0) throw new FragmentFormatError("proxies", "no proxy to read the fragments from");
+  return Promise.all(
+    manifest.fragments.map(async (_, index) => {
+      let last: unknown;
+      for (const proxy of proxies) {
+        try {
+          return await requestFragment(proxy, tradeId, manifest, index, buyer, options);
+        } catch (error) {
+          last = error;
+        }
+      }
+      throw last;
+    }),
+  );
 }
 
 /** The policy a grant commits to on chain: which proxies hold kfrags, and the threshold. */

@@ -86,7 +86,12 @@ export async function startRunStores(topology: Topology, dir: string, mnemonic?:
                 dataDir: marketDir,
               }),
               ...(
-                await proxyRoutes({ runner: provider, trade: contractAddress(chain, "DataTrade"), dataDir: marketDir })
+                await proxyRoutes({
+                  runner: provider,
+                  trade: contractAddress(chain, "DataTrade"),
+                  dataDir: marketDir,
+                  store: node.store,
+                })
               ).routes,
             ];
       communities.push({

@@ -17,6 +17,14 @@
  * `TradeClosed` when disputed or resolved, `NotBuyer` for anyone else; 403 `NotAssetOwner` for a
  * deposit by another than the holder; 404 `NoKFrag`.
  *
+ * `POST /v1/fragment {tradeId, cid, index, leaves, chainId, origin, expiry, nonce, signature}`:
+ * the buyer of a Granted, Completed or Disputed trade signs {@link fragmentChallenge} and gets one
+ * sealed fragment of the trade's asset (`application/octet-stream`), so a buyer on another
+ * machine reads the ciphertext from the store nodes too. `leaves` are the manifest's leaves: the
+ * proxy serves the object only when their Merkle root is the trade's token id (the asset's hash)
+ * and the object's own leaf is `leaves[index]`, so no other object of the store is ever served
+ * this way (403 `NotOfAsset`). Mounted when the proxy is given its store.
+ *
  * A proxy only ever sees public keys, the capsule and its own kfrag: never the data key, the
  * ciphertext's plaintext or a secret key other than its own. Kfrags of Refunded trades are
  * dropped, and of Completed ones {@link DEFAULT_COMPLETED_RETENTION_S} after the proxy first saw
@@ -29,6 +37,8 @@ import { eciesDecrypt } from "../../crypto/ecies";
 import { publicKeyOf, randomSecretKey } from "../../crypto/secp256k1";
 import { writeFileAtomic } from "../../io/atomic-write";
 import { reencryptFor, type ProxyKFrag } from "../envelopes/pre";
+import { fragmentLeaf, fragmentRoot } from "../envelopes/fragments";
+import type { ContentStore } from "../stores/store";
 import { PreKeyError } from "../errors";
 import {
   challengeCommon,
@@ -104,6 +114,37 @@ export function reencryptChallenge(fields: {
   ].join("\n");
 }
 
+/** The message a buyer signs to read object `cid` (fragment `index`) of trade `tradeId`'s asset. */
+export function fragmentChallenge(fields: {
+  chainId: bigint | number | string;
+  tradeId: bigint | number | string;
+  cid: string;
+  index: number;
+  origin: string;
+  expiry: number;
+  nonce: string;
+}): string {
+  return [
+    "commchain:fragment:v1",
+    `chain:${BigInt(fields.chainId)}`,
+    `trade:${BigInt(fields.tradeId)}`,
+    `cid:${fields.cid}`,
+    `index:${fields.index}`,
+    `origin:${fields.origin}`,
+    `expiry:${fields.expiry}`,
+    `nonce:${fields.nonce}`,
+  ].join("\n");
+}
+
+/** Most fragments a `POST /v1/fragment` may name (a 16 GiB asset at the default 256 KiB). */
+export const MAX_FRAGMENT_LEAVES = 65_536;
+/** Largest `POST /v1/fragment` body: the leaves (68 characters each in JSON) and the challenge. */
+const MAX_FRAGMENT_BODY = MAX_FRAGMENT_LEAVES * 70 + 16 * 1024;
+const CID = /^[A-Za-z0-9]{10,100}$/;
+/** How long the proxy looks for an object before it answers 404 (a store on the DHT may search). */
+const FRAGMENT_GET_TIMEOUT_MS = 10_000;
+const LEAF = /^0x[0-9a-fA-F]{64}$/;
+
 /**
  * The proxy's secret key from `<dataDir>/proxy.key` (hex), made on first start with mode 0600.
  * A key file others may read is refused.
@@ -151,6 +192,8 @@ export interface ProxyOptions {
   completedRetentionSeconds?: number;
   /** Wall clock in Unix seconds (tests pass their own). */
   now?: () => number;
+  /** The store node's store: with it the proxy serves `POST /v1/fragment` to buyers. */
+  store?: ContentStore;
 }
 
 export interface ProxyRoutes {
@@ -293,6 +336,45 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
     },
   };
 
+  const fragmentRoute = (store: ContentStore): GatewayRoute => ({
+    method: "POST",
+    path: "/v1/fragment",
+    maxBodyBytes: MAX_FRAGMENT_BODY,
+    async handle(req, res, context) {
+      const body = jsonObject(await readBody(req, MAX_FRAGMENT_BODY));
+      const { tradeId, challenge, common } = parseCommon(body, context);
+      const cid = stringField(body, "cid", CID, "a CID");
+      const leaves = body.leaves;
+      if (!Array.isArray(leaves) || leaves.length === 0 || leaves.length > MAX_FRAGMENT_LEAVES)
+        throw new Refusal(400, "BadRequest", `leaves must be a list of 1 to ${MAX_FRAGMENT_LEAVES} leaves`);
+      if (!leaves.every((leaf) => typeof leaf === "string" && LEAF.test(leaf)))
+        throw new Refusal(400, "BadRequest", "every leaf must be a 32-byte 0x hex hash");
+      const index = body.index;
+      if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= leaves.length)
+        throw new Refusal(400, "BadRequest", `index must be an integer from 0 to ${leaves.length - 1}`);
+      const signer = verifyChallenge(fragmentChallenge({ ...common, tradeId, cid, index }), common, challenge);
+      context.admitNonce(common.nonce, common.expiry);
+      const t = await readTrade(tradeId);
+      if (t.state === "None") throw new Refusal(404, "NoSuchTrade", `trade ${tradeId} does not exist`);
+      if (signer !== t.buyer) throw new Refusal(403, "NotBuyer", `${signer} is not the buyer of trade ${tradeId}`);
+      if (t.state !== "Granted" && t.state !== "Completed" && t.state !== "Disputed")
+        throw new Refusal(403, "NotGranted", `trade ${tradeId} is ${t.state}; fragments are served once granted`);
+      const assetHash = `0x${t.tokenId.toString(16).padStart(64, "0")}`;
+      if (fragmentRoot(leaves as string[]).toLowerCase() !== assetHash)
+        throw new Refusal(403, "NotOfAsset", `the leaves' root is not trade ${tradeId}'s asset ${assetHash}`);
+      let sealed: Uint8Array;
+      try {
+        sealed = await store.get(cid, { signal: AbortSignal.timeout(FRAGMENT_GET_TIMEOUT_MS) });
+      } catch (err) {
+        throw new Refusal(404, "NotFound", `this store holds no object ${cid}`, {}, err);
+      }
+      if (fragmentLeaf(sealed).toLowerCase() !== (leaves[index] as string).toLowerCase())
+        throw new Refusal(403, "NotOfAsset", `object ${cid} is not fragment ${index} of asset ${assetHash}`);
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": sealed.length });
+      res.end(Buffer.from(sealed));
+    },
+  });
+
   const sweep = async (): Promise<string[]> => {
     const dropped: string[] = [];
     for (const name of await readdir(kfragDir)) {
@@ -318,5 +400,7 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
     return dropped;
   };
 
-  return { routes: [kfragRoute, reencryptRoute], publicKey, sweep };
+  const routes = [kfragRoute, reencryptRoute];
+  if (options.store !== undefined) routes.push(fragmentRoute(options.store));
+  return { routes, publicKey, sweep };
 }

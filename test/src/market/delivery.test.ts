@@ -18,7 +18,14 @@ import {
   type ReceivingKey,
 } from "../../../src/offchain/envelopes/pre";
 import { GatewayRequestError, NotEnoughFragmentsError } from "../../../src/offchain/errors";
-import { depositKFrag, grantTrade, receiveTrade, requestCFrag } from "../../../src/market/delivery";
+import {
+  depositKFrag,
+  fetchTradeFragments,
+  grantTrade,
+  receiveTrade,
+  requestCFrag,
+  requestFragment,
+} from "../../../src/market/delivery";
 import { arbitrate, PAY_OWNER_BPS, REFUND_BUYER_BPS } from "../../../src/market/arbitrate";
 import {
   DELIVERY_WINDOW,
@@ -80,7 +87,12 @@ describe("market delivery by proxy re-encryption (POST /v1/kfrag, POST /v1/reenc
     proxies = [];
     for (const name of ["p1", "p2", "p3"]) {
       const dir = path.join(temp.dir, name);
-      const proxy = await proxyRoutes({ runner: ethers.provider, trade: await f.trade.getAddress(), dataDir: dir });
+      const proxy = await proxyRoutes({
+        runner: ethers.provider,
+        trade: await f.trade.getAddress(),
+        dataDir: dir,
+        store,
+      });
       const gateway = await startGateway({ store, chainId, predicate: async () => false, routes: proxy.routes });
       proxies.push({ gateway, proxy, dir });
     }
@@ -240,6 +252,79 @@ describe("market delivery by proxy re-encryption (POST /v1/kfrag, POST /v1/reenc
     });
     // The buyer is served by the same proxy.
     expect(await requestCFrag(urls[0], f.tradeId, f.manifest.keyWrap.capsule, f.buyer)).to.be.a("string");
+  });
+
+  describe("POST /v1/fragment: the buyer of a granted trade reads the asset's sealed fragments", function () {
+    /** The manifest with the CID of every fragment, stored in the proxies' store. */
+    async function stored(): Promise<FragmentManifest & { keyWrap: PreKeyWrap }> {
+      const cids = await Promise.all(f.sealed.fragments.map((fragment) => store.put(fragment)));
+      return { ...f.manifest, fragments: f.manifest.fragments.map((entry, i) => ({ ...entry, cid: cids[i] })) };
+    }
+    const grant = () =>
+      grantTrade({
+        owner: f.owner,
+        trade: f.trade.connect(f.owner),
+        tradeId: f.tradeId,
+        assetHash: f.dataHash,
+        buyerPreKey: receiving.publicKey,
+        proxies: urls,
+      });
+
+    it("serves every fragment once granted, each checked against its leaf; they open to the data", async function () {
+      const manifest = await stored();
+      expect(await refusal(requestFragment(urls[0], f.tradeId, manifest, 0, f.buyer))).to.deep.equal({
+        status: 403,
+        code: "NotGranted",
+      });
+      const { threshold } = await grant();
+      await proxies[0].gateway.close(); // the next proxy serves
+      const fragments = await fetchTradeFragments(urls, f.tradeId, manifest, f.buyer);
+      expect(fragments.map((b) => Buffer.from(b).toString("hex"))).to.deep.equal(
+        f.sealed.fragments.map((b) => Buffer.from(b).toString("hex")),
+      );
+      const received = await receiveTrade({
+        buyer: f.buyer,
+        tradeId: f.tradeId,
+        receivingSecretKey: receiving.secretKey,
+        manifest,
+        fragments,
+        dataHash: f.dataHash,
+        proxies: urls,
+        threshold,
+      });
+      expect(Buffer.from(received.data).equals(Buffer.from(plaintext()))).to.equal(true);
+    });
+
+    it("refuses anyone but the buyer (403 NotBuyer)", async function () {
+      const manifest = await stored();
+      await grant();
+      expect(await refusal(requestFragment(urls[1], f.tradeId, manifest, 1, f.stranger))).to.deep.equal({
+        status: 403,
+        code: "NotBuyer",
+      });
+    });
+
+    it("serves no other object of the store: leaves of another root, or a CID whose bytes are not the leaf (403 NotOfAsset)", async function () {
+      const manifest = await stored();
+      await grant();
+      const other = sealFragments(new TextEncoder().encode("another owner's data"));
+      const otherCid = await store.put(other.fragments[0]);
+      // The other object's own manifest: its root is not the trade's asset.
+      const foreign = { ...other.manifest, fragments: [{ ...other.manifest.fragments[0], cid: otherCid }] };
+      expect(await refusal(requestFragment(urls[1], f.tradeId, foreign, 0, f.buyer))).to.deep.equal({
+        status: 403,
+        code: "NotOfAsset",
+      });
+      // The asset's leaves, but the other object's CID in place of fragment 0.
+      const swapped = {
+        ...manifest,
+        fragments: manifest.fragments.map((e, i) => (i === 0 ? { ...e, cid: otherCid } : e)),
+      };
+      expect(await refusal(requestFragment(urls[1], f.tradeId, swapped, 0, f.buyer))).to.deep.equal({
+        status: 403,
+        code: "NotOfAsset",
+      });
+    });
   });
 
   describe("arbitrate", function () {
