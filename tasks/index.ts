@@ -12,3 +12,4 @@ import "./records";
 import "./economics";
 import "./start";
 import "./accounts";
+import "./market";

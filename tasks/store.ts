@@ -18,8 +18,8 @@ import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
 import { commchainTask, optionalList, projectPath, untilInterrupted } from "./kit";
 
-const DEFAULT_STORE_DIR = path.join(".commchain", "store");
-const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
+export const DEFAULT_STORE_DIR = path.join(".commchain", "store");
+export const DEFAULT_LOCAL_STORE_DIR = path.join(DEFAULT_STORE_DIR, "local");
 const LOCAL_DIR_HELP = `Standalone Helia store directory, used unless --ipfs-api is given; default ${DEFAULT_LOCAL_STORE_DIR} in the project`;
 const IPFS_API_HELP =
   "Kubo RPC API URL (e.g. http://127.0.0.1:5001): use a Kubo daemon or IPFS cluster instead of the embedded Helia store";

@@ -46,3 +46,23 @@ export class OrdererClosedError extends MarketError {
 
 /** A batch the orderer sent failed; its entries are rejected with this error. */
 export class BatchSendError extends MarketError {}
+
+/** An input of a market command (option, file, account, trade) is wrong; names it and what is expected. */
+export class MarketInputError extends MarketError {
+  constructor(
+    readonly input: string,
+    readonly problem: string,
+  ) {
+    super(`${input}: ${problem}`);
+  }
+}
+
+/** A market transaction was refused by its contract (the custom error and its arguments) or the chain. */
+export class MarketTransactionError extends MarketError {
+  constructor(
+    readonly what: string,
+    readonly reason: string,
+  ) {
+    super(`${what} was refused: ${reason}`);
+  }
+}

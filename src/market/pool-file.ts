@@ -23,8 +23,8 @@ export class PoolFileError extends MarketError {
 
 const BIGINT_FIELDS = ["timestamp", "fee", "nonce", "deadline"] as const;
 
-/** The NDJSON line of `signed` (bigints as decimal strings). */
-function encode(signed: SignedEntry): string {
+/** The NDJSON line of `signed` (bigints as decimal strings): `{"add": …}`. */
+export function encodeSignedEntry(signed: SignedEntry): string {
   const entry: Record<string, unknown> = { ...signed.entry };
   for (const field of BIGINT_FIELDS) entry[field] = signed.entry[field].toString();
   const permit =
@@ -34,7 +34,8 @@ function encode(signed: SignedEntry): string {
   return JSON.stringify({ add: { entry, signature: signed.signature, permit } });
 }
 
-function decode(value: unknown, file: string, line: number): SignedEntry {
+/** The entry of an `add` line's value; throws {@link PoolFileError} naming `file` and `line`. */
+export function decodeSignedEntry(value: unknown, file: string, line: number): SignedEntry {
   const add = value as { entry?: Record<string, unknown>; signature?: unknown; permit?: Record<string, unknown> };
   if (typeof add?.entry !== "object" || add.entry === null || typeof add.signature !== "string")
     throw new PoolFileError(file, line, "an add line needs an entry and a signature");
@@ -72,7 +73,7 @@ export class PoolFile {
         throw new PoolFileError(file, i + 1, "is not JSON");
       }
       if (value.add !== undefined) {
-        const signed = decode(value.add, file, i + 1);
+        const signed = decodeSignedEntry(value.add, file, i + 1);
         pending.set(signed.entry.dataHash, signed);
       } else if (typeof value.settled === "string") pending.delete(value.settled);
       else throw new PoolFileError(file, i + 1, 'is neither an "add" nor a "settled" line');
@@ -85,7 +86,7 @@ export class PoolFile {
 
   /** Records a submitted entry, durably. */
   add(signed: SignedEntry): void {
-    this.append(encode(signed));
+    this.append(encodeSignedEntry(signed));
   }
 
   /** Records that `dataHash` left the pool (registered or refused), durably. */

@@ -3,6 +3,7 @@
 // when its action runs, through one of these loaders.
 import type * as Anchor from "../../src/anchor";
 import type * as Deploy from "../../src/deploy";
+import type * as MarketDesk from "../../src/market/desk";
 import type * as Records from "../../src/records";
 import type * as System from "../../src/system";
 
@@ -16,3 +17,4 @@ export const anchorModule = lazyModule(() => require("../../src/anchor") as type
 export const deployModule = lazyModule(() => require("../../src/deploy") as typeof Deploy);
 export const recordsModule = lazyModule(() => require("../../src/records") as typeof Records);
 export const systemModule = lazyModule(() => require("../../src/system") as typeof System);
+export const marketDeskModule = lazyModule(() => require("../../src/market/desk") as typeof MarketDesk);
