@@ -16,6 +16,8 @@ import { proxyRoutes } from "../src/offchain/gateway/proxy";
 import type { GatewayRoute } from "../src/offchain/gateway/http";
 import { formatStoreNodes } from "../src/offchain/stores/format";
 import { writeFileAtomic } from "../src/io/atomic-write";
+import { isAddress } from "ethers";
+import { systemWallet } from "../src/chains/accounts";
 import { commchainTask, optionalList, projectPath, untilInterrupted } from "./kit";
 
 export const DEFAULT_STORE_DIR = path.join(".commchain", "store");
@@ -87,7 +89,7 @@ commchainTask(
   )
   .addOptionalParam(
     "providerAccount",
-    "The storage provider account owners pay (with --storage-ledger)",
+    "The storage provider account owners pay (with --storage-ledger): a 0x address or a system role (cloud)",
     undefined,
     types.string,
   )
@@ -126,7 +128,9 @@ commchainTask(
               store: cluster.nodes[0].store,
               runner: hre.ethers.provider,
               ledger: args.storageLedger,
-              provider: args.providerAccount,
+              provider: isAddress(args.providerAccount)
+                ? args.providerAccount
+                : systemWallet(args.providerAccount).address,
               dataDir: gatewayDir,
             }),
           );
