@@ -2,43 +2,79 @@
  * Latency of sharing sensor data, after the digital-twin paper (6.1, Fig. 8), on the project's
  * own chains and stores as users run them: chains from `chainsUp` (persistent, journaled chain
  * processes), contracts from `deployAll`, participants as `npm start` sets them up, one embedded
- * Helia store node per community in a private DHT with a gated gateway in front of each.
+ * Helia store node per community in a private DHT with a gated gateway in front of each (with the
+ * market's paid put and PRE proxy routes, as `startRunStores` mounts them).
  *
  * A sensor is a device of community 1 sharing a status snapshot of its machine with the third
  * party (a lab) of community 2, through the device's EPR. Each share is timed step by step:
  *
- *   1 write     the owner hashes, encrypts (AES-256-GCM, key wrapped for each reader), stores
- *               the envelope on its community's store node (announced on the DHT)
- *   2 anchor    one transaction, as in the paper: the owner's `EPR.addRecordWithReaders` (pointer,
- *               hash and the reader's authorization, which the gateway's gate checks) is mined
+ *   1 write     gateway/dht: the owner hashes, encrypts (AES-256-GCM, key ECIES-wrapped for each
+ *               reader), stores the envelope on its community's store node (announced on the DHT).
+ *               pre: the snapshot sealed in fragments (one: it is small), the data key wrapped with
+ *               Umbral for the sensor's stream asset, fragment and manifest put through the
+ *               gateway's paid `POST /v1/put`
+ *   2 anchor    epr: one transaction, as in the paper: `EPR.addRecordWithReaders` (pointer, hash and,
+ *               for the gateway's gate, the reader) mined. orderer: the same record AND the hash's
+ *               High registration (`highEntry` + `signRegistration`, fee 0) sent through the
+ *               orderer service (`Orderer`, `systemWallet("orderer")`, batchSize 5 like the paper's
+ *               Fabric MaxMessageCount, default 200 ms batchTimeout) into `OwnershipRegistry`
+ *               batches, at once; the step ends when both are mined. The registry keeps hash,
+ *               owner and timestamp but no location, so the pointer stays on the EPR
  *   3 query     the reader asks the chain for the sensor's latest record (`recordCount`)
- *   4 pointer   the reader gets the record's pointer and hash (`record(id)`)
- *   5 download  the envelope: through the gateway of the data's community (a signed, on-chain
- *               gated read), or through the reader's own community's store node (DHT lookup,
- *               bitswap)
- *   6 open      decode, unwrap the data key, decrypt, check the plaintext against the hash
+ *   4 pointer   the reader gets the record's pointer and hash (`record(id)`); orderer: also
+ *               `ownerOf(hash)` in the registry is the device
+ *   5 download  gateway: the envelope through the gateway of the data's community (a signed,
+ *               on-chain gated read). dht: through the reader's own community's store node (DHT
+ *               lookup, bitswap). pre: the manifest and fragment from the data's store node (as
+ *               the market's buyers fetch) and the cfrag from the proxy (`requestCFrag`)
+ *   6 open      gateway/dht: decode, unwrap, decrypt, check the plaintext against the hash.
+ *               pre: verify the cfrag, decrypt the data key (`openWithCFrags`), open the
+ *               fragments against the root on chain (`openFragments`): `receiveTrade`'s steps,
+ *               split to time 5 and 6 apart
  *
- * With 1 to 10 sensors sharing at the same time (each round, every sensor shares once and the
- * round ends when all are read), p50 and p95 of each step and end to end. The goal: p95 end to
- * end under 250 ms at 10 sensors, through the gateway (the gated read readers use). The DHT path
- * is measured the same way and reported beside it.
+ * The PRE path's setup, once per sensor and untimed (`setUpPre`; its time is reported as
+ * `preSetupMsPerSensor`): cloud's storage offer (price 0) and a 4 MiB lease; the sensor's stream
+ * descriptor sealed, put, queued Low and registered in an orderer batch, tokenized Complete at
+ * price 0, audited and listed by cloud, bought by the reader with a fresh receiving key and
+ * granted (`grantTrade`: one kfrag at the community's proxy, 1-of-1 since each community has one
+ * store node, as in the paper) and received once (`receiveTrade`). What this is, honestly: a
+ * subscription to the sensor's stream. Every share's key is wrapped under the stream asset's
+ * delegating key, so the one kfrag re-encrypts every share of that sensor (the paper's
+ * Rk_{A→B} opens everything under PubK_A; the market's per-asset delegation narrows it to one
+ * stream here, not to one snapshot). The snapshots are not tokenized, audited or bought one by
+ * one, nor confirmed (the trade stays Granted while the stream flows), and no payment moves:
+ * per-share tokenize + confirmStored + buy + grant would add four transactions and a kfrag deposit
+ * to every share.
  *
- * On the project's 2-core machine (shared, load 2–2.5) the gateway path took p50 34 ms / p95 55 ms
- * end to end with one sensor and p50 159 ms / p95 217 ms with ten: the goal is met. Everything but
- * the chain runs on this one event loop (~18 ms of CPU per share at ten sensors), so the shares
- * of a round queue behind each other; the chain mines their transactions one after another
- * (step 2, p95 136 ms at ten). Two changes brought the ten-sensor p95 from 415 ms under the goal:
- * the secp256k1 work (ECIES wrap and unwrap, signing, the gateway's signer recovery) moved from
- * pure-JavaScript noble to libsecp256k1 (`src/crypto/secp256k1.ts`: CPU per share 35 → 18 ms),
- * and the record and its reader in one transaction (`addRecordWithReaders`). The DHT path stays
- * slower (p95 550 ms at ten): each download is a Kademlia provider lookup and a bitswap exchange
- * between store nodes that all share this event loop.
+ * Paths measured (BENCH_MATRIX, else the default filtered by BENCH_VIA / BENCH_STEP2):
+ * gateway/epr, dht/epr, pre/epr, gateway/orderer, pre/orderer. The DHT path with the orderer is
+ * left out by default: step 2 does not depend on the download path. With 1 to 10 sensors sharing
+ * at the same time (each round, every sensor shares once and the round ends when all are read),
+ * p50 and p95 of each step and end to end per path. Goals: p95 end to end < 1000 ms at 10
+ * sensors on every path (the paper's sub-second claim) and < 250 ms through gateway/epr (the
+ * project's). Spearman's ρ of p50 against the sensor count per path is reported, not asserted.
+ * The chart (p50/p95 against sensors, one colour per path, a rule at 1000 ms) goes to
+ * `$BENCH_OUT/sharing-latency.svg` (default `bench/out/`), its path to stderr.
  *
- * Run: npx hardhat run bench/sharing-latency.ts
+ * Everything but the chains runs on this one event loop, so the shares of a round queue behind
+ * each other. On the PRE path the paid puts dominate: the put route handles one put at a time
+ * (chain time, lease and paid bytes read, then stored and logged) to keep its byte accounting
+ * exact, and each share makes two, so at ten sensors twenty puts queue per round. On the orderer
+ * variant step 2 is the batch: a lone sensor waits for the 200 ms tick, ten fill two batches of 5
+ * that are mined one after the other. Figures measured are in docs/benchmarks.md.
+ *
+ * Earlier history of the gateway path: the secp256k1 work (ECIES wrap and unwrap, signing, the
+ * gateway's signer recovery) moved from pure-JavaScript noble to libsecp256k1
+ * (`src/crypto/secp256k1.ts`: CPU per share 35 → 18 ms), and the record and its reader went into
+ * one transaction (`addRecordWithReaders`): that brought its ten-sensor p95 from 415 ms to 217 ms.
+ *
+ * Run: npm run bench:sharing-latency (npx hardhat run bench/sharing-latency.ts)
  * Env: BENCH_ROUNDS (rounds per sensor count, default 10), BENCH_MAX_SENSORS (default 10),
- * BENCH_MIN_SENSORS (the first sensor count measured, default 1),
- * BENCH_VIA ("gateway", "dht" or "both", default both). Progress goes to stderr; the last stdout
- * line is one JSON object.
+ * BENCH_MIN_SENSORS (the first sensor count measured, default 1), BENCH_VIA ("gateway", "dht",
+ * "pre", "both" = gateway and dht, or "all", default all), BENCH_STEP2 ("epr", "orderer" or
+ * "all", default all), BENCH_MATRIX (e.g. "gateway/epr,pre/orderer": overrides both),
+ * BENCH_OUT (the chart's directory). Progress goes to stderr; the last stdout line is one JSON
+ * object.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
