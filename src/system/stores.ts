@@ -17,6 +17,7 @@ import {
   startGateway,
   startStoreCluster,
   type Gateway,
+  type GatewayLimits,
   type StoreCluster,
   type StoreNode,
 } from "../offchain";
@@ -52,9 +53,16 @@ export interface RunStores {
 
 /**
  * Starts one store node per community chain of `topology` under `dir` (named like the chains)
- * and a gateway per node. If anything fails to start, what was started is stopped.
+ * and a gateway per node. If anything fails to start, what was started is stopped. `limits` are
+ * the gateways' per-client limits (default the gateway's: a benchmark whose many clients all
+ * connect from 127.0.0.1 raises them).
  */
-export async function startRunStores(topology: Topology, dir: string, mnemonic?: string): Promise<RunStores> {
+export async function startRunStores(
+  topology: Topology,
+  dir: string,
+  mnemonic?: string,
+  options: { limits?: GatewayLimits } = {},
+): Promise<RunStores> {
   const names = topology.communities.map((c) => c.name);
   const cluster = await startStoreCluster({ dir, names });
   const providers: JsonRpcProvider[] = [];
@@ -98,7 +106,13 @@ export async function startRunStores(topology: Topology, dir: string, mnemonic?:
         chain: chain.name,
         node,
         marketDir,
-        gateway: await startGateway({ store: node.store, predicate, chainId: chain.chainId, routes }),
+        gateway: await startGateway({
+          store: node.store,
+          predicate,
+          chainId: chain.chainId,
+          routes,
+          limits: options.limits,
+        }),
       });
     }
   } catch (error) {
