@@ -227,8 +227,8 @@ describe("tasks/market: the data market's tasks on chains:up chains", function (
       expect(early).to.be.instanceOf(MarketTransactionError);
       expect(early.message).to.match(/^refund\(2\) was refused: TradeTooEarly\(\d+, \d+\)$/);
       await sleep(3_000);
-      const { result } = await task<{ refunded: string }>("refund", { account: "provider", trade: "2" });
-      expect(result.refunded).to.equal(parseEther("3").toString());
+      const { result } = await task<{ amount: string }>("refund", { account: "provider", trade: "2" });
+      expect(result.amount).to.equal(parseEther("3").toString());
     });
 
     it("dispute with evidence, resolve from it: a delivery that opens pays the owner; another evidence file is refused", async () => {
@@ -271,8 +271,8 @@ describe("tasks/market: the data market's tasks on chains:up chains", function (
       await task("open", { account: "lab", offer: offerFile });
       await task("grant", { account: DEVICE, trade: "4", proxies: gateway });
       await sleep(3_000);
-      const { result } = await task<{ paid: string }>("claim", { account: DEVICE, trade: "4" });
-      expect(result.paid).to.equal(parseEther("2").toString());
+      const { result } = await task<{ amount: string }>("claim", { account: DEVICE, trade: "4" });
+      expect(result.amount).to.equal(parseEther("2").toString());
     });
 
     it("status lists every trade by state and no escrow left; the table names them", async () => {

@@ -333,44 +333,33 @@ export async function confirm(session: MarketSession, options: ConfirmOptions) {
 }
 
 /**
- * Sends a window call (refund after `deliverBy`, claim after `confirmBy`). The chain dates a new
- * block by the wall clock, but a gas estimate runs at the latest block's time, which may be long
- * past on a quiet chain: once the wall clock is past the window the call goes without an estimate.
+ * A window call: `refund` by the buyer of a Paid trade after `deliverBy`, `claim` by the holder of
+ * a Granted one after `confirmBy`. The chain dates a new block by the wall clock, but a gas
+ * estimate runs at the latest block's time, which may be long past on a quiet chain: once the
+ * wall clock is past the window the call goes without an estimate.
  */
-async function sendWhenDue(
-  session: MarketSession,
-  what: string,
-  at: bigint,
-  send: (overrides: { gasLimit?: bigint }) => ReturnType<MarketSession["contracts"]["trade"]["refund"]>,
-) {
+async function windowCall(session: MarketSession, options: { tradeId: bigint | string }, call: "refund" | "claim") {
+  const account = actingAccount(session);
+  const id = tradeId(options.tradeId);
+  const t = await readTrade(session, id);
+  const [state, at] = call === "refund" ? (["Paid", t.deliverBy] as const) : (["Granted", t.confirmBy] as const);
+  if (t.state !== state)
+    throw new MarketInputError("--trade", `trade ${id} is ${t.state}; only a ${state} trade takes ${call}`);
   const due = BigInt(Math.floor(Date.now() / 1000)) >= at;
-  return sendMarketTx(what, session.contracts.trade, () => send(due ? { gasLimit: WINDOW_CALL_GAS_LIMIT } : {}));
+  const overrides = due ? { gasLimit: WINDOW_CALL_GAS_LIMIT } : {};
+  const trade = session.contracts.trade.connect(account);
+  const receipt = await sendMarketTx(`${call}(${id})`, trade, () => trade[call](id, overrides));
+  return { tradeId: id.toString(), amount: t.price.toString(), txHash: receipt.hash };
 }
 
 /** The buyer takes the escrow back from a trade not granted by `deliverBy`. */
 export async function refund(session: MarketSession, options: { tradeId: bigint | string }) {
-  const buyer = actingAccount(session);
-  const id = tradeId(options.tradeId);
-  const t = await readTrade(session, id);
-  if (t.state !== "Paid")
-    throw new MarketInputError("--trade", `trade ${id} is ${t.state}; only a Paid trade is refunded`);
-  const receipt = await sendWhenDue(session, `refund(${id})`, t.deliverBy, (o) =>
-    session.contracts.trade.connect(buyer).refund(id, o),
-  );
-  return { tradeId: id.toString(), refunded: t.price.toString(), txHash: receipt.hash };
+  return windowCall(session, options, "refund");
 }
 
 /** The holder takes the escrow of a granted trade the buyer neither confirmed nor disputed by `confirmBy`. */
 export async function claim(session: MarketSession, options: { tradeId: bigint | string }) {
-  const owner = actingAccount(session);
-  const id = tradeId(options.tradeId);
-  const t = await readTrade(session, id);
-  if (t.state !== "Granted")
-    throw new MarketInputError("--trade", `trade ${id} is ${t.state}; only a Granted trade is claimed`);
-  const receipt = await sendWhenDue(session, `claim(${id})`, t.confirmBy, (o) =>
-    session.contracts.trade.connect(owner).claim(id, o),
-  );
-  return { tradeId: id.toString(), paid: t.price.toString(), txHash: receipt.hash };
+  return windowCall(session, options, "claim");
 }
 
 /** Evidence as the file keeps it: the fragments in base64. */

@@ -225,13 +225,21 @@ export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRout
   const ledger = await PutLedger.open(options.dataDir);
   const provider = getAddress(options.provider);
   const contract = new Contract(options.ledger, LEDGER_INTERFACE, options.runner);
-  // One put at a time: the check of used bytes and the append must not interleave.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(run: () => Promise<T>): Promise<T> => {
-    const next = queue.then(run, run);
-    queue = next.catch(() => undefined);
+  // One put at a time per owner: an owner's check of used bytes and its append must not
+  // interleave (two puts would both fit in the room left for one). Different owners' bytes and
+  // leases are counted apart, so their puts go on side by side; only the ledger's appends are
+  // taken one at a time.
+  const queues = new Map<string, Promise<unknown>>();
+  const serialFor = <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(key) ?? Promise.resolve()).then(run, run);
+    const tail = next.catch(() => undefined);
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
     return next;
   };
+  const appendEntry = (entry: PutEntry) => serialFor("\u0000ledger", () => ledger.append(entry));
   return {
     method: "POST",
     path: "/v1/put",
@@ -268,7 +276,7 @@ export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRout
       const declared = Number(req.headers["content-length"] ?? NaN);
       if (declared !== bytes)
         throw new Refusal(400, "BadRequest", `the body is ${declared} bytes; the signed put says ${bytes}`);
-      await serial(async () => {
+      await serialFor(signer, async () => {
         let now: number, paid: bigint, leases: LiveLease[];
         try {
           now = await chainNow(options.runner);
@@ -329,7 +337,7 @@ export async function paidPutRoute(options: PaidPutOptions): Promise<GatewayRout
           leaseEnd: lease.end,
           at: Math.floor(Date.now() / 1000),
         };
-        await ledger.append(entry);
+        await appendEntry(entry);
         sendJson(res, 200, {
           cid,
           bytes,

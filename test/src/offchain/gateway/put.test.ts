@@ -170,4 +170,54 @@ describe("gateway POST /v1/put (storage paid on StorageLedger)", function () {
     const reopened = await PutLedger.open(temp.dir);
     expect(reopened.live().map((e) => e.cid)).to.deep.equal([second.cid]);
   });
+
+  it("an owner's puts at once never pass its paid bytes: of two 600 KiB puts on a 1 MiB lease one is refused 402", async function () {
+    await pay(MIB, 2);
+    const results = await Promise.allSettled([
+      putPaid(gateway.url, new Uint8Array(randomBytes(600 * 1024)), f.owner),
+      putPaid(gateway.url, new Uint8Array(randomBytes(600 * 1024)), f.owner),
+    ]);
+    expect(results.map((r) => r.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((refused.reason as GatewayRequestError).status).to.equal(402);
+    const ledger = await PutLedger.open(temp.dir);
+    expect(ledger.used(f.owner.address, await chainNow(ethers.provider))).to.equal(600 * 1024);
+  });
+
+  it("another owner's put goes on while one owner's put waits on the store", async function () {
+    await pay(MIB, 2);
+    await f.ledger
+      .connect(f.buyer)
+      .payStorage(f.provider.address, MIB, 2, ethers.parseEther("1"), await chainNow(ethers.provider));
+    const slow = new Uint8Array(randomBytes(4096));
+    const slowCid = (await cidOf(slow)).toString();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A store whose put of the owner's object waits until released.
+    const gatedStore = Object.create(store) as HeliaStore;
+    gatedStore.put = async (bytes, options) => {
+      if ((await cidOf(bytes)).toString() === slowCid) await gate;
+      return store.put(bytes, options);
+    };
+    const { chainId } = await ethers.provider.getNetwork();
+    const route = await paidPutRoute({
+      store: gatedStore,
+      runner: ethers.provider,
+      ledger: await f.ledger.getAddress(),
+      provider: f.provider.address,
+      dataDir: path.join(temp.dir, "gated"),
+    });
+    const gated = await startGateway({ store, chainId, predicate: async () => false, routes: [route] });
+    try {
+      const waiting = putPaid(gated.url, slow, f.owner);
+      const other = await putPaid(gated.url, new Uint8Array(randomBytes(4096)), f.buyer);
+      expect(other.used).to.equal(4096);
+      expect(await store.isPinned(slowCid)).to.equal(false); // the owner's put still waits
+      release();
+      expect((await waiting).cid).to.equal(slowCid);
+    } finally {
+      release();
+      await gated.close();
+    }
+  });
 });
