@@ -116,6 +116,8 @@ export async function registerData(session: MarketSession, options: RegisterOpti
       timestamp,
       fee,
       owner: owner.address,
+      // The registry takes each of an owner's nonces once; a hash registers once too, so a nonce
+      // drawn from it never clashes with the owner's other entries (and a re-signed entry is refused).
       nonce: BigInt(hash) % 2n ** 64n,
       deadline: timestamp + BigInt(options.ttlSeconds ?? DEFAULT_REGISTRATION_TTL_S),
     },
