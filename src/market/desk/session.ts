@@ -145,7 +145,6 @@ export function openMarket(options: OpenMarketOptions): MarketSession {
   const topology = readTopology(file);
   const chain = marketChain(topology, options.chain, file);
   const mnemonic = options.mnemonic ?? projectMnemonic();
-  const contracts = () => marketContracts(chain, provider);
   let account: HDNodeWallet | undefined;
   if (options.account !== undefined) {
     // The README's phrase signs only on chains chains:up made here.
@@ -158,7 +157,7 @@ export function openMarket(options: OpenMarketOptions): MarketSession {
       topology,
       chain,
       provider,
-      contracts: contracts(),
+      contracts: marketContracts(chain, provider),
       workspace: marketWorkspace(options.dir, chain.name),
       account: account?.connect(provider),
       accountName: options.account,

@@ -4,6 +4,7 @@
  * openness and state, every trade with its state and deadlines, and the escrow the trade
  * contract holds (the sum of open trades' prices, the invariant of `DataTrade`).
  */
+import { toBeHex } from "ethers";
 import { levelName, Level } from "../classify";
 import { TRADE_STATE } from "../../offchain/gateway/proxy";
 import type { MarketSession } from "./session";
@@ -89,7 +90,7 @@ export async function marketStatus(session: MarketSession): Promise<MarketStatus
       const t = await trade.trade(BigInt(i + 1));
       return {
         id: String(i + 1),
-        hash: `0x${t.tokenId.toString(16).padStart(64, "0")}`,
+        hash: toBeHex(t.tokenId, 32),
         buyer: t.buyer,
         price: t.price.toString(),
         state: TRADE_STATE[Number(t.state)],

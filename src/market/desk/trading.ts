@@ -8,7 +8,7 @@
  * revealed only as dispute evidence, which opens that one trade and nothing else.
  */
 import { readFile } from "node:fs/promises";
-import { keccak256, type HDNodeWallet } from "ethers";
+import { keccak256, toBeHex, type HDNodeWallet } from "ethers";
 import { writeFileAtomic } from "../../io/atomic-write";
 import { defaultThreshold, freshReceivingKey } from "../../offchain/envelopes/pre";
 import { TRADE_STATE } from "../../offchain/gateway/proxy";
@@ -51,7 +51,7 @@ function tradeId(value: bigint | string | number): bigint {
 }
 
 function hashOfToken(tokenId: bigint): string {
-  return `0x${tokenId.toString(16).padStart(64, "0")}`;
+  return toBeHex(tokenId, 32);
 }
 
 /** A trade as read from the chain, with its state's name. */
@@ -231,11 +231,10 @@ export async function openOffer(session: MarketSession, options: { offerFile: st
     deadline: BigInt(o.deadline),
   };
   // The receiving key must be here, or the delivery could never be opened.
-  await session.workspace.readKey(offer.buyerPreKey);
+  const key = await session.workspace.readKey(offer.buyerPreKey);
   await allowTrade(session, buyer, offer.price);
   const receipt = await sendMarketTx("open(offer)", trade, () => trade.connect(buyer).open(offer, doc.signature!));
   const id = eventOf(receipt, trade, "TradeOpened").id as bigint;
-  const key = await session.workspace.readKey(offer.buyerPreKey);
   await session.workspace.writeKey({ ...key, tradeId: id.toString() });
   return {
     tradeId: id.toString(),

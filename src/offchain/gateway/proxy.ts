@@ -32,7 +32,17 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Contract, getAddress, getBytes, hexlify, Interface, keccak256, SigningKey, type ContractRunner } from "ethers";
+import {
+  Contract,
+  getAddress,
+  getBytes,
+  hexlify,
+  Interface,
+  keccak256,
+  SigningKey,
+  toBeHex,
+  type ContractRunner,
+} from "ethers";
 import { eciesDecrypt } from "../../crypto/ecies";
 import { publicKeyOf, randomSecretKey } from "../../crypto/secp256k1";
 import { writeFileAtomic } from "../../io/atomic-write";
@@ -359,7 +369,7 @@ export async function proxyRoutes(options: ProxyOptions): Promise<ProxyRoutes> {
       if (signer !== t.buyer) throw new Refusal(403, "NotBuyer", `${signer} is not the buyer of trade ${tradeId}`);
       if (t.state !== "Granted" && t.state !== "Completed" && t.state !== "Disputed")
         throw new Refusal(403, "NotGranted", `trade ${tradeId} is ${t.state}; fragments are served once granted`);
-      const assetHash = `0x${t.tokenId.toString(16).padStart(64, "0")}`;
+      const assetHash = toBeHex(t.tokenId, 32);
       if (fragmentRoot(leaves as string[]).toLowerCase() !== assetHash)
         throw new Refusal(403, "NotOfAsset", `the leaves' root is not trade ${tradeId}'s asset ${assetHash}`);
       let sealed: Uint8Array;

@@ -38,6 +38,7 @@ import type { ChainEntry, Topology } from "../../chains/topology";
 import { contractAddress } from "../../deploy/contracts";
 import { DataKind, highEntry, LifecycleStage, Orderer, signOffer, signRegistration } from "../../market";
 import { arbitrate } from "../../market/arbitrate";
+import { eventOf } from "../../market/desk/send";
 import { grantTrade, receiveTrade, requestCFrag } from "../../market/delivery";
 import { GatewayRequestError } from "../../offchain";
 import { checkFragment, checkManifest, sealFragments, type FragmentManifest } from "../../offchain/envelopes/fragments";
@@ -360,11 +361,8 @@ async function runCommunityMarket(
     // The id is the TradeOpened log's: ids count from 1, and the three trades run one after another.
     const openedId = async (tx: Promise<ContractTransactionResponse>): Promise<bigint> => {
       const receipt = await (await tx).wait();
-      for (const log of receipt?.logs ?? []) {
-        const parsed = trade.interface.parseLog(log);
-        if (parsed?.name === "TradeOpened") return parsed.args.id as bigint;
-      }
-      throw new Error(`no TradeOpened log in ${receipt?.hash ?? "the transaction"}`);
+      if (receipt === null) throw new Error("no receipt for the trade's opening");
+      return eventOf(receipt, trade, "TradeOpened").id as bigint;
     };
     const trades: MarketTrade[] = [];
     let refusedBeforeGrant: Refused = {};
