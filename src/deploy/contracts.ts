@@ -6,12 +6,14 @@
 import type { ContractRunner } from "ethers";
 import {
   AnchorHub__factory,
+  CoalitionRewards__factory,
   DataToken__factory,
   MaintenanceService__factory,
   RecordLog__factory,
   RelationshipFactory__factory,
   Register__factory,
   type AnchorHub,
+  type CoalitionRewards,
   type DataToken,
   type MaintenanceService,
   type RecordLog,
@@ -79,4 +81,9 @@ export function communityContracts(
 /** The main chain's AnchorHub, connected to `runner`. */
 export function anchorHub(topology: Topology, runner: ContractRunner | null = null): AnchorHub {
   return AnchorHub__factory.connect(contractAddress(topology.main, ANCHOR_HUB_CONTRACT), runner);
+}
+
+/** The main chain's CoalitionRewards (the miners' coalition reward), connected to `runner`. */
+export function coalitionRewards(topology: Topology, runner: ContractRunner | null = null): CoalitionRewards {
+  return CoalitionRewards__factory.connect(contractAddress(topology.main, "CoalitionRewards"), runner);
 }
