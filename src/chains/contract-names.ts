@@ -18,6 +18,8 @@ export const COMMUNITY_CONTRACT_NAMES = [
   "StorageLedger",
   "DataAsset",
   "DataTrade",
+  "Reputation",
+  "AnalysisMarket",
 ] as const;
 
 /** A contract name of a community chain's `contracts`. */

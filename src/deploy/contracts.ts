@@ -5,6 +5,7 @@
  */
 import type { ContractRunner } from "ethers";
 import {
+  AnalysisMarket__factory,
   AnchorHub__factory,
   CoalitionRewards__factory,
   DataToken__factory,
@@ -12,6 +13,8 @@ import {
   RecordLog__factory,
   RelationshipFactory__factory,
   Register__factory,
+  Reputation__factory,
+  type AnalysisMarket,
   type AnchorHub,
   type CoalitionRewards,
   type DataToken,
@@ -19,6 +22,7 @@ import {
   type RecordLog,
   type RelationshipFactory,
   type Register,
+  type Reputation,
 } from "../../typechain-types";
 import { allChains, type ChainEntry, type Topology } from "../chains/topology";
 import {
@@ -36,6 +40,8 @@ export interface CommunityContracts {
   readonly factory: RelationshipFactory;
   readonly maintenance: MaintenanceService;
   readonly recordLog: RecordLog;
+  readonly reputation: Reputation;
+  readonly analysisMarket: AnalysisMarket;
 }
 
 /** The chain `name` of the topology; throws {@link UnknownChainError}. */
@@ -75,6 +81,8 @@ export function communityContracts(
     factory: RelationshipFactory__factory.connect(contractAddress(chain, "RelationshipFactory"), runner),
     maintenance: MaintenanceService__factory.connect(contractAddress(chain, "MaintenanceService"), runner),
     recordLog: RecordLog__factory.connect(contractAddress(chain, RECORD_LOG_CONTRACT), runner),
+    reputation: Reputation__factory.connect(contractAddress(chain, "Reputation"), runner),
+    analysisMarket: AnalysisMarket__factory.connect(contractAddress(chain, "AnalysisMarket"), runner),
   };
 }
 
