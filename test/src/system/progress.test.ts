@@ -19,12 +19,12 @@ describe("system/progress", () => {
     expect(result).to.equal(42);
     const text = s.out.join("");
     expect(text).to.match(
-      /^\[ 2\/14\] partition     dividing\n\[ 2\/14\] partition     done in \d+\.\d s: 42 communities\n$/,
+      /^\[ 2\/16\] partition     dividing\n\[ 2\/16\] partition     done in \d+\.\d s: 42 communities\n$/,
     );
     expect(reporter.steps).to.have.length(1);
     expect(reporter.steps[0]).to.deep.include({ step: "partition", status: "done" });
     expect(reporter.steps[0].seconds).to.be.at.least(0);
-    expect(STEPS).to.have.length(14);
+    expect(STEPS).to.have.length(16);
   });
 
   it("records a failed step, says so, and rethrows its error", async () => {

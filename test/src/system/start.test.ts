@@ -40,6 +40,9 @@ const SMALL: Partial<StartOptions> = {
   readingBatch: 100,
   verifySample: 3,
   seed: 1,
+  learningOwners: 6,
+  learningRounds: 4,
+  learningDropouts: 1,
 };
 
 /** Collects the run's progress lines. */
@@ -180,6 +183,51 @@ describe("system: npm start end to end (small settings)", function () {
       const markdown = fs.readFileSync(paths.reportMarkdown, "utf8");
       expect(markdown).to.contain("## Sampling-rate game (digital-twin market)");
       for (const f of ["fig9", "fig10", "fig11", "fig12"]) expect(markdown).to.contain(`![${f}](economics/${f}.svg)`);
+    });
+
+    it("runs a federated-learning service across the communities: every round committed on chain, dropouts survived, the escrow paid out exactly", () => {
+      const paths = runPaths(runDir);
+      expect(fs.readdirSync(paths.learning).sort()).to.deep.equal(["accuracy.svg", "learning.json", "report.md"]);
+      const s = report.learning.service;
+      expect(s.secure).to.equal(true);
+      expect(s.owners).to.have.length(6);
+      expect(new Set(s.owners.map((o) => o.chain)).size, "owners from more than one community").to.be.at.least(2);
+      expect(s.rounds.map((r) => [r.round, r.survivors.length, r.dropped.length])).to.deep.equal(
+        [1, 2, 3, 4].map((r) => [r, 5, 1]),
+      );
+      expect(s.dropoutsSurvived).to.equal(4);
+      // Paid by samples × rounds survived, all of the pool but the dust.
+      const weights = s.owners.map((o) => BigInt(o.samples * o.roundsSurvived));
+      const pool = BigInt(s.payments.price) - (BigInt(s.payments.price) * 1000n) / 10_000n;
+      const total = weights.reduce((t, w) => t + w, 0n);
+      expect(s.owners.map((o) => o.paid)).to.deep.equal(weights.map((w) => ((pool * w) / total).toString()));
+      expect(BigInt(s.payments.analystFee) + BigInt(s.payments.ownersPaid)).to.equal(BigInt(s.payments.price));
+      expect(s.payments.conserved).to.equal(true);
+      // Every DO that survived every round gained trust, and each that dropped out ends below them.
+      const full = s.owners.filter((o) => o.roundsSurvived === s.rounds.length);
+      const dropped = s.owners.filter((o) => o.roundsSurvived < s.rounds.length);
+      expect(full.length).to.be.at.least(1);
+      expect(dropped.length).to.be.at.least(1);
+      for (const o of full) expect(o.trustAfter, o.device).to.be.greaterThan(o.trustBefore);
+      for (const o of dropped) expect(o.trustAfter, o.device).to.be.lessThan(Math.min(...full.map((f) => f.trustAfter)));
+      expect(report.checks.filter((c) => /federated|analysis escrow/.test(c.name)).map((c) => [c.required, c.passed])).to.deep.equal(
+        Array(3).fill([true, true]),
+      );
+      expect(fs.readFileSync(paths.reportMarkdown, "utf8")).to.contain("## Federated learning across community chains");
+    });
+
+    it("forms the miners' coalitions, certified, and plays a CoalitionRewards round on the main chain that pays the whole reward", () => {
+      const c = report.coalition;
+      expect(fs.readdirSync(runPaths(runDir).coalition).sort()).to.deep.equal(["coalition.json", "coalition.svg", "report.md"]);
+      expect(c).to.deep.include({ miners: 20, status: "stable", certified: true });
+      expect(c.partition.flat().sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(c.round.coalitions.map((x) => x.miners)).to.deep.equal(c.partition);
+      expect(c.round.coalitions.reduce((t, x) => t + x.probability, 0)).to.be.closeTo(1, 1e-9);
+      const winner = c.round.coalitions.find((x) => x.coalitionId === c.round.winner)!;
+      expect(Object.keys(c.round.credited).map(Number).sort((a, b) => a - b)).to.deep.equal(winner.miners);
+      expect(Object.values(c.round.credited).reduce((t, v) => t + BigInt(v), 0n)).to.equal(BigInt(c.round.reward));
+      expect(c.round.conserved).to.equal(true);
+      expect(fs.readFileSync(runPaths(runDir).reportMarkdown, "utf8")).to.contain("## Miners' coalition-formation game");
     });
 
     it("gives every community of the partition a chain of its members", () => {
