@@ -16,13 +16,13 @@ import { partitionUtilities, singletonPartition, type CoalitionParameters, type 
 import {
   gameView,
   mergeImproves,
-  moveImproves,
   PARETO_EPSILON,
   scanBinarySplits,
   utilitiesAfter,
+  type GameView,
   type SplitRule,
 } from "./moves";
-import { bellNumber, forEachSetPartition } from "./partitions";
+import { bellNumber } from "./partitions";
 
 /** Every set of coalitions is tried for a merge while there are at most this many (2^16 sets). */
 export const MERGE_SETS_EXHAUSTIVE_MAX = 16;
@@ -96,36 +96,93 @@ function checkMerges(view: ReturnType<typeof gameView>): CoalitionCertificate["m
   return { pairsChecked, setsChecked, setsExhaustive, found };
 }
 
-function checkCoalition(view: ReturnType<typeof gameView>, index: number, rule: SplitRule): CoalitionCheck {
+/**
+ * The splits of the coalition at `index` into three or more parts, by restricted growth strings
+ * (member i joins block b ≤ 1 + the highest block before it); the binary ones are the bitmask
+ * scan's. Allocation-free per partition: a 10-member coalition has 115,974 splits.
+ */
+function scanMultiPartSplits(
+  view: GameView,
+  index: number,
+  rule: SplitRule,
+): { checked: number; found: number[][] | null } {
+  const coalition = view.partition[index];
+  const k = coalition.length;
+  const p = view.parameters;
+  const d = coalition.map((id) => view.miners[id - 1].capacity);
+  const xi = coalition.map((id) => view.miners[id - 1].powerCost);
+  const u = coalition.map((id) => view.utilities[id - 1]);
+  const otherWeight = view.weightSum - view.capacities[index] ** p.gamma;
+  const block = new Int32Array(k);
+  const highest = new Int32Array(k);
+  const capacity = new Float64Array(k);
+  const share = new Float64Array(k);
+  const size = new Int32Array(k);
+  const better = new Uint8Array(k);
+  const worse = new Uint8Array(k);
+  let checked = 0;
+  for (;;) {
+    const parts = highest[k - 1] + 1;
+    if (parts >= 3) {
+      capacity.fill(0, 0, parts);
+      size.fill(0, 0, parts);
+      better.fill(0, 0, parts);
+      worse.fill(0, 0, parts);
+      for (let i = 0; i < k; i++) {
+        capacity[block[i]] += d[i];
+        size[block[i]]++;
+      }
+      let weightSum = otherWeight;
+      for (let b = 0; b < parts; b++) weightSum += capacity[b] ** p.gamma;
+      for (let b = 0; b < parts; b++) share[b] = (capacity[b] ** (p.gamma - 1) / weightSum) * p.reward;
+      for (let i = 0; i < k; i++) {
+        const b = block[i];
+        const change = share[b] * d[i] - p.commCost * (size[b] - 1) - (xi[i] * p.work) / capacity[b] - u[i];
+        if (change > PARETO_EPSILON) better[b] = 1;
+        else if (change < -PARETO_EPSILON) worse[b] = 1;
+      }
+      checked++;
+      let improves = false;
+      if (rule === "pareto") improves = !worse.subarray(0, parts).includes(1) && better.subarray(0, parts).includes(1);
+      else for (let b = 0; b < parts && !improves; b++) improves = better[b] === 1 && worse[b] === 0;
+      if (improves) {
+        const found: number[][] = Array.from({ length: parts }, () => []);
+        for (let i = 0; i < k; i++) found[block[i]].push(coalition[i]);
+        return { checked, found };
+      }
+    }
+    let i = k - 1;
+    while (i > 0 && block[i] > highest[i - 1]) i--;
+    if (i === 0) return { checked, found: null };
+    block[i]++;
+    highest[i] = Math.max(highest[i - 1], block[i]);
+    for (let j = i + 1; j < k; j++) {
+      block[j] = 0;
+      highest[j] = highest[i];
+    }
+  }
+}
+
+function checkCoalition(view: GameView, index: number, rule: SplitRule): CoalitionCheck {
   const coalition = [...view.partition[index]];
+  const k = coalition.length;
   const binary = scanBinarySplits(view, index, rule);
   let split: number[][] | null = binary.found === null ? null : binary.found.map((part) => [...part]);
   let partitionSplitsChecked = 0;
-  const partitionExhaustive = coalition.length <= PARTITION_SPLIT_EXHAUSTIVE_MAX;
-  if (partitionExhaustive && split === null && coalition.length > 2) {
-    forEachSetPartition(coalition, (parts) => {
-      // Two parts were the binary scan's; one part is the coalition itself.
-      if (parts.length < 3) return false;
-      partitionSplitsChecked++;
-      if (moveImproves(view, [index], parts, rule)) {
-        split = parts;
-        return true;
-      }
-      return false;
-    });
+  const partitionExhaustive = k <= PARTITION_SPLIT_EXHAUSTIVE_MAX;
+  if (partitionExhaustive && split === null && k > 2) {
+    const multi = scanMultiPartSplits(view, index, rule);
+    partitionSplitsChecked = multi.checked;
+    split = multi.found;
   }
-  const allMultiPart =
-    coalition.length <= 2
-      ? true
-      : partitionSplitsChecked === bellNumber(coalition.length) - 2 ** (coalition.length - 1);
-  const exhaustive = binary.exhaustive && partitionExhaustive && allMultiPart;
+  const allMultiPart = k <= 2 || partitionSplitsChecked === bellNumber(k) - 2 ** (k - 1);
   return {
     coalition,
     binarySplitsChecked: binary.checked,
     binaryExhaustive: binary.exhaustive,
     partitionSplitsChecked,
     partitionExhaustive,
-    exhaustive,
+    exhaustive: binary.exhaustive && partitionExhaustive && allMultiPart,
     split,
   };
 }
