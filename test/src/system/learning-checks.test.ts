@@ -13,7 +13,7 @@ describe("system: the run's checks of federated learning and the coalition game"
 
   it("fail a round below the threshold, an unconserved escrow and a model that trails", () => {
     const below = learningFacts();
-    (below.service.rounds[0] as { survivors: string[] }).survivors = ["01", "02"];
+    (below.service.rounds[0] as unknown as { survivors: string[] }).survivors = ["01", "02"];
     expect(failed(learningChecks(below))).to.deep.equal([
       "every federated-learning round was committed on chain with its survivors' acknowledgements, dropouts survived",
     ]);
@@ -31,7 +31,7 @@ describe("system: the run's checks of federated learning and the coalition game"
         "the federated model is within 2 points of centralized training and above a data owner alone",
       ]);
     const none = learningFacts();
-    (none.service as { rounds: unknown[] }).rounds = [];
+    (none.service as unknown as { rounds: unknown[] }).rounds = [];
     expect(failed(learningChecks(none))).to.have.length(1);
   });
 
