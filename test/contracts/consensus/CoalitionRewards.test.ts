@@ -641,6 +641,32 @@ describe("CoalitionRewards", function () {
       for (const m of big) expect(await f.rewards.creditOf(m.address)).to.equal(0n);
     });
 
+    it("the ticket picks the coalition whose interval holds it, at the boundary too", async () => {
+      // Two coalitions of capacity 0.001 under γ = 1: weights 1 and 1, intervals [0, 1) and [1, 2),
+      // so an even randomness picks coalition 1 and an odd one coalition 2.
+      for (const parity of [0n, 1n]) {
+        const f = await loadFixture(deployRewards);
+        const r = await openRound(f, Gamma.One);
+        const first = seedOf("first");
+        let second = seedOf("second 0");
+        for (let i = 1; BigInt(ethers.keccak256(ethers.concat([first, second]))) % 2n !== parity; ++i) {
+          second = seedOf(`second ${i}`);
+        }
+        for (const [i, seed] of [first, second].entries()) {
+          const id = await registerCoalition(f, r.round, [f.miners[i]!], [1n]);
+          await f.rewards.connect(f.miners[i]!).commit(r.round, id, commitmentOf(r.round, id, seed));
+        }
+        await time.increaseTo(r.commitEnd);
+        await f.rewards.reveal(r.round, 1n, first);
+        await f.rewards.reveal(r.round, 2n, second);
+        await time.increaseTo(r.revealEnd);
+        const randomness = ethers.keccak256(ethers.concat([first, second]));
+        await expect(f.rewards.draw(r.round))
+          .to.emit(f.rewards, "RoundDrawn")
+          .withArgs(r.round, parity + 1n, randomness);
+      }
+    });
+
     it("a whole round of three coalitions: the replica's winner, its members paid by capacity, dust to the first", async () => {
       const f = await loadFixture(deployThree);
       await time.increaseTo(f.commitEnd);
