@@ -569,7 +569,7 @@ describe("CoalitionRewards", function () {
         .withArgs(f.round, f.coalition);
     });
 
-    it("refuses a seed that does not match the commitment, including another coalition's binding", async () => {
+    it("refuses a seed that does not match the commitment", async () => {
       const f = await loadFixture(deployCommitted);
       await time.increaseTo(f.commitEnd);
       const expected = commitmentOf(f.round, f.coalition, SEED);
@@ -577,6 +577,18 @@ describe("CoalitionRewards", function () {
       await expect(f.rewards.reveal(f.round, f.coalition, wrong))
         .to.be.revertedWithCustomError(f.rewards, "RewardsCommitmentMismatch")
         .withArgs(f.round, f.coalition, expected, commitmentOf(f.round, f.coalition, wrong));
+    });
+
+    it("refuses a commitment copied from another coalition: the coalition id is bound into it", async () => {
+      const f = await loadFixture(deployRegistered);
+      const other = await registerCoalition(f, f.round, [f.miners[5]!], [UNIT]);
+      // Coalition 1 copies what coalition 2 would commit to for the same seed.
+      const copied = commitmentOf(f.round, other, SEED);
+      await f.rewards.connect(f.coalitionMiners[0]!).commit(f.round, f.coalition, copied);
+      await time.increaseTo(f.commitEnd);
+      await expect(f.rewards.reveal(f.round, f.coalition, SEED))
+        .to.be.revertedWithCustomError(f.rewards, "RewardsCommitmentMismatch")
+        .withArgs(f.round, f.coalition, copied, commitmentOf(f.round, f.coalition, SEED));
     });
   });
 
