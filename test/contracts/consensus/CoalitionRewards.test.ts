@@ -569,7 +569,7 @@ describe("CoalitionRewards", function () {
         .withArgs(f.round, f.coalition);
     });
 
-    it("refuses a seed that does not match the commitment, including another coalition's binding", async () => {
+    it("refuses a seed that does not match the commitment", async () => {
       const f = await loadFixture(deployCommitted);
       await time.increaseTo(f.commitEnd);
       const expected = commitmentOf(f.round, f.coalition, SEED);
@@ -577,6 +577,18 @@ describe("CoalitionRewards", function () {
       await expect(f.rewards.reveal(f.round, f.coalition, wrong))
         .to.be.revertedWithCustomError(f.rewards, "RewardsCommitmentMismatch")
         .withArgs(f.round, f.coalition, expected, commitmentOf(f.round, f.coalition, wrong));
+    });
+
+    it("refuses a commitment copied from another coalition: the coalition id is bound into it", async () => {
+      const f = await loadFixture(deployRegistered);
+      const other = await registerCoalition(f, f.round, [f.miners[5]!], [UNIT]);
+      // Coalition 1 copies what coalition 2 would commit to for the same seed.
+      const copied = commitmentOf(f.round, other, SEED);
+      await f.rewards.connect(f.coalitionMiners[0]!).commit(f.round, f.coalition, copied);
+      await time.increaseTo(f.commitEnd);
+      await expect(f.rewards.reveal(f.round, f.coalition, SEED))
+        .to.be.revertedWithCustomError(f.rewards, "RewardsCommitmentMismatch")
+        .withArgs(f.round, f.coalition, copied, commitmentOf(f.round, f.coalition, SEED));
     });
   });
 
@@ -639,6 +651,32 @@ describe("CoalitionRewards", function () {
       const randomness = ethers.keccak256(SEED);
       await expect(f.rewards.draw(f.round)).to.emit(f.rewards, "RoundDrawn").withArgs(f.round, f.coalition, randomness);
       for (const m of big) expect(await f.rewards.creditOf(m.address)).to.equal(0n);
+    });
+
+    it("the ticket picks the coalition whose interval holds it, at the boundary too", async () => {
+      // Two coalitions of capacity 0.001 under γ = 1: weights 1 and 1, intervals [0, 1) and [1, 2),
+      // so an even randomness picks coalition 1 and an odd one coalition 2.
+      for (const parity of [0n, 1n]) {
+        const f = await loadFixture(deployRewards);
+        const r = await openRound(f, Gamma.One);
+        const first = seedOf("first");
+        let second = seedOf("second 0");
+        for (let i = 1; BigInt(ethers.keccak256(ethers.concat([first, second]))) % 2n !== parity; ++i) {
+          second = seedOf(`second ${i}`);
+        }
+        for (const [i, seed] of [first, second].entries()) {
+          const id = await registerCoalition(f, r.round, [f.miners[i]!], [1n]);
+          await f.rewards.connect(f.miners[i]!).commit(r.round, id, commitmentOf(r.round, id, seed));
+        }
+        await time.increaseTo(r.commitEnd);
+        await f.rewards.reveal(r.round, 1n, first);
+        await f.rewards.reveal(r.round, 2n, second);
+        await time.increaseTo(r.revealEnd);
+        const randomness = ethers.keccak256(ethers.concat([first, second]));
+        await expect(f.rewards.draw(r.round))
+          .to.emit(f.rewards, "RoundDrawn")
+          .withArgs(r.round, parity + 1n, randomness);
+      }
     });
 
     it("a whole round of three coalitions: the replica's winner, its members paid by capacity, dust to the first", async () => {
