@@ -37,6 +37,12 @@ export function learningChecks(facts: LearningFacts): RunCheck[] {
       detail: `${formatEther(s.payments.price)} DT = ${formatEther(s.payments.analystFee)} (analyst) + ${formatEther(s.payments.ownersPaid)} (DOs)`,
     },
     {
+      name: "every data owner of another community proved its payment from the main chain's anchor",
+      required: true,
+      passed: s.payments.provenFromMain.owners > 0 && s.payments.provenFromMain.proven === s.payments.provenFromMain.owners,
+      detail: `${s.payments.provenFromMain.proven}/${s.payments.provenFromMain.owners} DataToken balances on ${s.chain} proven by eth_getProof against its anchor at height ${s.payments.provenFromMain.anchorHeight}`,
+    },
+    {
       name: "the federated model is within 2 points of centralized training and above a data owner alone",
       required: true,
       passed:

@@ -15,20 +15,32 @@
  *    contract pays each DO by samples × rounds survived, the DA its fee and its bond back.
  *
  * The DC's escrow must equal the DA's fee plus the DOs' payments, to the wei: `payments.conserved`.
+ * Then the relay anchors the chains and every DO of another community checks its payment from the
+ * main chain alone, as a light client: its DataToken balance on the DC's chain, proven by
+ * `eth_getProof` against the anchored state root (`payments.provenFromMain`).
  */
-import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionReceipt, type HDNodeWallet } from "ethers";
-import type { AnalysisMarket, DataToken, Reputation } from "../../../typechain-types";
+import {
+  AbiCoder,
+  keccak256,
+  parseEther,
+  toUtf8Bytes,
+  type ContractTransactionReceipt,
+  type HDNodeWallet,
+} from "ethers";
+import { DataToken__factory, type AnalysisMarket, type DataToken, type Reputation } from "../../../typechain-types";
 import { systemWallet } from "../../chains/accounts";
 import { chainProvider } from "../../chains/providers";
 import type { Topology } from "../../chains/topology";
-import { communityContracts } from "../../deploy/contracts";
+import { LightClient, relayForTopology } from "../../anchor";
+import { anchorHub, communityContracts } from "../../deploy/contracts";
+import type { HexHash } from "../../records/merkle";
 import { createRandom } from "../../util/random";
 import { analysisMarketDomain, signJoin, signRoundAck, survivorsBitmap } from "../chain/typed-data";
-import { learningDataset } from "../data";
+import { leaveOneOut } from "../contribution";
+import { concatDatasets, ownerDatasets } from "../data";
 import { LearningConfigError } from "../errors";
 import { centralizedTraining, federatedTraining, soloTraining, type RoundResult } from "../fedavg";
 import type { Metrics } from "../metrics";
-import { encodeModel } from "../model";
 import { serviceRoles, type CandidateOwner } from "./roles";
 
 export interface AnalysisServiceOptions {
@@ -119,16 +131,75 @@ export interface ServiceFacts {
     readonly bondReturned: string;
     /** price == analystFee + ownersPaid, and the market holds nothing of the task afterwards. */
     readonly conserved: boolean;
+    /**
+     * DOs of other communities whose balance on the DC's chain was proven against the DC chain's
+     * anchor on the main chain (equal to the chain's own answer at that height, and at least the payment).
+     */
+    readonly provenFromMain: { readonly owners: number; readonly proven: number; readonly anchorHeight: number };
   };
   /** DO-rounds missed in rounds that still completed. */
   readonly dropoutsSurvived: number;
   readonly modelHash: string;
+  /** The delivered model's parameters (12 weights, then the bias): the DC checks them against `modelHash`. */
+  readonly model: readonly number[];
   readonly gas: Readonly<Record<"request" | "accept" | "select" | "commitRound" | "deliver" | "confirm", number>>;
 }
 
 const WAD = 10n ** 18n;
+/** Storage slot of OpenZeppelin ERC20's `_balances` in DataToken (ERC20 is its first base; tested). */
+export const DATA_TOKEN_BALANCES_SLOT = 0n;
+
+/** The storage slot of `holder`'s DataToken balance. */
+export function balanceSlot(holder: string): HexHash {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [holder, DATA_TOKEN_BALANCES_SLOT])) as HexHash;
+}
+
+/**
+ * Anchors every chain once (one relay round) and proves each of `owners`' DataToken balance on
+ * `chain` from the main chain's AnchorHub, as a light client holding only the anchors would.
+ */
+async function proveFromMain(
+  topology: Topology,
+  mnemonic: string,
+  chain: Topology["communities"][number],
+  token: string,
+  owners: readonly { address: string; paid: bigint }[],
+): Promise<ServiceFacts["payments"]["provenFromMain"]> {
+  const { relay, close } = relayForTopology(topology, { mnemonic });
+  try {
+    const rounds = await relay.round();
+    const failed = rounds.find((r) => r.chain === chain.name && r.status === "failed");
+    if (failed !== undefined) throw new LearningConfigError("anchor", `the relay could not anchor ${chain.name}: ${failed.error?.message ?? "failed"}`);
+  } finally {
+    close();
+  }
+  const main = chainProvider(topology.main);
+  const community = chainProvider(chain);
+  try {
+    const client = await LightClient.load(anchorHub(topology, main));
+    let proven = 0;
+    let height = 0;
+    for (const owner of owners) {
+      const slot = await client.verifySlot(chain.chainId, token, balanceSlot(owner.address), community, "DataToken");
+      height = slot.anchor.height;
+      const balance = await DataToken__factory.connect(token, community).balanceOf(owner.address, {
+        blockTag: slot.anchor.height,
+      });
+      if (slot.value === balance && slot.value >= owner.paid) proven++;
+    }
+    return { owners: owners.length, proven, anchorHeight: height };
+  } finally {
+    main.destroy();
+    community.destroy();
+  }
+}
 const toTrust = (wad: bigint) => Number((wad * 1_000_000n) / WAD) / 1_000_000;
 const gasOf = (receipt: ContractTransactionReceipt | null) => Number(receipt?.gasUsed ?? 0n);
+
+/** The hash of a model as the chain holds it: keccak-256 of its parameters as little-endian float64s. */
+export function modelHashOf(model: Float64Array): string {
+  return keccak256(new Uint8Array(model.buffer, model.byteOffset, model.byteLength));
+}
 
 function meanMetrics(all: readonly Metrics[]): Metrics {
   const mean = (key: keyof Metrics) => all.reduce((t, m) => t + m[key], 0) / all.length;
@@ -230,11 +301,15 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
       );
     const selected: { candidate: CandidateOwner; trust: bigint }[] = trusted.slice(0, owners);
     const holdoutDevices = trusted.slice(owners, owners + holdoutCount).map((r) => r.candidate.device);
-    const data = learningDataset(
-      [...selected.map((s) => s.candidate.device), ...holdoutDevices],
-      { seed },
-      holdoutDevices,
-    );
+    // Each DO's data comes from its own device; the held-out devices are never trained on.
+    const data = {
+      owners: ownerDatasets(
+        selected.map((s) => s.candidate.device),
+        { seed },
+      ),
+      holdout: concatDatasets(ownerDatasets(holdoutDevices, { seed })),
+    };
+    const holdoutPositives = data.holdout.labels.reduce((t, l) => t + l, 0);
     const domain = analysisMarketDomain(marketAddress, roles.chain.chainId);
     const joins = selected.map((s, i) => ({
       taskId,
@@ -247,22 +322,25 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
     const selectReceipt = await mined("select", market.connect(analyst).select(taskId, joins, signatures));
     say(`${owners} DOs selected from ${willing.length} willing of ${roles.candidates.length} candidates`);
 
-    // 3. Training, each round committed with the survivors' acknowledgements.
+    // 3. Training, each round committed with the acknowledgements of the DOs still there at its end
+    // (a DO whose update is in the sum but that left before unmasking cannot acknowledge it).
     const committed: ServiceRound[] = [];
     const onRound = async (round: RoundResult): Promise<void> => {
-      const survivors = survivorsBitmap(round.survivors, owners);
+      const late = new Set(round.lateDropped);
+      const acking = round.survivors.filter((i) => !late.has(i));
+      const survivors = survivorsBitmap(acking, owners);
       const aggregateHash = keccak256(round.aggregate);
-      const modelHash = keccak256(encodeModel(round.model));
+      const modelHash = modelHashOf(round.model);
       const ack = { taskId, round: BigInt(round.round), survivors, aggregateHash, modelHash };
-      const acks = await Promise.all(round.survivors.map((i) => signRoundAck(selected[i].candidate.wallet, domain, ack)));
+      const acks = await Promise.all(acking.map((i) => signRoundAck(selected[i].candidate.wallet, domain, ack)));
       const receipt = await mined(
         `round ${round.round}`,
         market.connect(analyst).commitRound(taskId, round.round, survivors, aggregateHash, modelHash, acks),
       );
       committed.push({
         round: round.round,
-        survivors: round.survivors.map((i) => selected[i].candidate.device),
-        dropped: round.dropped.map((i) => selected[i].candidate.device),
+        survivors: acking.map((i) => selected[i].candidate.device),
+        dropped: [...round.dropped, ...round.lateDropped].sort((a, b) => a - b).map((i) => selected[i].candidate.device),
         metrics: round.metrics,
         bytesPerOwner: round.bytesPerOwner,
         aggregateHash,
@@ -270,9 +348,12 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
         gasUsed: gasOf(receipt),
       });
       say(
-        `round ${round.round}/${rounds}: ${round.survivors.length} survivors, balanced accuracy ${(100 * round.metrics.balancedAccuracy).toFixed(1)} %`,
+        `round ${round.round}/${rounds}: ${acking.length} survivors, balanced accuracy ${(100 * round.metrics.balancedAccuracy).toFixed(1)} %`,
       );
     };
+    // The DOs' own account keys sign their secure-aggregation round keys.
+    const accounts = selected.map((s) => ({ address: s.candidate.wallet.address, privateKey: s.candidate.wallet.privateKey }));
+    const task = `commchain/${roles.chain.name}/AnalysisMarket/${taskId}`;
     const federated = await federatedTraining({
       owners: data.owners,
       holdout: data.holdout,
@@ -281,11 +362,16 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
       secure,
       seed,
       threshold,
-      plain: !secure,
+      task,
+      accounts,
       onRound,
     });
-    const centralized = centralizedTraining(data.owners, data.holdout, { rounds, seed });
-    const solo = data.owners.map((owner) => soloTraining(owner, data.holdout, { rounds, seed }));
+    const centralized = centralizedTraining(data.owners, data.holdout, { seed, epochs: rounds });
+    const solo = data.owners.map((owner) => soloTraining(owner, data.holdout, { seed, epochs: rounds }));
+    // Only a plain task may score each DO against the aggregate: it needs every update in the clear.
+    const loo = secure
+      ? undefined
+      : await leaveOneOut(data.owners, data.holdout, { plain: true, rounds, seed, task }).then((l) => l.balancedAccuracyDrop);
 
     // 4. Delivery, confirmation and payments.
     const modelHash = committed[committed.length - 1].modelHash;
@@ -307,7 +393,16 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
     const ownersPaid = [...paid.values()].reduce((t, v) => t + v, 0n);
     const trustAfter = await Promise.all(selected.map((s) => reputation.trustOf(s.candidate.wallet.address)));
     const survived = await Promise.all(selected.map((s) => market.roundsSurvived(taskId, s.candidate.wallet.address)));
-    const task = await market.task(taskId);
+    const settled = await market.task(taskId);
+    const foreign = selected.filter((s) => s.candidate.chain !== roles.chain.name);
+    const provenFromMain = await proveFromMain(
+      options.topology,
+      options.mnemonic,
+      roles.chain,
+      await contracts.token.getAddress(),
+      foreign.map((s) => ({ address: s.candidate.wallet.address, paid: paid.get(s.candidate.wallet.address) ?? 0n })),
+    );
+    say(`${provenFromMain.proven}/${provenFromMain.owners} payments to other communities' DOs proven from the main chain's anchor at height ${provenFromMain.anchorHeight}`);
 
     return {
       chain: roles.chain.name,
@@ -331,7 +426,7 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
         trustAfter: toTrust(trustAfter[i]),
         paid: (paid.get(s.candidate.wallet.address) ?? 0n).toString(),
         soloBalancedAccuracy: solo[i].metrics.balancedAccuracy,
-        ...(federated.leaveOneOut === undefined ? {} : { leaveOneOut: federated.leaveOneOut[i] }),
+        ...(loo === undefined ? {} : { leaveOneOut: loo[i] }),
       })),
       rounds: committed,
       accuracy: {
@@ -339,7 +434,7 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
         centralized: centralized.metrics,
         soloMean: meanMetrics(solo.map((s) => s.metrics)),
       },
-      holdout: { devices: holdoutDevices, samples: data.holdout.samples, positives: data.holdoutPositives },
+      holdout: { devices: holdoutDevices, samples: data.holdout.samples, positives: holdoutPositives },
       payments: {
         price: price.toString(),
         analystFee: analystFee.toString(),
@@ -350,10 +445,12 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
           analystFee + ownersPaid === price &&
           analystFee === preview.analystFee &&
           ownersPaid === preview.ownersPaid &&
-          task.state === 5n,
+          settled.state === 5n,
+        provenFromMain,
       },
       dropoutsSurvived: committed.reduce((t, r) => t + r.dropped.length, 0),
       modelHash,
+      model: Array.from(federated.model),
       gas: {
         request: gasOf(requested),
         accept: gasOf(accepted),

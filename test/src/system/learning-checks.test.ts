@@ -8,7 +8,7 @@ const failed = (checks: { name: string; passed: boolean }[]) => checks.filter((c
 describe("system: the run's checks of federated learning and the coalition game", () => {
   it("pass on consistent facts, all required", () => {
     const checks = [...learningChecks(learningFacts()), ...coalitionChecks(coalitionFacts())];
-    expect(checks.map((c) => [c.required, c.passed])).to.deep.equal(Array(5).fill([true, true]));
+    expect(checks.map((c) => [c.required, c.passed])).to.deep.equal(Array(6).fill([true, true]));
   });
 
   it("fail a round below the threshold, an unconserved escrow and a model that trails", () => {
@@ -21,6 +21,11 @@ describe("system: the run's checks of federated learning and the coalition game"
     (leak.service.payments as { conserved: boolean }).conserved = false;
     expect(failed(learningChecks(leak))).to.deep.equal([
       "the analysis escrow paid exactly the analyst's fee and the data owners' shares",
+    ]);
+    const unproven = learningFacts();
+    (unproven.service.payments.provenFromMain as { proven: number }).proven = 1;
+    expect(failed(learningChecks(unproven))).to.deep.equal([
+      "every data owner of another community proved its payment from the main chain's anchor",
     ]);
     const trails = learningFacts();
     (trails.service.accuracy.centralized as { balancedAccuracy: number }).balancedAccuracy = 0.83;

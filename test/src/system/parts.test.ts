@@ -260,9 +260,9 @@ describe("system parts", () => {
         .map((c) => c.name);
 
     it("all pass on a consistent run", () => {
-      // Ten checks of the run's results, four of the market (test/src/system/market-checks.test.ts fails each), three of
+      // Ten checks of the run's results, four of the market (test/src/system/market-checks.test.ts fails each), four of
       // federated learning and two of the coalition game (learning-checks.test.ts), then five of its security probes.
-      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(24).fill(true));
+      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(25).fill(true));
       expect(
         runChecks(base())
           .filter((c) => !c.required)

@@ -29,6 +29,14 @@ import {
   type RunReport,
   type StartOptions,
 } from "../../../src/system";
+import { chainsDown } from "../../../src/chains/down";
+import { chainProvider } from "../../../src/chains/providers";
+import { readTopology, topologyPath } from "../../../src/chains/topology";
+import { LearningConfigError } from "../../../src/learning/errors";
+import { modelHashOf, type ServiceFacts } from "../../../src/learning/service";
+import { AnalysisMarket__factory, DataToken__factory } from "../../../typechain-types";
+import { rejection } from "../../helpers/rejection";
+import { runTask } from "../../helpers/run-task";
 import { chainProcessesUnder, killChainProcessesUnder } from "../chains/helpers";
 
 const SMALL: Partial<StartOptions> = {
@@ -115,11 +123,17 @@ describe("system: npm start end to end (small settings)", function () {
     before(async () => {
       runDir = path.join(work, "run");
       output = sink();
-      outcome = await runSystem(resolveStartOptions({ ...SMALL, runDir }), context(output));
+      // Chains kept, as `npm start -- --keep-chains` leaves them, for learning:run below.
+      outcome = await runSystem(resolveStartOptions({ ...SMALL, runDir, keepChains: true }), context(output));
       report = JSON.parse(fs.readFileSync(path.join(runDir, "report.json"), "utf8")) as RunReport;
     });
 
-    it("runs every step in order, each with a start and a done line, and leaves nothing running", async () => {
+    after(async () => {
+      if (fs.existsSync(path.join(runDir, "chains", "topology.json"))) await chainsDown(path.join(runDir, "chains"));
+      expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+    });
+
+    it("runs every step in order, each with a start and a done line, and leaves only the kept chains running", async () => {
       for (const [i, step] of STEPS.entries()) {
         const prefix = `[${String(i + 1).padStart(2)}/${STEPS.length}] ${step}`;
         expect(
@@ -128,9 +142,9 @@ describe("system: npm start end to end (small settings)", function () {
         ).to.have.length(1);
       }
       expect(report.steps.map((s) => [s.step, s.status])).to.deep.equal(STEPS.map((s) => [s, "done"]));
-      expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+      expect(chainProcessesUnder(runDir)).to.have.length.of.at.least(4);
       for (const store of report.store) expect(await answers(store.gateway), store.gateway).to.equal(false);
-      expect(outcome.keptChains).to.equal(false);
+      expect(outcome.keptChains).to.equal(true);
     });
 
     it("writes the report files: Markdown, JSON, the run's charts and the partition's", () => {
@@ -203,6 +217,9 @@ describe("system: npm start end to end (small settings)", function () {
       expect(s.owners.map((o) => o.paid)).to.deep.equal(weights.map((w) => ((pool * w) / total).toString()));
       expect(BigInt(s.payments.analystFee) + BigInt(s.payments.ownersPaid)).to.equal(BigInt(s.payments.price));
       expect(s.payments.conserved).to.equal(true);
+      const foreign = s.owners.filter((o) => o.chain !== s.chain).length;
+      expect(foreign).to.be.at.least(1);
+      expect(s.payments.provenFromMain).to.deep.include({ owners: foreign, proven: foreign });
       // Every DO that survived every round gained trust, and each that dropped out ends below them.
       const full = s.owners.filter((o) => o.roundsSurvived === s.rounds.length);
       const dropped = s.owners.filter((o) => o.roundsSurvived < s.rounds.length);
@@ -210,8 +227,8 @@ describe("system: npm start end to end (small settings)", function () {
       expect(dropped.length).to.be.at.least(1);
       for (const o of full) expect(o.trustAfter, o.device).to.be.greaterThan(o.trustBefore);
       for (const o of dropped) expect(o.trustAfter, o.device).to.be.lessThan(Math.min(...full.map((f) => f.trustAfter)));
-      expect(report.checks.filter((c) => /federated|analysis escrow/.test(c.name)).map((c) => [c.required, c.passed])).to.deep.equal(
-        Array(3).fill([true, true]),
+      expect(report.checks.filter((c) => /federated|analysis escrow|another community proved/.test(c.name)).map((c) => [c.required, c.passed])).to.deep.equal(
+        Array(4).fill([true, true]),
       );
       expect(fs.readFileSync(paths.reportMarkdown, "utf8")).to.contain("## Federated learning across community chains");
     });
@@ -409,6 +426,80 @@ describe("system: npm start end to end (small settings)", function () {
         `step "traffic" failed: run directory ${stranger}: is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`,
       );
       expect(fs.readFileSync(path.join(stranger, "notes.txt"), "utf8")).to.equal("mine");
+    });
+
+    // After the run's own checks: a second analysis task over the kept chains, as a user runs it.
+    describe("learning:run over the kept run", () => {
+      let task: { facts: ServiceFacts; outputs: Record<string, string> };
+      let printed: string;
+
+      before(async () => {
+        const run = await runTask<typeof task>("learning:run", { runDir, owners: 5, rounds: 3, dropouts: 1, seed: 3 });
+        task = run.result;
+        printed = run.output;
+      });
+
+      it("runs task 2 on the first community's market, prints each round and writes its files into <run>/learning", () => {
+        const s = task.facts;
+        expect(s.taskId).to.equal(2);
+        for (const r of [1, 2, 3]) expect(printed).to.match(new RegExp(`^round ${r}/3: 4 survivors`, "m"));
+        expect(printed).to.match(/^task 2 on community-1: 5 DOs from \d community chains, 3 rounds, secure aggregation, 3 dropouts survived/m);
+        expect(Object.values(task.outputs).map((f) => path.relative(runDir, f)).sort()).to.deep.equal([
+          "learning/accuracy.svg",
+          "learning/learning.json",
+          "learning/report.md",
+        ]);
+        const doc = JSON.parse(fs.readFileSync(path.join(runDir, "learning", "learning.json"), "utf8")) as ServiceFacts;
+        expect(doc.taskId).to.equal(2);
+        expect(fs.readFileSync(path.join(runDir, "learning", "report.md"), "utf8")).to.contain(
+          "# Federated learning: task 2 on community-1",
+        );
+      });
+
+      it("selects by the trust task 1 left: a DO that task 1's dropouts pushed below 0.5 is not asked again", () => {
+        const first = report.learning.service;
+        const low = first.owners.filter((o) => o.trustAfter < 0.5).map((o) => o.device);
+        for (const o of task.facts.owners) expect(low, o.device).to.not.include(o.device);
+        expect(task.facts.distrusted.every((d) => low.includes(d))).to.equal(true);
+        const again = task.facts.owners.filter((o) => first.owners.some((f) => f.device === o.device));
+        for (const o of again)
+          expect(o.trustBefore, o.device).to.be.closeTo(first.owners.find((f) => f.device === o.device)!.trustAfter, 1e-6);
+      });
+
+      it("leaves the chain as the facts say: task settled, DOs paid by acknowledged rounds, nothing held, payments proven from main", async () => {
+        const topology = readTopology(topologyPath(path.join(runDir, "chains")));
+        const entry = topology.communities[0];
+        const provider = chainProvider(entry);
+        try {
+          const market = AnalysisMarket__factory.connect(entry.contracts.AnalysisMarket!, provider);
+          const token = DataToken__factory.connect(entry.contracts.DataToken!, provider);
+          const onChain = await market.task(2);
+          expect(onChain.state).to.equal(5n);
+          expect(onChain.rounds).to.equal(3n);
+          expect(onChain.modelHash).to.equal(task.facts.modelHash);
+          expect(modelHashOf(Float64Array.from(task.facts.model))).to.equal(task.facts.modelHash);
+          expect(await token.balanceOf(await market.getAddress())).to.equal(0n);
+          for (const o of task.facts.owners)
+            expect(await market.roundsSurvived(2, o.address), o.device).to.equal(BigInt(o.roundsSurvived));
+          expect(BigInt(task.facts.payments.analystFee) + BigInt(task.facts.payments.ownersPaid)).to.equal(
+            BigInt(task.facts.payments.price),
+          );
+          const foreign = task.facts.owners.filter((o) => o.chain !== "community-1").length;
+          expect(task.facts.payments.provenFromMain).to.deep.include({ owners: foreign, proven: foreign });
+        } finally {
+          provider.destroy();
+        }
+      });
+
+      it("refuses more dropouts than the threshold allows and an unknown chain, naming the option", async () => {
+        const dropouts = await rejection(runTask("learning:run", { runDir, owners: 4, dropouts: 2 }));
+        expect(dropouts).to.be.instanceOf(LearningConfigError);
+        expect((dropouts as Error).message).to.match(
+          /^learning option dropouts: 2 of 4 owners dropping out leaves 2, below the threshold of 3/,
+        );
+        const chain = await rejection(runTask("learning:run", { runDir, chain: "community-9" }));
+        expect((chain as Error).message).to.match(/^learning option chain: no community chain "community-9"/);
+      });
     });
   });
 
