@@ -151,20 +151,35 @@ export function deviceDataset(profile: DeviceProfile, options: DataOptions): Own
     vibration[i] = r.vibration;
     anomalous[i + 1] = anomalous[i] + (r.anomaly === undefined ? 0 : 1);
   }
+  const { ends, labels, positives } = onsetWindows(anomalous, { window, horizon, stride });
+  const features = new Float64Array(ends.length * FEATURES);
+  ends.forEach((end, k) => windowFeatures(temperature, vibration, end - window, end, features, k * FEATURES));
+  return { owner: profile.device, features, labels, samples: ends.length, positives, profile };
+}
+
+/**
+ * The windows of a device's readings and their labels, from `anomalous[i]` = the number of
+ * anomalous readings before reading i (a prefix count, n + 1 long). A window is readings
+ * end − window .. end − 1, for end = window, window + stride, … while the horizon after it fits;
+ * windows touching an episode are dropped (the task is the warning, not the episode itself); the
+ * label is 1 when an anomalous reading falls in end .. end + horizon − 1, i.e. an episode starts there.
+ */
+export function onsetWindows(
+  anomalous: Uint32Array,
+  { window, horizon, stride }: { window: number; horizon: number; stride: number },
+): { ends: number[]; labels: Uint8Array; positives: number } {
+  const n = anomalous.length - 1;
   const ends: number[] = [];
   for (let end = window; end + horizon <= n; end += stride) {
-    // Windows touching an episode are excluded: the task is the warning, not the episode itself.
     if (anomalous[end] - anomalous[end - window] === 0) ends.push(end);
   }
-  const features = new Float64Array(ends.length * FEATURES);
   const labels = new Uint8Array(ends.length);
   let positives = 0;
   ends.forEach((end, k) => {
-    windowFeatures(temperature, vibration, end - window, end, features, k * FEATURES);
     labels[k] = anomalous[end + horizon] - anomalous[end] > 0 ? 1 : 0;
     positives += labels[k];
   });
-  return { owner: profile.device, features, labels, samples: ends.length, positives, profile };
+  return { ends, labels, positives };
 }
 
 /** Each device's own dataset, seeded from (seed, device id). */
