@@ -33,7 +33,7 @@ import {
 import type { RandomBytes, SecAggAccount } from "./secagg/keys";
 import { writeMasked } from "./secagg/messages";
 import { runSecAggRound } from "./secagg/round";
-import { defaultThreshold } from "./secagg/session";
+import { checkSession, defaultThreshold } from "./secagg/session";
 
 /** Local training options of a run: the model's, less the seed (drawn per owner and round), plus the decay. */
 export type LocalTraining = Omit<TrainOptions, "seed"> & { decay?: number };
@@ -188,6 +188,16 @@ export async function federatedTraining(options: FederatedOptions): Promise<Fede
   if (secure && accounts.length !== n)
     throw new LearningConfigError("accounts", `${accounts.length} accounts for ${n} owners`);
   const task = options.task ?? `commchain/learning/${seed}`;
+  // The rest of the session (n within the Shamir scheme, 2 ≤ t ≤ n) is checked before round 1 too.
+  if (secure)
+    checkSession({
+      task,
+      round: 1,
+      addresses: accounts.map((a) => a.address),
+      threshold,
+      dimension: UPLOAD_WORDS,
+      encoding,
+    });
   const kind = options.dropoutKind ?? "mixed";
   const survived = new Array<number>(n).fill(0);
   let model = initialModel();

@@ -22,6 +22,7 @@ import {
   SecAggTooFewSurvivorsError,
   simulatedAccounts,
   wordsToBytes,
+  writeKeyList,
   writeRequest,
   type SecAggRoundOptions,
 } from "../../../src/learning";
@@ -194,6 +195,23 @@ describe("learning/secagg", () => {
       expect(() => clients[0].unmask(greedy))
         .to.throw(SecAggBothSharesRequestedError)
         .with.property("owner", 3);
+    });
+
+    it("an owner refuses a key list that leaves out or replaces its own keys", async () => {
+      const session = { task: "list", round: 1, addresses, dimension: DIMENSION };
+      const server = new SecAggServer(session);
+      const clients = accounts.map((a, u) => new SecAggClient(u, a, session, seededBytes(200 + u)));
+      const keys = clients.map((c) => c.advertiseKeys());
+      keys.forEach((k, u) => server.receiveKeys(u, k));
+      // A list holding a fresh (validly signed) key pair of owner 0 in place of the one client 0 advertised.
+      const impostor = new SecAggClient(0, accounts[0], session, seededBytes(999)).advertiseKeys();
+      const swapped = writeKeyList([impostor, ...keys.slice(1)]);
+      const error = await clients[0].shareKeys(swapped).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(SecAggMessageError).with.property("owner", 0);
+      expect(server.keyList()).to.have.length.above(0);
     });
 
     it("rejects keys whose signature is not the owner's account, naming the owner", () => {
