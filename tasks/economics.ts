@@ -1,9 +1,17 @@
 // `npx hardhat economics:sampling`: the sampling-rate game of the digital-twin market paper
-// (§5, §6.2) — certified Nash equilibria against uniform pricing, Figs. 9–12. Parses, calls, prints.
+// (§5, §6.2) — certified Nash equilibria against uniform pricing, Figs. 9–12; and
+// `npx hardhat economics:coalition`: the miners' coalition-formation game of the IoT consensus
+// paper (§3.3) — certified merge-and-split. Both parse, call, print.
 import path from "node:path";
 import { types } from "hardhat/config";
 import {
+  COALITION_ARG_DEFAULTS,
+  formatCoalitionSummary,
   formatSamplingSummary,
+  parseCoalitionArgs,
+  runCoalitionStudy,
+  writeCoalitionOutputs,
+  type CoalitionArgs,
   optionName,
   parseSamplingArgs,
   runSamplingStudy,
@@ -49,5 +57,41 @@ definition.setAction(async (args: SamplingArgs & { out: string }) => {
   const study = runSamplingStudy(parseSamplingArgs(args));
   const outputs = await writeSamplingOutputs(path.resolve(args.out), study);
   console.log(formatSamplingSummary(study, Object.values(outputs).map(shown)));
+  return { study, outputs };
+});
+
+const COALITION_HELP: Record<keyof CoalitionArgs, string> = {
+  miners: "Number of miners M (1–200), each drawn as capacity d ~ U[1,10] then power cost ξ ~ U[0.5,1.5]",
+  seed: "Seed of the miners' draw (and of --init random:k)",
+  reward: "Consensus reward R (≥ 0)",
+  work: "Work W of the sensing task a coalition shares, T_m = W/D_S (> 0)",
+  commCost: "Communication cost c per other member, C_m = c·(|S|−1) (≥ 0)",
+  gamma: "Exponent γ of a coalition's capacity in its chance of the reward, D_S^γ/Σ D^γ (> 0)",
+  splitRule:
+    'Split rule: "pareto" (no member of the coalition worse off) or "paper" (§3.3 literally: one part better off)',
+  init: 'Starting partition: "singletons" (the paper\'s), "grand" or "random:k"',
+};
+
+const coalition = commchainTask(
+  "economics:coalition",
+  "Runs the miners' coalition-formation game (merge-and-split, certified) from singletons and the grand coalition, writing coalition.json, report.md and coalition.svg",
+).addOptionalParam(
+  "out",
+  "Directory for coalition.json, report.md and coalition.svg",
+  path.join("out", "coalition"),
+  types.string,
+);
+for (const key of Object.keys(COALITION_HELP) as (keyof CoalitionArgs)[]) {
+  coalition.addOptionalParam(
+    key,
+    `${COALITION_HELP[key]} (${optionName(key)})`,
+    COALITION_ARG_DEFAULTS[key],
+    types.string,
+  );
+}
+coalition.setAction(async (args: CoalitionArgs & { out: string }) => {
+  const study = runCoalitionStudy(parseCoalitionArgs(args));
+  const outputs = await writeCoalitionOutputs(path.resolve(args.out), study);
+  console.log(formatCoalitionSummary(study, Object.values(outputs).map(shown)));
   return { study, outputs };
 });

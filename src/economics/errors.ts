@@ -45,3 +45,13 @@ export class EquilibriumNotConvergedError extends EconomicsError {
     );
   }
 }
+
+/** A parameter or option of the miners' coalition-formation game (`economics:coalition`) the model cannot use. */
+export class CoalitionParameterError extends EconomicsError {
+  constructor(
+    readonly parameter: string,
+    readonly problem: string,
+  ) {
+    super(`${parameter}: ${problem}`);
+  }
+}
