@@ -940,4 +940,95 @@ describe("AnalysisMarket", function () {
       await expect(market.reclaim(1n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
     });
   });
+  // "[gas]" in the title keeps these out of `npm run coverage` (.solcover.js): instrumented
+  // bytecode's gas says nothing about the deployed contract.
+  describe("gas, 10 owners [gas]", function () {
+    const TEN = ownerWallets(10, "gas");
+    /** Measured on the deployed bytecode (solc 0.8.28, 200 runs), each bound ≈ 10 % above; docs/contracts.md quotes them. */
+    const BOUNDS = {
+      request: 155_000n,
+      cancel: 55_000n,
+      accept: 85_000n,
+      select: 975_000n,
+      "commitRound (first, 10 acks)": 365_000n,
+      "commitRound (next, 9 acks, 1 dropout)": 330_000n,
+      deliver: 70_000n,
+      confirm: 430_000n,
+      finalize: 240_000n,
+      "reclaim (training, 2 rounds)": 240_000n,
+    } as const;
+    type Call = keyof typeof BOUNDS;
+
+    async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
+      return (await (await tx).wait())!.gasUsed;
+    }
+
+    /**
+     * A task of the ten trained for two rounds (all, then all but owner `dropout`, if any),
+     * returning each call's gas.
+     */
+    async function trainTen(
+      f: MarketFixture,
+      dropout?: number,
+    ): Promise<{ id: bigint; gas: Partial<Record<Call, bigint>> }> {
+      const gas: Partial<Record<Call, bigint>> = {};
+      const deadline = (await now()) + TASK_DURATION;
+      gas.request = await gasOf(f.market.connect(f.consumer).request(f.analyst.address, PRICE, deadline, SPEC));
+      const id = await f.market.taskCount();
+      gas.accept = await gasOf(f.market.connect(f.analyst).accept(id, FEE_BPS));
+      const { joins, signatures } = await signedJoins(f, id, TEN);
+      gas.select = await gasOf(f.market.connect(f.analyst).select(id, joins, signatures));
+      const all = [...TEN.keys()];
+      gas["commitRound (first, 10 acks)"] = await gasOf(commit(f, await signedRound(f, id, 1n, TEN, all)));
+      gas["commitRound (next, 9 acks, 1 dropout)"] = await gasOf(
+        commit(
+          f,
+          await signedRound(
+            f,
+            id,
+            2n,
+            TEN,
+            all.filter((i) => i !== dropout),
+          ),
+        ),
+      );
+      return { id, gas };
+    }
+
+    it("every call of a task stays within its bound", async () => {
+      const f = await loadFixture(deployMarket);
+      // A first task without dropouts warms the owners' reputation slots, as on a chain with a
+      // history, and lifts their trust enough that each later task can drop one owner.
+      await trainTen(f);
+      const { id, gas } = await trainTen(f, 1);
+      gas.deliver = await gasOf(f.market.connect(f.analyst).deliver(id, roundHashes(2).modelHash, POINTER));
+      gas.confirm = await gasOf(f.market.connect(f.consumer).confirm(id));
+      const second = await trainTen(f, 2);
+      await f.market.connect(f.analyst).deliver(second.id, roundHashes(2).modelHash, POINTER);
+      await time.increase(REVIEW_PERIOD);
+      gas.finalize = await gasOf(f.market.finalize(second.id));
+      const third = await trainTen(f, 3);
+      await time.increase(TASK_DURATION);
+      gas["reclaim (training, 2 rounds)"] = await gasOf(f.market.reclaim(third.id));
+      const cancelled = await requestTask(f);
+      gas.cancel = await gasOf(f.market.connect(f.consumer).cancel(cancelled));
+      const calls = Object.keys(BOUNDS) as Call[];
+      // One line per call, so `npm test` and `npm run gas` show the figures, then the bounds.
+      for (const call of calls) console.log(`      gas ${call}: ${gas[call]}`);
+      for (const call of calls) expect(gas[call], call).to.be.at.most(BOUNDS[call]);
+    });
+
+    it("a task of MAX_OWNERS = 128 owners selects and commits a round well inside a 30M-gas block", async () => {
+      const f = await loadFixture(deployMarket);
+      const crowd = ownerWallets(128, "gas-crowd");
+      const id = await acceptedTask(f);
+      const { joins, signatures } = await signedJoins(f, id, crowd);
+      const select = await gasOf(f.market.connect(f.analyst).select(id, joins, signatures));
+      const round = await gasOf(commit(f, await signedRound(f, id, 1n, crowd, [...crowd.keys()])));
+      console.log(`      gas select (128 owners): ${select}`);
+      console.log(`      gas commitRound (128 acks): ${round}`);
+      expect(select).to.be.at.most(12_500_000n);
+      expect(round).to.be.at.most(6_500_000n);
+    });
+  });
 });
