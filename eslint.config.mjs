@@ -16,6 +16,7 @@ const LAYERS = [
   ["economics", "offchain", "records"],
   ["anchor", "market"],
   ["deploy", "iot"],
+  ["learning"],
   ["system"],
 ];
 

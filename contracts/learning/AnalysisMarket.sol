@@ -359,7 +359,8 @@ contract AnalysisMarket is IAnalysisMarket, AccessControl, EIP712, ReentrancyGua
     }
 
     /// @dev `amount` split among the owners of task `taskId` in proportion to their weights, each
-    /// share rounded down; `paid` is their sum (≤ amount). All zero if no owner has weight.
+    /// share rounded down; `paid` is their sum (≤ amount). Called only once a round was committed,
+    /// so the total weight is positive: a round has t ≥ 2 survivors, each with samples > 0.
     function _shares(
         uint256 taskId,
         uint256 amount
@@ -373,7 +374,6 @@ contract AnalysisMarket is IAnalysisMarket, AccessControl, EIP712, ReentrancyGua
             weights[i] = _weight(_members[taskId][owners[i]]);
             total += weights[i];
         }
-        if (total == 0) return (owners, amounts, 0);
         for (uint256 i = 0; i < n; ++i) {
             amounts[i] = Math.mulDiv(amount, weights[i], total);
             paid += amounts[i];

@@ -47,17 +47,17 @@ interface IAnalysisMarket {
     }
 
     /// @notice A task. Fields are zero until they are known.
-    // Packed: consumer+deadline+feeBps, analyst+reviewEnds+rounds, state+threshold, then the words.
-    // solhint-disable-next-line gas-struct-packing
+    // Packed: consumer+deadline+feeBps+state+threshold and analyst+reviewEnds+rounds fill a word
+    // each, so a request writes five words, a round one besides the members.
     struct Task {
         address consumer;
         uint64 deadline;
         uint16 feeBps;
+        TaskState state;
+        uint8 threshold;
         address analyst;
         uint64 reviewEnds;
         uint32 rounds;
-        TaskState state;
-        uint8 threshold;
         uint256 price;
         uint256 bond;
         bytes32 specHash;

@@ -87,6 +87,25 @@ export interface SyntheticSensorOptions {
   count?: number;
   /** Wall-clock pause between readings yielded by `readings()`, ms. Default 0 (as fast as consumed). */
   paceMs?: number;
+  /**
+   * A warning before each episode, off by default: over the `readings` readings before an episode
+   * starts, the mean of the signal(s) it will drive ramps linearly from normal up to `ramp` of the
+   * way toward the episode's level (reached on the reading before the episode), with their noise
+   * × `noiseScale`. What makes onset predictable (src/learning: 200, 0.4, 1.5). With a precursor,
+   * random episodes are drawn ahead from their own stream of the seed, so the readings differ from
+   * those of the same seed without one; without it they are as before.
+   */
+  precursor?: SensorPrecursor;
+}
+
+/** The build-up before an episode (`SyntheticSensorOptions.precursor`). */
+export interface SensorPrecursor {
+  /** How many readings before an episode the build-up starts (≥ 1). */
+  readings: number;
+  /** Share of the way from the normal mean toward the episode's mean reached at the episode start, in [0, 1]. */
+  ramp: number;
+  /** Factor on the noise of the building signal(s) during the build-up (> 0). */
+  noiseScale: number;
 }
 
 export const DEFAULT_SENSOR_START_TIME = Date.UTC(2025, 0, 1);
@@ -107,6 +126,8 @@ export interface SyntheticReading extends SensorReading {
   /** 0-based index of the reading. */
   index: number;
   anomaly?: AnomalyKind;
+  /** With a precursor: the kind of the episode this reading builds up to (set only outside episodes). */
+  precursor?: AnomalyKind;
 }
 
 /** A seeded synthetic machine: `next()` gives reading after reading, the same for the same seed. */
@@ -114,7 +135,7 @@ export class SyntheticSensor implements SensorSource {
   readonly name: string;
   private readonly random: Random;
   private readonly options: Required<
-    Omit<SyntheticSensorOptions, "episodes" | "count" | "normal" | "anomalous" | "anomalies">
+    Omit<SyntheticSensorOptions, "episodes" | "count" | "normal" | "anomalous" | "anomalies" | "precursor">
   > & {
     count?: number;
     normal: { temperature: SignalLevel; vibration: SignalLevel };
@@ -122,6 +143,11 @@ export class SyntheticSensor implements SensorSource {
     anomalies: { rate: number; minLength: number; maxLength: number; kinds: readonly AnomalyKind[] };
   };
   private readonly schedule: readonly AnomalyEpisode[] | undefined;
+  private readonly precursor: SensorPrecursor | undefined;
+  /** With a precursor and random episodes: the episodes drawn ahead, and where drawing stopped. */
+  private readonly ahead: AnomalyEpisode[] = [];
+  private aheadRandom: Random | undefined;
+  private aheadAt = 0;
   private index = 0;
   private episode: AnomalyEpisode | undefined;
   private scheduleAt = 0;
@@ -170,6 +196,16 @@ export class SyntheticSensor implements SensorSource {
       }
       this.schedule = options.episodes;
     }
+    if (options.precursor !== undefined) {
+      const { readings, ramp, noiseScale } = options.precursor;
+      if (!(Number.isSafeInteger(readings) && readings >= 1))
+        throw new IoTConfigError("precursor.readings", `must be a positive integer, got ${readings}`);
+      if (!(ramp >= 0 && ramp <= 1)) throw new IoTConfigError("precursor.ramp", `must be in [0, 1], got ${ramp}`);
+      if (!(noiseScale > 0 && Number.isFinite(noiseScale)))
+        throw new IoTConfigError("precursor.noiseScale", `must be a positive number, got ${noiseScale}`);
+      this.precursor = { readings, ramp, noiseScale };
+      if (this.schedule === undefined) this.aheadRandom = createRandom(options.seed, 1);
+    }
     this.name = `synthetic(seed=${options.seed})`;
   }
 
@@ -181,13 +217,19 @@ export class SyntheticSensor implements SensorSource {
   /** The next reading; deterministic for the seed. */
   next(): SyntheticReading {
     const i = this.index++;
-    const episode = this.episodeAt(i);
+    const episode = this.aheadRandom === undefined ? this.episodeAt(i) : this.episodeAhead(i);
     const { normal, anomalous } = this.options;
     const hotVibration = episode?.kind === "vibration" || episode?.kind === "both";
     const hotTemperature = episode?.kind === "temperature" || episode?.kind === "both";
+    let levels = {
+      temperature: hotTemperature ? anomalous.temperature : normal.temperature,
+      vibration: hotVibration ? anomalous.vibration : normal.vibration,
+    };
+    const building = episode === undefined ? this.buildUp(i) : undefined;
+    if (building !== undefined) levels = this.precursorLevels(building.kind, building.progress);
     // Both draws happen on every reading, so an episode does not shift the noise of later readings.
-    const temperature = this.gaussian(hotTemperature ? anomalous.temperature : normal.temperature);
-    const vibration = Math.max(0, this.gaussian(hotVibration ? anomalous.vibration : normal.vibration));
+    const temperature = this.gaussian(levels.temperature);
+    const vibration = Math.max(0, this.gaussian(levels.vibration));
     const reading: SyntheticReading = {
       index: i,
       time: this.options.startTime + i * this.options.intervalMs,
@@ -195,7 +237,68 @@ export class SyntheticSensor implements SensorSource {
       vibration,
     };
     if (episode !== undefined) reading.anomaly = episode.kind;
+    if (building !== undefined) reading.precursor = building.kind;
     return reading;
+  }
+
+  /** With a precursor: the episode reading `i` builds up to, and how far (1 on the reading before it). */
+  private buildUp(i: number): { kind: AnomalyKind; progress: number } | undefined {
+    if (this.precursor === undefined) return undefined;
+    const next = this.nextEpisodeAfter(i);
+    if (next === undefined) return undefined;
+    const before = next.start - i; // 1 on the reading just before the episode
+    if (before > this.precursor.readings) return undefined;
+    return { kind: next.kind, progress: (this.precursor.readings - before + 1) / this.precursor.readings };
+  }
+
+  private precursorLevels(kind: AnomalyKind, progress: number): { temperature: SignalLevel; vibration: SignalLevel } {
+    const { normal, anomalous } = this.options;
+    const { ramp, noiseScale } = this.precursor!;
+    const toward = (from: SignalLevel, to: SignalLevel): SignalLevel => ({
+      mean: from.mean + ramp * progress * (to.mean - from.mean),
+      noise: from.noise * noiseScale,
+    });
+    return {
+      temperature: kind === "vibration" ? normal.temperature : toward(normal.temperature, anomalous.temperature),
+      vibration: kind === "temperature" ? normal.vibration : toward(normal.vibration, anomalous.vibration),
+    };
+  }
+
+  /** The first episode starting after reading `i` (scheduled, or drawn ahead far enough to see it). */
+  private nextEpisodeAfter(i: number): AnomalyEpisode | undefined {
+    if (this.schedule !== undefined) {
+      for (let k = this.scheduleAt; k < this.schedule.length; k++)
+        if (this.schedule[k].start > i) return this.schedule[k];
+      return undefined;
+    }
+    this.drawAhead(i + this.precursor!.readings);
+    return this.ahead.find((e) => e.start > i);
+  }
+
+  /** With a precursor and random episodes: the episode of reading `i`, from the episodes drawn ahead. */
+  private episodeAhead(i: number): AnomalyEpisode | undefined {
+    this.drawAhead(i);
+    while (this.ahead.length > 0 && this.ahead[0].start + this.ahead[0].length <= i) this.ahead.shift();
+    const e = this.ahead[0];
+    return e !== undefined && e.start <= i ? e : undefined;
+  }
+
+  /**
+   * Draws random episodes up to reading `until`, by the same rule as `episodeAt` (three draws per
+   * normal reading) but from the precursor's own stream, so the schedule can be known ahead.
+   */
+  private drawAhead(until: number): void {
+    const random = this.aheadRandom!;
+    const { rate, minLength, maxLength, kinds } = this.options.anomalies;
+    while (this.aheadAt <= until) {
+      const starts = random.next() < rate;
+      const length = minLength + random.int(maxLength - minLength + 1);
+      const kind = kinds[random.int(kinds.length)];
+      if (starts) {
+        this.ahead.push({ start: this.aheadAt, length, kind });
+        this.aheadAt += length;
+      } else this.aheadAt++;
+    }
   }
 
   async *readings(signal?: AbortSignal): AsyncIterable<SensorReading> {

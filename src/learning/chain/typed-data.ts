@@ -4,7 +4,7 @@
  * relays them, so owners on other community chains never pay gas on the market's chain; the
  * market checks each signature against the owner it names.
  */
-import { TypedDataEncoder, verifyTypedData, type TypedDataDomain, type TypedDataField } from "ethers";
+import { TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 import { SurvivorIndexError } from "./errors";
 
 /** EIP-712 domain name and version of AnalysisMarket (its constants EIP712_NAME / EIP712_VERSION). */
@@ -56,13 +56,7 @@ export interface RoundAck {
 }
 
 /** Anything that signs EIP-712 data: an ethers Wallet, a HardhatEthersSigner, a JsonRpcSigner. */
-export interface TypedDataSigner {
-  signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>,
-  ): Promise<string>;
-}
+export type TypedDataSigner = Pick<Signer, "signTypedData">;
 
 /** AnalysisMarket's EIP-712 domain: the market at `market` on chain `chainId`. */
 export function analysisMarketDomain(market: string, chainId: bigint | number): TypedDataDomain {

@@ -1,6 +1,7 @@
 // Sensor sources: the seeded synthetic machine (deterministic, anomalies over Table 1's
 // thresholds, enough of them with the defaults) and the adapters for real sensors.
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { IoTConfigError, SensorReadingError } from "../../../src/iot/errors";
@@ -120,6 +121,76 @@ describe("iot/sensors", () => {
       ];
       for (const [options, option] of cases) {
         expect(() => new SyntheticSensor(options))
+          .to.throw(IoTConfigError)
+          .with.property("option", option);
+      }
+    });
+  });
+
+  describe("SyntheticSensor precursor", () => {
+    const precursor = { readings: 200, ramp: 0.4, noiseScale: 1.5 };
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+    it("is off by default: the readings of a seed are those from before the option existed", () => {
+      // The SHA-256 of these 6,000 readings was taken with the sensor as it was before `precursor`.
+      const hash = createHash("sha256");
+      const random = new SyntheticSensor({ seed: 42 });
+      for (let i = 0; i < 5000; i++) hash.update(JSON.stringify(random.next()));
+      const scheduled = new SyntheticSensor({ seed: 3, episodes: [{ start: 300, length: 50, kind: "both" }] });
+      for (let i = 0; i < 1000; i++) hash.update(JSON.stringify(scheduled.next()));
+      expect(hash.digest("hex")).to.equal("991b7d2e61f9f7d3f19731808bcd30613919f3c660b9e7c8708a1f8bfd93fc9a");
+    });
+
+    it("ramps the episode's signal 40 % toward its level over the 200 readings before it, noise x 1.5, the other signal untouched", () => {
+      const episodes = [{ start: 1000, length: 100, kind: "vibration" as const }];
+      const sensor = new SyntheticSensor({ seed: 9, episodes, precursor });
+      const readings = Array.from({ length: 1100 }, () => sensor.next());
+      const before = readings.slice(0, 800);
+      const ramp = readings.slice(800, 1000);
+      expect(before.every((r) => r.precursor === undefined)).to.equal(true);
+      expect(ramp.every((r) => r.precursor === "vibration")).to.equal(true);
+      expect(readings.slice(1000).every((r) => r.precursor === undefined && r.anomaly === "vibration")).to.equal(true);
+      // Last 40 readings: progress 0.8..1, mean 45 + 0.4 x 0.9 x (140 - 45) = 79.2 expected.
+      expect(mean(ramp.slice(160).map((r) => r.vibration))).to.be.within(74, 84);
+      expect(mean(before.map((r) => r.vibration))).to.be.within(43, 47);
+      // Noise: the residual around the linear ramp, 8 x 1.5 = 12 expected.
+      const residuals = ramp.map((r, k) => r.vibration - (45 + 0.4 * ((k + 1) / 200) * 95));
+      expect(std(residuals)).to.be.within(10.5, 13.5);
+      expect(std(before.map((r) => r.vibration))).to.be.within(7, 9);
+      // Temperature is not the episode's signal: normal level and noise.
+      expect(mean(ramp.map((r) => r.temperature))).to.be.within(69, 71);
+      expect(std(ramp.map((r) => r.temperature))).to.be.within(3.4, 4.6);
+    });
+
+    it("precedes random episodes too, deterministically per seed, and only when the gap before them allows", () => {
+      const make = () => new SyntheticSensor({ seed: 11, precursor });
+      const [a, b] = [make(), make()];
+      const readings = Array.from({ length: 20_000 }, () => a.next());
+      expect(readings.every((r) => JSON.stringify(r) === JSON.stringify(b.next()))).to.equal(true);
+      const starts = readings.filter((r, i) => r.anomaly !== undefined && readings[i - 1]?.anomaly === undefined);
+      expect(starts.length).to.be.greaterThan(10);
+      // Every normal reading within 200 before an episode builds up to that episode's kind.
+      const wrong: number[] = [];
+      for (const start of starts) {
+        for (let i = start.index - 1; i >= Math.max(0, start.index - 200) && readings[i].anomaly === undefined; i--)
+          if (readings[i].precursor !== start.anomaly) wrong.push(i);
+      }
+      expect(wrong, "readings not building up to the next episode").to.deep.equal([]);
+      const marked = readings.filter((r) => r.precursor !== undefined).length;
+      expect(marked).to.be.at.most(starts.length * 200);
+      expect(readings.filter((r) => r.precursor !== undefined && r.anomaly !== undefined)).to.have.length(0);
+    });
+
+    it("rejects bad precursor options, naming them", () => {
+      const cases: [Partial<typeof precursor>, string][] = [
+        [{ readings: 0 }, "precursor.readings"],
+        [{ readings: 2.5 }, "precursor.readings"],
+        [{ ramp: 1.5 }, "precursor.ramp"],
+        [{ noiseScale: 0 }, "precursor.noiseScale"],
+      ];
+      for (const [bad, option] of cases) {
+        expect(() => new SyntheticSensor({ seed: 1, precursor: { ...precursor, ...bad } }))
           .to.throw(IoTConfigError)
           .with.property("option", option);
       }
