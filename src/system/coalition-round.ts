@@ -5,8 +5,8 @@
  * from the revealed seeds, and the winner's members withdraw their shares. The miners are fresh
  * accounts (`minerWallet`) the deployer funds for gas; capacities go on chain in thousandths.
  *
- * The phases are timed by the chain's clock (`block.timestamp`), which runs with the wall clock
- * here (blocks may share a second), so the round waits out its short phase windows.
+ * The phases are timed by the chain's clock (`block.timestamp`) alone, never the wall clock, so
+ * the round reads that clock from blocks it mines and waits out its short phase windows.
  */
 import {
   AbiCoder,
@@ -65,8 +65,8 @@ export interface CoalitionRoundFacts {
 
 /** Capacities go on chain in thousandths of the model's unit. */
 export const CAPACITY_SCALE = 1000;
-/** Seconds of each phase: long enough for its transactions to be mined in it. */
-export const PHASE_SECONDS = { register: 4, commit: 2, reveal: 2 } as const;
+/** Seconds of each phase: long enough for its transactions to be mined in it on a loaded 2-core machine. */
+export const PHASE_SECONDS = { register: 6, commit: 4, reveal: 4 } as const;
 /** Gas money each miner gets from the deployer. */
 export const MINER_FUNDING = parseEther("1");
 
@@ -83,14 +83,21 @@ function argsOf(receipt: { readonly logs: readonly Log[] } | null, contract: Int
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until the wall clock, which the chain's next block takes its timestamp from, reaches `at`. */
-async function waitUntil(provider: JsonRpcProvider, at: bigint): Promise<void> {
-  for (;;) {
-    const latest = await provider.getBlock("latest");
-    const now = BigInt(Math.max(Math.floor(Date.now() / 1000), Number(latest?.timestamp ?? 0)));
-    if (now >= at) return;
-    await sleep(Number(at - now) * 1000 - (Date.now() % 1000) + 50);
-  }
+/**
+ * The chain's clock now, read from a block mined for the purpose (a 0-value self transfer): the
+ * latest block may be minutes old, and a chain's clock may run off the wall clock (a replayed
+ * chain keeps its journaled offset; a remote node has its own clock), so neither the wall clock
+ * nor the latest block says what `block.timestamp` the next phase transaction will see.
+ */
+async function chainNow(signer: HDNodeWallet): Promise<bigint> {
+  const receipt = await (await signer.sendTransaction({ to: signer.address, value: 0n })).wait();
+  const block = await signer.provider!.getBlock(receipt!.blockNumber);
+  return BigInt(block!.timestamp);
+}
+
+/** Waits until a block the chain mines is dated `at` or later, so a transaction after it sees it too. */
+async function waitUntil(signer: HDNodeWallet, at: bigint): Promise<void> {
+  for (let now = await chainNow(signer); now < at; now = await chainNow(signer)) await sleep(Number(at - now) * 1000);
 }
 
 /** Runs one round of CoalitionRewards with the game's coalitions. */
@@ -120,9 +127,7 @@ export async function runCoalitionRound(
       })),
     );
 
-    const start = BigInt((await provider.getBlock("latest"))!.timestamp);
-    const wall = BigInt(Math.floor(Date.now() / 1000));
-    const t0 = start > wall ? start : wall;
+    const t0 = await chainNow(admin);
     const registerEnd = t0 + BigInt(PHASE_SECONDS.register);
     const commitEnd = registerEnd + BigInt(PHASE_SECONDS.commit);
     const revealEnd = commitEnd + BigInt(PHASE_SECONDS.reveal);
@@ -182,13 +187,13 @@ export async function runCoalitionRound(
         return (await committer.commit(round, ids[i], commitment)).wait();
       }),
     );
-    await waitUntil(provider, commitEnd);
+    await waitUntil(admin, commitEnd);
     const revealed = await Promise.all(
       coalitions.map(async (c, i) =>
         (await contract.connect(walletOf(c.members[0].id)).reveal(round, ids[i], seeds[i])).wait(),
       ),
     );
-    await waitUntil(provider, revealEnd);
+    await waitUntil(admin, revealEnd);
     const drawn = await (await contract.draw(round)).wait();
     const drawEvent = argsOf(drawn, contract.interface, "RoundDrawn");
     const winner = Number(drawEvent.winner);

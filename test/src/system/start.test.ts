@@ -226,25 +226,38 @@ describe("system: npm start end to end (small settings)", function () {
       expect(full.length).to.be.at.least(1);
       expect(dropped.length).to.be.at.least(1);
       for (const o of full) expect(o.trustAfter, o.device).to.be.greaterThan(o.trustBefore);
-      for (const o of dropped) expect(o.trustAfter, o.device).to.be.lessThan(Math.min(...full.map((f) => f.trustAfter)));
-      expect(report.checks.filter((c) => /federated|analysis escrow|another community proved/.test(c.name)).map((c) => [c.required, c.passed])).to.deep.equal(
-        Array(4).fill([true, true]),
-      );
+      for (const o of dropped)
+        expect(o.trustAfter, o.device).to.be.lessThan(Math.min(...full.map((f) => f.trustAfter)));
+      expect(
+        report.checks
+          .filter((c) => /federated|analysis escrow|another community proved/.test(c.name))
+          .map((c) => [c.required, c.passed]),
+      ).to.deep.equal(Array(4).fill([true, true]));
       expect(fs.readFileSync(paths.reportMarkdown, "utf8")).to.contain("## Federated learning across community chains");
     });
 
     it("forms the miners' coalitions, certified, and plays a CoalitionRewards round on the main chain that pays the whole reward", () => {
       const c = report.coalition;
-      expect(fs.readdirSync(runPaths(runDir).coalition).sort()).to.deep.equal(["coalition.json", "coalition.svg", "report.md"]);
+      expect(fs.readdirSync(runPaths(runDir).coalition).sort()).to.deep.equal([
+        "coalition.json",
+        "coalition.svg",
+        "report.md",
+      ]);
       expect(c).to.deep.include({ miners: 20, status: "stable", certified: true });
       expect(c.partition.flat().sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(c.round.coalitions.map((x) => x.miners)).to.deep.equal(c.partition);
       expect(c.round.coalitions.reduce((t, x) => t + x.probability, 0)).to.be.closeTo(1, 1e-9);
       const winner = c.round.coalitions.find((x) => x.coalitionId === c.round.winner)!;
-      expect(Object.keys(c.round.credited).map(Number).sort((a, b) => a - b)).to.deep.equal(winner.miners);
+      expect(
+        Object.keys(c.round.credited)
+          .map(Number)
+          .sort((a, b) => a - b),
+      ).to.deep.equal(winner.miners);
       expect(Object.values(c.round.credited).reduce((t, v) => t + BigInt(v), 0n)).to.equal(BigInt(c.round.reward));
       expect(c.round.conserved).to.equal(true);
-      expect(fs.readFileSync(runPaths(runDir).reportMarkdown, "utf8")).to.contain("## Miners' coalition-formation game");
+      expect(fs.readFileSync(runPaths(runDir).reportMarkdown, "utf8")).to.contain(
+        "## Miners' coalition-formation game",
+      );
     });
 
     it("gives every community of the partition a chain of its members", () => {
@@ -255,8 +268,9 @@ describe("system: npm start end to end (small settings)", function () {
         doc.chosen.communities.map((c) => c.length),
       );
       expect(report.partition.communities).to.deep.equal(doc.chosen.communities);
-      // AnchorHub on main; on each community the BPIIoT suite (7 contracts) and the market (4).
-      expect(report.contracts.total).to.equal(1 + 3 * (7 + 4));
+      // AnchorHub and CoalitionRewards on main; on each community the BPIIoT suite (7 contracts),
+      // the market (4), Reputation and AnalysisMarket.
+      expect(report.contracts.total).to.equal(2 + 3 * (7 + 4 + 2));
     });
 
     it("puts on each chain the records the storage model places there, and they sum to the copies", () => {
@@ -333,10 +347,18 @@ describe("system: npm start end to end (small settings)", function () {
       expect(v.tampered!.message).to.match(/Merkle proof leads to 0x[0-9a-f]{64}, not to batch \d+'s root/);
       expect(v.invalid).to.equal(0);
       expect(v.anchorsHeld).to.equal(report.anchors.transactions);
+      const learning = report.learning.service;
       for (const chain of report.anchors.perChain) {
         const figures = report.chains.communities.find((c) => c.name === chain.chain)!;
-        // The final round anchored every block the chain had when the records were done.
-        expect(chain.height, chain.chain).to.equal(figures.blocks);
+        if (chain.chain === learning.chain) {
+          // The learning service ran on this chain after verification, and anchored it again to
+          // prove its payments: past the verification's anchor, within the final height.
+          expect(chain.height, chain.chain).to.be.below(learning.payments.provenFromMain.anchorHeight);
+          expect(learning.payments.provenFromMain.anchorHeight, chain.chain).to.be.at.most(figures.blocks);
+        } else {
+          // The final round anchored every block the chain had when the records were done.
+          expect(chain.height, chain.chain).to.equal(figures.blocks);
+        }
       }
       expect(report.anchors.latencyMs.samples).to.equal(report.records.perChain.reduce((sum, c) => sum + c.batches, 0));
     });
@@ -443,12 +465,14 @@ describe("system: npm start end to end (small settings)", function () {
         const s = task.facts;
         expect(s.taskId).to.equal(2);
         for (const r of [1, 2, 3]) expect(printed).to.match(new RegExp(`^round ${r}/3: 4 survivors`, "m"));
-        expect(printed).to.match(/^task 2 on community-1: 5 DOs from \d community chains, 3 rounds, secure aggregation, 3 dropouts survived/m);
-        expect(Object.values(task.outputs).map((f) => path.relative(runDir, f)).sort()).to.deep.equal([
-          "learning/accuracy.svg",
-          "learning/learning.json",
-          "learning/report.md",
-        ]);
+        expect(printed).to.match(
+          /^task 2 on community-1: 5 DOs from \d community chains, 3 rounds, secure aggregation, 3 dropouts survived/m,
+        );
+        expect(
+          Object.values(task.outputs)
+            .map((f) => path.relative(runDir, f))
+            .sort(),
+        ).to.deep.equal(["learning/accuracy.svg", "learning/learning.json", "learning/report.md"]);
         const doc = JSON.parse(fs.readFileSync(path.join(runDir, "learning", "learning.json"), "utf8")) as ServiceFacts;
         expect(doc.taskId).to.equal(2);
         expect(fs.readFileSync(path.join(runDir, "learning", "report.md"), "utf8")).to.contain(
@@ -463,7 +487,10 @@ describe("system: npm start end to end (small settings)", function () {
         expect(task.facts.distrusted.every((d) => low.includes(d))).to.equal(true);
         const again = task.facts.owners.filter((o) => first.owners.some((f) => f.device === o.device));
         for (const o of again)
-          expect(o.trustBefore, o.device).to.be.closeTo(first.owners.find((f) => f.device === o.device)!.trustAfter, 1e-6);
+          expect(o.trustBefore, o.device).to.be.closeTo(
+            first.owners.find((f) => f.device === o.device)!.trustAfter,
+            1e-6,
+          );
       });
 
       it("leaves the chain as the facts say: task settled, DOs paid by acknowledged rounds, nothing held, payments proven from main", async () => {
