@@ -21,15 +21,38 @@ commchainTask(
   "learning:run",
   "Runs a federated-learning analysis service on a kept run's chains: request, selection by reputation, secure-aggregation rounds, delivery and payments on chain; writes learning.json, report.md, accuracy.svg",
 )
-  .addOptionalParam("runDir", "A run kept by npm start -- --keep-chains (uses <run-dir>/chains)", undefined, types.string)
-  .addOptionalParam("dir", "A chains directory instead (topology.json with deploy:all's contracts)", undefined, types.string)
-  .addOptionalParam("out", "Directory of the files (default <run-dir>/learning, or <dir>/learning)", undefined, types.string)
-  .addOptionalParam("chain", "The data consumer's community chain, where the task lives (default the first)", undefined, types.string)
+  .addOptionalParam(
+    "runDir",
+    "A run kept by npm start -- --keep-chains (uses <run-dir>/chains)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "dir",
+    "A chains directory instead (topology.json with deploy:all's contracts)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "out",
+    "Directory of the files (default <run-dir>/learning, or <dir>/learning)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "chain",
+    "The data consumer's community chain, where the task lives (default the first)",
+    undefined,
+    types.string,
+  )
   .addOptionalParam("owners", "Data owners selected (2–128)", 10, types.int)
   .addOptionalParam("rounds", "Training rounds", 20, types.int)
   .addOptionalParam("dropouts", "Data owners dropping out of every round (at most n − (⌊n/2⌋+1))", 0, types.int)
   .addOptionalParam("seed", "Seed of the data, the willing owners and the dropouts", 1, types.int)
-  .addFlag("plain", "Plain FedAvg with leave-one-out contributions: the analyst sees every update (LEAKS; for comparison)")
+  .addFlag(
+    "plain",
+    "Plain FedAvg with leave-one-out contributions: the analyst sees every update (LEAKS; for comparison)",
+  )
   .setAction(async (args: LearningArgs) => {
     const service = learningServiceModule();
     const runDir = args.runDir === undefined ? undefined : path.resolve(args.runDir);

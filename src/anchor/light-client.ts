@@ -234,11 +234,22 @@ export class LightClient {
    * the chain's latest anchor, with an `eth_getProof` from `rpc` (an untrusted full node of that
    * chain) at the anchored height. Throws {@link ChainNotAnchoredError} or a {@link VerificationError}.
    */
-  async verifySlot(chainId: number, contract: string, slot: HexHash, rpc: RpcClient, what: string): Promise<VerifiedSlot> {
+  async verifySlot(
+    chainId: number,
+    contract: string,
+    slot: HexHash,
+    rpc: RpcClient,
+    what: string,
+  ): Promise<VerifiedSlot> {
     const anchor = this.latestAnchor(chainId);
-    if (anchor === undefined) throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored on the AnchorHub yet`);
+    if (anchor === undefined)
+      throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored on the AnchorHub yet`);
     this.assertCurrent(anchor);
-    const account = (await rpc.send("eth_getProof", [contract, [slot], `0x${anchor.height.toString(16)}`])) as AccountProof;
+    const account = (await rpc.send("eth_getProof", [
+      contract,
+      [slot],
+      `0x${anchor.height.toString(16)}`,
+    ])) as AccountProof;
     return verifySlotProof(anchor, contract, slot, account, what);
   }
 

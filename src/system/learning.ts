@@ -39,7 +39,8 @@ export function learningChecks(facts: LearningFacts): RunCheck[] {
     {
       name: "every data owner of another community proved its payment from the main chain's anchor",
       required: true,
-      passed: s.payments.provenFromMain.owners > 0 && s.payments.provenFromMain.proven === s.payments.provenFromMain.owners,
+      passed:
+        s.payments.provenFromMain.owners > 0 && s.payments.provenFromMain.proven === s.payments.provenFromMain.owners,
       detail: `${s.payments.provenFromMain.proven}/${s.payments.provenFromMain.owners} DataToken balances on ${s.chain} proven by eth_getProof against its anchor at height ${s.payments.provenFromMain.anchorHeight}`,
     },
     {
@@ -57,23 +58,37 @@ export function learningChecks(facts: LearningFacts): RunCheck[] {
 export function learningMarkdown(facts: LearningFacts): string[] {
   const s = facts.service;
   const a = s.accuracy;
-  const row = (name: string, m: typeof a.federated) => [name, pct(m.accuracy), pct(m.balancedAccuracy), formatFixed(m.auc, 3)];
+  const row = (name: string, m: typeof a.federated) => [
+    name,
+    pct(m.accuracy),
+    pct(m.balancedAccuracy),
+    formatFixed(m.auc, 3),
+  ];
   return [
     `The data-sharing architecture of the IoT consensus paper (§3.2, Fig. 4), on ${s.chain}: its lab (the DC) paid ${formatEther(s.payments.price)} DT for a model predicting an anomaly's onset; ` +
       `the analyst selected ${s.owners.length} devices of ${new Set(s.owners.map((o) => o.chain)).size} community chains by their on-chain trust and ran ${s.rounds.length} rounds of FedAvg ` +
       `${s.secure ? "with secure aggregation (it saw only the sums)" : "with **plain** aggregation"}, ${s.dropoutsSurvived} DO-rounds dropping out. ` +
       `Each round was committed with its survivors' signatures; the escrow paid the analyst ${formatEther(s.payments.analystFee)} DT and the DOs ${formatEther(s.payments.ownersPaid)} DT by samples × rounds survived. ` +
       `The paper gives no figure for this. Details: [learning/report.md](${facts.files.report}), data: [learning.json](${facts.files.json}).`,
-    markdownTable(["model (held-out devices)", "accuracy", "balanced accuracy", "AUC"], [
-      row("federated", a.federated),
-      row("centralized (pooled data)", a.centralized),
-      row("each DO alone (mean)", a.soloMean),
-    ]),
+    markdownTable(
+      ["model (held-out devices)", "accuracy", "balanced accuracy", "AUC"],
+      [
+        row("federated", a.federated),
+        row("centralized (pooled data)", a.centralized),
+        row("each DO alone (mean)", a.soloMean),
+      ],
+    ),
     markdownTable(
       ["round", "survivors", "balanced accuracy", "AUC", "bytes sent per DO"],
       s.rounds
         .filter((r, i) => i < 3 || i === s.rounds.length - 1)
-        .map((r) => [String(r.round), String(r.survivors.length), pct(r.metrics.balancedAccuracy), formatFixed(r.metrics.auc, 3), formatInteger(r.bytesPerOwner.sent)]),
+        .map((r) => [
+          String(r.round),
+          String(r.survivors.length),
+          pct(r.metrics.balancedAccuracy),
+          formatFixed(r.metrics.auc, 3),
+          formatInteger(r.bytesPerOwner.sent),
+        ]),
     ),
     `![accuracy per round](${facts.files.chart})`,
   ];

@@ -107,6 +107,11 @@ export function resolveStartOptions(given: Partial<StartOptions> = {}): StartOpt
   integer("learning-owners", options.learningOwners, 2, 128);
   integer("learning-rounds", options.learningRounds, 1);
   // Secure aggregation needs ⌊n/2⌋+1 survivors of every round.
-  integer("learning-dropouts", options.learningDropouts, 0, options.learningOwners - (Math.floor(options.learningOwners / 2) + 1));
+  integer(
+    "learning-dropouts",
+    options.learningDropouts,
+    0,
+    options.learningOwners - (Math.floor(options.learningOwners / 2) + 1),
+  );
   return options;
 }

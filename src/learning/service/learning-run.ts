@@ -22,7 +22,10 @@ export interface LearningRunOptions extends Omit<AnalysisServiceOptions, "topolo
 /** The chains directory of `--run-dir` (a kept run of `npm start`) or `--dir`; exactly one is given. */
 export function learningChainsDir(runDir: string | undefined, dir: string | undefined): string {
   if ((runDir === undefined) === (dir === undefined))
-    throw new LearningConfigError("--run-dir", "give either --run-dir (a kept run) or --dir (a chains directory), not both or neither");
+    throw new LearningConfigError(
+      "--run-dir",
+      "give either --run-dir (a kept run) or --dir (a chains directory), not both or neither",
+    );
   const chains = runDir === undefined ? dir! : path.join(runDir, "chains");
   if (!fs.existsSync(topologyPath(chains)))
     throw new LearningConfigError(
@@ -33,7 +36,9 @@ export function learningChainsDir(runDir: string | undefined, dir: string | unde
 }
 
 /** Runs the service on the chains of `options.dir` and writes learning.json, report.md and accuracy.svg. */
-export async function runLearning(options: LearningRunOptions): Promise<{ facts: ServiceFacts; outputs: LearningOutputs }> {
+export async function runLearning(
+  options: LearningRunOptions,
+): Promise<{ facts: ServiceFacts; outputs: LearningOutputs }> {
   const topology = readTopology(topologyPath(options.dir));
   const facts = await runAnalysisService({ ...options, topology, mnemonic: options.mnemonic ?? projectMnemonic() });
   return { facts, outputs: await writeLearningOutputs(options.out, facts) };

@@ -56,7 +56,12 @@ export function accuracySpec(facts: ServiceFacts): TopLevelSpec {
 /** report.md of a service run. */
 export function learningMarkdown(facts: ServiceFacts, chart: string): string {
   const a = facts.accuracy;
-  const row = (name: string, m: typeof a.federated) => [name, percent(m.accuracy), percent(m.balancedAccuracy), formatFixed(m.auc, 3)];
+  const row = (name: string, m: typeof a.federated) => [
+    name,
+    percent(m.accuracy),
+    percent(m.balancedAccuracy),
+    formatFixed(m.auc, 3),
+  ];
   return markdownDocument([
     `# Federated learning: task ${facts.taskId} on ${facts.chain}`,
     `A data consumer (${facts.consumer}) paid ${token(facts.payments.price)} DT for a model that predicts an anomaly's onset 60 readings ahead; ` +
@@ -66,11 +71,14 @@ export function learningMarkdown(facts: ServiceFacts, chart: string): string {
     section(
       "Accuracy on held-out devices",
       `${facts.holdout.devices.length} devices the model never saw (${formatInteger(facts.holdout.samples)} windows, ${formatInteger(facts.holdout.positives)} onsets).`,
-      markdownTable(["model", "accuracy", "balanced accuracy", "AUC"], [
-        row("federated", a.federated),
-        row("centralized (pooled data)", a.centralized),
-        row("each DO alone (mean)", a.soloMean),
-      ]),
+      markdownTable(
+        ["model", "accuracy", "balanced accuracy", "AUC"],
+        [
+          row("federated", a.federated),
+          row("centralized (pooled data)", a.centralized),
+          row("each DO alone (mean)", a.soloMean),
+        ],
+      ),
       `![accuracy](${chart})`,
     ),
     section(
@@ -93,9 +101,16 @@ export function learningMarkdown(facts: ServiceFacts, chart: string): string {
       `Paid by samples × rounds survived (the FedAvg weight; secure aggregation hides each update, so no measure compares one with the aggregate${facts.owners.some((o) => o.leaveOneOut !== undefined) ? "; leave-one-out below was computed from the plain updates and leaks them" : ""}). ` +
         `Escrow ${token(facts.payments.price)} DT = the analyst's fee ${token(facts.payments.analystFee)} + the DOs' ${token(facts.payments.ownersPaid)}: ${facts.payments.conserved ? "conserved" : "**NOT conserved**"}; the bond of ${token(facts.payments.bond)} DT went back to the analyst.`,
       markdownTable(
-        ["device", "chain", "samples", "onsets", "rounds survived", "trust before → after", "paid (DT)", "alone: balanced accuracy"].concat(
-          facts.owners.some((o) => o.leaveOneOut !== undefined) ? ["leave-one-out"] : [],
-        ),
+        [
+          "device",
+          "chain",
+          "samples",
+          "onsets",
+          "rounds survived",
+          "trust before → after",
+          "paid (DT)",
+          "alone: balanced accuracy",
+        ].concat(facts.owners.some((o) => o.leaveOneOut !== undefined) ? ["leave-one-out"] : []),
         facts.owners.map((o) =>
           [
             o.device,
@@ -114,7 +129,16 @@ export function learningMarkdown(facts: ServiceFacts, chart: string): string {
       "Gas",
       markdownTable(
         ["request", "accept", "select", "commitRound (mean)", "deliver", "confirm"],
-        [[facts.gas.request, facts.gas.accept, facts.gas.select, facts.gas.commitRound, facts.gas.deliver, facts.gas.confirm].map(formatInteger)],
+        [
+          [
+            facts.gas.request,
+            facts.gas.accept,
+            facts.gas.select,
+            facts.gas.commitRound,
+            facts.gas.deliver,
+            facts.gas.confirm,
+          ].map(formatInteger),
+        ],
       ),
     ),
   ]);

@@ -151,7 +151,9 @@ export const DATA_TOKEN_BALANCES_SLOT = 0n;
 
 /** The storage slot of `holder`'s DataToken balance. */
 export function balanceSlot(holder: string): HexHash {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [holder, DATA_TOKEN_BALANCES_SLOT])) as HexHash;
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [holder, DATA_TOKEN_BALANCES_SLOT]),
+  ) as HexHash;
 }
 
 /**
@@ -169,7 +171,11 @@ async function proveFromMain(
   try {
     const rounds = await relay.round();
     const failed = rounds.find((r) => r.chain === chain.name && r.status === "failed");
-    if (failed !== undefined) throw new LearningConfigError("anchor", `the relay could not anchor ${chain.name}: ${failed.error?.message ?? "failed"}`);
+    if (failed !== undefined)
+      throw new LearningConfigError(
+        "anchor",
+        `the relay could not anchor ${chain.name}: ${failed.error?.message ?? "failed"}`,
+      );
   } finally {
     close();
   }
@@ -203,7 +209,12 @@ export function modelHashOf(model: Float64Array): string {
 
 function meanMetrics(all: readonly Metrics[]): Metrics {
   const mean = (key: keyof Metrics) => all.reduce((t, m) => t + m[key], 0) / all.length;
-  return { accuracy: mean("accuracy"), balancedAccuracy: mean("balancedAccuracy"), auc: mean("auc"), loss: mean("loss") };
+  return {
+    accuracy: mean("accuracy"),
+    balancedAccuracy: mean("balancedAccuracy"),
+    auc: mean("auc"),
+    loss: mean("loss"),
+  };
 }
 
 function check(name: string, value: number, min: number, max: number): number {
@@ -340,7 +351,9 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
       committed.push({
         round: round.round,
         survivors: acking.map((i) => selected[i].candidate.device),
-        dropped: [...round.dropped, ...round.lateDropped].sort((a, b) => a - b).map((i) => selected[i].candidate.device),
+        dropped: [...round.dropped, ...round.lateDropped]
+          .sort((a, b) => a - b)
+          .map((i) => selected[i].candidate.device),
         metrics: round.metrics,
         bytesPerOwner: round.bytesPerOwner,
         aggregateHash,
@@ -352,7 +365,10 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
       );
     };
     // The DOs' own account keys sign their secure-aggregation round keys.
-    const accounts = selected.map((s) => ({ address: s.candidate.wallet.address, privateKey: s.candidate.wallet.privateKey }));
+    const accounts = selected.map((s) => ({
+      address: s.candidate.wallet.address,
+      privateKey: s.candidate.wallet.privateKey,
+    }));
     const task = `commchain/${roles.chain.name}/AnalysisMarket/${taskId}`;
     const federated = await federatedTraining({
       owners: data.owners,
@@ -371,7 +387,9 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
     // Only a plain task may score each DO against the aggregate: it needs every update in the clear.
     const loo = secure
       ? undefined
-      : await leaveOneOut(data.owners, data.holdout, { plain: true, rounds, seed, task }).then((l) => l.balancedAccuracyDrop);
+      : await leaveOneOut(data.owners, data.holdout, { plain: true, rounds, seed, task }).then(
+          (l) => l.balancedAccuracyDrop,
+        );
 
     // 4. Delivery, confirmation and payments.
     const modelHash = committed[committed.length - 1].modelHash;
@@ -402,7 +420,9 @@ export async function runAnalysisService(options: AnalysisServiceOptions): Promi
       await contracts.token.getAddress(),
       foreign.map((s) => ({ address: s.candidate.wallet.address, paid: paid.get(s.candidate.wallet.address) ?? 0n })),
     );
-    say(`${provenFromMain.proven}/${provenFromMain.owners} payments to other communities' DOs proven from the main chain's anchor at height ${provenFromMain.anchorHeight}`);
+    say(
+      `${provenFromMain.proven}/${provenFromMain.owners} payments to other communities' DOs proven from the main chain's anchor at height ${provenFromMain.anchorHeight}`,
+    );
 
     return {
       chain: roles.chain.name,

@@ -94,7 +94,6 @@ export interface MarketFacts {
   readonly communities: readonly MarketCommunity[];
 }
 
-
 /** Whether the batches show R3: every batch sent while Low entries waited took at least one. */
 export function lowQuotaHeld(batches: readonly MarketBatch[], lowTotal: number): boolean {
   let taken = 0;

@@ -2,7 +2,12 @@
 import type { CoalitionFacts } from "../../../src/system/coalition";
 import type { LearningFacts } from "../../../src/system/learning";
 
-const metrics = (balancedAccuracy: number) => ({ accuracy: balancedAccuracy + 0.05, balancedAccuracy, auc: balancedAccuracy + 0.1, loss: 0.4 });
+const metrics = (balancedAccuracy: number) => ({
+  accuracy: balancedAccuracy + 0.05,
+  balancedAccuracy,
+  auc: balancedAccuracy + 0.1,
+  loss: 0.4,
+});
 
 export function learningFacts(): LearningFacts {
   const owners = ["01", "02", "03", "04"].map((device, i) => ({
@@ -43,7 +48,15 @@ export function learningFacts(): LearningFacts {
       rounds: [round(1, ["01", "02", "03"], ["04"]), round(2, ["01", "02", "03", "04"], [])],
       accuracy: { federated: metrics(0.8), centralized: metrics(0.81), soloMean: metrics(0.7) },
       holdout: { devices: ["05"], samples: 50, positives: 5 },
-      payments: { price: "100", analystFee: "20", ownersPaid: "80", bond: "10", bondReturned: "10", conserved: true, provenFromMain: { owners: 2, proven: 2, anchorHeight: 40 } },
+      payments: {
+        price: "100",
+        analystFee: "20",
+        ownersPaid: "80",
+        bond: "10",
+        bondReturned: "10",
+        conserved: true,
+        provenFromMain: { owners: 2, proven: 2, anchorHeight: 40 },
+      },
       dropoutsSurvived: 1,
       modelHash: "0xbb",
       model: [0.5, -0.25],
