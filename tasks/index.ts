@@ -13,3 +13,4 @@ import "./economics";
 import "./start";
 import "./accounts";
 import "./market";
+import "./learning";

@@ -20,13 +20,16 @@ interface StartArgs {
   verifySample: number;
   readingBatch: number;
   relayInterval: number;
+  learningOwners: number;
+  learningRounds: number;
+  learningDropouts: number;
 }
 
 const D = DEFAULT_START_OPTIONS;
 
 commchainTask(
   "start",
-  "Runs the whole system: traffic log → partition → chains → contracts → participants → store network → IoT units → records + anchors → light verification and gated sharing → report (Markdown, JSON, charts), then stops everything",
+  "Runs the whole system: traffic log → partition → chains → contracts → participants → store network → IoT units → records + anchors → light verification and gated sharing → federated learning → economics and the miners' coalition game → report (Markdown, JSON, charts), then stops everything",
 )
   .addOptionalParam(
     "log",
@@ -86,6 +89,19 @@ commchainTask(
     D.relayIntervalMs,
     types.int,
   )
+  .addOptionalParam(
+    "learningOwners",
+    "Data owners (devices) of the federated-learning service",
+    D.learningOwners,
+    types.int,
+  )
+  .addOptionalParam("learningRounds", "Training rounds of the federated-learning service", D.learningRounds, types.int)
+  .addOptionalParam(
+    "learningDropouts",
+    "Data owners dropping out of each training round (secure aggregation survives up to n − ⌊n/2⌋ − 1)",
+    D.learningDropouts,
+    types.int,
+  )
   .setAction(async (args: StartArgs, hre) => {
     await hre.run("compile", { quiet: true });
     const system = systemModule();
@@ -103,6 +119,9 @@ commchainTask(
       verifySample: args.verifySample,
       readingBatch: args.readingBatch,
       relayIntervalMs: args.relayInterval,
+      learningOwners: args.learningOwners,
+      learningRounds: args.learningRounds,
+      learningDropouts: args.learningDropouts,
     });
     const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
     const abort = new AbortController();

@@ -11,7 +11,9 @@
  * - the data market (digital-twin paper §4.2–4.6): OwnershipRegistry(DataToken, admin),
  *   StorageLedger(DataToken), DataAsset(OwnershipRegistry, admin) and
  *   DataTrade(DataToken, DataAsset, admin). Storage offers are not part of the deployment: the
- *   `cloud` account sets its own with `market:storage:offer`.
+ *   `cloud` account sets its own with `market:storage:offer`;
+ * - federated-learning data sharing (IoT consensus paper §3.2): Reputation(admin) and
+ *   AnalysisMarket(DataToken, Reputation, admin), the market holding Reputation's `UPDATER_ROLE`.
  *
  * Roles: the deployer (system account 0) is admin of everything and a registrar of the Register
  * (it registers every member device, and is the only one to give the ServiceProvider and
@@ -129,6 +131,13 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
     const arbiterRole = m.staticCall(DataTrade, "ARBITER_ROLE");
     m.call(DataTrade, "grantRole", [arbiterRole, admin], { id: "grantArbiterToDeployer" });
 
+    // Federated-learning data sharing (IoT consensus paper §3.2): the market escrows analysis
+    // tasks and is the only updater of the data owners' reputation.
+    const Reputation = m.contract("Reputation", [admin]);
+    const AnalysisMarket = m.contract("AnalysisMarket", [DataToken, Reputation, admin]);
+    const updaterRole = m.staticCall(Reputation, "UPDATER_ROLE");
+    m.call(Reputation, "grantRole", [updaterRole, AnalysisMarket], { id: "grantUpdaterToAnalysisMarket" });
+
     return {
       DataToken,
       SummaryImplementation,
@@ -141,6 +150,8 @@ export function communitySuiteModule(options: CommunitySuiteOptions = {}) {
       StorageLedger,
       DataAsset,
       DataTrade,
+      Reputation,
+      AnalysisMarket,
     };
   });
 }

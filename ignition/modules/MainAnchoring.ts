@@ -1,7 +1,9 @@
 /**
  * Ignition module `MainAnchoring`: the AnchorHub of the main chain, administered by the deployer
  * (system account 0, who registers each community's trust root), with the `relayer` system
- * account allowed to anchor checkpoints (`RELAYER_ROLE`). Accounts are Ignition's account list in
+ * account allowed to anchor checkpoints (`RELAYER_ROLE`); and CoalitionRewards, the consensus
+ * reward of the miners' coalition game (IoT consensus paper §3.3), whose rounds the deployer
+ * opens (`ROUND_ROLE`). Accounts are Ignition's account list in
  * `SYSTEM_ROLES` order, as `deploy:all` and `--network main` give them.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
@@ -16,7 +18,10 @@ export function mainAnchoringModule() {
     const AnchorHub = m.contract("AnchorHub", [admin]);
     const relayerRole = m.staticCall(AnchorHub, "RELAYER_ROLE");
     m.call(AnchorHub, "grantRole", [relayerRole, relayer], { id: "grantRelayerToRelayer" });
-    return { AnchorHub };
+    const CoalitionRewards = m.contract("CoalitionRewards", [admin]);
+    const roundRole = m.staticCall(CoalitionRewards, "ROUND_ROLE");
+    m.call(CoalitionRewards, "grantRole", [roundRole, admin], { id: "grantRoundToDeployer" });
+    return { AnchorHub, CoalitionRewards };
   });
 }
 

@@ -229,6 +229,30 @@ export class LightClient {
     return verifyRecordProof(anchor, recordLog, recordId, proof);
   }
 
+  /**
+   * Verifies storage `slot` of `contract` (the `what`, for messages) on chain `chainId` against
+   * the chain's latest anchor, with an `eth_getProof` from `rpc` (an untrusted full node of that
+   * chain) at the anchored height. Throws {@link ChainNotAnchoredError} or a {@link VerificationError}.
+   */
+  async verifySlot(
+    chainId: number,
+    contract: string,
+    slot: HexHash,
+    rpc: RpcClient,
+    what: string,
+  ): Promise<VerifiedSlot> {
+    const anchor = this.latestAnchor(chainId);
+    if (anchor === undefined)
+      throw new ChainNotAnchoredError(`chain ${chainId} has no checkpoint anchored on the AnchorHub yet`);
+    this.assertCurrent(anchor);
+    const account = (await rpc.send("eth_getProof", [
+      contract,
+      [slot],
+      `0x${anchor.height.toString(16)}`,
+    ])) as AccountProof;
+    return verifySlotProof(anchor, contract, slot, account, what);
+  }
+
   /** {@link verifyRecordProof}, after checking that `anchor` is of its chain's current epoch. */
   async verifyProof(anchor: Anchor, recordLog: string, recordId: number, proof: RecordProof): Promise<VerifiedRecord> {
     this.assertCurrent(anchor);
@@ -428,18 +452,49 @@ export async function verifyRecordProof(
   return { record, batchId: inclusion.batchId, index: inclusion.index, root: provenRoot, anchor };
 }
 
-/** Checks the account proof against the anchored state root; returns the proven storage root. */
-async function verifyAccount(anchor: Anchor, recordLog: string, account: AccountProof): Promise<Uint8Array> {
+/** A storage slot of a contract of a community chain, proven against one of the chain's anchors. */
+export interface VerifiedSlot {
+  readonly contract: string;
+  readonly slot: HexHash;
+  readonly value: bigint;
+  readonly anchor: Anchor;
+}
+
+/**
+ * Checks `account`, an `eth_getProof` of `contract` with `slot` at the anchor's height, against the
+ * anchored state root and returns the slot's proven value: any state of a community chain (a token
+ * balance, say) verified from the main chain's anchor, as records are. `what` names the contract
+ * in messages. Throws {@link AccountProofError} or {@link StorageProofError}.
+ */
+export async function verifySlotProof(
+  anchor: Anchor,
+  contract: string,
+  slot: HexHash,
+  account: AccountProof,
+  what: string,
+): Promise<VerifiedSlot> {
+  const storageRoot = await verifyAccount(anchor, contract, account, what);
+  const value = await verifyStorage(storageRoot, account, slot, `slot ${slot}`, what);
+  return { contract: getAddress(contract), slot, value, anchor };
+}
+
+/** Checks the account proof of `contract` (the `what`) against the anchored state root; returns the proven storage root. */
+async function verifyAccount(
+  anchor: Anchor,
+  contract: string,
+  account: AccountProof,
+  what = "RecordLog",
+): Promise<Uint8Array> {
   let address: string;
   try {
     address = getAddress(account.address);
   } catch {
     throw new AccountProofError(`the account proof is for ${JSON.stringify(account.address)}, not an address`);
   }
-  if (address !== getAddress(recordLog))
-    throw new AccountProofError(`the account proof is for ${address}, not the RecordLog ${getAddress(recordLog)}`);
+  if (address !== getAddress(contract))
+    throw new AccountProofError(`the account proof is for ${address}, not the ${what} ${getAddress(contract)}`);
   return provenStorageRoot(fromHex(anchor.stateRoot), address, account, {
-    what: "RecordLog",
+    what,
     state: `chain ${anchor.chainId}'s anchored state root ${anchor.stateRoot}`,
     server: "the full node",
     account: (m, o) => new AccountProofError(m, o),
@@ -453,9 +508,10 @@ async function verifyStorage(
   account: AccountProof,
   slot: HexHash,
   what: string,
+  contract = "RecordLog",
 ): Promise<bigint> {
   return provenSlot(storageRoot, account, slot, what, {
-    what: "RecordLog",
+    what: contract,
     server: "the full node",
     storage: (m, o) => new StorageProofError(m, o),
   });

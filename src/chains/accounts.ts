@@ -60,6 +60,13 @@ export type SystemRole = (typeof SYSTEM_ROLES)[number];
  */
 export const PARTICIPANT_HD_PATH = "m/44'/60'/2'/0";
 
+/**
+ * The miners of the coalition-formation game (IoT consensus paper §3.3) on the main chain: miner
+ * n is `m/44'/60'/4'/0/n`, apart from devices, system accounts and participants (branch 3 is kept
+ * for the main chain's accountants).
+ */
+export const MINER_HD_PATH = "m/44'/60'/4'/0";
+
 /** Participant kinds in their order on {@link PARTICIPANT_HD_PATH}; new kinds are appended. */
 export const PARTICIPANT_KINDS = ["provider", "thirdParty"] as const;
 
@@ -211,6 +218,13 @@ export function participantWallet(
   if (!Number.isSafeInteger(community) || community < 1)
     throw new UnknownParticipantError(kind, community, "the community number must be an integer ≥ 1");
   return branch(mnemonic, PARTICIPANT_HD_PATH).deriveChild((community - 1) * PARTICIPANT_KINDS.length + position);
+}
+
+/** The wallet of miner `index` (0-based) of the coalition game, on {@link MINER_HD_PATH}. */
+export function minerWallet(index: number, mnemonic: string = projectMnemonic()): HDNodeWallet {
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new RangeError(`miner index must be an integer ≥ 0, got ${index}`);
+  return branch(mnemonic, MINER_HD_PATH).deriveChild(index);
 }
 
 /** The wallet at `index` on the device or system branch of the mnemonic. */

@@ -18,13 +18,15 @@ export const COMMUNITY_CONTRACT_NAMES = [
   "StorageLedger",
   "DataAsset",
   "DataTrade",
+  "Reputation",
+  "AnalysisMarket",
 ] as const;
 
 /** A contract name of a community chain's `contracts`. */
 export type CommunityContractName = (typeof COMMUNITY_CONTRACT_NAMES)[number];
 
 /** Contracts of the main chain, deployed by the `MainAnchoring` Ignition module. */
-export const MAIN_CONTRACT_NAMES = ["AnchorHub"] as const;
+export const MAIN_CONTRACT_NAMES = ["AnchorHub", "CoalitionRewards"] as const;
 
 /** A contract name of the main chain's `contracts`. */
 export type MainContractName = (typeof MAIN_CONTRACT_NAMES)[number];

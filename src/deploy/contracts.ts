@@ -5,18 +5,24 @@
  */
 import type { ContractRunner } from "ethers";
 import {
+  AnalysisMarket__factory,
   AnchorHub__factory,
+  CoalitionRewards__factory,
   DataToken__factory,
   MaintenanceService__factory,
   RecordLog__factory,
   RelationshipFactory__factory,
   Register__factory,
+  Reputation__factory,
+  type AnalysisMarket,
   type AnchorHub,
+  type CoalitionRewards,
   type DataToken,
   type MaintenanceService,
   type RecordLog,
   type RelationshipFactory,
   type Register,
+  type Reputation,
 } from "../../typechain-types";
 import { allChains, type ChainEntry, type Topology } from "../chains/topology";
 import {
@@ -34,6 +40,8 @@ export interface CommunityContracts {
   readonly factory: RelationshipFactory;
   readonly maintenance: MaintenanceService;
   readonly recordLog: RecordLog;
+  readonly reputation: Reputation;
+  readonly analysisMarket: AnalysisMarket;
 }
 
 /** The chain `name` of the topology; throws {@link UnknownChainError}. */
@@ -73,10 +81,17 @@ export function communityContracts(
     factory: RelationshipFactory__factory.connect(contractAddress(chain, "RelationshipFactory"), runner),
     maintenance: MaintenanceService__factory.connect(contractAddress(chain, "MaintenanceService"), runner),
     recordLog: RecordLog__factory.connect(contractAddress(chain, RECORD_LOG_CONTRACT), runner),
+    reputation: Reputation__factory.connect(contractAddress(chain, "Reputation"), runner),
+    analysisMarket: AnalysisMarket__factory.connect(contractAddress(chain, "AnalysisMarket"), runner),
   };
 }
 
 /** The main chain's AnchorHub, connected to `runner`. */
 export function anchorHub(topology: Topology, runner: ContractRunner | null = null): AnchorHub {
   return AnchorHub__factory.connect(contractAddress(topology.main, ANCHOR_HUB_CONTRACT), runner);
+}
+
+/** The main chain's CoalitionRewards (the miners' coalition reward), connected to `runner`. */
+export function coalitionRewards(topology: Topology, runner: ContractRunner | null = null): CoalitionRewards {
+  return CoalitionRewards__factory.connect(contractAddress(topology.main, "CoalitionRewards"), runner);
 }

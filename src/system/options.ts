@@ -42,6 +42,12 @@ export interface StartOptions {
   readonly relayIntervalMs: number;
   /** Chain id of the main chain; community n gets mainChainId + n. */
   readonly mainChainId: number;
+  /** Data owners of the federated-learning service (IoT consensus paper §3.2). */
+  readonly learningOwners: number;
+  /** Its training rounds. */
+  readonly learningRounds: number;
+  /** Data owners that drop out of each of its rounds. */
+  readonly learningDropouts: number;
 }
 
 export const DEFAULT_START_OPTIONS: Omit<StartOptions, "log" | "groups"> = {
@@ -57,6 +63,9 @@ export const DEFAULT_START_OPTIONS: Omit<StartOptions, "log" | "groups"> = {
   readingBatch: 400,
   relayIntervalMs: 1_000,
   mainChainId: 31_000,
+  learningOwners: 10,
+  learningRounds: 20,
+  learningDropouts: 2,
 };
 
 /** MaintenanceService's largest count threshold (`MAX_COUNT_THRESHOLD`). */
@@ -95,5 +104,14 @@ export function resolveStartOptions(given: Partial<StartOptions> = {}): StartOpt
   integer("reading-batch", options.readingBatch, 1, MAX_READING_BATCH);
   integer("relay-interval", options.relayIntervalMs, 1);
   integer("main-chain-id", options.mainChainId, 1);
+  integer("learning-owners", options.learningOwners, 2, 128);
+  integer("learning-rounds", options.learningRounds, 1);
+  // Secure aggregation needs ⌊n/2⌋+1 survivors of every round.
+  integer(
+    "learning-dropouts",
+    options.learningDropouts,
+    0,
+    options.learningOwners - (Math.floor(options.learningOwners / 2) + 1),
+  );
   return options;
 }

@@ -9,11 +9,14 @@ import { formatExponential } from "../report/kit/markdown";
 import type { ChainDeployment } from "../deploy";
 import type { SendAndAnchorResult } from "./anchoring";
 import type { AttestationOutcome } from "./attestations";
+import { coalitionChecks, type CoalitionFacts } from "./coalition";
 import type { EconomicsFacts } from "./economics";
+import { learningChecks, type LearningFacts } from "./learning";
 import { marketChecks, type MarketFacts } from "./market";
 import type { FleetResult } from "./fleet";
 import type { StartOptions } from "./options";
 import type { ChainSetup, CommunityPlan } from "./participants";
+import type { RunCheck } from "./run-check";
 import type { StepTiming } from "./step-timing";
 import type { CrossRecordCheck, RecordCheck, ShareRead, VerificationResult } from "./verification";
 
@@ -51,17 +54,7 @@ export interface ChainFigures {
   readonly contracts: Readonly<Record<string, string>>;
 }
 
-/** A check the run makes of its own results. */
-export interface RunCheck {
-  readonly name: string;
-  readonly passed: boolean;
-  /**
-   * A required check that fails fails the run (the system did something wrong); the others
-   * depend on the workload (too few readings for the count thresholds) and only warn.
-   */
-  readonly required: boolean;
-  readonly detail: string;
-}
+export type { RunCheck } from "./run-check";
 
 /** report.json. */
 export interface RunReport {
@@ -184,6 +177,10 @@ export interface RunReport {
   readonly economics: EconomicsFacts;
   /** The data market (digital-twin paper §4.2–4.6): registrations, storage, assets, trades. */
   readonly market: MarketFacts;
+  /** The federated-learning service (IoT consensus paper §3.2): rounds, accuracy, payments. */
+  readonly learning: LearningFacts;
+  /** The miners' coalition game (IoT consensus paper §3.3) and its reward round on the main chain. */
+  readonly coalition: CoalitionFacts;
   /** What the security probes found (src/system/security.ts). */
   readonly security: SecurityFacts;
   readonly checks: readonly RunCheck[];
@@ -221,6 +218,8 @@ export interface RunFacts {
   readonly verification: VerificationResult;
   readonly economics: EconomicsFacts;
   readonly market: MarketFacts;
+  readonly learning: LearningFacts;
+  readonly coalition: CoalitionFacts;
   /** The security probes after the load (chains, contracts, gateways). */
   readonly security: SecurityFacts;
   /** Block height of every chain at the end, by name. */
@@ -261,7 +260,13 @@ export function runChecks(facts: RunFacts): RunCheck[] {
   const rewarded = attested.filter(
     (a) => BigInt(a.uploadReward ?? "0") > 0n && BigInt(a.verificationReward ?? "0") > 0n,
   );
-  return [...resultChecks(), ...marketChecks(facts.market), ...securityChecks(facts.security)];
+  return [
+    ...resultChecks(),
+    ...marketChecks(facts.market),
+    ...learningChecks(facts.learning),
+    ...coalitionChecks(facts.coalition),
+    ...securityChecks(facts.security),
+  ];
 
   function resultChecks(): RunCheck[] {
     return [
@@ -602,6 +607,8 @@ export function buildRunReport(facts: RunFacts): RunReport {
     },
     economics: facts.economics,
     market: facts.market,
+    learning: facts.learning,
+    coalition: facts.coalition,
     security: facts.security,
     checks: runChecks(facts),
     seconds: facts.seconds,

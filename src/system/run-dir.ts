@@ -30,6 +30,10 @@ export interface RunPaths {
   readonly units: string;
   /** The sampling-rate game: sampling.json, report.md, fig9–12.svg. */
   readonly economics: string;
+  /** The miners' coalition game: coalition.json, report.md, coalition.svg. */
+  readonly coalition: string;
+  /** The federated-learning service: learning.json, report.md, accuracy.svg. */
+  readonly learning: string;
   readonly charts: string;
   readonly reportMarkdown: string;
   readonly reportJson: string;
@@ -49,6 +53,8 @@ export function runPaths(dir: string): RunPaths {
     store: path.join(root, "store"),
     units: path.join(root, "units"),
     economics: path.join(root, "economics"),
+    coalition: path.join(root, "coalition"),
+    learning: path.join(root, "learning"),
     charts: path.join(root, "charts"),
     reportMarkdown: path.join(root, "report.md"),
     reportJson: path.join(root, "report.json"),

@@ -2,7 +2,15 @@
 // directories, load the compiled-contract modules late, handle Ctrl-C, show progress and print paths.
 export { commchainTask, forCli } from "./task";
 export { chainsDirHelp, chainsDirParam, optionalPath, projectPath, resolveChainsDir } from "./dirs";
-export { anchorModule, deployModule, lazyModule, marketDeskModule, recordsModule, systemModule } from "./lazy-module";
+export {
+  anchorModule,
+  deployModule,
+  lazyModule,
+  learningServiceModule,
+  marketDeskModule,
+  recordsModule,
+  systemModule,
+} from "./lazy-module";
 export {
   listItems,
   optionalCount,

@@ -3,6 +3,7 @@
 // when its action runs, through one of these loaders.
 import type * as Anchor from "../../src/anchor";
 import type * as Deploy from "../../src/deploy";
+import type * as LearningService from "../../src/learning/service";
 import type * as MarketDesk from "../../src/market/desk";
 import type * as Records from "../../src/records";
 import type * as System from "../../src/system";
@@ -18,3 +19,4 @@ export const deployModule = lazyModule(() => require("../../src/deploy") as type
 export const recordsModule = lazyModule(() => require("../../src/records") as typeof Records);
 export const systemModule = lazyModule(() => require("../../src/system") as typeof System);
 export const marketDeskModule = lazyModule(() => require("../../src/market/desk") as typeof MarketDesk);
+export const learningServiceModule = lazyModule(() => require("../../src/learning/service") as typeof LearningService);

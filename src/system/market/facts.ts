@@ -3,6 +3,7 @@
  * registrations and their batches (block rules R1–R3), storage paid before upload, the assets by
  * openness, the three planned trades and their delivery by proxy re-encryption.
  */
+import type { RunCheck } from "../run-check";
 
 /** One registration batch the orderer sent (the registry's `BatchRegistered`). */
 export interface MarketBatch {
@@ -93,14 +94,6 @@ export interface MarketFacts {
   readonly communities: readonly MarketCommunity[];
 }
 
-/** A check of the run (the shape of `RunCheck`, kept here so this module does not import the report). */
-export interface MarketCheck {
-  readonly name: string;
-  readonly required: boolean;
-  readonly passed: boolean;
-  readonly detail: string;
-}
-
 /** Whether the batches show R3: every batch sent while Low entries waited took at least one. */
 export function lowQuotaHeld(batches: readonly MarketBatch[], lowTotal: number): boolean {
   let taken = 0;
@@ -122,7 +115,7 @@ const refusedAs = (r: Refused, status: number) => r.status === status;
 const shown = (r: Refused) => (r.status === undefined ? "not refused" : `${r.status} ${r.code ?? ""}`.trim());
 
 /** The run's checks of the market. */
-export function marketChecks(market: MarketFacts): MarketCheck[] {
+export function marketChecks(market: MarketFacts): RunCheck[] {
   const all = market.communities;
   const trades = all.flatMap((c) => c.trades.map((t) => ({ chain: c.chain, ...t })));
   const off = trades.filter((t) => !tradeAsPlanned(t));

@@ -4,8 +4,10 @@
  * progress lines number the steps from this table, and the shutdown after it.
  */
 import { chainsStep } from "./chains";
+import { coalitionStep } from "./coalition";
 import { deployStep } from "./deploy";
 import { economicsStep } from "./economics";
+import { learningStep } from "./learning";
 import { marketStep } from "./market";
 import { participantsStep } from "./participants";
 import { partitionStep } from "./partition";
@@ -29,8 +31,10 @@ export const MAIN_STEPS = [
   marketStep,
   recordsStep,
   verificationStep,
+  learningStep,
   securityStep,
   economicsStep,
+  coalitionStep,
   reportStep,
 ] as const;
 

@@ -7,7 +7,9 @@ import path from "node:path";
 import { rpcCall } from "../../chains/rpc";
 import { allChains } from "../../chains/topology";
 import type { SendAndAnchorResult } from "../anchoring";
+import type { CoalitionFacts } from "../coalition";
 import type { EconomicsFacts } from "../economics";
+import type { LearningFacts } from "../learning";
 import type { MarketFacts } from "../market";
 import { buildRunReport, type RunReport } from "../report";
 import { writeRunReport, type RunReportFiles } from "../report-files";
@@ -40,6 +42,8 @@ type Before = {
   readonly security: SecurityFacts;
   readonly economics: EconomicsFacts;
   readonly market: MarketFacts;
+  readonly learning: LearningFacts;
+  readonly coalition: CoalitionFacts;
 };
 
 /** The block height of every chain of the run, by name. */
@@ -69,6 +73,8 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
       security,
       economics,
       market,
+      learning,
+      coalition,
     } = before;
     const heights = await chainHeights(deploy.topology);
     const partitionFiles = Object.fromEntries(
@@ -97,6 +103,8 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
       verification,
       economics,
       market,
+      learning,
+      coalition,
       security,
       heights,
     });

@@ -8,10 +8,12 @@ import {
   VerificationError,
   fetchHeader,
   verifyRecordProof,
+  verifySlotProof,
   type Anchor,
   type RecordProof,
   type VerificationFailure,
 } from "../../../src/anchor";
+import { countersSlot } from "../../../src/records/record-log-layout";
 import { community, communications, expectReject, mainHub, tempDir, type TestCommunity } from "./fixtures";
 
 /** A copy of `proof` changed by `change` (proofs are plain JSON). */
@@ -140,6 +142,30 @@ describe("anchor/light-client", () => {
       client.verifyRecord(31_002, c1.recordLog, 0, prover),
       "chain-not-anchored",
       /^chain 31002 has no checkpoint anchored on the AnchorHub yet$/,
+    );
+  });
+
+  it("verifies any storage slot of the chain against the anchor, and refuses a changed value or another account", async () => {
+    const slot = countersSlot();
+    const verified = await client.verifySlot(c1.chain.chainId, c1.recordLog, slot, c1.chain.rpc, "RecordLog");
+    const latest = client.latestAnchor(c1.chain.chainId)!;
+    const at = `0x${latest.height.toString(16)}`;
+    const onChain = BigInt((await c1.chain.rpc.send("eth_getStorageAt", [c1.recordLog, slot, at])) as string);
+    expect(verified.value).to.equal(onChain);
+    expect(verified.value).to.not.equal(0n);
+    expect(verified.anchor).to.deep.equal(latest);
+    const account = (await c1.chain.rpc.send("eth_getProof", [c1.recordLog, [slot], at])) as RecordProof["account"];
+    const changed = JSON.parse(JSON.stringify(account));
+    changed.storageProof[0].value = "0x1";
+    await expectInvalid(
+      verifySlotProof(latest, c1.recordLog, slot, changed, "RecordLog"),
+      "storage-proof",
+      /is proven to be \d+, the full node claims 1/,
+    );
+    await expectInvalid(
+      verifySlotProof(latest, await c1.writer.getAddress(), slot, account, "DataToken"),
+      "account-proof",
+      /the account proof is for 0x[0-9a-fA-F]{40}, not the DataToken 0x/,
     );
   });
 

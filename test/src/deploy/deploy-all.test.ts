@@ -6,7 +6,7 @@
  * and chains that are down or die during the deployment (named in the error, resumed after
  * `chains:up`).
  */
-import { COMMUNITY_CONTRACT_NAMES } from "../../../src/chains";
+import { COMMUNITY_CONTRACT_NAMES, MAIN_CONTRACT_NAMES } from "../../../src/chains";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -30,6 +30,7 @@ import { chainsUp } from "../../../src/chains/up";
 import { writePartition } from "../../../src/partition/document";
 import {
   anchorHub,
+  coalitionRewards,
   ChainDeployError,
   communityContracts,
   DeployIncompleteError,
@@ -118,7 +119,8 @@ describe("deploy:all on chains:up chains", function () {
       });
       first = result;
       topology = readTopology(topologyPath(dir!));
-      expect(topology.main.contracts).to.deep.equal({ AnchorHub: result.hub });
+      expect(Object.keys(topology.main.contracts).sort()).to.deep.equal([...MAIN_CONTRACT_NAMES].sort());
+      expect(topology.main.contracts.AnchorHub).to.equal(result.hub);
       for (const chain of topology.communities) {
         expect(Object.keys(chain.contracts).sort()).to.deep.equal([...COMMUNITY_CONTRACT_NAMES].sort());
       }
@@ -135,7 +137,7 @@ describe("deploy:all on chains:up chains", function () {
       }
       expect(result.chains.map((c) => [c.chain, c.module, c.deploymentId, c.deployed.length, c.resumed])).to.deep.equal(
         [
-          ["main", "MainAnchoring", "commchain-main", 1, false],
+          ["main", "MainAnchoring", "commchain-main", MAIN_CONTRACT_NAMES.length, false],
           ["community-1", "CommunitySuite", "commchain-community-1", COMMUNITY_CONTRACT_NAMES.length, false],
           ["community-2", "CommunitySuite", "commchain-community-2", COMMUNITY_CONTRACT_NAMES.length, false],
         ],
@@ -148,6 +150,8 @@ describe("deploy:all on chains:up chains", function () {
         const hub = anchorHub(topology, main);
         expect(await hub.hasRole(await hub.RELAYER_ROLE(), systemWallet("relayer").address)).to.equal(true);
         expect(await hub.hasRole(await hub.DEFAULT_ADMIN_ROLE(), deployer)).to.equal(true);
+        const rewards = coalitionRewards(topology, main);
+        expect(await rewards.hasRole(await rewards.ROUND_ROLE(), deployer), "deployer opens rounds").to.equal(true);
         for (const chain of topology.communities) {
           expect(await hub.isRegistered(chain.chainId)).to.equal(true);
           const root = await hub.trustRoot(chain.chainId);
@@ -160,7 +164,7 @@ describe("deploy:all on chains:up chains", function () {
       for (const chain of topology.communities) {
         const provider = chainProvider(chain);
         try {
-          const { token, register, factory, maintenance, recordLog } = communityContracts(
+          const { token, register, factory, maintenance, recordLog, reputation, analysisMarket } = communityContracts(
             topology,
             chain.name,
             provider,
@@ -179,6 +183,14 @@ describe("deploy:all on chains:up chains", function () {
             chain.contracts.DataToken,
           ]);
           expect(await maintenance.token()).to.equal(chain.contracts.DataToken);
+          expect(
+            await reputation.hasRole(await reputation.UPDATER_ROLE(), chain.contracts.AnalysisMarket),
+            "the analysis market updates reputations",
+          ).to.equal(true);
+          expect([await analysisMarket.token(), await analysisMarket.reputation()]).to.deep.equal([
+            chain.contracts.DataToken,
+            chain.contracts.Reputation,
+          ]);
           expect([await factory.rewardAmount(0), await factory.rewardAmount(1)]).to.deep.equal([
             parseEther("3"),
             DEFAULT_VERIFICATION_REWARD,
@@ -198,12 +210,13 @@ describe("deploy:all on chains:up chains", function () {
         COMMUNITIES.map((members) => ({ registered: members, already: [] })),
       );
 
-      // 17 futures of the BPIIoT suite and 12 of the market (4 contracts, 4 role reads, 4 grants).
-      expect(output).to.match(/^community-1: DataToken deployed at 0x[0-9a-fA-F]{40} \[\d+\/29\]$/m);
+      // 17 futures of the BPIIoT suite, 12 of the market (4 contracts, 4 role reads, 4 grants) and 4 of
+      // the learning (2 contracts, a role read and a grant).
+      expect(output).to.match(/^community-1: DataToken deployed at 0x[0-9a-fA-F]{40} \[\d+\/33\]$/m);
       expect(output).to.match(/^community-2: registered 4\/4 member devices \(4 now\)$/m);
       expect(output).to.match(/^community-1: registered on the AnchorHub, trust root block 0 0x[0-9a-f]{64}$/m);
       expect(output).to.match(/^chain\s+chain id\s+module\s+contracts\s+deployed now\s+txs\s+members\s+trust root$/m);
-      expect(output).to.match(/^community-2\s+43002\s+CommunitySuite\s+11\s+11\s+\d+\s+4 \(4 new\)\s+registered now$/m);
+      expect(output).to.match(/^community-2\s+43002\s+CommunitySuite\s+13\s+13\s+\d+\s+4 \(4 new\)\s+registered now$/m);
     });
 
     it("a second run sends no transaction and changes nothing", async () => {

@@ -60,18 +60,21 @@ describe("deploy/module-deployment", () => {
       moduleId: "MainAnchoring",
       deploymentId: "commchain-main",
       deploymentDir: folder,
-      deployed: ["AnchorHub"],
-      transactions: 2,
+      deployed: ["AnchorHub", "CoalitionRewards"],
+      transactions: 4,
       resumed: false,
     });
-    expect(Object.keys(first.contracts)).to.deep.equal(["AnchorHub"]);
+    expect(Object.keys(first.contracts)).to.deep.equal(["AnchorHub", "CoalitionRewards"]);
     expect(await code(first.contracts.AnchorHub)).to.not.equal("0x");
     expect(fs.existsSync(path.join(folder, "journal.jsonl"))).to.equal(true);
     expect(lines).to.deep.equal([
       "starting Ignition deployment MainAnchoring 0/0",
-      `AnchorHub deployed at ${first.contracts.AnchorHub} 1/3`,
-      "AnchorHub.RELAYER_ROLE read 2/3",
-      "grantRelayerToRelayer done 3/3",
+      `AnchorHub deployed at ${first.contracts.AnchorHub} 1/6`,
+      `CoalitionRewards deployed at ${first.contracts.CoalitionRewards} 2/6`,
+      "AnchorHub.RELAYER_ROLE read 3/6",
+      "CoalitionRewards.ROUND_ROLE read 4/6",
+      "grantRelayerToRelayer done 5/6",
+      "grantRoundToDeployer done 6/6",
     ]);
 
     const height = await chain.provider.getBlockNumber();
@@ -95,7 +98,7 @@ describe("deploy/module-deployment", () => {
         `^the recorded MainAnchoring#AnchorHub at ${first.contracts.AnchorHub} has no code \\(chain reset\\?\\); earlier journal moved to .*commchain-main\\.stale-[0-9TZ-]+, deploying anew$`,
       ),
     );
-    expect(redeployed).to.deep.include({ deployed: ["AnchorHub"], resumed: false });
+    expect(redeployed).to.deep.include({ deployed: ["AnchorHub", "CoalitionRewards"], resumed: false });
     expect(fs.existsSync(path.join(redeployed.discardedJournal!, "journal.jsonl"))).to.equal(true);
     expect(redeployed.contracts.AnchorHub).to.not.equal(first.contracts.AnchorHub);
     expect(await code(redeployed.contracts.AnchorHub)).to.not.equal("0x");

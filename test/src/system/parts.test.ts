@@ -20,6 +20,7 @@ import {
   type RunReport,
 } from "../../../src/system";
 import { renderSvg } from "../../../src/report/kit/vega";
+import { coalitionFacts, learningFacts } from "./learning-facts";
 
 const chain = (name: string, members: string[]) => ({
   name,
@@ -201,6 +202,8 @@ describe("system parts", () => {
             },
           ],
         },
+        learning: learningFacts(),
+        coalition: coalitionFacts(),
         security: {
           chains: [
             {
@@ -257,8 +260,9 @@ describe("system parts", () => {
         .map((c) => c.name);
 
     it("all pass on a consistent run", () => {
-      // Ten checks of the run's results, four of the market (test/src/system/market-checks.test.ts fails each), then five of its security probes.
-      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(19).fill(true));
+      // Ten checks of the run's results, four of the market (test/src/system/market-checks.test.ts fails each), four of
+      // federated learning and two of the coalition game (learning-checks.test.ts), then five of its security probes.
+      expect(runChecks(base()).map((c) => c.passed)).to.deep.equal(Array(25).fill(true));
       expect(
         runChecks(base())
           .filter((c) => !c.required)

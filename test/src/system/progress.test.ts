@@ -19,12 +19,12 @@ describe("system/progress", () => {
     expect(result).to.equal(42);
     const text = s.out.join("");
     expect(text).to.match(
-      /^\[ 2\/14\] partition     dividing\n\[ 2\/14\] partition     done in \d+\.\d s: 42 communities\n$/,
+      /^\[ 2\/16\] partition     dividing\n\[ 2\/16\] partition     done in \d+\.\d s: 42 communities\n$/,
     );
     expect(reporter.steps).to.have.length(1);
     expect(reporter.steps[0]).to.deep.include({ step: "partition", status: "done" });
     expect(reporter.steps[0].seconds).to.be.at.least(0);
-    expect(STEPS).to.have.length(14);
+    expect(STEPS).to.have.length(16);
   });
 
   it("records a failed step, says so, and rethrows its error", async () => {
@@ -42,7 +42,7 @@ describe("system/progress", () => {
     expect(thrown).to.equal(failure);
     expect(reporter.steps.map((t) => [t.step, t.status])).to.deep.equal([["chains", "failed"]]);
     expect(s.out.join("")).to.match(
-      /\[ 3\/14\] chains        FAILED after \d+\.\d s: chain community-2 did not come up\n$/,
+      /\[ 3\/16\] chains        FAILED after \d+\.\d s: chain community-2 did not come up\n$/,
     );
   });
 
@@ -58,13 +58,13 @@ describe("system/progress", () => {
       },
       () => "ok",
     );
-    const counts = s.out.filter((t) => t.startsWith("\r\x1b[K[ 7/14] units"));
+    const counts = s.out.filter((t) => t.startsWith("\r\x1b[K[ 7/16] units"));
     expect(counts.map((t) => t.replace(/\d+\.\d s/, "T"))).to.deep.equal([
-      "\r\x1b[K[ 7/14] units         T  1 reading",
-      "\r\x1b[K[ 7/14] units         T  2 readings",
+      "\r\x1b[K[ 7/16] units         T  1 reading",
+      "\r\x1b[K[ 7/16] units         T  2 readings",
     ]);
     expect(s.out.at(-2)).to.equal("\r\x1b[K");
-    expect(s.out.at(-1)).to.match(/^\[ 7\/14\] units         done in \d+\.\d s: ok\n$/);
+    expect(s.out.at(-1)).to.match(/^\[ 7\/16\] units         done in \d+\.\d s: ok\n$/);
   });
 
   it("elsewhere, prints running counts at most every few seconds (none for a quick step)", async () => {

@@ -29,6 +29,14 @@ import {
   type RunReport,
   type StartOptions,
 } from "../../../src/system";
+import { chainsDown } from "../../../src/chains/down";
+import { chainProvider } from "../../../src/chains/providers";
+import { readTopology, topologyPath } from "../../../src/chains/topology";
+import { LearningConfigError } from "../../../src/learning/errors";
+import { modelHashOf, type ServiceFacts } from "../../../src/learning/service";
+import { AnalysisMarket__factory, DataToken__factory } from "../../../typechain-types";
+import { rejection } from "../../helpers/rejection";
+import { runTask } from "../../helpers/run-task";
 import { chainProcessesUnder, killChainProcessesUnder } from "../chains/helpers";
 
 const SMALL: Partial<StartOptions> = {
@@ -40,6 +48,9 @@ const SMALL: Partial<StartOptions> = {
   readingBatch: 100,
   verifySample: 3,
   seed: 1,
+  learningOwners: 6,
+  learningRounds: 4,
+  learningDropouts: 1,
 };
 
 /** Collects the run's progress lines. */
@@ -112,11 +123,17 @@ describe("system: npm start end to end (small settings)", function () {
     before(async () => {
       runDir = path.join(work, "run");
       output = sink();
-      outcome = await runSystem(resolveStartOptions({ ...SMALL, runDir }), context(output));
+      // Chains kept, as `npm start -- --keep-chains` leaves them, for learning:run below.
+      outcome = await runSystem(resolveStartOptions({ ...SMALL, runDir, keepChains: true }), context(output));
       report = JSON.parse(fs.readFileSync(path.join(runDir, "report.json"), "utf8")) as RunReport;
     });
 
-    it("runs every step in order, each with a start and a done line, and leaves nothing running", async () => {
+    after(async () => {
+      if (fs.existsSync(path.join(runDir, "chains", "topology.json"))) await chainsDown(path.join(runDir, "chains"));
+      expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+    });
+
+    it("runs every step in order, each with a start and a done line, and leaves only the kept chains running", async () => {
       for (const [i, step] of STEPS.entries()) {
         const prefix = `[${String(i + 1).padStart(2)}/${STEPS.length}] ${step}`;
         expect(
@@ -125,9 +142,9 @@ describe("system: npm start end to end (small settings)", function () {
         ).to.have.length(1);
       }
       expect(report.steps.map((s) => [s.step, s.status])).to.deep.equal(STEPS.map((s) => [s, "done"]));
-      expect(chainProcessesUnder(runDir)).to.deep.equal([]);
+      expect(chainProcessesUnder(runDir)).to.have.length.of.at.least(4);
       for (const store of report.store) expect(await answers(store.gateway), store.gateway).to.equal(false);
-      expect(outcome.keptChains).to.equal(false);
+      expect(outcome.keptChains).to.equal(true);
     });
 
     it("writes the report files: Markdown, JSON, the run's charts and the partition's", () => {
@@ -182,6 +199,67 @@ describe("system: npm start end to end (small settings)", function () {
       for (const f of ["fig9", "fig10", "fig11", "fig12"]) expect(markdown).to.contain(`![${f}](economics/${f}.svg)`);
     });
 
+    it("runs a federated-learning service across the communities: every round committed on chain, dropouts survived, the escrow paid out exactly", () => {
+      const paths = runPaths(runDir);
+      expect(fs.readdirSync(paths.learning).sort()).to.deep.equal(["accuracy.svg", "learning.json", "report.md"]);
+      const s = report.learning.service;
+      expect(s.secure).to.equal(true);
+      expect(s.owners).to.have.length(6);
+      expect(new Set(s.owners.map((o) => o.chain)).size, "owners from more than one community").to.be.at.least(2);
+      expect(s.rounds.map((r) => [r.round, r.survivors.length, r.dropped.length])).to.deep.equal(
+        [1, 2, 3, 4].map((r) => [r, 5, 1]),
+      );
+      expect(s.dropoutsSurvived).to.equal(4);
+      // Paid by samples × rounds survived, all of the pool but the dust.
+      const weights = s.owners.map((o) => BigInt(o.samples * o.roundsSurvived));
+      const pool = BigInt(s.payments.price) - (BigInt(s.payments.price) * 1000n) / 10_000n;
+      const total = weights.reduce((t, w) => t + w, 0n);
+      expect(s.owners.map((o) => o.paid)).to.deep.equal(weights.map((w) => ((pool * w) / total).toString()));
+      expect(BigInt(s.payments.analystFee) + BigInt(s.payments.ownersPaid)).to.equal(BigInt(s.payments.price));
+      expect(s.payments.conserved).to.equal(true);
+      const foreign = s.owners.filter((o) => o.chain !== s.chain).length;
+      expect(foreign).to.be.at.least(1);
+      expect(s.payments.provenFromMain).to.deep.include({ owners: foreign, proven: foreign });
+      // Every DO that survived every round gained trust, and each that dropped out ends below them.
+      const full = s.owners.filter((o) => o.roundsSurvived === s.rounds.length);
+      const dropped = s.owners.filter((o) => o.roundsSurvived < s.rounds.length);
+      expect(full.length).to.be.at.least(1);
+      expect(dropped.length).to.be.at.least(1);
+      for (const o of full) expect(o.trustAfter, o.device).to.be.greaterThan(o.trustBefore);
+      for (const o of dropped)
+        expect(o.trustAfter, o.device).to.be.lessThan(Math.min(...full.map((f) => f.trustAfter)));
+      expect(
+        report.checks
+          .filter((c) => /federated|analysis escrow|another community proved/.test(c.name))
+          .map((c) => [c.required, c.passed]),
+      ).to.deep.equal(Array(4).fill([true, true]));
+      expect(fs.readFileSync(paths.reportMarkdown, "utf8")).to.contain("## Federated learning across community chains");
+    });
+
+    it("forms the miners' coalitions, certified, and plays a CoalitionRewards round on the main chain that pays the whole reward", () => {
+      const c = report.coalition;
+      expect(fs.readdirSync(runPaths(runDir).coalition).sort()).to.deep.equal([
+        "coalition.json",
+        "coalition.svg",
+        "report.md",
+      ]);
+      expect(c).to.deep.include({ miners: 20, status: "stable", certified: true });
+      expect(c.partition.flat().sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(c.round.coalitions.map((x) => x.miners)).to.deep.equal(c.partition);
+      expect(c.round.coalitions.reduce((t, x) => t + x.probability, 0)).to.be.closeTo(1, 1e-9);
+      const winner = c.round.coalitions.find((x) => x.coalitionId === c.round.winner)!;
+      expect(
+        Object.keys(c.round.credited)
+          .map(Number)
+          .sort((a, b) => a - b),
+      ).to.deep.equal(winner.miners);
+      expect(Object.values(c.round.credited).reduce((t, v) => t + BigInt(v), 0n)).to.equal(BigInt(c.round.reward));
+      expect(c.round.conserved).to.equal(true);
+      expect(fs.readFileSync(runPaths(runDir).reportMarkdown, "utf8")).to.contain(
+        "## Miners' coalition-formation game",
+      );
+    });
+
     it("gives every community of the partition a chain of its members", () => {
       const doc = readPartition(path.join(runDir, "partition", "partition.json"));
       expect(doc.chosen.communities).to.have.length(3);
@@ -190,8 +268,9 @@ describe("system: npm start end to end (small settings)", function () {
         doc.chosen.communities.map((c) => c.length),
       );
       expect(report.partition.communities).to.deep.equal(doc.chosen.communities);
-      // AnchorHub on main; on each community the BPIIoT suite (7 contracts) and the market (4).
-      expect(report.contracts.total).to.equal(1 + 3 * (7 + 4));
+      // AnchorHub and CoalitionRewards on main; on each community the BPIIoT suite (7 contracts),
+      // the market (4), Reputation and AnalysisMarket.
+      expect(report.contracts.total).to.equal(2 + 3 * (7 + 4 + 2));
     });
 
     it("puts on each chain the records the storage model places there, and they sum to the copies", () => {
@@ -268,10 +347,18 @@ describe("system: npm start end to end (small settings)", function () {
       expect(v.tampered!.message).to.match(/Merkle proof leads to 0x[0-9a-f]{64}, not to batch \d+'s root/);
       expect(v.invalid).to.equal(0);
       expect(v.anchorsHeld).to.equal(report.anchors.transactions);
+      const learning = report.learning.service;
       for (const chain of report.anchors.perChain) {
         const figures = report.chains.communities.find((c) => c.name === chain.chain)!;
-        // The final round anchored every block the chain had when the records were done.
-        expect(chain.height, chain.chain).to.equal(figures.blocks);
+        if (chain.chain === learning.chain) {
+          // The learning service ran on this chain after verification, and anchored it again to
+          // prove its payments: past the verification's anchor, within the final height.
+          expect(chain.height, chain.chain).to.be.below(learning.payments.provenFromMain.anchorHeight);
+          expect(learning.payments.provenFromMain.anchorHeight, chain.chain).to.be.at.most(figures.blocks);
+        } else {
+          // The final round anchored every block the chain had when the records were done.
+          expect(chain.height, chain.chain).to.equal(figures.blocks);
+        }
       }
       expect(report.anchors.latencyMs.samples).to.equal(report.records.perChain.reduce((sum, c) => sum + c.batches, 0));
     });
@@ -361,6 +448,85 @@ describe("system: npm start end to end (small settings)", function () {
         `step "traffic" failed: run directory ${stranger}: is not empty and holds no ${RUN_MARKER_FILE}: not a commchain run, refusing to delete it (choose another --run-dir)`,
       );
       expect(fs.readFileSync(path.join(stranger, "notes.txt"), "utf8")).to.equal("mine");
+    });
+
+    // After the run's own checks: a second analysis task over the kept chains, as a user runs it.
+    describe("learning:run over the kept run", () => {
+      let task: { facts: ServiceFacts; outputs: Record<string, string> };
+      let printed: string;
+
+      before(async () => {
+        const run = await runTask<typeof task>("learning:run", { runDir, owners: 5, rounds: 3, dropouts: 1, seed: 3 });
+        task = run.result;
+        printed = run.output;
+      });
+
+      it("runs task 2 on the first community's market, prints each round and writes its files into <run>/learning", () => {
+        const s = task.facts;
+        expect(s.taskId).to.equal(2);
+        for (const r of [1, 2, 3]) expect(printed).to.match(new RegExp(`^round ${r}/3: 4 survivors`, "m"));
+        expect(printed).to.match(
+          /^task 2 on community-1: 5 DOs from \d community chains, 3 rounds, secure aggregation, 3 dropouts survived/m,
+        );
+        expect(
+          Object.values(task.outputs)
+            .map((f) => path.relative(runDir, f))
+            .sort(),
+        ).to.deep.equal(["learning/accuracy.svg", "learning/learning.json", "learning/report.md"]);
+        const doc = JSON.parse(fs.readFileSync(path.join(runDir, "learning", "learning.json"), "utf8")) as ServiceFacts;
+        expect(doc.taskId).to.equal(2);
+        expect(fs.readFileSync(path.join(runDir, "learning", "report.md"), "utf8")).to.contain(
+          "# Federated learning: task 2 on community-1",
+        );
+      });
+
+      it("selects by the trust task 1 left: a DO that task 1's dropouts pushed below 0.5 is not asked again", () => {
+        const first = report.learning.service;
+        const low = first.owners.filter((o) => o.trustAfter < 0.5).map((o) => o.device);
+        for (const o of task.facts.owners) expect(low, o.device).to.not.include(o.device);
+        expect(task.facts.distrusted.every((d) => low.includes(d))).to.equal(true);
+        const again = task.facts.owners.filter((o) => first.owners.some((f) => f.device === o.device));
+        for (const o of again)
+          expect(o.trustBefore, o.device).to.be.closeTo(
+            first.owners.find((f) => f.device === o.device)!.trustAfter,
+            1e-6,
+          );
+      });
+
+      it("leaves the chain as the facts say: task settled, DOs paid by acknowledged rounds, nothing held, payments proven from main", async () => {
+        const topology = readTopology(topologyPath(path.join(runDir, "chains")));
+        const entry = topology.communities[0];
+        const provider = chainProvider(entry);
+        try {
+          const market = AnalysisMarket__factory.connect(entry.contracts.AnalysisMarket!, provider);
+          const token = DataToken__factory.connect(entry.contracts.DataToken!, provider);
+          const onChain = await market.task(2);
+          expect(onChain.state).to.equal(5n);
+          expect(onChain.rounds).to.equal(3n);
+          expect(onChain.modelHash).to.equal(task.facts.modelHash);
+          expect(modelHashOf(Float64Array.from(task.facts.model))).to.equal(task.facts.modelHash);
+          expect(await token.balanceOf(await market.getAddress())).to.equal(0n);
+          for (const o of task.facts.owners)
+            expect(await market.roundsSurvived(2, o.address), o.device).to.equal(BigInt(o.roundsSurvived));
+          expect(BigInt(task.facts.payments.analystFee) + BigInt(task.facts.payments.ownersPaid)).to.equal(
+            BigInt(task.facts.payments.price),
+          );
+          const foreign = task.facts.owners.filter((o) => o.chain !== "community-1").length;
+          expect(task.facts.payments.provenFromMain).to.deep.include({ owners: foreign, proven: foreign });
+        } finally {
+          provider.destroy();
+        }
+      });
+
+      it("refuses more dropouts than the threshold allows and an unknown chain, naming the option", async () => {
+        const dropouts = await rejection(runTask("learning:run", { runDir, owners: 4, dropouts: 2 }));
+        expect(dropouts).to.be.instanceOf(LearningConfigError);
+        expect((dropouts as Error).message).to.match(
+          /^learning option dropouts: 2 of 4 owners dropping out leaves 2, below the threshold of 3/,
+        );
+        const chain = await rejection(runTask("learning:run", { runDir, chain: "community-9" }));
+        expect((chain as Error).message).to.match(/^learning option chain: no community chain "community-9"/);
+      });
     });
   });
 
