@@ -4,6 +4,7 @@
  */
 import { formatEther } from "ethers";
 import type { LearningOutputs, ServiceFacts } from "../learning/service";
+import { accuracyTable } from "../learning/service/outputs";
 import { formatFixed, formatInteger, markdownTable } from "../report/kit/markdown";
 import type { RunCheck } from "./run-check";
 
@@ -57,27 +58,13 @@ export function learningChecks(facts: LearningFacts): RunCheck[] {
 /** The service's blocks of report.md. */
 export function learningMarkdown(facts: LearningFacts): string[] {
   const s = facts.service;
-  const a = s.accuracy;
-  const row = (name: string, m: typeof a.federated) => [
-    name,
-    pct(m.accuracy),
-    pct(m.balancedAccuracy),
-    formatFixed(m.auc, 3),
-  ];
   return [
     `The data-sharing architecture of the IoT consensus paper (§3.2, Fig. 4), on ${s.chain}: its lab (the DC) paid ${formatEther(s.payments.price)} DT for a model predicting an anomaly's onset; ` +
       `the analyst selected ${s.owners.length} devices of ${new Set(s.owners.map((o) => o.chain)).size} community chains by their on-chain trust and ran ${s.rounds.length} rounds of FedAvg ` +
       `${s.secure ? "with secure aggregation (it saw only the sums)" : "with **plain** aggregation"}, ${s.dropoutsSurvived} DO-rounds dropping out. ` +
       `Each round was committed with its survivors' signatures; the escrow paid the analyst ${formatEther(s.payments.analystFee)} DT and the DOs ${formatEther(s.payments.ownersPaid)} DT by samples × rounds survived. ` +
       `The paper gives no figure for this. Details: [learning/report.md](${facts.files.report}), data: [learning.json](${facts.files.json}).`,
-    markdownTable(
-      ["model (held-out devices)", "accuracy", "balanced accuracy", "AUC"],
-      [
-        row("federated", a.federated),
-        row("centralized (pooled data)", a.centralized),
-        row("each DO alone (mean)", a.soloMean),
-      ],
-    ),
+    accuracyTable(s.accuracy, "model (held-out devices)"),
     markdownTable(
       ["round", "survivors", "balanced accuracy", "AUC", "bytes sent per DO"],
       s.rounds

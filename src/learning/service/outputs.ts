@@ -53,15 +53,26 @@ export function accuracySpec(facts: ServiceFacts): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** report.md of a service run. */
-export function learningMarkdown(facts: ServiceFacts, chart: string): string {
-  const a = facts.accuracy;
-  const row = (name: string, m: typeof a.federated) => [
+/** The federated model beside centralized training and the DOs alone: for report.md and the run report. */
+export function accuracyTable(accuracy: ServiceFacts["accuracy"], modelHeader: string): string {
+  const row = (name: string, m: ServiceFacts["accuracy"]["federated"]) => [
     name,
     percent(m.accuracy),
     percent(m.balancedAccuracy),
     formatFixed(m.auc, 3),
   ];
+  return markdownTable(
+    [modelHeader, "accuracy", "balanced accuracy", "AUC"],
+    [
+      row("federated", accuracy.federated),
+      row("centralized (pooled data)", accuracy.centralized),
+      row("each DO alone (mean)", accuracy.soloMean),
+    ],
+  );
+}
+
+/** report.md of a service run. */
+export function learningMarkdown(facts: ServiceFacts, chart: string): string {
   return markdownDocument([
     `# Federated learning: task ${facts.taskId} on ${facts.chain}`,
     `A data consumer (${facts.consumer}) paid ${token(facts.payments.price)} DT for a model that predicts an anomaly's onset 60 readings ahead; ` +
@@ -71,14 +82,7 @@ export function learningMarkdown(facts: ServiceFacts, chart: string): string {
     section(
       "Accuracy on held-out devices",
       `${facts.holdout.devices.length} devices the model never saw (${formatInteger(facts.holdout.samples)} windows, ${formatInteger(facts.holdout.positives)} onsets).`,
-      markdownTable(
-        ["model", "accuracy", "balanced accuracy", "AUC"],
-        [
-          row("federated", a.federated),
-          row("centralized (pooled data)", a.centralized),
-          row("each DO alone (mean)", a.soloMean),
-        ],
-      ),
+      accuracyTable(facts.accuracy, "model"),
       `![accuracy](${chart})`,
     ),
     section(
