@@ -4,7 +4,6 @@
  * CoalitionRewards with the coalitions it formed (registered by signature, seeds committed and
  * revealed, the winner drawn and paid by capacity).
  */
-import path from "node:path";
 import type { HDNodeWallet } from "ethers";
 import type { Topology } from "../chains/topology";
 import {
@@ -17,6 +16,7 @@ import {
 } from "../economics";
 import { runCoalitionRound, type CoalitionRoundFacts } from "./coalition-round";
 import type { RunCheck } from "./run-check";
+import { runRelativeFiles } from "./run-dir";
 
 export interface CoalitionFacts {
   readonly miners: number;
@@ -48,9 +48,7 @@ export async function runCoalition(
 ): Promise<CoalitionFacts> {
   const study = runCoalitionStudy({ seed });
   const written = await writeCoalitionOutputs(dir, study);
-  const files = Object.fromEntries(
-    Object.entries(written).map(([k, f]) => [k, path.relative(root, f).split(path.sep).join("/")]),
-  ) as CoalitionOutputs;
+  const files = runRelativeFiles(root, written);
   const run = study.run;
   const round = await runCoalitionRound(
     topology,
@@ -84,6 +82,11 @@ export async function runCoalition(
   };
 }
 
+/** The chance the model gave the round's winner (D_S^γ / Σ D^γ); 0 without a winner. */
+export function winnerChance(round: CoalitionRoundFacts): number {
+  return round.coalitions.find((c) => c.coalitionId === round.winner)?.probability ?? 0;
+}
+
 /** The run's checks of the game and its round. */
 export function coalitionChecks(facts: CoalitionFacts): RunCheck[] {
   const r = facts.round;
@@ -98,7 +101,7 @@ export function coalitionChecks(facts: CoalitionFacts): RunCheck[] {
       name: "the CoalitionRewards round drew a winner from committed seeds and paid its members the whole reward by capacity",
       required: true,
       passed: r.winner > 0 && r.conserved,
-      detail: `round ${r.round}: ${r.coalitions.length} coalitions registered, winner ${r.winner} (chance ${((r.coalitions.find((c) => c.coalitionId === r.winner)?.probability ?? 0) * 100).toFixed(1)} %), ${Object.keys(r.credited).length} members paid and withdrew`,
+      detail: `round ${r.round}: ${r.coalitions.length} coalitions registered, winner ${r.winner} (chance ${(winnerChance(r) * 100).toFixed(1)} %), ${Object.keys(r.credited).length} members paid and withdrew`,
     },
   ];
 }

@@ -3,8 +3,8 @@
  * its default (the paper's) parameters, written into the run directory; the report links its
  * figures and checks its certificate.
  */
-import path from "node:path";
 import { runSamplingStudy, writeSamplingOutputs, type Claim, type Crossing } from "../economics";
+import { runRelativeFiles } from "./run-dir";
 
 /** What the report needs of the study. */
 export interface EconomicsFacts {
@@ -33,8 +33,6 @@ export async function runEconomics(dir: string, root: string): Promise<Economics
     priceRatio: study.options.priceRatio,
     claims: study.claims,
     crossings: study.crossings.filter((c) => c.priceRatio === study.options.priceRatio),
-    files: Object.fromEntries(
-      Object.entries(written).map(([name, file]) => [name, path.relative(root, file).split(path.sep).join("/")]),
-    ),
+    files: runRelativeFiles(root, written),
   };
 }

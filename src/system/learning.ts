@@ -4,7 +4,7 @@
  */
 import { formatEther } from "ethers";
 import type { LearningOutputs, ServiceFacts } from "../learning/service";
-import { accuracyTable } from "../learning/service/outputs";
+import { accuracyTable, percent as pct } from "../learning/service/outputs";
 import { formatFixed, formatInteger, markdownTable } from "../report/kit/markdown";
 import type { RunCheck } from "./run-check";
 
@@ -19,8 +19,6 @@ export const FEDERATED_TOLERANCE = 0.02;
 /** The name of the accuracy check. */
 export const FEDERATED_CHECK =
   "the federated model is within 2 accuracy points and 0.02 AUC of centralized training, and above a data owner alone";
-
-const pct = (x: number) => `${formatFixed(100 * x, 1)} %`;
 
 /** The run's checks of the service. */
 export function learningChecks(facts: LearningFacts): RunCheck[] {

@@ -5,7 +5,7 @@ import { renderSvg } from "../report/kit/vega";
 import { latencySpec, throughputSpec, type LatencySamples } from "./charts";
 import type { RunReport } from "./report";
 import { renderRunReport, type RunCharts } from "./report-markdown";
-import type { RunPaths } from "./run-dir";
+import { runRelative, type RunPaths } from "./run-dir";
 
 /** The files a report is made of, absolute. */
 export interface RunReportFiles {
@@ -16,7 +16,7 @@ export interface RunReportFiles {
 
 /** Chart files relative to the run directory (the partition's own charts included). */
 export function runCharts(paths: RunPaths): RunCharts {
-  const relative = (file: string) => path.relative(paths.root, file).split(path.sep).join("/");
+  const relative = (file: string) => runRelative(paths.root, file);
   return {
     trustGraph: relative(path.join(paths.partitionDir, "trust-graph.svg")),
     storage: relative(path.join(paths.partitionDir, "storage.svg")),

@@ -11,6 +11,7 @@ import {
   markdownTable,
   section,
 } from "../report/kit/markdown";
+import { winnerChance } from "./coalition";
 import { learningMarkdown } from "./learning";
 import { marketMarkdown } from "./market/markdown";
 import type { Distribution, RunReport } from "./report";
@@ -363,7 +364,7 @@ export function renderRunReport(report: RunReport, charts: RunCharts): string {
     report.coalition.markdown,
     `The coalitions then played round ${report.coalition.round.round} of CoalitionRewards on the main chain: ` +
       `${report.coalition.round.coalitions.length} registered with every member's signature, each committed to a seed and revealed it, and coalition ${report.coalition.round.winner} ` +
-      `(chance ${formatFixed(100 * (report.coalition.round.coalitions.find((c) => c.coalitionId === report.coalition.round.winner)?.probability ?? 0), 1)} % by D^γ) won; its members withdrew ${tokens(report.coalition.round.reward)} ETH by capacity ` +
+      `(chance ${formatFixed(100 * winnerChance(report.coalition.round), 1)} % by D^γ) won; its members withdrew ${tokens(report.coalition.round.reward)} ETH by capacity ` +
       `(${report.coalition.round.conserved ? "the whole reward" : "**not** the whole reward"}). Gas: register ${n(report.coalition.round.gas.register)}, commit ${n(report.coalition.round.gas.commit)}, reveal ${n(report.coalition.round.gas.reveal)}, draw ${n(report.coalition.round.gas.draw)}.`,
   );
   const stepRows = (steps: Readonly<Record<string, Distribution>>) =>

@@ -40,6 +40,21 @@ export interface RunPaths {
 }
 
 /** The paths of the run in `dir`. */
+/** `file` relative to the run directory `root`, with forward slashes: how report.md and report.json name it. */
+export function runRelative(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join("/");
+}
+
+/** Every file of `files` relative to the run directory `root` (see {@link runRelative}). */
+export function runRelativeFiles<K extends string>(
+  root: string,
+  files: Readonly<Record<K, string>>,
+): Record<K, string> {
+  return Object.fromEntries(
+    Object.entries<string>(files).map(([key, file]) => [key, runRelative(root, file)]),
+  ) as Record<K, string>;
+}
+
 export function runPaths(dir: string): RunPaths {
   const root = path.resolve(dir);
   const partitionDir = path.join(root, "partition");

@@ -8,7 +8,7 @@ import { formatEther } from "ethers";
 import { projectMnemonic } from "../../chains/accounts";
 import { readTopology, topologyPath } from "../../chains/topology";
 import { LearningConfigError } from "../errors";
-import { writeLearningOutputs, type LearningOutputs } from "./outputs";
+import { percent as pct, writeLearningOutputs, type LearningOutputs } from "./outputs";
 import { runAnalysisService, type AnalysisServiceOptions, type ServiceFacts } from "./run";
 
 export interface LearningRunOptions extends Omit<AnalysisServiceOptions, "topology" | "mnemonic"> {
@@ -47,7 +47,6 @@ export async function runLearning(
 /** The lines the task prints. */
 export function formatLearningSummary(facts: ServiceFacts, files: readonly string[]): string {
   const a = facts.accuracy;
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   return [
     `task ${facts.taskId} on ${facts.chain}: ${facts.owners.length} DOs from ${new Set(facts.owners.map((o) => o.chain)).size} community chains, ${facts.rounds.length} rounds, ${facts.secure ? "secure aggregation" : "PLAIN aggregation (updates visible)"}, ${facts.dropoutsSurvived} dropouts survived`,
     `balanced accuracy on held-out devices: federated ${pct(a.federated.balancedAccuracy)} (AUC ${a.federated.auc.toFixed(3)}), centralized ${pct(a.centralized.balancedAccuracy)}, a DO alone ${pct(a.soloMean.balancedAccuracy)} on average`,

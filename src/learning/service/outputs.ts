@@ -13,7 +13,8 @@ import type { ServiceFacts } from "./run";
 export const LEARNING_FILES = { json: "learning.json", report: "report.md", chart: "accuracy.svg" } as const;
 export type LearningOutputs = Record<keyof typeof LEARNING_FILES, string>;
 
-const percent = (x: number) => `${formatFixed(100 * x, 1)} %`;
+/** A share as the service's texts print it: "92.5 %". */
+export const percent = (x: number) => `${formatFixed(100 * x, 1)} %`;
 const token = (wei: string) => formatFixed(Number(formatEther(wei)), 4);
 
 /** The chart: federated balanced accuracy and AUC per round, centralized and mean solo as rules. */

@@ -3,10 +3,10 @@
  * analyst for a model trained on devices of every community, secure aggregation hiding each
  * update; every request, selection, round, delivery and payment a transaction of its chain.
  */
-import path from "node:path";
 import { projectMnemonic } from "../../chains/accounts";
-import { runAnalysisService, writeLearningOutputs, type LearningOutputs } from "../../learning/service";
+import { runAnalysisService, writeLearningOutputs } from "../../learning/service";
 import type { LearningFacts } from "../learning";
+import { runRelativeFiles } from "../run-dir";
 import type { RunDeployment } from "./deploy";
 import type { Step } from "./step";
 
@@ -27,10 +27,7 @@ export const learningStep: Step<"learning", Before, LearningFacts> = {
       onProgress: (line) => progress(line),
     });
     const written = await writeLearningOutputs(paths.learning, service);
-    const files = Object.fromEntries(
-      Object.entries(written).map(([k, f]) => [k, path.relative(paths.root, f).split(path.sep).join("/")]),
-    ) as LearningOutputs;
-    return { service, files };
+    return { service, files: runRelativeFiles(paths.root, written) };
   },
   summary: ({ service: s }) =>
     `balanced accuracy ${(100 * s.accuracy.federated.balancedAccuracy).toFixed(1)} % federated, ${(100 * s.accuracy.centralized.balancedAccuracy).toFixed(1)} % centralized, ${(100 * s.accuracy.soloMean.balancedAccuracy).toFixed(1)} % a DO alone; ` +

@@ -3,7 +3,6 @@
  * and the chains' final heights. The runner rewrites report.json after the shutdown so it holds
  * this step and the shutdown too.
  */
-import path from "node:path";
 import { rpcCall } from "../../chains/rpc";
 import { allChains } from "../../chains/topology";
 import type { SendAndAnchorResult } from "../anchoring";
@@ -13,6 +12,7 @@ import type { LearningFacts } from "../learning";
 import type { MarketFacts } from "../market";
 import { buildRunReport, type RunReport } from "../report";
 import { writeRunReport, type RunReportFiles } from "../report-files";
+import { runRelativeFiles } from "../run-dir";
 import type { SecurityFacts } from "../security";
 import type { RunStores } from "../stores";
 import type { VerificationResult } from "../verification";
@@ -77,12 +77,7 @@ export const reportStep: Step<"report", Before, WrittenReport> = {
       coalition,
     } = before;
     const heights = await chainHeights(deploy.topology);
-    const partitionFiles = Object.fromEntries(
-      Object.entries(partition.files).map(([name, file]) => [
-        name,
-        path.relative(paths.root, file).split(path.sep).join("/"),
-      ]),
-    );
+    const partitionFiles = runRelativeFiles(paths.root, partition.files);
     const { steps, seconds } = timing();
     const report = buildRunReport({
       options,
