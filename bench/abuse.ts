@@ -28,7 +28,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import hre from "hardhat";
-import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { ProjectArtifactResolver } from "../src/deploy/artifact-resolver";
 import { getAddress, id as keccakId, Wallet, type JsonRpcProvider } from "ethers";
 import { chainProvider } from "../src/chains/providers";
 import { deviceWallet } from "../src/chains/accounts";
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       configFile: hre.config.paths.configFile,
     });
     log("deploying the contracts, setting up the participants");
-    await deployAll({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
+    await deployAll({ dir, artifactResolver: new ProjectArtifactResolver(hre.artifacts) });
     const topology = readTopology(topologyPath(dir));
     const plan = planParticipants(topology);
     const setups = await setUpParticipants({ topology, plan, countThreshold: 1000, readingsPerDevice: 1 });

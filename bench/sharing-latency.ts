@@ -82,7 +82,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import hre from "hardhat";
-import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { ProjectArtifactResolver } from "../src/deploy/artifact-resolver";
 import { getAddress, parseEther, type JsonRpcProvider, type HDNodeWallet } from "ethers";
 import {
   DataAsset__factory,
@@ -541,7 +541,7 @@ async function setUp(work: string): Promise<{ setup: Setup; dir: string }> {
     configFile: hre.config.paths.configFile,
   });
   log("deploying the contracts");
-  await deployAll({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
+  await deployAll({ dir, artifactResolver: new ProjectArtifactResolver(hre.artifacts) });
   const topology = readTopology(topologyPath(dir));
   const plan = planParticipants(topology);
   if (plan.length < 2 || plan[0].devices.length < MAX_SENSORS) {

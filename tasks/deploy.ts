@@ -72,11 +72,11 @@ commchainTask(
       const bonusRefundDelay = parseSeconds(args.bonusRefundDelay, "--bonus-refund-delay");
       await hre.run("compile", { quiet: true });
       const { deployAll, DeployIncompleteError } = deployModule();
-      const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
+      const { ProjectArtifactResolver } = deployModule();
       try {
         const result = await deployAll({
           dir: resolveChainsDir(args.dir, hre),
-          artifactResolver: new HardhatArtifactResolver(hre),
+          artifactResolver: new ProjectArtifactResolver(hre.artifacts),
           verifiers: parseAddressList(args.verifiers),
           uploadReward,
           verificationReward,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { types } from "hardhat/config";
 import { DEFAULT_START_OPTIONS, TABLE1_COUNT_THRESHOLD } from "../src/system/options";
 import { formatOutcome } from "../src/system/format";
-import { commchainTask, INTERRUPTED_EXIT_CODE, onInterrupt, relativeToCwd, systemModule } from "./kit";
+import { commchainTask, INTERRUPTED_EXIT_CODE, onInterrupt, relativeToCwd, systemModule, deployModule } from "./kit";
 
 interface StartArgs {
   log?: string;
@@ -123,7 +123,7 @@ commchainTask(
       learningRounds: args.learningRounds,
       learningDropouts: args.learningDropouts,
     });
-    const { HardhatArtifactResolver } = await import("@nomicfoundation/hardhat-ignition/helpers");
+    const { ProjectArtifactResolver } = deployModule();
     const abort = new AbortController();
     const release = onInterrupt(abort, {
       notice: () =>
@@ -141,7 +141,7 @@ commchainTask(
       const outcome = await system.runSystem(options, {
         projectRoot: hre.config.paths.root,
         configFile: hre.config.paths.configFile,
-        artifactResolver: new HardhatArtifactResolver(hre),
+        artifactResolver: new ProjectArtifactResolver(hre.artifacts),
         sink: { write: (text) => process.stdout.write(text), tty: process.stdout.isTTY === true },
         signal: abort.signal,
       });

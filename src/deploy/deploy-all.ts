@@ -57,7 +57,7 @@ export const REACHABILITY_TIMEOUT_MS = CHAIN_TIMEOUTS.probe;
 export interface DeployAllOptions {
   /** The chains directory holding topology.json. */
   readonly dir: string;
-  /** Where Ignition reads the compiled contracts (in a task: hardhat-ignition's HardhatArtifactResolver). */
+  /** Where Ignition reads the compiled contracts (in a task: ProjectArtifactResolver, or hardhat-ignition's HardhatArtifactResolver). */
   readonly artifactResolver: ArtifactResolver;
   /** Accounts granted VERIFIER_ROLE on every community's RelationshipFactory. */
   readonly verifiers?: readonly string[];

@@ -8,3 +8,4 @@ export * from "./members";
 export * from "./deploy-all";
 export * from "./summary";
 export * from "./arguments";
+export * from "./artifact-resolver";

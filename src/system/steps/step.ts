@@ -14,7 +14,7 @@ export interface RunContext {
   /** Project root and Hardhat config the chain processes run with. */
   readonly projectRoot: string;
   readonly configFile: string;
-  /** Where Ignition reads the compiled contracts (hardhat-ignition's HardhatArtifactResolver). */
+  /** Where Ignition reads the compiled contracts (ProjectArtifactResolver over hre.artifacts). */
   readonly artifactResolver: ArtifactResolver;
   readonly sink: ProgressSink;
   /** Aborts the run (Ctrl-C): the current step stops where it can, then everything is shut down. */

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { expect } from "chai";
 import hre from "hardhat";
-import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { ProjectArtifactResolver } from "../../../src/deploy/artifact-resolver";
 import { planTopology } from "../../../src/chains/plan";
 import { freePorts } from "../../../src/chains/ports";
 import { topologyPath, writeTopology } from "../../../src/chains/topology";
@@ -34,7 +34,7 @@ describe("deploy/deploy-all on bad input", () => {
   });
   after(() => cleanup());
 
-  const options = () => ({ dir, artifactResolver: new HardhatArtifactResolver(hre) });
+  const options = () => ({ dir, artifactResolver: new ProjectArtifactResolver(hre.artifacts) });
 
   it("names every chain that is not running with its RPC, and leaves topology.json as it was", async () => {
     const before = fs.readFileSync(topologyPath(dir), "utf8");

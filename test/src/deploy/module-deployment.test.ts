@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { ProjectArtifactResolver } from "../../../src/deploy/artifact-resolver";
 import { mainAnchoringModule } from "../../../ignition/modules/MainAnchoring";
 import {
   DeploymentJournalError,
@@ -38,7 +38,7 @@ describe("deploy/module-deployment", () => {
       module: mainAnchoringModule(),
       provider: chain.eip1193,
       accounts,
-      artifactResolver: new HardhatArtifactResolver(hre),
+      artifactResolver: new ProjectArtifactResolver(hre.artifacts),
       onProgress,
     });
   }

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpers";
+import { ProjectArtifactResolver } from "../../../src/deploy/artifact-resolver";
 import {
   DEFAULT_PART_PRICE,
   DEFAULT_UPLOAD_REWARD,
@@ -109,7 +109,7 @@ describe("system: npm start end to end (small settings)", function () {
   const context = (output: ReturnType<typeof sink>, signal?: AbortSignal) => ({
     projectRoot: hre.config.paths.root,
     configFile: hre.config.paths.configFile,
-    artifactResolver: new HardhatArtifactResolver(hre),
+    artifactResolver: new ProjectArtifactResolver(hre.artifacts),
     sink: output,
     signal,
   });
