@@ -5,7 +5,7 @@
  * Ignition stores, for each contract it deploys, the build info the contract came from; Hardhat's
  * own resolver (`HardhatArtifactResolver`) hands it the whole file, and the project compiles in
  * one solc run, so that is every contract's output (17 MB): parsed, then written out again
- * indented (42 MB), for each of the 15 contracts on each chain. Measured on the 2-core machine,
+ * indented (42 MB), for each of the 13 contracts of a community chain. Measured on the 2-core machine,
  * that cost 1.4 s of event-loop time per contract and made a deployment of three chains take 45 s
  * where its transactions take under 3. What Ignition reads back from a stored build info
  * (`ignition verify`) is the compiler input and version alone, so this resolver parses each build
