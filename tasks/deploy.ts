@@ -71,8 +71,7 @@ commchainTask(
       const rewardPeriod = parseSeconds(args.rewardPeriod, "--reward-period");
       const bonusRefundDelay = parseSeconds(args.bonusRefundDelay, "--bonus-refund-delay");
       await hre.run("compile", { quiet: true });
-      const { deployAll, DeployIncompleteError } = deployModule();
-      const { ProjectArtifactResolver } = deployModule();
+      const { deployAll, DeployIncompleteError, ProjectArtifactResolver } = deployModule();
       try {
         const result = await deployAll({
           dir: resolveChainsDir(args.dir, hre),

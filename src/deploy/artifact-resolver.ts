@@ -38,8 +38,12 @@ export class ProjectArtifactResolver implements ArtifactResolver {
       `${artifact.sourceName}:${artifact.contractName}`,
     );
     const debugPath = artifactPath.replace(/\.json$/, ".dbg.json");
-    if (!fs.existsSync(debugPath)) return undefined;
-    const debug = JSON.parse(await fs.promises.readFile(debugPath, "utf8")) as { buildInfo: string };
+    const debugText = await fs.promises.readFile(debugPath, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined; // an artifact saved without its build info
+      throw error;
+    });
+    if (debugText === undefined) return undefined;
+    const debug = JSON.parse(debugText) as { buildInfo: string };
     const buildInfoPath = path.resolve(path.dirname(debugPath), debug.buildInfo);
     const { mtimeMs, size } = await fs.promises.stat(buildInfoPath);
     const key = `${buildInfoPath}:${mtimeMs}:${size}`;
